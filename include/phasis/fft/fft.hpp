@@ -1,0 +1,61 @@
+// FFT plans behind one interface: FftwPlan (CPU, float and double, threaded) and CufftPlan (CUDA).
+// Both transform `batch` contiguous arrays of shape `dims` (rank 2 or 3, row-major) in place, and
+// are unnormalised in both directions: inverse(forward(x)) = x * prod(dims). Callers that want the
+// unitary transform scale by 1/sqrt(prod(dims)) in the kernel they already run.
+// Plans are made once and executed many times on any buffer of the planned size and alignment
+// (host buffers from Array are 64-byte aligned).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "phasis/core/complex.hpp"  // for Complex
+
+namespace phasis {
+
+template <class T>
+class FftwPlan {
+ public:
+  /// dims: {ny, nx} or {nz, ny, nx}; batch: number of consecutive transforms.
+  /// `threads` <= 0 uses OpenMP's maximum.
+  FftwPlan(std::vector<int> dims, int64_t batch, int threads = 0);
+  ~FftwPlan();
+  FftwPlan(const FftwPlan&) = delete;
+  FftwPlan& operator=(const FftwPlan&) = delete;
+
+  void forward(Complex<T>* data) const;
+  void inverse(Complex<T>* data) const;
+  int64_t batch() const { return batch_; }
+  int64_t elements_per_transform() const { return per_transform_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int64_t batch_ = 0;
+  int64_t per_transform_ = 0;
+};
+
+/// cuFFT plan on the current device; executes on `stream` (nullptr: the default stream).
+/// Batches beyond cuFFT's 32-bit limit are split into several plans.
+template <class T>
+class CufftPlan {
+ public:
+  CufftPlan(std::vector<int> dims, int64_t batch, void* stream = nullptr);
+  ~CufftPlan();
+  CufftPlan(const CufftPlan&) = delete;
+  CufftPlan& operator=(const CufftPlan&) = delete;
+
+  void forward(Complex<T>* device_data) const;
+  void inverse(Complex<T>* device_data) const;
+  int64_t batch() const { return batch_; }
+  int64_t elements_per_transform() const { return per_transform_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int64_t batch_ = 0;
+  int64_t per_transform_ = 0;
+};
+
+}  // namespace phasis

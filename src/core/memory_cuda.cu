@@ -1,0 +1,50 @@
+// Pinned and device memory through the CUDA runtime. Out-of-memory becomes a DeviceError that
+// says how much was asked and how much the device had free.
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "phasis/core/array.hpp"
+
+namespace phasis::cuda_memory {
+
+void* allocate(std::size_t bytes, Memory m) {
+  void* p = nullptr;
+  cudaError_t err = (m == Memory::pinned) ? cudaMallocHost(&p, bytes) : cudaMalloc(&p, bytes);
+  if (err != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error so later calls are not poisoned
+    std::size_t free_b = 0, total_b = 0;
+    if (m == Memory::device) cudaMemGetInfo(&free_b, &total_b);
+    std::string msg = std::string("out of ") + to_string(m) + " memory: asked for " +
+                      std::to_string(bytes >> 20) + " MiB";
+    if (m == Memory::device) msg += ", " + std::to_string(free_b >> 20) + " MiB free";
+    throw DeviceError(msg + " (" + cudaGetErrorString(err) + ")");
+  }
+  return p;
+}
+
+void free(void* p, Memory m) noexcept {
+  if (m == Memory::pinned) cudaFreeHost(p);
+  else cudaFree(p);
+}
+
+void copy(void* dst, const void* src, std::size_t bytes) {
+  cudaError_t err = cudaMemcpy(dst, src, bytes, cudaMemcpyDefault);
+  if (err != cudaSuccess) throw DeviceError(std::string("cudaMemcpy failed: ") + cudaGetErrorString(err));
+}
+
+void zero(void* p, std::size_t bytes) {
+  cudaError_t err = cudaMemset(p, 0, bytes);
+  if (err != cudaSuccess) throw DeviceError(std::string("cudaMemset failed: ") + cudaGetErrorString(err));
+}
+
+bool available() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return n > 0;
+}
+
+}  // namespace phasis::cuda_memory
