@@ -1,0 +1,88 @@
+// Ptychography data in the CXI 1.6 layout (HDF5):
+//   entry_1/data_1/data                           N x M x M float intensities (photons)
+//   entry_1/sample_1/geometry_1/translation       N x 3 float64, metres (x, y, z)
+//   entry_1/instrument_1/source_1/energy          scalar, J
+//   entry_1/instrument_1/detector_1/distance      scalar, m
+//   entry_1/instrument_1/detector_1/x_pixel_size  scalar, m
+//   entry_1/instrument_1/detector_1/y_pixel_size  scalar, m
+//   entry_1/instrument_1/detector_1/mask          optional M x M integer, CXI bit flags: 0 = good pixel
+//   entry_1/instrument_1/source_1/illumination    optional M x M complex initial probe
+//                                                 (h5py's complex compound {r, i}, float32 or float64)
+//   entry_1/phasis_truth/{object, probe}          ground truth from the simulator (never read by solvers)
+//   entry_1/phasis_truth/object_origin            2 float64: object pixel (y, x) of element [0, 0],
+//                                                 in units of the object pixel size (see Geometry)
+// Frames are read in hyperslabs, never the whole dataset when a part will do.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "phasis/core/array.hpp"    // for Array
+#include "phasis/core/complex.hpp"  // for Complex
+
+namespace phasis {
+
+/// Experiment geometry, SI units.
+struct PtychoGeometry {
+  double energy_J = 0;
+  double distance_m = 0;
+  double pixel_x_m = 0;
+  double pixel_y_m = 0;
+
+  double wavelength_m() const;  // h c / E
+  /// Object-plane pixel size of the far-field geometry: lambda z / (M p), for frames of M pixels.
+  double object_pixel_x_m(int64_t frame_size) const;
+  double object_pixel_y_m(int64_t frame_size) const;
+};
+
+/// Known truth written by the simulator.
+struct PtychoTruth {
+  Array<Complex<float>> object;  // H x W
+  Array<Complex<float>> probe;   // M x M
+  double origin_y = 0, origin_x = 0;  // object pixel coordinate of object[0, 0]
+};
+
+/// Everything a solver reads from a CXI file, all in host memory.
+struct PtychoData {
+  Array<float> intensities;         // N x M x M
+  Array<double> translations;       // N x 3, metres (x, y, z)
+  Array<uint8_t> valid;             // M x M, 1 = good pixel; empty when the file has no mask
+  Array<Complex<float>> probe;      // M x M initial probe; empty when the file has none
+  PtychoGeometry geometry;
+};
+
+/// Opens a CXI file and checks its layout at once: every dataset present, ranks and shapes
+/// consistent, geometry positive and finite. Throws InputError with the dataset's path otherwise.
+class CxiReader {
+ public:
+  explicit CxiReader(const std::string& path);
+  ~CxiReader();
+  CxiReader(const CxiReader&) = delete;
+  CxiReader& operator=(const CxiReader&) = delete;
+
+  int64_t frames() const;
+  int64_t frame_size() const;  // M (frames are M x M)
+  PtychoGeometry geometry() const;
+  Array<double> translations() const;  // N x 3
+  /// Frames [begin, end) into dst (end - begin) x M x M, one hyperslab read.
+  void read_frames(int64_t begin, int64_t end, float* dst) const;
+  Array<uint8_t> valid_mask() const;          // empty if absent
+  Array<Complex<float>> initial_probe() const;  // empty if absent
+  bool has_truth() const;
+  PtychoTruth truth() const;
+
+  /// Reads all of it and validates values: finite, non-negative intensities (the first bad frame and
+  /// pixel named in the error), finite translations.
+  PtychoData read_all() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Writes a CXI file to `path` through a temporary name and an atomic rename.
+/// `truth` may be null.
+void write_cxi(const std::string& path, const PtychoData& data, const PtychoTruth* truth);
+
+}  // namespace phasis
