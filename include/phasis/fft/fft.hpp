@@ -20,6 +20,9 @@ class FftwPlan {
   /// dims: {ny, nx} or {nz, ny, nx}; batch: number of consecutive transforms.
   /// `threads` <= 0 uses OpenMP's maximum.
   FftwPlan(std::vector<int> dims, int64_t batch, int threads = 0);
+  /// As above, with one FFTW plan covering at most `max_batch_per_plan` transforms (> 0); longer
+  /// batches run as several executions. The 3-argument form uses the most FFTW's int sizes allow.
+  FftwPlan(std::vector<int> dims, int64_t batch, int threads, int64_t max_batch_per_plan);
   ~FftwPlan();
   FftwPlan(const FftwPlan&) = delete;
   FftwPlan& operator=(const FftwPlan&) = delete;
@@ -42,6 +45,9 @@ template <class T>
 class CufftPlan {
  public:
   CufftPlan(std::vector<int> dims, int64_t batch, void* stream = nullptr);
+  /// As above, with one cuFFT plan covering at most `max_batch_per_plan` transforms (> 0), which
+  /// also bounds the plan's work area.
+  CufftPlan(std::vector<int> dims, int64_t batch, void* stream, int64_t max_batch_per_plan);
   ~CufftPlan();
   CufftPlan(const CufftPlan&) = delete;
   CufftPlan& operator=(const CufftPlan&) = delete;
