@@ -94,7 +94,7 @@ struct CufftPlan<T>::Impl {
     for (int part = 0; part < 2; ++part) {
       const long long howmany = part == 0 ? layout.chunk : layout.remainder;
       if (howmany == 0) continue;
-      check(cufftCreate(&plans[part]), "creating a plan for", layout);
+      check(cufftCreate(&plans[part]), "creating a handle for", layout);
       made[part] = true;
       std::size_t work_bytes = 0;
       check(cufftMakePlanMany64(plans[part], rank, n, nullptr, 1, dist, nullptr, 1, dist, Api::type, howmany,
