@@ -1,8 +1,74 @@
 // phasis: one binary, one file per subcommand. Errors are caught here once and become one line on
 // stderr and an exit code: 2 for bad input or usage, 1 for anything else.
-#include <cstdio>
+#include <CLI/CLI.hpp>
 
-int main() {
-  std::puts("phasis");
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+
+#include "commands.hpp"
+#include "phasis/core/error.hpp"
+
+namespace phasis::cli {
+
+void add_config_option(CLI::App& app) {
+  app.set_config("--config", "", "TOML file of options (keys are the long option names)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+}
+
+void require_input_file(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError("cannot open '" + path + "': no such file (" + what + ")");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError("cannot open '" + path + "': expected a file (" + what + "); found a folder or device");
+}
+
+void require_output_path(const std::string& path, const std::string& input) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    throw InputError("output '" + path + "': expected an existing folder; found no folder '" + parent.string() + "'");
+  if (!input.empty() && fs::exists(path, ec) && fs::equivalent(path, input, ec))
+    throw InputError("output '" + path + "': expected a new file; found the input file itself");
+}
+
+}  // namespace phasis::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"phasis: coherent diffractive imaging at scale (ptychography: simulate, reconstruct, compare)",
+               "phasis"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "phasis 0.1.0");
+  CLI::App* ptycho = app.add_subcommand("ptycho", "Ptychography: simulate data, reconstruct, compare with truth");
+  ptycho->require_subcommand(1);
+  phasis::cli::add_ptycho_simulate(*ptycho);
+  phasis::cli::add_ptycho_reconstruct(*ptycho);
+  phasis::cli::add_ptycho_compare(*ptycho);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "phasis: error: %s (see --help)\n", e.what());
+    return 2;
+  } catch (const phasis::InputError& e) {
+    std::fprintf(stderr, "phasis: error: %s\n", e.what());
+    return 2;
+  } catch (const phasis::DeviceError& e) {
+    std::fprintf(stderr, "phasis: device error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "phasis: error: out of host memory\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "phasis: internal error: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }

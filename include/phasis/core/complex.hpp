@@ -14,7 +14,7 @@ struct Complex {
   T re{};
   T im{};
 
-  PHASIS_HD Complex() = default;
+  Complex() = default;
   PHASIS_HD constexpr Complex(T r, T i = T(0)) : re(r), im(i) {}
 
   PHASIS_HD Complex& operator+=(Complex b) { re += b.re; im += b.im; return *this; }

@@ -1,0 +1,25 @@
+// Subcommands of the phasis binary, one file each. Each adds itself to its parent and sets a
+// callback that CLI11 runs after parsing; the callback throws phasis errors, which main() turns
+// into one line and an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace phasis::cli {
+
+void add_ptycho_simulate(CLI::App& ptycho);
+void add_ptycho_reconstruct(CLI::App& ptycho);
+void add_ptycho_compare(CLI::App& ptycho);
+
+/// Adds --config FILE: a TOML file whose keys are the command's long option names (with - or _);
+/// options given on the command line win; an unknown key is an error.
+void add_config_option(CLI::App& app);
+
+/// Checks that `path` names a readable regular file (InputError otherwise).
+void require_input_file(const std::string& path, const std::string& what);
+/// Checks that the folder of `path` exists and that `path` is not the same file as `input`.
+void require_output_path(const std::string& path, const std::string& input = "");
+
+}  // namespace phasis::cli

@@ -1,0 +1,98 @@
+// phasis ptycho reconstruct IN.cxi -o OUT.h5: Difference Map reconstruction with progress, result
+// file and pictures.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "commands.hpp"
+#include "phasis/core/array.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/io/cxi.hpp"
+#include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/output.hpp"
+#include "phasis/ptycho/problem.hpp"
+
+namespace phasis::cli {
+
+namespace {
+
+struct ReconstructArgs {
+  std::string input, output, algorithm = "dm", device = "auto", precision = "float";
+  DmOptions dm;
+  bool pictures = true, quiet = false;
+};
+
+void run(const ReconstructArgs& a) {
+  require_input_file(a.input, "input CXI file");
+  require_output_path(a.output, a.input);
+  if (a.dm.iterations < 1) throw InputError("--iterations: expected at least 1; found " + std::to_string(a.dm.iterations));
+  const std::string device = a.device == "auto" ? (cuda_available() ? "cuda" : "cpu") : a.device;
+
+  PtychoData data = CxiReader(a.input).read_all();
+  PtychoProblem problem = make_problem(std::move(data));
+  std::printf("%lld frames of %lld x %lld; object %lld x %lld; probe %s; %s on %s (%s)\n", (long long)problem.frames,
+              (long long)problem.frame_size, (long long)problem.frame_size, (long long)problem.object_h,
+              (long long)problem.object_w, problem.probe_from_file ? "from file" : "from the mean pattern",
+              a.algorithm.c_str(), device.c_str(), a.precision.c_str());
+  std::fflush(stdout);
+
+  const bool quiet = a.quiet;
+  auto progress = [quiet](const IterationInfo& i) {
+    if (quiet && i.iteration + 1 != i.iterations) return;
+    std::printf("iter %4d/%d  error %.4e  %6.2f it/s\n", i.iteration + 1, i.iterations, i.fourier_error,
+                i.seconds > 0 ? 1.0 / i.seconds : 0.0);
+    std::fflush(stdout);
+  };
+  DmResult result = run_dm(problem, a.dm, device, a.precision, progress);
+
+  nlohmann::json params = {{"algorithm", a.algorithm},
+                           {"iterations", a.dm.iterations},
+                           {"device", device},
+                           {"precision", a.precision},
+                           {"probe_start", a.dm.probe_start},
+                           {"overlap_iterations", a.dm.overlap_iterations},
+                           {"object_inertia", a.dm.object_inertia},
+                           {"probe_inertia", a.dm.probe_inertia},
+                           {"batch_frames", a.dm.batch_frames},
+                           {"threads", a.dm.threads},
+                           {"probe_from_file", problem.probe_from_file}};
+  write_reconstruction(a.output, result, problem, a.input, params.dump());
+  double total = 0;
+  for (double s : result.iteration_seconds) total += s;
+  std::printf("wrote %s (%.2f s, %.1f ms/iteration, final error %.4e)\n", a.output.c_str(), total,
+              1e3 * total / result.iteration_seconds.size(), result.fourier_error.back());
+  if (a.pictures) std::printf("pictures: %s_{object_phase,object_amplitude,probe}.png\n",
+                              write_reconstruction_pictures(a.output, result).c_str());
+}
+
+}  // namespace
+
+void add_ptycho_reconstruct(CLI::App& ptycho) {
+  auto* cmd = ptycho.add_subcommand("reconstruct", "Reconstruct object and probe from a CXI ptychography file");
+  auto a = std::make_shared<ReconstructArgs>();
+  cmd->add_option("input", a->input, "CXI file with frames, positions and geometry")->required();
+  cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
+  cmd->add_option("--algorithm", a->algorithm, "Solver: dm (Difference Map)")->check(CLI::IsMember({"dm"}))
+      ->capture_default_str();
+  cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();
+  cmd->add_option("--device", a->device, "cpu, cuda, or auto (cuda when a GPU is present)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  cmd->add_option("--precision", a->precision, "float or double")->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  cmd->add_option("--probe-start", a->dm.probe_start, "First iteration (0-based) that updates the probe")
+      ->capture_default_str();
+  cmd->add_option("--overlap-iterations", a->dm.overlap_iterations, "Object/probe alternations per iteration")
+      ->capture_default_str();
+  cmd->add_option("--object-inertia", a->dm.object_inertia, "Object update inertia, relative to the mean weight")
+      ->capture_default_str();
+  cmd->add_option("--probe-inertia", a->dm.probe_inertia, "Probe update inertia, relative to the mean weight")
+      ->capture_default_str();
+  cmd->add_option("--batch-frames", a->dm.batch_frames, "Frames per FFT batch (0: from memory)")->capture_default_str();
+  cmd->add_option("--threads", a->dm.threads, "CPU threads (0: all)")->capture_default_str();
+  cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_flag("-q,--quiet", a->quiet, "Print only the last iteration");
+  add_config_option(*cmd);
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace phasis::cli

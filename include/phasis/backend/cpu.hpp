@@ -1,0 +1,77 @@
+// CPU backend: the primitives every solver template is written against, run with OpenMP.
+// The same member names exist in CudaBackend (cuda.cuh); a solver instantiated with either runs
+// the same math, which lives in PHASIS_HD functors.
+//   for_each(n, f)            f(i) for i in [0, n)
+//   sum(n, f)                 sum of f(i) (f may also write), accumulated in double
+//   max(n, f)                 max of f(i)
+//   scatter_add(...)          out[target] += value for every pixel of every frame, where frames
+//                             overlap: here frame after frame (rows in parallel), so no two
+//                             threads ever add to the same element.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "phasis/core/array.hpp"    // for Memory
+#include "phasis/core/complex.hpp"  // for Complex
+#include "phasis/fft/fft.hpp"       // for FftwPlan
+
+namespace phasis {
+
+struct CpuBackend {
+  static constexpr Memory memory = Memory::host;
+  static constexpr const char* name = "cpu";
+  template <class T>
+  using Fft = FftwPlan<T>;
+
+  template <class F>
+  static void for_each(int64_t n, F f) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) f(i);
+  }
+
+  template <class F>
+  static double sum(int64_t n, F f) {
+    double acc = 0;
+#pragma omp parallel for schedule(static) reduction(+ : acc)
+    for (int64_t i = 0; i < n; ++i) acc += double(f(i));
+    return acc;
+  }
+
+  template <class F>
+  static double max(int64_t n, F f) {
+    double acc = -1e300;
+#pragma omp parallel for schedule(static) reduction(max : acc)
+    for (int64_t i = 0; i < n; ++i) acc = std::max(acc, double(f(i)));
+    return acc;
+  }
+
+  /// For frames j < nframes of h x w pixels: f(j, y, x) returns {target index, complex value,
+  /// real weight}; adds them to num[target] and den[target].
+  template <class T, class F>
+  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {
+    for (int64_t j = 0; j < nframes; ++j) {
+#pragma omp parallel for schedule(static)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          auto s = f(j, y, x);
+          num[s.target] += s.value;
+          den[s.target] += s.weight;
+        }
+    }
+  }
+
+  static void synchronize() {}
+};
+
+/// What scatter_add functors return.
+template <class T>
+struct ScatterTerm {
+  int64_t target;
+  Complex<T> value;
+  T weight;
+};
+
+}  // namespace phasis

@@ -1,0 +1,132 @@
+// CUDA backend: the same primitives as CpuBackend (cpu.hpp), as kernels. Only .cu files include
+// this header; they instantiate solver templates with CudaBackend, so the host compiler never sees
+// device code. Reductions accumulate per block in double and combine with one atomicAdd per block.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <string>
+
+#include "phasis/backend/cpu.hpp"  // for ScatterTerm
+#include "phasis/core/array.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/fft/fft.hpp"  // for CufftPlan
+
+namespace phasis {
+
+namespace cuda_detail {
+
+inline void check(cudaError_t err, const char* what) {
+  if (err != cudaSuccess) throw DeviceError(std::string(what) + ": " + cudaGetErrorString(err));
+}
+
+constexpr int kThreads = 256;
+
+inline unsigned blocks_for(int64_t n) {
+  int64_t b = (n + kThreads - 1) / kThreads;
+  // Grid-stride loops cover the rest; 65535 * 8 blocks keep every SM busy on any current GPU.
+  return static_cast<unsigned>(b < 65535 * 8 ? (b > 0 ? b : 1) : 65535 * 8);
+}
+
+template <class F>
+__global__ void for_each_kernel(int64_t n, F f) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    f(i);
+}
+
+template <bool IsMax, class F>
+__global__ void reduce_kernel(int64_t n, F f, double* out) {
+  __shared__ double partial[kThreads];
+  double acc = IsMax ? -1e300 : 0.0;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    double v = double(f(i));
+    acc = IsMax ? (v > acc ? v : acc) : acc + v;
+  }
+  partial[threadIdx.x] = acc;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) {
+      double o = partial[threadIdx.x + s];
+      partial[threadIdx.x] = IsMax ? (o > partial[threadIdx.x] ? o : partial[threadIdx.x]) : partial[threadIdx.x] + o;
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    if constexpr (IsMax) {
+      // Doubles have no atomicMax; compare-and-swap on the bit pattern.
+      unsigned long long* addr = reinterpret_cast<unsigned long long*>(out);
+      unsigned long long old = *addr, assumed;
+      do {
+        assumed = old;
+        if (__longlong_as_double(assumed) >= partial[0]) break;
+        old = atomicCAS(addr, assumed, __double_as_longlong(partial[0]));
+      } while (assumed != old);
+    } else {
+      atomicAdd(out, partial[0]);
+    }
+  }
+}
+
+template <class T, class F>
+__global__ void scatter_kernel(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {
+  const int64_t n = nframes * h * w;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t j = i / (h * w), r = i % (h * w);
+    ScatterTerm<T> s = f(j, r / w, r % w);
+    atomicAdd(&num[s.target].re, s.value.re);
+    atomicAdd(&num[s.target].im, s.value.im);
+    atomicAdd(&den[s.target], s.weight);
+  }
+}
+
+/// One double on the device for reductions, reused across calls.
+double* reduction_slot();
+
+}  // namespace cuda_detail
+
+struct CudaBackend {
+  static constexpr Memory memory = Memory::device;
+  static constexpr const char* name = "cuda";
+  template <class T>
+  using Fft = CufftPlan<T>;
+
+  template <class F>
+  static void for_each(int64_t n, F f) {
+    if (n <= 0) return;
+    cuda_detail::for_each_kernel<<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(n, f);
+    cuda_detail::check(cudaGetLastError(), "for_each launch");
+  }
+
+  template <class F>
+  static double sum(int64_t n, F f) { return reduce<false>(n, f, 0.0); }
+
+  template <class F>
+  static double max(int64_t n, F f) { return reduce<true>(n, f, -1e300); }
+
+  template <class T, class F>
+  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {
+    const int64_t n = nframes * h * w;
+    if (n <= 0) return;
+    cuda_detail::scatter_kernel<T><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den);
+    cuda_detail::check(cudaGetLastError(), "scatter_add launch");
+  }
+
+  static void synchronize() { cuda_detail::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+
+ private:
+  template <bool IsMax, class F>
+  static double reduce(int64_t n, F f, double init) {
+    double* slot = cuda_detail::reduction_slot();
+    cuda_detail::check(cudaMemcpy(slot, &init, sizeof(double), cudaMemcpyHostToDevice), "reduction init");
+    if (n > 0) {
+      cuda_detail::reduce_kernel<IsMax><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(n, f, slot);
+      cuda_detail::check(cudaGetLastError(), "reduction launch");
+    }
+    double out = init;
+    cuda_detail::check(cudaMemcpy(&out, slot, sizeof(double), cudaMemcpyDeviceToHost), "reduction result");
+    return out;
+  }
+};
+
+}  // namespace phasis

@@ -1,0 +1,67 @@
+// Difference Map ptychography (seed 000; Thibault et al. 2008/2009), single mode.
+//
+// Exit waves psi_j for each frame j; probe P; object O; frame j sees O at offset r_j.
+// One iteration:
+//   Fourier step, per frame: phi_j = P O_j;  t = 2 phi_j - psi_j;
+//     T = F t;  T' = sqrt(I_j) T / |T| on valid pixels (T elsewhere);  psi_j += F^-1 T' - phi_j
+//   Overlap step, `overlap_iterations` times:
+//     O(r) = sum_j P*(r - r_j) psi_j(r) / sum_j |P(r - r_j)|^2
+//     P(r) = sum_j O*(r + r_j) psi_j(r + r_j) / sum_j |O(r + r_j)|^2   (from `probe_start` on)
+//   Both quotients carry a small inertia term c * old value / c in numerator and denominator, so
+//   pixels no frame touches keep their value instead of dividing by zero.
+// F is the unitary 2D FFT, so sum |psi|^2 = sum I (photons).
+// Fourier error: sum over valid pixels (|F(2 phi - psi)| - sqrt(I))^2 / sum over valid pixels I.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "phasis/core/array.hpp"
+#include "phasis/core/complex.hpp"
+#include "phasis/ptycho/problem.hpp"
+
+namespace phasis {
+
+struct DmOptions {
+  int iterations = 100;
+  int probe_start = 2;           // first iteration (0-based) that updates the probe
+  int overlap_iterations = 2;    // object/probe alternations per iteration
+  double object_inertia = 1e-3;  // relative to the mean object denominator
+  double probe_inertia = 1e-3;   // relative to the mean probe denominator
+  int64_t batch_frames = 0;      // frames per Fourier batch; 0: chosen from memory (64 MiB CPU, 512 MiB GPU)
+  int threads = 0;               // CPU threads; 0: OpenMP's default
+};
+
+struct IterationInfo {
+  int iteration = 0;        // 0-based
+  int iterations = 0;
+  double fourier_error = 0;
+  double seconds = 0;       // wall time of this iteration
+};
+
+using IterationCallback = std::function<void(const IterationInfo&)>;
+
+struct DmResult {
+  Array<Complex<double>> object;  // object_h x object_w
+  Array<Complex<double>> probe;   // M x M
+  std::vector<double> fourier_error;
+  std::vector<double> iteration_seconds;
+  std::string device;             // "cpu" or "cuda"
+  std::string precision;          // "float" or "double"
+};
+
+/// Runs DM on the CPU backend, in precision T (float or double).
+template <class T>
+DmResult run_dm_cpu(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {});
+/// Runs DM on the CUDA backend (current device). Throws DeviceError when built without CUDA or
+/// when no GPU is present.
+template <class T>
+DmResult run_dm_cuda(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {});
+
+/// Dispatch by name: device "cpu" | "cuda", precision "float" | "double".
+DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const std::string& device,
+                const std::string& precision, const IterationCallback& cb = {});
+
+}  // namespace phasis

@@ -1,0 +1,39 @@
+// The reconstruction file: object, probe, error history, geometry and every parameter used, plus
+// PNG pictures beside it. Written to a temporary name and renamed, so a failure never leaves a
+// half-written file.
+//   object            H x W complex       object_origin   (y, x) object pixel of object[0, 0]
+//   probe             M x M complex       pixel_size      (y, x) object pixel size, m
+//   fourier_error     per iteration       iteration_seconds
+//   offsets           N x 2 frame corners in the object array
+//   attributes on /: phasis_version, algorithm, device, precision, input, parameters (JSON)
+#pragma once
+
+#include <string>
+
+#include "phasis/core/array.hpp"
+#include "phasis/core/complex.hpp"
+#include "phasis/ptycho/dm.hpp"
+
+namespace phasis {
+
+struct Reconstruction {
+  Array<Complex<double>> object, probe;
+  double origin_y = 0, origin_x = 0;
+  Array<double> errors;  // per iteration
+};
+
+/// Writes the result file. `parameters_json` records every option as the run used it.
+void write_reconstruction(const std::string& path, const DmResult& result, const PtychoProblem& problem,
+                          const std::string& input, const std::string& parameters_json);
+
+/// Reads back what compare needs: object and its origin.
+Reconstruction read_reconstruction(const std::string& path);
+
+/// PNGs next to `path` (its name without extension + _object_phase.png, _object_amplitude.png,
+/// _probe.png). Returns the common prefix.
+std::string write_reconstruction_pictures(const std::string& path, const DmResult& result);
+
+/// Replaces the extension: "out/run.h5" -> "out/run".
+std::string path_stem(const std::string& path);
+
+}  // namespace phasis

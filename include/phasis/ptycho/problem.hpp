@@ -1,0 +1,43 @@
+// A ptychography problem in the solver's terms: frames as Fourier amplitudes, scan positions as
+// integer pixel offsets into the object array, the valid-pixel mask and an initial probe.
+// Built on the host from a CXI file's contents (PtychoData) whatever backend then runs it.
+#pragma once
+
+#include <cstdint>
+
+#include "phasis/core/array.hpp"
+#include "phasis/core/complex.hpp"
+#include "phasis/io/cxi.hpp"  // for PtychoData
+
+namespace phasis {
+
+struct PtychoProblem {
+  int64_t frames = 0;
+  int64_t frame_size = 0;              // M
+  int64_t object_h = 0, object_w = 0;  // object array shape
+  double origin_y = 0, origin_x = 0;   // object pixel coordinate (t / pixel size) of object[0, 0]
+  double pixel_y_m = 0, pixel_x_m = 0; // object pixel size
+  Array<int32_t> offsets;              // N x 2: (y, x) of each frame's corner in the object array
+  Array<float> amplitudes;             // N x M x M: sqrt(I), FFT-shifted so that DC is at [0, 0]
+  Array<uint8_t> valid;                // M x M, FFT-shifted; all ones when the file had no mask
+  Array<Complex<float>> probe;         // M x M initial probe (real space, centred)
+  bool probe_from_file = false;
+};
+
+/// Object-pixel positions of translations (N x 3, metres): round(t / pixel size), as (y, x).
+Array<int64_t> positions_in_pixels(const Array<double>& translations, double pixel_y_m, double pixel_x_m);
+
+/// Builds the problem. `padding` pixels of object are added around the scanned area.
+/// Throws InputError when positions are not finite or span far more than an overlapping scan can
+/// (a position far outside the object), naming the offending frame.
+PtychoProblem make_problem(PtychoData&& data, int64_t padding = 8);
+
+/// Initial probe from the mean diffraction pattern: the inverse FFT of its square root with a
+/// flat phase, scaled so that its power equals the mean frame power (Parseval, unitary FFT).
+Array<Complex<float>> probe_from_mean_pattern(const Array<float>& amplitudes, int64_t frame_size);
+
+/// Swaps quadrants so that the centre pixel moves to [0, 0] (M even or odd); `inverse` undoes it.
+template <class T>
+void fftshift2(T* data, int64_t h, int64_t w, bool inverse = false);
+
+}  // namespace phasis

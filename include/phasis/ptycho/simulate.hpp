@@ -1,0 +1,56 @@
+// Forward simulator for far-field ptychography: a built-in complex phantom, a probe, a scan, and
+// diffraction patterns I_j = |F(P O_j)|^2 (unitary F) with optional Poisson noise. The truth
+// (object, probe, object origin) goes with the data so that every solver can be checked.
+// Positions sit on the object pixel grid (jitter is rounded to it), so the forward model used here
+// and the solvers' nearest-pixel overlap agree exactly: noise-free data are consistent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "phasis/core/array.hpp"
+#include "phasis/core/complex.hpp"
+#include "phasis/io/cxi.hpp"
+
+namespace phasis {
+
+struct SimulationOptions {
+  // Geometry
+  int64_t frame_size = 128;     // M, detector pixels per side
+  double energy_kev = 8.0;
+  double distance_m = 2.0;
+  double detector_pixel_m = 75e-6;
+  // Probe
+  std::string probe = "aperture";  // "aperture" (focused by a circular aperture, defocused) or "gaussian"
+  double aperture_fraction = 0.25; // pupil radius over the detector half-width
+  double probe_diameter_px = 0;    // defocused probe diameter in object pixels; 0: M * 0.3
+  double gaussian_sigma_px = 0;    // Gaussian probe sigma in object pixels; 0: M / 10
+  // Scan
+  std::string scan = "spiral";  // "spiral" (Fermat) or "raster"
+  int64_t positions = 1000;     // spiral: count; raster: rounded to a square grid
+  double step_px = 0;           // nearest-neighbour step in object pixels; 0: 0.3 x probe diameter
+  double jitter_px = 0;         // Gaussian position jitter (sigma, object pixels)
+  // Noise
+  double photons = 1e6;         // photons per frame (sum of the pattern)
+  bool poisson = false;
+  uint64_t seed = 1;
+  bool write_probe = false;     // also store the true probe as the file's initial probe
+};
+
+/// The built-in phantom: amplitude in [0.55, 1] and phase in [-0.9, 0.9] rad with features at
+/// several scales (a Siemens star, discs, rings, a grid of dots, smooth texture). Deterministic.
+Array<Complex<float>> make_phantom(int64_t h, int64_t w, uint64_t seed = 7);
+
+/// The probe in real space, M x M, centred, with sum |P|^2 = 1.
+Array<Complex<float>> make_probe(const SimulationOptions& opt);
+
+/// Scan positions in object pixels (N x 2: y, x), centred on (0, 0).
+Array<int64_t> make_scan(const SimulationOptions& opt, double probe_diameter_px);
+
+/// Runs the whole simulation. Throws InputError on impossible parameters.
+void simulate(const SimulationOptions& opt, PtychoData& data, PtychoTruth& truth);
+
+/// Checks options; one-line InputError for the first impossible value.
+void check_simulation_options(const SimulationOptions& opt);
+
+}  // namespace phasis

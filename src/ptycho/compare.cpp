@@ -1,0 +1,146 @@
+// Object error against the truth with the ptychographic ambiguities removed (see compare.hpp).
+#include "phasis/ptycho/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "phasis/core/error.hpp"
+#include "phasis/fft/fft.hpp"
+
+namespace phasis {
+
+namespace {
+
+double wrap(double a) { return std::remainder(a, 2 * M_PI); }
+
+struct Sample {
+  double y, x;       // truth pixel, centred on the region's centroid
+  Complex<double> z; // rec * conj(truth)
+  Complex<double> r, t;
+};
+
+}  // namespace
+
+Array<uint8_t> illuminated_region(const Array<Complex<float>>& probe, const Array<int64_t>& offsets, int64_t h,
+                                  int64_t w, double fraction) {
+  const int64_t m = probe.shape()[0], n = offsets.shape()[0];
+  std::vector<double> cover(h * w, 0.0);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t y = 0; y < m; ++y)
+      for (int64_t x = 0; x < m; ++x) {
+        const int64_t oy = offsets[2 * j] + y, ox = offsets[2 * j + 1] + x;
+        if (oy >= 0 && oy < h && ox >= 0 && ox < w) cover[oy * w + ox] += norm2(probe[y * m + x]);
+      }
+  const double top = *std::max_element(cover.begin(), cover.end());
+  Array<uint8_t> region(Shape{h, w});
+  for (int64_t i = 0; i < h * w; ++i) region[i] = top > 0 && cover[i] >= fraction * top;
+  return region;
+}
+
+CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, double rec_ox,
+                              const Array<Complex<float>>& truth, double tru_oy, double tru_ox,
+                              const Array<uint8_t>& region, int64_t max_shift) {
+  const int64_t rh = rec.shape()[0], rw = rec.shape()[1], th = truth.shape()[0], tw = truth.shape()[1];
+  const int64_t base_y = int64_t(std::llround(tru_oy - rec_oy)), base_x = int64_t(std::llround(tru_ox - rec_ox));
+  auto rec_at = [&](int64_t ty, int64_t tx, int64_t sy, int64_t sx, Complex<double>& out) {
+    const int64_t y = ty + base_y + sy, x = tx + base_x + sx;
+    if (y < 0 || y >= rh || x < 0 || x >= rw) return false;
+    out = rec[y * rw + x];
+    return true;
+  };
+
+  // 1. Whole-pixel translation: maximise the normalised correlation magnitude.
+  CompareResult res;
+  double best = -1;
+  for (int64_t sy = -max_shift; sy <= max_shift; ++sy)
+    for (int64_t sx = -max_shift; sx <= max_shift; ++sx) {
+      Complex<double> acc{};
+      double pr = 0;
+      bool inside = true;
+      for (int64_t ty = 0; ty < th && inside; ++ty)
+        for (int64_t tx = 0; tx < tw; ++tx) {
+          if (!region[ty * tw + tx]) continue;
+          Complex<double> r;
+          if (!rec_at(ty, tx, sy, sx, r)) { inside = false; break; }
+          const Complex<float> t = truth[ty * tw + tx];
+          acc += conj_mul(Complex<double>(t.re, t.im), r);
+          pr += norm2(r);
+        }
+      if (!inside || pr <= 0) continue;
+      const double score = abs(acc) / std::sqrt(pr);
+      if (score > best) best = score, res.shift_y = sy, res.shift_x = sx;
+    }
+  if (best < 0) throw InputError("compare: the reconstruction does not cover the truth's illuminated region");
+
+  // 2. Samples at that shift, centred coordinates.
+  std::vector<Sample> s;
+  double cy = 0, cx = 0;
+  for (int64_t ty = 0; ty < th; ++ty)
+    for (int64_t tx = 0; tx < tw; ++tx) {
+      if (!region[ty * tw + tx]) continue;
+      Complex<double> r;
+      rec_at(ty, tx, res.shift_y, res.shift_x, r);
+      const Complex<float> tf = truth[ty * tw + tx];
+      const Complex<double> t(tf.re, tf.im);
+      s.push_back({double(ty), double(tx), conj_mul(t, r), r, t});
+      cy += ty, cx += tx;
+    }
+  res.pixels = int64_t(s.size());
+  cy /= s.size(), cx /= s.size();
+  for (Sample& q : s) q.y -= cy, q.x -= cx;
+
+  // 3. Coarse phase ramp: peak of |sum z e^{-i k.r}| on a grid of trial ramps (0.25 cycle steps
+  //    over the region), then least-squares refinement on the wrapped residual phase.
+  double ext_y = 1, ext_x = 1;
+  for (const Sample& q : s) ext_y = std::max(ext_y, 2 * std::abs(q.y)), ext_x = std::max(ext_x, 2 * std::abs(q.x));
+  double ay = 0, ax = 0, best_mag = -1;
+  const int steps = 8;  // up to +-2 cycles across the region
+  for (int iy = -steps; iy <= steps; ++iy)
+    for (int ix = -steps; ix <= steps; ++ix) {
+      const double ky = 2 * M_PI * 0.25 * iy / ext_y, kx = 2 * M_PI * 0.25 * ix / ext_x;
+      Complex<double> acc{};
+      for (const Sample& q : s) acc += q.z * polar(1.0, -(ky * q.y + kx * q.x));
+      if (abs(acc) > best_mag) best_mag = abs(acc), ay = ky, ax = kx;
+    }
+  for (int pass = 0; pass < 4; ++pass) {
+    Complex<double> tot{};
+    for (const Sample& q : s) tot += q.z * polar(1.0, -(ay * q.y + ax * q.x));
+    const double off = arg(tot);
+    // Weighted least squares of the residual phase on (y, x): weights |z|.
+    double syy = 0, sxx = 0, sxy = 0, sy = 0, sx = 0;
+    for (const Sample& q : s) {
+      const double wgt = abs(q.z), d = wrap(arg(q.z) - ay * q.y - ax * q.x - off);
+      syy += wgt * q.y * q.y, sxx += wgt * q.x * q.x, sxy += wgt * q.x * q.y;
+      sy += wgt * q.y * d, sx += wgt * q.x * d;
+    }
+    const double det = syy * sxx - sxy * sxy;
+    if (std::abs(det) < 1e-30) break;
+    ay += (sy * sxx - sx * sxy) / det;
+    ax += (sx * syy - sy * sxy) / det;
+  }
+  res.ramp_y = ay, res.ramp_x = ax;
+
+  // 4. Global factor and the two figures.
+  Complex<double> num{};
+  double den = 0, tn = 0;
+  for (Sample& q : s) {
+    q.r = q.r * polar(1.0, -(ay * q.y + ax * q.x));
+    num += conj_mul(q.r, q.t);
+    den += norm2(q.r);
+    tn += norm2(q.t);
+  }
+  const Complex<double> c = den > 0 ? num * (1.0 / den) : Complex<double>(0, 0);
+  double err = 0, ph = 0;
+  for (const Sample& q : s) {
+    const Complex<double> fit = c * q.r;
+    err += norm2(fit - q.t);
+    const double d = wrap(arg(fit) - arg(q.t));
+    ph += d * d;
+  }
+  res.complex_error = std::sqrt(err / tn);
+  res.phase_rmse = std::sqrt(ph / s.size());
+  return res;
+}
+
+}  // namespace phasis

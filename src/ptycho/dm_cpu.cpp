@@ -1,0 +1,18 @@
+// The Difference Map on the CPU backend (FFTW + OpenMP).
+#include <omp.h>
+
+#include "phasis/backend/cpu.hpp"
+#include "phasis/ptycho/dm_impl.hpp"
+
+namespace phasis {
+
+template <class T>
+DmResult run_dm_cpu(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb) {
+  if (options.threads > 0) omp_set_num_threads(options.threads);
+  return dm::run<CpuBackend, T>(problem, options, cb);
+}
+
+template DmResult run_dm_cpu<float>(const PtychoProblem&, const DmOptions&, const IterationCallback&);
+template DmResult run_dm_cpu<double>(const PtychoProblem&, const DmOptions&, const IterationCallback&);
+
+}  // namespace phasis

@@ -1,0 +1,125 @@
+// Turns file contents into a solver problem: positions in object pixels, amplitudes, mask.
+#include "phasis/ptycho/problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "phasis/core/error.hpp"
+#include "phasis/fft/fft.hpp"
+
+namespace phasis {
+
+template <class T>
+void fftshift2(T* data, int64_t h, int64_t w, bool inverse) {
+  std::vector<T> tmp(data, data + h * w);
+  // Forward moves element (y, x) to ((y + h/2) % h, ...) for the un-shift direction of a centred
+  // pattern: centre (h/2) goes to 0. For odd sizes the inverse uses the other half.
+  const int64_t sy = inverse ? h / 2 : (h + 1) / 2, sx = inverse ? w / 2 : (w + 1) / 2;
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) data[((y + sy) % h) * w + (x + sx) % w] = tmp[y * w + x];
+}
+template void fftshift2(float*, int64_t, int64_t, bool);
+template void fftshift2(double*, int64_t, int64_t, bool);
+template void fftshift2(uint8_t*, int64_t, int64_t, bool);
+template void fftshift2(Complex<float>*, int64_t, int64_t, bool);
+template void fftshift2(Complex<double>*, int64_t, int64_t, bool);
+
+Array<int64_t> positions_in_pixels(const Array<double>& t, double pixel_y_m, double pixel_x_m) {
+  const int64_t n = t.shape()[0];
+  Array<int64_t> pos(Shape{n, 2});
+  for (int64_t j = 0; j < n; ++j) {
+    const double x = t[j * 3 + 0], y = t[j * 3 + 1];
+    if (!std::isfinite(x) || !std::isfinite(y))
+      throw InputError("entry_1/sample_1/geometry_1/translation: expected finite positions; found a non-finite value at frame " +
+                       std::to_string(j));
+    pos[j * 2 + 0] = std::llround(y / pixel_y_m);
+    pos[j * 2 + 1] = std::llround(x / pixel_x_m);
+  }
+  return pos;
+}
+
+Array<Complex<float>> probe_from_mean_pattern(const Array<float>& amplitudes, int64_t m) {
+  const int64_t n = amplitudes.shape()[0], pix = m * m;
+  Array<Complex<float>> probe(Shape{m, m});
+  std::vector<double> mean(pix, 0.0);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t p = 0; p < pix; ++p) mean[p] += double(amplitudes[j * pix + p]) * amplitudes[j * pix + p];
+  for (int64_t p = 0; p < pix; ++p) probe[p] = {float(std::sqrt(mean[p] / n)), 0.f};
+  FftwPlan<float> plan({int(m), int(m)}, 1, 1);
+  plan.inverse(probe.data());
+  // Unitary scale: the unnormalised inverse carries a factor M relative to the unitary one.
+  const float s = 1.f / float(m);
+  for (int64_t p = 0; p < pix; ++p) probe[p] *= s;
+  fftshift2(probe.data(), m, m, /*inverse=*/true);
+  return probe;
+}
+
+PtychoProblem make_problem(PtychoData&& data, int64_t padding) {
+  PtychoProblem pr;
+  const int64_t n = data.intensities.shape()[0], m = data.intensities.shape()[1];
+  pr.frames = n;
+  pr.frame_size = m;
+  pr.pixel_y_m = data.geometry.object_pixel_y_m(m);
+  pr.pixel_x_m = data.geometry.object_pixel_x_m(m);
+
+  Array<int64_t> pos = positions_in_pixels(data.translations, pr.pixel_y_m, pr.pixel_x_m);
+  int64_t min_y = pos[0], max_y = pos[0], min_x = pos[1], max_x = pos[1];
+  for (int64_t j = 0; j < n; ++j) {
+    min_y = std::min(min_y, pos[j * 2]);
+    max_y = std::max(max_y, pos[j * 2]);
+    min_x = std::min(min_x, pos[j * 2 + 1]);
+    max_x = std::max(max_x, pos[j * 2 + 1]);
+  }
+  // A scan whose frames overlap spans at most about sqrt(N) frame widths per axis in a compact
+  // scan, and N frame widths in a line scan; anything wider has a position far outside the rest.
+  const int64_t limit = std::max<int64_t>(n * m, 4 * m);
+  if (max_y - min_y > limit || max_x - min_x > limit) {
+    std::vector<int64_t> ys(n), xs(n);
+    for (int64_t j = 0; j < n; ++j) ys[j] = pos[j * 2], xs[j] = pos[j * 2 + 1];
+    std::nth_element(ys.begin(), ys.begin() + n / 2, ys.end());
+    std::nth_element(xs.begin(), xs.begin() + n / 2, xs.end());
+    int64_t worst = 0, worst_d = -1;
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t d = std::max(std::llabs(pos[j * 2] - ys[n / 2]), std::llabs(pos[j * 2 + 1] - xs[n / 2]));
+      if (d > worst_d) worst_d = d, worst = j;
+    }
+    throw InputError("entry_1/sample_1/geometry_1/translation: expected positions within " + std::to_string(limit) +
+                     " object pixels of each other; frame " + std::to_string(worst) + " lies " +
+                     std::to_string(worst_d) + " pixels from the scan's median");
+  }
+  pr.origin_y = double(min_y - padding);
+  pr.origin_x = double(min_x - padding);
+  pr.object_h = max_y - min_y + m + 2 * padding;
+  pr.object_w = max_x - min_x + m + 2 * padding;
+  pr.offsets = Array<int32_t>(Shape{n, 2});
+  for (int64_t j = 0; j < n; ++j) {
+    pr.offsets[j * 2] = int32_t(pos[j * 2] - min_y + padding);
+    pr.offsets[j * 2 + 1] = int32_t(pos[j * 2 + 1] - min_x + padding);
+  }
+
+  // Amplitudes in place of intensities, DC moved to [0, 0] to match the FFT's layout.
+  pr.amplitudes = std::move(data.intensities);
+  for (int64_t j = 0; j < n; ++j) {
+    float* f = pr.amplitudes.data() + j * m * m;
+    for (int64_t p = 0; p < m * m; ++p) f[p] = std::sqrt(f[p]);
+    fftshift2(f, m, m);
+  }
+  if (data.valid.empty()) {
+    pr.valid = Array<uint8_t>(Shape{m, m});
+    for (int64_t p = 0; p < m * m; ++p) pr.valid[p] = 1;
+  } else {
+    pr.valid = std::move(data.valid);
+    fftshift2(pr.valid.data(), m, m);
+  }
+  if (!data.probe.empty()) {
+    pr.probe = std::move(data.probe);
+    pr.probe_from_file = true;
+  } else {
+    pr.probe = probe_from_mean_pattern(pr.amplitudes, m);
+  }
+  return pr;
+}
+
+}  // namespace phasis

@@ -1,0 +1,179 @@
+// Probe models, scans and the far-field forward model of the simulator (see simulate.hpp).
+#include "phasis/ptycho/simulate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "phasis/core/error.hpp"
+#include "phasis/fft/fft.hpp"
+#include "phasis/ptycho/problem.hpp"  // for fftshift2
+
+namespace phasis {
+
+namespace {
+
+constexpr int64_t kPadding = 8;  // object pixels around the scanned area, as make_problem uses
+
+double probe_diameter(const SimulationOptions& o) {
+  if (o.probe == "gaussian") return 2.355 * (o.gaussian_sigma_px > 0 ? o.gaussian_sigma_px : o.frame_size / 10.0);
+  return o.probe_diameter_px > 0 ? o.probe_diameter_px : 0.3 * o.frame_size;
+}
+
+/// Signed frequency index of FFT bin k for size m.
+double freq(int64_t k, int64_t m) { return double(k < (m + 1) / 2 ? k : k - m); }
+
+void normalise(Array<Complex<float>>& p) {
+  double s = 0;
+  for (int64_t i = 0; i < p.size(); ++i) s += norm2(p[i]);
+  const float f = float(1.0 / std::sqrt(s));
+  for (int64_t i = 0; i < p.size(); ++i) p[i] *= f;
+}
+
+}  // namespace
+
+void check_simulation_options(const SimulationOptions& o) {
+  auto fail = [](const std::string& what) { throw InputError(what); };
+  if (o.frame_size < 16 || o.frame_size > 4096)
+    fail("frame size: expected 16 to 4096 pixels; found " + std::to_string(o.frame_size));
+  if (!(o.energy_kev > 0) || !std::isfinite(o.energy_kev)) fail("energy: expected > 0 keV; found " + std::to_string(o.energy_kev));
+  if (!(o.distance_m > 0)) fail("distance: expected > 0 m; found " + std::to_string(o.distance_m));
+  if (!(o.detector_pixel_m > 0)) fail("detector pixel: expected > 0 m; found " + std::to_string(o.detector_pixel_m));
+  if (o.probe != "aperture" && o.probe != "gaussian") fail("probe: expected aperture or gaussian; found '" + o.probe + "'");
+  if (!(o.aperture_fraction > 0 && o.aperture_fraction <= 1))
+    fail("aperture fraction: expected in (0, 1]; found " + std::to_string(o.aperture_fraction));
+  if (o.probe_diameter_px < 0 || o.probe_diameter_px > o.frame_size)
+    fail("probe diameter: expected 0 (auto) to the frame size in pixels; found " + std::to_string(o.probe_diameter_px));
+  if (o.gaussian_sigma_px < 0 || o.gaussian_sigma_px > o.frame_size / 4.0)
+    fail("gaussian sigma: expected 0 (auto) to a quarter of the frame; found " + std::to_string(o.gaussian_sigma_px));
+  if (o.scan != "spiral" && o.scan != "raster") fail("scan: expected spiral or raster; found '" + o.scan + "'");
+  if (o.positions < 1 || o.positions > 10'000'000) fail("positions: expected 1 to 10^7; found " + std::to_string(o.positions));
+  if (o.step_px < 0 || o.step_px > o.frame_size) fail("step: expected 0 (auto) to the frame size in pixels; found " + std::to_string(o.step_px));
+  if (o.jitter_px < 0 || o.jitter_px > o.frame_size) fail("jitter: expected 0 to the frame size in pixels; found " + std::to_string(o.jitter_px));
+  if (!(o.photons > 0) || !std::isfinite(o.photons)) fail("photons: expected > 0 per frame; found " + std::to_string(o.photons));
+}
+
+Array<Complex<float>> make_probe(const SimulationOptions& o) {
+  const int64_t m = o.frame_size;
+  Array<Complex<float>> p(Shape{m, m});
+  if (o.probe == "gaussian") {
+    const double s = o.gaussian_sigma_px > 0 ? o.gaussian_sigma_px : m / 10.0, c = 0.5 * m;
+    for (int64_t y = 0; y < m; ++y)
+      for (int64_t x = 0; x < m; ++x)
+        p[y * m + x] = {float(std::exp(-((y - c) * (y - c) + (x - c) * (x - c)) / (2 * s * s))), 0.f};
+    normalise(p);
+    return p;
+  }
+  // Pupil of radius r (frequency bins) with a defocus phase. Geometric optics: a defocus dz spreads
+  // the focus to D = 2 dz alpha / dx; in bin units the phase is -pi D k^2 / (2 r M), whatever the
+  // energy, distance and pixel size.
+  const double r = o.aperture_fraction * 0.5 * m, d = probe_diameter(o);
+  for (int64_t ky = 0; ky < m; ++ky)
+    for (int64_t kx = 0; kx < m; ++kx) {
+      const double fy = freq(ky, m), fx = freq(kx, m), k = std::hypot(fy, fx);
+      const double pupil = std::clamp(r - k + 0.5, 0.0, 1.0);
+      const double phase = -M_PI * d * k * k / (2 * r * m);
+      p[ky * m + kx] = {float(pupil * std::cos(phase)), float(pupil * std::sin(phase))};
+    }
+  FftwPlan<float> plan({int(m), int(m)}, 1, 1);
+  plan.inverse(p.data());
+  fftshift2(p.data(), m, m, /*inverse=*/true);
+  normalise(p);
+  return p;
+}
+
+Array<int64_t> make_scan(const SimulationOptions& o, double diameter) {
+  const double step = o.step_px > 0 ? o.step_px : std::max(1.0, 0.3 * diameter);
+  std::mt19937_64 rng(o.seed * 7919 + 1);
+  std::normal_distribution<double> jitter(0.0, o.jitter_px > 0 ? o.jitter_px : 1.0);
+  std::vector<std::pair<double, double>> pts;
+  if (o.scan == "raster") {
+    const int64_t g = int64_t(std::ceil(std::sqrt(double(o.positions))));
+    for (int64_t iy = 0; iy < g; ++iy)
+      for (int64_t ix = 0; ix < g; ++ix) pts.emplace_back((iy - 0.5 * (g - 1)) * step, (ix - 0.5 * (g - 1)) * step);
+  } else {
+    // Fermat spiral: equal area per point; c = step sqrt(sqrt(3) / (2 pi)) matches a hexagonal
+    // packing of nearest-neighbour distance `step`.
+    const double c = step * std::sqrt(std::sqrt(3.0) / (2 * M_PI)), golden = M_PI * (3 - std::sqrt(5.0));
+    for (int64_t n = 0; n < o.positions; ++n) {
+      const double rad = c * std::sqrt(n + 0.5), th = n * golden;
+      pts.emplace_back(rad * std::sin(th), rad * std::cos(th));
+    }
+  }
+  Array<int64_t> pos(Shape{int64_t(pts.size()), 2});
+  for (size_t j = 0; j < pts.size(); ++j) {
+    double y = pts[j].first, x = pts[j].second;
+    if (o.jitter_px > 0) y += jitter(rng), x += jitter(rng);
+    pos[2 * j] = std::llround(y);
+    pos[2 * j + 1] = std::llround(x);
+  }
+  return pos;
+}
+
+void simulate(const SimulationOptions& o, PtychoData& data, PtychoTruth& truth) {
+  check_simulation_options(o);
+  const int64_t m = o.frame_size, pix = m * m;
+  data.geometry.energy_J = o.energy_kev * 1e3 * 1.602176634e-19;
+  data.geometry.distance_m = o.distance_m;
+  data.geometry.pixel_x_m = data.geometry.pixel_y_m = o.detector_pixel_m;
+  const double dy = data.geometry.object_pixel_y_m(m), dx = data.geometry.object_pixel_x_m(m);
+
+  Array<int64_t> pos = make_scan(o, probe_diameter(o));
+  const int64_t n = pos.shape()[0];
+  int64_t min_y = pos[0], max_y = pos[0], min_x = pos[1], max_x = pos[1];
+  for (int64_t j = 0; j < n; ++j) {
+    min_y = std::min(min_y, pos[2 * j]), max_y = std::max(max_y, pos[2 * j]);
+    min_x = std::min(min_x, pos[2 * j + 1]), max_x = std::max(max_x, pos[2 * j + 1]);
+  }
+  const int64_t h = max_y - min_y + m + 2 * kPadding, w = max_x - min_x + m + 2 * kPadding;
+  truth.object = make_phantom(h, w);
+  truth.probe = make_probe(o);
+  truth.origin_y = double(min_y - kPadding);
+  truth.origin_x = double(min_x - kPadding);
+
+  data.translations = Array<double>(Shape{n, 3});
+  for (int64_t j = 0; j < n; ++j) {
+    data.translations[3 * j + 0] = double(pos[2 * j + 1]) * dx;
+    data.translations[3 * j + 1] = double(pos[2 * j]) * dy;
+    data.translations[3 * j + 2] = 0.0;
+  }
+
+  // Far field of every frame, in batches so the FFT plan stays small.
+  data.intensities = Array<float>(Shape{n, m, m});
+  const int64_t batch = std::min<int64_t>(n, 256);
+  FftwPlan<double> plan({int(m), int(m)}, batch);
+  Array<Complex<double>> buf(Shape{batch, m, m});
+  std::mt19937_64 rng(o.seed);
+  const double scale = o.photons / double(pix);  // unitary FFT: |F|^2 / M^2 of the unnormalised one
+  for (int64_t j0 = 0; j0 < n; j0 += batch) {
+    const int64_t nb = std::min(batch, n - j0);
+    buf.zero();
+    for (int64_t b = 0; b < nb; ++b) {
+      const int64_t oy = pos[2 * (j0 + b)] - truth.origin_y, ox = pos[2 * (j0 + b) + 1] - truth.origin_x;
+      for (int64_t y = 0; y < m; ++y)
+        for (int64_t x = 0; x < m; ++x) {
+          const Complex<float> pr = truth.probe[y * m + x], ob = truth.object[(oy + y) * w + ox + x];
+          const Complex<float> e = pr * ob;
+          buf[b * pix + y * m + x] = {double(e.re), double(e.im)};
+        }
+    }
+    plan.forward(buf.data());
+    for (int64_t b = 0; b < nb; ++b) {
+      float* frame = data.intensities.data() + (j0 + b) * pix;
+      for (int64_t p = 0; p < pix; ++p) {
+        const double v = norm2(buf[b * pix + p]) * scale;
+        frame[p] = float(o.poisson ? double(std::poisson_distribution<int64_t>(v)(rng)) : v);
+      }
+      fftshift2(frame, m, m, /*inverse=*/true);  // detectors see DC at the centre
+    }
+  }
+  // The truth probe at the measured power: sum |P|^2 = photons.
+  const float f = float(std::sqrt(o.photons));
+  for (int64_t i = 0; i < truth.probe.size(); ++i) truth.probe[i] *= f;
+  // With write_probe the file's initial probe is the true probe itself: for testing object-only
+  // convergence and for users who want a known starting point; solvers otherwise start from the
+  // mean diffraction pattern.
+  if (o.write_probe) data.probe = truth.probe.to(Memory::host);
+}
+
+}  // namespace phasis

@@ -1,0 +1,189 @@
+// The phasis binary end to end: a small simulate -> reconstruct -> compare run, the config file,
+// help texts, and every kind of bad input: one line on stderr, exit code 2, no output left
+// behind, input untouched.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "phasis/io/cxi.hpp"
+#include "phasis/io/hdf5.hpp"
+#include "phasis/ptycho/simulate.hpp"
+#include "testing.hpp"
+
+using namespace phasis;
+using phasis::testing::count_lines;
+using phasis::testing::run_phasis;
+using phasis::testing::TempDir;
+
+namespace {
+
+std::string read_file(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void small_data(PtychoData& d, PtychoTruth& t) {
+  SimulationOptions o;
+  o.frame_size = 32;
+  o.positions = 20;
+  simulate(o, d, t);
+}
+
+/// Runs `phasis ptycho reconstruct IN -o OUT ARGS` on `in` and checks the failure contract.
+void expect_clean_failure(const TempDir& dir, const std::string& in, const std::string& args,
+                          const std::string& expected_words) {
+  const std::string out = dir.file("out.h5");
+  const std::string before = std::filesystem::exists(in) ? read_file(in) : "";
+  auto r = run_phasis("ptycho reconstruct '" + in + "' -o '" + out + "' --iterations 2 " + args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(expected_words), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  for (auto& e : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  if (!before.empty()) EXPECT_EQ(read_file(in), before) << "input modified";
+}
+
+}  // namespace
+
+TEST(Cli, SimulateReconstructCompare) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), out = dir.file("rec.h5");
+  auto s = run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 40");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 5 --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("iter    5/5"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(out));
+  for (const char* png : {"rec_object_phase.png", "rec_object_amplitude.png", "rec_probe.png"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(png))) << png;
+  h5::File f = h5::File::open_read(out);
+  EXPECT_EQ(f.shape("fourier_error"), std::vector<int64_t>{5});
+  EXPECT_NE(f.read_attr_string("/", "parameters").find("\"iterations\":5"), std::string::npos);
+  auto c = run_phasis("ptycho compare '" + out + "' '" + cxi + "'");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.out.find("phase RMSE"), std::string::npos);
+}
+
+TEST(Cli, ConfigFileSetsOptionsAndCommandLineWins) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), cfg = dir.file("run.toml");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 20").exit_code, 0);
+  std::ofstream(cfg) << "iterations = 3\nprobe-start = 1\ndevice = \"cpu\"\n";
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("a.h5") + "' --config '" + cfg + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("iter    3/3"), std::string::npos) << r.out;
+  r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("b.h5") + "' --config '" + cfg + "' --iterations 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("iter    2/2"), std::string::npos) << r.out;
+  std::ofstream(cfg) << "iterationz = 3\n";
+  r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("c.h5") + "' --config '" + cfg + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+}
+
+TEST(Cli, HelpDocumentsEveryOption) {
+  auto top = run_phasis("--help");
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("ptycho"), std::string::npos);
+  auto rec = run_phasis("ptycho reconstruct --help");
+  EXPECT_EQ(rec.exit_code, 0);
+  for (const char* o : {"--output", "--algorithm", "--iterations", "--device", "--precision", "--probe-start",
+                        "--overlap-iterations", "--object-inertia", "--probe-inertia", "--batch-frames", "--threads",
+                        "--no-pictures", "--quiet", "--config"})
+    EXPECT_NE(rec.out.find(o), std::string::npos) << o;
+  auto sim = run_phasis("ptycho simulate --help");
+  for (const char* o : {"--frame-size", "--energy", "--distance", "--pixel-size", "--probe", "--aperture-fraction",
+                        "--probe-diameter", "--gaussian-sigma", "--scan", "--positions", "--step", "--jitter",
+                        "--photons", "--noise", "--seed", "--write-probe", "--config"})
+    EXPECT_NE(sim.out.find(o), std::string::npos) << o;
+  auto cmp = run_phasis("ptycho compare --help");
+  for (const char* o : {"--threshold", "--max-shift"}) EXPECT_NE(cmp.out.find(o), std::string::npos) << o;
+}
+
+TEST(CliBadInput, MissingFile) {
+  TempDir dir;
+  expect_clean_failure(dir, dir.file("nope.cxi"), "", "no such file");
+}
+
+TEST(CliBadInput, NotHdf5) {
+  TempDir dir;
+  std::ofstream(dir.file("text.cxi")) << "this is not HDF5\n";
+  expect_clean_failure(dir, dir.file("text.cxi"), "", "not an HDF5 file");
+}
+
+TEST(CliBadInput, MissingDataset) {
+  TempDir dir;
+  {
+    h5::File f = h5::File::create(dir.file("partial.cxi"));
+    f.create_groups("entry_1/instrument_1");
+    f.write_scalar("entry_1/instrument_1/dummy", 1.0);
+    f.close();
+  }
+  expect_clean_failure(dir, dir.file("partial.cxi"), "", "entry_1/data_1/data");
+}
+
+TEST(CliBadInput, WrongRankAndShape) {
+  TempDir dir;
+  PtychoData d;
+  PtychoTruth t;
+  small_data(d, t);
+  {
+    h5::File f = h5::File::create(dir.file("rank.cxi"));
+    f.create_groups("entry_1/data_1");
+    f.write("entry_1/data_1/data", d.intensities.data(), {20, 32 * 32});
+    f.close();
+  }
+  expect_clean_failure(dir, dir.file("rank.cxi"), "", "entry_1/data_1/data");
+  d.translations.reshape(Shape{30, 2});
+  write_cxi(dir.file("shape.cxi"), d, nullptr);
+  expect_clean_failure(dir, dir.file("shape.cxi"), "", "translation");
+}
+
+TEST(CliBadInput, NanAndNegativeIntensities) {
+  TempDir dir;
+  PtychoData d;
+  PtychoTruth t;
+  small_data(d, t);
+  d.intensities[3 * 32 * 32 + 40] = std::nanf("");
+  write_cxi(dir.file("nan.cxi"), d, nullptr);
+  expect_clean_failure(dir, dir.file("nan.cxi"), "", "frame 3");
+  d.intensities[3 * 32 * 32 + 40] = 1.f;
+  d.intensities[5 * 32 * 32 + 7] = -2.f;
+  write_cxi(dir.file("neg.cxi"), d, nullptr);
+  expect_clean_failure(dir, dir.file("neg.cxi"), "", "frame 5");
+}
+
+TEST(CliBadInput, PositionFarOutside) {
+  TempDir dir;
+  PtychoData d;
+  PtychoTruth t;
+  small_data(d, t);
+  d.translations[3 * 11] = 0.5;  // half a metre away
+  write_cxi(dir.file("far.cxi"), d, nullptr);
+  expect_clean_failure(dir, dir.file("far.cxi"), "", "frame 11");
+}
+
+TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
+  TempDir dir;
+  PtychoData d;
+  PtychoTruth t;
+  small_data(d, t);
+  write_cxi(dir.file("ok.cxi"), d, nullptr);
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--iterations 0", "iterations");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--bogus 3", "bogus");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--device gpu", "device");
+}
+
+TEST(CliBadInput, SimulateRejectsImpossibleParameters) {
+  TempDir dir;
+  auto r = run_phasis("ptycho simulate '" + dir.file("s.cxi") + "' --energy -3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("s.cxi")));
+}
