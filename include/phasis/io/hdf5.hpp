@@ -1,0 +1,130 @@
+// A small RAII layer over the HDF5 C API: the few operations the CXI reader and writer need.
+// Every HDF5 identifier is owned by a Handle and closed when it dies. HDF5's own error printing is
+// silenced while these functions run; failures become phasis::InputError with a one-line message
+// naming the file and the dataset, what was expected and what was found.
+// hdf5.h stays out of this header (identifiers are held as int64_t, which is what hid_t is since
+// HDF5 1.10), so code that includes it does not inherit the C API's macros.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "phasis/core/array.hpp"    // for Array
+#include "phasis/core/complex.hpp"  // for Complex
+
+namespace phasis::h5 {
+
+/// Class of a dataset's element type, as far as readers care.
+enum class TypeClass { floating, integer, compound, enumeration, string, other };
+const char* to_string(TypeClass c);
+
+/// Owns one HDF5 identifier (file, group, dataset, dataspace, type, property list, attribute).
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(int64_t id) : id_(id) {}
+  ~Handle() { reset(); }
+  Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = -1; }
+  Handle& operator=(Handle&& o) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+
+  int64_t id() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  /// Closes the identifier now (errors ignored: used on paths that already failed or succeeded).
+  void reset() noexcept;
+  /// Gives up ownership without closing (for callers that close it themselves, checking errors).
+  int64_t release() noexcept {
+    int64_t id = id_;
+    id_ = -1;
+    return id;
+  }
+
+ private:
+  int64_t id_ = -1;
+};
+
+/// "'FILE' WHAT: expected EXPECTED; found FOUND": the one shape every data error message has.
+std::string message(const std::string& file, const std::string& what, const std::string& expected,
+                    const std::string& found);
+
+/// An open HDF5 file. Dataset paths are relative to the root ("entry_1/data_1/data").
+/// Element types T supported by the templates: float, double, int32_t, uint8_t, uint32_t,
+/// Complex<float>, Complex<double>. Complex numbers use h5py's compound {r, i} convention; reads
+/// convert between precisions and from integer to floating types, as HDF5 does.
+class File {
+ public:
+  /// Read-only. Throws InputError "cannot open 'X': no such file" or "'X' is not an HDF5 file".
+  static File open_read(const std::string& path);
+  /// New file, replacing any file of that name.
+  static File create(const std::string& path);
+
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept = default;
+  ~File() = default;
+
+  /// Flushes and closes; throws InputError when the data could not be written out.
+  void close();
+  const std::string& path() const { return path_; }
+
+  /// True when every link along `path` exists and the last one resolves to an object.
+  bool exists(const std::string& path) const;
+  /// Creates every missing group along `path` (like mkdir -p).
+  void create_groups(const std::string& path);
+  /// Dimensions of a dataset; empty for a scalar.
+  std::vector<int64_t> shape(const std::string& dset) const;
+  int rank(const std::string& dset) const;
+  TypeClass type_class(const std::string& dset) const;
+  /// The element type in words: "float32", "uint16", "compound {r: float64, i: float64}", ...
+  std::string type_name(const std::string& dset) const;
+  /// True for a compound with floating fields "r" and "i".
+  bool is_complex(const std::string& dset) const;
+
+  /// Whole dataset into dst; `count` must equal the dataset's number of elements.
+  template <class T>
+  void read(const std::string& dset, T* dst, int64_t count) const;
+  /// Whole dataset into a new host array of the dataset's shape (rank 1 to 4).
+  template <class T>
+  Array<T> read_array(const std::string& dset) const;
+  /// Rows [begin, end) of the first axis into dst, one hyperslab read.
+  template <class T>
+  void read_rows(const std::string& dset, int64_t begin, int64_t end, T* dst) const;
+  /// New dataset of `shape` (empty: scalar); `chunk` empty means contiguous storage.
+  template <class T>
+  void write(const std::string& dset, const T* src, const std::vector<int64_t>& shape,
+             const std::vector<int64_t>& chunk = {});
+  template <class T>
+  void write(const std::string& dset, const Array<T>& a, const std::vector<int64_t>& chunk = {});
+
+  /// A numeric dataset holding one value (rank 0, or any rank with one element).
+  double read_scalar(const std::string& dset) const;
+  template <class T>
+  void write_scalar(const std::string& dset, T value);
+
+  /// Attributes of a group or dataset ("" or "/" is the root group). Writing replaces.
+  bool has_attr(const std::string& obj, const std::string& name) const;
+  void write_attr(const std::string& obj, const std::string& name, const std::string& value);
+  void write_attr(const std::string& obj, const std::string& name, const char* value) {
+    write_attr(obj, name, std::string(value));
+  }
+  void write_attr(const std::string& obj, const std::string& name, double value);
+  std::string read_attr_string(const std::string& obj, const std::string& name) const;
+  double read_attr_double(const std::string& obj, const std::string& name) const;
+
+  /// A soft link at `link` pointing to the absolute path `target`.
+  void link_soft(const std::string& target, const std::string& link);
+
+ private:
+  File(Handle h, std::string path) : file_(std::move(h)), path_(std::move(path)) {}
+  /// Opens an existing dataset, or throws InputError naming it.
+  Handle open_dataset(const std::string& dset) const;
+  Handle open_object(const std::string& obj) const;
+  [[noreturn]] void fail(const std::string& what, const std::string& expected,
+                         const std::string& found) const;
+
+  Handle file_;
+  std::string path_;
+};
+
+}  // namespace phasis::h5
