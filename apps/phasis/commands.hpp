@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <string>
 
 namespace phasis::cli {
@@ -14,8 +15,11 @@ void add_ptycho_reconstruct(CLI::App& ptycho);
 void add_ptycho_compare(CLI::App& ptycho);
 
 /// Adds --config FILE: a TOML file whose keys are the command's long option names (with - or _);
-/// options given on the command line win; an unknown key is an error.
-void add_config_option(CLI::App& app);
+/// options given on the command line win; an unknown key is an error. Returns the path's holder.
+std::shared_ptr<std::string> add_config_option(CLI::App& app);
+/// Applies the config file's values to the options of `app` not given on the command line.
+/// Call at the start of the command's callback (after CLI11 has parsed the command line).
+void apply_config(CLI::App& app, const std::string& file);
 
 /// Checks that `path` names a readable regular file (InputError otherwise).
 void require_input_file(const std::string& path, const std::string& what);

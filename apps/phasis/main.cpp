@@ -11,11 +11,6 @@
 
 namespace phasis::cli {
 
-void add_config_option(CLI::App& app) {
-  app.set_config("--config", "", "TOML file of options (keys are the long option names)");
-  app.allow_config_extras(CLI::config_extras_mode::error);
-}
-
 void require_input_file(const std::string& path, const std::string& what) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError("cannot open '" + path + "': no such file (" + what + ")");

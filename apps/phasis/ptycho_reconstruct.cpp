@@ -25,6 +25,7 @@ struct ReconstructArgs {
 void run(const ReconstructArgs& a) {
   require_input_file(a.input, "input CXI file");
   require_output_path(a.output, a.input);
+  if (a.algorithm != "dm") throw InputError("--algorithm: expected dm; found '" + a.algorithm + "'");
   if (a.dm.iterations < 1) throw InputError("--iterations: expected at least 1; found " + std::to_string(a.dm.iterations));
   const std::string device = a.device == "auto" ? (cuda_available() ? "cuda" : "cpu") : a.device;
 
@@ -91,8 +92,11 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--threads", a->dm.threads, "CPU threads (0: all)")->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the last iteration");
-  add_config_option(*cmd);
-  cmd->callback([a] { run(*a); });
+  auto config = add_config_option(*cmd);
+  cmd->callback([cmd, config, a] {
+    apply_config(*cmd, *config);
+    run(*a);
+  });
 }
 
 }  // namespace phasis::cli

@@ -40,10 +40,12 @@ void add_ptycho_simulate(CLI::App& ptycho) {
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Random seed (scan jitter and noise)")->capture_default_str();
   cmd->add_flag("--write-probe", opt->write_probe, "Store the true probe as the file's initial probe");
-  add_config_option(*cmd);
+  auto config = add_config_option(*cmd);
 
-  cmd->callback([opt, out, noise] {
+  cmd->callback([cmd, config, opt, out, noise] {
+    apply_config(*cmd, *config);
     require_output_path(*out);
+    if (*noise != "none" && *noise != "poisson") throw InputError("--noise: expected none or poisson; found '" + *noise + "'");
     opt->poisson = *noise == "poisson";
     PtychoData data;
     PtychoTruth truth;

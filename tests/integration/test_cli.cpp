@@ -133,12 +133,9 @@ TEST(CliBadInput, WrongRankAndShape) {
   PtychoData d;
   PtychoTruth t;
   small_data(d, t);
-  {
-    h5::File f = h5::File::create(dir.file("rank.cxi"));
-    f.create_groups("entry_1/data_1");
-    f.write("entry_1/data_1/data", d.intensities.data(), {20, 32 * 32});
-    f.close();
-  }
+  d.intensities.reshape(Shape{20, 32 * 32});
+  write_cxi(dir.file("rank.cxi"), d, nullptr);
+  d.intensities.reshape(Shape{20, 32, 32});
   expect_clean_failure(dir, dir.file("rank.cxi"), "", "entry_1/data_1/data");
   d.translations.reshape(Shape{30, 2});
   write_cxi(dir.file("shape.cxi"), d, nullptr);

@@ -12,11 +12,11 @@ using namespace phasis;
 
 namespace {
 
-struct Setup {
+struct OverlapCase {
   int64_t n = 7, m = 8, h = 21, w = 26;
   std::vector<int32_t> offsets;
   std::vector<Complex<double>> probe, object, psi;
-  Setup() {
+  OverlapCase() {
     std::mt19937 rng(3);
     std::uniform_real_distribution<double> u(-1, 1);
     std::uniform_int_distribution<int> oy(0, int(h - m)), ox(0, int(w - m));
@@ -31,7 +31,7 @@ struct Setup {
 }  // namespace
 
 TEST(Overlap, GatherMatchesDirectLoop) {
-  Setup s;
+  OverlapCase s;
   std::vector<Complex<double>> out(s.n * s.m * s.m);
   CpuBackend::for_each(s.n * s.m * s.m, dm::ExitWave<double>{out.data(), s.probe.data(), s.object.data(),
                                                               s.offsets.data(), s.m, s.w, 0});
@@ -47,7 +47,7 @@ TEST(Overlap, GatherMatchesDirectLoop) {
 }
 
 TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
-  Setup s;
+  OverlapCase s;
   std::vector<Complex<double>> num(s.h * s.w);
   std::vector<double> den(s.h * s.w);
   CpuBackend::scatter_add<double>(s.n, s.m, s.m,
@@ -81,7 +81,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
 }
 
 TEST(Overlap, ProbeSumsMatchDirectLoop) {
-  Setup s;
+  OverlapCase s;
   std::vector<Complex<double>> num(s.m * s.m);
   std::vector<double> den(s.m * s.m);
   CpuBackend::for_each(s.m * s.m, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(),
