@@ -66,6 +66,12 @@ std::string last_error() {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error, &s);
   H5Eclear2(H5E_DEFAULT);
   if (s.empty()) s = "unknown HDF5 error";
+  // File-system failures carry the system's message inside a long record of flags; keep just it.
+  const std::string key = "error message = '";
+  if (auto at = s.find(key); at != std::string::npos) {
+    auto end = s.find('\'', at + key.size());
+    if (end != std::string::npos) s = s.substr(at + key.size(), end - at - key.size());
+  }
   for (char& c : s)
     if (c == '\n' || c == '\r') c = ' ';
   return s;
