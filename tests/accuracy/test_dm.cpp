@@ -34,7 +34,7 @@ Outcome reconstruct(const SimulationOptions& so, int iterations, const std::stri
   Array<uint8_t> region = illuminated_region(truth.probe, pos, truth.object.shape()[0], truth.object.shape()[1]);
   Outcome out{compare_objects(r.object, pr.origin_y, pr.origin_x, truth.object, truth.origin_y, truth.origin_x, region),
               r.fourier_error};
-  std::printf("phase RMSE %.4f rad, complex error %.4f, Fourier error %.3e -> %.3e (%d iterations)\n",
+  std::printf("phase RMSE %.4f rad, complex error %.4f, DM error %.3e -> %.3e (%d iterations)\n",
               out.cmp.phase_rmse, out.cmp.complex_error, out.errors.front(), out.errors.back(), iterations);
   return out;
 }
@@ -69,5 +69,5 @@ TEST(DifferenceMap, FloatAndDoubleAgree) {
   so.write_probe = true;
   Outcome f = reconstruct(so, 20, "float"), d = reconstruct(so, 20, "double");
   EXPECT_NEAR(f.cmp.phase_rmse, d.cmp.phase_rmse, 1e-3);
-  for (size_t i = 0; i < f.errors.size(); ++i) EXPECT_NEAR(f.errors[i] / d.errors[i], 1.0, 1e-3) << "iteration " << i;
+  for (size_t i = 0; i < f.errors.size(); ++i) EXPECT_NEAR(f.errors[i] / d.errors[i], 1.0, 2e-3) << "iteration " << i;
 }

@@ -133,12 +133,20 @@ TEST(CliBadInput, WrongRankAndShape) {
   PtychoData d;
   PtychoTruth t;
   small_data(d, t);
-  d.intensities.reshape(Shape{20, 32 * 32});
-  write_cxi(dir.file("rank.cxi"), d, nullptr);
-  d.intensities.reshape(Shape{20, 32, 32});
+  // Written by hand, since write_cxi refuses such shapes.
+  auto write_raw = [&](const std::string& path, std::vector<int64_t> data_shape, std::vector<int64_t> t_shape) {
+    h5::File f = h5::File::create(path);
+    f.write("entry_1/data_1/data", d.intensities.data(), data_shape);
+    f.write("entry_1/sample_1/geometry_1/translation", d.translations.data(), t_shape);
+    f.write_scalar("entry_1/instrument_1/source_1/energy", d.geometry.energy_J);
+    f.write_scalar("entry_1/instrument_1/detector_1/distance", d.geometry.distance_m);
+    f.write_scalar("entry_1/instrument_1/detector_1/x_pixel_size", d.geometry.pixel_x_m);
+    f.write_scalar("entry_1/instrument_1/detector_1/y_pixel_size", d.geometry.pixel_y_m);
+    f.close();
+  };
+  write_raw(dir.file("rank.cxi"), {20, 32 * 32}, {20, 3});
   expect_clean_failure(dir, dir.file("rank.cxi"), "", "entry_1/data_1/data");
-  d.translations.reshape(Shape{30, 2});
-  write_cxi(dir.file("shape.cxi"), d, nullptr);
+  write_raw(dir.file("shape.cxi"), {20, 32, 32}, {30, 2});
   expect_clean_failure(dir, dir.file("shape.cxi"), "", "translation");
 }
 

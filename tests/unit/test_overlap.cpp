@@ -110,17 +110,13 @@ TEST(Overlap, ModulusProjectionSetsMagnitudesAndKeepsPhases) {
   valid[5] = 0;
   for (int64_t i = 0; i < pix; ++i) buf[i] = {1.0 + i, -0.5 * i}, amp[i] = 0.25f * i;
   const auto orig = buf;
-  const double misfit = CpuBackend::sum(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), pix, 1.0 / m});
-  double expect = 0;
+  CpuBackend::for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), pix, 1.0 / m});
   for (int64_t i = 0; i < pix; ++i) {
-    const double a = std::hypot(orig[i].re, orig[i].im) / m;  // unitary magnitude
     if (i == 5) {  // masked: unitary value, rescaled for the unnormalised inverse
       EXPECT_NEAR(buf[i].re, orig[i].re / (m * m), 1e-12);
       continue;
     }
-    expect += (a - amp[i]) * (a - amp[i]);
     EXPECT_NEAR(std::hypot(buf[i].re, buf[i].im), amp[i] / double(m), 1e-12);
     EXPECT_NEAR(std::atan2(buf[i].im, buf[i].re), std::atan2(orig[i].im, orig[i].re), 1e-12);
   }
-  EXPECT_NEAR(misfit, expect, 1e-9);
 }

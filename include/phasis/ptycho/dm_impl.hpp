@@ -15,12 +15,23 @@
 
 namespace phasis::dm {
 
+/// Unit transmission with a 1% deterministic pseudo-random perturbation. A perfectly flat start
+/// makes F(P O) vanish outside a band-limited probe's pupil, where the modulus projection then
+/// picks phases from rounding noise: runs in float and double, or on CPU and GPU, would part ways
+/// at the first iteration. The perturbation gives those pixels a defined phase.
 template <class T>
-struct Fill {
-  Complex<T>* v;
-  Complex<T> value;
-  PHASIS_HD void operator()(int64_t i) const { v[i] = value; }
-};
+Array<Complex<T>> initial_object(int64_t h, int64_t w) {
+  Array<Complex<T>> o(Shape{h, w});
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state] {  // splitmix64, uniform in [-0.5, 0.5)
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return double((z ^ (z >> 31)) >> 11) * 0x1.0p-53 - 0.5;
+  };
+  for (int64_t i = 0; i < h * w; ++i) o[i] = {T(1 + 0.02 * next()), T(0.02 * next())};
+  return o;
+}
 
 template <class To, class From>
 Array<Complex<To>> convert(const Array<Complex<From>>& a) {
@@ -56,30 +67,30 @@ class DifferenceMap {
         pnum_(Shape{m_, m_}, B::memory), pden_(Shape{m_, m_}, B::memory),
         plan_({int(m_), int(m_)}, batch_) {
     if (n_ % batch_) tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(m_), int(m_)}, n_ % batch_);
-    B::for_each(h_ * w_, Fill<T>{object_.data(), Complex<T>(1, 0)});
+    object_.assign(initial_object<T>(h_, w_));
     B::for_each(n_ * pix_, ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), m_, w_, 0});
     valid_power_ = B::sum(n_ * pix_, ValidPower{amp_.data(), valid_.data(), pix_});
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
   }
 
-  /// One DM iteration; returns the Fourier error.
+  /// One DM iteration; returns the difference-map error (see dm.hpp).
   double iterate(int it) {
-    double misfit = 0;
+    double change = 0;
     for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
       const int64_t nb = std::min(batch_, n_ - j0), len = nb * pix_;
       const auto& plan = nb == batch_ ? plan_ : *tail_plan_;
       Complex<T>* psi = psi_.data() + j0 * pix_;
       B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), m_, w_, j0});
       plan.forward(buf_.data());
-      misfit += B::sum(len, ModulusProject<T>{buf_.data(), amp_.data() + j0 * pix_, valid_.data(), pix_, T(1) / T(m_)});
+      B::for_each(len, ModulusProject<T>{buf_.data(), amp_.data() + j0 * pix_, valid_.data(), pix_, T(1) / T(m_)});
       plan.inverse(buf_.data());
-      B::for_each(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), m_, w_, j0});
+      change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), m_, w_, j0});
     }
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
       update_object();
       if (it >= opt_.probe_start) update_probe();
     }
-    return misfit / valid_power_;
+    return change / valid_power_;
   }
 
   DmResult result() const {

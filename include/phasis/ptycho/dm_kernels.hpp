@@ -47,7 +47,7 @@ struct Reflect {
 
 /// Modulus projection on the unnormalised FFT of the batch. X = M * (unitary transform). Replaces X
 /// with the unitary-scaled target divided by M again, so that the following unnormalised inverse
-/// FFT lands on the unitary inverse. Returns this pixel's squared amplitude misfit (valid pixels).
+/// FFT lands on the unitary inverse. Masked pixels keep their value.
 template <class T>
 struct ModulusProject {
   Complex<T>* buf;
@@ -55,22 +55,21 @@ struct ModulusProject {
   const uint8_t* valid;
   int64_t pix;
   T inv_m;  // 1 / M
-  PHASIS_HD T operator()(int64_t i) const {
+  PHASIS_HD void operator()(int64_t i) const {
     const Complex<T> x = buf[i];
-    const T a = abs(x) * inv_m;  // unitary magnitude
     if (!valid[i % pix]) {
       buf[i] = x * (inv_m * inv_m);
-      return T(0);
+      return;
     }
+    const T a = abs(x) * inv_m;  // unitary magnitude
     const T target = T(amp[i]);
-    const T d = a - target;
     // |x| = a M, so this keeps the phase and sets the magnitude to target / M.
     buf[i] = a > T(0) ? x * (target * inv_m * inv_m / a) : Complex<T>(target * inv_m, T(0));
-    return d * d;
   }
 };
 
-/// psi_j += buf - P O_j, after the inverse FFT.
+/// psi_j += buf - P O_j, after the inverse FFT; returns |buf - P O_j|^2, this pixel's share of the
+/// difference-map error.
 template <class T>
 struct UpdateExit {
   Complex<T>* psi;  // of the batch's first frame
@@ -79,10 +78,12 @@ struct UpdateExit {
   const Complex<T>* object;
   const int32_t* offsets;
   int64_t m, w_obj, j0;
-  PHASIS_HD void operator()(int64_t i) const {
+  PHASIS_HD T operator()(int64_t i) const {
     const int64_t pix = m * m, j = j0 + i / pix, p = i % pix;
     const Complex<T> phi = probe[p] * object[object_index(offsets, w_obj, j, p / m, p % m)];
-    psi[i] += buf[i] - phi;
+    const Complex<T> d = buf[i] - phi;
+    psi[i] += d;
+    return norm2(d);
   }
 };
 
