@@ -39,8 +39,8 @@ void add_ptycho_compare(CLI::App& ptycho) {
     Array<uint8_t> region = illuminated_region(truth.probe, pos, h, w, *threshold);
     CompareResult c = compare_objects(rec.object, rec.origin_y, rec.origin_x, truth.object, truth.origin_y,
                                       truth.origin_x, region, *max_shift);
-    std::printf("phase RMSE %.4f rad; complex error %.4f (%lld illuminated pixels; shift %lld, %lld px; ramp %.2e, %.2e rad/px)\n",
-                c.phase_rmse, c.complex_error, (long long)c.pixels, (long long)c.shift_y, (long long)c.shift_x,
+    std::printf("phase RMSE %.4f rad; complex error %.4f (%lld illuminated pixels; shift %.2f, %.2f px; ramp %.2e, %.2e rad/px)\n",
+                c.phase_rmse, c.complex_error, (long long)c.pixels, c.shift_y + c.subpixel_y, c.shift_x + c.subpixel_x,
                 c.ramp_y, c.ramp_x);
   });
 }

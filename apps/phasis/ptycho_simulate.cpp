@@ -39,7 +39,12 @@ void add_ptycho_simulate(CLI::App& ptycho) {
   cmd->add_option("--noise", *noise, "Noise model: none or poisson")->check(CLI::IsMember({"none", "poisson"}))
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Random seed (scan jitter and noise)")->capture_default_str();
-  cmd->add_flag("--write-probe", opt->write_probe, "Store the true probe as the file's initial probe");
+  cmd->add_option("--initial-probe", opt->initial_probe,
+                  "Initial probe stored for the solvers: none (they use the mean pattern), model (nominal optics, "
+                  "diameter off by --model-error) or truth")
+      ->check(CLI::IsMember({"none", "model", "truth"}))->capture_default_str();
+  cmd->add_option("--model-error", opt->model_error, "Relative error of the model probe's defocused diameter")
+      ->capture_default_str();
   auto config = add_config_option(*cmd);
 
   cmd->callback([cmd, config, opt, out, noise] {

@@ -2,6 +2,7 @@
 #include "phasis/ptycho/compare.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <cmath>
 #include <vector>
 
@@ -19,6 +20,53 @@ struct Sample {
   Complex<double> z; // rec * conj(truth)
   Complex<double> r, t;
 };
+
+/// Sub-pixel translation (sy, sx) that best aligns `rec` with `truth` (both h x w, zero outside the
+/// region): the peak of the cross-correlation evaluated off-grid, as sum_k C(k) e^{2 pi i k.s} with
+/// C the cross-power spectrum. Separable in y and x, searched on a coarse then a fine grid.
+std::pair<double, double> subpixel_shift(const std::vector<Complex<double>>& rec, const std::vector<Complex<double>>& truth,
+                                         int64_t h, int64_t w) {
+  Array<Complex<double>> a(Shape{h, w}), b(Shape{h, w});
+  for (int64_t i = 0; i < h * w; ++i) a[i] = rec[i], b[i] = truth[i];
+  FftwPlan<double> plan({int(h), int(w)}, 1);
+  plan.forward(a.data());
+  plan.forward(b.data());
+  for (int64_t i = 0; i < h * w; ++i) a[i] = conj_mul(b[i], a[i]);  // C = conj(T) R
+  auto freq = [](int64_t k, int64_t n) { return double(k < (n + 1) / 2 ? k : k - n) / double(n); };
+  auto score = [&](double sy, double sx) {
+    Complex<double> tot{};
+    for (int64_t ky = 0; ky < h; ++ky) {
+      Complex<double> row{};
+      for (int64_t kx = 0; kx < w; ++kx) row += a[ky * w + kx] * polar(1.0, 2 * M_PI * freq(kx, w) * sx);
+      tot += row * polar(1.0, 2 * M_PI * freq(ky, h) * sy);
+    }
+    return abs(tot);
+  };
+  double by = 0, bx = 0, best = score(0, 0);
+  for (double step : {0.25, 0.05, 0.01}) {
+    const double cy = by, cx = bx;
+    for (int iy = -5; iy <= 5; ++iy)
+      for (int ix = -5; ix <= 5; ++ix) {
+        const double sy = cy + iy * step, sx = cx + ix * step, v = score(sy, sx);
+        if (v > best) best = v, by = sy, bx = sx;
+      }
+  }
+  return {by, bx};
+}
+
+/// Translates an h x w image by (sy, sx) pixels through its Fourier transform (band-limited shift).
+void fourier_shift(std::vector<Complex<double>>& img, int64_t h, int64_t w, double sy, double sx) {
+  Array<Complex<double>> a(Shape{h, w});
+  for (int64_t i = 0; i < h * w; ++i) a[i] = img[i];
+  FftwPlan<double> plan({int(h), int(w)}, 1);
+  plan.forward(a.data());
+  auto freq = [](int64_t k, int64_t n) { return double(k < (n + 1) / 2 ? k : k - n) / double(n); };
+  for (int64_t ky = 0; ky < h; ++ky)
+    for (int64_t kx = 0; kx < w; ++kx)
+      a[ky * w + kx] = a[ky * w + kx] * polar(1.0 / double(h * w), -2 * M_PI * (freq(ky, h) * sy + freq(kx, w) * sx));
+  plan.inverse(a.data());
+  for (int64_t i = 0; i < h * w; ++i) img[i] = a[i];
+}
 
 }  // namespace
 
@@ -73,14 +121,30 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
     }
   if (best < 0) throw InputError("compare: the reconstruction does not cover the truth's illuminated region");
 
-  // 2. Samples at that shift, centred coordinates.
+  // 2. Sub-pixel translation: object and probe shifted together by a fraction of a pixel fit the
+  //    data equally well, so the rec is re-sampled onto the truth's grid before comparing.
+  std::vector<Complex<double>> crop(th * tw), masked_rec(th * tw, Complex<double>(0, 0)), masked_truth(th * tw, Complex<double>(0, 0));
+  for (int64_t ty = 0; ty < th; ++ty)
+    for (int64_t tx = 0; tx < tw; ++tx) {
+      Complex<double> r(1, 0);
+      rec_at(ty, tx, res.shift_y, res.shift_x, r);
+      crop[ty * tw + tx] = r;
+      if (region[ty * tw + tx]) {
+        const Complex<float> t = truth[ty * tw + tx];
+        masked_rec[ty * tw + tx] = r;
+        masked_truth[ty * tw + tx] = {t.re, t.im};
+      }
+    }
+  std::tie(res.subpixel_y, res.subpixel_x) = subpixel_shift(masked_rec, masked_truth, th, tw);
+  fourier_shift(crop, th, tw, -res.subpixel_y, -res.subpixel_x);
+
+  // Samples, centred coordinates.
   std::vector<Sample> s;
   double cy = 0, cx = 0;
   for (int64_t ty = 0; ty < th; ++ty)
     for (int64_t tx = 0; tx < tw; ++tx) {
       if (!region[ty * tw + tx]) continue;
-      Complex<double> r;
-      rec_at(ty, tx, res.shift_y, res.shift_x, r);
+      const Complex<double> r = crop[ty * tw + tx];
       const Complex<float> tf = truth[ty * tw + tx];
       const Complex<double> t(tf.re, tf.im);
       s.push_back({double(ty), double(tx), conj_mul(t, r), r, t});

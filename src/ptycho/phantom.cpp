@@ -27,9 +27,9 @@ Array<Complex<float>> make_phantom(int64_t h, int64_t w, uint64_t seed) {
     const double r = 4 + 26 * u(rng) * u(rng);  // mostly small, some large
     discs.push_back({h * u(rng), w * u(rng), r, 0.6 * (u(rng) - 0.5), 0.25 * u(rng)});
   }
-  const double star_r = 0.22 * size, ring_r = 0.12 * size;
-  const double ring_y = cy + 0.28 * size, ring_x = cx - 0.28 * size;
-  const double dots_y = cy - 0.3 * size, dots_x = cx + 0.25 * size, dots_half = 0.12 * size;
+  const double star_r = 0.2 * size, ring_r = 0.1 * size;
+  const double ring_y = cy + 0.2 * size, ring_x = cx - 0.2 * size;
+  const double dots_y = cy - 0.2 * size, dots_x = cx + 0.2 * size, dots_half = 0.08 * size;
 
   Array<Complex<float>> obj(Shape{h, w});
   for (int64_t y = 0; y < h; ++y)

@@ -51,6 +51,9 @@ void check_simulation_options(const SimulationOptions& o) {
   if (o.step_px < 0 || o.step_px > o.frame_size) fail("step: expected 0 (auto) to the frame size in pixels; found " + std::to_string(o.step_px));
   if (o.jitter_px < 0 || o.jitter_px > o.frame_size) fail("jitter: expected 0 to the frame size in pixels; found " + std::to_string(o.jitter_px));
   if (!(o.photons > 0) || !std::isfinite(o.photons)) fail("photons: expected > 0 per frame; found " + std::to_string(o.photons));
+  if (o.initial_probe != "none" && o.initial_probe != "model" && o.initial_probe != "truth")
+    fail("initial probe: expected none, model or truth; found '" + o.initial_probe + "'");
+  if (!(o.model_error > -0.9 && o.model_error < 10)) fail("model error: expected in (-0.9, 10); found " + std::to_string(o.model_error));
 }
 
 Array<Complex<float>> make_probe(const SimulationOptions& o) {
@@ -170,10 +173,14 @@ void simulate(const SimulationOptions& o, PtychoData& data, PtychoTruth& truth) 
   // The truth probe at the measured power: sum |P|^2 = photons.
   const float f = float(std::sqrt(o.photons));
   for (int64_t i = 0; i < truth.probe.size(); ++i) truth.probe[i] *= f;
-  // With write_probe the file's initial probe is the true probe itself: for testing object-only
-  // convergence and for users who want a known starting point; solvers otherwise start from the
-  // mean diffraction pattern.
-  if (o.write_probe) data.probe = truth.probe.to(Memory::host);
+  if (o.initial_probe == "truth") data.probe = truth.probe.to(Memory::host);
+  if (o.initial_probe == "model") {
+    SimulationOptions nominal = o;
+    nominal.probe_diameter_px = probe_diameter(o) * (1 + o.model_error);
+    nominal.gaussian_sigma_px = (o.gaussian_sigma_px > 0 ? o.gaussian_sigma_px : o.frame_size / 10.0) * (1 + o.model_error);
+    data.probe = make_probe(nominal);
+    for (int64_t i = 0; i < data.probe.size(); ++i) data.probe[i] *= f;
+  }
 }
 
 }  // namespace phasis

@@ -100,7 +100,7 @@ TEST(Cli, HelpDocumentsEveryOption) {
   auto sim = run_phasis("ptycho simulate --help");
   for (const char* o : {"--frame-size", "--energy", "--distance", "--pixel-size", "--probe", "--aperture-fraction",
                         "--probe-diameter", "--gaussian-sigma", "--scan", "--positions", "--step", "--jitter",
-                        "--photons", "--noise", "--seed", "--write-probe", "--config"})
+                        "--photons", "--noise", "--seed", "--initial-probe", "--model-error", "--config"})
     EXPECT_NE(sim.out.find(o), std::string::npos) << o;
   auto cmp = run_phasis("ptycho compare --help");
   for (const char* o : {"--threshold", "--max-shift"}) EXPECT_NE(cmp.out.find(o), std::string::npos) << o;

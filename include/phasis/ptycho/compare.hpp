@@ -1,6 +1,7 @@
 // Quality of a reconstructed object against the truth, over the illuminated region, after removing
 // the ambiguities ptychography cannot resolve:
-//   - a translation of object and probe together (found by cross-correlation, whole pixels),
+//   - a translation of object and probe together (whole pixels by cross-correlation, then the
+//     fraction of a pixel from the cross-power spectrum; the reconstruction is Fourier-resampled),
 //   - a global complex factor (phase offset and amplitude scale),
 //   - a linear phase ramp (from the peak of the cross-power spectrum, then refined by least squares).
 // Reports the phase RMSE (rad) and the normalised complex error min_c ||c O - O_true|| / ||O_true||.
@@ -16,7 +17,8 @@ namespace phasis {
 struct CompareResult {
   double phase_rmse = 0;          // rad
   double complex_error = 0;       // normalised
-  int64_t shift_y = 0, shift_x = 0;  // translation removed (pixels)
+  int64_t shift_y = 0, shift_x = 0;  // translation removed (whole pixels)
+  double subpixel_y = 0, subpixel_x = 0;  // and its fraction of a pixel
   double ramp_y = 0, ramp_x = 0;  // phase ramp removed (rad per pixel)
   int64_t pixels = 0;             // pixels in the compared region
 };

@@ -34,7 +34,11 @@ struct SimulationOptions {
   double photons = 1e6;         // photons per frame (sum of the pattern)
   bool poisson = false;
   uint64_t seed = 1;
-  bool write_probe = false;     // also store the true probe as the file's initial probe
+  // Initial probe stored in the file for the solvers: "none" (they start from the mean pattern),
+  // "model" (the same optics with the defocused diameter off by `model_error`, as an experimenter's
+  // nominal settings would be), or "truth" (for object-only tests).
+  std::string initial_probe = "none";
+  double model_error = 0.25;
 };
 
 /// The built-in phantom: amplitude in [0.55, 1] and phase in [-0.9, 0.9] rad with features at
