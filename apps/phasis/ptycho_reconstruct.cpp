@@ -54,6 +54,7 @@ void run(const ReconstructArgs& a) {
                            {"overlap_iterations", a.dm.overlap_iterations},
                            {"object_inertia", a.dm.object_inertia},
                            {"probe_inertia", a.dm.probe_inertia},
+                           {"fourier_relax", a.dm.fourier_relax},
                            {"batch_frames", a.dm.batch_frames},
                            {"threads", a.dm.threads},
                            {"probe_from_file", problem.probe_from_file}};
@@ -87,6 +88,9 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--object-inertia", a->dm.object_inertia, "Object update inertia, relative to the mean weight")
       ->capture_default_str();
   cmd->add_option("--probe-inertia", a->dm.probe_inertia, "Probe update inertia, relative to the mean weight")
+      ->capture_default_str();
+  cmd->add_option("--fourier-relax", a->dm.fourier_relax,
+                  "Noisy data: leave frames that fit to within this many Poisson variances (0: exact projection)")
       ->capture_default_str();
   cmd->add_option("--batch-frames", a->dm.batch_frames, "Frames per FFT batch (0: from memory)")->capture_default_str();
   cmd->add_option("--threads", a->dm.threads, "CPU threads (0: all)")->capture_default_str();

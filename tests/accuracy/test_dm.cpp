@@ -20,7 +20,8 @@ struct Outcome {
   std::vector<double> errors;
 };
 
-Outcome reconstruct(const SimulationOptions& so, int iterations, const std::string& precision = "float") {
+Outcome reconstruct(const SimulationOptions& so, int iterations, const std::string& precision = "float",
+                    double fourier_relax = 0) {
   PtychoData data;
   PtychoTruth truth;
   simulate(so, data, truth);
@@ -31,6 +32,7 @@ Outcome reconstruct(const SimulationOptions& so, int iterations, const std::stri
   PtychoProblem pr = make_problem(std::move(data));
   DmOptions opt;
   opt.iterations = iterations;
+  opt.fourier_relax = fourier_relax;
   DmResult r = run_dm(pr, opt, "cpu", precision);
   Array<uint8_t> region = illuminated_region(truth.probe, pos, truth.object.shape()[0], truth.object.shape()[1]);
   Outcome out{compare_objects(r.object, pr.origin_y, pr.origin_x, truth.object, truth.origin_y, truth.origin_x, region),
@@ -55,19 +57,28 @@ TEST(DifferenceMap, NoiseFreeReachesTheTruth) {
   EXPECT_LT(o.errors.back(), 0.1 * o.errors.front());
 }
 
-// With noise, DM has no fixed point: the error falls to the noise floor and stays there while the
-// object keeps moving within it (measured: RMSE between 0.06 and 0.24 rad from 25 to 200
-// iterations). The bars below hold anywhere on that plateau; a maximum-likelihood refinement is what
-// removes the wander.
-TEST(DifferenceMap, PoissonDataConverges) {
+// Photon-counting data at 10^6 photons per frame. Exact DM has no fixed point with noise: its
+// error levels off and the object wanders (measured: phase RMSE between 0.07 and 0.18 rad from 25
+// to 200 iterations). With the power bound at the Poisson noise level (fourier_relax = 1) it
+// settles (measured: 0.0104 rad at 100 iterations, 0.0099 at 150).
+TEST(DifferenceMap, PoissonDataConvergesWithPowerBound) {
   SimulationOptions so = dataset();
   so.poisson = true;
   so.photons = 1e6;
-  Outcome o = reconstruct(so, 150);
-  EXPECT_LT(o.errors.back(), 0.5 * o.errors.front());
+  Outcome o = reconstruct(so, 150, "float", 1.0);
+  EXPECT_LT(o.cmp.phase_rmse, 0.02);
+  EXPECT_LT(o.errors.back(), 0.05 * o.errors.front());
   double lo = 1e300, hi = 0;  // the last 30 iterations sit on a plateau
   for (size_t i = o.errors.size() - 30; i < o.errors.size(); ++i) lo = std::min(lo, o.errors[i]), hi = std::max(hi, o.errors[i]);
-  EXPECT_LT(hi / lo, 1.5);
+  EXPECT_LT(hi, 1.5 * lo);
+}
+
+TEST(DifferenceMap, PoissonDataWithoutPowerBoundStaysOnTheNoiseFloor) {
+  SimulationOptions so = dataset();
+  so.poisson = true;
+  so.photons = 1e6;
+  Outcome o = reconstruct(so, 100);
+  EXPECT_LT(o.errors.back(), 0.5 * o.errors.front());
   EXPECT_LT(o.cmp.phase_rmse, 0.3);
 }
 

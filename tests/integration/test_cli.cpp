@@ -183,6 +183,8 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--iterations 0", "iterations");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--bogus 3", "bogus");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--device gpu", "device");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--fourier-relax -1", "fourier relax");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--precision half", "precision");
 }
 
 TEST(CliBadInput, SimulateRejectsImpossibleParameters) {

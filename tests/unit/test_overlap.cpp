@@ -110,7 +110,7 @@ TEST(Overlap, ModulusProjectionSetsMagnitudesAndKeepsPhases) {
   valid[5] = 0;
   for (int64_t i = 0; i < pix; ++i) buf[i] = {1.0 + i, -0.5 * i}, amp[i] = 0.25f * i;
   const auto orig = buf;
-  CpuBackend::for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), pix, 1.0 / m});
+  CpuBackend::for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), pix, 1.0 / m, nullptr});
   for (int64_t i = 0; i < pix; ++i) {
     if (i == 5) {  // masked: unitary value, rescaled for the unnormalised inverse
       EXPECT_NEAR(buf[i].re, orig[i].re / (m * m), 1e-12);
@@ -118,5 +118,33 @@ TEST(Overlap, ModulusProjectionSetsMagnitudesAndKeepsPhases) {
     }
     EXPECT_NEAR(std::hypot(buf[i].re, buf[i].im), amp[i] / double(m), 1e-12);
     EXPECT_NEAR(std::atan2(buf[i].im, buf[i].re), std::atan2(orig[i].im, orig[i].re), 1e-12);
+  }
+}
+
+TEST(Overlap, RelaxedProjectionInterpolatesBetweenDataAndEstimate) {
+  const int64_t m = 4, pix = m * m;
+  std::vector<float> amp(2 * pix);
+  std::vector<uint8_t> valid(pix, 1);
+  std::vector<Complex<double>> buf(2 * pix), orig;
+  for (int64_t i = 0; i < 2 * pix; ++i) buf[i] = {2.0 + i, 1.0 - i}, amp[i] = 0.5f * i;
+  orig = buf;
+  const double relax[2] = {1.0, 0.5};  // frame 0 left alone; frame 1 moved halfway
+  CpuBackend::for_each(2 * pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), pix, 1.0 / m, relax});
+  for (int64_t i = 0; i < 2 * pix; ++i) {
+    const double a = std::hypot(orig[i].re, orig[i].im) / m;
+    const double expect = i < pix ? a : 0.5 * (a + amp[i]);
+    EXPECT_NEAR(std::hypot(buf[i].re, buf[i].im) * m, expect, 1e-12) << i;
+  }
+}
+
+TEST(Overlap, SegmentSumsMatchLoops) {
+  std::vector<double> v(5 * 7);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = 0.5 * i;
+  double out[5];
+  CpuBackend::sum_segments(5, 7, dm::ValueOf<double>{v.data()}, out);
+  for (int k = 0; k < 5; ++k) {
+    double s = 0;
+    for (int i = 0; i < 7; ++i) s += v[k * 7 + i];
+    EXPECT_DOUBLE_EQ(out[k], s);
   }
 }

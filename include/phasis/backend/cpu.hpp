@@ -4,6 +4,7 @@
 //   for_each(n, f)            f(i) for i in [0, n)
 //   sum(n, f)                 sum of f(i) (f may also write), accumulated in double
 //   max(n, f)                 max of f(i)
+//   sum_segments(s, len, f, out)  out[k] = sum of f(k * len + i) for i < len, k < s (host array)
 //   scatter_add(...)          out[target] += value for every pixel of every frame, where frames
 //                             overlap: here frame after frame (rows in parallel), so no two
 //                             threads ever add to the same element.
@@ -46,6 +47,16 @@ struct CpuBackend {
 #pragma omp parallel for schedule(static) reduction(max : acc)
     for (int64_t i = 0; i < n; ++i) acc = std::max(acc, double(f(i)));
     return acc;
+  }
+
+  template <class F>
+  static void sum_segments(int64_t segments, int64_t len, F f, double* out) {
+#pragma omp parallel for schedule(static)
+    for (int64_t k = 0; k < segments; ++k) {
+      double acc = 0;
+      for (int64_t i = 0; i < len; ++i) acc += double(f(k * len + i));
+      out[k] = acc;
+    }
   }
 
   /// For frames j < nframes of h x w pixels: f(j, y, x) returns {target index, complex value,

@@ -68,6 +68,30 @@ __global__ void reduce_kernel(int64_t n, F f, double* out) {
   }
 }
 
+/// f(offset + i): lets a launch start part-way through an index range.
+template <class F>
+struct Offset {
+  F f;
+  int64_t offset;
+  __device__ auto operator()(int64_t i) const { return f(offset + i); }
+};
+
+/// One block per segment; block-wide sum in double.
+template <class F>
+__global__ void segment_sum_kernel(int64_t len, F f, double* out) {
+  __shared__ double partial[kThreads];
+  double acc = 0;
+  const int64_t base = int64_t(blockIdx.x) * len;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) acc += double(f(base + i));
+  partial[threadIdx.x] = acc;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) out[blockIdx.x] = partial[0];
+}
+
 template <class T, class F>
 __global__ void scatter_kernel(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {
   const int64_t n = nframes * h * w;
@@ -103,6 +127,20 @@ struct CudaBackend {
 
   template <class F>
   static double max(int64_t n, F f) { return reduce<true>(n, f, -1e300); }
+
+  /// out is a host array of `segments` doubles.
+  template <class F>
+  static void sum_segments(int64_t segments, int64_t len, F f, double* out) {
+    if (segments <= 0) return;
+    Array<double> dev(Shape{segments}, Memory::device);
+    for (int64_t k0 = 0; k0 < segments; k0 += 65535) {  // grid.x limit per launch
+      const int64_t nk = segments - k0 < 65535 ? segments - k0 : 65535;
+      const cuda_detail::Offset<F> shifted{f, k0 * len};
+      cuda_detail::segment_sum_kernel<<<unsigned(nk), cuda_detail::kThreads>>>(len, shifted, dev.data() + k0);
+      cuda_detail::check(cudaGetLastError(), "sum_segments launch");
+    }
+    cuda_detail::check(cudaMemcpy(out, dev.data(), segments * sizeof(double), cudaMemcpyDeviceToHost), "sum_segments result");
+  }
 
   template <class T, class F>
   static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {

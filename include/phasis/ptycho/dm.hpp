@@ -34,6 +34,9 @@ struct DmOptions {
   int overlap_iterations = 2;    // object/probe alternations per iteration
   double object_inertia = 1e-3;  // relative to the mean object denominator
   double probe_inertia = 1e-3;   // relative to the mean probe denominator
+  // Power bound for noisy data, as a multiple of the Poisson variance of an amplitude (1/4 photon
+  // per pixel): frames that fit the data to within it are not forced onto it. 0: exact projection.
+  double fourier_relax = 0;
   int64_t batch_frames = 0;      // frames per Fourier batch; 0: chosen from memory (64 MiB CPU, 512 MiB GPU)
   int threads = 0;               // CPU threads; 0: OpenMP's default
 };

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -47,6 +48,7 @@ inline void check_options(const DmOptions& o) {
   if (o.probe_start < 0) throw InputError("probe start: expected >= 0; found " + std::to_string(o.probe_start));
   if (!(o.object_inertia > 0) || !(o.probe_inertia > 0))
     throw InputError("inertia: expected positive object and probe inertia");
+  if (!(o.fourier_relax >= 0)) throw InputError("fourier relax: expected >= 0; found " + std::to_string(o.fourier_relax));
   if (o.batch_frames < 0) throw InputError("batch frames: expected >= 0; found " + std::to_string(o.batch_frames));
 }
 
@@ -64,12 +66,13 @@ class DifferenceMap {
         psi_(Shape{n_, m_, m_}, B::memory),
         buf_(Shape{batch_, m_, m_}, B::memory),
         onum_(Shape{h_, w_}, B::memory), oden_(Shape{h_, w_}, B::memory),
-        pnum_(Shape{m_, m_}, B::memory), pden_(Shape{m_, m_}, B::memory),
+        pnum_(Shape{m_, m_}, B::memory), pden_(Shape{m_, m_}, B::memory), relax_(Shape{batch_}, B::memory),
         plan_({int(m_), int(m_)}, batch_) {
     if (n_ % batch_) tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(m_), int(m_)}, n_ % batch_);
     object_.assign(initial_object<T>(h_, w_));
     B::for_each(n_ * pix_, ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), m_, w_, 0});
     valid_power_ = B::sum(n_ * pix_, ValidPower{amp_.data(), valid_.data(), pix_});
+    for (int64_t p = 0; p < pix_; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
   }
 
@@ -82,7 +85,8 @@ class DifferenceMap {
       Complex<T>* psi = psi_.data() + j0 * pix_;
       B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), m_, w_, j0});
       plan.forward(buf_.data());
-      B::for_each(len, ModulusProject<T>{buf_.data(), amp_.data() + j0 * pix_, valid_.data(), pix_, T(1) / T(m_)});
+      const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, j0) : nullptr;
+      B::for_each(len, ModulusProject<T>{buf_.data(), amp_.data() + j0 * pix_, valid_.data(), pix_, T(1) / T(m_), relax});
       plan.inverse(buf_.data());
       change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), m_, w_, j0});
     }
@@ -109,6 +113,23 @@ class DifferenceMap {
     return std::clamp<int64_t>(b, 1, n_);
   }
 
+  /// Per-frame relaxation of the batch in buf_: frames whose mean squared amplitude misfit lies
+  /// within the bound (fourier_relax times the Poisson variance of an amplitude, 1/4 photon) are
+  /// left alone, others are moved only onto the bound's surface.
+  const T* power_bound(int64_t nb, int64_t j0) {
+    std::vector<double> misfit(nb);
+    B::sum_segments(nb, pix_, FourierMisfit<T>{buf_.data(), amp_.data() + j0 * pix_, valid_.data(), pix_, T(1) / T(m_)},
+                    misfit.data());
+    const double bound = 0.25 * opt_.fourier_relax;
+    Array<T> relax(Shape{nb});
+    for (int64_t k = 0; k < nb; ++k) {
+      const double mean = misfit[k] / double(valid_count_);
+      relax[k] = T(mean > bound ? std::sqrt(bound / mean) : 1.0);
+    }
+    copy_bytes(relax_.data(), B::memory, relax.data(), Memory::host, nb * sizeof(T));
+    return relax_.data();
+  }
+
   void update_object() {
     onum_.zero();
     oden_.zero();
@@ -133,7 +154,8 @@ class DifferenceMap {
   Array<Complex<T>> psi_, buf_, onum_;
   Array<T> oden_;
   Array<Complex<T>> pnum_;
-  Array<T> pden_;
+  Array<T> pden_, relax_;
+  int64_t valid_count_ = 0;
   typename B::template Fft<T> plan_;
   std::unique_ptr<typename B::template Fft<T>> tail_plan_;
   double valid_power_ = 0;

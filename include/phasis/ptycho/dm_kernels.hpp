@@ -45,9 +45,28 @@ struct Reflect {
   }
 };
 
+/// Squared misfit (|X|/M - sqrt(I))^2 of one pixel of the batch's transform, valid pixels only; its
+/// per-frame sums decide the relaxed projection.
+template <class T>
+struct FourierMisfit {
+  const Complex<T>* buf;
+  const float* amp;
+  const uint8_t* valid;
+  int64_t pix;
+  T inv_m;
+  PHASIS_HD T operator()(int64_t i) const {
+    if (!valid[i % pix]) return T(0);
+    const T d = abs(buf[i]) * inv_m - T(amp[i]);
+    return d * d;
+  }
+};
+
 /// Modulus projection on the unnormalised FFT of the batch. X = M * (unitary transform). Replaces X
 /// with the unitary-scaled target divided by M again, so that the following unnormalised inverse
 /// FFT lands on the unitary inverse. Masked pixels keep their value.
+/// With `relax` (per frame, may be null): the target magnitude is amp + relax_j (|X|/M - amp), so
+/// relax = 0 is the exact projection and relax = 1 leaves the frame as it is (the power bound of
+/// Thibault et al. 2009 for noisy data).
 template <class T>
 struct ModulusProject {
   Complex<T>* buf;
@@ -55,6 +74,7 @@ struct ModulusProject {
   const uint8_t* valid;
   int64_t pix;
   T inv_m;  // 1 / M
+  const T* relax;  // per frame of the batch, or nullptr
   PHASIS_HD void operator()(int64_t i) const {
     const Complex<T> x = buf[i];
     if (!valid[i % pix]) {
@@ -62,7 +82,7 @@ struct ModulusProject {
       return;
     }
     const T a = abs(x) * inv_m;  // unitary magnitude
-    const T target = T(amp[i]);
+    const T target = relax ? T(amp[i]) + relax[i / pix] * (a - T(amp[i])) : T(amp[i]);
     // |x| = a M, so this keeps the phase and sets the magnitude to target / M.
     buf[i] = a > T(0) ? x * (target * inv_m * inv_m / a) : Complex<T>(target * inv_m, T(0));
   }
