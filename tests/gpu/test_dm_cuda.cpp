@@ -59,10 +59,12 @@ Agreement agreement(const PtychoProblem& pr, const DmResult& a, const DmResult& 
   return g;
 }
 
-void run_case(int64_t m, int64_t positions, bool poisson, const std::string& precision, double tol) {
+void run_case(int64_t m, int64_t positions, bool poisson, const std::string& precision, double tol,
+              double fourier_relax = 0) {
   PtychoProblem pr = problem(m, positions, poisson);
   DmOptions o;
   o.iterations = 50;
+  o.fourier_relax = fourier_relax;
   DmResult cpu = run_dm(pr, o, "cpu", precision), gpu = run_dm(pr, o, "cuda", precision);
   Agreement g = agreement(pr, gpu, cpu);
   double tc = 0, tg = 0;
@@ -81,5 +83,7 @@ void run_case(int64_t m, int64_t positions, bool poisson, const std::string& pre
 TEST(DifferenceMapCuda, AgreesWithCpuFloat) { run_case(64, 150, false, "float", 1e-3); }
 TEST(DifferenceMapCuda, AgreesWithCpuDouble) { run_case(64, 150, false, "double", 1e-6); }
 TEST(DifferenceMapCuda, AgreesWithCpuLargerFrames) { run_case(128, 400, false, "float", 1e-3); }
+TEST(DifferenceMapCuda, AgreesWithCpuDenseScan) { run_case(64, 400, false, "float", 1e-4); }
+TEST(DifferenceMapCuda, AgreesWithCpuPoissonPowerBound) { run_case(64, 150, true, "float", 1e-3, 1.0); }
 
 #endif
