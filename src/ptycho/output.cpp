@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "phasis/core/error.hpp"
 #include "phasis/io/hdf5.hpp"
@@ -89,10 +91,22 @@ std::string write_reconstruction_pictures(const std::string& path, const DmResul
   const std::string stem = path_stem(path);
   Array<Complex<float>> obj = to_float(r.object), probe = to_float(r.probe);
   const int64_t h = obj.shape()[0], w = obj.shape()[1], m = probe.shape()[0];
-  Array<float> amp(Shape{h, w});
-  for (int64_t i = 0; i < amp.size(); ++i) amp[i] = abs(obj[i]);
-  write_png_phase(stem + "_object_phase.png", obj.data(), h, w);
-  write_png_gray(stem + "_object_amplitude.png", amp.data(), h, w);
+  Array<float> amp(Shape{h, w}), phase(Shape{h, w});
+  for (int64_t i = 0; i < amp.size(); ++i) amp[i] = abs(obj[i]), phase[i] = arg(obj[i]);
+  // Grey levels over the 0.5-99.5 percentile range: a weak phase object fills the scale, and a few
+  // wild pixels at the scan's edge do not wash it out.
+  auto robust_range = [](const Array<float>& a) {
+    std::vector<float> v(a.data(), a.data() + a.size());
+    const size_t lo = v.size() / 200, hi = v.size() - 1 - v.size() / 200;
+    std::nth_element(v.begin(), v.begin() + lo, v.end());
+    const float vlo = v[lo];
+    std::nth_element(v.begin(), v.begin() + hi, v.end());
+    return std::pair<float, float>(vlo, std::max(v[hi], vlo + 1e-6f));
+  };
+  const auto [plo, phi] = robust_range(phase);
+  const auto [alo, ahi] = robust_range(amp);
+  write_png_gray(stem + "_object_phase.png", phase.data(), h, w, plo, phi);
+  write_png_gray(stem + "_object_amplitude.png", amp.data(), h, w, alo, ahi);
   write_png_complex(stem + "_probe.png", probe.data(), m, m);
   return stem;
 }
