@@ -1,0 +1,160 @@
+// bench_ptycho_dm: one Difference Map iteration on the GPU against the device floor, all measured
+// in the same run:
+//   bandwidth  a device-to-device copy of 2 GiB (bytes read + written over time)
+//   fft        cuFFT forward + inverse over every frame, in the batches DM uses
+//   floor      36 bytes per pixel over the bandwidth (psi read by the Fourier, object and probe
+//              steps and written once: 32 B; amplitudes read once: 4 B) plus the fft time
+//   dm         median of 5 iterations after 2 warm-up iterations
+// Data are synthetic (random amplitudes on a Fermat spiral): timing does not depend on them.
+// Usage: bench_ptycho_dm [frames x size ...], e.g. bench_ptycho_dm 1000x128 10000x256
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "phasis/backend/cuda.cuh"
+#include "phasis/ptycho/dm_impl.hpp"
+
+using namespace phasis;
+
+namespace {
+
+struct Timer {
+  cudaEvent_t a, b;
+  Timer() { cudaEventCreate(&a), cudaEventCreate(&b); }
+  ~Timer() { cudaEventDestroy(a), cudaEventDestroy(b); }
+  void start() { cudaEventRecord(a); }
+  double stop_ms() {
+    cudaEventRecord(b);
+    cudaEventSynchronize(b);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, a, b);
+    return ms;
+  }
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double copy_bandwidth_gbs() {
+  const size_t bytes = size_t(2) << 30;
+  Array<char> x(Shape{int64_t(bytes)}, Memory::device), y(Shape{int64_t(bytes)}, Memory::device);
+  cudaMemset(x.data(), 1, bytes);
+  Timer t;
+  std::vector<double> ms;
+  for (int r = 0; r < 6; ++r) {
+    t.start();
+    cudaMemcpy(y.data(), x.data(), bytes, cudaMemcpyDeviceToDevice);
+    ms.push_back(t.stop_ms());
+  }
+  return 2.0 * bytes / (median(ms) * 1e-3) / 1e9;
+}
+
+PtychoProblem synthetic(int64_t n, int64_t m) {
+  PtychoProblem pr;
+  pr.frames = n;
+  pr.frame_size = m;
+  const double step = 0.1 * m, c = step * 0.525, golden = M_PI * (3 - std::sqrt(5.0));
+  pr.offsets = Array<int32_t>(Shape{n, 2});
+  std::vector<double> ys(n), xs(n);
+  for (int64_t j = 0; j < n; ++j) {
+    const double r = c * std::sqrt(j + 0.5), th = j * golden;
+    ys[j] = r * std::sin(th), xs[j] = r * std::cos(th);
+  }
+  const double y0 = *std::min_element(ys.begin(), ys.end()), x0 = *std::min_element(xs.begin(), xs.end());
+  int64_t h = 0, w = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    pr.offsets[2 * j] = int32_t(std::lround(ys[j] - y0));
+    pr.offsets[2 * j + 1] = int32_t(std::lround(xs[j] - x0));
+    h = std::max<int64_t>(h, pr.offsets[2 * j] + m);
+    w = std::max<int64_t>(w, pr.offsets[2 * j + 1] + m);
+  }
+  pr.object_h = h, pr.object_w = w;
+  pr.amplitudes = Array<float>(Shape{n, m, m});
+  const int64_t total = n * m * m;
+#pragma omp parallel for
+  for (int64_t i = 0; i < total; ++i) pr.amplitudes[i] = float(1 + (uint32_t(i * 2654435761u) >> 20) % 97);
+  pr.valid = Array<uint8_t>(Shape{m, m});
+  for (int64_t p = 0; p < m * m; ++p) pr.valid[p] = 1;
+  pr.probe = Array<Complex<float>>(Shape{m, m});
+  for (int64_t y = 0; y < m; ++y)
+    for (int64_t x = 0; x < m; ++x) {
+      const double r2 = (y - m / 2.0) * (y - m / 2.0) + (x - m / 2.0) * (x - m / 2.0);
+      pr.probe[y * m + x] = {float(std::exp(-r2 / (2.0 * m * m / 36))), 0.f};
+    }
+  return pr;
+}
+
+double fft_ms(int64_t n, int64_t m, int64_t batch) {
+  Array<Complex<float>> buf(Shape{batch, m, m}, Memory::device);
+  cudaMemset(buf.data(), 0, buf.bytes());
+  CufftPlan<float> plan({int(m), int(m)}, batch);
+  std::unique_ptr<CufftPlan<float>> tail;
+  if (n % batch) tail = std::make_unique<CufftPlan<float>>(std::vector<int>{int(m), int(m)}, n % batch);
+  Timer t;
+  std::vector<double> ms;
+  for (int r = 0; r < 6; ++r) {
+    t.start();
+    for (int64_t j0 = 0; j0 < n; j0 += batch) {
+      const auto& p = (n - j0 >= batch) ? plan : *tail;
+      p.forward(buf.data());
+      p.inverse(buf.data());
+    }
+    ms.push_back(t.stop_ms());
+  }
+  ms.erase(ms.begin());  // first run: warm-up
+  return median(ms);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::pair<int64_t, int64_t>> sizes;
+  for (int i = 1; i < argc; ++i) {
+    long long n = 0, m = 0;
+    if (std::sscanf(argv[i], "%lldx%lld", &n, &m) != 2 || n < 1 || m < 8) {
+      std::fprintf(stderr, "bench_ptycho_dm: expected FRAMESxSIZE (e.g. 10000x256); found '%s'\n", argv[i]);
+      return 2;
+    }
+    sizes.emplace_back(n, m);
+  }
+  if (sizes.empty()) sizes = {{1000, 128}, {10000, 128}, {40000, 128}, {1000, 256}, {10000, 256}, {40000, 256}};
+  cudaDeviceProp prop;
+  cudaGetDeviceProperties(&prop, 0);
+  const double bw = copy_bandwidth_gbs();
+  std::printf("device %s; copy bandwidth %.0f GB/s (read + write)\n", prop.name, bw);
+  std::printf("%8s %5s %10s %10s %10s %10s %7s\n", "frames", "size", "dm ms/it", "fft ms", "bytes ms", "floor ms", "ratio");
+  for (auto [n, m] : sizes) {
+    try {
+      PtychoProblem pr = synthetic(n, m);
+      DmOptions opt;
+      opt.iterations = 1;
+      dm::DifferenceMap<CudaBackend, float> solver(pr, opt);
+      for (int it = 0; it < 2; ++it) solver.iterate(it + 2);
+      CudaBackend::synchronize();
+      Timer t;
+      std::vector<double> ms;
+      for (int it = 0; it < 5; ++it) {
+        t.start();
+        solver.iterate(it + 4);
+        ms.push_back(t.stop_ms());
+      }
+      const double dm_ms = median(ms);
+      const int64_t batch = std::clamp<int64_t>((512ll << 20) / (m * m * 8), 1, n);
+      const double f_ms = fft_ms(n, m, batch);
+      const double bytes_ms = 36.0 * n * m * m / (bw * 1e9) * 1e3;
+      const double floor_ms = bytes_ms + f_ms;
+      std::printf("%8lld %5lld %10.2f %10.2f %10.2f %10.2f %7.2f\n", (long long)n, (long long)m, dm_ms, f_ms, bytes_ms,
+                  floor_ms, dm_ms / floor_ms);
+      std::fflush(stdout);
+    } catch (const std::exception& e) {
+      std::printf("%8lld %5lld  failed: %s\n", (long long)n, (long long)m, e.what());
+    }
+  }
+  return 0;
+}
