@@ -40,8 +40,13 @@ void run(const ReconstructArgs& a) {
   const bool quiet = a.quiet;
   auto progress = [quiet](const IterationInfo& i) {
     if (quiet && i.iteration + 1 != i.iterations) return;
-    std::printf("iter %4d/%d  error %.4e  %6.2f it/s\n", i.iteration + 1, i.iterations, i.fourier_error,
+    std::printf("iter %4d/%d  error %.4e  %6.2f it/s", i.iteration + 1, i.iterations, i.fourier_error,
                 i.seconds > 0 ? 1.0 / i.seconds : 0.0);
+    if (i.occupancy.size() > 1) {
+      std::printf("  modes");
+      for (double o : i.occupancy) std::printf(" %.1f%%", 100 * o);
+    }
+    std::printf("\n");
     std::fflush(stdout);
   };
   DmResult result = run_dm(problem, a.dm, device, a.precision, progress);
@@ -50,6 +55,9 @@ void run(const ReconstructArgs& a) {
                            {"iterations", a.dm.iterations},
                            {"device", device},
                            {"precision", a.precision},
+                           {"probe_modes", a.dm.probe_modes},
+                           {"object_modes", a.dm.object_modes},
+                           {"orthogonalize_every", a.dm.orthogonalize_every},
                            {"probe_start", a.dm.probe_start},
                            {"overlap_iterations", a.dm.overlap_iterations},
                            {"object_inertia", a.dm.object_inertia},
@@ -63,8 +71,14 @@ void run(const ReconstructArgs& a) {
   for (double s : result.iteration_seconds) total += s;
   std::printf("wrote %s (%.2f s, %.1f ms/iteration, final error %.4e)\n", a.output.c_str(), total,
               1e3 * total / result.iteration_seconds.size(), result.fourier_error.back());
-  if (a.pictures) std::printf("pictures: %s_{object_phase,object_amplitude,probe}.png\n",
-                              write_reconstruction_pictures(a.output, result).c_str());
+  if (result.occupancy.size() > 1) {
+    std::printf("probe mode occupancy:");
+    for (double o : result.occupancy) std::printf(" %.1f%%", 100 * o);
+    std::printf("\n");
+  }
+  if (a.pictures) std::printf("pictures: %s_{object_phase,object_amplitude,probe%s}.png\n",
+                              write_reconstruction_pictures(a.output, result).c_str(),
+                              result.occupancy.size() > 1 ? ",probe_occupancy" : "");
 }
 
 }  // namespace
@@ -81,6 +95,11 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
   cmd->add_option("--precision", a->precision, "float or double")->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
+  cmd->add_option("--probe-modes", a->dm.probe_modes, "Mutually incoherent probe modes (fly scans, partial coherence)")
+      ->capture_default_str();
+  cmd->add_option("--object-modes", a->dm.object_modes, "Object modes")->capture_default_str();
+  cmd->add_option("--orthogonalize-every", a->dm.orthogonalize_every,
+                  "Iterations between probe-mode orthogonalisations")->capture_default_str();
   cmd->add_option("--probe-start", a->dm.probe_start, "First iteration (0-based) that updates the probe")
       ->capture_default_str();
   cmd->add_option("--overlap-iterations", a->dm.overlap_iterations, "Object/probe alternations per iteration")

@@ -89,7 +89,9 @@ Array<uint8_t> illuminated_region(const Array<Complex<float>>& probe, const Arra
 CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, double rec_ox,
                               const Array<Complex<float>>& truth, double tru_oy, double tru_ox,
                               const Array<uint8_t>& region, int64_t max_shift) {
-  const int64_t rh = rec.shape()[0], rw = rec.shape()[1], th = truth.shape()[0], tw = truth.shape()[1];
+  // A reconstruction with object modes (L x H x W) is compared through its first mode.
+  const int rr = rec.shape().rank;
+  const int64_t rh = rec.shape()[rr - 2], rw = rec.shape()[rr - 1], th = truth.shape()[0], tw = truth.shape()[1];
   const int64_t base_y = int64_t(std::llround(tru_oy - rec_oy)), base_x = int64_t(std::llround(tru_ox - rec_ox));
   auto rec_at = [&](int64_t ty, int64_t tx, int64_t sy, int64_t sx, Complex<double>& out) {
     const int64_t y = ty + base_y + sy, x = tx + base_x + sx;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <vector>
 
@@ -35,6 +36,24 @@ void write_atomically(const std::string& path, F write) {
   }
 }
 
+/// Bar chart of mode occupancies: one bar per mode, height = occupancy, on a 10% grid.
+void write_occupancy_chart(const std::string& path, const std::vector<double>& occ) {
+  const int64_t bar = 40, gap = 12, h = 200, w = int64_t(occ.size()) * (bar + gap) + gap;
+  std::vector<uint8_t> rgb(h * w * 3, 255);
+  auto px = [&](int64_t y, int64_t x, uint8_t r, uint8_t g, uint8_t b) {
+    uint8_t* q = &rgb[(y * w + x) * 3];
+    q[0] = r, q[1] = g, q[2] = b;
+  };
+  for (int t = 0; t <= 10; ++t)
+    for (int64_t x = 0; x < w; ++x) px(h - 1 - (h - 1) * t / 10, x, 220, 220, 220);
+  for (size_t a = 0; a < occ.size(); ++a) {
+    const int64_t top = h - 1 - int64_t(std::lround(occ[a] * (h - 1)));
+    for (int64_t y = top; y < h; ++y)
+      for (int64_t x = gap + int64_t(a) * (bar + gap); x < (int64_t(a) + 1) * (bar + gap); ++x) px(y, x, 40, 90, 170);
+  }
+  write_png_rgb(path, rgb.data(), h, w);
+}
+
 }  // namespace
 
 std::string path_stem(const std::string& path) {
@@ -46,13 +65,20 @@ void write_reconstruction(const std::string& path, const DmResult& r, const Ptyc
                           const std::string& parameters_json) {
   write_atomically(path, [&](const std::string& tmp) {
     h5::File f = h5::File::create(tmp);
+    // A single mode is stored as a plain 2D array, as every reader expects; modes add a first axis.
+    auto squeezed = [](const Array<Complex<double>>& a) {
+      Array<Complex<double>> c = a.to(Memory::host);
+      if (c.shape()[0] == 1) c.reshape(Shape{c.shape()[1], c.shape()[2]});
+      return c;
+    };
     if (r.precision == "double") {
-      f.write("object", r.object);
-      f.write("probe", r.probe);
+      f.write("object", squeezed(r.object));
+      f.write("probe", squeezed(r.probe));
     } else {
-      f.write("object", to_float(r.object));
-      f.write("probe", to_float(r.probe));
+      f.write("object", to_float(squeezed(r.object)));
+      f.write("probe", to_float(squeezed(r.probe)));
     }
+    f.write("probe_occupancy", r.occupancy.data(), {int64_t(r.occupancy.size())});
     const double origin[2] = {pr.origin_y, pr.origin_x}, pixel[2] = {pr.pixel_y_m, pr.pixel_x_m};
     f.write("object_origin", origin, {2});
     f.write("pixel_size", pixel, {2});
@@ -75,9 +101,15 @@ Reconstruction read_reconstruction(const std::string& path) {
   Reconstruction rec;
   for (const char* d : {"object", "probe", "object_origin"})
     if (!f.exists(d)) throw InputError("'" + path + "' " + d + ": expected a phasis reconstruction; dataset missing");
-  if (f.rank("object") != 2 || !f.is_complex("object"))
-    throw InputError("'" + path + "' object: expected a 2D complex dataset");
+  const int rank = f.rank("object");
+  if ((rank != 2 && rank != 3) || !f.is_complex("object"))
+    throw InputError("'" + path + "' object: expected a 2D complex dataset (or 3D with object modes)");
   rec.object = f.read_array<Complex<double>>("object");
+  if (rank == 3) {  // object modes: the first is the object
+    Array<Complex<double>> first(Shape{rec.object.shape()[1], rec.object.shape()[2]});
+    for (int64_t i = 0; i < first.size(); ++i) first[i] = rec.object[i];
+    rec.object = std::move(first);
+  }
   rec.probe = f.read_array<Complex<double>>("probe");
   Array<double> origin = f.read_array<double>("object_origin");
   if (origin.size() != 2) throw InputError("'" + path + "' object_origin: expected 2 values; found " + std::to_string(origin.size()));
@@ -90,8 +122,8 @@ Reconstruction read_reconstruction(const std::string& path) {
 std::string write_reconstruction_pictures(const std::string& path, const DmResult& r) {
   const std::string stem = path_stem(path);
   Array<Complex<float>> obj = to_float(r.object), probe = to_float(r.probe);
-  const int64_t h = obj.shape()[0], w = obj.shape()[1], m = probe.shape()[0];
-  Array<float> amp(Shape{h, w}), phase(Shape{h, w});
+  const int64_t h = obj.shape()[1], w = obj.shape()[2], k = probe.shape()[0], m = probe.shape()[1];
+  Array<float> amp(Shape{h, w}), phase(Shape{h, w});  // object mode 0
   for (int64_t i = 0; i < amp.size(); ++i) amp[i] = abs(obj[i]), phase[i] = arg(obj[i]);
   // Grey levels over the 0.5-99.5 percentile range: a weak phase object fills the scale, and a few
   // wild pixels at the scan's edge do not wash it out.
@@ -107,7 +139,13 @@ std::string write_reconstruction_pictures(const std::string& path, const DmResul
   const auto [alo, ahi] = robust_range(amp);
   write_png_gray(stem + "_object_phase.png", phase.data(), h, w, plo, phi);
   write_png_gray(stem + "_object_amplitude.png", amp.data(), h, w, alo, ahi);
-  write_png_complex(stem + "_probe.png", probe.data(), m, m);
+  // Object mode 0 above; probe modes side by side, hue = phase, brightness = amplitude.
+  Array<Complex<float>> row(Shape{m, k * m});
+  for (int64_t a = 0; a < k; ++a)
+    for (int64_t y = 0; y < m; ++y)
+      for (int64_t x = 0; x < m; ++x) row[y * k * m + a * m + x] = probe[(a * m + y) * m + x];
+  write_png_complex(stem + "_probe.png", row.data(), m, k * m);
+  if (k > 1) write_occupancy_chart(stem + "_probe_occupancy.png", r.occupancy);
   return stem;
 }
 

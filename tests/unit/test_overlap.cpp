@@ -16,6 +16,7 @@ struct OverlapCase {
   int64_t n = 7, m = 8, h = 21, w = 26;
   std::vector<int32_t> offsets;
   std::vector<Complex<double>> probe, object, psi;
+  dm::Geometry geometry() const { return {m, m * m, 1, 1, h, w}; }
   OverlapCase() {
     std::mt19937 rng(3);
     std::uniform_real_distribution<double> u(-1, 1);
@@ -34,7 +35,7 @@ TEST(Overlap, GatherMatchesDirectLoop) {
   OverlapCase s;
   std::vector<Complex<double>> out(s.n * s.m * s.m);
   CpuBackend::for_each(s.n * s.m * s.m, dm::ExitWave<double>{out.data(), s.probe.data(), s.object.data(),
-                                                              s.offsets.data(), s.m, s.w, 0});
+                                                              s.offsets.data(), s.geometry()});
   for (int64_t j = 0; j < s.n; ++j)
     for (int64_t y = 0; y < s.m; ++y)
       for (int64_t x = 0; x < s.m; ++x) {
@@ -51,7 +52,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
   std::vector<Complex<double>> num(s.h * s.w);
   std::vector<double> den(s.h * s.w);
   CpuBackend::scatter_add<double>(s.n, s.m, s.m,
-                                  dm::ObjectTerms<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.m, s.w},
+                                  dm::ObjectTerms<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.geometry()},
                                   num.data(), den.data());
   // Direct: for each object pixel, sum over frames that cover it.
   for (int64_t oy = 0; oy < s.h; ++oy)
@@ -72,7 +73,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
   // Adjointness: <gather(O), psi> = <O, scatter(psi)> with the probe folded in.
   std::vector<Complex<double>> g(s.n * s.m * s.m);
   CpuBackend::for_each(s.n * s.m * s.m, dm::ExitWave<double>{g.data(), s.probe.data(), s.object.data(),
-                                                            s.offsets.data(), s.m, s.w, 0});
+                                                            s.offsets.data(), s.geometry()});
   Complex<double> lhs{}, rhs{};
   for (size_t i = 0; i < g.size(); ++i) lhs += conj_mul(g[i], s.psi[i]);
   for (size_t i = 0; i < num.size(); ++i) rhs += conj_mul(s.object[i], num[i]);
@@ -85,7 +86,7 @@ TEST(Overlap, ProbeSumsMatchDirectLoop) {
   std::vector<Complex<double>> num(s.m * s.m);
   std::vector<double> den(s.m * s.m);
   CpuBackend::for_each(s.m * s.m, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(),
-                                                         s.offsets.data(), s.m, s.w, s.n});
+                                                         s.offsets.data(), s.geometry(), s.n});
   for (int64_t y = 0; y < s.m; ++y)
     for (int64_t x = 0; x < s.m; ++x) {
       Complex<double> a{};
@@ -110,7 +111,8 @@ TEST(Overlap, ModulusProjectionSetsMagnitudesAndKeepsPhases) {
   valid[5] = 0;
   for (int64_t i = 0; i < pix; ++i) buf[i] = {1.0 + i, -0.5 * i}, amp[i] = 0.25f * i;
   const auto orig = buf;
-  CpuBackend::for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), pix, 1.0 / m, nullptr});
+  const dm::Geometry g{m, pix, 1, 1, m, m};
+  CpuBackend::for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
   for (int64_t i = 0; i < pix; ++i) {
     if (i == 5) {  // masked: unitary value, rescaled for the unnormalised inverse
       EXPECT_NEAR(buf[i].re, orig[i].re / (m * m), 1e-12);
@@ -129,7 +131,8 @@ TEST(Overlap, RelaxedProjectionInterpolatesBetweenDataAndEstimate) {
   for (int64_t i = 0; i < 2 * pix; ++i) buf[i] = {2.0 + i, 1.0 - i}, amp[i] = 0.5f * i;
   orig = buf;
   const double relax[2] = {1.0, 0.5};  // frame 0 left alone; frame 1 moved halfway
-  CpuBackend::for_each(2 * pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), pix, 1.0 / m, relax});
+  const dm::Geometry g{m, pix, 1, 1, m, m};
+  CpuBackend::for_each(2 * pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, relax});
   for (int64_t i = 0; i < 2 * pix; ++i) {
     const double a = std::hypot(orig[i].re, orig[i].im) / m;
     const double expect = i < pix ? a : 0.5 * (a + amp[i]);

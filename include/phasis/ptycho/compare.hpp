@@ -23,7 +23,7 @@ struct CompareResult {
   int64_t pixels = 0;             // pixels in the compared region
 };
 
-/// `rec` and `truth` are objects whose element [0, 0] sits at object pixel (rec_oy, rec_ox) and
+/// `rec` (H x W, or L x H x W: its first mode is compared) and `truth` are objects whose element [0, 0] sits at object pixel (rec_oy, rec_ox) and
 /// (tru_oy, tru_ox). `region` marks the truth pixels to compare (1 = compared), same shape as truth.
 CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, double rec_ox,
                               const Array<Complex<float>>& truth, double tru_oy, double tru_ox,

@@ -1,6 +1,9 @@
-// Difference Map ptychography (seed 000; Thibault et al. 2008/2009), single mode.
+// Difference Map ptychography (seed 000; Thibault et al. 2008/2009), with K probe and L object modes.
 //
-// Exit waves psi_j for each frame j; probe P; object O; frame j sees O at offset r_j.
+// Exit waves psi_j for each frame j; probe P; object O; frame j sees O at offset r_j. With modes,
+// psi_j^{kl} = P^k O^l_j, the model intensity is sum_kl |F psi^{kl}|^2 (the modulus step scales
+// every mode by sqrt(I) over that sum), the object update of O^l sums over k and the probe update
+// of P^k over l; probe modes are orthogonalised every `orthogonalize_every` iterations.
 // One iteration:
 //   Fourier step, per frame: phi_j = P O_j;  t = 2 phi_j - psi_j;
 //     T = F t;  T' = sqrt(I_j) T / |T| on valid pixels (T elsewhere);  psi_j += F^-1 T' - phi_j
@@ -30,6 +33,9 @@ namespace phasis {
 
 struct DmOptions {
   int iterations = 100;
+  int probe_modes = 1;           // K: mutually incoherent probe modes (seed 000, fly scans)
+  int object_modes = 1;          // L: object modes
+  int orthogonalize_every = 1;   // iterations between probe-mode orthogonalisations (K > 1)
   int probe_start = 2;           // first iteration (0-based) that updates the probe
   int overlap_iterations = 2;    // object/probe alternations per iteration
   double object_inertia = 1e-3;  // relative to the mean object denominator
@@ -46,13 +52,15 @@ struct IterationInfo {
   int iterations = 0;
   double fourier_error = 0;
   double seconds = 0;       // wall time of this iteration
+  std::vector<double> occupancy;  // probe-mode occupancies (one entry of 1 for a single mode)
 };
 
 using IterationCallback = std::function<void(const IterationInfo&)>;
 
 struct DmResult {
-  Array<Complex<double>> object;  // object_h x object_w
-  Array<Complex<double>> probe;   // M x M
+  Array<Complex<double>> object;  // L x object_h x object_w
+  Array<Complex<double>> probe;   // K x M x M
+  std::vector<double> occupancy;  // K probe-mode occupancies (fractions of the power), largest first
   std::vector<double> fourier_error;
   std::vector<double> iteration_seconds;
   std::string device;             // "cpu" or "cuda"

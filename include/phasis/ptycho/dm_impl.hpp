@@ -1,7 +1,8 @@
 // The Difference Map solver, written once against a backend B (CpuBackend or CudaBackend) and a
 // real type T. dm_cpu.cpp and dm_cuda.cu instantiate it; nothing else includes this file.
-// Memory on the backend: psi (N M^2 complex), amplitudes (N M^2 float), one Fourier batch, the
-// object with its numerator and denominator, and the probe: about 3x the input in float.
+// Memory on the backend, per frame of M x M: exit waves 8 K L M^2 bytes (float) and amplitudes
+// 4 M^2, plus one Fourier batch, the object planes with numerator and denominator, and the probe
+// modes: about (8 K L + 4) / 4 times the input, 3x for a single mode.
 #pragma once
 
 #include <algorithm>
@@ -13,16 +14,18 @@
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/dm_kernels.hpp"
+#include "phasis/ptycho/modes.hpp"
 
 namespace phasis::dm {
 
 /// Unit transmission with a 1% deterministic pseudo-random perturbation. A perfectly flat start
 /// makes F(P O) vanish outside a band-limited probe's pupil, where the modulus projection then
 /// picks phases from rounding noise: runs in float and double, or on CPU and GPU, would part ways
-/// at the first iteration. The perturbation gives those pixels a defined phase.
+/// at the first iteration. The perturbation gives those pixels a defined phase. Object modes past
+/// the first start at a tenth of the transmission, each with its own perturbation.
 template <class T>
-Array<Complex<T>> initial_object(int64_t h, int64_t w) {
-  Array<Complex<T>> o(Shape{h, w});
+Array<Complex<T>> initial_object(int64_t l, int64_t h, int64_t w) {
+  Array<Complex<T>> o(Shape{l, h, w});
   uint64_t state = 0x9E3779B97F4A7C15ull;
   auto next = [&state] {  // splitmix64, uniform in [-0.5, 0.5)
     uint64_t z = (state += 0x9E3779B97F4A7C15ull);
@@ -30,7 +33,11 @@ Array<Complex<T>> initial_object(int64_t h, int64_t w) {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return double((z ^ (z >> 31)) >> 11) * 0x1.0p-53 - 0.5;
   };
-  for (int64_t i = 0; i < h * w; ++i) o[i] = {T(1 + 0.02 * next()), T(0.02 * next())};
+  for (int64_t m = 0; m < l; ++m) {
+    const double scale = m == 0 ? 1.0 : 0.1;
+    for (int64_t i = 0; i < h * w; ++i)
+      o[m * h * w + i] = {T(scale * (1 + 0.02 * next())), T(scale * 0.02 * next())};
+  }
   return o;
 }
 
@@ -50,57 +57,75 @@ inline void check_options(const DmOptions& o) {
     throw InputError("inertia: expected positive object and probe inertia");
   if (!(o.fourier_relax >= 0)) throw InputError("fourier relax: expected >= 0; found " + std::to_string(o.fourier_relax));
   if (o.batch_frames < 0) throw InputError("batch frames: expected >= 0; found " + std::to_string(o.batch_frames));
+  if (o.probe_modes < 1 || o.probe_modes > 16)
+    throw InputError("probe modes: expected 1 to 16; found " + std::to_string(o.probe_modes));
+  if (o.object_modes < 1 || o.object_modes > 8)
+    throw InputError("object modes: expected 1 to 8; found " + std::to_string(o.object_modes));
+  if (o.orthogonalize_every < 1)
+    throw InputError("orthogonalize every: expected at least 1; found " + std::to_string(o.orthogonalize_every));
 }
 
 template <class B, class T>
 class DifferenceMap {
  public:
   DifferenceMap(const PtychoProblem& pr, const DmOptions& opt)
-      : opt_(opt), n_(pr.frames), m_(pr.frame_size), pix_(m_ * m_), h_(pr.object_h), w_(pr.object_w),
+      : opt_(opt), n_(pr.frames),
+        g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         batch_(choose_batch()),
-        probe_(convert<T>(pr.probe).to(B::memory)),
-        object_(Shape{h_, w_}, B::memory),
+        probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
+        object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
         amp_(pr.amplitudes.to(B::memory)),
         valid_(pr.valid.to(B::memory)),
-        psi_(Shape{n_, m_, m_}, B::memory),
-        buf_(Shape{batch_, m_, m_}, B::memory),
-        onum_(Shape{h_, w_}, B::memory), oden_(Shape{h_, w_}, B::memory),
-        pnum_(Shape{m_, m_}, B::memory), pden_(Shape{m_, m_}, B::memory), relax_(Shape{batch_}, B::memory),
-        plan_({int(m_), int(m_)}, batch_) {
-    if (n_ % batch_) tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(m_), int(m_)}, n_ % batch_);
-    object_.assign(initial_object<T>(h_, w_));
-    B::for_each(n_ * pix_, ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), m_, w_, 0});
-    valid_power_ = B::sum(n_ * pix_, ValidPower{amp_.data(), valid_.data(), pix_});
-    for (int64_t p = 0; p < pix_; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
+        psi_(Shape{n_ * g_.modes(), g_.m, g_.m}, B::memory),
+        buf_(Shape{batch_ * g_.modes(), g_.m, g_.m}, B::memory),
+        onum_(Shape{g_.l, g_.h, g_.w}, B::memory), oden_(Shape{g_.l, g_.h, g_.w}, B::memory),
+        pnum_(Shape{g_.k, g_.m, g_.m}, B::memory), pden_(Shape{g_.k, g_.m, g_.m}, B::memory),
+        relax_(Shape{batch_}, B::memory), coeff_(Shape{g_.k, g_.k}, B::memory),
+        plan_({int(g_.m), int(g_.m)}, batch_ * g_.modes()),
+        occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
+    if (n_ % batch_)
+      tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(g_.m), int(g_.m)},
+                                                                  (n_ % batch_) * g_.modes());
+    object_.assign(initial_object<T>(g_.l, g_.h, g_.w));
+    if (g_.k > 1) orthogonalize_probe();
+    B::for_each(psi_.size(), ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), g_});
+    valid_power_ = B::sum(n_ * g_.pix, ValidPower{amp_.data(), valid_.data(), g_.pix});
+    for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
   }
 
   /// One DM iteration; returns the difference-map error (see dm.hpp).
   double iterate(int it) {
     double change = 0;
+    const int64_t block = g_.modes() * g_.pix;  // exit-wave elements of one frame
     for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
-      const int64_t nb = std::min(batch_, n_ - j0), len = nb * pix_;
+      const int64_t nb = std::min(batch_, n_ - j0), len = nb * block;
       const auto& plan = nb == batch_ ? plan_ : *tail_plan_;
-      Complex<T>* psi = psi_.data() + j0 * pix_;
-      B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), m_, w_, j0});
+      Complex<T>* psi = psi_.data() + j0 * block;
+      const float* amp = amp_.data() + j0 * g_.pix;
+      B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
       plan.forward(buf_.data());
-      const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, j0) : nullptr;
-      B::for_each(len, ModulusProject<T>{buf_.data(), amp_.data() + j0 * pix_, valid_.data(), pix_, T(1) / T(m_), relax});
+      const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
+      B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax});
       plan.inverse(buf_.data());
-      change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), m_, w_, j0});
+      change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
     }
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
       update_object();
       if (it >= opt_.probe_start) update_probe();
     }
+    if (g_.k > 1 && it >= opt_.probe_start && (it + 1) % opt_.orthogonalize_every == 0) orthogonalize_probe();
     return change / valid_power_;
   }
+
+  const std::vector<double>& occupancy() const { return occupancy_; }
 
   DmResult result() const {
     DmResult r;
     r.object = convert<double>(object_.to(Memory::host));
     r.probe = convert<double>(probe_.to(Memory::host));
+    r.occupancy = occupancy_;
     r.device = B::name;
     r.precision = sizeof(T) == 4 ? "float" : "double";
     return r;
@@ -108,18 +133,17 @@ class DifferenceMap {
 
  private:
   int64_t choose_batch() const {
-    const int64_t bytes = opt_.batch_frames > 0 ? 0 : (B::memory == Memory::device ? (512ll << 20) : (64ll << 20));
-    int64_t b = opt_.batch_frames > 0 ? opt_.batch_frames : bytes / int64_t(pix_ * sizeof(Complex<T>));
-    return std::clamp<int64_t>(b, 1, n_);
+    if (opt_.batch_frames > 0) return std::clamp<int64_t>(opt_.batch_frames, 1, n_);
+    const int64_t bytes = B::memory == Memory::device ? (512ll << 20) : (64ll << 20);
+    return std::clamp<int64_t>(bytes / int64_t(g_.modes() * g_.pix * sizeof(Complex<T>)), 1, n_);
   }
 
   /// Per-frame relaxation of the batch in buf_: frames whose mean squared amplitude misfit lies
   /// within the bound (fourier_relax times the Poisson variance of an amplitude, 1/4 photon) are
   /// left alone, others are moved only onto the bound's surface.
-  const T* power_bound(int64_t nb, int64_t j0) {
+  const T* power_bound(int64_t nb, const float* amp) {
     std::vector<double> misfit(nb);
-    B::sum_segments(nb, pix_, FourierMisfit<T>{buf_.data(), amp_.data() + j0 * pix_, valid_.data(), pix_, T(1) / T(m_)},
-                    misfit.data());
+    B::sum_segments(nb, g_.pix, FourierMisfit<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m)}, misfit.data());
     const double bound = 0.25 * opt_.fourier_relax;
     Array<T> relax(Shape{nb});
     for (int64_t k = 0; k < nb; ++k) {
@@ -133,20 +157,47 @@ class DifferenceMap {
   void update_object() {
     onum_.zero();
     oden_.zero();
-    B::template scatter_add<T>(n_, m_, m_, ObjectTerms<T>{psi_.data(), probe_.data(), offsets_.data(), m_, w_},
+    B::template scatter_add<T>(n_ * g_.l, g_.m, g_.m, ObjectTerms<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
                                onum_.data(), oden_.data());
-    const double mean_den = B::sum(h_ * w_, ValueOf<T>{oden_.data()}) / double(h_ * w_);
-    B::for_each(h_ * w_, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});
+    const int64_t all = g_.l * g_.plane();
+    const double mean_den = B::sum(all, ValueOf<T>{oden_.data()}) / double(all);
+    B::for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});
   }
 
   void update_probe() {
-    B::for_each(pix_, ProbeTerms<T>{pnum_.data(), pden_.data(), psi_.data(), object_.data(), offsets_.data(), m_, w_, n_});
-    const double mean_den = B::sum(pix_, ValueOf<T>{pden_.data()}) / double(pix_);
-    B::for_each(pix_, InertialQuotient<T>{probe_.data(), pnum_.data(), pden_.data(), T(opt_.probe_inertia * mean_den)});
+    const int64_t all = g_.k * g_.pix;
+    B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi_.data(), object_.data(), offsets_.data(), g_, n_});
+    const double mean_den = B::sum(all, ValueOf<T>{pden_.data()}) / double(all);
+    B::for_each(all, InertialQuotient<T>{probe_.data(), pnum_.data(), pden_.data(), T(opt_.probe_inertia * mean_den)});
+  }
+
+  /// Diagonalises the probe modes' overlap matrix and recombines them (modes.hpp); records the
+  /// occupancies.
+  void orthogonalize_probe() {
+    const int k = int(g_.k);
+    std::vector<Complex<double>> s(size_t(k) * k);
+    for (int a = 0; a < k; ++a)
+      for (int b = a; b < k; ++b) {
+        const Complex<T>* pa = probe_.data() + a * g_.pix;
+        const Complex<T>* pb = probe_.data() + b * g_.pix;
+        const double re = B::sum(g_.pix, InnerTerm<T>{pa, pb, false});
+        const double im = a == b ? 0.0 : B::sum(g_.pix, InnerTerm<T>{pa, pb, true});
+        s[a * k + b] = {re, im};
+        s[b * k + a] = {re, -im};
+      }
+    std::vector<Complex<double>> coeff;
+    orthogonalising_mix(s, k, coeff, occupancy_);
+    Array<Complex<T>> c(Shape{g_.k, g_.k});
+    for (int i = 0; i < k * k; ++i) c[i] = {T(coeff[i].re), T(coeff[i].im)};
+    coeff_.assign(c);
+    B::for_each(g_.k * g_.pix, MixModes<T>{pnum_.data(), probe_.data(), coeff_.data(), g_.k, g_.pix});
+    probe_.assign(pnum_);
   }
 
   DmOptions opt_;
-  int64_t n_, m_, pix_, h_, w_, batch_;
+  int64_t n_;
+  Geometry g_;
+  int64_t batch_;
   Array<Complex<T>> probe_, object_;
   Array<int32_t> offsets_;
   Array<float> amp_;
@@ -155,10 +206,12 @@ class DifferenceMap {
   Array<T> oden_;
   Array<Complex<T>> pnum_;
   Array<T> pden_, relax_;
-  int64_t valid_count_ = 0;
+  Array<Complex<T>> coeff_;
   typename B::template Fft<T> plan_;
   std::unique_ptr<typename B::template Fft<T>> tail_plan_;
+  std::vector<double> occupancy_;
   double valid_power_ = 0;
+  int64_t valid_count_ = 0;
 };
 
 template <class B, class T>
@@ -173,7 +226,7 @@ DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallb
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     errors.push_back(err);
     seconds.push_back(dt);
-    if (cb) cb(IterationInfo{it, opt.iterations, err, dt});
+    if (cb) cb(IterationInfo{it, opt.iterations, err, dt, solver.occupancy()});
   }
   DmResult r = solver.result();
   r.fourier_error = std::move(errors);

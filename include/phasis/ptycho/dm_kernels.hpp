@@ -1,6 +1,8 @@
 // The element-wise math of the Difference Map, written once as PHASIS_HD functors that the CPU
-// loop and the CUDA kernel both call. Layouts: frames N x M x M row-major; object H x W; offsets
-// N x 2 (y, x) of each frame's corner in the object.
+// loop and the CUDA kernel both call.
+// Layouts (row-major): exit waves psi[j][k][l][y][x] for frame j, probe mode k < K, object mode
+// l < L; probe[k][y][x]; object[l][oy][ox] with planes of H x W; offsets[j] = (y, x) of frame j's
+// corner in the object. A "frame block" is the K L transforms of one frame.
 #pragma once
 
 #include <cstdint>
@@ -10,26 +12,52 @@
 
 namespace phasis::dm {
 
-/// Object index under pixel (y, x) of frame j.
-PHASIS_HD int64_t object_index(const int32_t* offsets, int64_t w_obj, int64_t j, int64_t y, int64_t x) {
-  return (int64_t(offsets[2 * j]) + y) * w_obj + offsets[2 * j + 1] + x;
+/// Sizes every functor needs.
+struct Geometry {
+  int64_t m;      // frame side
+  int64_t pix;    // m * m
+  int64_t k, l;   // probe and object modes
+  int64_t h, w;   // object plane
+  PHASIS_HD int64_t modes() const { return k * l; }
+  PHASIS_HD int64_t plane() const { return h * w; }
+};
+
+/// Object index (within a plane) under pixel p of frame j.
+PHASIS_HD int64_t object_index(const int32_t* offsets, const Geometry& g, int64_t j, int64_t p) {
+  return (int64_t(offsets[2 * j]) + p / g.m) * g.w + offsets[2 * j + 1] + p % g.m;
 }
 
-/// psi_j = P O_j for frames [j0, j0 + n): the initial exit waves.
+/// Splits a flat exit-wave index (counted from frame j0) into frame, probe mode, object mode, pixel.
+struct ExitIndex {
+  int64_t j, k, l, p;
+  PHASIS_HD ExitIndex(int64_t i, const Geometry& g, int64_t j0) {
+    p = i % g.pix;
+    const int64_t t = i / g.pix;
+    l = t % g.l;
+    k = (t / g.l) % g.k;
+    j = j0 + t / (g.l * g.k);
+  }
+};
+
+/// P^k O^l_j at one exit-wave element.
+template <class T>
+PHASIS_HD Complex<T> model_wave(const Complex<T>* probe, const Complex<T>* object, const int32_t* offsets,
+                                const Geometry& g, const ExitIndex& e) {
+  return probe[e.k * g.pix + e.p] * object[e.l * g.plane() + object_index(offsets, g, e.j, e.p)];
+}
+
+/// psi = P O_j for every mode of every frame: the initial exit waves.
 template <class T>
 struct ExitWave {
   Complex<T>* psi;
   const Complex<T>* probe;
   const Complex<T>* object;
   const int32_t* offsets;
-  int64_t m, w_obj, j0;
-  PHASIS_HD void operator()(int64_t i) const {
-    const int64_t pix = m * m, j = j0 + i / pix, p = i % pix;
-    psi[i] = probe[p] * object[object_index(offsets, w_obj, j, p / m, p % m)];
-  }
+  Geometry g;
+  PHASIS_HD void operator()(int64_t i) const { psi[i] = model_wave(probe, object, offsets, g, ExitIndex(i, g, 0)); }
 };
 
-/// buf = 2 P O_j - psi_j for the frames of one batch (i counts within the batch).
+/// buf = 2 P O_j - psi_j for the frames of one batch starting at frame j0 (i counts within it).
 template <class T>
 struct Reflect {
   Complex<T>* buf;
@@ -37,58 +65,74 @@ struct Reflect {
   const Complex<T>* probe;
   const Complex<T>* object;
   const int32_t* offsets;
-  int64_t m, w_obj, j0;
+  Geometry g;
+  int64_t j0;
   PHASIS_HD void operator()(int64_t i) const {
-    const int64_t pix = m * m, j = j0 + i / pix, p = i % pix;
-    const Complex<T> phi = probe[p] * object[object_index(offsets, w_obj, j, p / m, p % m)];
-    buf[i] = T(2) * phi - psi[i];
+    buf[i] = T(2) * model_wave(probe, object, offsets, g, ExitIndex(i, g, j0)) - psi[i];
   }
 };
 
-/// Squared misfit (|X|/M - sqrt(I))^2 of one pixel of the batch's transform, valid pixels only; its
-/// per-frame sums decide the relaxed projection.
+/// Unitary magnitude sqrt(sum over modes |X|^2) / M at pixel p of frame-block b of the batch.
+template <class T>
+PHASIS_HD T mode_magnitude(const Complex<T>* buf, const Geometry& g, int64_t b, int64_t p, T inv_m) {
+  T s = 0;
+  const Complex<T>* x = buf + b * g.modes() * g.pix + p;
+  for (int64_t q = 0; q < g.modes(); ++q) s += norm2(x[q * g.pix]);
+  return sqrt(s) * inv_m;
+}
+
+/// Squared misfit (a - sqrt(I))^2 of one detector pixel of the batch (valid pixels only); its
+/// per-frame sums decide the power-bounded projection. i counts frame-block pixels: b * pix + p.
 template <class T>
 struct FourierMisfit {
   const Complex<T>* buf;
-  const float* amp;
+  const float* amp;  // of the batch's first frame
   const uint8_t* valid;
-  int64_t pix;
+  Geometry g;
   T inv_m;
   PHASIS_HD T operator()(int64_t i) const {
-    if (!valid[i % pix]) return T(0);
-    const T d = abs(buf[i]) * inv_m - T(amp[i]);
+    const int64_t p = i % g.pix;
+    if (!valid[p]) return T(0);
+    const T d = mode_magnitude(buf, g, i / g.pix, p, inv_m) - T(amp[i]);
     return d * d;
   }
 };
 
-/// Modulus projection on the unnormalised FFT of the batch. X = M * (unitary transform). Replaces X
-/// with the unitary-scaled target divided by M again, so that the following unnormalised inverse
-/// FFT lands on the unitary inverse. Masked pixels keep their value.
-/// With `relax` (per frame, may be null): the target magnitude is amp + relax_j (|X|/M - amp), so
-/// relax = 0 is the exact projection and relax = 1 leaves the frame as it is (the power bound of
-/// Thibault et al. 2009 for noisy data).
+/// Modulus projection on the unnormalised FFTs of the batch (X = M x unitary transform), one
+/// detector pixel of one frame at a time: every mode is scaled by sqrt(I) / a, with a the
+/// incoherent sum over modes, then by 1/M so that the unnormalised inverse FFT lands on the
+/// unitary inverse. Masked pixels keep their values.
+/// With `relax` (per frame, may be null) the target magnitude is sqrt(I) + relax_j (a - sqrt(I)):
+/// 0 is the exact projection, 1 leaves the frame as it is (the power bound of Thibault et al. 2009).
 template <class T>
 struct ModulusProject {
   Complex<T>* buf;
   const float* amp;  // sqrt(I) of the batch's first frame, DC at [0, 0]
   const uint8_t* valid;
-  int64_t pix;
-  T inv_m;  // 1 / M
+  Geometry g;
+  T inv_m;
   const T* relax;  // per frame of the batch, or nullptr
   PHASIS_HD void operator()(int64_t i) const {
-    const Complex<T> x = buf[i];
-    if (!valid[i % pix]) {
-      buf[i] = x * (inv_m * inv_m);
-      return;
+    const int64_t b = i / g.pix, p = i % g.pix;
+    Complex<T>* x = buf + b * g.modes() * g.pix + p;
+    T scale;
+    if (!valid[p]) {
+      scale = inv_m * inv_m;
+    } else {
+      const T a = mode_magnitude(buf, g, b, p, inv_m);
+      const T target = relax ? T(amp[i]) + relax[b] * (a - T(amp[i])) : T(amp[i]);
+      if (!(a > T(0))) {  // no phase to keep: put the magnitude in the first mode, real
+        for (int64_t q = 0; q < g.modes(); ++q) x[q * g.pix] = Complex<T>(0, 0);
+        x[0] = Complex<T>(target * inv_m, T(0));
+        return;
+      }
+      scale = target * inv_m * inv_m / a;  // |X| = a M summed over modes
     }
-    const T a = abs(x) * inv_m;  // unitary magnitude
-    const T target = relax ? T(amp[i]) + relax[i / pix] * (a - T(amp[i])) : T(amp[i]);
-    // |x| = a M, so this keeps the phase and sets the magnitude to target / M.
-    buf[i] = a > T(0) ? x * (target * inv_m * inv_m / a) : Complex<T>(target * inv_m, T(0));
+    for (int64_t q = 0; q < g.modes(); ++q) x[q * g.pix] = x[q * g.pix] * scale;
   }
 };
 
-/// psi_j += buf - P O_j, after the inverse FFT; returns |buf - P O_j|^2, this pixel's share of the
+/// psi += buf - P O_j after the inverse FFT; returns |buf - P O_j|^2, this element's share of the
 /// difference-map error.
 template <class T>
 struct UpdateExit {
@@ -97,27 +141,33 @@ struct UpdateExit {
   const Complex<T>* probe;
   const Complex<T>* object;
   const int32_t* offsets;
-  int64_t m, w_obj, j0;
+  Geometry g;
+  int64_t j0;
   PHASIS_HD T operator()(int64_t i) const {
-    const int64_t pix = m * m, j = j0 + i / pix, p = i % pix;
-    const Complex<T> phi = probe[p] * object[object_index(offsets, w_obj, j, p / m, p % m)];
-    const Complex<T> d = buf[i] - phi;
+    const Complex<T> d = buf[i] - model_wave(probe, object, offsets, g, ExitIndex(i, g, j0));
     psi[i] += d;
     return norm2(d);
   }
 };
 
-/// Object numerator and denominator terms: P* psi_j and |P|^2 at the object pixel under (y, x).
+/// Object numerator and denominator terms for object mode l of frame j ("frame" jl = j L + l of
+/// the scatter): sum_k P^k* psi^{kl}_j and sum_k |P^k|^2 at the object pixel under p = (y, x).
 template <class T>
 struct ObjectTerms {
   const Complex<T>* psi;
   const Complex<T>* probe;
   const int32_t* offsets;
-  int64_t m, w_obj;
-  PHASIS_HD ScatterTerm<T> operator()(int64_t j, int64_t y, int64_t x) const {
-    const int64_t p = y * m + x;
-    const Complex<T> pr = probe[p];
-    return {object_index(offsets, w_obj, j, y, x), conj_mul(pr, psi[j * m * m + p]), norm2(pr)};
+  Geometry g;
+  PHASIS_HD ScatterTerm<T> operator()(int64_t jl, int64_t y, int64_t x) const {
+    const int64_t j = jl / g.l, l = jl % g.l, p = y * g.m + x;
+    Complex<T> num{};
+    T den = 0;
+    for (int64_t k = 0; k < g.k; ++k) {
+      const Complex<T> pr = probe[k * g.pix + p];
+      num += conj_mul(pr, psi[((j * g.k + k) * g.l + l) * g.pix + p]);
+      den += norm2(pr);
+    }
+    return {l * g.plane() + object_index(offsets, g, j, p), num, den};
   }
 };
 
@@ -128,13 +178,11 @@ struct InertialQuotient {
   const Complex<T>* num;
   const T* den;
   T c;
-  PHASIS_HD void operator()(int64_t i) const {
-    value[i] = (num[i] + c * value[i]) * (T(1) / (den[i] + c));
-  }
+  PHASIS_HD void operator()(int64_t i) const { value[i] = (num[i] + c * value[i]) * (T(1) / (den[i] + c)); }
 };
 
-/// Probe numerator and denominator at probe pixel p, summed over all frames (no write conflicts:
-/// one thread per probe pixel).
+/// Probe numerator and denominator at pixel p of probe mode k (i = k pix + p), summed over frames
+/// and object modes: one thread per probe pixel, so no write conflicts.
 template <class T>
 struct ProbeTerms {
   Complex<T>* num;
@@ -142,25 +190,50 @@ struct ProbeTerms {
   const Complex<T>* psi;
   const Complex<T>* object;
   const int32_t* offsets;
-  int64_t m, w_obj, frames;
-  PHASIS_HD void operator()(int64_t p) const {
+  Geometry g;
+  int64_t frames;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t k = i / g.pix, p = i % g.pix;
     Complex<T> acc{};
     T d = 0;
-    const int64_t y = p / m, x = p % m, pix = m * m;
     for (int64_t j = 0; j < frames; ++j) {
-      const Complex<T> o = object[object_index(offsets, w_obj, j, y, x)];
-      acc += conj_mul(o, psi[j * pix + p]);
-      d += norm2(o);
+      const int64_t idx = object_index(offsets, g, j, p);
+      for (int64_t l = 0; l < g.l; ++l) {
+        const Complex<T> o = object[l * g.plane() + idx];
+        acc += conj_mul(o, psi[((j * g.k + k) * g.l + l) * g.pix + p]);
+        d += norm2(o);
+      }
     }
-    num[p] = acc;
-    den[p] = d;
+    num[i] = acc;
+    den[i] = d;
   }
 };
 
+/// out[a][p] = sum_b coeff[a][b] in[b][p]: recombination of modes (orthogonalisation).
 template <class T>
-struct Norm2Of {
+struct MixModes {
+  Complex<T>* out;
+  const Complex<T>* in;
+  const Complex<T>* coeff;  // K x K
+  int64_t k, pix;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t a = i / pix, p = i % pix;
+    Complex<T> acc{};
+    for (int64_t b = 0; b < k; ++b) acc += coeff[a * k + b] * in[b * pix + p];
+    out[i] = acc;
+  }
+};
+
+/// conj(u[i]) v[i]: terms of an inner product <u, v>.
+template <class T>
+struct InnerTerm {
+  const Complex<T>* u;
   const Complex<T>* v;
-  PHASIS_HD T operator()(int64_t i) const { return norm2(v[i]); }
+  bool imaginary;
+  PHASIS_HD T operator()(int64_t i) const {
+    const Complex<T> z = conj_mul(u[i], v[i]);
+    return imaginary ? z.im : z.re;
+  }
 };
 
 template <class T>
@@ -169,7 +242,7 @@ struct ValueOf {
   PHASIS_HD T operator()(int64_t i) const { return v[i]; }
 };
 
-/// Sum of I over valid pixels, for normalising the Fourier error.
+/// Sum of I over valid pixels, for normalising the error.
 struct ValidPower {
   const float* amp;
   const uint8_t* valid;
