@@ -26,6 +26,11 @@ void add_ptycho_simulate(CLI::App& ptycho) {
                   "Aperture probe: defocused diameter in object pixels (0: 0.3 M)")->capture_default_str();
   cmd->add_option("--gaussian-sigma", opt->gaussian_sigma_px, "Gaussian probe: sigma in object pixels (0: M/10)")
       ->capture_default_str();
+  cmd->add_option("--probe-modes", opt->probe_modes, "Mutually incoherent, orthogonal probe modes in the data")
+      ->capture_default_str();
+  cmd->add_option("--mode-occupancy", opt->mode_occupancy,
+                  "Relative powers of the probe modes, comma-separated (default 1, 1/2, 1/4, ...)")
+      ->delimiter(',');
   cmd->add_option("--scan", opt->scan, "Scan pattern: spiral (Fermat) or raster")
       ->check(CLI::IsMember({"spiral", "raster"}))->capture_default_str();
   cmd->add_option("--positions", opt->positions, "Number of scan positions (raster: rounded up to a square)")
@@ -33,6 +38,9 @@ void add_ptycho_simulate(CLI::App& ptycho) {
   cmd->add_option("--step", opt->step_px, "Step between neighbours in object pixels (0: 0.3 x probe diameter)")
       ->capture_default_str();
   cmd->add_option("--jitter", opt->jitter_px, "Position jitter sigma in object pixels (rounded to the grid)")
+      ->capture_default_str();
+  cmd->add_option("--fly-blur", opt->fly_blur_px,
+                  "Fly scan: distance in object pixels the probe sweeps along x during each exposure")
       ->capture_default_str();
   cmd->add_option("--photons", opt->photons, "Photons per frame (pattern sum for a transparent object)")
       ->capture_default_str();

@@ -175,8 +175,10 @@ PtychoTruth CxiReader::truth() const {
   if (t.object.shape().rank != 2)
     d.fail(cxi::kTruthObject, "rank 2 (H, W)", "shape " + t.object.shape().str());
   t.probe = d.file.read_array<Complex<float>>(cxi::kTruthProbe);
-  if (t.probe.shape() != Shape{d.m, d.m})
-    d.fail(cxi::kTruthProbe, "shape " + shape_str({d.m, d.m}) + ", the frames' shape", t.probe.shape().str());
+  const Shape& tp = t.probe.shape();
+  const bool modes = tp.rank == 3 && tp[0] >= 1 && tp[1] == d.m && tp[2] == d.m;
+  if (tp != Shape{d.m, d.m} && !modes)
+    d.fail(cxi::kTruthProbe, "shape " + shape_str({d.m, d.m}) + " (or K modes of it)", tp.str());
   if (d.file.exists(cxi::kTruthOrigin)) {
     double origin[2];
     d.file.read(cxi::kTruthOrigin, origin, 2);

@@ -62,8 +62,10 @@ void check_input(const std::string& path, const PtychoData& data, const PtychoTr
   if (truth) {
     if (truth->object.shape().rank != 2 || truth->object.empty())
       bad(path, "truth.object", "shape (H, W)", truth->object.shape().str());
-    if (truth->probe.shape() != Shape{m, m})
-      bad(path, "truth.probe", "shape " + Shape{m, m}.str(), truth->probe.shape().str());
+    const Shape& tp = truth->probe.shape();
+    const bool single = tp == Shape{m, m}, modes = tp.rank == 3 && tp[0] >= 1 && tp[1] == m && tp[2] == m;
+    if (!single && !modes)
+      bad(path, "truth.probe", "shape " + Shape{m, m}.str() + " or (K, M, M)", tp.str());
     check_host(path, "truth.object", truth->object);
     check_host(path, "truth.probe", truth->probe);
   }

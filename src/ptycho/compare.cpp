@@ -72,13 +72,17 @@ void fourier_shift(std::vector<Complex<double>>& img, int64_t h, int64_t w, doub
 
 Array<uint8_t> illuminated_region(const Array<Complex<float>>& probe, const Array<int64_t>& offsets, int64_t h,
                                   int64_t w, double fraction) {
-  const int64_t m = probe.shape()[0], n = offsets.shape()[0];
-  std::vector<double> cover(h * w, 0.0);
+  // Probe modes (K x M x M) add their intensities.
+  const int rank = probe.shape().rank;
+  const int64_t m = probe.shape()[rank - 1], k = rank == 3 ? probe.shape()[0] : 1, n = offsets.shape()[0];
+  std::vector<double> intensity(m * m, 0.0), cover(h * w, 0.0);
+  for (int64_t a = 0; a < k; ++a)
+    for (int64_t p = 0; p < m * m; ++p) intensity[p] += norm2(probe[a * m * m + p]);
   for (int64_t j = 0; j < n; ++j)
     for (int64_t y = 0; y < m; ++y)
       for (int64_t x = 0; x < m; ++x) {
         const int64_t oy = offsets[2 * j] + y, ox = offsets[2 * j + 1] + x;
-        if (oy >= 0 && oy < h && ox >= 0 && ox < w) cover[oy * w + ox] += norm2(probe[y * m + x]);
+        if (oy >= 0 && oy < h && ox >= 0 && ox < w) cover[oy * w + ox] += intensity[y * m + x];
       }
   const double top = *std::max_element(cover.begin(), cover.end());
   Array<uint8_t> region(Shape{h, w});

@@ -7,6 +7,7 @@
 
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
+#include "phasis/ptycho/modes.hpp"    // for orthogonalising_mix
 #include "phasis/ptycho/problem.hpp"  // for fftshift2
 
 namespace phasis {
@@ -30,7 +31,57 @@ void normalise(Array<Complex<float>>& p) {
   for (int64_t i = 0; i < p.size(); ++i) p[i] *= f;
 }
 
+/// Whole-pixel offsets along x that a fly scan sweeps during one exposure, centred on 0 and
+/// sorted; {0} for a step scan.
+std::vector<int64_t> fly_offsets(double blur) {
+  const int64_t s = int64_t(std::floor(blur)) + 1;
+  std::vector<int64_t> off;
+  for (int64_t i = 0; i < s; ++i) off.push_back(s == 1 ? 0 : std::llround(-blur / 2 + blur * double(i) / double(s - 1)));
+  return off;
+}
+
 }  // namespace
+
+Array<Complex<float>> make_probe_modes(const SimulationOptions& o) {
+  const int64_t k = o.probe_modes, m = o.frame_size, pix = m * m;
+  Array<Complex<float>> base = make_probe(o);
+  if (k == 1) {
+    base.reshape(Shape{1, m, m});
+    return base;
+  }
+  // Orthogonal modes: the probe times low-order functions of position, orthogonalised, each
+  // normalised and given its occupancy.
+  Array<Complex<float>> raw = initial_probe_modes(base, k, 0.1);
+  std::vector<Complex<double>> overlap(k * k), coeff;
+  for (int64_t a = 0; a < k; ++a)
+    for (int64_t b = 0; b < k; ++b)
+      for (int64_t p = 0; p < pix; ++p) {
+        const Complex<float> u = raw[a * pix + p], v = raw[b * pix + p];
+        overlap[a * k + b] += conj_mul(Complex<double>(u.re, u.im), Complex<double>(v.re, v.im));
+      }
+  std::vector<double> occ;
+  orthogonalising_mix(overlap, int(k), coeff, occ);
+  std::vector<double> target = o.mode_occupancy;
+  if (target.empty())  // halving powers: 1, 1/2, 1/4, ...
+    for (int64_t a = 0; a < k; ++a) target.push_back(std::ldexp(1.0, -int(a)));
+  double total = 0;
+  for (double t : target) total += t;
+  Array<Complex<float>> modes(Shape{k, m, m});
+  for (int64_t a = 0; a < k; ++a) {
+    std::vector<Complex<double>> mode(pix);
+    double power = 0;
+    for (int64_t p = 0; p < pix; ++p) {
+      for (int64_t b = 0; b < k; ++b) {
+        const Complex<float> v = raw[b * pix + p];
+        mode[p] += coeff[a * k + b] * Complex<double>(v.re, v.im);
+      }
+      power += norm2(mode[p]);
+    }
+    const double f = std::sqrt(target[a] / total / power);
+    for (int64_t p = 0; p < pix; ++p) modes[a * pix + p] = {float(mode[p].re * f), float(mode[p].im * f)};
+  }
+  return modes;
+}
 
 void check_simulation_options(const SimulationOptions& o) {
   auto fail = [](const std::string& what) { throw InputError(what); };
@@ -53,6 +104,14 @@ void check_simulation_options(const SimulationOptions& o) {
   if (!(o.photons > 0) || !std::isfinite(o.photons)) fail("photons: expected > 0 per frame; found " + std::to_string(o.photons));
   if (o.initial_probe != "none" && o.initial_probe != "model" && o.initial_probe != "truth")
     fail("initial probe: expected none, model or truth; found '" + o.initial_probe + "'");
+  if (o.probe_modes < 1 || o.probe_modes > 16) fail("probe modes: expected 1 to 16; found " + std::to_string(o.probe_modes));
+  if (!o.mode_occupancy.empty() && int64_t(o.mode_occupancy.size()) != o.probe_modes)
+    fail("mode occupancy: expected one value per probe mode (" + std::to_string(o.probe_modes) + "); found " +
+         std::to_string(o.mode_occupancy.size()));
+  for (double v : o.mode_occupancy)
+    if (!(v > 0)) fail("mode occupancy: expected positive values; found " + std::to_string(v));
+  if (!(o.fly_blur_px >= 0 && o.fly_blur_px <= o.frame_size / 2.0))
+    fail("fly blur: expected 0 to half the frame in pixels; found " + std::to_string(o.fly_blur_px));
   if (!(o.model_error > -0.9 && o.model_error < 10)) fail("model error: expected in (-0.9, 10); found " + std::to_string(o.model_error));
 }
 
@@ -128,11 +187,15 @@ void simulate(const SimulationOptions& o, PtychoData& data, PtychoTruth& truth) 
     min_y = std::min(min_y, pos[2 * j]), max_y = std::max(max_y, pos[2 * j]);
     min_x = std::min(min_x, pos[2 * j + 1]), max_x = std::max(max_x, pos[2 * j + 1]);
   }
-  const int64_t h = max_y - min_y + m + 2 * kPadding, w = max_x - min_x + m + 2 * kPadding;
+  // Fly scans sweep each frame over sub-positions along x; the object must cover them too.
+  const std::vector<int64_t> sweep = fly_offsets(o.fly_blur_px);
+  const int64_t pad_x = kPadding + sweep.back();
+  const int64_t h = max_y - min_y + m + 2 * kPadding, w = max_x - min_x + m + 2 * pad_x;
   truth.object = make_phantom(h, w);
-  truth.probe = make_probe(o);
+  truth.probe = make_probe_modes(o);  // K x M x M, powers = occupancies (sum 1)
   truth.origin_y = double(min_y - kPadding);
-  truth.origin_x = double(min_x - kPadding);
+  truth.origin_x = double(min_x - pad_x);
+  const int64_t k = truth.probe.shape()[0], sources = k * int64_t(sweep.size());
 
   data.translations = Array<double>(Shape{n, 3});
   for (int64_t j = 0; j < n; ++j) {
@@ -141,39 +204,50 @@ void simulate(const SimulationOptions& o, PtychoData& data, PtychoTruth& truth) 
     data.translations[3 * j + 2] = 0.0;
   }
 
-  // Far field of every frame, in batches so the FFT plan stays small.
+  // Far field of every frame: the incoherent sum over probe modes and sweep positions,
+  // I_j = sum_k sum_s |F(P_k O(r + r_j + s))|^2 / S, in batches so the FFT plan stays small.
   data.intensities = Array<float>(Shape{n, m, m});
-  const int64_t batch = std::min<int64_t>(n, 256);
-  FftwPlan<double> plan({int(m), int(m)}, batch);
-  Array<Complex<double>> buf(Shape{batch, m, m});
+  const int64_t batch = std::clamp<int64_t>(256 / sources, 1, n);
+  FftwPlan<double> plan({int(m), int(m)}, batch * sources);
+  Array<Complex<double>> buf(Shape{batch * sources, m, m});
   std::mt19937_64 rng(o.seed);
-  const double scale = o.photons / double(pix);  // unitary FFT: |F|^2 / M^2 of the unnormalised one
+  // Unitary FFT: |F|^2 / M^2 of the unnormalised one; each sweep position gets 1/S of the exposure.
+  const double scale = o.photons / double(pix) / double(sweep.size());
   for (int64_t j0 = 0; j0 < n; j0 += batch) {
     const int64_t nb = std::min(batch, n - j0);
     buf.zero();
-    for (int64_t b = 0; b < nb; ++b) {
-      const int64_t oy = pos[2 * (j0 + b)] - truth.origin_y, ox = pos[2 * (j0 + b) + 1] - truth.origin_x;
-      for (int64_t y = 0; y < m; ++y)
-        for (int64_t x = 0; x < m; ++x) {
-          const Complex<float> pr = truth.probe[y * m + x], ob = truth.object[(oy + y) * w + ox + x];
-          const Complex<float> e = pr * ob;
-          buf[b * pix + y * m + x] = {double(e.re), double(e.im)};
+    for (int64_t b = 0; b < nb; ++b)
+      for (int64_t a = 0; a < k; ++a)
+        for (size_t si = 0; si < sweep.size(); ++si) {
+          const int64_t oy = pos[2 * (j0 + b)] - int64_t(truth.origin_y);
+          const int64_t ox = pos[2 * (j0 + b) + 1] - int64_t(truth.origin_x) + sweep[si];
+          Complex<double>* e = buf.data() + ((b * k + a) * int64_t(sweep.size()) + int64_t(si)) * pix;
+          for (int64_t y = 0; y < m; ++y)
+            for (int64_t x = 0; x < m; ++x) {
+              const Complex<float> v = truth.probe[a * pix + y * m + x] * truth.object[(oy + y) * w + ox + x];
+              e[y * m + x] = {double(v.re), double(v.im)};
+            }
         }
-    }
     plan.forward(buf.data());
     for (int64_t b = 0; b < nb; ++b) {
       float* frame = data.intensities.data() + (j0 + b) * pix;
       for (int64_t p = 0; p < pix; ++p) {
-        const double v = norm2(buf[b * pix + p]) * scale;
+        double v = 0;
+        for (int64_t q = 0; q < sources; ++q) v += norm2(buf[(b * sources + q) * pix + p]);
+        v *= scale;
         frame[p] = float(o.poisson ? double(std::poisson_distribution<int64_t>(v)(rng)) : v);
       }
       fftshift2(frame, m, m, /*inverse=*/true);  // detectors see DC at the centre
     }
   }
+  if (k == 1) truth.probe.reshape(Shape{m, m});
   // The truth probe at the measured power: sum |P|^2 = photons.
   const float f = float(std::sqrt(o.photons));
   for (int64_t i = 0; i < truth.probe.size(); ++i) truth.probe[i] *= f;
-  if (o.initial_probe == "truth") data.probe = truth.probe.to(Memory::host);
+  if (o.initial_probe == "truth") {  // the strongest mode, for object-only tests
+    data.probe = Array<Complex<float>>(Shape{m, m});
+    for (int64_t i = 0; i < pix; ++i) data.probe[i] = truth.probe[i];
+  }
   if (o.initial_probe == "model") {
     SimulationOptions nominal = o;
     nominal.probe_diameter_px = probe_diameter(o) * (1 + o.model_error);

@@ -95,12 +95,14 @@ TEST(Cli, HelpDocumentsEveryOption) {
   EXPECT_EQ(rec.exit_code, 0);
   for (const char* o : {"--output", "--algorithm", "--iterations", "--device", "--precision", "--probe-start",
                         "--overlap-iterations", "--object-inertia", "--probe-inertia", "--batch-frames", "--threads",
+                        "--probe-modes", "--object-modes", "--orthogonalize-every", "--fourier-relax",
                         "--no-pictures", "--quiet", "--config"})
     EXPECT_NE(rec.out.find(o), std::string::npos) << o;
   auto sim = run_phasis("ptycho simulate --help");
   for (const char* o : {"--frame-size", "--energy", "--distance", "--pixel-size", "--probe", "--aperture-fraction",
                         "--probe-diameter", "--gaussian-sigma", "--scan", "--positions", "--step", "--jitter",
-                        "--photons", "--noise", "--seed", "--initial-probe", "--model-error", "--config"})
+                        "--photons", "--noise", "--seed", "--initial-probe", "--model-error", "--probe-modes",
+                        "--mode-occupancy", "--fly-blur", "--config"})
     EXPECT_NE(sim.out.find(o), std::string::npos) << o;
   auto cmp = run_phasis("ptycho compare --help");
   for (const char* o : {"--threshold", "--max-shift"}) EXPECT_NE(cmp.out.find(o), std::string::npos) << o;

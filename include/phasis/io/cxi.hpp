@@ -8,7 +8,8 @@
 //   entry_1/instrument_1/detector_1/mask          optional M x M integer, CXI bit flags: 0 = good pixel
 //   entry_1/instrument_1/source_1/illumination    optional M x M complex initial probe
 //                                                 (h5py's complex compound {r, i}, float32 or float64)
-//   entry_1/phasis_truth/{object, probe}          ground truth from the simulator (never read by solvers)
+//   entry_1/phasis_truth/{object, probe}          ground truth from the simulator (never read by solvers);
+//                                                 probe M x M, or K x M x M modes
 //   entry_1/phasis_truth/object_origin            2 float64: object pixel (y, x) of element [0, 0],
 //                                                 in units of the object pixel size (see Geometry)
 // Frames are read in hyperslabs, never the whole dataset when a part will do.
@@ -39,7 +40,7 @@ struct PtychoGeometry {
 /// Known truth written by the simulator.
 struct PtychoTruth {
   Array<Complex<float>> object;  // H x W
-  Array<Complex<float>> probe;   // M x M
+  Array<Complex<float>> probe;   // M x M, or K x M x M for mutually incoherent modes
   double origin_y = 0, origin_x = 0;  // object pixel coordinate of object[0, 0]
 };
 

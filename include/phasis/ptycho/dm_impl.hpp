@@ -90,6 +90,7 @@ class DifferenceMap {
     object_.assign(initial_object<T>(g_.l, g_.h, g_.w));
     if (g_.k > 1) orthogonalize_probe();
     B::for_each(psi_.size(), ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), g_});
+    exits_ready_ = true;
     valid_power_ = B::sum(n_ * g_.pix, ValidPower{amp_.data(), valid_.data(), g_.pix});
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
@@ -192,6 +193,14 @@ class DifferenceMap {
     coeff_.assign(c);
     B::for_each(g_.k * g_.pix, MixModes<T>{pnum_.data(), probe_.data(), coeff_.data(), g_.k, g_.pix});
     probe_.assign(pnum_);
+    if (!exits_ready_) return;
+    const int64_t block = g_.modes() * g_.pix;
+    for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
+      const int64_t len = std::min(batch_, n_ - j0) * block;
+      Complex<T>* psi = psi_.data() + j0 * block;
+      B::for_each(len, MixExitModes<T>{buf_.data(), psi, coeff_.data(), g_});
+      copy_bytes(psi, B::memory, buf_.data(), B::memory, len * sizeof(Complex<T>));
+    }
   }
 
   DmOptions opt_;
@@ -212,6 +221,7 @@ class DifferenceMap {
   std::vector<double> occupancy_;
   double valid_power_ = 0;
   int64_t valid_count_ = 0;
+  bool exits_ready_ = false;  // psi exists, so orthogonalisation must mix it too
 };
 
 template <class B, class T>

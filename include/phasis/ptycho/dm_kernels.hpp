@@ -224,6 +224,23 @@ struct MixModes {
   }
 };
 
+/// The same recombination applied to the probe-mode axis of exit waves (i counts within a batch
+/// of frames): the mix is unitary, so the model intensities sum_k |F psi^k|^2 do not change and the
+/// exit waves keep matching their modes.
+template <class T>
+struct MixExitModes {
+  Complex<T>* out;       // batch buffer
+  const Complex<T>* in;  // exit waves of the batch's first frame
+  const Complex<T>* coeff;
+  Geometry g;
+  PHASIS_HD void operator()(int64_t i) const {
+    const ExitIndex e(i, g, 0);
+    Complex<T> acc{};
+    for (int64_t b = 0; b < g.k; ++b) acc += coeff[e.k * g.k + b] * in[((e.j * g.k + b) * g.l + e.l) * g.pix + e.p];
+    out[i] = acc;
+  }
+};
+
 /// conj(u[i]) v[i]: terms of an inner product <u, v>.
 template <class T>
 struct InnerTerm {

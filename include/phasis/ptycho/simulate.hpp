@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
@@ -25,11 +26,14 @@ struct SimulationOptions {
   double aperture_fraction = 0.25; // pupil radius over the detector half-width
   double probe_diameter_px = 0;    // defocused probe diameter in object pixels; 0: M * 0.3
   double gaussian_sigma_px = 0;    // Gaussian probe sigma in object pixels; 0: M / 10
+  int64_t probe_modes = 1;             // K mutually incoherent, orthogonal probe modes
+  std::vector<double> mode_occupancy;  // their relative powers (K values; empty: 1, 1/2, 1/4, ...)
   // Scan
   std::string scan = "spiral";  // "spiral" (Fermat) or "raster"
   int64_t positions = 1000;     // spiral: count; raster: rounded to a square grid
   double step_px = 0;           // nearest-neighbour step in object pixels; 0: 0.3 x probe diameter
   double jitter_px = 0;         // Gaussian position jitter (sigma, object pixels)
+  double fly_blur_px = 0;       // fly scan: the probe sweeps this far along x during each exposure
   // Noise
   double photons = 1e6;         // photons per frame (sum of the pattern)
   bool poisson = false;
@@ -47,6 +51,9 @@ Array<Complex<float>> make_phantom(int64_t h, int64_t w, uint64_t seed = 7);
 
 /// The probe in real space, M x M, centred, with sum |P|^2 = 1.
 Array<Complex<float>> make_probe(const SimulationOptions& opt);
+
+/// K orthogonal probe modes (K x M x M) with powers in the ratio of mode_occupancy, summing to 1.
+Array<Complex<float>> make_probe_modes(const SimulationOptions& opt);
 
 /// Scan positions in object pixels (N x 2: y, x), centred on (0, 0).
 Array<int64_t> make_scan(const SimulationOptions& opt, double probe_diameter_px);

@@ -1,0 +1,75 @@
+// Multi-mode Difference Map (seed 000) on simulated data with a known truth.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "phasis/ptycho/compare.hpp"
+#include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/problem.hpp"
+#include "phasis/ptycho/simulate.hpp"
+
+using namespace phasis;
+
+namespace {
+
+struct Run {
+  CompareResult cmp;
+  std::vector<double> occupancy;
+};
+
+Run reconstruct(const SimulationOptions& so, int modes, int iterations) {
+  PtychoData data;
+  PtychoTruth truth;
+  simulate(so, data, truth);
+  const int64_t m = so.frame_size;
+  Array<int64_t> pos = positions_in_pixels(data.translations, data.geometry.object_pixel_y_m(m),
+                                           data.geometry.object_pixel_x_m(m));
+  for (int64_t j = 0; j < pos.shape()[0]; ++j) pos[2 * j] -= int64_t(truth.origin_y), pos[2 * j + 1] -= int64_t(truth.origin_x);
+  PtychoProblem pr = make_problem(std::move(data));
+  DmOptions opt;
+  opt.iterations = iterations;
+  opt.probe_modes = modes;
+  DmResult r = run_dm(pr, opt, "cpu", "float");
+  Array<uint8_t> region = illuminated_region(truth.probe, pos, truth.object.shape()[0], truth.object.shape()[1]);
+  Run out{compare_objects(r.object, pr.origin_y, pr.origin_x, truth.object, truth.origin_y, truth.origin_x, region),
+          r.occupancy};
+  std::printf("%d mode(s): phase RMSE %.4f rad, complex error %.4f; occupancy", modes, out.cmp.phase_rmse,
+              out.cmp.complex_error);
+  for (double o : out.occupancy) std::printf(" %.1f%%", 100 * o);
+  std::printf("\n");
+  return out;
+}
+
+}  // namespace
+
+// Fly scan: the probe sweeps 6 pixels along x during each exposure (raster lines with 1.5 px
+// jitter against the raster pathology). Measured at 200 iterations: one mode 0.23 rad, four modes
+// 0.014 rad.
+TEST(DifferenceMapModes, FlyScanNeedsModes) {
+  SimulationOptions so;
+  so.frame_size = 64;
+  so.positions = 225;
+  so.scan = "raster";
+  so.jitter_px = 1.5;
+  so.fly_blur_px = 6;
+  so.initial_probe = "model";
+  const Run single = reconstruct(so, 1, 200), multi = reconstruct(so, 4, 200);
+  EXPECT_LT(multi.cmp.phase_rmse, 0.5 * single.cmp.phase_rmse);
+  EXPECT_LT(multi.cmp.phase_rmse, 0.05);
+}
+
+// Data made from three orthogonal modes with occupancies 60/30/10%: the reconstruction finds them
+// within 5 percentage points (measured: 61.0/29.4/9.6 at 100 iterations).
+TEST(DifferenceMapModes, RecoversKnownOccupancies) {
+  SimulationOptions so;
+  so.frame_size = 64;
+  so.positions = 200;
+  so.probe_modes = 3;
+  so.mode_occupancy = {0.6, 0.3, 0.1};
+  const Run r = reconstruct(so, 3, 100);
+  ASSERT_EQ(r.occupancy.size(), 3u);
+  EXPECT_NEAR(r.occupancy[0], 0.6, 0.05);
+  EXPECT_NEAR(r.occupancy[1], 0.3, 0.05);
+  EXPECT_NEAR(r.occupancy[2], 0.1, 0.05);
+  EXPECT_LT(r.cmp.phase_rmse, 0.05);
+}
