@@ -12,12 +12,12 @@ using namespace phasis;
 
 namespace {
 
-struct Run {
+struct ModesRun {
   CompareResult cmp;
   std::vector<double> occupancy;
 };
 
-Run reconstruct(const SimulationOptions& so, int modes, int iterations) {
+ModesRun reconstruct(const SimulationOptions& so, int modes, int iterations) {
   PtychoData data;
   PtychoTruth truth;
   simulate(so, data, truth);
@@ -31,7 +31,7 @@ Run reconstruct(const SimulationOptions& so, int modes, int iterations) {
   opt.probe_modes = modes;
   DmResult r = run_dm(pr, opt, "cpu", "float");
   Array<uint8_t> region = illuminated_region(truth.probe, pos, truth.object.shape()[0], truth.object.shape()[1]);
-  Run out{compare_objects(r.object, pr.origin_y, pr.origin_x, truth.object, truth.origin_y, truth.origin_x, region),
+  ModesRun out{compare_objects(r.object, pr.origin_y, pr.origin_x, truth.object, truth.origin_y, truth.origin_x, region),
           r.occupancy};
   std::printf("%d mode(s): phase RMSE %.4f rad, complex error %.4f; occupancy", modes, out.cmp.phase_rmse,
               out.cmp.complex_error);
@@ -53,7 +53,7 @@ TEST(DifferenceMapModes, FlyScanNeedsModes) {
   so.jitter_px = 1.5;
   so.fly_blur_px = 6;
   so.initial_probe = "model";
-  const Run single = reconstruct(so, 1, 200), multi = reconstruct(so, 4, 200);
+  const ModesRun single = reconstruct(so, 1, 200), multi = reconstruct(so, 4, 200);
   EXPECT_LT(multi.cmp.phase_rmse, 0.5 * single.cmp.phase_rmse);
   EXPECT_LT(multi.cmp.phase_rmse, 0.05);
 }
@@ -66,7 +66,7 @@ TEST(DifferenceMapModes, RecoversKnownOccupancies) {
   so.positions = 200;
   so.probe_modes = 3;
   so.mode_occupancy = {0.6, 0.3, 0.1};
-  const Run r = reconstruct(so, 3, 100);
+  const ModesRun r = reconstruct(so, 3, 100);
   ASSERT_EQ(r.occupancy.size(), 3u);
   EXPECT_NEAR(r.occupancy[0], 0.6, 0.05);
   EXPECT_NEAR(r.occupancy[1], 0.3, 0.05);
