@@ -6,12 +6,14 @@
 //              steps and written once: 32 B; amplitudes read once: 4 B) plus the fft time
 //   dm         median of 5 iterations after 2 warm-up iterations
 // Data are synthetic (random amplitudes on a Fermat spiral): timing does not depend on them.
-// Usage: bench_ptycho_dm [frames x size ...], e.g. bench_ptycho_dm 1000x128 10000x256
+//   memory     device memory the solver holds, per frame and per frame and mode
+// Usage: bench_ptycho_dm [--modes 1,4,8] [frames x size ...], e.g. bench_ptycho_dm 1000x128 10000x256
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -115,7 +117,17 @@ double fft_ms(int64_t n, int64_t m, int64_t batch) {
 
 int main(int argc, char** argv) {
   std::vector<std::pair<int64_t, int64_t>> sizes;
+  std::vector<int> modes_list = {1};
   for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--modes" && i + 1 < argc) {
+      modes_list.clear();
+      for (const char* p = argv[++i]; *p;) {
+        modes_list.push_back(std::atoi(p));
+        while (*p && *p != ',') ++p;
+        if (*p == ',') ++p;
+      }
+      continue;
+    }
     long long n = 0, m = 0;
     if (std::sscanf(argv[i], "%lldx%lld", &n, &m) != 2 || n < 1 || m < 8) {
       std::fprintf(stderr, "bench_ptycho_dm: expected FRAMESxSIZE (e.g. 10000x256); found '%s'\n", argv[i]);
@@ -128,13 +140,20 @@ int main(int argc, char** argv) {
   cudaGetDeviceProperties(&prop, 0);
   const double bw = copy_bandwidth_gbs();
   std::printf("device %s; copy bandwidth %.0f GB/s (read + write)\n", prop.name, bw);
-  std::printf("%8s %5s %10s %10s %10s %10s %7s\n", "frames", "size", "dm ms/it", "fft ms", "bytes ms", "floor ms", "ratio");
-  for (auto [n, m] : sizes) {
+  std::printf("%8s %5s %5s %10s %10s %10s %10s %7s %12s %12s\n", "frames", "size", "modes", "dm ms/it", "fft ms",
+              "bytes ms", "floor ms", "ratio", "MiB/frame", "B/px/mode");
+  for (auto [n, m] : sizes)
+    for (int modes : modes_list) {
     try {
       PtychoProblem pr = synthetic(n, m);
       DmOptions opt;
       opt.iterations = 1;
+      opt.probe_modes = modes;
+      size_t free_before = 0, free_after = 0, total = 0;
+      cudaMemGetInfo(&free_before, &total);
       dm::DifferenceMap<CudaBackend, float> solver(pr, opt);
+      cudaMemGetInfo(&free_after, &total);
+      const double held = double(free_before - free_after);
       for (int it = 0; it < 2; ++it) solver.iterate(it + 2);
       CudaBackend::synchronize();
       Timer t;
@@ -145,16 +164,17 @@ int main(int argc, char** argv) {
         ms.push_back(t.stop_ms());
       }
       const double dm_ms = median(ms);
-      const int64_t batch = std::clamp<int64_t>((512ll << 20) / (m * m * 8), 1, n);
-      const double f_ms = fft_ms(n, m, batch);
-      const double bytes_ms = 36.0 * n * m * m / (bw * 1e9) * 1e3;
+      // The floor with K modes: K FFT pairs per frame and the exit-wave bytes K times over.
+      const int64_t batch = std::clamp<int64_t>((512ll << 20) / (m * m * 8 * modes), 1, n) * modes;
+      const double f_ms = fft_ms(n * modes, m, batch);
+      const double bytes_ms = (32.0 * modes + 4.0) * n * m * m / (bw * 1e9) * 1e3;
       const double floor_ms = bytes_ms + f_ms;
-      std::printf("%8lld %5lld %10.2f %10.2f %10.2f %10.2f %7.2f\n", (long long)n, (long long)m, dm_ms, f_ms, bytes_ms,
-                  floor_ms, dm_ms / floor_ms);
+      std::printf("%8lld %5lld %5d %10.2f %10.2f %10.2f %10.2f %7.2f %12.3f %12.2f\n", (long long)n, (long long)m, modes,
+                  dm_ms, f_ms, bytes_ms, floor_ms, dm_ms / floor_ms, held / n / (1 << 20), held / (double(n) * m * m * modes));
       std::fflush(stdout);
     } catch (const std::exception& e) {
-      std::printf("%8lld %5lld  failed: %s\n", (long long)n, (long long)m, e.what());
+      std::printf("%8lld %5lld %5d  failed: %s\n", (long long)n, (long long)m, modes, e.what());
     }
-  }
+    }
   return 0;
 }
