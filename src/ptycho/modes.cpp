@@ -80,7 +80,13 @@ void hermitian_eigen(const std::vector<Complex<double>>& a, int n, std::vector<d
     for (const auto& z : u) norm += norm2(z);
     if (norm < 0.5) continue;  // the twin of a vector already taken
     norm = std::sqrt(norm);
-    for (auto& z : u) z *= 1 / norm;
+    // An eigenvector's phase is arbitrary, and the embedding leaves it to rounding: fix it by making
+    // the largest component real and positive, so that runs on different backends give the same modes.
+    int top = 0;
+    for (int i = 1; i < n; ++i)
+      if (norm2(u[i]) > norm2(u[top]) * (1 + 1e-9)) top = i;
+    const Complex<double> phase = conj(u[top]) * (1 / (abs(u[top]) * norm));
+    for (auto& z : u) z = z * phase;
     chosen.push_back(u);
     values.push_back(e[idx * n2 + idx]);
   }

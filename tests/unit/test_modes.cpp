@@ -35,6 +35,13 @@ TEST(Modes, HermitianEigenDecomposes) {
     std::vector<Complex<double>> v;
     hermitian_eigen(a, n, values, v);
     for (int c = 1; c < n; ++c) EXPECT_GE(values[c - 1], values[c]);
+    for (int c = 0; c < n; ++c) {  // phase convention: the largest component is real and positive
+      int top = 0;
+      for (int i = 1; i < n; ++i)
+        if (norm2(v[i * n + c]) > norm2(v[top * n + c])) top = i;
+      EXPECT_GT(v[top * n + c].re, 0);
+      EXPECT_NEAR(v[top * n + c].im, 0, 1e-12);
+    }
     for (int c = 0; c < n; ++c) {
       for (int i = 0; i < n; ++i) {  // (A v)_i = lambda v_i
         Complex<double> av{};

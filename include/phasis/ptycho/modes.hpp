@@ -14,7 +14,8 @@
 namespace phasis {
 
 /// Eigen-decomposition of a Hermitian n x n matrix (row-major): eigenvalues in descending order,
-/// eigenvectors as the columns of `vectors` (row-major n x n), orthonormal.
+/// eigenvectors as the columns of `vectors` (row-major n x n), orthonormal, each with its largest
+/// component real and positive.
 void hermitian_eigen(const std::vector<Complex<double>>& a, int n, std::vector<double>& values,
                      std::vector<Complex<double>>& vectors);
 
