@@ -140,10 +140,15 @@ std::string write_reconstruction_pictures(const std::string& path, const DmResul
   write_png_gray(stem + "_object_phase.png", phase.data(), h, w, plo, phi);
   write_png_gray(stem + "_object_amplitude.png", amp.data(), h, w, alo, ahi);
   // Object mode 0 above; probe modes side by side, hue = phase, brightness = amplitude.
+  // Each mode scaled to its own peak, so weak modes stay visible; the occupancy chart gives powers.
   Array<Complex<float>> row(Shape{m, k * m});
-  for (int64_t a = 0; a < k; ++a)
+  for (int64_t a = 0; a < k; ++a) {
+    float peak = 0;
+    for (int64_t p = 0; p < m * m; ++p) peak = std::max(peak, abs(probe[a * m * m + p]));
+    const float s = peak > 0 ? 1 / peak : 1;
     for (int64_t y = 0; y < m; ++y)
-      for (int64_t x = 0; x < m; ++x) row[y * k * m + a * m + x] = probe[(a * m + y) * m + x];
+      for (int64_t x = 0; x < m; ++x) row[y * k * m + a * m + x] = probe[(a * m + y) * m + x] * s;
+  }
   write_png_complex(stem + "_probe.png", row.data(), m, k * m);
   if (k > 1) write_occupancy_chart(stem + "_probe_occupancy.png", r.occupancy);
   return stem;
