@@ -1,0 +1,80 @@
+// Slicing a cell and sampling each atom's projected potential on the grid; see potential.hpp.
+#include "phasis/multislice/potential.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "phasis/core/error.hpp"
+
+namespace phasis::ms {
+namespace {
+
+int64_t wrap(int64_t i, int64_t n) { return ((i % n) + n) % n; }
+
+}  // namespace
+
+Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options)
+    : atoms_(atoms), grid_(grid), options_(options) {
+  check_atoms(atoms_);
+  check_grid(grid_);
+  const auto close = [](double a, double b) { return std::abs(a - b) <= 1e-6 * std::max(a, b); };
+  if (!close(grid_.extent_x(), atoms_.cell[0]) || !close(grid_.extent_y(), atoms_.cell[1]))
+    throw InputError("grid: expected to span the cell, " + std::to_string(atoms_.cell[0]) + " x " +
+                     std::to_string(atoms_.cell[1]) + " Angstrom; found " + std::to_string(grid_.extent_x()) + " x " +
+                     std::to_string(grid_.extent_y()));
+  const double dz = options_.slice_thickness, lz = atoms_.cell[2];
+  if (!(dz > 0)) throw InputError("slice thickness: expected a positive length in Angstrom; found " + std::to_string(dz));
+  // The 1e-9 keeps a cell that is an exact multiple of the thickness from gaining an empty slice.
+  const auto n = std::max<int64_t>(1, int64_t(std::ceil(lz / dz - 1e-9)));
+  for (int64_t k = 0; k < n; ++k) thickness_.push_back(std::min(dz, lz - double(k) * dz));
+  members_.resize(std::size_t(n));
+  for (int64_t a = 0; a < atoms_.size(); ++a) {
+    const auto k = std::clamp<int64_t>(int64_t(std::floor(atoms_.pos_z[a] / dz)), 0, n - 1);
+    members_[std::size_t(k)].push_back(a);
+  }
+  const double r_min = singularity_radius(grid_.dx, grid_.dy);
+  for (int z : atoms_.z) {
+    if (tables_.count(z)) continue;
+    const RadialPotential p = atomic_potential(z, options_.parametrization);
+    tables_.emplace(z, ProjectedTable(p, r_min, std::max(p.cutoff(options_.cutoff_fraction), 2 * r_min)));
+  }
+}
+
+void Potential::slice(int64_t k, float* out) const {
+  const auto& members = members_.at(std::size_t(k));
+  const int64_t ny = grid_.ny, nx = grid_.nx;
+  const double dx = grid_.dx, dy = grid_.dy;
+  // Rows in parallel, atoms within a row in sequence: no two threads write the same pixel, even
+  // when an atom's disc is wider than the cell and wraps onto itself.
+#pragma omp parallel for schedule(dynamic, 4)
+  for (int64_t iy = 0; iy < ny; ++iy) {
+    float* row = out + iy * nx;
+    std::fill(row, row + nx, 0.0f);
+    for (int64_t a : members) {
+      const ProjectedTable& t = tables_.at(atoms_.z[a]);
+      const double ax = atoms_.x[a], ay = atoms_.y[a], rc = t.r_cut();
+      const auto iy0 = int64_t(std::floor((ay - rc) / dy)), iy1 = int64_t(std::ceil((ay + rc) / dy));
+      // Every unwrapped row index j in [iy0, iy1] that lands on this row.
+      for (int64_t j = iy0 + wrap(iy - iy0, ny); j <= iy1; j += ny) {
+        const double ry = double(j) * dy - ay;
+        const double rx_max2 = rc * rc - ry * ry;
+        if (rx_max2 <= 0) continue;
+        const double rx_max = std::sqrt(rx_max2);
+        const auto ix0 = int64_t(std::ceil((ax - rx_max) / dx)), ix1 = int64_t(std::floor((ax + rx_max) / dx));
+        for (int64_t i = ix0; i <= ix1; ++i) {
+          const double rx = double(i) * dx - ax;
+          row[wrap(i, nx)] += float(t(std::sqrt(rx * rx + ry * ry)));
+        }
+      }
+    }
+  }
+}
+
+std::vector<float> Potential::all_slices() const {
+  std::vector<float> v(std::size_t(num_slices() * grid_.pixels()));
+  for (int64_t k = 0; k < num_slices(); ++k) slice(k, v.data() + k * grid_.pixels());
+  return v;
+}
+
+}  // namespace phasis::ms
