@@ -12,6 +12,26 @@ namespace {
 
 int64_t wrap(int64_t i, int64_t n) { return ((i % n) + n) % n; }
 
+// Pixels within kNearPixels of an atom's centre see the steep core of its potential (Lobato's
+// narrow terms are a few hundredths of an Angstrom wide), which one sample per pixel misses by
+// about 1% of the integral at 0.1 Angstrom sampling. They take the mean of kSub x kSub samples
+// over their area instead; the table's singularity radius is that of one sub-sample.
+constexpr double kNearPixels = 2.0;
+constexpr int kSub = 8;
+
+/// v_z at offset (rx, ry) from the atom, averaged over the pixel near the centre.
+double pixel_value(const ProjectedTable& t, double rx, double ry, double dx, double dy) {
+  const double r2 = rx * rx + ry * ry, near = kNearPixels * std::max(dx, dy);
+  if (r2 >= near * near) return t(std::sqrt(r2));
+  double s = 0;
+  for (int a = 0; a < kSub; ++a)
+    for (int b = 0; b < kSub; ++b) {
+      const double sy = ry + ((a + 0.5) / kSub - 0.5) * dy, sx = rx + ((b + 0.5) / kSub - 0.5) * dx;
+      s += t(std::sqrt(sx * sx + sy * sy));
+    }
+  return s / (kSub * kSub);
+}
+
 }  // namespace
 
 Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options)
@@ -33,7 +53,7 @@ Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOption
     const auto k = std::clamp<int64_t>(int64_t(std::floor(atoms_.pos_z[a] / dz)), 0, n - 1);
     members_[std::size_t(k)].push_back(a);
   }
-  const double r_min = singularity_radius(grid_.dx, grid_.dy);
+  const double r_min = singularity_radius(grid_.dx / kSub, grid_.dy / kSub);
   for (int z : atoms_.z) {
     if (tables_.count(z)) continue;
     const RadialPotential p = atomic_potential(z, options_.parametrization);
@@ -64,7 +84,7 @@ void Potential::slice(int64_t k, float* out) const {
         const auto ix0 = int64_t(std::ceil((ax - rx_max) / dx)), ix1 = int64_t(std::floor((ax + rx_max) / dx));
         for (int64_t i = ix0; i <= ix1; ++i) {
           const double rx = double(i) * dx - ax;
-          row[wrap(i, nx)] += float(t(std::sqrt(rx * rx + ry * ry)));
+          row[wrap(i, nx)] += float(pixel_value(t, rx, ry, dx, dy));
         }
       }
     }
