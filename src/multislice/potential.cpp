@@ -19,8 +19,9 @@ int64_t wrap(int64_t i, int64_t n) { return ((i % n) + n) % n; }
 constexpr double kNearPixels = 2.0;
 constexpr int kSub = 8;
 
-/// v_z at offset (rx, ry) from the atom, averaged over the pixel near the centre.
-double pixel_value(const ProjectedTable& t, double rx, double ry, double dx, double dy) {
+/// f(r) at offset (rx, ry) from the atom, averaged over the pixel near the centre.
+template <class F>
+double pixel_value(const F& t, double rx, double ry, double dx, double dy) {
   const double r2 = rx * rx + ry * ry, near = kNearPixels * std::max(dx, dy);
   if (r2 >= near * near) return t(std::sqrt(r2));
   double s = 0;
@@ -49,15 +50,23 @@ Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOption
   const auto n = std::max<int64_t>(1, int64_t(std::ceil(lz / dz - 1e-9)));
   for (int64_t k = 0; k < n; ++k) thickness_.push_back(std::min(dz, lz - double(k) * dz));
   members_.resize(std::size_t(n));
-  for (int64_t a = 0; a < atoms_.size(); ++a) {
-    const auto k = std::clamp<int64_t>(int64_t(std::floor(atoms_.pos_z[a] / dz)), 0, n - 1);
-    members_[std::size_t(k)].push_back(a);
-  }
   const double r_min = singularity_radius(grid_.dx / kSub, grid_.dy / kSub);
   for (int z : atoms_.z) {
     if (tables_.count(z)) continue;
     const RadialPotential p = atomic_potential(z, options_.parametrization);
-    tables_.emplace(z, ProjectedTable(p, r_min, std::max(p.cutoff(options_.cutoff_fraction), 2 * r_min)));
+    const double r_cut = std::max(p.cutoff(options_.cutoff_fraction), 2 * r_min);
+    tables_.emplace(z, ProjectedTable(p, r_min, r_cut));
+    if (options_.projection == Projection::finite) slab_tables_.emplace(z, SlabTable(p, r_min, r_cut));
+  }
+  const auto slice_of = [&](double z) { return std::clamp<int64_t>(int64_t(std::floor(z / dz)), 0, n - 1); };
+  for (int64_t a = 0; a < atoms_.size(); ++a) {
+    if (options_.projection == Projection::infinite) {
+      members_[std::size_t(slice_of(atoms_.pos_z[a]))].push_back(a);
+    } else {
+      const double rc = tables_.at(atoms_.z[a]).r_cut();
+      for (int64_t k = slice_of(atoms_.pos_z[a] - rc); k <= slice_of(atoms_.pos_z[a] + rc); ++k)
+        members_[std::size_t(k)].push_back(a);
+    }
   }
 }
 
@@ -65,6 +74,8 @@ void Potential::slice(int64_t k, float* out) const {
   const auto& members = members_.at(std::size_t(k));
   const int64_t ny = grid_.ny, nx = grid_.nx;
   const double dx = grid_.dx, dy = grid_.dy;
+  const bool finite = options_.projection == Projection::finite;
+  const double z_k = double(k) * options_.slice_thickness;
   // Rows in parallel, atoms within a row in sequence: no two threads write the same pixel, even
   // when an atom's disc is wider than the cell and wraps onto itself.
 #pragma omp parallel for schedule(dynamic, 4)
@@ -74,6 +85,10 @@ void Potential::slice(int64_t k, float* out) const {
     for (int64_t a : members) {
       const ProjectedTable& t = tables_.at(atoms_.z[a]);
       const double ax = atoms_.x[a], ay = atoms_.y[a], rc = t.r_cut();
+      // Finite projection: the slab [z_k, z_k + dz_k] relative to the atom.
+      const SlabTable* slab = finite ? &slab_tables_.at(atoms_.z[a]) : nullptr;
+      const double z0 = z_k - atoms_.pos_z[a], z1 = z0 + thickness_[std::size_t(k)];
+      const auto value = [&](double r) { return slab ? (*slab)(r, z0, z1) : t(r); };
       const auto iy0 = int64_t(std::floor((ay - rc) / dy)), iy1 = int64_t(std::ceil((ay + rc) / dy));
       // Every unwrapped row index j in [iy0, iy1] that lands on this row.
       for (int64_t j = iy0 + wrap(iy - iy0, ny); j <= iy1; j += ny) {
@@ -84,7 +99,7 @@ void Potential::slice(int64_t k, float* out) const {
         const auto ix0 = int64_t(std::ceil((ax - rx_max) / dx)), ix1 = int64_t(std::floor((ax + rx_max) / dx));
         for (int64_t i = ix0; i <= ix1; ++i) {
           const double rx = double(i) * dx - ax;
-          row[wrap(i, nx)] += float(pixel_value(t, rx, ry, dx, dy));
+          row[wrap(i, nx)] += float(pixel_value(value, rx, ry, dx, dy));
         }
       }
     }
