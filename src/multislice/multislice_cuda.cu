@@ -1,7 +1,8 @@
-// Multislice, propagation and detection on the CUDA backend (cuFFT + kernels): the same template as the CPU.
+// Multislice, propagation, detection and STEM on the CUDA backend (cuFFT + kernels): the same template as the CPU.
 #include "phasis/backend/cuda.cuh"
 #include "phasis/multislice/multislice.hpp"
 #include "phasis/multislice/multislice_impl.hpp"
+#include "phasis/multislice/stem_impl.hpp"
 
 namespace phasis::ms {
 namespace {
@@ -31,11 +32,19 @@ std::vector<double> annular_detect_cuda(const Array<Complex<T>>& waves, const Gr
   return run_annular<CudaBackend, T>(waves, grid, energy_ev, detector);
 }
 
-#define PHASIS_MS_INSTANTIATE(T)                                                                     \
-  template void multislice_cuda<T>(Array<Complex<T>>&, const Potential&, double, int64_t, int64_t);  \
-  template void propagate_cuda<T>(Array<Complex<T>>&, const Grid&, double, double);                  \
-  template std::vector<double> annular_detect_cuda<T>(const Array<Complex<T>>&, const Grid&, double, \
-                                                     const AnnularDetector&);
+template <class T>
+Array<double> stem_annular_cuda(const Potential& potential, const std::vector<Position>& positions,
+                               const StemOptions& options) {
+  require_gpu();
+  return run_stem<CudaBackend, T>(potential, positions, options);
+}
+
+#define PHASIS_MS_INSTANTIATE(T)                                                                                   \
+  template void multislice_cuda<T>(Array<Complex<T>>&, const Potential&, double, int64_t, int64_t);                \
+  template void propagate_cuda<T>(Array<Complex<T>>&, const Grid&, double, double);                                \
+  template std::vector<double> annular_detect_cuda<T>(const Array<Complex<T>>&, const Grid&, double,               \
+                                                     const AnnularDetector&);                                      \
+  template Array<double> stem_annular_cuda<T>(const Potential&, const std::vector<Position>&, const StemOptions&);
 PHASIS_MS_INSTANTIATE(float)
 PHASIS_MS_INSTANTIATE(double)
 #undef PHASIS_MS_INSTANTIATE

@@ -1,9 +1,10 @@
 // CPU and CUDA runs of the same multislice simulation agree: exit waves of aberrated probes through
-// SrTiO3 and gold, and their annular detector readings, in float and double. Both backends run the
+// SrTiO3 and gold, their annular detector readings, and a STEM scan, in float and double. Both backends run the
 // same template on the same potential slices (computed on the host), so they differ only in the
 // rounding of FFTW against cuFFT and of sin/cos on the two sides.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -12,6 +13,7 @@
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/multislice.hpp"
 #include "phasis/multislice/potential.hpp"
+#include "phasis/multislice/stem.hpp"
 #include "phasis/multislice/waves.hpp"
 #include "testing.hpp"
 
@@ -56,5 +58,21 @@ void run_case(const std::string& name, int reps, double wave_tol, double detecto
 TEST(MultisliceCuda, SrTiO3AgreesWithCpuFloat) { run_case<float>("SrTiO3", 3, 1e-4, 1e-4); }
 TEST(MultisliceCuda, SrTiO3AgreesWithCpuDouble) { run_case<double>("SrTiO3", 3, 1e-10, 1e-10); }
 TEST(MultisliceCuda, GoldAgreesWithCpuFloat) { run_case<float>("Au", 2, 1e-4, 1e-4); }
+
+TEST(MultisliceCuda, StemAgreesWithCpu) {
+  const Atoms atoms = crystal("SrTiO3", 3, 3, 3);
+  const Grid g = grid_from_sampling(atoms.cell[0], atoms.cell[1], 0.05);
+  const Potential pot(atoms, g, {Parametrization::lobato, 3.905 / 2});
+  StemOptions o;
+  o.probe.semiangle_cutoff = 25;
+  o.detectors = {{0, 25}, {70, 160}};
+  o.batch = 5;
+  const auto positions = grid_scan({0, 0}, {3.905, 3.905}, 4, 3);
+  const Array<double> c = stem_annular_cpu<float>(pot, positions, o), d = stem_annular_cuda<float>(pot, positions, o);
+  double worst = 0;
+  for (int64_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::abs(d[i] - c[i]) / c[i]);
+  std::printf("STEM float, %lld readings: worst relative difference %.2e\n", (long long)c.size(), worst);
+  EXPECT_LT(worst, 1e-4);
+}
 
 #endif

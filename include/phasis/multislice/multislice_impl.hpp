@@ -47,6 +47,14 @@ class MultisliceEngine {
     plan_.inverse(waves);
   }
 
+  /// Slices [first, last) of `slices` (num_slices x ny x nx on the backend) with their thicknesses.
+  void run(Complex<T>* waves, const float* slices, const std::vector<double>& thickness, int64_t first, int64_t last) {
+    for (int64_t k = first; k < last; ++k) {
+      transmit(waves, slices + k * pix_);
+      propagate(waves, thickness[std::size_t(k)]);
+    }
+  }
+
   /// Slices [first, last) of the potential, computed one at a time on the host.
   void run(Complex<T>* waves, const Potential& pot, int64_t first, int64_t last) {
     Array<float> host(Shape{grid_.ny, grid_.nx});
@@ -59,19 +67,23 @@ class MultisliceEngine {
     }
   }
 
-  /// Annular detector readings; overwrites waves with their (unnormalised) Fourier transform.
-  std::vector<double> annular(Complex<T>* waves, const AnnularDetector& d) {
-    Array<uint8_t> mask(Shape{grid_.ny, grid_.nx});
-    const double k_in = 1e-3 * d.inner / lambda_, k_out = 1e-3 * d.outer / lambda_;
-    for (int64_t iy = 0; iy < grid_.ny; ++iy)
-      for (int64_t ix = 0; ix < grid_.nx; ++ix) {
-        const double k = std::hypot(fft_frequency(ix, grid_.nx, grid_.dx), fft_frequency(iy, grid_.ny, grid_.dy));
-        mask[iy * grid_.nx + ix] = k >= k_in && k < k_out;
-      }
-    const Array<uint8_t> dev = mask.to(B::memory);
+  /// Annular detector readings, [detector][wave]; overwrites waves with their (unnormalised)
+  /// Fourier transform.
+  std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<AnnularDetector>& detectors) {
     plan_.forward(waves);
-    std::vector<double> out(static_cast<std::size_t>(batch_));
-    B::sum_segments(batch_, pix_, MaskedIntensity<T>{waves, dev.data(), pix_, T(1.0 / double(pix_))}, out.data());
+    std::vector<std::vector<double>> out;
+    Array<uint8_t> mask(Shape{grid_.ny, grid_.nx});
+    for (const auto& d : detectors) {
+      const double k_in = 1e-3 * d.inner / lambda_, k_out = 1e-3 * d.outer / lambda_;
+      for (int64_t iy = 0; iy < grid_.ny; ++iy)
+        for (int64_t ix = 0; ix < grid_.nx; ++ix) {
+          const double k = std::hypot(fft_frequency(ix, grid_.nx, grid_.dx), fft_frequency(iy, grid_.ny, grid_.dy));
+          mask[iy * grid_.nx + ix] = k >= k_in && k < k_out;
+        }
+      const Array<uint8_t> dev = mask.to(B::memory);
+      out.emplace_back(static_cast<std::size_t>(batch_));
+      B::sum_segments(batch_, pix_, MaskedIntensity<T>{waves, dev.data(), pix_, T(1.0 / double(pix_))}, out.back().data());
+    }
     return out;
   }
 
@@ -133,7 +145,7 @@ std::vector<double> run_annular(const Array<Complex<T>>& waves, const Grid& grid
   check_detector(d, grid, energy_ev);
   MultisliceEngine<B, T> engine(grid, energy_ev, waves.shape()[0]);
   Array<Complex<T>> dev = waves.to(B::memory);
-  return engine.annular(dev.data(), d);
+  return engine.annular(dev.data(), {d}).front();
 }
 
 }  // namespace phasis::ms
