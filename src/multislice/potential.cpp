@@ -1,4 +1,5 @@
-// Slicing a cell and sampling each atom's projected potential on the grid; see potential.hpp.
+// Slicing a cell and sampling each atom's projected (or slab-integrated) potential on the grid;
+// see potential.hpp.
 #include "phasis/multislice/potential.hpp"
 
 #include <algorithm>
@@ -71,6 +72,8 @@ Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOption
 }
 
 void Potential::slice(int64_t k, float* out) const {
+  if (k < 0 || k >= num_slices())
+    throw InputError("slice: expected an index in [0, " + std::to_string(num_slices()) + "); found " + std::to_string(k));
   const auto& members = members_.at(std::size_t(k));
   const int64_t ny = grid_.ny, nx = grid_.nx;
   const double dx = grid_.dx, dy = grid_.dy;
