@@ -1,0 +1,68 @@
+// The specimen potential cut into slices along the beam (z), each projected onto the grid.
+// Infinite projection: every atom belongs to the slice that holds its centre, z in
+// [k dz, (k + 1) dz), and contributes its whole projected potential v_z(|r - r_atom|) there
+// (atoms outside [0, cell z) go to the first or last slice).
+// Finite projection: every atom contributes to each slice its potential integrated over that
+// slice's z-range, integral_{z_k}^{z_k + dz_k} V(|r - r_atom|) dz, in every slice within its cutoff
+// radius along z; what reaches beyond the cell's top or bottom is lost. Slower to build, but right
+// for slices thinner than an atom's potential.
+// The cell is periodic in x and y, so a potential that reaches past an edge wraps around. Values
+// are in V Angstrom; the transmission function of slice k is exp(i sigma v_k).
+// Slices are computed on demand, one at a time, so a simulation never holds the whole potential.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "phasis/multislice/atoms.hpp"
+#include "phasis/multislice/grid.hpp"
+#include "phasis/multislice/parametrization.hpp"
+#include "phasis/multislice/projected_table.hpp"
+#include "phasis/multislice/slab_table.hpp"
+
+namespace phasis::ms {
+
+enum class Projection { infinite, finite };
+
+struct PotentialOptions {
+  Parametrization parametrization = Parametrization::lobato;
+  double slice_thickness = 1.0;   // Angstrom; the last slice takes what remains of the cell
+  double cutoff_fraction = 1e-3;  // share of each atom's projected integral left outside its cutoff radius
+  Projection projection = Projection::infinite;
+};
+
+class Potential {
+ public:
+  /// The grid must span the cell's x and y lengths (to 1e-6 relative). Throws InputError for an
+  /// empty or invalid cell, a mismatched grid, or a non-positive slice thickness.
+  Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options = {});
+
+  const Grid& grid() const { return grid_; }
+  int64_t num_slices() const { return int64_t(thickness_.size()); }
+  double thickness(int64_t k) const { return thickness_.at(std::size_t(k)); }
+  /// Atoms (indices into the Atoms given) that contribute to slice k: those whose centre lies in it
+  /// (infinite projection), or whose cutoff sphere reaches into it (finite projection).
+  const std::vector<int64_t>& atoms_in_slice(int64_t k) const { return members_.at(std::size_t(k)); }
+
+  /// Writes slice k's projected potential (ny x nx, row-major) [V Angstrom] to out.
+  void slice(int64_t k, float* out) const;
+  /// Every slice: num_slices x ny x nx.
+  std::vector<float> all_slices() const;
+
+  /// The tabulated projection of element z on this grid (must occur in the atoms).
+  const ProjectedTable& table(int z) const { return tables_.at(z); }
+  /// The tabulated slab integrals of element z (finite projection only).
+  const SlabTable& slab_table(int z) const { return slab_tables_.at(z); }
+
+ private:
+  Atoms atoms_;
+  Grid grid_;
+  PotentialOptions options_;
+  std::vector<double> thickness_;
+  std::vector<std::vector<int64_t>> members_;
+  std::map<int, ProjectedTable> tables_;
+  std::map<int, SlabTable> slab_tables_;
+};
+
+}  // namespace phasis::ms

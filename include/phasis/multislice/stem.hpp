@@ -1,0 +1,45 @@
+// Scanning TEM with annular detectors: probes at each scan position through the specimen, the
+// intensity each detector collects, averaged over frozen phonon configurations.
+// Per configuration the potential is computed once, on the host, and held on the backend for all
+// probe batches (num_slices x ny x nx floats); probes run in batches of `batch` positions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "phasis/core/array.hpp"
+#include "phasis/multislice/atoms.hpp"
+#include "phasis/multislice/detectors.hpp"
+#include "phasis/multislice/grid.hpp"
+#include "phasis/multislice/potential.hpp"
+#include "phasis/multislice/scan.hpp"
+#include "phasis/multislice/waves.hpp"
+
+namespace phasis::ms {
+
+struct StemOptions {
+  ProbeOptions probe;
+  std::vector<AnnularDetector> detectors;
+  int64_t batch = 16;         // probe positions per multislice run
+  int64_t phonons = 1;        // frozen phonon configurations; > 1 needs atoms.sigma
+  uint64_t seed = 0;          // of the phonon ensemble
+  std::string device = "cpu";       // cpu | cuda
+  std::string precision = "float";  // float | double
+};
+
+/// Readings (detectors, positions): the ensemble mean of each detector's share of the beam.
+/// Throws InputError for bad options (no detectors or positions, batch or phonons < 1, a detector
+/// beyond the antialiased cutoff, bad probe) and whatever the potential rejects.
+Array<double> stem_annular(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
+                           const std::vector<Position>& positions, const StemOptions& options);
+
+/// One configuration on one backend: the potential given, no phonon averaging.
+template <class T>
+Array<double> stem_annular_cpu(const Potential& potential, const std::vector<Position>& positions,
+                               const StemOptions& options);
+template <class T>
+Array<double> stem_annular_cuda(const Potential& potential, const std::vector<Position>& positions,
+                                const StemOptions& options);
+
+}  // namespace phasis::ms

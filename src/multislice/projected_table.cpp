@@ -1,0 +1,32 @@
+// Log-spaced table of an element's projected potential; see projected_table.hpp.
+#include "phasis/multislice/projected_table.hpp"
+
+#include <cmath>
+
+#include "phasis/core/error.hpp"
+#include "phasis/multislice/energy.hpp"  // for kPi
+
+namespace phasis::ms {
+
+ProjectedTable::ProjectedTable(const RadialPotential& p, double r_min, double r_cut, int points)
+    : r_min_(r_min), r_cut_(r_cut), log_min_(std::log(r_min)) {
+  if (!(r_min > 0) || !(r_cut > r_min) || points < 2)
+    throw InternalError("ProjectedTable: expected 0 < r_min < r_cut and at least 2 points");
+  inv_step_ = (points - 1) / (std::log(r_cut) - log_min_);
+  values_.resize(points);
+  for (int i = 0; i < points; ++i) values_[i] = p.projected(std::exp(log_min_ + i / inv_step_));
+}
+
+double ProjectedTable::operator()(double r) const {
+  if (r >= r_cut_) return 0;
+  if (r <= r_min_) return values_.front();
+  const double s = (std::log(r) - log_min_) * inv_step_;
+  const auto i = std::size_t(s);
+  if (i + 1 >= values_.size()) return values_.back();
+  const double f = s - double(i);
+  return values_[i] + f * (values_[i + 1] - values_[i]);
+}
+
+double singularity_radius(double dx, double dy) { return std::sqrt(dx * dy / kPi) * std::exp(-0.5); }
+
+}  // namespace phasis::ms

@@ -1,0 +1,82 @@
+// Reading PDB / mmCIF with gemmi, choosing a reader by extension, and boxing a molecule.
+#include "phasis/multislice/structure.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "phasis/core/error.hpp"
+#include "phasis/multislice/elements.hpp"
+#include "phasis/multislice/energy.hpp"  // for kPi
+#include "phasis/multislice/xyz.hpp"
+
+#if PHASIS_HAVE_GEMMI
+#include <gemmi/mmread.hpp>
+#endif
+
+namespace phasis::ms {
+
+bool structure_reader_available() { return PHASIS_HAVE_GEMMI; }
+
+#if PHASIS_HAVE_GEMMI
+Atoms read_structure(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw InputError("structure file: cannot open '" + path + "'");
+  gemmi::Structure st;
+  try {
+    st = gemmi::read_structure_file(path);
+  } catch (const std::exception& e) {
+    throw InputError("structure file '" + path + "': " + e.what());
+  }
+  if (st.models.empty()) throw InputError("structure file '" + path + "': expected at least one model with atoms");
+  Atoms atoms;
+  std::vector<double> b;
+  for (const auto& chain : st.models.front().chains)
+    for (const auto& res : chain.residues)
+      for (const auto& a : res.atoms) {
+        if (a.altloc != '\0' && a.altloc != 'A') continue;
+        const int z = a.element.atomic_number();
+        if (z < 1 || z > 103)
+          throw InputError("structure file '" + path + "': expected known elements; found atom '" + a.name + "' of element '" +
+                           a.element.name() + "'");
+        atoms.add(z, a.pos.x, a.pos.y, a.pos.z);
+        b.push_back(a.b_iso);
+      }
+  if (atoms.size() == 0) throw InputError("structure file '" + path + "': expected atoms in the first model; found none");
+  if (std::all_of(b.begin(), b.end(), [](double v) { return v > 0; }))
+    for (double v : b) atoms.sigma.push_back(std::sqrt(v / (8 * kPi * kPi)));
+  const auto& c = st.cell;
+  const auto right = [](double angle) { return std::abs(angle - 90) < 1e-3; };
+  if (c.a > 1 && c.b > 1 && c.c > 1 && right(c.alpha) && right(c.beta) && right(c.gamma)) atoms.cell = {c.a, c.b, c.c};
+  return atoms;
+}
+#else
+Atoms read_structure(const std::string& path) {
+  throw InputError("structure file '" + path +
+                   "': this phasis was built without gemmi, so it reads XYZ only (install gemmi-dev and tao-pegtl-dev)");
+}
+#endif
+
+Atoms read_atoms(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+  if (ext == ".xyz" || ext == ".extxyz") return read_xyz(path);
+  if (ext == ".pdb" || ext == ".ent" || ext == ".cif" || ext == ".mmcif") return read_structure(path);
+  throw InputError("structure file '" + path + "': expected .xyz, .extxyz, .pdb, .ent, .cif or .mmcif");
+}
+
+void center_in_box(Atoms& atoms, double vacuum) {
+  if (atoms.size() == 0) throw InputError("atoms: expected at least one atom; found an empty cell");
+  if (!(vacuum >= 0)) throw InputError("vacuum: expected a length >= 0 Angstrom; found " + std::to_string(vacuum));
+  std::vector<double>* axes[3] = {&atoms.x, &atoms.y, &atoms.pos_z};
+  for (int d = 0; d < 3; ++d) {
+    auto& v = *axes[d];
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    const double shift = vacuum - *lo, extent = *hi - *lo;
+    for (double& p : v) p += shift;
+    atoms.cell[std::size_t(d)] = extent + 2 * vacuum;
+  }
+}
+
+}  // namespace phasis::ms

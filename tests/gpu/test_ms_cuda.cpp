@@ -1,0 +1,78 @@
+// CPU and CUDA runs of the same multislice simulation agree: exit waves of aberrated probes through
+// SrTiO3 and gold, their annular detector readings, and a STEM scan, in float and double. Both backends run the
+// same template on the same potential slices (computed on the host), so they differ only in the
+// rounding of FFTW against cuFFT and of sin/cos on the two sides.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "phasis/multislice/atoms.hpp"
+#include "phasis/multislice/detectors.hpp"
+#include "phasis/multislice/multislice.hpp"
+#include "phasis/multislice/potential.hpp"
+#include "phasis/multislice/stem.hpp"
+#include "phasis/multislice/waves.hpp"
+#include "testing.hpp"
+
+using namespace phasis;
+using namespace phasis::ms;
+using phasis::testing::relative_l2;
+
+#if PHASIS_HAVE_CUDA
+
+namespace {
+
+template <class T>
+void run_case(const std::string& name, int reps, double wave_tol, double detector_tol) {
+  const Atoms atoms = crystal(name, reps, reps, 2);
+  const Grid g = grid_from_sampling(atoms.cell[0], atoms.cell[1], 0.05);
+  const Potential pot(atoms, g, {Parametrization::lobato, 1.0});
+  ProbeOptions o;
+  o.energy = 200e3;
+  o.semiangle_cutoff = 25;
+  o.aberrations.c10 = -30;
+  o.aberrations.c30 = 5e4;
+  const auto start = probe<T>(g, o, {{1.0, 1.0}, {2.0, 1.5}, {0.5, 3.0}, {atoms.cell[0] / 2, atoms.cell[1] / 2}});
+  auto cpu = start.to(Memory::host), gpu = start.to(Memory::host);
+  multislice_cpu<T>(cpu, pot, o.energy);
+  multislice_cuda<T>(gpu, pot, o.energy);
+  const double wave_err = relative_l2(gpu.data(), cpu.data(), cpu.size());
+  const AnnularDetector haadf{70, 1e3 * antialias_angle(g, o.energy)};
+  const auto dc = annular_detect_cpu<T>(cpu, g, o.energy, haadf), dg = annular_detect_cuda<T>(gpu, g, o.energy, haadf);
+  double det_err = 0;
+  for (std::size_t j = 0; j < dc.size(); ++j) det_err = std::max(det_err, std::abs(dg[j] - dc[j]) / dc[j]);
+  std::printf("%s %s: %lld slices, %lld x %lld: exit waves %.2e, HAADF %.2e (reading %.4f)\n", name.c_str(),
+              sizeof(T) == 4 ? "float" : "double", (long long)pot.num_slices(), (long long)g.ny, (long long)g.nx,
+              wave_err, det_err, dc[0]);
+  EXPECT_LT(wave_err, wave_tol);
+  EXPECT_LT(det_err, detector_tol);
+}
+
+}  // namespace
+
+// Bars: float rounding (6e-8) times the ~2 log2(N) FFT stages and the slice count leaves exit
+// waves within ~1e-5; the issue asks for 1e-4. Double is held to 1e-10.
+TEST(MultisliceCuda, SrTiO3AgreesWithCpuFloat) { run_case<float>("SrTiO3", 3, 1e-4, 1e-4); }
+TEST(MultisliceCuda, SrTiO3AgreesWithCpuDouble) { run_case<double>("SrTiO3", 3, 1e-10, 1e-10); }
+TEST(MultisliceCuda, GoldAgreesWithCpuFloat) { run_case<float>("Au", 2, 1e-4, 1e-4); }
+
+TEST(MultisliceCuda, StemAgreesWithCpu) {
+  const Atoms atoms = crystal("SrTiO3", 3, 3, 3);
+  const Grid g = grid_from_sampling(atoms.cell[0], atoms.cell[1], 0.05);
+  const Potential pot(atoms, g, {Parametrization::lobato, 3.905 / 2});
+  StemOptions o;
+  o.probe.semiangle_cutoff = 25;
+  o.detectors = {{0, 25}, {70, 160}};
+  o.batch = 5;
+  const auto positions = grid_scan({0, 0}, {3.905, 3.905}, 4, 3);
+  const Array<double> c = stem_annular_cpu<float>(pot, positions, o), d = stem_annular_cuda<float>(pot, positions, o);
+  double worst = 0;
+  for (int64_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::abs(d[i] - c[i]) / c[i]);
+  std::printf("STEM float, %lld readings: worst relative difference %.2e\n", (long long)c.size(), worst);
+  EXPECT_LT(worst, 1e-4);
+}
+
+#endif
