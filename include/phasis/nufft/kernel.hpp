@@ -1,0 +1,71 @@
+// The NUFFT spreading kernel: "exponential of semicircle" (Barnett, Magland, af Klinteberg 2019),
+//   phi(z) = exp(beta (sqrt(1 - (2z/w)^2) - 1)) for |z| < w/2 fine-grid cells, 0 elsewhere.
+// Width and shape from the tolerance eps and the upsampling sigma:
+//   sigma = 2:    w = ceil(log10(1/eps)) + 1,                      beta = 2.30 w
+//   sigma = 1.25: w = ceil(ln(1/eps) / (pi sqrt(1 - 1/sigma))),     beta = 0.97 pi (1 - 1/(2 sigma)) w
+// both clamped to 2 <= w <= 16. The error of the spread-FFT-deconvolve pipeline falls as
+// exp(-pi w sqrt(1 - 1/sigma)), which the width formulas invert.
+// Deconvolution divides by the kernel's Fourier transform at the mode frequencies,
+//   phihat(xi) = int phi(z) cos(xi z) dz,  xi = 2 pi k / n_fine,
+// computed by Gauss-Legendre quadrature (no closed form exists for this kernel).
+#pragma once
+
+#include <math.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "phasis/core/hd.hpp"  // for PHASIS_HD
+
+namespace phasis::nufft {
+
+constexpr int kMaxWidth = 16;
+
+struct KernelShape {
+  int width = 0;        // w, in fine-grid cells
+  double beta = 0;
+  double upsampling = 2;
+};
+
+/// Throws InputError unless upsampling is 2 or 1.25 and eps is finite and positive.
+KernelShape kernel_shape(double eps, double upsampling);
+
+// Math in the working precision on host and device (the C library's float names exist on both;
+// unqualified calls on the host would widen float to double).
+PHASIS_HD float hd_exp(float x) { return expf(x); }
+PHASIS_HD double hd_exp(double x) { return exp(x); }
+PHASIS_HD float hd_sqrt(float x) { return sqrtf(x); }
+PHASIS_HD double hd_sqrt(double x) { return sqrt(x); }
+PHASIS_HD float hd_ceil(float x) { return ceilf(x); }
+PHASIS_HD double hd_ceil(double x) { return ceil(x); }
+
+/// phi at offset z (fine-grid cells) from the point; inv_half_width = 2 / w.
+template <class T>
+PHASIS_HD T es_kernel(T z, T inv_half_width, T beta) {
+  const T x = z * inv_half_width;
+  const T a = T(1) - x * x;
+  return a > T(0) ? hd_exp(beta * (hd_sqrt(a) - T(1))) : T(0);
+}
+
+/// The w kernel values of a point at fine coordinate s: k[a] = phi(i0 + a - s) for a < w, where
+/// i0 = ceil(s - w/2) is the first cell of its support (not wrapped). Returns i0.
+template <class T>
+PHASIS_HD int64_t kernel_values(T s, int w, T inv_half_width, T beta, T* k) {
+  const T first = hd_ceil(s - T(w) / T(2));
+  const T z0 = first - s;
+  for (int a = 0; a < w; ++a) k[a] = es_kernel<T>(z0 + T(a), inv_half_width, beta);
+  return static_cast<int64_t>(first);
+}
+
+/// n nodes and weights of Gauss-Legendre quadrature on [-1, 1].
+void gauss_legendre(int n, std::vector<double>& nodes, std::vector<double>& weights);
+
+/// 1 / phihat(2 pi k / n_fine) for k = -n_modes/2 ... (n_modes - 1)/2, in that order.
+std::vector<double> deconvolution_factors(const KernelShape& k, int64_t n_modes, int64_t n_fine);
+
+/// The fine grid size of one dimension: the smallest even 2^a 3^b 5^c at least sigma * n_modes
+/// and 2 w (FFTs are fastest on such sizes; 2 w keeps a point's support from overlapping itself).
+int64_t fine_size(int64_t n_modes, const KernelShape& k);
+
+}  // namespace phasis::nufft

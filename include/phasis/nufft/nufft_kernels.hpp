@@ -1,0 +1,168 @@
+// The NUFFT steps both backends share, as PHASIS_HD functors that the CPU loop and the CUDA kernel
+// call: points to fine-grid coordinates, bin indices, the deconvolution copies between the mode
+// array and the fine grid, and interpolation (type 2) at one point.
+// Fine grid: n1 x n2 (x n3) cells, x fastest; a point x in [0, 2 pi) sits at s = x n / (2 pi).
+// Type 1 on the fine grid: b[l] = sum_j c_j phi(l - s_j) (wrapped), then
+//   f[k] = FFT(b)[k mod n] / phihat(2 pi k / n)   (per dimension), since
+//   sum_l phi(l - s) exp(i k 2 pi l / n) ~ exp(i k x) phihat(2 pi k / n).
+// Type 2 reverses it: b[k mod n] = f[k] / phihat(k), FFT, c_j = sum_l b[l] phi(l - s_j).
+#pragma once
+
+#include <cstdint>
+
+#include "phasis/core/complex.hpp"
+#include "phasis/nufft/kernel.hpp"
+
+namespace phasis::nufft {
+
+/// Sizes of one plan; unused dimensions (z in 2D) have 1 mode and 1 fine cell.
+struct Geometry {
+  int dims = 2;
+  int64_t modes[3] = {1, 1, 1};
+  int64_t fine[3] = {1, 1, 1};
+  int64_t modes_total = 1;
+  int64_t fine_total = 1;
+  int64_t bin[3] = {16, 16, 1};  // bin size in cells, for sorting
+  int64_t bins[3] = {1, 1, 1};   // bins per dimension
+  bool fft_order = false;
+  int width = 2;
+  double beta = 0;
+};
+
+/// Folds x into [0, 2 pi) and scales it to fine-grid cells: s[i] = (x[i] mod 2 pi) n / (2 pi).
+/// The folding runs in double, so float coordinates lose nothing beyond their own rounding.
+template <class T>
+struct ToGrid {
+  const T* x;
+  T* s;
+  double n;
+  PHASIS_HD void operator()(int64_t i) const {
+    double u = double(x[i]) * 0.15915494309189533577;  // 1 / (2 pi)
+    u -= floor(u);
+    double g = u * n;
+    if (g >= n) g -= n;
+    s[i] = T(g);
+  }
+};
+
+/// 1 where a coordinate is NaN or infinite (x - x is NaN exactly then), else 0.
+template <class T>
+struct NotFinite {
+  const T* x;
+  PHASIS_HD int operator()(int64_t i) const {
+    const T d = x[i] - x[i];
+    return d == d ? 0 : 1;
+  }
+};
+
+/// Row-major bin index (x fastest) of point i; coordinates rounded up to n stay in the last bin.
+template <class T>
+PHASIS_HD int64_t bin_of(const Geometry& g, const T* sx, const T* sy, const T* sz, int64_t i) {
+  int64_t b[3] = {0, 0, 0};
+  const T* s[3] = {sx, sy, sz};
+  for (int d = 0; d < g.dims; ++d) {
+    int64_t v = static_cast<int64_t>(s[d][i]) / g.bin[d];
+    b[d] = v < g.bins[d] ? v : g.bins[d] - 1;
+  }
+  return (b[2] * g.bins[1] + b[1]) * g.bins[0] + b[0];
+}
+
+/// Fine-grid index of the mode stored at flat position r of the mode array, and the product of
+/// the deconvolution factors of its three coordinates. dec holds n1 + n2 + n3 factors, each
+/// dimension's in mode order -n/2 ... (n-1)/2.
+template <class T>
+PHASIS_HD int64_t mode_to_fine(const Geometry& g, const T* dec, int64_t r, T& factor) {
+  int64_t fine_index = 0, stride = 1, offset = 0;
+  factor = T(1);
+  for (int d = 0; d < 3; ++d) {
+    const int64_t n = g.modes[d];
+    const int64_t pos = r % n;
+    r /= n;
+    const int64_t k = g.fft_order ? (pos < (n + 1) / 2 ? pos : pos - n) : pos - n / 2;
+    factor *= dec[offset + k + n / 2];
+    fine_index += (k < 0 ? k + g.fine[d] : k) * stride;
+    stride *= g.fine[d];
+    offset += n;
+  }
+  return fine_index;
+}
+
+/// Type 1's last step: f = FFT(b) at the modes, deconvolved. i runs over transforms x modes.
+template <class T>
+struct FineToModes {
+  const Complex<T>* fine;
+  Complex<T>* f;
+  const T* dec;
+  Geometry g;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t t = i / g.modes_total;
+    T factor;
+    const int64_t j = mode_to_fine(g, dec, i % g.modes_total, factor);
+    f[i] = fine[t * g.fine_total + j] * factor;
+  }
+};
+
+/// Type 2's first step: the deconvolved modes into a zeroed fine grid.
+template <class T>
+struct ModesToFine {
+  const Complex<T>* f;
+  Complex<T>* fine;
+  const T* dec;
+  Geometry g;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t t = i / g.modes_total;
+    T factor;
+    const int64_t j = mode_to_fine(g, dec, i % g.modes_total, factor);
+    fine[t * g.fine_total + j] = f[i] * factor;
+  }
+};
+
+/// Type 2's last step at the point in sorted position p, for every transform:
+/// c[t M + order[p]] = sum over the point's w^d support of phi * b (wrapped).
+template <class T>
+struct InterpolatePoints {
+  const Complex<T>* fine;
+  Complex<T>* c;
+  const T* sx;
+  const T* sy;
+  const T* sz;  // unused in 2D
+  const int64_t* order;
+  int64_t m;
+  int64_t transforms;
+  Geometry g;
+  PHASIS_HD void operator()(int64_t p) const {
+    const int w = g.width, wz = g.dims == 3 ? w : 1;
+    const T ihw = T(2) / T(w), beta = T(g.beta);
+    T kx[kMaxWidth], ky[kMaxWidth], kz[kMaxWidth];
+    int64_t ix[kMaxWidth], iy[kMaxWidth], iz[kMaxWidth];
+    // Wrapped indices once per point; the support never covers a dimension twice (n >= 2 w).
+    const int64_t x0 = kernel_values(sx[p], w, ihw, beta, kx);
+    const int64_t y0 = kernel_values(sy[p], w, ihw, beta, ky);
+    for (int a = 0; a < w; ++a) {
+      ix[a] = (x0 + a + g.fine[0]) % g.fine[0];
+      iy[a] = (y0 + a + g.fine[1]) % g.fine[1];
+    }
+    if (g.dims == 3) {
+      const int64_t z0 = kernel_values(sz[p], w, ihw, beta, kz);
+      for (int a = 0; a < w; ++a) iz[a] = (z0 + a + g.fine[2]) % g.fine[2];
+    } else {
+      kz[0] = T(1);
+      iz[0] = 0;
+    }
+    const int64_t j = order[p];
+    for (int64_t t = 0; t < transforms; ++t) {
+      const Complex<T>* b = fine + t * g.fine_total;
+      Complex<T> acc(T(0), T(0));
+      for (int cz = 0; cz < wz; ++cz)
+        for (int cy = 0; cy < w; ++cy) {
+          const Complex<T>* row = b + (iz[cz] * g.fine[1] + iy[cy]) * g.fine[0];
+          Complex<T> r(T(0), T(0));
+          for (int cx = 0; cx < w; ++cx) r += row[ix[cx]] * kx[cx];
+          acc += r * (ky[cy] * kz[cz]);
+        }
+      c[t * m + j] = acc;
+    }
+  }
+};
+
+}  // namespace phasis::nufft

@@ -1,0 +1,137 @@
+// CPU spreading by subproblems and the counting sort by bin (the strategy is in spread_cpu.hpp).
+#include "spread_cpu.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <string>
+
+#include "phasis/backend/cpu.hpp"
+#include "phasis/core/error.hpp"
+
+namespace phasis::nufft {
+
+template <class T>
+CpuSpreader<T>::CpuSpreader(const Geometry& g, const Options& opt)
+    : g_(g), threads_(opt.threads > 0 ? opt.threads : omp_get_max_threads()), sort_(opt.sort),
+      subproblem_(opt.subproblem_points) {}
+
+template <class T>
+void CpuSpreader<T>::activate() const {
+  omp_set_num_threads(threads_);
+}
+
+template <class T>
+void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
+  const T* in[3] = {x, y, z};
+  const char* names[3] = {"x", "y", "z"};
+  for (int d = 0; d < g_.dims; ++d) {
+    const double bad = CpuBackend::sum(m, NotFinite<T>{in[d]});
+    if (bad > 0)
+      throw InputError("nufft points: expected finite coordinates; found " + std::to_string(int64_t(bad)) +
+                       " NaN or infinite values of " + names[d]);
+  }
+  std::vector<T> u[3];
+  for (int d = 0; d < g_.dims; ++d) {
+    u[d].resize(static_cast<std::size_t>(m));
+    CpuBackend::for_each(m, ToGrid<T>{in[d], u[d].data(), double(g_.fine[d])});
+  }
+  order_.resize(static_cast<std::size_t>(m));
+  if (!sort_) {
+    for (int64_t i = 0; i < m; ++i) order_[i] = i;
+    for (int d = 0; d < 3; ++d) s_[d] = std::move(u[d]);
+    m_ = m;
+    return;
+  }
+  // Counting sort: bin of every point in parallel, then one serial pass to count and one to place.
+  std::vector<int64_t> bin(static_cast<std::size_t>(m));
+  const T* uz = g_.dims == 3 ? u[2].data() : nullptr;
+  CpuBackend::for_each(m, [&](int64_t i) { bin[i] = bin_of<T>(g_, u[0].data(), u[1].data(), uz, i); });
+  const int64_t nbins = g_.bins[0] * g_.bins[1] * g_.bins[2];
+  std::vector<int64_t> start(static_cast<std::size_t>(nbins + 1), 0);
+  for (int64_t i = 0; i < m; ++i) ++start[bin[i] + 1];
+  for (int64_t b = 0; b < nbins; ++b) start[b + 1] += start[b];
+  for (int64_t i = 0; i < m; ++i) order_[start[bin[i]]++] = i;
+  for (int d = 0; d < g_.dims; ++d) {
+    s_[d].resize(static_cast<std::size_t>(m));
+    const T* src = u[d].data();
+    T* dst = s_[d].data();
+    CpuBackend::for_each(m, [&](int64_t p) { dst[p] = src[order_[p]]; });
+  }
+  m_ = m;
+}
+
+template <class T>
+void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms) const {
+  const int64_t total = transforms * g_.fine_total;
+  CpuBackend::for_each(total, [&](int64_t i) { fine[i] = Complex<T>(T(0), T(0)); });
+  if (m_ == 0) return;
+  // At least one chunk per thread, so small point sets still use every thread.
+  const int64_t chunk = std::max<int64_t>(1, std::min(subproblem_, (m_ + threads_ - 1) / threads_));
+  const int64_t chunks = (m_ + chunk - 1) / chunk;
+  for (int64_t t = 0; t < transforms; ++t) {
+#pragma omp parallel num_threads(threads_)
+    {
+      std::vector<Complex<T>> sub;  // reused across this thread's chunks
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t k = 0; k < chunks; ++k)
+        spread_chunk(c + t * m_, fine + t * g_.fine_total, k * chunk, std::min(m_, (k + 1) * chunk), sub);
+    }
+  }
+}
+
+template <class T>
+void CpuSpreader<T>::spread_chunk(const Complex<T>* c, Complex<T>* fine, int64_t p0, int64_t p1,
+                                  std::vector<Complex<T>>& sub) const {
+  const int w = g_.width, wz = g_.dims == 3 ? w : 1;
+  const T ihw = T(2) / T(w), beta = T(g_.beta), half = T(w) / T(2);
+  // The subgrid spans the first cells of the chunk's supports, plus w - 1; unwrapped, so it may
+  // start below 0 or end past n.
+  int64_t lo[3] = {0, 0, 0}, size[3] = {1, 1, 1};
+  for (int d = 0; d < g_.dims; ++d) {
+    const std::vector<T>& s = s_[d];
+    int64_t a = INT64_MAX, b = INT64_MIN;
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t first = static_cast<int64_t>(hd_ceil(s[p] - half));
+      a = std::min(a, first);
+      b = std::max(b, first);
+    }
+    lo[d] = a;
+    size[d] = b - a + w;
+  }
+  sub.assign(static_cast<std::size_t>(size[0] * size[1] * size[2]), Complex<T>(T(0), T(0)));
+
+  T kx[kMaxWidth], ky[kMaxWidth], kz[kMaxWidth] = {T(1)};
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t x0 = kernel_values(s_[0][p], w, ihw, beta, kx) - lo[0];
+    const int64_t y0 = kernel_values(s_[1][p], w, ihw, beta, ky) - lo[1];
+    const int64_t z0 = g_.dims == 3 ? kernel_values(s_[2][p], w, ihw, beta, kz) - lo[2] : 0;
+    const Complex<T> v = c[order_[p]];
+    for (int cz = 0; cz < wz; ++cz) {
+      const Complex<T> vz = v * kz[cz];
+      for (int cy = 0; cy < w; ++cy) {
+        const Complex<T> vy = vz * ky[cy];
+        Complex<T>* row = sub.data() + ((z0 + cz) * size[1] + y0 + cy) * size[0] + x0;
+        for (int cx = 0; cx < w; ++cx) row[cx] += vy * kx[cx];
+      }
+    }
+  }
+
+  auto wrap = [](int64_t i, int64_t n) { return ((i % n) + n) % n; };
+  std::vector<int64_t> fx(static_cast<std::size_t>(size[0]));
+  for (int64_t a = 0; a < size[0]; ++a) fx[a] = wrap(lo[0] + a, g_.fine[0]);
+#pragma omp critical(phasis_nufft_add_subgrid)
+  for (int64_t az = 0; az < size[2]; ++az) {
+    const int64_t fz = wrap(lo[2] + az, g_.fine[2]);
+    for (int64_t ay = 0; ay < size[1]; ++ay) {
+      Complex<T>* dst = fine + (fz * g_.fine[1] + wrap(lo[1] + ay, g_.fine[1])) * g_.fine[0];
+      const Complex<T>* src = sub.data() + (az * size[1] + ay) * size[0];
+      for (int64_t a = 0; a < size[0]; ++a) dst[fx[a]] += src[a];
+    }
+  }
+}
+
+template class CpuSpreader<float>;
+template class CpuSpreader<double>;
+
+}  // namespace phasis::nufft
