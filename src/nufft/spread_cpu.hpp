@@ -20,6 +20,9 @@ class CpuSpreader {
   CpuSpreader(const Geometry& g, const Options& opt);
   /// Applies the plan's thread count to this thread's later OpenMP regions.
   void activate() const;
+  void release() const noexcept {}
+  /// Host memory needs no check.
+  void check_memory(const void*, const char*) const {}
   void set_points(int64_t m, const T* x, const T* y, const T* z);
   /// Zeroes the fine grid of every transform, then spreads c (transforms x m) onto it.
   void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms) const;

@@ -5,8 +5,10 @@
 // nufft_cpu.cpp and nufft_cuda.cu instantiate it; plan.cpp only sees Plan<T>::Impl.
 //
 // S provides: S(const Geometry&, const Options&); activate() (selects the plan's device or thread
-// count before every call); set_points(m, x, y, z) (validates, sorts, keeps fine coordinates in
-// sorted order); sx(), sy(), sz(), order(); spread(c, fine, transforms) (fine zeroed by S).
+// count before every call) and release() (the same, noexcept, before the plan's memory is freed);
+// check_memory(pointer, name) (throws InputError for memory the backend cannot read);
+// set_points(m, x, y, z) (validates, sorts, keeps fine coordinates in sorted order);
+// sx(), sy(), sz(), order(); spread(c, fine, transforms) (fine zeroed by S).
 #pragma once
 
 #include <memory>
@@ -69,6 +71,8 @@ class Engine final : public Plan<T>::Impl {
       fft_ = std::make_unique<Fft>(dims, transforms, nullptr);
   }
 
+  ~Engine() override { spreader_.release(); }
+
   void set_points(int64_t m, const T* x, const T* y, const T* z) override {
     spreader_.activate();
     spreader_.set_points(m, x, y, z);
@@ -76,6 +80,8 @@ class Engine final : public Plan<T>::Impl {
 
   void type1(const Complex<T>* c, Complex<T>* f, int sign) override {
     spreader_.activate();
+    spreader_.check_memory(c, "c");
+    spreader_.check_memory(f, "f");
     const Geometry& g = this->geometry;
     spreader_.spread(c, fine_.data(), this->transforms);
     transform(sign);
@@ -85,6 +91,7 @@ class Engine final : public Plan<T>::Impl {
 
   void prepare(const Complex<T>* f, int sign) override {
     spreader_.activate();
+    spreader_.check_memory(f, "f");
     const Geometry& g = this->geometry;
     fine_.zero();
     B::for_each(this->transforms * g.modes_total, ModesToFine<T>{f, fine_.data(), dec_.data(), g});
@@ -94,6 +101,7 @@ class Engine final : public Plan<T>::Impl {
 
   void interpolate(Complex<T>* c) override {
     spreader_.activate();
+    spreader_.check_memory(c, "c");
     const int64_t m = this->points;
     B::for_each(m, InterpolatePoints<T>{fine_.data(), c, spreader_.sx(), spreader_.sy(), spreader_.sz(),
                                         spreader_.order(), m, this->transforms, this->geometry});

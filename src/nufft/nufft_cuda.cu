@@ -1,0 +1,189 @@
+// The NUFFT on the CUDA backend: cuFFT, the shared kernels of nufft_kernels.hpp, and a spreader
+// that sorts the points by bin on the device (a stable radix sort, kept across executions) and
+// spreads one thread per sorted point with atomicAdd: threads of a warp hold neighbouring points,
+// so their atomics hit the same cache lines. Every call first selects the plan's device, so plans
+// on several GPUs never touch each other's memory; pointers must be device memory of that GPU.
+#include <thrust/execution_policy.h>
+#include <thrust/sequence.h>
+#include <thrust/sort.h>
+
+#include <string>
+
+#include "engines.hpp"
+#include "phasis/backend/cuda.cuh"
+
+namespace phasis::nufft {
+namespace {
+
+/// Spreads every transform's value at the point in sorted position p onto its w^d support.
+template <class T>
+struct SpreadAtomic {
+  const Complex<T>* c;
+  Complex<T>* fine;
+  const T* sx;
+  const T* sy;
+  const T* sz;
+  const int64_t* order;
+  int64_t m;
+  int64_t transforms;
+  Geometry g;
+  __device__ void operator()(int64_t p) const {
+    const int w = g.width, wz = g.dims == 3 ? w : 1;
+    const T ihw = T(2) / T(w), beta = T(g.beta);
+    T kx[kMaxWidth], ky[kMaxWidth], kz[kMaxWidth];
+    int64_t ix[kMaxWidth], iy[kMaxWidth], iz[kMaxWidth];
+    const int64_t x0 = kernel_values(sx[p], w, ihw, beta, kx);
+    const int64_t y0 = kernel_values(sy[p], w, ihw, beta, ky);
+    for (int a = 0; a < w; ++a) {
+      ix[a] = (x0 + a + g.fine[0]) % g.fine[0];
+      iy[a] = (y0 + a + g.fine[1]) % g.fine[1];
+    }
+    if (g.dims == 3) {
+      const int64_t z0 = kernel_values(sz[p], w, ihw, beta, kz);
+      for (int a = 0; a < w; ++a) iz[a] = (z0 + a + g.fine[2]) % g.fine[2];
+    } else {
+      kz[0] = T(1);
+      iz[0] = 0;
+    }
+    const int64_t j = order[p];
+    for (int64_t t = 0; t < transforms; ++t) {
+      const Complex<T> v = c[t * m + j];
+      Complex<T>* b = fine + t * g.fine_total;
+      for (int cz = 0; cz < wz; ++cz)
+        for (int cy = 0; cy < w; ++cy) {
+          const Complex<T> vy = v * (ky[cy] * kz[cz]);
+          Complex<T>* row = b + (iz[cz] * g.fine[1] + iy[cy]) * g.fine[0];
+          for (int cx = 0; cx < w; ++cx) {
+            atomicAdd(&row[ix[cx]].re, vy.re * kx[cx]);
+            atomicAdd(&row[ix[cx]].im, vy.im * kx[cx]);
+          }
+        }
+    }
+  }
+};
+
+struct Iota {
+  int64_t* out;
+  __device__ void operator()(int64_t i) const { out[i] = i; }
+};
+
+template <class T>
+struct BinIndex {
+  int64_t* bin;
+  const T* ux;
+  const T* uy;
+  const T* uz;
+  Geometry g;
+  __device__ void operator()(int64_t i) const { bin[i] = bin_of<T>(g, ux, uy, uz, i); }
+};
+
+/// dst[p] = src[order[p]]: coordinates into sorted order.
+template <class T>
+struct Gather {
+  T* dst;
+  const T* src;
+  const int64_t* order;
+  __device__ void operator()(int64_t p) const { dst[p] = src[order[p]]; }
+};
+
+template <class T>
+class CudaSpreader {
+ public:
+  CudaSpreader(const Geometry& g, const Options& opt) : g_(g), device_(opt.device), sort_(opt.sort) {
+    int count = 0;
+    cuda_detail::check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+    if (device_ < 0 || device_ >= count)
+      throw InputError("nufft device: expected a CUDA device in [0, " + std::to_string(count) + "); found " +
+                       std::to_string(device_));
+    activate();
+  }
+
+  void activate() const { cuda_detail::check(cudaSetDevice(device_), "cudaSetDevice"); }
+  void release() const noexcept { cudaSetDevice(device_); }
+
+  /// Throws InputError unless p (when not null) is memory of this plan's device.
+  void check_memory(const void* p, const char* what) const {
+    if (!p) return;
+    cudaPointerAttributes a{};
+    if (cudaPointerGetAttributes(&a, p) != cudaSuccess) {
+      cudaGetLastError();
+      a.type = cudaMemoryTypeUnregistered;
+    }
+    const bool ok = (a.type == cudaMemoryTypeDevice && a.device == device_) || a.type == cudaMemoryTypeManaged;
+    if (!ok)
+      throw InputError(std::string("nufft cuda plan: expected ") + what + " in the memory of device " +
+                       std::to_string(device_) + "; found host memory or another device's");
+  }
+
+  void set_points(int64_t m, const T* x, const T* y, const T* z) {
+    const T* in[3] = {x, y, z};
+    const char* names[3] = {"x", "y", "z"};
+    for (int d = 0; d < g_.dims; ++d) check_memory(in[d], names[d]);
+    for (int d = 0; d < g_.dims; ++d) {
+      const double bad = CudaBackend::sum(m, NotFinite<T>{in[d]});
+      if (bad > 0)
+        throw InputError("nufft points: expected finite coordinates; found " + std::to_string(int64_t(bad)) +
+                         " NaN or infinite values of " + names[d]);
+    }
+    Array<T> u[3];
+    for (int d = 0; d < g_.dims; ++d) {
+      u[d] = Array<T>(Shape{m}, Memory::device);
+      CudaBackend::for_each(m, ToGrid<T>{in[d], u[d].data(), double(g_.fine[d])});
+    }
+    order_ = Array<int64_t>(Shape{m}, Memory::device);
+    int64_t* order = order_.data();
+    CudaBackend::for_each(m, Iota{order});
+    if (sort_ && m > 1) {
+      Array<int64_t> bins(Shape{m}, Memory::device);
+      int64_t* bin = bins.data();
+      const T* uz = g_.dims == 3 ? u[2].data() : nullptr;
+      CudaBackend::for_each(m, BinIndex<T>{bin, u[0].data(), u[1].data(), uz, g_});
+      // Stable, so equal bins keep the caller's order and the result is reproducible.
+      thrust::stable_sort_by_key(thrust::device, bin, bin + m, order);
+      cuda_detail::check(cudaGetLastError(), "nufft point sort");
+    }
+    for (int d = 0; d < 3; ++d) {
+      if (d >= g_.dims) {
+        s_[d] = Array<T>();
+        continue;
+      }
+      s_[d] = Array<T>(Shape{m}, Memory::device);
+      CudaBackend::for_each(m, Gather<T>{s_[d].data(), u[d].data(), order});
+    }
+    m_ = m;
+  }
+
+  void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms) const {
+    zero_bytes(fine, Memory::device, std::size_t(transforms * g_.fine_total) * sizeof(Complex<T>));
+    CudaBackend::for_each(m_, SpreadAtomic<T>{c, fine, sx(), sy(), sz(), order(), m_, transforms, g_});
+  }
+
+  const T* sx() const { return s_[0].data(); }
+  const T* sy() const { return s_[1].data(); }
+  const T* sz() const { return s_[2].data(); }
+  const int64_t* order() const { return order_.data(); }
+
+ private:
+  Geometry g_;
+  int device_;
+  bool sort_;
+  int64_t m_ = 0;
+  Array<T> s_[3];
+  Array<int64_t> order_;
+};
+
+}  // namespace
+
+template <class T>
+std::unique_ptr<typename Plan<T>::Impl> make_cuda_engine(const Geometry& g, const KernelShape& k,
+                                                         int64_t transforms, const Options& opt) {
+  if (!cuda_available()) throw DeviceError("nufft target cuda: expected a CUDA GPU; found none");
+  return std::make_unique<Engine<CudaBackend, T, CudaSpreader<T>>>(g, k, transforms, opt);
+}
+
+template std::unique_ptr<Plan<float>::Impl> make_cuda_engine<float>(const Geometry&, const KernelShape&, int64_t,
+                                                                    const Options&);
+template std::unique_ptr<Plan<double>::Impl> make_cuda_engine<double>(const Geometry&, const KernelShape&, int64_t,
+                                                                      const Options&);
+
+}  // namespace phasis::nufft
