@@ -10,6 +10,35 @@
 #include "phasis/core/error.hpp"
 
 namespace phasis::nufft {
+namespace {
+
+/// Sorted points [p0, p1) into the subgrid `box`, with a compile-time kernel width.
+template <class T, int W>
+void spread_points(const Geometry& g, const std::vector<T>* s, const int64_t* order, const Complex<T>* c,
+                   int64_t p0, int64_t p1, const SubgridBox& box, Complex<T>* sub) {
+  const T ihw = T(2) / T(W), beta = T(g.beta);
+  const int wz = g.dims == 3 ? W : 1;
+  const int64_t nx = box.size[0], ny = box.size[1];
+  T kx[W], ky[W], kz[W];
+  kz[0] = T(1);
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t x0 = kernel_values(s[0][p], W, ihw, beta, kx) - box.lo[0];
+    const int64_t y0 = kernel_values(s[1][p], W, ihw, beta, ky) - box.lo[1];
+    const int64_t z0 = g.dims == 3 ? kernel_values(s[2][p], W, ihw, beta, kz) - box.lo[2] : 0;
+    const Complex<T> v = c[order[p]];
+    for (int cz = 0; cz < wz; ++cz)
+      for (int cy = 0; cy < W; ++cy) {
+        const T wyz = ky[cy] * kz[cz], re = v.re * wyz, im = v.im * wyz;
+        Complex<T>* row = sub + ((z0 + cz) * ny + y0 + cy) * nx + x0;
+        for (int cx = 0; cx < W; ++cx) {
+          row[cx].re += re * kx[cx];
+          row[cx].im += im * kx[cx];
+        }
+      }
+  }
+}
+
+}  // namespace
 
 template <class T>
 CpuSpreader<T>::CpuSpreader(const Geometry& g, const Options& opt)
@@ -73,21 +102,29 @@ void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t trans
 #pragma omp parallel num_threads(threads_)
     {
       std::vector<Complex<T>> sub;  // reused across this thread's chunks
-#pragma omp for schedule(dynamic, 1)
-      for (int64_t k = 0; k < chunks; ++k)
-        spread_chunk(c + t * m_, fine + t * g_.fine_total, k * chunk, std::min(m_, (k + 1) * chunk), sub);
+#pragma omp for ordered schedule(dynamic, 1)
+      for (int64_t k = 0; k < chunks; ++k) {
+        const SubgridBox box =
+            spread_chunk(c + t * m_, k * chunk, std::min(m_, (k + 1) * chunk), sub);
+        // Subgrids join the fine grid one at a time and in chunk order: no two threads write a
+        // cell at once, and the sums are the same in every run with the same thread count.
+#pragma omp ordered
+        add_subgrid(box, sub, fine + t * g_.fine_total);
+      }
     }
   }
 }
 
 template <class T>
-void CpuSpreader<T>::spread_chunk(const Complex<T>* c, Complex<T>* fine, int64_t p0, int64_t p1,
-                                  std::vector<Complex<T>>& sub) const {
-  const int w = g_.width, wz = g_.dims == 3 ? w : 1;
-  const T ihw = T(2) / T(w), beta = T(g_.beta), half = T(w) / T(2);
+SubgridBox CpuSpreader<T>::spread_chunk(const Complex<T>* c, int64_t p0, int64_t p1,
+                                        std::vector<Complex<T>>& sub) const {
+  const int w = g_.width;
+  const T half = T(w) / T(2);
   // The subgrid spans the first cells of the chunk's supports, plus w - 1; unwrapped, so it may
   // start below 0 or end past n.
-  int64_t lo[3] = {0, 0, 0}, size[3] = {1, 1, 1};
+  SubgridBox box;
+  int64_t* lo = box.lo;
+  int64_t* size = box.size;
   for (int d = 0; d < g_.dims; ++d) {
     const std::vector<T>& s = s_[d];
     int64_t a = INT64_MAX, b = INT64_MIN;
@@ -101,32 +138,28 @@ void CpuSpreader<T>::spread_chunk(const Complex<T>* c, Complex<T>* fine, int64_t
   }
   sub.assign(static_cast<std::size_t>(size[0] * size[1] * size[2]), Complex<T>(T(0), T(0)));
 
-  T kx[kMaxWidth], ky[kMaxWidth], kz[kMaxWidth] = {T(1)};
-  for (int64_t p = p0; p < p1; ++p) {
-    const int64_t x0 = kernel_values(s_[0][p], w, ihw, beta, kx) - lo[0];
-    const int64_t y0 = kernel_values(s_[1][p], w, ihw, beta, ky) - lo[1];
-    const int64_t z0 = g_.dims == 3 ? kernel_values(s_[2][p], w, ihw, beta, kz) - lo[2] : 0;
-    const Complex<T> v = c[order_[p]];
-    for (int cz = 0; cz < wz; ++cz) {
-      const Complex<T> vz = v * kz[cz];
-      for (int cy = 0; cy < w; ++cy) {
-        const Complex<T> vy = vz * ky[cy];
-        Complex<T>* row = sub.data() + ((z0 + cz) * size[1] + y0 + cy) * size[0] + x0;
-        for (int cx = 0; cx < w; ++cx) row[cx] += vy * kx[cx];
-      }
-    }
-  }
+  with_width(w, [&](auto width) {
+    spread_points<T, decltype(width)::value>(g_, s_, order_.data(), c, p0, p1, box, sub.data());
+  });
+  return box;
+}
 
+template <class T>
+void CpuSpreader<T>::add_subgrid(const SubgridBox& box, const std::vector<Complex<T>>& sub,
+                                 Complex<T>* fine) const {
+  const int64_t* lo = box.lo;
+  const int64_t* size = box.size;
   auto wrap = [](int64_t i, int64_t n) { return ((i % n) + n) % n; };
-  std::vector<int64_t> fx(static_cast<std::size_t>(size[0]));
-  for (int64_t a = 0; a < size[0]; ++a) fx[a] = wrap(lo[0] + a, g_.fine[0]);
-#pragma omp critical(phasis_nufft_add_subgrid)
   for (int64_t az = 0; az < size[2]; ++az) {
     const int64_t fz = wrap(lo[2] + az, g_.fine[2]);
     for (int64_t ay = 0; ay < size[1]; ++ay) {
       Complex<T>* dst = fine + (fz * g_.fine[1] + wrap(lo[1] + ay, g_.fine[1])) * g_.fine[0];
       const Complex<T>* src = sub.data() + (az * size[1] + ay) * size[0];
-      for (int64_t a = 0; a < size[0]; ++a) dst[fx[a]] += src[a];
+      int64_t fx = wrap(lo[0], g_.fine[0]);
+      for (int64_t a = 0; a < size[0]; ++a) {
+        dst[fx] += src[a];
+        if (++fx == g_.fine[0]) fx = 0;
+      }
     }
   }
 }

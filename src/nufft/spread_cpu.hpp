@@ -2,8 +2,9 @@
 // subproblems. Sorting: a counting sort on bins of 16 x 16 (2D) or 16 x 4 x 4 (3D) fine cells, so
 // consecutive points touch nearby cells. Spreading: the sorted points are cut into chunks of at most
 // Options::subproblem_points; each thread spreads a chunk into a private zeroed subgrid covering
-// the chunk's supports, then adds the subgrid to the fine grid (wrapped) inside a critical section,
-// so no two threads ever write the same cell at once.
+// the chunk's supports, then adds the subgrid to the fine grid (wrapped) in chunk order (an OpenMP
+// ordered region), so no two threads ever write the same cell at once and every run with the same
+// thread count gives the same sums.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,12 @@
 #include "phasis/nufft/nufft_kernels.hpp"
 
 namespace phasis::nufft {
+
+/// A chunk's subgrid: first cell (unwrapped, may be negative) and size per dimension.
+struct SubgridBox {
+  int64_t lo[3] = {0, 0, 0};
+  int64_t size[3] = {1, 1, 1};
+};
 
 template <class T>
 class CpuSpreader {
@@ -33,8 +40,10 @@ class CpuSpreader {
   const int64_t* order() const { return order_.data(); }
 
  private:
-  void spread_chunk(const Complex<T>* c, Complex<T>* fine, int64_t p0, int64_t p1,
-                    std::vector<Complex<T>>& sub) const;
+  /// Spreads sorted points [p0, p1) into sub, sized and zeroed here.
+  SubgridBox spread_chunk(const Complex<T>* c, int64_t p0, int64_t p1, std::vector<Complex<T>>& sub) const;
+  /// fine += sub, wrapped.
+  void add_subgrid(const SubgridBox& box, const std::vector<Complex<T>>& sub, Complex<T>* fine) const;
 
   Geometry g_;
   int threads_;

@@ -103,8 +103,10 @@ class Engine final : public Plan<T>::Impl {
     spreader_.activate();
     spreader_.check_memory(c, "c");
     const int64_t m = this->points;
-    B::for_each(m, InterpolatePoints<T>{fine_.data(), c, spreader_.sx(), spreader_.sy(), spreader_.sz(),
-                                        spreader_.order(), m, this->transforms, this->geometry});
+    with_width(this->geometry.width, [&](auto w) {
+      B::for_each(m, InterpolatePoints<T, decltype(w)::value>{fine_.data(), c, spreader_.sx(), spreader_.sy(), spreader_.sz(),
+                                               spreader_.order(), m, this->transforms, this->geometry});
+    });
     B::synchronize();
   }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "phasis/core/complex.hpp"
 #include "phasis/nufft/kernel.hpp"
@@ -117,9 +118,53 @@ struct ModesToFine {
   }
 };
 
+/// Calls f(std::integral_constant<int, W>{}) with W = w in [2, kMaxWidth]: the kernel loops then
+/// have compile-time trip counts, which the compilers unroll and vectorise.
+template <class F>
+void with_width(int w, F&& f) {
+  switch (w) {
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 6: return f(std::integral_constant<int, 6>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    case 8: return f(std::integral_constant<int, 8>{});
+    case 9: return f(std::integral_constant<int, 9>{});
+    case 10: return f(std::integral_constant<int, 10>{});
+    case 11: return f(std::integral_constant<int, 11>{});
+    case 12: return f(std::integral_constant<int, 12>{});
+    case 13: return f(std::integral_constant<int, 13>{});
+    case 14: return f(std::integral_constant<int, 14>{});
+    case 15: return f(std::integral_constant<int, 15>{});
+    default: return f(std::integral_constant<int, 16>{});
+  }
+}
+
+/// The kernel values and wrapped fine-grid indices of one point's support in every dimension
+/// (2D: a single z cell of weight 1). The support never covers a dimension twice (n >= 2 w).
+template <class T, int W>
+struct Support {
+  T k[3][W];
+  int64_t i[3][W];
+  PHASIS_HD Support(const Geometry& g, const T* sx, const T* sy, const T* sz, int64_t p) {
+    const T ihw = T(2) / T(W), beta = T(g.beta);
+    const T* s[3] = {sx, sy, sz};
+    for (int d = 0; d < 3; ++d) {
+      if (d == 2 && g.dims == 2) {
+        k[2][0] = T(1);
+        i[2][0] = 0;
+        continue;
+      }
+      const int64_t first = kernel_values(s[d][p], W, ihw, beta, k[d]);
+      for (int a = 0; a < W; ++a) i[d][a] = (first + a + g.fine[d]) % g.fine[d];
+    }
+  }
+};
+
 /// Type 2's last step at the point in sorted position p, for every transform:
-/// c[t M + order[p]] = sum over the point's w^d support of phi * b (wrapped).
-template <class T>
+/// c[t M + order[p]] = sum over the point's W^d support of phi * b (wrapped).
+template <class T, int W>
 struct InterpolatePoints {
   const Complex<T>* fine;
   Complex<T>* c;
@@ -131,34 +176,24 @@ struct InterpolatePoints {
   int64_t transforms;
   Geometry g;
   PHASIS_HD void operator()(int64_t p) const {
-    const int w = g.width, wz = g.dims == 3 ? w : 1;
-    const T ihw = T(2) / T(w), beta = T(g.beta);
-    T kx[kMaxWidth], ky[kMaxWidth], kz[kMaxWidth];
-    int64_t ix[kMaxWidth], iy[kMaxWidth], iz[kMaxWidth];
-    // Wrapped indices once per point; the support never covers a dimension twice (n >= 2 w).
-    const int64_t x0 = kernel_values(sx[p], w, ihw, beta, kx);
-    const int64_t y0 = kernel_values(sy[p], w, ihw, beta, ky);
-    for (int a = 0; a < w; ++a) {
-      ix[a] = (x0 + a + g.fine[0]) % g.fine[0];
-      iy[a] = (y0 + a + g.fine[1]) % g.fine[1];
-    }
-    if (g.dims == 3) {
-      const int64_t z0 = kernel_values(sz[p], w, ihw, beta, kz);
-      for (int a = 0; a < w; ++a) iz[a] = (z0 + a + g.fine[2]) % g.fine[2];
-    } else {
-      kz[0] = T(1);
-      iz[0] = 0;
-    }
+    const Support<T, W> s(g, sx, sy, sz, p);
+    const int wz = g.dims == 3 ? W : 1;
     const int64_t j = order[p];
     for (int64_t t = 0; t < transforms; ++t) {
       const Complex<T>* b = fine + t * g.fine_total;
       Complex<T> acc(T(0), T(0));
       for (int cz = 0; cz < wz; ++cz)
-        for (int cy = 0; cy < w; ++cy) {
-          const Complex<T>* row = b + (iz[cz] * g.fine[1] + iy[cy]) * g.fine[0];
-          Complex<T> r(T(0), T(0));
-          for (int cx = 0; cx < w; ++cx) r += row[ix[cx]] * kx[cx];
-          acc += r * (ky[cy] * kz[cz]);
+        for (int cy = 0; cy < W; ++cy) {
+          const Complex<T>* row = b + (s.i[2][cz] * g.fine[1] + s.i[1][cy]) * g.fine[0];
+          T re = T(0), im = T(0);
+          for (int cx = 0; cx < W; ++cx) {
+            const Complex<T> v = row[s.i[0][cx]];
+            re += v.re * s.k[0][cx];
+            im += v.im * s.k[0][cx];
+          }
+          const T wyz = s.k[1][cy] * s.k[2][cz];
+          acc.re += re * wyz;
+          acc.im += im * wyz;
         }
       c[t * m + j] = acc;
     }
