@@ -15,8 +15,8 @@
 namespace phasis::nufft {
 namespace {
 
-/// Spreads every transform's value at the point in sorted position p onto its w^d support.
-template <class T>
+/// Spreads every transform's value at the point in sorted position p onto its W^d support.
+template <class T, int W>
 struct SpreadAtomic {
   const Complex<T>* c;
   Complex<T>* fine;
@@ -28,34 +28,19 @@ struct SpreadAtomic {
   int64_t transforms;
   Geometry g;
   __device__ void operator()(int64_t p) const {
-    const int w = g.width, wz = g.dims == 3 ? w : 1;
-    const T ihw = T(2) / T(w), beta = T(g.beta);
-    T kx[kMaxWidth], ky[kMaxWidth], kz[kMaxWidth];
-    int64_t ix[kMaxWidth], iy[kMaxWidth], iz[kMaxWidth];
-    const int64_t x0 = kernel_values(sx[p], w, ihw, beta, kx);
-    const int64_t y0 = kernel_values(sy[p], w, ihw, beta, ky);
-    for (int a = 0; a < w; ++a) {
-      ix[a] = (x0 + a + g.fine[0]) % g.fine[0];
-      iy[a] = (y0 + a + g.fine[1]) % g.fine[1];
-    }
-    if (g.dims == 3) {
-      const int64_t z0 = kernel_values(sz[p], w, ihw, beta, kz);
-      for (int a = 0; a < w; ++a) iz[a] = (z0 + a + g.fine[2]) % g.fine[2];
-    } else {
-      kz[0] = T(1);
-      iz[0] = 0;
-    }
+    const Support<T, W> s(g, sx, sy, sz, p);
+    const int wz = g.dims == 3 ? W : 1;
     const int64_t j = order[p];
     for (int64_t t = 0; t < transforms; ++t) {
       const Complex<T> v = c[t * m + j];
       Complex<T>* b = fine + t * g.fine_total;
       for (int cz = 0; cz < wz; ++cz)
-        for (int cy = 0; cy < w; ++cy) {
-          const Complex<T> vy = v * (ky[cy] * kz[cz]);
-          Complex<T>* row = b + (iz[cz] * g.fine[1] + iy[cy]) * g.fine[0];
-          for (int cx = 0; cx < w; ++cx) {
-            atomicAdd(&row[ix[cx]].re, vy.re * kx[cx]);
-            atomicAdd(&row[ix[cx]].im, vy.im * kx[cx]);
+        for (int cy = 0; cy < W; ++cy) {
+          const T wyz = s.k[1][cy] * s.k[2][cz], re = v.re * wyz, im = v.im * wyz;
+          Complex<T>* row = b + (s.i[2][cz] * g.fine[1] + s.i[1][cy]) * g.fine[0];
+          for (int cx = 0; cx < W; ++cx) {
+            atomicAdd(&row[s.i[0][cx]].re, re * s.k[0][cx]);
+            atomicAdd(&row[s.i[0][cx]].im, im * s.k[0][cx]);
           }
         }
     }
@@ -155,7 +140,10 @@ class CudaSpreader {
 
   void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms) const {
     zero_bytes(fine, Memory::device, std::size_t(transforms * g_.fine_total) * sizeof(Complex<T>));
-    CudaBackend::for_each(m_, SpreadAtomic<T>{c, fine, sx(), sy(), sz(), order(), m_, transforms, g_});
+    with_width(g_.width, [&](auto w) {
+      CudaBackend::for_each(m_, SpreadAtomic<T, decltype(w)::value>{c, fine, sx(), sy(), sz(), order(), m_,
+                                                                     transforms, g_});
+    });
   }
 
   const T* sx() const { return s_[0].data(); }
