@@ -1,4 +1,4 @@
-// CPU spreading by subproblems and the counting sort by bin (the strategy is in spread_cpu.hpp).
+// CPU spreading by subproblems and the points' bin sort (the strategy is in spread_cpu.hpp).
 #include "spread_cpu.hpp"
 
 #include <omp.h>
@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "bin_sort.hpp"
 #include "phasis/backend/cpu.hpp"
 #include "phasis/core/error.hpp"
 
@@ -72,15 +73,10 @@ void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
     m_ = m;
     return;
   }
-  // Counting sort: bin of every point in parallel, then one serial pass to count and one to place.
   std::vector<int64_t> bin(static_cast<std::size_t>(m));
   const T* uz = g_.dims == 3 ? u[2].data() : nullptr;
   CpuBackend::for_each(m, [&](int64_t i) { bin[i] = bin_of<T>(g_, u[0].data(), u[1].data(), uz, i); });
-  const int64_t nbins = g_.bins[0] * g_.bins[1] * g_.bins[2];
-  std::vector<int64_t> start(static_cast<std::size_t>(nbins + 1), 0);
-  for (int64_t i = 0; i < m; ++i) ++start[bin[i] + 1];
-  for (int64_t b = 0; b < nbins; ++b) start[b + 1] += start[b];
-  for (int64_t i = 0; i < m; ++i) order_[start[bin[i]]++] = i;
+  bin_sort(bin.data(), m, g_.bins[0] * g_.bins[1] * g_.bins[2], threads_, order_.data());
   for (int d = 0; d < g_.dims; ++d) {
     s_[d].resize(static_cast<std::size_t>(m));
     const T* src = u[d].data();

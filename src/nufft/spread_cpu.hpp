@@ -1,10 +1,10 @@
 // The CPU spreader of the NUFFT pipeline (nufft_impl.hpp): bin-sorted points and spreading by
-// subproblems. Sorting: a counting sort on bins of 16 x 16 (2D) or 16 x 4 x 4 (3D) fine cells, so
-// consecutive points touch nearby cells. Spreading: the sorted points are cut into chunks of at most
-// Options::subproblem_points; each thread spreads a chunk into a private zeroed subgrid covering
-// the chunk's supports, then adds the subgrid to the fine grid (wrapped) in chunk order (an OpenMP
-// ordered region), so no two threads ever write the same cell at once and every run with the same
-// thread count gives the same sums.
+// subproblems. Sorting: a parallel counting sort (bin_sort.hpp) on bins of 16 x 16 (2D) or
+// 16 x 4 x 4 (3D) fine cells, so consecutive points touch nearby cells. Spreading: the sorted
+// points are cut into chunks of at most Options::subproblem_points; each thread spreads a chunk
+// into a private zeroed subgrid covering the chunk's supports, then adds the subgrid to the fine
+// grid (wrapped) in chunk order (an OpenMP ordered region), so no two threads ever write the same
+// cell at once and every run with the same thread count gives the same sums.
 #pragma once
 
 #include <cstdint>
