@@ -1,6 +1,7 @@
 // Plan<T>: argument checks, the plan's geometry (fine grid and bins from the tolerance), and the
 // order of the pipeline's steps for each type and its adjoint. The steps run on the engine of the
 // plan's target (nufft_impl.hpp).
+#include <climits>
 #include <string>
 
 #include "engines.hpp"
@@ -63,6 +64,10 @@ Plan<T>::Plan(Type type, std::vector<int64_t> modes, int sign, double tolerance,
                      std::to_string(options.subproblem_points));
   const KernelShape k = kernel_shape(tolerance, options.upsampling);
   const Geometry g = make_geometry(modes, k, options);
+  for (int d = 0; d < g.dims; ++d)
+    if (g.fine[d] > INT_MAX)
+      throw InputError("nufft modes: the fine grid of " + std::to_string(modes[d]) +
+                       " modes is beyond the FFT plans' int sizes");
   int64_t fine_all = 0;
   if (__builtin_mul_overflow(g.fine_total, transforms, &fine_all) || fine_all > INT64_MAX / 16)
     throw InputError("nufft: the fine grids of " + std::to_string(transforms) + " transforms are too large");

@@ -25,8 +25,13 @@
 //   plan.prepare_uniform(f);       // deconvolve + FFT once
 //   for each set: plan.set_points(m, x, y, z); plan.interpolate(c);
 //
-// A CUDA plan (Options::target = Target::cuda) takes device pointers everywhere and runs on
-// Options::device, which it selects itself in every call.
+// Memory: the plan holds the fine grids of all its transforms at once (transforms x prod(n_fine)
+// complex values, n_fine about upsampling x modes) and its points' fine coordinates and order.
+// Results are reproducible run to run for a given thread count (CPU); on CUDA the order of the
+// atomic additions varies, so type 1 varies by rounding.
+//
+// A CUDA plan (Options::target = Target::cuda) takes device pointers everywhere (InputError for
+// host memory or another GPU's) and runs on Options::device, which it selects in every call.
 #pragma once
 
 #include <cstdint>
