@@ -16,6 +16,7 @@ KernelShape kernel_shape(double eps, double upsampling) {
     throw InputError("nufft tolerance: expected a positive finite value; found " + std::to_string(eps));
   KernelShape k;
   k.upsampling = upsampling;
+  k.tolerance = eps;
   // The small slack keeps exact powers of ten (log10 of 1e-6 is not exactly -6) from gaining a cell.
   const double slack = 1e-9;
   if (upsampling == 2.0) {
@@ -84,6 +85,42 @@ std::vector<double> deconvolution_factors(const KernelShape& k, int64_t n_modes,
     out[i] = 1 / s;
   }
   return out;
+}
+
+KernelFit fit_kernel(const KernelShape& k, int degree) {
+  const int w = k.width, n = degree + 1;
+  KernelFit fit;
+  fit.degree = degree;
+  fit.coeffs.assign(static_cast<std::size_t>(n * w), 0);
+  std::vector<long double> node(n);
+  for (int i = 0; i < n; ++i) node[i] = std::cos(std::numbers::pi_v<long double> * (i + 0.5L) / n);
+  for (int a = 0; a < w; ++a) {
+    // Vandermonde system at the Chebyshev nodes, solved in long double with partial pivoting;
+    // interpolation there is near-best, so the fit's error is close to the best polynomial's.
+    std::vector<long double> m(static_cast<std::size_t>(n * (n + 1)));
+    for (int i = 0; i < n; ++i) {
+      long double p = 1;
+      for (int j = 0; j < n; ++j, p *= node[i]) m[i * (n + 1) + j] = p;
+      const double z = double((node[i] + 1) / 2) + a - w / 2.0;
+      m[i * (n + 1) + n] = es_kernel<double>(z, 2.0 / w, k.beta);
+    }
+    for (int col = 0; col < n; ++col) {
+      int piv = col;
+      for (int r = col + 1; r < n; ++r)
+        if (std::abs(m[r * (n + 1) + col]) > std::abs(m[piv * (n + 1) + col])) piv = r;
+      for (int j = 0; j <= n; ++j) std::swap(m[col * (n + 1) + j], m[piv * (n + 1) + j]);
+      for (int r = col + 1; r < n; ++r) {
+        const long double f = m[r * (n + 1) + col] / m[col * (n + 1) + col];
+        for (int j = col; j <= n; ++j) m[r * (n + 1) + j] -= f * m[col * (n + 1) + j];
+      }
+    }
+    for (int j = n - 1; j >= 0; --j) {
+      long double v = m[j * (n + 1) + n];
+      for (int l = j + 1; l < n; ++l) v -= m[j * (n + 1) + l] * fit.coeffs[l * w + a];
+      fit.coeffs[j * w + a] = double(v / m[j * (n + 1) + j]);
+    }
+  }
+  return fit;
 }
 
 int64_t fine_size(int64_t n_modes, const KernelShape& k) {

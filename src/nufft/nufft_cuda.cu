@@ -27,8 +27,9 @@ struct SpreadAtomic {
   int64_t m;
   int64_t transforms;
   Geometry g;
+  KernelEval<T> kernel;
   __device__ void operator()(int64_t p) const {
-    const Support<T, W> s(g, sx, sy, sz, p);
+    const Support<T, W> s(g, kernel, sx, sy, sz, p);
     const int wz = g.dims == 3 ? W : 1;
     const int64_t j = order[p];
     for (int64_t t = 0; t < transforms; ++t) {
@@ -138,11 +139,11 @@ class CudaSpreader {
     m_ = m;
   }
 
-  void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms) const {
+  void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms, const KernelEval<T>& kernel) const {
     zero_bytes(fine, Memory::device, std::size_t(transforms * g_.fine_total) * sizeof(Complex<T>));
     with_width(g_.width, [&](auto w) {
       CudaBackend::for_each(m_, SpreadAtomic<T, decltype(w)::value>{c, fine, sx(), sy(), sz(), order(), m_,
-                                                                     transforms, g_});
+                                                                     transforms, g_, kernel});
     });
   }
 

@@ -15,17 +15,16 @@ namespace {
 
 /// Sorted points [p0, p1) into the subgrid `box`, with a compile-time kernel width.
 template <class T, int W>
-void spread_points(const Geometry& g, const std::vector<T>* s, const int64_t* order, const Complex<T>* c,
-                   int64_t p0, int64_t p1, const SubgridBox& box, Complex<T>* sub) {
-  const T ihw = T(2) / T(W), beta = T(g.beta);
+void spread_points(const Geometry& g, const KernelEval<T>& kernel, const std::vector<T>* s, const int64_t* order,
+                   const Complex<T>* c, int64_t p0, int64_t p1, const SubgridBox& box, Complex<T>* sub) {
   const int wz = g.dims == 3 ? W : 1;
   const int64_t nx = box.size[0], ny = box.size[1];
   T kx[W], ky[W], kz[W];
   kz[0] = T(1);
   for (int64_t p = p0; p < p1; ++p) {
-    const int64_t x0 = kernel_values(s[0][p], W, ihw, beta, kx) - box.lo[0];
-    const int64_t y0 = kernel_values(s[1][p], W, ihw, beta, ky) - box.lo[1];
-    const int64_t z0 = g.dims == 3 ? kernel_values(s[2][p], W, ihw, beta, kz) - box.lo[2] : 0;
+    const int64_t x0 = kernel.template values<W>(s[0][p], kx) - box.lo[0];
+    const int64_t y0 = kernel.template values<W>(s[1][p], ky) - box.lo[1];
+    const int64_t z0 = g.dims == 3 ? kernel.template values<W>(s[2][p], kz) - box.lo[2] : 0;
     const Complex<T> v = c[order[p]];
     for (int cz = 0; cz < wz; ++cz)
       for (int cy = 0; cy < W; ++cy) {
@@ -87,7 +86,8 @@ void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
 }
 
 template <class T>
-void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms) const {
+void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms,
+                            const KernelEval<T>& kernel) const {
   const int64_t total = transforms * g_.fine_total;
   CpuBackend::for_each(total, [&](int64_t i) { fine[i] = Complex<T>(T(0), T(0)); });
   if (m_ == 0) return;
@@ -100,8 +100,7 @@ void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t trans
       std::vector<Complex<T>> sub;  // reused across this thread's chunks
 #pragma omp for ordered schedule(dynamic, 1)
       for (int64_t k = 0; k < chunks; ++k) {
-        const SubgridBox box =
-            spread_chunk(c + t * m_, k * chunk, std::min(m_, (k + 1) * chunk), sub);
+        const SubgridBox box = spread_chunk(c + t * m_, k * chunk, std::min(m_, (k + 1) * chunk), kernel, sub);
         // Subgrids join the fine grid one at a time and in chunk order: no two threads write a
         // cell at once, and the sums are the same in every run with the same thread count.
 #pragma omp ordered
@@ -112,7 +111,7 @@ void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t trans
 }
 
 template <class T>
-SubgridBox CpuSpreader<T>::spread_chunk(const Complex<T>* c, int64_t p0, int64_t p1,
+SubgridBox CpuSpreader<T>::spread_chunk(const Complex<T>* c, int64_t p0, int64_t p1, const KernelEval<T>& kernel,
                                         std::vector<Complex<T>>& sub) const {
   const int w = g_.width;
   const T half = T(w) / T(2);
@@ -135,7 +134,7 @@ SubgridBox CpuSpreader<T>::spread_chunk(const Complex<T>* c, int64_t p0, int64_t
   sub.assign(static_cast<std::size_t>(size[0] * size[1] * size[2]), Complex<T>(T(0), T(0)));
 
   with_width(w, [&](auto width) {
-    spread_points<T, decltype(width)::value>(g_, s_, order_.data(), c, p0, p1, box, sub.data());
+    spread_points<T, decltype(width)::value>(g_, kernel, s_, order_.data(), c, p0, p1, box, sub.data());
   });
   return box;
 }

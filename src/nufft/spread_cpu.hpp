@@ -32,7 +32,7 @@ class CpuSpreader {
   void check_memory(const void*, const char*) const {}
   void set_points(int64_t m, const T* x, const T* y, const T* z);
   /// Zeroes the fine grid of every transform, then spreads c (transforms x m) onto it.
-  void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms) const;
+  void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms, const KernelEval<T>& kernel) const;
 
   const T* sx() const { return s_[0].data(); }
   const T* sy() const { return s_[1].data(); }
@@ -41,7 +41,8 @@ class CpuSpreader {
 
  private:
   /// Spreads sorted points [p0, p1) into sub, sized and zeroed here.
-  SubgridBox spread_chunk(const Complex<T>* c, int64_t p0, int64_t p1, std::vector<Complex<T>>& sub) const;
+  SubgridBox spread_chunk(const Complex<T>* c, int64_t p0, int64_t p1, const KernelEval<T>& kernel,
+                          std::vector<Complex<T>>& sub) const;
   /// fine += sub, wrapped.
   void add_subgrid(const SubgridBox& box, const std::vector<Complex<T>>& sub, Complex<T>* fine) const;
 

@@ -110,6 +110,21 @@ TYPED_TEST(Nufft, OddModesAndPointsOutsideOnePeriod) {
   }
 }
 
+TYPED_TEST(Nufft, ExactKernelEvaluationIsAsAccurate) {
+  using T = TypeParam;
+  Options exact;
+  exact.exact_kernel = true;
+  const auto xyz = random_points<T>(3, 300, -3.2, 3.2, 15);
+  for (double tol : sizeof(T) == 8 ? std::vector<double>{1e-3, 1e-9, 1e-12} : std::vector<double>{1e-3, 1e-6})
+    for (Type type : {Type::type1, Type::type2}) {
+      const double polynomial = error_of<T>(type, kModes3, +1, tol, xyz);
+      const double direct = error_of<T>(type, kModes3, +1, tol, xyz, exact);
+      EXPECT_LE(direct, 10 * tol);
+      // The fit's error (below tol / 5) adds to the kernel's own: never more than tol in total.
+      EXPECT_LE(std::abs(polynomial - direct), tol) << "tol " << tol;
+    }
+}
+
 TYPED_TEST(Nufft, ClusteredPointsAcrossThePeriodEdge) {
   using T = TypeParam;
   const double pi = 3.14159265358979323846, tol = sizeof(T) == 8 ? 1e-10 : 1e-5;

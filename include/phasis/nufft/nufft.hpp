@@ -52,6 +52,7 @@ struct Options {
   bool fft_order = false;      // modes ordered 0, 1, ..., N/2-1, -N/2, ..., -1 (as an FFT)
   int threads = 0;             // OpenMP threads (CPU); <= 0: OpenMP's maximum
   bool sort = true;            // sort points by bin for locality (off: keep the given order)
+  bool exact_kernel = false;   // evaluate exp(...) at every use instead of the fitted polynomial
   int64_t subproblem_points = 10000;  // most points a CPU thread spreads into one private subgrid
 };
 

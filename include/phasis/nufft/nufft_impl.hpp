@@ -8,9 +8,11 @@
 // count before every call) and release() (the same, noexcept, before the plan's memory is freed);
 // check_memory(pointer, name) (throws InputError for memory the backend cannot read);
 // set_points(m, x, y, z) (validates, sorts, keeps fine coordinates in sorted order);
-// sx(), sy(), sz(), order(); spread(c, fine, transforms) (fine zeroed by S).
+// sx(), sy(), sz(), order(); spread(c, fine, transforms, kernel) (fine zeroed by S).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -53,6 +55,31 @@ Array<T> deconvolution_table(const Geometry& g, const KernelShape& k) {
   return out;
 }
 
+/// The kernel's polynomial form (kernel.hpp) in precision T, degree w + 3, or an empty array when
+/// its largest error in T, measured at plan time, exceeds a fifth of the tolerance: then the
+/// kernel is evaluated exactly.
+template <class T>
+Array<T> polynomial_table(const KernelShape& k) {
+  const KernelFit fit = fit_kernel(k, k.width + 3);
+  Array<T> table(Shape{static_cast<int64_t>(fit.coeffs.size())});
+  for (int64_t i = 0; i < table.size(); ++i) table[i] = T(fit.coeffs[i]);
+  KernelEval<T> poly{table.data(), fit.degree, T(2) / T(k.width), T(k.beta)};
+  double worst = 0;
+  with_width(k.width, [&](auto width) {
+    constexpr int W = decltype(width)::value;
+    T v[W];
+    for (int i = 0; i < 1000; ++i) {
+      const T s = T(16 + (i + 0.5) / 1000);
+      const int64_t first = poly.template values<W>(s, v);
+      for (int a = 0; a < W; ++a) {
+        const double exact = es_kernel<double>(double(first + a) - double(s), 2.0 / W, k.beta);
+        worst = std::max(worst, std::abs(exact - double(v[a])));
+      }
+    }
+  });
+  return worst <= k.tolerance / 5 ? std::move(table) : Array<T>();
+}
+
 template <class B, class T, class S>
 class Engine final : public Plan<T>::Impl {
  public:
@@ -62,6 +89,16 @@ class Engine final : public Plan<T>::Impl {
     this->transforms = transforms;
     spreader_.activate();
     dec_ = deconvolution_table<T>(g, k).to(B::memory);
+    kernel_.inv_half_width = T(2) / T(k.width);
+    kernel_.beta = T(k.beta);
+    if (!opt.exact_kernel) {
+      Array<T> table = polynomial_table<T>(k);
+      if (!table.empty()) {
+        poly_ = table.to(B::memory);
+        kernel_.coeffs = poly_.data();
+        kernel_.degree = static_cast<int>(table.size() / k.width) - 1;
+      }
+    }
     fine_ = Array<Complex<T>>(Shape{transforms * g.fine_total}, B::memory);
     std::vector<int> dims;  // row-major for the FFT plans: slowest (z) first
     for (int d = g.dims - 1; d >= 0; --d) dims.push_back(static_cast<int>(g.fine[d]));
@@ -83,7 +120,7 @@ class Engine final : public Plan<T>::Impl {
     spreader_.check_memory(c, "c");
     spreader_.check_memory(f, "f");
     const Geometry& g = this->geometry;
-    spreader_.spread(c, fine_.data(), this->transforms);
+    spreader_.spread(c, fine_.data(), this->transforms, kernel_);
     transform(sign);
     B::for_each(this->transforms * g.modes_total, FineToModes<T>{fine_.data(), f, dec_.data(), g});
     B::synchronize();
@@ -105,7 +142,8 @@ class Engine final : public Plan<T>::Impl {
     const int64_t m = this->points;
     with_width(this->geometry.width, [&](auto w) {
       B::for_each(m, InterpolatePoints<T, decltype(w)::value>{fine_.data(), c, spreader_.sx(), spreader_.sy(), spreader_.sz(),
-                                               spreader_.order(), m, this->transforms, this->geometry});
+                                               spreader_.order(), m, this->transforms, this->geometry,
+                                               kernel_});
     });
     B::synchronize();
   }
@@ -121,6 +159,8 @@ class Engine final : public Plan<T>::Impl {
 
   S spreader_;
   Array<T> dec_;
+  Array<T> poly_;
+  KernelEval<T> kernel_;
   Array<Complex<T>> fine_;
   std::unique_ptr<Fft> fft_;
 };

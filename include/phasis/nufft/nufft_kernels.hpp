@@ -147,8 +147,8 @@ template <class T, int W>
 struct Support {
   T k[3][W];
   int64_t i[3][W];
-  PHASIS_HD Support(const Geometry& g, const T* sx, const T* sy, const T* sz, int64_t p) {
-    const T ihw = T(2) / T(W), beta = T(g.beta);
+  PHASIS_HD Support(const Geometry& g, const KernelEval<T>& kernel, const T* sx, const T* sy, const T* sz,
+                    int64_t p) {
     const T* s[3] = {sx, sy, sz};
     for (int d = 0; d < 3; ++d) {
       if (d == 2 && g.dims == 2) {
@@ -156,7 +156,7 @@ struct Support {
         i[2][0] = 0;
         continue;
       }
-      const int64_t first = kernel_values(s[d][p], W, ihw, beta, k[d]);
+      const int64_t first = kernel.template values<W>(s[d][p], k[d]);
       for (int a = 0; a < W; ++a) i[d][a] = (first + a + g.fine[d]) % g.fine[d];
     }
   }
@@ -175,8 +175,9 @@ struct InterpolatePoints {
   int64_t m;
   int64_t transforms;
   Geometry g;
+  KernelEval<T> kernel;
   PHASIS_HD void operator()(int64_t p) const {
-    const Support<T, W> s(g, sx, sy, sz, p);
+    const Support<T, W> s(g, kernel, sx, sy, sz, p);
     const int wz = g.dims == 3 ? W : 1;
     const int64_t j = order[p];
     for (int64_t t = 0; t < transforms; ++t) {
