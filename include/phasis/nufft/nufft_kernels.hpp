@@ -180,6 +180,8 @@ struct InterpolatePoints {
     const Support<T, W> s(g, kernel, sx, sy, sz, p);
     const int wz = g.dims == 3 ? W : 1;
     const int64_t j = order[p];
+    // Most supports do not wrap in x: their rows are then read as one contiguous run.
+    const bool run = s.i[0][W - 1] == s.i[0][0] + W - 1;
     for (int64_t t = 0; t < transforms; ++t) {
       const Complex<T>* b = fine + t * g.fine_total;
       Complex<T> acc(T(0), T(0));
@@ -187,10 +189,18 @@ struct InterpolatePoints {
         for (int cy = 0; cy < W; ++cy) {
           const Complex<T>* row = b + (s.i[2][cz] * g.fine[1] + s.i[1][cy]) * g.fine[0];
           T re = T(0), im = T(0);
-          for (int cx = 0; cx < W; ++cx) {
-            const Complex<T> v = row[s.i[0][cx]];
-            re += v.re * s.k[0][cx];
-            im += v.im * s.k[0][cx];
+          if (run) {
+            const Complex<T>* r = row + s.i[0][0];
+            for (int cx = 0; cx < W; ++cx) {
+              re += r[cx].re * s.k[0][cx];
+              im += r[cx].im * s.k[0][cx];
+            }
+          } else {
+            for (int cx = 0; cx < W; ++cx) {
+              const Complex<T> v = row[s.i[0][cx]];
+              re += v.re * s.k[0][cx];
+              im += v.im * s.k[0][cx];
+            }
           }
           const T wyz = s.k[1][cy] * s.k[2][cz];
           acc.re += re * wyz;
