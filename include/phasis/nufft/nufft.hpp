@@ -13,9 +13,11 @@
 // Options::fft_order). With `transforms` > 1, c holds `transforms` consecutive vectors of M values
 // and f `transforms` consecutive mode arrays; all share the points.
 //
-// Method: spread onto an upsampled grid with the "exponential of semicircle" kernel
-// phi(z) = exp(beta (sqrt(1 - (2z/w)^2) - 1)), FFT, divide by the kernel's Fourier transform
-// (type 1); the same steps reversed for type 2 (kernel.hpp has the formulas).
+// Method (type 1): sort the points by bin of the upsampled fine grid, spread them onto it with the
+// "exponential of semicircle" kernel phi(z) = exp(beta (sqrt(1 - (2z/w)^2) - 1)) (evaluated as a
+// fitted piecewise polynomial), FFT, divide by the kernel's Fourier transform; type 2 runs the
+// same steps reversed, interpolating instead of spreading. kernel.hpp has the formulas,
+// nufft_kernels.hpp the grid conventions, nufft_impl.hpp the pipeline.
 //
 // Usual usage:
 //   nufft::Plan<double> plan(nufft::Type::type1, {n1, n2, n3}, +1, 1e-9);
@@ -28,7 +30,8 @@
 // Memory: the plan holds the fine grids of all its transforms at once (transforms x prod(n_fine)
 // complex values, n_fine about upsampling x modes) and its points' fine coordinates and order.
 // Results are reproducible run to run for a given thread count (CPU); on CUDA the order of the
-// atomic additions varies, so type 1 varies by rounding.
+// atomic additions varies, so type 1 varies by rounding. One plan serves one caller thread at a
+// time; separate plans run concurrently.
 //
 // A CUDA plan (Options::target = Target::cuda) takes device pointers everywhere (InputError for
 // host memory or another GPU's) and runs on Options::device, which it selects in every call.
