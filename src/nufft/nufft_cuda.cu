@@ -20,9 +20,9 @@ template <class T, int W>
 struct SpreadAtomic {
   const Complex<T>* c;
   Complex<T>* fine;
-  const T* sx;
-  const T* sy;
-  const T* sz;
+  const double* sx;
+  const double* sy;
+  const double* sz;
   const int64_t* order;
   int64_t m;
   int64_t transforms;
@@ -53,21 +53,19 @@ struct Iota {
   __device__ void operator()(int64_t i) const { out[i] = i; }
 };
 
-template <class T>
 struct BinIndex {
   int64_t* bin;
-  const T* ux;
-  const T* uy;
-  const T* uz;
+  const double* ux;
+  const double* uy;
+  const double* uz;
   Geometry g;
-  __device__ void operator()(int64_t i) const { bin[i] = bin_of<T>(g, ux, uy, uz, i); }
+  __device__ void operator()(int64_t i) const { bin[i] = bin_of(g, ux, uy, uz, i); }
 };
 
 /// dst[p] = src[order[p]]: coordinates into sorted order.
-template <class T>
 struct Gather {
-  T* dst;
-  const T* src;
+  double* dst;
+  const double* src;
   const int64_t* order;
   __device__ void operator()(int64_t p) const { dst[p] = src[order[p]]; }
 };
@@ -111,9 +109,9 @@ class CudaSpreader {
         throw InputError("nufft points: expected finite coordinates; found " + std::to_string(int64_t(bad)) +
                          " NaN or infinite values of " + names[d]);
     }
-    Array<T> u[3];
+    Array<double> u[3];
     for (int d = 0; d < g_.dims; ++d) {
-      u[d] = Array<T>(Shape{m}, Memory::device);
+      u[d] = Array<double>(Shape{m}, Memory::device);
       CudaBackend::for_each(m, ToGrid<T>{in[d], u[d].data(), double(g_.fine[d])});
     }
     order_ = Array<int64_t>(Shape{m}, Memory::device);
@@ -122,19 +120,19 @@ class CudaSpreader {
     if (sort_ && m > 1) {
       Array<int64_t> bins(Shape{m}, Memory::device);
       int64_t* bin = bins.data();
-      const T* uz = g_.dims == 3 ? u[2].data() : nullptr;
-      CudaBackend::for_each(m, BinIndex<T>{bin, u[0].data(), u[1].data(), uz, g_});
+      const double* uz = g_.dims == 3 ? u[2].data() : nullptr;
+      CudaBackend::for_each(m, BinIndex{bin, u[0].data(), u[1].data(), uz, g_});
       // Stable, so equal bins keep the caller's order and the result is reproducible.
       thrust::stable_sort_by_key(thrust::device, bin, bin + m, order);
       cuda_detail::check(cudaGetLastError(), "nufft point sort");
     }
     for (int d = 0; d < 3; ++d) {
       if (d >= g_.dims) {
-        s_[d] = Array<T>();
+        s_[d] = Array<double>();
         continue;
       }
-      s_[d] = Array<T>(Shape{m}, Memory::device);
-      CudaBackend::for_each(m, Gather<T>{s_[d].data(), u[d].data(), order});
+      s_[d] = Array<double>(Shape{m}, Memory::device);
+      CudaBackend::for_each(m, Gather{s_[d].data(), u[d].data(), order});
     }
     m_ = m;
   }
@@ -147,9 +145,9 @@ class CudaSpreader {
     });
   }
 
-  const T* sx() const { return s_[0].data(); }
-  const T* sy() const { return s_[1].data(); }
-  const T* sz() const { return s_[2].data(); }
+  const double* sx() const { return s_[0].data(); }
+  const double* sy() const { return s_[1].data(); }
+  const double* sz() const { return s_[2].data(); }
   const int64_t* order() const { return order_.data(); }
 
  private:
@@ -157,7 +155,7 @@ class CudaSpreader {
   int device_;
   bool sort_;
   int64_t m_ = 0;
-  Array<T> s_[3];
+  Array<double> s_[3];
   Array<int64_t> order_;
 };
 

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "bin_sort.hpp"
@@ -15,7 +16,7 @@ namespace {
 
 /// Sorted points [p0, p1) into the subgrid `box`, with a compile-time kernel width.
 template <class T, int W>
-void spread_points(const Geometry& g, const KernelEval<T>& kernel, const std::vector<T>* s, const int64_t* order,
+void spread_points(const Geometry& g, const KernelEval<T>& kernel, const std::vector<double>* s, const int64_t* order,
                    const Complex<T>* c, int64_t p0, int64_t p1, const SubgridBox& box, Complex<T>* sub) {
   const int wz = g.dims == 3 ? W : 1;
   const int64_t nx = box.size[0], ny = box.size[1];
@@ -60,7 +61,7 @@ void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
       throw InputError("nufft points: expected finite coordinates; found " + std::to_string(int64_t(bad)) +
                        " NaN or infinite values of " + names[d]);
   }
-  std::vector<T> u[3];
+  std::vector<double> u[3];
   for (int d = 0; d < g_.dims; ++d) {
     u[d].resize(static_cast<std::size_t>(m));
     CpuBackend::for_each(m, ToGrid<T>{in[d], u[d].data(), double(g_.fine[d])});
@@ -73,13 +74,13 @@ void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
     return;
   }
   std::vector<int64_t> bin(static_cast<std::size_t>(m));
-  const T* uz = g_.dims == 3 ? u[2].data() : nullptr;
-  CpuBackend::for_each(m, [&](int64_t i) { bin[i] = bin_of<T>(g_, u[0].data(), u[1].data(), uz, i); });
+  const double* uz = g_.dims == 3 ? u[2].data() : nullptr;
+  CpuBackend::for_each(m, [&](int64_t i) { bin[i] = bin_of(g_, u[0].data(), u[1].data(), uz, i); });
   bin_sort(bin.data(), m, g_.bins[0] * g_.bins[1] * g_.bins[2], threads_, order_.data());
   for (int d = 0; d < g_.dims; ++d) {
     s_[d].resize(static_cast<std::size_t>(m));
-    const T* src = u[d].data();
-    T* dst = s_[d].data();
+    const double* src = u[d].data();
+    double* dst = s_[d].data();
     CpuBackend::for_each(m, [&](int64_t p) { dst[p] = src[order_[p]]; });
   }
   m_ = m;
@@ -114,17 +115,17 @@ template <class T>
 SubgridBox CpuSpreader<T>::spread_chunk(const Complex<T>* c, int64_t p0, int64_t p1, const KernelEval<T>& kernel,
                                         std::vector<Complex<T>>& sub) const {
   const int w = g_.width;
-  const T half = T(w) / T(2);
+  const double half = w / 2.0;  // as in KernelEval::values, so the box holds every support
   // The subgrid spans the first cells of the chunk's supports, plus w - 1; unwrapped, so it may
   // start below 0 or end past n.
   SubgridBox box;
   int64_t* lo = box.lo;
   int64_t* size = box.size;
   for (int d = 0; d < g_.dims; ++d) {
-    const std::vector<T>& s = s_[d];
+    const std::vector<double>& s = s_[d];
     int64_t a = INT64_MAX, b = INT64_MIN;
     for (int64_t p = p0; p < p1; ++p) {
-      const int64_t first = static_cast<int64_t>(hd_ceil(s[p] - half));
+      const int64_t first = static_cast<int64_t>(std::ceil(s[p] - half));
       a = std::min(a, first);
       b = std::max(b, first);
     }

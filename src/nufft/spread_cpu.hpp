@@ -34,9 +34,9 @@ class CpuSpreader {
   /// Zeroes the fine grid of every transform, then spreads c (transforms x m) onto it.
   void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms, const KernelEval<T>& kernel) const;
 
-  const T* sx() const { return s_[0].data(); }
-  const T* sy() const { return s_[1].data(); }
-  const T* sz() const { return g_.dims == 3 ? s_[2].data() : nullptr; }
+  const double* sx() const { return s_[0].data(); }
+  const double* sy() const { return s_[1].data(); }
+  const double* sz() const { return g_.dims == 3 ? s_[2].data() : nullptr; }
   const int64_t* order() const { return order_.data(); }
 
  private:
@@ -51,7 +51,7 @@ class CpuSpreader {
   bool sort_;
   int64_t subproblem_;
   int64_t m_ = 0;
-  std::vector<T> s_[3];  // fine coordinates in sorted order
+  std::vector<double> s_[3];  // fine coordinates in sorted order (double: see ToGrid)
   std::vector<int64_t> order_;  // sorted position -> caller's index
 };
 

@@ -38,8 +38,6 @@ PHASIS_HD float hd_exp(float x) { return expf(x); }
 PHASIS_HD double hd_exp(double x) { return exp(x); }
 PHASIS_HD float hd_sqrt(float x) { return sqrtf(x); }
 PHASIS_HD double hd_sqrt(double x) { return sqrt(x); }
-PHASIS_HD float hd_ceil(float x) { return ceilf(x); }
-PHASIS_HD double hd_ceil(double x) { return ceil(x); }
 
 /// phi at offset z (fine-grid cells) from the point; inv_half_width = 2 / w.
 template <class T>
@@ -70,15 +68,15 @@ struct KernelEval {
   T beta = 0;
 
   template <int W>
-  PHASIS_HD int64_t values(T s, T* k) const {
-    const T first = hd_ceil(s - T(W) / T(2));
+  PHASIS_HD int64_t values(double s, T* k) const {
+    const double first = ceil(s - W / 2.0);
     if (coeffs) {
-      const T x = T(2) * (first - s + T(W) / T(2)) - T(1);
+      const T x = T(2 * (first - s + W / 2.0) - 1);
       for (int a = 0; a < W; ++a) k[a] = coeffs[degree * W + a];
       for (int j = degree - 1; j >= 0; --j)
         for (int a = 0; a < W; ++a) k[a] = k[a] * x + coeffs[j * W + a];
     } else {
-      const T z0 = first - s;
+      const T z0 = T(first - s);
       for (int a = 0; a < W; ++a) k[a] = es_kernel<T>(z0 + T(a), inv_half_width, beta);
     }
     return static_cast<int64_t>(first);

@@ -69,10 +69,10 @@ Array<T> polynomial_table(const KernelShape& k) {
     constexpr int W = decltype(width)::value;
     T v[W];
     for (int i = 0; i < 1000; ++i) {
-      const T s = T(16 + (i + 0.5) / 1000);
+      const double s = 16 + (i + 0.5) / 1000;
       const int64_t first = poly.template values<W>(s, v);
       for (int a = 0; a < W; ++a) {
-        const double exact = es_kernel<double>(double(first + a) - double(s), 2.0 / W, k.beta);
+        const double exact = es_kernel<double>(double(first + a) - s, 2.0 / W, k.beta);
         worst = std::max(worst, std::abs(exact - double(v[a])));
       }
     }
