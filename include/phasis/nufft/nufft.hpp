@@ -1,0 +1,106 @@
+// Non-uniform FFTs of type 1 and 2 in 2D and 3D, float and double, on the CPU and on CUDA.
+//
+// With points x_j in R^d (j < M, taken modulo 2 pi) and integer modes k with
+// -N_i/2 <= k_i <= (N_i - 1)/2 in each dimension:
+//   type 1 (non-uniform -> uniform):  f[k] = sum_j c_j exp(sign i k . x_j)
+//   type 2 (uniform -> non-uniform):  c_j = sum_k f[k] exp(sign i k . x_j)
+// Type 1 with sign s and type 2 with sign -s are adjoint to each other; every plan runs both
+// (execute and execute_adjoint), so the merging and slicing of single-particle imaging share one
+// plan and one sort of the points.
+//
+// Layout (as FINUFFT): modes = {N1, N2[, N3]} pair with the coordinates x, y[, z]; f is the
+// row-major array of shape (N3, N2, N1), x index fastest, mode -N1/2 first (or 0 first with
+// Options::fft_order). With `transforms` > 1, c holds `transforms` consecutive vectors of M values
+// and f `transforms` consecutive mode arrays; all share the points.
+//
+// Method (type 1): sort the points by bin of the upsampled fine grid, spread them onto it with the
+// "exponential of semicircle" kernel phi(z) = exp(beta (sqrt(1 - (2z/w)^2) - 1)) (evaluated as a
+// fitted piecewise polynomial), FFT, divide by the kernel's Fourier transform; type 2 runs the
+// same steps reversed, interpolating instead of spreading. kernel.hpp has the formulas,
+// nufft_kernels.hpp the grid conventions, nufft_impl.hpp the pipeline.
+//
+// Usual usage:
+//   nufft::Plan<double> plan(nufft::Type::type1, {n1, n2, n3}, +1, 1e-9);
+//   plan.set_points(m, x, y, z);   // copied and sorted; change them any time
+//   plan.execute(c, f);            // type 1; plan.execute_adjoint(c, f) runs type 2 with sign -1
+// Type 2 at many point sets from one uniform array (SPI slicing):
+//   plan.prepare_uniform(f);       // deconvolve + FFT once
+//   for each set: plan.set_points(m, x, y, z); plan.interpolate(c);
+//
+// Memory: the plan holds the fine grids of all its transforms at once (transforms x prod(n_fine)
+// complex values, n_fine about upsampling x modes) and its points' fine coordinates and order.
+// Results are reproducible run to run for a given thread count (CPU); on CUDA the order of the
+// atomic additions varies, so type 1 varies by rounding. One plan serves one caller thread at a
+// time; separate plans run concurrently.
+//
+// A CUDA plan (Options::target = Target::cuda) takes device pointers everywhere (InputError for
+// host memory or another GPU's) and runs on Options::device, which it selects in every call.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "phasis/core/complex.hpp"  // for Complex
+
+namespace phasis::nufft {
+
+enum class Type { type1 = 1, type2 = 2 };
+enum class Target { cpu, cuda };
+
+struct Options {
+  Target target = Target::cpu;
+  int device = 0;              // CUDA device of the plan (Target::cuda only)
+  double upsampling = 2.0;     // fine grid / modes: 2.0, or 1.25 (smaller grid, wider kernel)
+  bool fft_order = false;      // modes ordered 0, 1, ..., N/2-1, -N/2, ..., -1 (as an FFT)
+  int threads = 0;             // OpenMP threads (CPU); <= 0: OpenMP's maximum
+  bool sort = true;            // sort points by bin for locality (off: keep the given order)
+  bool exact_kernel = false;   // evaluate exp(...) at every use instead of the fitted polynomial
+  int64_t subproblem_points = 10000;  // most points a CPU thread spreads into one private subgrid
+};
+
+/// One NUFFT geometry: modes, sign, tolerance, number of transforms, points.
+template <class T>
+class Plan {
+ public:
+  /// modes: {N1, N2} or {N1, N2, N3}, each >= 1; sign: +1 or -1; tolerance in [1e-14, 1) for
+  /// double and [1e-6, 1) for float. Throws InputError on anything else.
+  Plan(Type type, std::vector<int64_t> modes, int sign, double tolerance, int64_t transforms = 1,
+       Options options = {});
+  ~Plan();
+  Plan(Plan&&) noexcept;
+  Plan& operator=(Plan&&) noexcept;
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+
+  /// m points with coordinates x[j], y[j] (and z[j] in 3D), any finite values (taken modulo 2 pi).
+  /// The coordinates are copied. Throws InputError on NaN or infinite coordinates.
+  void set_points(int64_t m, const T* x, const T* y, const T* z = nullptr);
+
+  /// The plan's own type: type 1 reads c and writes f; type 2 reads f and writes c.
+  void execute(Complex<T>* c, Complex<T>* f);
+  /// The adjoint: type 2 with the opposite sign on a type-1 plan (reads f, writes c), and type 1
+  /// with the opposite sign on a type-2 plan (reads c, writes f).
+  void execute_adjoint(Complex<T>* c, Complex<T>* f);
+
+  /// The uniform half of this plan's type-2 direction (type 2 with `sign` on a type-2 plan, with
+  /// -sign on a type-1 plan): deconvolves f and transforms it onto the fine grid, which the plan
+  /// keeps until the next prepare_uniform or type-1 execution.
+  void prepare_uniform(const Complex<T>* f);
+  /// c_j at the current points from the prepared grid. Throws InputError before prepare_uniform.
+  void interpolate(Complex<T>* c);
+
+  int dims() const;
+  int64_t points() const;
+  int64_t transforms() const;
+  /// Kernel width in fine-grid cells, and the fine grid's size per dimension ({n1, n2[, n3]}).
+  int kernel_width() const;
+  std::vector<int64_t> fine_grid() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phasis::nufft

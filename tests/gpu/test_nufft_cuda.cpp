@@ -1,0 +1,152 @@
+// nufft::Plan on CUDA against the CPU plan and the direct sums, float and double, 2D and 3D, both
+// types and their adjoints, several transforms, type 2 at new points, and device-memory checks.
+// Built in every configuration; the tests exist only when CUDA is (gpu_main.cpp exits 77 without
+// a device or without CUDA).
+#include <gtest/gtest.h>
+
+#if PHASIS_HAVE_CUDA
+
+#include <vector>
+
+#include "direct_nufft.hpp"
+#include "phasis/core/array.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/nufft/nufft.hpp"
+
+using namespace phasis;
+using namespace phasis::testing;
+using nufft::Options;
+using nufft::Plan;
+using nufft::Type;
+
+namespace {
+
+template <class T>
+constexpr double kTol = 0;
+template <>
+constexpr double kTol<float> = 1e-5;
+template <>
+constexpr double kTol<double> = 1e-10;
+
+int64_t product(const std::vector<int64_t>& v) {
+  int64_t p = 1;
+  for (int64_t n : v) p *= n;
+  return p;
+}
+
+template <class T>
+Array<T> to_device(const std::vector<T>& v) {
+  Array<T> host(Shape{static_cast<int64_t>(v.size())});
+  for (std::size_t i = 0; i < v.size(); ++i) host[i] = v[i];
+  return host.to(Memory::device);
+}
+
+template <class T>
+std::vector<T> to_host(const Array<T>& dev) {
+  Array<T> host = dev.to(Memory::host);
+  return std::vector<T>(host.data(), host.data() + host.size());
+}
+
+/// Device copies of the coordinates, and the points set on a plan.
+template <class T>
+struct DevicePoints {
+  std::vector<Array<T>> xyz;
+  explicit DevicePoints(const std::vector<std::vector<T>>& h) {
+    for (const auto& axis : h) xyz.push_back(to_device(axis));
+  }
+  void set(Plan<T>& plan) {
+    plan.set_points(xyz[0].size(), xyz[0].data(), xyz[1].data(), xyz.size() == 3 ? xyz[2].data() : nullptr);
+  }
+};
+
+template <class T>
+std::vector<Complex<double>> widen(const Complex<T>* a, int64_t n) {
+  std::vector<Complex<double>> out(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[i] = {double(a[i].re), double(a[i].im)};
+  return out;
+}
+
+template <class T>
+class NufftCuda : public ::testing::Test {};
+using Precisions = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(NufftCuda, Precisions);
+
+Options gpu_options() {
+  Options o;
+  o.target = nufft::Target::cuda;
+  return o;
+}
+
+}  // namespace
+
+TYPED_TEST(NufftCuda, BothTypesMatchTheCpuPlanAndTheDirectSums) {
+  using T = TypeParam;
+  for (const std::vector<int64_t>& modes : {std::vector<int64_t>{16, 18}, std::vector<int64_t>{8, 10, 12}})
+    for (int sign : {+1, -1}) {
+      const int dims = static_cast<int>(modes.size());
+      const int64_t m = 2000, nk = product(modes), nt = 2;
+      const auto xyz = random_points<T>(dims, m, -4, 4, 3);
+      const auto c = random_values<T>(m * nt, 4);
+      const auto f = random_values<T>(nk * nt, 5);
+      Plan<T> cpu(Type::type1, modes, sign, kTol<T>, nt);
+      Plan<T> gpu(Type::type1, modes, sign, kTol<T>, nt, gpu_options());
+      cpu.set_points(m, xyz[0].data(), xyz[1].data(), dims == 3 ? xyz[2].data() : nullptr);
+      DevicePoints<T> dp(xyz);
+      dp.set(gpu);
+
+      std::vector<Complex<T>> f_cpu(nk * nt), c_cpu(m * nt);
+      std::vector<Complex<T>> cc = c, ff = f;
+      cpu.execute(cc.data(), f_cpu.data());
+      cpu.execute_adjoint(c_cpu.data(), ff.data());
+      auto c_dev = to_device(c), f_dev = to_device(f);
+      Array<Complex<T>> f_out(Shape{nk * nt}, Memory::device), c_out(Shape{m * nt}, Memory::device);
+      gpu.execute(c_dev.data(), f_out.data());
+      gpu.execute_adjoint(c_out.data(), f_dev.data());
+      const auto f_gpu = to_host(f_out), c_gpu = to_host(c_out);
+
+      for (int64_t t = 0; t < nt; ++t) {
+        SCOPED_TRACE(::testing::Message() << dims << "D sign " << sign << " transform " << t);
+        const auto f_ref = direct_type1(modes, xyz, c.data() + t * m, sign);
+        const auto c_ref = direct_type2(modes, xyz, f.data() + t * nk, -sign);
+        EXPECT_LE(relative_error(f_gpu.data() + t * nk, f_ref), 10 * kTol<T>);
+        EXPECT_LE(relative_error(c_gpu.data() + t * m, c_ref), 10 * kTol<T>);
+        // The same pipeline on both: they differ by rounding and the order of the atomic adds.
+        EXPECT_LE(relative_error(f_gpu.data() + t * nk, widen(f_cpu.data() + t * nk, nk)), kTol<T>);
+        EXPECT_LE(relative_error(c_gpu.data() + t * m, widen(c_cpu.data() + t * m, m)), kTol<T>);
+      }
+    }
+}
+
+TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {
+  using T = TypeParam;
+  const std::vector<int64_t> modes = {8, 10, 12};
+  const auto f = random_values<T>(product(modes), 6);
+  auto f_dev = to_device(f);
+  Plan<T> plan(Type::type2, modes, -1, kTol<T>, 1, gpu_options());
+  plan.prepare_uniform(f_dev.data());
+  for (unsigned set = 0; set < 3; ++set) {
+    const int64_t m = 500 + 700 * set;
+    const auto xyz = random_points<T>(3, m, -3.2, 3.2, 40 + set);
+    DevicePoints<T> dp(xyz);
+    dp.set(plan);
+    Array<Complex<T>> c(Shape{m}, Memory::device);
+    plan.interpolate(c.data());
+    EXPECT_LE(relative_error(to_host(c).data(), direct_type2(modes, xyz, f.data(), -1)), 10 * kTol<T>);
+  }
+}
+
+TYPED_TEST(NufftCuda, HostPointersAndBadDevicesAreRefused) {
+  using T = TypeParam;
+  Options bad = gpu_options();
+  bad.device = 1 << 20;
+  EXPECT_THROW(Plan<T>(Type::type1, {8, 8}, 1, 1e-4, 1, bad), InputError);
+  Plan<T> plan(Type::type1, {8, 8}, 1, 1e-4, 1, gpu_options());
+  std::vector<T> x = {T(0.1), T(0.2)};
+  EXPECT_THROW(plan.set_points(2, x.data(), x.data()), InputError);
+  auto xd = to_device(x);
+  plan.set_points(2, xd.data(), xd.data());
+  std::vector<Complex<T>> c(2), f(64);
+  EXPECT_THROW(plan.execute(c.data(), f.data()), InputError);
+}
+
+#endif  // PHASIS_HAVE_CUDA
