@@ -2,11 +2,14 @@
 // Compared: the object weighted by its illumination sum_j |P(r - r_j)|^2 (what the data
 // determine: unilluminated pixels keep their start value on both), the probe, and the error
 // history. Both runs start from the same state, so no ambiguity is removed.
-// Measured on an H100 (2026-11-23): double agrees to 1e-8, so both backends compute the same
-// function; float agrees to 1.6e-4 to 2.7e-4 after 50 iterations, because DM's transient (while
-// the probe is being found) amplifies the ~1e-7 differences of cuFFT and FFTW rounding by about
-// 10^3, as float against double on the CPU alone does too. The float bar is set above that
-// measurement; the issue's 1e-4 target is not met in float yet.
+// Measured on an H100 (2026-11-23): double agrees to 1e-8 (one mode) and 5e-15 (three modes), so
+// both backends compute the same function. In float, three modes agree to 2e-6 and a dense
+// single-mode scan to 8e-5, but sparse single-mode scans reach 1.5e-4 to 2.7e-4 after 50
+// iterations: with one mode the modulus projection T sqrt(I)/|T| is steep wherever |T| passes
+// near zero while I does not, and DM's early iterations amplify the ~1e-7 differences of cuFFT and
+// FFTW rounding by about 10^3 there (float against double on the CPU alone does the same; with two
+// or more modes the incoherent sum rarely vanishes and the amplification disappears). Those cases
+// carry a 1e-3 bar.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -57,8 +60,12 @@ Agreement agreement(const PtychoProblem& pr, const DmResult& a, const DmResult& 
   num = den = 0;
   for (int64_t i = 0; i < a.probe.size(); ++i) num += norm2(a.probe[i] - b.probe[i]), den += norm2(b.probe[i]);
   g.probe = std::max(g.probe, std::sqrt(num / den));  // all modes, and the occupancies
+  // Error histories: the largest difference relative to the largest error (the early ones), since
+  // late errors are tiny and their ratios say little.
+  double top = 0;
+  for (double e : b.fourier_error) top = std::max(top, e);
   for (size_t i = 0; i < a.fourier_error.size(); ++i)
-    g.error_history = std::max(g.error_history, std::abs(a.fourier_error[i] / b.fourier_error[i] - 1));
+    g.error_history = std::max(g.error_history, std::abs(a.fourier_error[i] - b.fourier_error[i]) / top);
   return g;
 }
 
@@ -79,7 +86,7 @@ void run_case(int64_t m, int64_t positions, bool poisson, const std::string& pre
               g.probe, g.error_history, 1e3 * tc / 50, 1e3 * tg / 50);
   EXPECT_LT(g.object, tol);
   EXPECT_LT(g.probe, tol);
-  EXPECT_LT(g.error_history, 100 * tol);  // a ratio of small late-iteration errors
+  EXPECT_LT(g.error_history, tol);
 }
 
 }  // namespace
@@ -90,6 +97,6 @@ TEST(DifferenceMapCuda, AgreesWithCpuLargerFrames) { run_case(128, 400, false, "
 TEST(DifferenceMapCuda, AgreesWithCpuDenseScan) { run_case(64, 400, false, "float", 1e-4); }
 TEST(DifferenceMapCuda, AgreesWithCpuPoissonPowerBound) { run_case(64, 150, true, "float", 1e-3, 1.0); }
 TEST(DifferenceMapCuda, AgreesWithCpuThreeModesDouble) { run_case(64, 200, false, "double", 1e-6, 0, 3); }
-TEST(DifferenceMapCuda, AgreesWithCpuThreeModesFloat) { run_case(64, 200, false, "float", 1e-3, 0, 3); }
+TEST(DifferenceMapCuda, AgreesWithCpuThreeModesFloat) { run_case(64, 200, false, "float", 1e-4, 0, 3); }
 
 #endif
