@@ -133,7 +133,7 @@ TEST(Modes, ObjectAndProbeTermsSumOverTheOtherModes) {
   std::vector<Complex<double>> onum(l * h * w), pnum(k * pix);
   std::vector<double> oden(l * h * w), pden(k * pix);
   CpuBackend::scatter_add<double>(n * l, m, m, dm::ObjectTerms<double>{psi.data(), probe.data(), off.data(), g},
-                                  onum.data(), oden.data());
+                                  onum.data(), oden.data(), l * h * w);
   CpuBackend::for_each(k * pix, dm::ProbeTerms<double>{pnum.data(), pden.data(), psi.data(), object.data(), off.data(), g, n});
   std::vector<Complex<double>> onum_ref(l * h * w), pnum_ref(k * pix);
   std::vector<double> oden_ref(l * h * w), pden_ref(k * pix);

@@ -53,7 +53,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
   std::vector<double> den(s.h * s.w);
   CpuBackend::scatter_add<double>(s.n, s.m, s.m,
                                   dm::ObjectTerms<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.geometry()},
-                                  num.data(), den.data());
+                                  num.data(), den.data(), s.h * s.w);
   // Direct: for each object pixel, sum over frames that cover it.
   for (int64_t oy = 0; oy < s.h; ++oy)
     for (int64_t ox = 0; ox < s.w; ++ox) {

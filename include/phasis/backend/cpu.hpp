@@ -6,14 +6,17 @@
 //   max(n, f)                 max of f(i)
 //   sum_segments(s, len, f, out)  out[k] = sum of f(k * len + i) for i < len, k < s (host array)
 //   scatter_add(...)          out[target] += value for every pixel of every frame, where frames
-//                             overlap: here frame after frame (rows in parallel), so no two
-//                             threads ever add to the same element.
+//                             overlap: here with per-thread copies of the output (see below).
 #pragma once
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
+#ifndef PHASIS_SCATTER_LIMIT
+#define PHASIS_SCATTER_LIMIT (1ll << 30)
+#endif
 
 #include "phasis/core/array.hpp"    // for Memory
 #include "phasis/core/complex.hpp"  // for Complex
@@ -60,9 +63,39 @@ struct CpuBackend {
   }
 
   /// For frames j < nframes of h x w pixels: f(j, y, x) returns {target index, complex value,
-  /// real weight}; adds them to num[target] and den[target].
+  /// real weight}; adds them to num[target] and den[target], targets < `targets`.
+  /// Threads take whole frames and add into private copies of num and den, summed at the end: one
+  /// parallel region, no locks. Where those copies would pass 1 GiB, frames go one after another
+  /// with their rows in parallel instead (no two threads touch one target within a frame).
   template <class T, class F>
-  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {
+  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
+    const int threads = omp_get_max_threads();
+    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
+    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
+      std::vector<Complex<T>> pnum(size_t(threads) * targets);
+      std::vector<T> pden(size_t(threads) * targets);
+#pragma omp parallel num_threads(threads)
+      {
+        const int t = omp_get_thread_num();
+        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
+        T* my_den = pden.data() + size_t(t) * targets;
+#pragma omp for schedule(static)
+        for (int64_t j = 0; j < nframes; ++j)
+          for (int64_t y = 0; y < h; ++y)
+            for (int64_t x = 0; x < w; ++x) {
+              auto s = f(j, y, x);
+              my_num[s.target] += s.value;
+              my_den[s.target] += s.weight;
+            }
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < targets; ++i)
+          for (int u = 0; u < threads; ++u) {
+            num[i] += pnum[size_t(u) * targets + i];
+            den[i] += pden[size_t(u) * targets + i];
+          }
+      }
+      return;
+    }
     for (int64_t j = 0; j < nframes; ++j) {
 #pragma omp parallel for schedule(static)
       for (int64_t y = 0; y < h; ++y)

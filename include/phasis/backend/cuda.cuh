@@ -143,7 +143,7 @@ struct CudaBackend {
   }
 
   template <class T, class F>
-  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {
+  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t /*targets*/) {
     const int64_t n = nframes * h * w;
     if (n <= 0) return;
     cuda_detail::scatter_kernel<T><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den);

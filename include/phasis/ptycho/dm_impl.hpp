@@ -159,7 +159,7 @@ class DifferenceMap {
     onum_.zero();
     oden_.zero();
     B::template scatter_add<T>(n_ * g_.l, g_.m, g_.m, ObjectTerms<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
-                               onum_.data(), oden_.data());
+                               onum_.data(), oden_.data(), g_.l * g_.plane());
     const int64_t all = g_.l * g_.plane();
     const double mean_den = B::sum(all, ValueOf<T>{oden_.data()}) / double(all);
     B::for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});

@@ -23,19 +23,30 @@ struct Geometry {
 };
 
 /// Object index (within a plane) under pixel p of frame j.
+/// (32-bit division: a frame has fewer than 2^31 pixels, and 64-bit division is several times
+/// slower on both CPUs and GPUs.)
 PHASIS_HD int64_t object_index(const int32_t* offsets, const Geometry& g, int64_t j, int64_t p) {
-  return (int64_t(offsets[2 * j]) + p / g.m) * g.w + offsets[2 * j + 1] + p % g.m;
+  const int32_t pp = int32_t(p), mm = int32_t(g.m), y = pp / mm;
+  return (int64_t(offsets[2 * j]) + y) * g.w + offsets[2 * j + 1] + (pp - y * mm);
+}
+
+/// Object index under pixel (y, x) of frame j, for callers that already have y and x.
+PHASIS_HD int64_t object_index_yx(const int32_t* offsets, const Geometry& g, int64_t j, int64_t y, int64_t x) {
+  return (int64_t(offsets[2 * j]) + y) * g.w + offsets[2 * j + 1] + x;
 }
 
 /// Splits a flat exit-wave index (counted from frame j0) into frame, probe mode, object mode, pixel.
 struct ExitIndex {
   int64_t j, k, l, p;
   PHASIS_HD ExitIndex(int64_t i, const Geometry& g, int64_t j0) {
-    p = i % g.pix;
-    const int64_t t = i / g.pix;
-    l = t % g.l;
-    k = (t / g.l) % g.k;
-    j = j0 + t / (g.l * g.k);
+    const int64_t t = i / g.pix;  // the one 64-bit division; the rest fit 32 bits
+    p = i - t * g.pix;
+    if (g.k * g.l == 1) {
+      j = j0 + t, k = 0, l = 0;
+      return;
+    }
+    const int32_t kl = int32_t(g.k * g.l), tt = int32_t(t), jj = tt / kl, r = tt - jj * kl, kk = r / int32_t(g.l);
+    j = j0 + jj, k = kk, l = r - kk * int32_t(g.l);
   }
 };
 
@@ -113,6 +124,18 @@ struct ModulusProject {
   T inv_m;
   const T* relax;  // per frame of the batch, or nullptr
   PHASIS_HD void operator()(int64_t i) const {
+    if (g.modes() == 1) {  // the common case, without the mode loops
+      const int64_t p = i % g.pix;
+      const Complex<T> x = buf[i];
+      if (!valid[p]) {
+        buf[i] = x * (inv_m * inv_m);
+        return;
+      }
+      const T a = abs(x) * inv_m;
+      const T target = relax ? T(amp[i]) + relax[i / g.pix] * (a - T(amp[i])) : T(amp[i]);
+      buf[i] = a > T(0) ? x * (target * inv_m * inv_m / a) : Complex<T>(target * inv_m, T(0));
+      return;
+    }
     const int64_t b = i / g.pix, p = i % g.pix;
     Complex<T>* x = buf + b * g.modes() * g.pix + p;
     T scale;
@@ -159,7 +182,12 @@ struct ObjectTerms {
   const int32_t* offsets;
   Geometry g;
   PHASIS_HD ScatterTerm<T> operator()(int64_t jl, int64_t y, int64_t x) const {
-    const int64_t j = jl / g.l, l = jl % g.l, p = y * g.m + x;
+    const int64_t p = y * g.m + x;
+    if (g.modes() == 1) {  // the common case, without the mode loop
+      const Complex<T> pr = probe[p];
+      return {object_index_yx(offsets, g, jl, y, x), conj_mul(pr, psi[jl * g.pix + p]), norm2(pr)};
+    }
+    const int64_t j = jl / g.l, l = jl - j * g.l;
     Complex<T> num{};
     T den = 0;
     for (int64_t k = 0; k < g.k; ++k) {
@@ -167,7 +195,7 @@ struct ObjectTerms {
       num += conj_mul(pr, psi[((j * g.k + k) * g.l + l) * g.pix + p]);
       den += norm2(pr);
     }
-    return {l * g.plane() + object_index(offsets, g, j, p), num, den};
+    return {l * g.plane() + object_index_yx(offsets, g, j, y, x), num, den};
   }
 };
 
@@ -193,11 +221,11 @@ struct ProbeTerms {
   Geometry g;
   int64_t frames;
   PHASIS_HD void operator()(int64_t i) const {
-    const int64_t k = i / g.pix, p = i % g.pix;
+    const int64_t k = i / g.pix, p = i - k * g.pix, y = p / g.m, x = p - y * g.m;
     Complex<T> acc{};
     T d = 0;
     for (int64_t j = 0; j < frames; ++j) {
-      const int64_t idx = object_index(offsets, g, j, p);
+      const int64_t idx = object_index_yx(offsets, g, j, y, x);
       for (int64_t l = 0; l < g.l; ++l) {
         const Complex<T> o = object[l * g.plane() + idx];
         acc += conj_mul(o, psi[((j * g.k + k) * g.l + l) * g.pix + p]);
