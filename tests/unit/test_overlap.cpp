@@ -52,7 +52,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
   std::vector<Complex<double>> num(s.h * s.w);
   std::vector<double> den(s.h * s.w);
   CpuBackend::scatter_add<double>(s.n, s.m, s.m,
-                                  dm::ObjectTerms<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.geometry()},
+                                  dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.geometry()},
                                   num.data(), den.data(), s.h * s.w);
   // Direct: for each object pixel, sum over frames that cover it.
   for (int64_t oy = 0; oy < s.h; ++oy)

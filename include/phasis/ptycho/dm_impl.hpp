@@ -158,8 +158,12 @@ class DifferenceMap {
   void update_object() {
     onum_.zero();
     oden_.zero();
-    B::template scatter_add<T>(n_ * g_.l, g_.m, g_.m, ObjectTerms<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
-                               onum_.data(), oden_.data(), g_.l * g_.plane());
+    if (g_.modes() == 1)
+      B::template scatter_add<T>(n_, g_.m, g_.m, ObjectTermsSingle<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
+                                 onum_.data(), oden_.data(), g_.plane());
+    else
+      B::template scatter_add<T>(n_ * g_.l, g_.m, g_.m, ObjectTerms<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
+                                 onum_.data(), oden_.data(), g_.l * g_.plane());
     const int64_t all = g_.l * g_.plane();
     const double mean_den = B::sum(all, ValueOf<T>{oden_.data()}) / double(all);
     B::for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});

@@ -182,12 +182,7 @@ struct ObjectTerms {
   const int32_t* offsets;
   Geometry g;
   PHASIS_HD ScatterTerm<T> operator()(int64_t jl, int64_t y, int64_t x) const {
-    const int64_t p = y * g.m + x;
-    if (g.modes() == 1) {  // the common case, without the mode loop
-      const Complex<T> pr = probe[p];
-      return {object_index_yx(offsets, g, jl, y, x), conj_mul(pr, psi[jl * g.pix + p]), norm2(pr)};
-    }
-    const int64_t j = jl / g.l, l = jl - j * g.l;
+    const int64_t p = y * g.m + x, j = jl / g.l, l = jl - j * g.l;
     Complex<T> num{};
     T den = 0;
     for (int64_t k = 0; k < g.k; ++k) {
@@ -196,6 +191,21 @@ struct ObjectTerms {
       den += norm2(pr);
     }
     return {l * g.plane() + object_index_yx(offsets, g, j, y, x), num, den};
+  }
+};
+
+/// ObjectTerms for a single probe and object mode: the same sums without the mode loop, small
+/// enough for the compiler to inline into the scatter loop.
+template <class T>
+struct ObjectTermsSingle {
+  const Complex<T>* psi;
+  const Complex<T>* probe;
+  const int32_t* offsets;
+  Geometry g;
+  PHASIS_HD ScatterTerm<T> operator()(int64_t j, int64_t y, int64_t x) const {
+    const int64_t p = y * g.m + x;
+    const Complex<T> pr = probe[p];
+    return {object_index_yx(offsets, g, j, y, x), conj_mul(pr, psi[j * g.pix + p]), norm2(pr)};
   }
 };
 
