@@ -6,10 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "phasis/ptycho/compare.hpp"
-#include "phasis/ptycho/dm.hpp"
-#include "phasis/ptycho/problem.hpp"
-#include "phasis/ptycho/simulate.hpp"
+#include "ptycho_case.hpp"
 
 using namespace phasis;
 
@@ -22,24 +19,11 @@ struct Outcome {
 
 Outcome reconstruct(const SimulationOptions& so, int iterations, const std::string& precision = "float",
                     double fourier_relax = 0) {
-  PtychoData data;
-  PtychoTruth truth;
-  simulate(so, data, truth);
-  const int64_t m = so.frame_size;
-  Array<int64_t> pos = positions_in_pixels(data.translations, data.geometry.object_pixel_y_m(m),
-                                           data.geometry.object_pixel_x_m(m));
-  for (int64_t j = 0; j < pos.shape()[0]; ++j) pos[2 * j] -= int64_t(truth.origin_y), pos[2 * j + 1] -= int64_t(truth.origin_x);
-  PtychoProblem pr = make_problem(std::move(data));
   DmOptions opt;
   opt.iterations = iterations;
   opt.fourier_relax = fourier_relax;
-  DmResult r = run_dm(pr, opt, "cpu", precision);
-  Array<uint8_t> region = illuminated_region(truth.probe, pos, truth.object.shape()[0], truth.object.shape()[1]);
-  Outcome out{compare_objects(r.object, pr.origin_y, pr.origin_x, truth.object, truth.origin_y, truth.origin_x, region),
-              r.fourier_error};
-  std::printf("phase RMSE %.4f rad, complex error %.4f, DM error %.3e -> %.3e (%d iterations)\n",
-              out.cmp.phase_rmse, out.cmp.complex_error, out.errors.front(), out.errors.back(), iterations);
-  return out;
+  phasis::testing::PtychoCase c = phasis::testing::simulate_and_reconstruct(so, opt, "cpu", precision);
+  return {c.cmp, c.result.fourier_error};
 }
 
 SimulationOptions dataset() {

@@ -3,10 +3,7 @@
 
 #include <cstdio>
 
-#include "phasis/ptycho/compare.hpp"
-#include "phasis/ptycho/dm.hpp"
-#include "phasis/ptycho/problem.hpp"
-#include "phasis/ptycho/simulate.hpp"
+#include "ptycho_case.hpp"
 
 using namespace phasis;
 
@@ -18,26 +15,11 @@ struct ModesRun {
 };
 
 ModesRun reconstruct(const SimulationOptions& so, int modes, int iterations) {
-  PtychoData data;
-  PtychoTruth truth;
-  simulate(so, data, truth);
-  const int64_t m = so.frame_size;
-  Array<int64_t> pos = positions_in_pixels(data.translations, data.geometry.object_pixel_y_m(m),
-                                           data.geometry.object_pixel_x_m(m));
-  for (int64_t j = 0; j < pos.shape()[0]; ++j) pos[2 * j] -= int64_t(truth.origin_y), pos[2 * j + 1] -= int64_t(truth.origin_x);
-  PtychoProblem pr = make_problem(std::move(data));
   DmOptions opt;
   opt.iterations = iterations;
   opt.probe_modes = modes;
-  DmResult r = run_dm(pr, opt, "cpu", "float");
-  Array<uint8_t> region = illuminated_region(truth.probe, pos, truth.object.shape()[0], truth.object.shape()[1]);
-  ModesRun out{compare_objects(r.object, pr.origin_y, pr.origin_x, truth.object, truth.origin_y, truth.origin_x, region),
-          r.occupancy};
-  std::printf("%d mode(s): phase RMSE %.4f rad, complex error %.4f; occupancy", modes, out.cmp.phase_rmse,
-              out.cmp.complex_error);
-  for (double o : out.occupancy) std::printf(" %.1f%%", 100 * o);
-  std::printf("\n");
-  return out;
+  phasis::testing::PtychoCase c = phasis::testing::simulate_and_reconstruct(so, opt);
+  return {c.cmp, c.result.occupancy};
 }
 
 }  // namespace

@@ -1,0 +1,21 @@
+// Simulate, reconstruct with the Difference Map and compare with the truth: the round trip every
+// ptychography accuracy test makes.
+#pragma once
+
+#include <string>
+
+#include "phasis/ptycho/compare.hpp"
+#include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/simulate.hpp"
+
+namespace phasis::testing {
+
+struct PtychoCase {
+  CompareResult cmp;  // object against the truth, over the illuminated region
+  DmResult result;
+};
+
+PtychoCase simulate_and_reconstruct(const SimulationOptions& so, const DmOptions& opt, const std::string& device = "cpu",
+                                    const std::string& precision = "float");
+
+}  // namespace phasis::testing
