@@ -21,29 +21,70 @@ struct Sample {
   Complex<double> r, t;
 };
 
-/// Sub-pixel translation (sy, sx) that best aligns `rec` with `truth` (both h x w, zero outside the
-/// region): the peak of the cross-correlation evaluated off-grid, as sum_k C(k) e^{2 pi i k.s} with
+/// Linear phase ramp (rad per pixel along y and x) of z = rec conj(truth): the peak of
+/// |sum z e^{-i k.r}| on a grid of trial ramps (quarter-cycle steps over the region, up to two
+/// cycles), refined by weighted least squares on the wrapped residual phase.
+std::pair<double, double> estimate_ramp(const std::vector<Sample>& s) {
+  double ext_y = 1, ext_x = 1;
+  for (const Sample& q : s) ext_y = std::max(ext_y, 2 * std::abs(q.y)), ext_x = std::max(ext_x, 2 * std::abs(q.x));
+  double ay = 0, ax = 0, best_mag = -1;
+  const int steps = 8;
+  for (int iy = -steps; iy <= steps; ++iy)
+    for (int ix = -steps; ix <= steps; ++ix) {
+      const double ky = 2 * M_PI * 0.25 * iy / ext_y, kx = 2 * M_PI * 0.25 * ix / ext_x;
+      Complex<double> acc{};
+      for (const Sample& q : s) acc += q.z * polar(1.0, -(ky * q.y + kx * q.x));
+      if (abs(acc) > best_mag) best_mag = abs(acc), ay = ky, ax = kx;
+    }
+  for (int pass = 0; pass < 4; ++pass) {
+    Complex<double> tot{};
+    for (const Sample& q : s) tot += q.z * polar(1.0, -(ay * q.y + ax * q.x));
+    const double off = arg(tot);
+    double syy = 0, sxx = 0, sxy = 0, sy = 0, sx = 0;
+    for (const Sample& q : s) {
+      const double wgt = abs(q.z), d = wrap(arg(q.z) - ay * q.y - ax * q.x - off);
+      syy += wgt * q.y * q.y, sxx += wgt * q.x * q.x, sxy += wgt * q.x * q.y;
+      sy += wgt * q.y * d, sx += wgt * q.x * d;
+    }
+    const double det = syy * sxx - sxy * sxy;
+    if (std::abs(det) < 1e-30) break;
+    ay += (sy * sxx - sx * sxy) / det;
+    ax += (sx * syy - sy * sxy) / det;
+  }
+  return {ay, ax};
+}
+
+/// Sub-pixel translation (sy, sx) that best aligns `rec` with `truth` (both h x w; truth zero
+/// outside the region): the peak of the cross-correlation evaluated off-grid, as sum_k C(k) e^{2 pi i k.s} with
 /// C the cross-power spectrum. Separable in y and x, searched on a coarse then a fine grid.
 std::pair<double, double> subpixel_shift(const std::vector<Complex<double>>& rec, const std::vector<Complex<double>>& truth,
-                                         int64_t h, int64_t w) {
-  Array<Complex<double>> a(Shape{h, w}), b(Shape{h, w});
-  for (int64_t i = 0; i < h * w; ++i) a[i] = rec[i], b[i] = truth[i];
+                                         const std::vector<double>& window, int64_t h, int64_t w) {
+  // Normalised correlation |sum_r conj(T_w(r)) R(r + s)| / sqrt(sum_r W(r) |R(r + s)|^2): without
+  // the denominator, shifts that bring brighter parts of R into the window would win.
+  Array<Complex<double>> a(Shape{h, w}), b(Shape{h, w}), p(Shape{h, w}), q(Shape{h, w});
+  for (int64_t i = 0; i < h * w; ++i) {
+    a[i] = rec[i], b[i] = truth[i];
+    p[i] = {norm2(rec[i]), 0.0}, q[i] = {window[i], 0.0};
+  }
   FftwPlan<double> plan({int(h), int(w)}, 1);
-  plan.forward(a.data());
-  plan.forward(b.data());
-  for (int64_t i = 0; i < h * w; ++i) a[i] = conj_mul(b[i], a[i]);  // C = conj(T) R
+  for (auto* x : {&a, &b, &p, &q}) plan.forward(x->data());
+  for (int64_t i = 0; i < h * w; ++i) a[i] = conj_mul(b[i], a[i]), p[i] = conj_mul(q[i], p[i]);
   auto freq = [](int64_t k, int64_t n) { return double(k < (n + 1) / 2 ? k : k - n) / double(n); };
-  auto score = [&](double sy, double sx) {
+  auto at = [&](const Array<Complex<double>>& c, double sy, double sx) {
     Complex<double> tot{};
     for (int64_t ky = 0; ky < h; ++ky) {
       Complex<double> row{};
-      for (int64_t kx = 0; kx < w; ++kx) row += a[ky * w + kx] * polar(1.0, 2 * M_PI * freq(kx, w) * sx);
+      for (int64_t kx = 0; kx < w; ++kx) row += c[ky * w + kx] * polar(1.0, 2 * M_PI * freq(kx, w) * sx);
       tot += row * polar(1.0, 2 * M_PI * freq(ky, h) * sy);
     }
-    return abs(tot);
+    return tot;
+  };
+  auto score = [&](double sy, double sx) {
+    const double d = at(p, sy, sx).re;
+    return d > 0 ? abs(at(a, sy, sx)) / std::sqrt(d) : 0.0;
   };
   double by = 0, bx = 0, best = score(0, 0);
-  for (double step : {0.25, 0.05, 0.01}) {
+  for (double step : {0.25, 0.05, 0.01, 0.002, 0.0004}) {
     const double cy = by, cx = bx;
     for (int iy = -5; iy <= 5; ++iy)
       for (int ix = -5; ix <= 5; ++ix) {
@@ -129,7 +170,7 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
 
   // 2. Sub-pixel translation: object and probe shifted together by a fraction of a pixel fit the
   //    data equally well, so the rec is re-sampled onto the truth's grid before comparing.
-  std::vector<Complex<double>> crop(th * tw), masked_rec(th * tw, Complex<double>(0, 0)), masked_truth(th * tw, Complex<double>(0, 0));
+  std::vector<Complex<double>> crop(th * tw), masked_truth(th * tw, Complex<double>(0, 0));
   for (int64_t ty = 0; ty < th; ++ty)
     for (int64_t tx = 0; tx < tw; ++tx) {
       Complex<double> r(1, 0);
@@ -137,65 +178,51 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
       crop[ty * tw + tx] = r;
       if (region[ty * tw + tx]) {
         const Complex<float> t = truth[ty * tw + tx];
-        masked_rec[ty * tw + tx] = r;
         masked_truth[ty * tw + tx] = {t.re, t.im};
       }
     }
-  std::tie(res.subpixel_y, res.subpixel_x) = subpixel_shift(masked_rec, masked_truth, th, tw);
-  fourier_shift(crop, th, tw, -res.subpixel_y, -res.subpixel_x);
-
-  // Samples, centred coordinates.
-  std::vector<Sample> s;
+  // Samples of the region, in coordinates centred on its centroid.
   double cy = 0, cx = 0;
-  for (int64_t ty = 0; ty < th; ++ty)
-    for (int64_t tx = 0; tx < tw; ++tx) {
-      if (!region[ty * tw + tx]) continue;
-      const Complex<double> r = crop[ty * tw + tx];
-      const Complex<float> tf = truth[ty * tw + tx];
-      const Complex<double> t(tf.re, tf.im);
-      s.push_back({double(ty), double(tx), conj_mul(t, r), r, t});
-      cy += ty, cx += tx;
-    }
+  int64_t count = 0;
+  for (int64_t i = 0; i < th * tw; ++i)
+    if (region[i]) cy += double(i / tw), cx += double(i % tw), ++count;
+  cy /= count, cx /= count;
+  auto samples = [&] {
+    std::vector<Sample> v;
+    for (int64_t ty = 0; ty < th; ++ty)
+      for (int64_t tx = 0; tx < tw; ++tx) {
+        if (!region[ty * tw + tx]) continue;
+        const Complex<double> r = crop[ty * tw + tx];
+        const Complex<float> tf = truth[ty * tw + tx];
+        const Complex<double> t(tf.re, tf.im);
+        v.push_back({double(ty) - cy, double(tx) - cx, conj_mul(t, r), r, t});
+      }
+    return v;
+  };
+  auto remove_ramp = [&](double ay, double ax) {
+    for (int64_t ty = 0; ty < th; ++ty)
+      for (int64_t tx = 0; tx < tw; ++tx)
+        crop[ty * tw + tx] = crop[ty * tw + tx] * polar(1.0, -(ay * (ty - cy) + ax * (tx - cx)));
+  };
+  // The ramp first (a ramp moves the correlation peak), then the sub-pixel shift on the ramp-free
+  // reconstruction, then what is left of the ramp. Only the truth is windowed for the shift:
+  // windowing both would pull the peak toward zero, where the two windows overlap best.
+  auto [ay, ax] = estimate_ramp(samples());
+  remove_ramp(ay, ax);
+  std::vector<double> window(th * tw);
+  for (int64_t i = 0; i < th * tw; ++i) window[i] = region[i] ? 1.0 : 0.0;
+  std::tie(res.subpixel_y, res.subpixel_x) = subpixel_shift(crop, masked_truth, window, th, tw);
+  fourier_shift(crop, th, tw, -res.subpixel_y, -res.subpixel_x);
+  const auto [dy, dx] = estimate_ramp(samples());
+  remove_ramp(dy, dx);
+  res.ramp_y = ay + dy, res.ramp_x = ax + dx;
+  std::vector<Sample> s = samples();
   res.pixels = int64_t(s.size());
-  cy /= s.size(), cx /= s.size();
-  for (Sample& q : s) q.y -= cy, q.x -= cx;
-
-  // 3. Coarse phase ramp: peak of |sum z e^{-i k.r}| on a grid of trial ramps (0.25 cycle steps
-  //    over the region), then least-squares refinement on the wrapped residual phase.
-  double ext_y = 1, ext_x = 1;
-  for (const Sample& q : s) ext_y = std::max(ext_y, 2 * std::abs(q.y)), ext_x = std::max(ext_x, 2 * std::abs(q.x));
-  double ay = 0, ax = 0, best_mag = -1;
-  const int steps = 8;  // up to +-2 cycles across the region
-  for (int iy = -steps; iy <= steps; ++iy)
-    for (int ix = -steps; ix <= steps; ++ix) {
-      const double ky = 2 * M_PI * 0.25 * iy / ext_y, kx = 2 * M_PI * 0.25 * ix / ext_x;
-      Complex<double> acc{};
-      for (const Sample& q : s) acc += q.z * polar(1.0, -(ky * q.y + kx * q.x));
-      if (abs(acc) > best_mag) best_mag = abs(acc), ay = ky, ax = kx;
-    }
-  for (int pass = 0; pass < 4; ++pass) {
-    Complex<double> tot{};
-    for (const Sample& q : s) tot += q.z * polar(1.0, -(ay * q.y + ax * q.x));
-    const double off = arg(tot);
-    // Weighted least squares of the residual phase on (y, x): weights |z|.
-    double syy = 0, sxx = 0, sxy = 0, sy = 0, sx = 0;
-    for (const Sample& q : s) {
-      const double wgt = abs(q.z), d = wrap(arg(q.z) - ay * q.y - ax * q.x - off);
-      syy += wgt * q.y * q.y, sxx += wgt * q.x * q.x, sxy += wgt * q.x * q.y;
-      sy += wgt * q.y * d, sx += wgt * q.x * d;
-    }
-    const double det = syy * sxx - sxy * sxy;
-    if (std::abs(det) < 1e-30) break;
-    ay += (sy * sxx - sx * sxy) / det;
-    ax += (sx * syy - sy * sxy) / det;
-  }
-  res.ramp_y = ay, res.ramp_x = ax;
 
   // 4. Global factor and the two figures.
   Complex<double> num{};
   double den = 0, tn = 0;
   for (Sample& q : s) {
-    q.r = q.r * polar(1.0, -(ay * q.y + ax * q.x));
     num += conj_mul(q.r, q.t);
     den += norm2(q.r);
     tn += norm2(q.t);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "phasis/fft/fft.hpp"
 #include "phasis/ptycho/compare.hpp"
 #include "phasis/ptycho/simulate.hpp"
 
@@ -72,4 +73,23 @@ TEST(Compare, IlluminatedRegionFollowsTheProbe) {
   EXPECT_EQ(count, 2);
   EXPECT_EQ(r[1 * 10 + 1], 1);
   EXPECT_EQ(r[4 * 10 + 6], 1);
+}
+
+TEST(Compare, RemovesASubPixelShift) {
+  const int64_t h = 96, w = 96;
+  Array<Complex<float>> truth = make_phantom(h, w);
+  // rec(r) = truth(r - s) for s = (0.3, -0.45), by multiplying the spectrum with a phase ramp.
+  Array<Complex<double>> rec(Shape{h, w});
+  for (int64_t i = 0; i < h * w; ++i) rec[i] = {truth[i].re, truth[i].im};
+  FftwPlan<double> plan({int(h), int(w)}, 1);
+  plan.forward(rec.data());
+  auto f = [](int64_t k, int64_t n) { return double(k < n / 2 ? k : k - n) / double(n); };
+  for (int64_t ky = 0; ky < h; ++ky)
+    for (int64_t kx = 0; kx < w; ++kx)
+      rec[ky * w + kx] = rec[ky * w + kx] * polar(1.0 / (h * w), -2 * M_PI * (f(ky, h) * 0.3 + f(kx, w) * -0.45));
+  plan.inverse(rec.data());
+  CompareResult r = compare_objects(rec, 0, 0, truth, 0, 0, centre_region(h, w, 16));
+  EXPECT_NEAR(r.shift_y + r.subpixel_y, 0.3, 0.02);
+  EXPECT_NEAR(r.shift_x + r.subpixel_x, -0.45, 0.02);
+  EXPECT_LT(r.phase_rmse, 0.02);
 }
