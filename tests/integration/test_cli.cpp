@@ -187,12 +187,18 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--device gpu", "device");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--fourier-relax -1", "fourier relax");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--precision half", "precision");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--probe-modes 0", "probe modes");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--object-modes 99", "object modes");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--orthogonalize-every 0", "orthogonalize");
 }
 
 TEST(CliBadInput, SimulateRejectsImpossibleParameters) {
   TempDir dir;
-  auto r = run_phasis("ptycho simulate '" + dir.file("s.cxi") + "' --energy -3");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(count_lines(r.err), 1) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir.file("s.cxi")));
+  for (const char* bad : {"--energy -3", "--probe-modes 3 --mode-occupancy 0.5,0.5", "--mode-occupancy -1",
+                          "--fly-blur -2", "--probe-modes 0"}) {
+    auto r = run_phasis("ptycho simulate '" + dir.file("s.cxi") + "' --frame-size 32 --positions 10 " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_EQ(count_lines(r.err), 1) << bad << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("s.cxi"))) << bad;
+  }
 }
