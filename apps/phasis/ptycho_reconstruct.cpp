@@ -63,6 +63,7 @@ void run(const ReconstructArgs& a) {
                            {"object_inertia", a.dm.object_inertia},
                            {"probe_inertia", a.dm.probe_inertia},
                            {"fourier_relax", a.dm.fourier_relax},
+                           {"modulus_gain_limit", a.dm.modulus_gain_limit},
                            {"batch_frames", a.dm.batch_frames},
                            {"threads", a.dm.threads},
                            {"probe_from_file", problem.probe_from_file}};
@@ -110,6 +111,9 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
       ->capture_default_str();
   cmd->add_option("--fourier-relax", a->dm.fourier_relax,
                   "Noisy data: leave frames that fit to within this many Poisson variances (0: exact projection)")
+      ->capture_default_str();
+  cmd->add_option("--modulus-gain-limit", a->dm.modulus_gain_limit,
+                  "Largest factor the modulus step may raise a Fourier amplitude by (0: exact projection)")
       ->capture_default_str();
   cmd->add_option("--batch-frames", a->dm.batch_frames, "Frames per FFT batch (0: from memory)")->capture_default_str();
   cmd->add_option("--threads", a->dm.threads, "CPU threads (0: all)")->capture_default_str();

@@ -7,12 +7,16 @@
 namespace phasis {
 
 template <class T>
-DmResult run_dm_cpu(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb) {
+DmResult run_dm_cpu(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb,
+                            Reducer* reducer) {
   if (options.threads > 0) omp_set_num_threads(options.threads);
-  return dm::run<CpuBackend, T>(problem, options, cb);
+  Reducer local;
+  return dm::run<CpuBackend, T>(problem, options, cb, reducer ? *reducer : local);
 }
 
-template DmResult run_dm_cpu<float>(const PtychoProblem&, const DmOptions&, const IterationCallback&);
-template DmResult run_dm_cpu<double>(const PtychoProblem&, const DmOptions&, const IterationCallback&);
+template DmResult run_dm_cpu<float>(const PtychoProblem&, const DmOptions&, const IterationCallback&,
+                                    Reducer*);
+template DmResult run_dm_cpu<double>(const PtychoProblem&, const DmOptions&, const IterationCallback&,
+                                    Reducer*);
 
 }  // namespace phasis

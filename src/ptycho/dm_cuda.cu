@@ -5,12 +5,16 @@
 namespace phasis {
 
 template <class T>
-DmResult run_dm_cuda(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb) {
+DmResult run_dm_cuda(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb,
+                            Reducer* reducer) {
   if (!cuda_available()) throw DeviceError("device cuda: expected a CUDA GPU; found none");
-  return dm::run<CudaBackend, T>(problem, options, cb);
+  Reducer local;
+  return dm::run<CudaBackend, T>(problem, options, cb, reducer ? *reducer : local);
 }
 
-template DmResult run_dm_cuda<float>(const PtychoProblem&, const DmOptions&, const IterationCallback&);
-template DmResult run_dm_cuda<double>(const PtychoProblem&, const DmOptions&, const IterationCallback&);
+template DmResult run_dm_cuda<float>(const PtychoProblem&, const DmOptions&, const IterationCallback&,
+                                    Reducer*);
+template DmResult run_dm_cuda<double>(const PtychoProblem&, const DmOptions&, const IterationCallback&,
+                                    Reducer*);
 
 }  // namespace phasis

@@ -6,7 +6,8 @@
 // of P^k over l; probe modes are orthogonalised every `orthogonalize_every` iterations.
 // One iteration:
 //   Fourier step, per frame: phi_j = P O_j;  t = 2 phi_j - psi_j;
-//     T = F t;  T' = sqrt(I_j) T / |T| on valid pixels (T elsewhere);  psi_j += F^-1 T' - phi_j
+//     T = F t;  T' = sqrt(I_j) T / max(|T|, sqrt(I_j) / g) on valid pixels (T elsewhere), g the
+//     modulus gain limit (below);  psi_j += F^-1 T' - phi_j
 //   Overlap step, `overlap_iterations` times:
 //     O(r) = sum_j P*(r - r_j) psi_j(r) / sum_j |P(r - r_j)|^2
 //     P(r) = sum_j O*(r + r_j) psi_j(r + r_j) / sum_j |O(r + r_j)|^2   (from `probe_start` on)
@@ -28,6 +29,7 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/ptycho/problem.hpp"
+#include "phasis/parallel/reducer.hpp"
 
 namespace phasis {
 
@@ -43,6 +45,13 @@ struct DmOptions {
   // Power bound for noisy data, as a multiple of the Poisson variance of an amplitude (1/4 photon
   // per pixel): frames that fit the data to within it are not forced onto it. 0: exact projection.
   double fourier_relax = 0;
+  // Largest factor by which the modulus step may raise a Fourier amplitude (0: no limit, the
+  // exact projection). Where the model amplitude |T| nearly vanishes but the data do not, the
+  // exact projection takes the phase of a near-zero number, which rounding decides, to full
+  // amplitude: early iterations then amplify float rounding ~10^3 (CPU and GPU runs part to 1e-3
+  // on sparse single-mode scans). A limit of 2 keeps them at 5e-7 and converges no slower; it
+  // leaves consistent solutions (|T| = sqrt(I)) fixed.
+  double modulus_gain_limit = 2;
   int64_t batch_frames = 0;      // frames per Fourier batch; 0: chosen from memory (64 MiB CPU, 512 MiB GPU)
   int threads = 0;               // CPU threads; 0: OpenMP's default
 };
@@ -68,15 +77,18 @@ struct DmResult {
 };
 
 /// Runs DM on the CPU backend, in precision T (float or double).
+/// `reducer`: for a part of a distributed run (see parallel/reducer.hpp); null for a whole run.
 template <class T>
-DmResult run_dm_cpu(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {});
+DmResult run_dm_cpu(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {},
+                    Reducer* reducer = nullptr);
 /// Runs DM on the CUDA backend (current device). Throws DeviceError when built without CUDA or
 /// when no GPU is present.
 template <class T>
-DmResult run_dm_cuda(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {});
+DmResult run_dm_cuda(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {},
+                     Reducer* reducer = nullptr);
 
 /// Dispatch by name: device "cpu" | "cuda", precision "float" | "double".
 DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const std::string& device,
-                const std::string& precision, const IterationCallback& cb = {});
+                const std::string& precision, const IterationCallback& cb = {}, Reducer* reducer = nullptr);
 
 }  // namespace phasis

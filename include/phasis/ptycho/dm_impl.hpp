@@ -15,6 +15,7 @@
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/dm_kernels.hpp"
 #include "phasis/ptycho/modes.hpp"
+#include "phasis/parallel/reducer.hpp"
 
 namespace phasis::dm {
 
@@ -55,6 +56,8 @@ inline void check_options(const DmOptions& o) {
   if (o.probe_start < 0) throw InputError("probe start: expected >= 0; found " + std::to_string(o.probe_start));
   if (!(o.object_inertia > 0) || !(o.probe_inertia > 0))
     throw InputError("inertia: expected positive object and probe inertia");
+  if (!(o.modulus_gain_limit == 0 || o.modulus_gain_limit >= 1))
+    throw InputError("modulus gain limit: expected 0 (none) or >= 1; found " + std::to_string(o.modulus_gain_limit));
   if (!(o.fourier_relax >= 0)) throw InputError("fourier relax: expected >= 0; found " + std::to_string(o.fourier_relax));
   if (o.batch_frames < 0) throw InputError("batch frames: expected >= 0; found " + std::to_string(o.batch_frames));
   if (o.probe_modes < 1 || o.probe_modes > 16)
@@ -68,8 +71,10 @@ inline void check_options(const DmOptions& o) {
 template <class B, class T>
 class DifferenceMap {
  public:
-  DifferenceMap(const PtychoProblem& pr, const DmOptions& opt)
-      : opt_(opt), n_(pr.frames),
+  /// `reducer` sums the object and probe updates, the error and the data power over the parts of
+  /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
+  DifferenceMap(const PtychoProblem& pr, const DmOptions& opt, Reducer& reducer)
+      : opt_(opt), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         batch_(choose_batch()),
         probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
@@ -91,7 +96,7 @@ class DifferenceMap {
     if (g_.k > 1) orthogonalize_probe();
     B::for_each(psi_.size(), ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), g_});
     exits_ready_ = true;
-    valid_power_ = B::sum(n_ * g_.pix, ValidPower{amp_.data(), valid_.data(), g_.pix});
+    valid_power_ = reducer_.sum(B::sum(n_ * g_.pix, ValidPower{amp_.data(), valid_.data(), g_.pix}));
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
   }
@@ -108,7 +113,8 @@ class DifferenceMap {
       B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
       plan.forward(buf_.data());
       const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
-      B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax});
+      const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
+      B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
       plan.inverse(buf_.data());
       change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
     }
@@ -117,7 +123,7 @@ class DifferenceMap {
       if (it >= opt_.probe_start) update_probe();
     }
     if (g_.k > 1 && it >= opt_.probe_start && (it + 1) % opt_.orthogonalize_every == 0) orthogonalize_probe();
-    return change / valid_power_;
+    return reducer_.sum(change) / valid_power_;
   }
 
   const std::vector<double>& occupancy() const { return occupancy_; }
@@ -165,6 +171,8 @@ class DifferenceMap {
       B::template scatter_add<T>(n_ * g_.l, g_.m, g_.m, ObjectTerms<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
                                  onum_.data(), oden_.data(), g_.l * g_.plane());
     const int64_t all = g_.l * g_.plane();
+    reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
+    reducer_.sum(oden_.data(), all, B::memory);
     const double mean_den = B::sum(all, ValueOf<T>{oden_.data()}) / double(all);
     B::for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});
   }
@@ -172,6 +180,8 @@ class DifferenceMap {
   void update_probe() {
     const int64_t all = g_.k * g_.pix;
     B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi_.data(), object_.data(), offsets_.data(), g_, n_});
+    reducer_.sum(reinterpret_cast<T*>(pnum_.data()), 2 * all, B::memory);
+    reducer_.sum(pden_.data(), all, B::memory);
     const double mean_den = B::sum(all, ValueOf<T>{pden_.data()}) / double(all);
     B::for_each(all, InertialQuotient<T>{probe_.data(), pnum_.data(), pden_.data(), T(opt_.probe_inertia * mean_den)});
   }
@@ -208,6 +218,7 @@ class DifferenceMap {
   }
 
   DmOptions opt_;
+  Reducer& reducer_;
   int64_t n_;
   Geometry g_;
   int64_t batch_;
@@ -229,9 +240,10 @@ class DifferenceMap {
 };
 
 template <class B, class T>
-DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb) {
+DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb, Reducer& reducer) {
   check_options(opt);
-  DifferenceMap<B, T> solver(pr, opt);
+  if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
+  DifferenceMap<B, T> solver(pr, opt, reducer);
   std::vector<double> errors, seconds;
   for (int it = 0; it < opt.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();

@@ -123,6 +123,15 @@ struct ModulusProject {
   Geometry g;
   T inv_m;
   const T* relax;  // per frame of the batch, or nullptr
+  T inv_gain;      // 1 / DmOptions::modulus_gain_limit; 0: the exact projection
+  // The modulus scales |T| = a to `target`. Where a << target that gain is unbounded and the
+  // phase of a nearly vanishing T, which rounding decides, is blown up to full amplitude; the
+  // gain is therefore capped at 1 / inv_gain (a is replaced by target * inv_gain when smaller).
+  // Points with a = target, the solutions, are untouched.
+  PHASIS_HD T gain_denominator(T a, T target) const {
+    const T lo = target * inv_gain;
+    return a > lo ? a : lo > T(0) ? lo : a;
+  }
   PHASIS_HD void operator()(int64_t i) const {
     if (g.modes() == 1) {  // the common case, without the mode loops
       const int64_t p = i % g.pix;
@@ -133,7 +142,8 @@ struct ModulusProject {
       }
       const T a = abs(x) * inv_m;
       const T target = relax ? T(amp[i]) + relax[i / g.pix] * (a - T(amp[i])) : T(amp[i]);
-      buf[i] = a > T(0) ? x * (target * inv_m * inv_m / a) : Complex<T>(target * inv_m, T(0));
+      const T d = gain_denominator(a, target);
+      buf[i] = d > T(0) ? x * (target * inv_m * inv_m / d) : Complex<T>(target * inv_m, T(0));
       return;
     }
     const int64_t b = i / g.pix, p = i % g.pix;
@@ -144,12 +154,13 @@ struct ModulusProject {
     } else {
       const T a = mode_magnitude(buf, g, b, p, inv_m);
       const T target = relax ? T(amp[i]) + relax[b] * (a - T(amp[i])) : T(amp[i]);
-      if (!(a > T(0))) {  // no phase to keep: put the magnitude in the first mode, real
+      const T d = gain_denominator(a, target);
+      if (!(d > T(0))) {  // no phase to keep: put the magnitude in the first mode, real
         for (int64_t q = 0; q < g.modes(); ++q) x[q * g.pix] = Complex<T>(0, 0);
         x[0] = Complex<T>(target * inv_m, T(0));
         return;
       }
-      scale = target * inv_m * inv_m / a;  // |X| = a M summed over modes
+      scale = target * inv_m * inv_m / d;  // |X| = a M summed over modes
     }
     for (int64_t q = 0; q < g.modes(); ++q) x[q * g.pix] = x[q * g.pix] * scale;
   }

@@ -1,0 +1,46 @@
+// How closely two Difference Map runs of the same problem agree: the object weighted by its
+// illumination sum_j |P(r - r_j)|^2 (what the data determine; unilluminated pixels keep their start
+// value in both), the probe modes with their occupancies, and the error history. Both runs start
+// from the same state, so no ambiguity is removed.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "phasis/ptycho/dm.hpp"
+
+namespace phasis::testing {
+
+struct Agreement {
+  double object = 0, probe = 0, error_history = 0;
+};
+
+inline Agreement agreement(const PtychoProblem& pr, const DmResult& a, const DmResult& b) {
+  const int64_t m = pr.frame_size, w = pr.object_w;
+  std::vector<double> cover(pr.object_h * w, 0.0);
+  for (int64_t j = 0; j < pr.frames; ++j)
+    for (int64_t y = 0; y < m; ++y)
+      for (int64_t x = 0; x < m; ++x)
+        cover[(pr.offsets[2 * j] + y) * w + pr.offsets[2 * j + 1] + x] += norm2(b.probe[y * m + x]);  // mode 0
+  Agreement g;
+  for (size_t i = 0; i < a.occupancy.size(); ++i) g.probe = std::max(g.probe, std::abs(a.occupancy[i] - b.occupancy[i]));
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < int64_t(cover.size()); ++i) {  // object mode 0
+    num += cover[i] * norm2(a.object[i] - b.object[i]);
+    den += cover[i] * norm2(b.object[i]);
+  }
+  g.object = std::sqrt(num / den);
+  num = den = 0;
+  for (int64_t i = 0; i < a.probe.size(); ++i) num += norm2(a.probe[i] - b.probe[i]), den += norm2(b.probe[i]);
+  g.probe = std::max(g.probe, std::sqrt(num / den));
+  // Error histories: the largest difference relative to the largest error (the early ones), since
+  // late errors are tiny and their ratios say little.
+  double top = 0;
+  for (double e : b.fourier_error) top = std::max(top, e);
+  for (size_t i = 0; i < a.fourier_error.size(); ++i)
+    g.error_history = std::max(g.error_history, std::abs(a.fourier_error[i] - b.fourier_error[i]) / top);
+  return g;
+}
+
+}  // namespace phasis::testing
