@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "commands.hpp"
+#include "phasis/parallel/mpi.hpp"
 #include "phasis/core/error.hpp"
 
 namespace phasis::cli {
@@ -29,6 +30,11 @@ void require_output_path(const std::string& path, const std::string& input) {
 }
 
 }  // namespace phasis::cli
+
+namespace {
+/// Under mpirun an error that every rank agreed on is printed once, by rank 0.
+bool prints_errors() { return !phasis::mpi::failure_agreed() || phasis::mpi::world().rank == 0; }
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"phasis: coherent diffractive imaging at scale (ptychography: simulate, reconstruct, compare)",
@@ -53,16 +59,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "phasis: error: %s (see --help)\n", e.what());
     return 2;
   } catch (const phasis::InputError& e) {
-    std::fprintf(stderr, "phasis: error: %s\n", e.what());
+    if (prints_errors()) std::fprintf(stderr, "phasis: error: %s\n", e.what());
     return 2;
   } catch (const phasis::DeviceError& e) {
-    std::fprintf(stderr, "phasis: device error: %s\n", e.what());
+    if (prints_errors()) std::fprintf(stderr, "phasis: device error: %s\n", e.what());
     return 2;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "phasis: error: out of host memory\n");
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "phasis: internal error: %s\n", e.what());
+    if (prints_errors()) std::fprintf(stderr, "phasis: internal error: %s\n", e.what());
     return 1;
   }
   return 0;

@@ -8,6 +8,7 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/cxi.hpp"
+#include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
 #include "phasis/ptycho/problem.hpp"
@@ -19,6 +20,8 @@ namespace {
 struct ReconstructArgs {
   std::string input, output, algorithm = "dm", device = "auto", precision = "float";
   DmOptions dm;
+  std::string partition = "spatial";
+  std::vector<int> devices;
   bool pictures = true, quiet = false;
 };
 
@@ -28,14 +31,6 @@ void run(const ReconstructArgs& a) {
   if (a.algorithm != "dm") throw InputError("--algorithm: expected dm; found '" + a.algorithm + "'");
   if (a.dm.iterations < 1) throw InputError("--iterations: expected at least 1; found " + std::to_string(a.dm.iterations));
   const std::string device = a.device == "auto" ? (cuda_available() ? "cuda" : "cpu") : a.device;
-
-  PtychoData data = CxiReader(a.input).read_all();
-  PtychoProblem problem = make_problem(std::move(data));
-  std::printf("%lld frames of %lld x %lld; object %lld x %lld; probe %s; %s on %s (%s)\n", (long long)problem.frames,
-              (long long)problem.frame_size, (long long)problem.frame_size, (long long)problem.object_h,
-              (long long)problem.object_w, problem.probe_from_file ? "from file" : "from the mean pattern",
-              a.algorithm.c_str(), device.c_str(), a.precision.c_str());
-  std::fflush(stdout);
 
   const bool quiet = a.quiet;
   auto progress = [quiet](const IterationInfo& i) {
@@ -49,7 +44,26 @@ void run(const ReconstructArgs& a) {
     std::printf("\n");
     std::fflush(stdout);
   };
-  DmResult result = run_dm(problem, a.dm, device, a.precision, progress);
+  auto announce = [&](const DistributedRun& r) {
+    // Printed by the writer once the partition is known, before the first iteration.
+    const int64_t n = r.layout.offsets.shape()[0];
+    std::printf("%lld frames; object %lld x %lld; %s on %s (%s)", (long long)n, (long long)r.layout.object_h,
+                (long long)r.layout.object_w, a.algorithm.c_str(), device.c_str(), a.precision.c_str());
+    if (r.parts > 1) std::printf("; %d parts, %s partition, sums by %s\n%s", r.parts, a.partition.c_str(),
+                                 r.reduction.c_str(), describe(r.partition).c_str());
+    else std::printf("\n");
+    std::fflush(stdout);
+  };
+  DistributedOptions dist;
+  dist.partition = a.partition;
+  dist.devices = a.devices;
+  DistributedRun run = run_dm_distributed(a.input, a.dm, device, a.precision, dist, progress, announce);
+  if (!run.writer) return;
+  DmResult& result = run.result;
+  PtychoProblem problem;
+  problem.frames = run.layout.offsets.shape()[0];
+  static_cast<ScanLayout&>(problem) = std::move(run.layout);
+  problem.probe_from_file = run.probe_from_file;
 
   nlohmann::json params = {{"algorithm", a.algorithm},
                            {"iterations", a.dm.iterations},
@@ -66,6 +80,9 @@ void run(const ReconstructArgs& a) {
                            {"modulus_gain_limit", a.dm.modulus_gain_limit},
                            {"batch_frames", a.dm.batch_frames},
                            {"threads", a.dm.threads},
+                           {"parts", run.parts},
+                           {"partition", a.partition},
+                           {"reduction", run.reduction},
                            {"probe_from_file", problem.probe_from_file}};
   write_reconstruction(a.output, result, problem, a.input, params.dump());
   double total = 0;
@@ -112,6 +129,10 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--fourier-relax", a->dm.fourier_relax,
                   "Noisy data: leave frames that fit to within this many Poisson variances (0: exact projection)")
       ->capture_default_str();
+  cmd->add_option("--partition", a->partition,
+                  "How frames are split over GPUs and MPI ranks: spatial (compact regions) or interleaved")
+      ->check(CLI::IsMember({"spatial", "interleaved"}))->capture_default_str();
+  cmd->add_option("--devices", a->devices, "GPUs this process drives, a part each (e.g. --devices 0,1)")->delimiter(',');
   cmd->add_option("--modulus-gain-limit", a->dm.modulus_gain_limit,
                   "Largest factor the modulus step may raise a Fourier amplitude by (0: exact projection)")
       ->capture_default_str();

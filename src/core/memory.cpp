@@ -15,6 +15,8 @@ void free(void* p, Memory m) noexcept;
 void copy(void* dst, const void* src, std::size_t bytes);
 void zero(void* p, std::size_t bytes);
 bool available();
+int device_count();
+void use_device(int device);
 }  // namespace cuda_memory
 #endif
 
@@ -82,6 +84,22 @@ bool cuda_available() {
   return cuda_memory::available();
 #else
   return false;
+#endif
+}
+
+int cuda_device_count() {
+#if PHASIS_HAVE_CUDA
+  return cuda_memory::device_count();
+#else
+  return 0;
+#endif
+}
+
+void cuda_use_device(int device) {
+#if PHASIS_HAVE_CUDA
+  cuda_memory::use_device(device);
+#else
+  throw DeviceError("device cuda: this phasis was built without CUDA; found a request for GPU " + std::to_string(device));
 #endif
 }
 

@@ -38,6 +38,24 @@ void zero(void* p, std::size_t bytes) {
   if (err != cudaSuccess) throw DeviceError(std::string("cudaMemset failed: ") + cudaGetErrorString(err));
 }
 
+int device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return n;
+}
+
+void use_device(int device) {
+  const int n = device_count();
+  if (device < 0 || device >= n)
+    throw DeviceError("GPU " + std::to_string(device) + ": expected a device number below " + std::to_string(n) +
+                      " (the GPUs visible here); found none with that number");
+  const cudaError_t err = cudaSetDevice(device);
+  if (err != cudaSuccess) throw DeviceError("GPU " + std::to_string(device) + ": cudaSetDevice failed: " + cudaGetErrorString(err));
+}
+
 bool available() {
   int n = 0;
   if (cudaGetDeviceCount(&n) != cudaSuccess) {

@@ -189,6 +189,12 @@ PtychoTruth CxiReader::truth() const {
 }
 
 PtychoData CxiReader::read_all() const {
+  std::vector<int64_t> all(impl_->n);
+  for (int64_t j = 0; j < impl_->n; ++j) all[j] = j;
+  return read_part(all);
+}
+
+PtychoData CxiReader::read_part(const std::vector<int64_t>& frames) const {
   const Impl& d = *impl_;
   PtychoData out;
   out.geometry = d.geometry;
@@ -201,22 +207,28 @@ PtychoData CxiReader::read_all() const {
                number_str(out.translations[3 * i + k]) + " at frame " + std::to_string(i) + ", column " +
                    std::to_string(k));
 
-  const int64_t frame = d.m * d.m;
-  out.intensities = Array<float>(Shape{d.n, d.m, d.m});
+  const int64_t frame = d.m * d.m, n = int64_t(frames.size());
+  for (int64_t i = 0; i < n; ++i)
+    if (frames[i] < 0 || frames[i] >= d.n || (i > 0 && frames[i] <= frames[i - 1]))
+      throw InternalError("read_part: frame indices must ascend within [0, " + std::to_string(d.n) + ")");
+  out.intensities = Array<float>(Shape{n, d.m, d.m});
   const int64_t step = std::max<int64_t>(1, kReadChunkBytes / (frame * int64_t(sizeof(float))));
-  for (int64_t begin = 0; begin < d.n; begin += step) {
-    int64_t end = std::min(d.n, begin + step);
+  for (int64_t begin = 0; begin < n;) {
+    // A run of consecutive frames, at most `step` long.
+    int64_t end = begin + 1;
+    while (end < n && end - begin < step && frames[end] == frames[end - 1] + 1) ++end;
     float* dst = out.intensities.data() + begin * frame;
-    read_frames(begin, end, dst);
+    read_frames(frames[begin], frames[begin] + (end - begin), dst);
     // Checked per chunk, while the chunk is still in cache.
     for (int64_t i = 0; i < (end - begin) * frame; ++i) {
       float v = dst[i];
       if (std::isfinite(v) && v >= 0) continue;
-      int64_t f = begin + i / frame, y = (i % frame) / d.m, x = i % d.m;
+      int64_t f = frames[begin] + i / frame, y = (i % frame) / d.m, x = i % d.m;
       d.fail(cxi::kData, "finite, non-negative intensities",
              number_str(v) + " at frame " + std::to_string(f) + ", pixel (" + std::to_string(y) + ", " +
                  std::to_string(x) + ")");
     }
+    begin = end;
   }
 
   out.valid = valid_mask();

@@ -40,13 +40,10 @@ Array<int64_t> positions_in_pixels(const Array<double>& t, double pixel_y_m, dou
   return pos;
 }
 
-Array<Complex<float>> probe_from_mean_pattern(const Array<float>& amplitudes, int64_t m) {
-  const int64_t n = amplitudes.shape()[0], pix = m * m;
+Array<Complex<float>> probe_from_mean_intensity(const std::vector<double>& mean, int64_t m) {
+  const int64_t pix = m * m;
   Array<Complex<float>> probe(Shape{m, m});
-  std::vector<double> mean(pix, 0.0);
-  for (int64_t j = 0; j < n; ++j)
-    for (int64_t p = 0; p < pix; ++p) mean[p] += double(amplitudes[j * pix + p]) * amplitudes[j * pix + p];
-  for (int64_t p = 0; p < pix; ++p) probe[p] = {float(std::sqrt(mean[p] / n)), 0.f};
+  for (int64_t p = 0; p < pix; ++p) probe[p] = {float(std::sqrt(mean[p])), 0.f};
   FftwPlan<float> plan({int(m), int(m)}, 1, 1);
   plan.inverse(probe.data());
   // Unitary scale: the unnormalised inverse carries a factor M relative to the unitary one.
@@ -56,15 +53,32 @@ Array<Complex<float>> probe_from_mean_pattern(const Array<float>& amplitudes, in
   return probe;
 }
 
-PtychoProblem make_problem(PtychoData&& data, int64_t padding) {
-  PtychoProblem pr;
-  const int64_t n = data.intensities.shape()[0], m = data.intensities.shape()[1];
-  pr.frames = n;
-  pr.frame_size = m;
-  pr.pixel_y_m = data.geometry.object_pixel_y_m(m);
-  pr.pixel_x_m = data.geometry.object_pixel_x_m(m);
+namespace {
 
-  Array<int64_t> pos = positions_in_pixels(data.translations, pr.pixel_y_m, pr.pixel_x_m);
+/// Sum over frames of the intensity pattern (FFT-shifted, from amplitudes).
+std::vector<double> intensity_sum(const Array<float>& amplitudes, int64_t m) {
+  const int64_t n = amplitudes.empty() ? 0 : amplitudes.shape()[0], pix = m * m;
+  std::vector<double> sum(pix, 0.0);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t p = 0; p < pix; ++p) sum[p] += double(amplitudes[j * pix + p]) * amplitudes[j * pix + p];
+  return sum;
+}
+
+}  // namespace
+
+Array<Complex<float>> probe_from_mean_pattern(const Array<float>& amplitudes, int64_t m) {
+  std::vector<double> mean = intensity_sum(amplitudes, m);
+  for (double& v : mean) v /= double(amplitudes.shape()[0]);
+  return probe_from_mean_intensity(mean, m);
+}
+
+ScanLayout scan_layout(const Array<double>& translations, const PtychoGeometry& geometry, int64_t m, int64_t padding) {
+  ScanLayout pr;
+  const int64_t n = translations.shape()[0];
+  pr.pixel_y_m = geometry.object_pixel_y_m(m);
+  pr.pixel_x_m = geometry.object_pixel_x_m(m);
+
+  Array<int64_t> pos = positions_in_pixels(translations, pr.pixel_y_m, pr.pixel_x_m);
   int64_t min_y = pos[0], max_y = pos[0], min_x = pos[1], max_x = pos[1];
   for (int64_t j = 0; j < n; ++j) {
     min_y = std::min(min_y, pos[j * 2]);
@@ -98,6 +112,32 @@ PtychoProblem make_problem(PtychoData&& data, int64_t padding) {
     pr.offsets[j * 2] = int32_t(pos[j * 2] - min_y + padding);
     pr.offsets[j * 2 + 1] = int32_t(pos[j * 2 + 1] - min_x + padding);
   }
+  return pr;
+}
+
+PtychoProblem make_problem(PtychoData&& data, int64_t padding) {
+  std::vector<int64_t> all(data.translations.shape()[0]);
+  for (size_t j = 0; j < all.size(); ++j) all[j] = int64_t(j);
+  return make_part_problem(std::move(data), all, nullptr, padding);
+}
+
+PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& part, Reducer* reducer, int64_t padding) {
+  const int64_t n = int64_t(part.size()), m = data.intensities.shape()[1];
+  if (data.intensities.shape()[0] != n)
+    throw InternalError("make_part_problem: intensities hold " + std::to_string(data.intensities.shape()[0]) +
+                        " frames for a part of " + std::to_string(n));
+  const ScanLayout layout = scan_layout(data.translations, data.geometry, m, padding);
+  PtychoProblem pr;
+  pr.object_h = layout.object_h, pr.object_w = layout.object_w;
+  pr.origin_y = layout.origin_y, pr.origin_x = layout.origin_x;
+  pr.pixel_y_m = layout.pixel_y_m, pr.pixel_x_m = layout.pixel_x_m;
+  pr.frames = n;
+  pr.frame_size = m;
+  pr.offsets = Array<int32_t>(Shape{n, 2});
+  for (int64_t j = 0; j < n; ++j) {
+    pr.offsets[j * 2] = layout.offsets[part[j] * 2];
+    pr.offsets[j * 2 + 1] = layout.offsets[part[j] * 2 + 1];
+  }
 
   // Amplitudes in place of intensities, DC moved to [0, 0] to match the FFT's layout.
   pr.amplitudes = std::move(data.intensities);
@@ -117,7 +157,12 @@ PtychoProblem make_problem(PtychoData&& data, int64_t padding) {
     pr.probe = std::move(data.probe);
     pr.probe_from_file = true;
   } else {
-    pr.probe = probe_from_mean_pattern(pr.amplitudes, m);
+    // The mean over every frame of the scan, whichever part holds them.
+    std::vector<double> mean = intensity_sum(pr.amplitudes, m);
+    if (reducer) reducer->sum(mean.data(), int64_t(mean.size()), Memory::host);
+    const double frames = double(layout.offsets.shape()[0]);
+    for (double& v : mean) v /= frames;
+    pr.probe = probe_from_mean_intensity(mean, m);
   }
   return pr;
 }

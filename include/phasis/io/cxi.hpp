@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "phasis/core/array.hpp"    // for Array
 #include "phasis/core/complex.hpp"  // for Complex
@@ -76,6 +77,9 @@ class CxiReader {
   /// Reads all of it and validates values: finite, non-negative intensities (the first bad frame and
   /// pixel named in the error), finite translations.
   PtychoData read_all() const;
+  /// The same for the frames `frames` only (ascending indices; runs of consecutive frames are read
+  /// as one hyperslab): intensities hold those frames, translations every frame of the scan.
+  PtychoData read_part(const std::vector<int64_t>& frames) const;
 
  private:
   struct Impl;

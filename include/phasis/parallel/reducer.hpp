@@ -6,10 +6,25 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <string>
 
 #include "phasis/core/array.hpp"  // for Memory
 
 namespace phasis {
+
+/// What went wrong in one part, in a form that can travel to the others.
+struct Failure {
+  enum Kind : int { none = 0, input = 1, device = 2, internal = 3 };
+  int kind = none;
+  std::string message;
+  explicit operator bool() const { return kind != none; }
+};
+
+/// The failure an exception describes (InputError -> input, DeviceError or bad_alloc -> device).
+Failure failure_of(std::exception_ptr e);
+/// Throws the phasis error of `f`'s kind with its message.
+[[noreturn]] void raise(const Failure& f);
 
 class Reducer {
  public:
@@ -19,6 +34,11 @@ class Reducer {
   /// In-place sum over all parts of n values at `data`, which lives in `where`.
   virtual void sum(float* data, int64_t n, Memory where) { (void)data, (void)n, (void)where; }
   virtual void sum(double* data, int64_t n, Memory where) { (void)data, (void)n, (void)where; }
+  /// Collective: when any part failed, every part throws the error of the first part that failed
+  /// (so no part waits forever in a sum its peers never reach).
+  virtual void agree(const Failure& mine) {
+    if (mine) raise(mine);
+  }
   /// One host scalar, summed.
   double sum(double value) {
     sum(&value, 1, Memory::host);

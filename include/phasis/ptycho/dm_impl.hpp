@@ -96,8 +96,12 @@ class DifferenceMap {
     if (g_.k > 1) orthogonalize_probe();
     B::for_each(psi_.size(), ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), g_});
     exits_ready_ = true;
-    valid_power_ = reducer_.sum(B::sum(n_ * g_.pix, ValidPower{amp_.data(), valid_.data(), g_.pix}));
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
+  }
+
+  /// The first sum over the parts; call once every part has been constructed.
+  void start() {
+    valid_power_ = reducer_.sum(B::sum(n_ * g_.pix, ValidPower{amp_.data(), valid_.data(), g_.pix}));
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
   }
 
@@ -241,9 +245,20 @@ class DifferenceMap {
 
 template <class B, class T>
 DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb, Reducer& reducer) {
-  check_options(opt);
-  if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
-  DifferenceMap<B, T> solver(pr, opt, reducer);
+  // A part that cannot start (bad options, out of device memory) must stop the others too, before
+  // any of them waits in a sum.
+  std::unique_ptr<DifferenceMap<B, T>> made;
+  Failure failure;
+  try {
+    check_options(opt);
+    if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
+    made = std::make_unique<DifferenceMap<B, T>>(pr, opt, reducer);
+  } catch (...) {
+    failure = failure_of(std::current_exception());
+  }
+  reducer.agree(failure);
+  DifferenceMap<B, T>& solver = *made;
+  solver.start();
   std::vector<double> errors, seconds;
   for (int it = 0; it < opt.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();

@@ -8,16 +8,25 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/io/cxi.hpp"  // for PtychoData
+#include "phasis/parallel/reducer.hpp"
+
+#include <vector>
 
 namespace phasis {
 
-struct PtychoProblem {
-  int64_t frames = 0;
-  int64_t frame_size = 0;              // M
+/// Where a scan's frames sit in the object array, for the whole scan.
+struct ScanLayout {
   int64_t object_h = 0, object_w = 0;  // object array shape
   double origin_y = 0, origin_x = 0;   // object pixel coordinate (t / pixel size) of object[0, 0]
   double pixel_y_m = 0, pixel_x_m = 0; // object pixel size
   Array<int32_t> offsets;              // N x 2: (y, x) of each frame's corner in the object array
+};
+
+/// A scan's frames as the solver sees them. For a part of a distributed run, `frames` and
+/// `offsets` are that part's and the object array is still the whole scan's.
+struct PtychoProblem : ScanLayout {
+  int64_t frames = 0;
+  int64_t frame_size = 0;              // M
   Array<float> amplitudes;             // N x M x M: sqrt(I), FFT-shifted so that DC is at [0, 0]
   Array<uint8_t> valid;                // M x M, FFT-shifted; all ones when the file had no mask
   Array<Complex<float>> probe;         // M x M initial probe (real space, centred)
@@ -31,6 +40,20 @@ Array<int64_t> positions_in_pixels(const Array<double>& translations, double pix
 /// Throws InputError when positions are not finite or span far more than an overlapping scan can
 /// (a position far outside the object), naming the offending frame.
 PtychoProblem make_problem(PtychoData&& data, int64_t padding = 8);
+
+/// The object frame of a whole scan: frames of M pixels, `padding` object pixels around them.
+/// Throws InputError when positions are not finite or span far more than an overlapping scan can.
+ScanLayout scan_layout(const Array<double>& translations, const PtychoGeometry& geometry, int64_t m, int64_t padding = 8);
+
+/// The problem of part of a scan: `data` holds every translation but only the intensities of the
+/// frames `part` (ascending indices). Without a probe in the file, the initial probe comes from the
+/// mean pattern of the whole scan, summed over the parts by `reducer` (null: this part is the scan).
+PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& part, Reducer* reducer,
+                                int64_t padding = 8);
+
+/// Initial probe from a mean intensity pattern (FFT-shifted, DC at [0, 0]): the inverse FFT of its
+/// square root with a flat phase, scaled so that its power equals the mean frame power.
+Array<Complex<float>> probe_from_mean_intensity(const std::vector<double>& mean, int64_t frame_size);
 
 /// Initial probe from the mean diffraction pattern: the inverse FFT of its square root with a
 /// flat phase, scaled so that its power equals the mean frame power (Parseval, unitary FFT).

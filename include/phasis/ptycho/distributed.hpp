@@ -1,0 +1,41 @@
+// The Difference Map over several parts: the scan's frames are partitioned over MPI ranks
+// (`mpirun -np R phasis ...`) and, on CUDA, over the GPUs of each rank (a thread and the default
+// stream per GPU). Each part reads only its own frames from the CXI file, iterates on them, and
+// the object and probe numerators and denominators are summed over all parts twice per overlap
+// alternation: NCCL between GPUs (of one or several hosts), MPI between CPU ranks (or GPU ranks
+// when there is no NCCL, through host memory). Every part then holds the same object and probe.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "phasis/parallel/partition.hpp"
+#include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/problem.hpp"
+
+namespace phasis {
+
+struct DistributedOptions {
+  std::string partition = "spatial";  // spatial | interleaved (parallel/partition.hpp)
+  std::vector<int> devices;           // cuda: this rank's GPUs, a part each; empty: one GPU, chosen by local rank
+};
+
+struct DistributedRun {
+  DmResult result;          // the same on every part
+  ScanLayout layout;        // the whole scan's object frame and offsets
+  Partition partition;
+  int parts = 1;
+  bool writer = true;       // this process writes the output (rank 0)
+  bool probe_from_file = false;
+  std::string reduction;    // "none", "mpi", "mpi via host", "nccl"
+};
+
+/// Runs DM on the CXI file at `path`. `cb` is called by part 0 only; `on_start` by the writer once
+/// the partition is known (layout, partition, parts and reduction are then set).
+DistributedRun run_dm_distributed(const std::string& path, const DmOptions& options, const std::string& device,
+                                  const std::string& precision, const DistributedOptions& dist,
+                                  const IterationCallback& cb = {},
+                                  const std::function<void(const DistributedRun&)>& on_start = {});
+
+}  // namespace phasis

@@ -1,0 +1,127 @@
+// Partition, per-part loading and the run of each part (see distributed.hpp).
+#include "phasis/ptycho/distributed.hpp"
+
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "phasis/core/error.hpp"
+#include "phasis/io/cxi.hpp"
+#include "phasis/parallel/mpi.hpp"
+#include "phasis/parallel/nccl.hpp"
+
+namespace phasis {
+
+namespace {
+
+/// The GPUs this rank drives: the ones asked for, else one chosen by the rank's place on its host.
+std::vector<int> rank_devices(const DistributedOptions& dist) {
+  if (!dist.devices.empty()) return dist.devices;
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  const int count = cuda_device_count();
+  return {local && count > 0 ? std::atoi(local) % count : 0};
+}
+
+/// One part: read its frames, agree that every part could, build its problem and run.
+DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames, const DmOptions& opt,
+                  const std::string& device, const std::string& precision, Reducer& reducer,
+                  const IterationCallback& cb, bool& probe_from_file) {
+  PtychoData data;
+  Failure failure;
+  try {
+    std::lock_guard<std::mutex> lock(io);  // HDF5 is not thread-safe
+    data = reader.read_part(frames);
+  } catch (...) {
+    failure = failure_of(std::current_exception());
+  }
+  reducer.agree(failure);
+  PtychoProblem pr = make_part_problem(std::move(data), frames, &reducer);
+  probe_from_file = pr.probe_from_file;
+  return run_dm(pr, opt, device, precision, cb, &reducer);
+}
+
+}  // namespace
+
+DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt, const std::string& device,
+                                  const std::string& precision, const DistributedOptions& dist,
+                                  const IterationCallback& cb,
+                                  const std::function<void(const DistributedRun&)>& on_start) {
+  const mpi::World world = mpi::world();
+  DistributedRun out;
+  out.writer = world.rank == 0;
+
+  // Every rank reads the positions (N x 3, small) and computes the same partition.
+  std::unique_ptr<CxiReader> reader;
+  std::vector<int> devices;
+  Failure failure;
+  try {
+    if (device != "cpu" && device != "cuda") throw InputError("device: expected cpu or cuda; found '" + device + "'");
+    reader = std::make_unique<CxiReader>(path);
+    const int64_t m = reader->frame_size();
+    out.layout = scan_layout(reader->translations(), reader->geometry(), m);
+    if (device == "cuda") {
+      devices = rank_devices(dist);
+      for (int d : devices) {
+        if (d < 0 || d >= cuda_device_count())
+          throw DeviceError("GPU " + std::to_string(d) + ": expected a device number below " +
+                            std::to_string(cuda_device_count()) + "; found none with that number");
+      }
+    } else {
+      if (!dist.devices.empty()) throw InputError("--devices: expected only with --device cuda");
+      devices = {-1};
+    }
+    out.parts = world.size * int(devices.size());
+    out.partition = partition_frames(out.layout.offsets, m, out.parts, dist.partition);
+  } catch (...) {
+    failure = failure_of(std::current_exception());
+  }
+  mpi::agree(failure);
+
+  std::mutex io;
+  const int local = int(devices.size());
+  const bool nccl = device == "cuda" && out.parts > 1 && (local > 1 || nccl_available());
+  out.reduction = out.parts == 1 ? "none" : nccl ? "nccl" : device == "cuda" ? "mpi via host" : "mpi";
+  if (out.writer && on_start) on_start(out);
+  if (!nccl) {
+    // One part per rank: the CPU, or one GPU reduced through MPI.
+    if (device == "cuda") cuda_use_device(devices[0]);
+    mpi::MpiReducer mpi_sum;
+    Reducer alone;
+    Reducer& reducer = world.size > 1 ? static_cast<Reducer&>(mpi_sum) : alone;
+    out.result = run_part(*reader, io, out.partition.frames[world.rank], opt, device, precision, reducer,
+                          world.rank == 0 ? cb : IterationCallback{}, out.probe_from_file);
+    return out;
+  }
+  if (!nccl_available()) throw DeviceError("several GPUs per process: expected a build with NCCL; found none");
+  NcclId id;
+  if (world.rank == 0) id = nccl_unique_id();
+  mpi::broadcast(&id, sizeof id, 0);
+  std::vector<std::exception_ptr> errors(local);
+  std::vector<DmResult> results(local);
+  std::vector<char> from_file(local, 0);
+  std::vector<std::thread> threads;
+  for (int g = 0; g < local; ++g)
+    threads.emplace_back([&, g] {
+      try {
+        const int part = world.rank * local + g;
+        cuda_use_device(devices[g]);
+        NcclReducer reducer(id, out.parts, part);
+        bool pff = false;
+        results[g] = run_part(*reader, io, out.partition.frames[part], opt, device, precision, reducer,
+                              part == 0 ? cb : IterationCallback{}, pff);
+        from_file[g] = pff;
+      } catch (...) {
+        errors[g] = std::current_exception();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  out.result = std::move(results[0]);
+  out.probe_from_file = from_file[0];
+  return out;
+}
+
+}  // namespace phasis
