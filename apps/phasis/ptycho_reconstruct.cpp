@@ -22,6 +22,7 @@ struct ReconstructArgs {
   DmOptions dm;
   std::string partition = "spatial";
   std::vector<int> devices;
+  double gpu_memory_gib = 0;
   bool pictures = true, quiet = false;
 };
 
@@ -34,6 +35,9 @@ void run(const ReconstructArgs& a) {
 
   const bool quiet = a.quiet;
   auto progress = [quiet](const IterationInfo& i) {
+    if (i.iteration == 0 && i.streamed)
+      std::printf("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
+                  "batches of %lld\n", (long long)i.batch_frames);
     if (quiet && i.iteration + 1 != i.iterations) return;
     std::printf("iter %4d/%d  error %.4e  %6.2f it/s", i.iteration + 1, i.iterations, i.fourier_error,
                 i.seconds > 0 ? 1.0 / i.seconds : 0.0);
@@ -54,10 +58,13 @@ void run(const ReconstructArgs& a) {
     else std::printf("\n");
     std::fflush(stdout);
   };
+  DmOptions dm = a.dm;
+  if (!(a.gpu_memory_gib >= 0)) throw InputError("--gpu-memory: expected >= 0 GiB; found " + std::to_string(a.gpu_memory_gib));
+  dm.device_memory_limit = int64_t(a.gpu_memory_gib * double(1ll << 30));
   DistributedOptions dist;
   dist.partition = a.partition;
   dist.devices = a.devices;
-  DistributedRun run = run_dm_distributed(a.input, a.dm, device, a.precision, dist, progress, announce);
+  DistributedRun run = run_dm_distributed(a.input, dm, device, a.precision, dist, progress, announce);
   if (!run.writer) return;
   DmResult& result = run.result;
   PtychoProblem problem;
@@ -79,6 +86,8 @@ void run(const ReconstructArgs& a) {
                            {"fourier_relax", a.dm.fourier_relax},
                            {"modulus_gain_limit", a.dm.modulus_gain_limit},
                            {"batch_frames", a.dm.batch_frames},
+                           {"gpu_memory_gib", a.gpu_memory_gib},
+                           {"streamed", result.streamed},
                            {"threads", a.dm.threads},
                            {"parts", run.parts},
                            {"partition", a.partition},
@@ -138,6 +147,9 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
       ->capture_default_str();
   cmd->add_option("--batch-frames", a->dm.batch_frames, "Frames per FFT batch (0: from memory)")->capture_default_str();
   cmd->add_option("--threads", a->dm.threads, "CPU threads (0: all)")->capture_default_str();
+  cmd->add_option("--gpu-memory", a->gpu_memory_gib,
+                  "GPU memory the solver may use, GiB (0: 90% of free); frames that do not fit stream from host memory")
+      ->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the last iteration");
   auto config = add_config_option(*cmd);

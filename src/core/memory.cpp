@@ -17,6 +17,7 @@ void zero(void* p, std::size_t bytes);
 bool available();
 int device_count();
 void use_device(int device);
+int64_t free_bytes();
 }  // namespace cuda_memory
 #endif
 
@@ -84,6 +85,14 @@ bool cuda_available() {
   return cuda_memory::available();
 #else
   return false;
+#endif
+}
+
+int64_t device_free_bytes() {
+#if PHASIS_HAVE_CUDA
+  return cuda_memory::free_bytes();
+#else
+  return 0;
 #endif
 }
 

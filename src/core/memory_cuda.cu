@@ -56,6 +56,15 @@ void use_device(int device) {
   if (err != cudaSuccess) throw DeviceError("GPU " + std::to_string(device) + ": cudaSetDevice failed: " + cudaGetErrorString(err));
 }
 
+int64_t free_bytes() {
+  std::size_t free_b = 0, total_b = 0;
+  if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return int64_t(free_b);
+}
+
 bool available() {
   int n = 0;
   if (cudaGetDeviceCount(&n) != cudaSuccess) {

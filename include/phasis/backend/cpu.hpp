@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 #ifndef PHASIS_SCATTER_LIMIT
 #define PHASIS_SCATTER_LIMIT (1ll << 30)
@@ -24,8 +25,20 @@
 
 namespace phasis {
 
+/// The CPU's frames already live in host memory, so its staging is a plain copy (the solver never
+/// streams on the CPU; this keeps the one template compiling for both backends).
+struct CpuStaging {
+  void fetch(int, void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
+  void fetched(int) {}
+  void use(int) {}
+  void store(int, void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
+  void release(int) {}
+  void drain() {}
+};
+
 struct CpuBackend {
   static constexpr Memory memory = Memory::host;
+  using Staging = CpuStaging;
   static constexpr const char* name = "cpu";
   template <class T>
   using Fft = FftwPlan<T>;

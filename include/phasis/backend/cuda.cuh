@@ -109,8 +109,37 @@ double* reduction_slot();
 
 }  // namespace cuda_detail
 
+/// Double-buffered staging between pinned host memory and the device, for data larger than the
+/// GPU: copies run on their own non-blocking stream and overlap the kernels of the default stream.
+/// Slot s holds one batch; events order a slot's fetch before its use, and its use (and the copy
+/// back) before the next fetch into it.
+class CudaStaging {
+ public:
+  CudaStaging();
+  ~CudaStaging();
+  CudaStaging(const CudaStaging&) = delete;
+  CudaStaging& operator=(const CudaStaging&) = delete;
+  /// Host -> device into `slot`, once the slot is free.
+  void fetch(int slot, void* dst, const void* src, std::size_t bytes);
+  /// Marks the end of the slot's fetches; use() waits for them.
+  void fetched(int slot);
+  /// The default stream waits for the slot's data.
+  void use(int slot);
+  /// Device -> host after the kernels queued so far; frees the slot when done.
+  void store(int slot, void* dst, const void* src, std::size_t bytes);
+  /// Frees the slot after the kernels queued so far, without a copy back.
+  void release(int slot);
+  /// Blocks until every copy has finished.
+  void drain();
+
+ private:
+  cudaStream_t copy_ = nullptr;
+  cudaEvent_t fetched_[2] = {}, free_[2] = {};
+};
+
 struct CudaBackend {
   static constexpr Memory memory = Memory::device;
+  using Staging = CudaStaging;
   static constexpr const char* name = "cuda";
   template <class T>
   using Fft = CufftPlan<T>;

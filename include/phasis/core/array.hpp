@@ -23,6 +23,8 @@ void copy_bytes(void* dst, Memory dst_mem, const void* src, Memory src_mem, std:
 void zero_bytes(void* p, Memory m, std::size_t bytes);
 /// True when this build has CUDA and at least one device is visible.
 bool cuda_available();
+/// Free memory of the current CUDA device in bytes (0 without CUDA).
+int64_t device_free_bytes();
 /// Visible CUDA devices (0 without CUDA).
 int cuda_device_count();
 /// Makes `device` current for this thread; DeviceError when it does not exist.

@@ -53,6 +53,11 @@ struct DmOptions {
   // leaves consistent solutions (|T| = sqrt(I)) fixed.
   double modulus_gain_limit = 2;
   int64_t batch_frames = 0;      // frames per Fourier batch; 0: chosen from memory (64 MiB CPU, 512 MiB GPU)
+  // Device memory the solver may use, in bytes; 0: 90% of what is free. When the frames' exit waves
+  // and amplitudes do not fit, they stay in pinned host memory and stream through the GPU in
+  // batches, copies overlapping compute.
+  int64_t device_memory_limit = 0;
+  bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
   int threads = 0;               // CPU threads; 0: OpenMP's default
 };
 
@@ -62,6 +67,8 @@ struct IterationInfo {
   double fourier_error = 0;
   double seconds = 0;       // wall time of this iteration
   std::vector<double> occupancy;  // probe-mode occupancies (one entry of 1 for a single mode)
+  bool streamed = false;          // frames stream from host memory (see DmOptions::device_memory_limit)
+  int64_t batch_frames = 0;       // frames per Fourier batch
 };
 
 using IterationCallback = std::function<void(const IterationInfo&)>;
@@ -73,6 +80,8 @@ struct DmResult {
   std::vector<double> fourier_error;
   std::vector<double> iteration_seconds;
   std::string device;             // "cpu" or "cuda"
+  bool streamed = false;          // frames streamed from host memory (did not fit the device)
+  int64_t batch_frames = 0;       // frames per Fourier batch used
   std::string precision;          // "float" or "double"
 };
 

@@ -14,6 +14,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/dm_kernels.hpp"
+#include "phasis/ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/parallel/reducer.hpp"
 
@@ -59,6 +60,8 @@ inline void check_options(const DmOptions& o) {
   if (!(o.modulus_gain_limit == 0 || o.modulus_gain_limit >= 1))
     throw InputError("modulus gain limit: expected 0 (none) or >= 1; found " + std::to_string(o.modulus_gain_limit));
   if (!(o.fourier_relax >= 0)) throw InputError("fourier relax: expected >= 0; found " + std::to_string(o.fourier_relax));
+  if (o.device_memory_limit < 0)
+    throw InputError("device memory limit: expected >= 0 bytes; found " + std::to_string(o.device_memory_limit));
   if (o.batch_frames < 0) throw InputError("batch frames: expected >= 0; found " + std::to_string(o.batch_frames));
   if (o.probe_modes < 1 || o.probe_modes > 16)
     throw InputError("probe modes: expected 1 to 16; found " + std::to_string(o.probe_modes));
@@ -76,13 +79,13 @@ class DifferenceMap {
   DifferenceMap(const PtychoProblem& pr, const DmOptions& opt, Reducer& reducer)
       : opt_(opt), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
+        stream_(choose_streaming()),
         batch_(choose_batch()),
         probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
-        amp_(pr.amplitudes.to(B::memory)),
         valid_(pr.valid.to(B::memory)),
-        psi_(Shape{n_ * g_.modes(), g_.m, g_.m}, B::memory),
+        frames_(pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, batch_, stream_),
         buf_(Shape{batch_ * g_.modes(), g_.m, g_.m}, B::memory),
         onum_(Shape{g_.l, g_.h, g_.w}, B::memory), oden_(Shape{g_.l, g_.h, g_.w}, B::memory),
         pnum_(Shape{g_.k, g_.m, g_.m}, B::memory), pden_(Shape{g_.k, g_.m, g_.m}, B::memory),
@@ -94,14 +97,20 @@ class DifferenceMap {
                                                                   (n_ % batch_) * g_.modes());
     object_.assign(initial_object<T>(g_.l, g_.h, g_.w));
     if (g_.k > 1) orthogonalize_probe();
-    B::for_each(psi_.size(), ExitWave<T>{psi_.data(), probe_.data(), object_.data(), offsets_.data(), g_});
+    frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
+      B::for_each(nb * g_.modes() * g_.pix, ExitWave<T>{psi, probe_.data(), object_.data(), offsets_.data() + 2 * j0, g_});
+    });
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
   }
 
   /// The first sum over the parts; call once every part has been constructed.
   void start() {
-    valid_power_ = reducer_.sum(B::sum(n_ * g_.pix, ValidPower{amp_.data(), valid_.data(), g_.pix}));
+    double power = 0;
+    frames_.each_batch(false, true, false, [&](int64_t, int64_t nb, Complex<T>*, const float* amp) {
+      power += B::sum(nb * g_.pix, ValidPower{amp, valid_.data(), g_.pix});
+    });
+    valid_power_ = reducer_.sum(power);
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
   }
 
@@ -109,11 +118,9 @@ class DifferenceMap {
   double iterate(int it) {
     double change = 0;
     const int64_t block = g_.modes() * g_.pix;  // exit-wave elements of one frame
-    for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
-      const int64_t nb = std::min(batch_, n_ - j0), len = nb * block;
+    frames_.each_batch(true, true, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float* amp) {
+      const int64_t len = nb * block;
       const auto& plan = nb == batch_ ? plan_ : *tail_plan_;
-      Complex<T>* psi = psi_.data() + j0 * block;
-      const float* amp = amp_.data() + j0 * g_.pix;
       B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
       plan.forward(buf_.data());
       const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
@@ -121,7 +128,7 @@ class DifferenceMap {
       B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
       plan.inverse(buf_.data());
       change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
-    }
+    });
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
       update_object();
       if (it >= opt_.probe_start) update_probe();
@@ -131,22 +138,56 @@ class DifferenceMap {
   }
 
   const std::vector<double>& occupancy() const { return occupancy_; }
+  bool streaming() const { return stream_; }
+  int64_t batch() const { return batch_; }
 
   DmResult result() const {
     DmResult r;
     r.object = convert<double>(object_.to(Memory::host));
     r.probe = convert<double>(probe_.to(Memory::host));
     r.occupancy = occupancy_;
+    r.streamed = stream_;
+    r.batch_frames = batch_;
     r.device = B::name;
     r.precision = sizeof(T) == 4 ? "float" : "double";
     return r;
   }
 
  private:
+  /// Bytes per frame of exit waves and amplitudes, and of everything that does not grow with frames
+  /// apart from the Fourier batch: object planes with numerator and denominator, probe arrays.
+  int64_t frame_bytes() const { return g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)) + g_.pix * 4; }
+  int64_t fixed_bytes() const {
+    return g_.l * g_.plane() * int64_t(2 * sizeof(Complex<T>) + sizeof(T)) + 4 * g_.k * g_.pix * int64_t(sizeof(Complex<T>));
+  }
+  int64_t memory_limit() const {
+    if (opt_.device_memory_limit > 0) return opt_.device_memory_limit;
+    return B::memory == Memory::device ? int64_t(0.9 * double(device_free_bytes())) : INT64_MAX;
+  }
+
+  /// Streams frames from host memory when they do not fit the device with a full Fourier batch.
+  bool choose_streaming() const {
+    if (opt_.stream_frames) return true;
+    if (B::memory != Memory::device) return false;
+    const int64_t batch = batch_for(512ll << 20);
+    return n_ * frame_bytes() + batch * g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)) + fixed_bytes() > memory_limit();
+  }
+
+  int64_t batch_for(int64_t bytes) const {
+    return std::clamp<int64_t>(bytes / int64_t(g_.modes() * g_.pix * sizeof(Complex<T>)), 1, n_);
+  }
+
   int64_t choose_batch() const {
     if (opt_.batch_frames > 0) return std::clamp<int64_t>(opt_.batch_frames, 1, n_);
-    const int64_t bytes = B::memory == Memory::device ? (512ll << 20) : (64ll << 20);
-    return std::clamp<int64_t>(bytes / int64_t(g_.modes() * g_.pix * sizeof(Complex<T>)), 1, n_);
+    if (!stream_) return batch_for(B::memory == Memory::device ? (512ll << 20) : (64ll << 20));
+    // Streaming: two staging slots and the Fourier buffer share what the limit leaves.
+    const int64_t per_frame = 2 * frame_bytes() + g_.modes() * g_.pix * int64_t(sizeof(Complex<T>));
+    const int64_t room = memory_limit() - fixed_bytes();
+    if (room < per_frame)
+      throw DeviceError("device memory: expected room for one frame's staging (" + std::to_string(per_frame >> 20) +
+                        " MiB) within the limit of " + std::to_string(memory_limit() >> 20) + " MiB; found " +
+                        std::to_string(std::max<int64_t>(room, 0) >> 20) + " MiB after the object and probe");
+    return std::clamp<int64_t>(std::min(room / per_frame, batch_for(512ll << 20)), 1, n_);
   }
 
   /// Per-frame relaxation of the batch in buf_: frames whose mean squared amplitude misfit lies
@@ -168,12 +209,15 @@ class DifferenceMap {
   void update_object() {
     onum_.zero();
     oden_.zero();
-    if (g_.modes() == 1)
-      B::template scatter_add<T>(n_, g_.m, g_.m, ObjectTermsSingle<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
-                                 onum_.data(), oden_.data(), g_.plane());
-    else
-      B::template scatter_add<T>(n_ * g_.l, g_.m, g_.m, ObjectTerms<T>{psi_.data(), probe_.data(), offsets_.data(), g_},
-                                 onum_.data(), oden_.data(), g_.l * g_.plane());
+    frames_.each_batch(true, false, false, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
+      const int32_t* off = offsets_.data() + 2 * j0;
+      if (g_.modes() == 1)
+        B::template scatter_add<T>(nb, g_.m, g_.m, ObjectTermsSingle<T>{psi, probe_.data(), off, g_}, onum_.data(),
+                                   oden_.data(), g_.plane());
+      else
+        B::template scatter_add<T>(nb * g_.l, g_.m, g_.m, ObjectTerms<T>{psi, probe_.data(), off, g_}, onum_.data(),
+                                   oden_.data(), g_.l * g_.plane());
+    });
     const int64_t all = g_.l * g_.plane();
     reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
     reducer_.sum(oden_.data(), all, B::memory);
@@ -183,7 +227,9 @@ class DifferenceMap {
 
   void update_probe() {
     const int64_t all = g_.k * g_.pix;
-    B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi_.data(), object_.data(), offsets_.data(), g_, n_});
+    frames_.each_batch(true, false, false, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
+      B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi, object_.data(), offsets_.data() + 2 * j0, g_, nb, j0 > 0});
+    });
     reducer_.sum(reinterpret_cast<T*>(pnum_.data()), 2 * all, B::memory);
     reducer_.sum(pden_.data(), all, B::memory);
     const double mean_den = B::sum(all, ValueOf<T>{pden_.data()}) / double(all);
@@ -213,24 +259,24 @@ class DifferenceMap {
     probe_.assign(pnum_);
     if (!exits_ready_) return;
     const int64_t block = g_.modes() * g_.pix;
-    for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
-      const int64_t len = std::min(batch_, n_ - j0) * block;
-      Complex<T>* psi = psi_.data() + j0 * block;
+    frames_.each_batch(true, false, true, [&](int64_t, int64_t nb, Complex<T>* psi, const float*) {
+      const int64_t len = nb * block;
       B::for_each(len, MixExitModes<T>{buf_.data(), psi, coeff_.data(), g_});
       copy_bytes(psi, B::memory, buf_.data(), B::memory, len * sizeof(Complex<T>));
-    }
+    });
   }
 
   DmOptions opt_;
   Reducer& reducer_;
   int64_t n_;
   Geometry g_;
+  bool stream_;
   int64_t batch_;
   Array<Complex<T>> probe_, object_;
   Array<int32_t> offsets_;
-  Array<float> amp_;
   Array<uint8_t> valid_;
-  Array<Complex<T>> psi_, buf_, onum_;
+  FrameStore<B, T> frames_;
+  Array<Complex<T>> buf_, onum_;
   Array<T> oden_;
   Array<Complex<T>> pnum_;
   Array<T> pden_, relax_;
@@ -267,7 +313,7 @@ DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallb
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     errors.push_back(err);
     seconds.push_back(dt);
-    if (cb) cb(IterationInfo{it, opt.iterations, err, dt, solver.occupancy()});
+    if (cb) cb(IterationInfo{it, opt.iterations, err, dt, solver.occupancy(), solver.streaming(), solver.batch()});
   }
   DmResult r = solver.result();
   r.fourier_error = std::move(errors);

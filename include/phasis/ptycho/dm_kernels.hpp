@@ -241,6 +241,7 @@ struct ProbeTerms {
   const int32_t* offsets;
   Geometry g;
   int64_t frames;
+  bool add;  // add to num and den (later batches of streamed frames) instead of overwriting
   PHASIS_HD void operator()(int64_t i) const {
     const int64_t k = i / g.pix, p = i - k * g.pix, y = p / g.m, x = p - y * g.m;
     Complex<T> acc{};
@@ -253,8 +254,8 @@ struct ProbeTerms {
         d += norm2(o);
       }
     }
-    num[i] = acc;
-    den[i] = d;
+    num[i] = add ? num[i] + acc : acc;
+    den[i] = add ? den[i] + d : d;
   }
 };
 

@@ -1,0 +1,85 @@
+// Where the Difference Map keeps its per-frame state (exit waves psi and amplitudes), and how the
+// solver visits it batch by batch. Resident: both live in backend memory and a batch is a pointer
+// into them. Streaming (data larger than the GPU): both live in pinned host memory and batches pass
+// through two device slots, the next batch's copy in flight while the current one computes
+// (Staging in the backend). Every pass of the solver over frames goes through each_batch(), so the
+// two modes run the same kernels on the same batches.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "phasis/core/array.hpp"
+#include "phasis/core/complex.hpp"
+
+namespace phasis::dm {
+
+template <class B, class T>
+class FrameStore {
+ public:
+  /// n frames of `block` exit-wave elements and `pix` amplitudes; batches of `batch` frames.
+  FrameStore(const Array<float>& amplitudes, int64_t n, int64_t block, int64_t pix, int64_t batch, bool stream)
+      : n_(n), block_(block), pix_(pix), batch_(batch), stream_(stream) {
+    if (!stream_) {
+      psi_ = Array<Complex<T>>(Shape{n_ * block_}, B::memory);
+      amp_ = amplitudes.to(B::memory);
+      return;
+    }
+    // Pinned, so that copies to the GPU run asynchronously (plain host memory for the CPU backend).
+    constexpr Memory host = B::memory == Memory::device ? Memory::pinned : Memory::host;
+    psi_host_ = Array<Complex<T>>(Shape{n_ * block_}, host);
+    amp_host_ = Array<float>(Shape{n_ * pix_}, host);
+    copy_bytes(amp_host_.data(), host, amplitudes.data(), amplitudes.memory(), amplitudes.bytes());
+    psi_ = Array<Complex<T>>(Shape{2 * batch_ * block_}, B::memory);
+    amp_ = Array<float>(Shape{2 * batch_ * pix_}, B::memory);
+  }
+
+  bool streaming() const { return stream_; }
+  int64_t frames() const { return n_; }
+  int64_t batch() const { return batch_; }
+
+  /// fn(j0, nb, psi, amp) for every batch, in order; psi and amp (backend memory) hold frames
+  /// [j0, j0 + nb). `need_psi` / `need_amp`: the pass reads them; `writes_psi`: it changes psi.
+  template <class F>
+  void each_batch(bool need_psi, bool need_amp, bool writes_psi, F fn) {
+    if (!stream_) {
+      for (int64_t j0 = 0; j0 < n_; j0 += batch_)
+        fn(j0, std::min(batch_, n_ - j0), psi_.data() + j0 * block_, amp_.data() + j0 * pix_);
+      return;
+    }
+    const int64_t batches = (n_ + batch_ - 1) / batch_;
+    auto fetch = [&](int64_t b) {
+      const int s = int(b % 2);
+      const int64_t j0 = b * batch_, nb = std::min(batch_, n_ - j0);
+      if (need_psi)
+        staging_.fetch(s, slot_psi(s), psi_host_.data() + j0 * block_, size_t(nb * block_) * sizeof(Complex<T>));
+      if (need_amp) staging_.fetch(s, slot_amp(s), amp_host_.data() + j0 * pix_, size_t(nb * pix_) * sizeof(float));
+      staging_.fetched(s);
+    };
+    fetch(0);
+    for (int64_t b = 0; b < batches; ++b) {
+      if (b + 1 < batches) fetch(b + 1);
+      const int s = int(b % 2);
+      const int64_t j0 = b * batch_, nb = std::min(batch_, n_ - j0);
+      staging_.use(s);
+      fn(j0, nb, slot_psi(s), slot_amp(s));
+      if (writes_psi)
+        staging_.store(s, psi_host_.data() + j0 * block_, slot_psi(s), size_t(nb * block_) * sizeof(Complex<T>));
+      else
+        staging_.release(s);
+    }
+    staging_.drain();
+  }
+
+ private:
+  Complex<T>* slot_psi(int s) { return psi_.data() + s * batch_ * block_; }
+  float* slot_amp(int s) { return amp_.data() + s * batch_ * pix_; }
+
+  int64_t n_, block_, pix_, batch_;
+  bool stream_;
+  Array<Complex<T>> psi_, psi_host_;
+  Array<float> amp_, amp_host_;
+  typename B::Staging staging_;
+};
+
+}  // namespace phasis::dm
