@@ -69,3 +69,28 @@ TEST(DifferenceMapCuda, AgreesWithCpuPoissonExactProjection) { run_case(64, 150,
 TEST(DifferenceMapCuda, AgreesWithCpuThreeModesFloat) { run_case(64, 200, false, "float", 1e-4, 0, 3); }
 
 #endif
+
+#if PHASIS_HAVE_CUDA
+// Frames streamed from pinned host memory under a 64 MiB cap (resident they need 78 MiB plus the
+// 512 MiB Fourier batch) against the same run with the frames on the GPU.
+TEST(DifferenceMapCuda, StreamedFramesMatchResidentFrames) {
+  PtychoProblem pr = problem(128, 400, false);
+  DmOptions o;
+  o.iterations = 50;
+  const DmResult resident = run_dm(pr, o, "cuda", "float");
+  o.device_memory_limit = 64ll << 20;
+  const DmResult streamed = run_dm(pr, o, "cuda", "float");
+  EXPECT_FALSE(resident.streamed);
+  ASSERT_TRUE(streamed.streamed);
+  const phasis::testing::Agreement g = agreement(pr, streamed, resident);
+  double ts = 0, tr = 0;
+  for (double s : streamed.iteration_seconds) ts += s;
+  for (double s : resident.iteration_seconds) tr += s;
+  std::printf("streamed (batches of %lld) vs resident: object %.2e probe %.2e error history %.2e (%.2f vs %.2f ms/it)\n",
+              (long long)streamed.batch_frames, g.object, g.probe, g.error_history, 1e3 * ts / 50, 1e3 * tr / 50);
+  // Only the order of atomic adds differs (as between two resident runs).
+  EXPECT_LT(g.object, 1e-5);
+  EXPECT_LT(g.probe, 1e-5);
+  EXPECT_LT(g.error_history, 1e-5);
+}
+#endif
