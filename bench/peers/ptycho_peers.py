@@ -258,9 +258,12 @@ def run_ptylab(d, iterations, max_seconds, cpu):
         pass
     obj = np.asarray(obj).reshape(-1, no, no)[0]
     pr = np.asarray(pr).reshape(-1, m, m)[0]
-    if params.fftshiftSwitch:
-        pass  # real-space arrays are not shifted by fftshiftSwitch, only detector-plane ones
-    errs = [float(e) for e in np.asarray(getattr(rec, "error", []) or [], dtype=float).ravel()] if hasattr(rec, "error") else []
+    errs = []
+    for e in getattr(rec, "error", []) or []:  # normalised error per iteration (numpy or cupy scalars)
+        try:
+            errs.append(float(e.get()) if hasattr(e, "get") else float(e))
+        except (TypeError, ValueError):
+            pass
     info = dict(package="ptylab", version=ver, algorithm="ePIE (betaObject=%g, betaProbe=%g, random order)"
                 % (engine.betaObject, engine.betaProbe), iterations_run=done, iterations_timed=timed,
                 seconds_timed=seconds, costs=errs, device="cpu (numpy)" if cpu else "gpu (cupy)")
