@@ -259,7 +259,8 @@ def run_ptylab(d, iterations, max_seconds, cpu):
     obj = np.asarray(obj).reshape(-1, no, no)[0]
     pr = np.asarray(pr).reshape(-1, m, m)[0]
     errs = []
-    for e in getattr(rec, "error", []) or []:  # normalised error per iteration (numpy or cupy scalars)
+    history = getattr(rec, "error", None)
+    for e in ([] if history is None else list(history)):  # normalised error per iteration
         try:
             errs.append(float(e.get()) if hasattr(e, "get") else float(e))
         except (TypeError, ValueError):
