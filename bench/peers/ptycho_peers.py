@@ -82,6 +82,13 @@ def probe_from_mean_pattern(frames):
     return np.fft.fftshift(p).astype(np.complex64)
 
 
+def initial_object(shape, seed=1):
+    """Unit transmission with a 1% pseudo-random perturbation, as phasis starts (dm_impl.hpp's
+    initial_object; a different generator, the same distribution)."""
+    rng = np.random.default_rng(seed)
+    return ((1 + 0.02 * (rng.random(shape) - 0.5)) + 1j * 0.02 * (rng.random(shape) - 0.5)).astype(np.complex64)
+
+
 def object_frame(pos, m, padding=PADDING):
     """The object array phasis uses: origin (object pixel of element [0, 0]) and shape."""
     lo, hi = pos.min(axis=0), pos.max(axis=0)
@@ -145,7 +152,7 @@ def run_tike(d, iterations, max_seconds, cpu):
     # pixels, (row, col) order, and must lie in [1, psi - probe - 1] (the 8-pixel padding does).
     data = np.fft.ifftshift(d["frames"], axes=(-2, -1))
     scan = (d["pos"] - origin[None, :]).astype(np.float32)
-    psi = np.ones((1, *shape), dtype=np.complex64)
+    psi = initial_object(shape)[None]
     probe = d["probe"].astype(np.complex64)[None, None, None]
     params = tike.ptycho.PtychoParameters(
         probe=probe, psi=psi, scan=scan,
@@ -220,7 +227,7 @@ def run_ptylab(d, iterations, max_seconds, cpu):
     rec.No = no
     rec.initializeObjectProbe()
     rec.probe = d["probe"].astype(np.complex64).reshape(1, 1, 1, 1, m, m).copy()
-    rec.object = np.ones_like(rec.object)
+    rec.object = initial_object((no, no)).reshape(rec.object.shape)
     got = np.asarray(rec.positions)
     want = pos - c[None, :] + no // 2 - m // 2
     if not np.array_equal(got, want):
