@@ -278,7 +278,133 @@ def run_ptylab(d, iterations, max_seconds, cpu):
     return obj, pr, origin, info
 
 
-PEERS = {"tike": run_tike, "ptylab": run_ptylab}
+def run_ptypy(d, iterations, max_seconds, cpu):
+    import logging
+    import tempfile
+    import ptypy
+    from ptypy import utils as u
+    from ptypy.core import Ptycho
+    from ptypy.core.data import PtyScan
+    from ptypy.experiment import register
+    ptypy.load_gpu_engines("serial" if cpu else "cupy")
+    engine_name = os.environ.get("PHASIS_PTYPY_ENGINE", "DM_serial" if cpu else "DM_cupy_nostream")
+    m, n = d["m"], d["n"]
+    frames = d["frames"]
+    # PtyPy: positions (y, x) in metres, far-field propagator with the zero frequency at the centre
+    # of the frame (center='fftshift'), as recorded. Where its views land in the object storage is
+    # read back from the views below, not assumed.
+    pos_m = (d["pos"] * np.array([d["dy"], d["dx"]])[None, :]).astype(np.float64)
+
+    @register()
+    class PhasisFrames(PtyScan):
+        """
+        The frames of a phasis CXI file, handed over from memory.
+
+        Defaults:
+
+        [name]
+        default = PhasisFrames
+        type = str
+        help =
+        """
+
+        def load_positions(self):
+            return pos_m
+
+        def load_weight(self):
+            return np.ones((m, m), dtype=np.float32)
+
+        def load(self, indices):
+            return {k: frames[k] for k in indices}, {}, {}
+
+    tmp = tempfile.mkdtemp(prefix="ptypy-")
+    p = u.Param()
+    p.verbose_level = "error"
+    p.frames_per_block = n
+    p.io = u.Param(home=tmp, rfile=None)
+    p.io.autosave = u.Param(active=False)
+    p.io.autoplot = u.Param(active=False)
+    p.io.interaction = u.Param(active=False)
+    p.scans = u.Param()
+    p.scans.s = u.Param(name="BlockFull")
+    p.scans.s.data = u.Param(name="PhasisFrames", shape=m, psize=d["pixel_x"], distance=d["distance"],
+                             energy=H_PLANCK * C_LIGHT / d["wavelength"] / 1.602176634e-16,  # keV
+                             num_frames=n, center="fftshift", auto_center=False, orientation=None,
+                             save=None, dfile=None)
+    p.scans.s.illumination = u.Param(model=d["probe"].astype(np.complex128), photons=None)
+    p.scans.s.illumination.aperture = u.Param(form=None)
+    p.scans.s.illumination.propagation = u.Param(parallel=None, focussed=None)
+    p.scans.s.illumination.diversity = None
+    p.scans.s.coherence = u.Param(num_probe_modes=1, num_object_modes=1)
+    p.engines = u.Param()
+    # DM as phasis runs it on noise-free data: no Fourier relaxation, two object/probe
+    # alternations per iteration, no probe support; PtyPy's defaults otherwise.
+    p.engines.e = u.Param(name=engine_name, numiter=iterations, numiter_contiguous=1, fourier_relax_factor=0.0,
+                          overlap_max_iterations=2, probe_support=None, alpha=1.0)
+    P = Ptycho(p, level=2)
+    logging.getLogger().setLevel(logging.WARNING)
+    # object storage: our perturbed unit start; views give where each frame lands
+    (ob,) = list(P.obj.storages.values())
+    ob.data[:] = initial_object(ob.data.shape[-2:])[None]
+    psize = np.asarray(ob.psize, dtype=float)
+    key = {(int(y), int(x)): j for j, (y, x) in enumerate(d["pos"])}
+    origins = set()
+    for v in P.obj.views.values():
+        if not v.active:
+            continue
+        yx = np.rint(np.asarray(v.coord, dtype=float) / psize).astype(int)
+        dlow = np.asarray(v.dlow, dtype=int)
+        # v.coord is the view's centre in metres; our positions are frame corners in pixels
+        for corr in ((0, 0), (m // 2, m // 2)):
+            j = key.get((int(yx[0] - corr[0]), int(yx[1] - corr[1])))
+            if j is not None:
+                origins.add(tuple(d["pos"][j] - dlow))
+                break
+        else:
+            raise RuntimeError("PtyPy view at %s matches no scan position" % (yx,))
+    if len(origins) != 1:
+        raise RuntimeError("PtyPy views are not a translation of the scan positions: %s" % sorted(origins)[:4])
+    origin = np.array(origins.pop())
+    if not np.allclose(psize, [d["dy"], d["dx"]], rtol=1e-6):
+        raise RuntimeError("PtyPy object pixel %s differs from phasis's %s" % (psize, (d["dy"], d["dx"])))
+    P.init_communication()
+    P.init_engine()
+    engine = list(P.engines.values())[0]
+    P.runtime.start = time.asctime()
+    P.runtime.iter_info = []
+    P.runtime.last_save = 0
+    P.runtime.last_plot = 0
+    engine.initialize()
+    P.new_data = [(s.label, s) for s in P.diff.S.values()]
+    engine.prepare()
+    engine.numiter = iterations
+    engine.iterate(1)  # warm-up
+    sync_cupy()
+    t0 = time.perf_counter()
+    timed = 0
+    while timed < iterations - 1 and not engine.finished:
+        engine.iterate(1)
+        timed += 1
+        if max_seconds and time.perf_counter() - t0 > max_seconds:
+            break
+    sync_cupy()
+    seconds = time.perf_counter() - t0
+    done = engine.curiter
+    engine.finalize()
+    obj = np.asarray(list(P.obj.storages.values())[0].data)[0]
+    pr = np.asarray(list(P.probe.storages.values())[0].data)[0]
+    errs = []
+    for info in P.runtime.iter_info:
+        e = info.get("error")
+        if e is not None:
+            errs.append(float(np.mean(np.asarray(e)[..., 0])) if np.ndim(e) else float(e))
+    info = dict(package="ptypy", version=str(getattr(ptypy, "version", "")),
+                algorithm="%s (alpha=1, fourier_relax_factor=0, overlap_max_iterations=2)" % engine_name,
+                iterations_run=done, iterations_timed=timed, seconds_timed=seconds, costs=errs)
+    return obj, pr, origin, info
+
+
+PEERS = {"tike": run_tike, "ptylab": run_ptylab, "ptypy": run_ptypy}
 
 
 # ---------------------------------------------------------------------------------------------
