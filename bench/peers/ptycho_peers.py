@@ -5,6 +5,8 @@ ambiguity removal (global phase, phase ramp, translation) over the same illumina
 
 Peers (installed from their published wheels, never copied into this project):
   tike    tike 0.26, tike.ptycho with DmOptions (its algorithm named 'dm'), one probe mode, CuPy.
+  ptypy   PtyPy 0.9 (not on PyPI: a wheel built from its public repository's v0.9.0 tag), engine
+          DM_cupy_nostream on the GPU (DM_serial with --cpu): the Difference Map, as phasis.
   ptylab  PtyLab (pip package 'ptylab'), engine ePIE: PtyLab has no Difference Map; ePIE is its
           basic projection engine (modulus projection of the exit wave, then object and probe
           updates), the closest to DM of its engines. GPU through CuPy, or numpy with --cpu.
@@ -341,6 +343,10 @@ def run_ptypy(d, iterations, max_seconds, cpu):
     # alternations per iteration, no probe support; PtyPy's defaults otherwise.
     p.engines.e = u.Param(name=engine_name, numiter=iterations, numiter_contiguous=1, fourier_relax_factor=0.0,
                           overlap_max_iterations=2, probe_support=None, alpha=1.0)
+    if not cpu:
+        # PtyPy's fastest FFT needs its optional compiled 'filtered_cufft' extension, which no wheel
+        # ships; without it PtyPy itself falls back to CuPy's FFT, chosen here outright.
+        p.engines.e.fft_lib = os.environ.get("PHASIS_PTYPY_FFT", "cupy")
     P = Ptycho(p, level=2)
     logging.getLogger().setLevel(logging.WARNING)
     # object storage: our perturbed unit start; views give where each frame lands
@@ -483,7 +489,7 @@ def print_table(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cxi", nargs="?", help="CXI file from phasis ptycho simulate (with its truth)")
-    ap.add_argument("--peers", default="tike,ptylab", help="comma-separated: " + ",".join(PEERS))
+    ap.add_argument("--peers", default="tike,ptylab,ptypy", help="comma-separated: " + ",".join(PEERS))
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--phasis", default="build/phasis", help="phasis binary (for compare)")
     ap.add_argument("--phasis-result", help="phasis reconstruction of the same file: adds its row")
