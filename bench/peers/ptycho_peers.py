@@ -26,7 +26,7 @@ synchronisations, so the figure is wall time per iteration of the peer's own loo
 Reconstruction.iterate() (preconditioner update, DM update, its cost and update norm); for
 PtyLab, ePIE's sweep over every frame plus its per-iteration error metric and constraints. Loading,
 conversion and host<->device transfers before and after are not included. --max-seconds stops a
-slow peer early: the row then says how many iterations it ran.
+slow peer (those in --capped: PtyLab, PtyPy) early: the row then says how many iterations it ran.
 """
 import argparse
 import json
@@ -496,6 +496,7 @@ def main():
     ap.add_argument("--out", default="peers-out", help="folder for the peers' result files")
     ap.add_argument("--json", help="append every row (and every failure) to this JSON-lines file")
     ap.add_argument("--max-seconds", type=float, default=0, help="stop a peer's timed iterations after this long")
+    ap.add_argument("--capped", default="ptylab,ptypy", help="the peers --max-seconds applies to")
     ap.add_argument("--timeout", type=float, default=900, help="kill a peer's process after this long (s)")
     ap.add_argument("--cpu", action="store_true", help="run peers on the CPU (numpy) where they can")
     ap.add_argument("--table", metavar="ROWS", help="print the table of a JSON-lines file and exit")
@@ -528,7 +529,8 @@ def main():
             rows.append(dict(code=peer, input=args.cxi, error="unknown peer"))
             continue
         cmd = [sys.executable, os.path.abspath(__file__), args.cxi, "--only", peer, "--iterations", str(args.iterations),
-               "--phasis", args.phasis, "--out", args.out, "--max-seconds", str(args.max_seconds)] + (["--cpu"] if args.cpu else [])
+               "--phasis", args.phasis, "--out", args.out,
+               "--max-seconds", str(args.max_seconds if peer in args.capped.split(",") else 0)] + (["--cpu"] if args.cpu else [])
         t = time.perf_counter()
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
