@@ -23,6 +23,7 @@ struct ReconstructArgs {
   std::string partition = "spatial";
   std::vector<int> devices;
   double gpu_memory_gib = 0;
+  std::string reduce = "auto";
   bool pictures = true, quiet = false;
 };
 
@@ -64,6 +65,7 @@ void run(const ReconstructArgs& a) {
   DistributedOptions dist;
   dist.partition = a.partition;
   dist.devices = a.devices;
+  dist.reduce = a.reduce;
   DistributedRun run = run_dm_distributed(a.input, dm, device, a.precision, dist, progress, announce);
   if (!run.writer) return;
   DmResult& result = run.result;
@@ -91,6 +93,7 @@ void run(const ReconstructArgs& a) {
                            {"threads", a.dm.threads},
                            {"parts", run.parts},
                            {"partition", a.partition},
+                           {"reduce", a.reduce},
                            {"reduction", run.reduction},
                            {"probe_from_file", problem.probe_from_file}};
   write_reconstruction(a.output, result, problem, a.input, params.dump());
@@ -141,6 +144,10 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--partition", a->partition,
                   "How frames are split over GPUs and MPI ranks: spatial (compact regions) or interleaved")
       ->check(CLI::IsMember({"spatial", "interleaved"}))->capture_default_str();
+  cmd->add_option("--reduce", a->reduce,
+                  "What parts exchange: whole (all-reduce the object sums), regions (only overlaps with neighbours), "
+                  "auto (regions for a spatial partition)")
+      ->check(CLI::IsMember({"auto", "whole", "regions"}))->capture_default_str();
   cmd->add_option("--devices", a->devices, "GPUs this process drives, a part each (e.g. --devices 0,1)")->delimiter(',');
   cmd->add_option("--modulus-gain-limit", a->dm.modulus_gain_limit,
                   "Largest factor the modulus step may raise a Fourier amplitude by (0: exact projection)")

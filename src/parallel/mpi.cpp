@@ -119,6 +119,43 @@ void agree(const Failure& mine) {
 }
 
 int MpiReducer::parts() const { return world().size; }
+int MpiReducer::part() const { return world().rank; }
+
+void MpiReducer::exchange(const std::vector<Message>& sends, const std::vector<Message>& recvs, Memory where) {
+  // Device buffers travel through host copies unless the MPI is CUDA-aware.
+  const bool staged = where == Memory::device && !cuda_aware();
+  std::vector<std::vector<char>> host_send(staged ? sends.size() : 0), host_recv(staged ? recvs.size() : 0);
+  std::vector<MPI_Request> requests;
+  auto post = [&](bool send, const Message& m, char* buf) {
+    for (int64_t i = 0; i < m.bytes; i += INT_MAX / 2) {
+      const int count = int(std::min<int64_t>(INT_MAX / 2, m.bytes - i));
+      MPI_Request r;
+      check(send ? MPI_Isend(buf + i, count, MPI_BYTE, m.peer, 7, MPI_COMM_WORLD, &r)
+                 : MPI_Irecv(buf + i, count, MPI_BYTE, m.peer, 7, MPI_COMM_WORLD, &r),
+            send ? "MPI_Isend" : "MPI_Irecv");
+      requests.push_back(r);
+    }
+  };
+  for (size_t i = 0; i < recvs.size(); ++i) {
+    char* buf = static_cast<char*>(recvs[i].data);
+    if (staged) host_recv[i].resize(size_t(recvs[i].bytes)), buf = host_recv[i].data();
+    post(false, recvs[i], buf);
+  }
+  for (size_t i = 0; i < sends.size(); ++i) {
+    char* buf = static_cast<char*>(sends[i].data);
+    if (staged) {
+      host_send[i].resize(size_t(sends[i].bytes));
+      copy_bytes(host_send[i].data(), Memory::host, sends[i].data, where, size_t(sends[i].bytes));
+      buf = host_send[i].data();
+    }
+    post(true, sends[i], buf);
+  }
+  check(MPI_Waitall(int(requests.size()), requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+  if (staged)
+    for (size_t i = 0; i < recvs.size(); ++i)
+      copy_bytes(recvs[i].data, where, host_recv[i].data(), Memory::host, size_t(recvs[i].bytes));
+}
+
 void MpiReducer::sum(float* data, int64_t n, Memory where) { allreduce(data, n, where); }
 void MpiReducer::sum(double* data, int64_t n, Memory where) { allreduce(data, n, where); }
 void MpiReducer::agree(const Failure& mine) { mpi::agree(mine); }
@@ -133,6 +170,8 @@ void agree(const Failure& mine) {
   if (mine) raise(mine);
 }
 int MpiReducer::parts() const { return 1; }
+int MpiReducer::part() const { return 0; }
+void MpiReducer::exchange(const std::vector<Message>&, const std::vector<Message>&, Memory) {}
 void MpiReducer::sum(float*, int64_t, Memory) {}
 void MpiReducer::sum(double*, int64_t, Memory) {}
 void MpiReducer::agree(const Failure& mine) { mpi::agree(mine); }

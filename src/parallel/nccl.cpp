@@ -79,6 +79,16 @@ NcclReducer::~NcclReducer() {
 void NcclReducer::sum(float* data, int64_t n, Memory where) { impl_->allreduce(data, n, where); }
 void NcclReducer::sum(double* data, int64_t n, Memory where) { impl_->allreduce(data, n, where); }
 
+void NcclReducer::exchange(const std::vector<Message>& sends, const std::vector<Message>& recvs, Memory where) {
+  if (where != Memory::device) throw InternalError("NCCL exchange: expected device buffers; found host memory");
+  check(ncclGroupStart(), "ncclGroupStart");
+  for (const Message& m : sends)
+    check(ncclSend(m.data, size_t(m.bytes), ncclInt8, m.peer, impl_->comm, cudaStreamLegacy), "ncclSend");
+  for (const Message& m : recvs)
+    check(ncclRecv(m.data, size_t(m.bytes), ncclInt8, m.peer, impl_->comm, cudaStreamLegacy), "ncclRecv");
+  check(ncclGroupEnd(), "ncclGroupEnd");
+}
+
 void NcclReducer::agree(const Failure& mine) {
   // The first failing part, by a sum of one-hot flags (NCCL has min, but a sum of doubles is the
   // one reduction every path here already uses).
@@ -112,6 +122,7 @@ NcclReducer::NcclReducer(const NcclId&, int parts, int part) : parts_(parts), pa
 NcclReducer::~NcclReducer() = default;
 void NcclReducer::sum(float*, int64_t, Memory) {}
 void NcclReducer::sum(double*, int64_t, Memory) {}
+void NcclReducer::exchange(const std::vector<Message>&, const std::vector<Message>&, Memory) {}
 void NcclReducer::agree(const Failure& mine) {
   if (mine) raise(mine);
 }

@@ -58,6 +58,8 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
   Failure failure;
   try {
     if (device != "cpu" && device != "cuda") throw InputError("device: expected cpu or cuda; found '" + device + "'");
+    if (dist.reduce != "auto" && dist.reduce != "whole" && dist.reduce != "regions")
+      throw InputError("reduce: expected auto, whole or regions; found '" + dist.reduce + "'");
     reader = std::make_unique<CxiReader>(path);
     const int64_t m = reader->frame_size();
     out.layout = scan_layout(reader->translations(), reader->geometry(), m);
@@ -82,7 +84,9 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
   std::mutex io;
   const int local = int(devices.size());
   const bool nccl = device == "cuda" && out.parts > 1 && (local > 1 || nccl_available());
+  const bool regions = out.parts > 1 && (dist.reduce == "regions" || (dist.reduce == "auto" && dist.partition == "spatial"));
   out.reduction = out.parts == 1 ? "none" : nccl ? "nccl" : device == "cuda" ? "mpi via host" : "mpi";
+  if (out.parts > 1) out.reduction += regions ? ", regions" : ", whole object";
   if (out.writer && on_start) on_start(out);
   if (!nccl) {
     // One part per rank: the CPU, or one GPU reduced through MPI.
@@ -90,6 +94,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
     mpi::MpiReducer mpi_sum;
     Reducer alone;
     Reducer& reducer = world.size > 1 ? static_cast<Reducer&>(mpi_sum) : alone;
+    if (regions) reducer.set_regions(out.partition.regions);
     out.result = run_part(*reader, io, out.partition.frames[world.rank], opt, device, precision, reducer,
                           world.rank == 0 ? cb : IterationCallback{}, out.probe_from_file);
     return out;
@@ -108,6 +113,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
         const int part = world.rank * local + g;
         cuda_use_device(devices[g]);
         NcclReducer reducer(id, out.parts, part);
+        if (regions) reducer.set_regions(out.partition.regions);
         bool pff = false;
         results[g] = run_part(*reader, io, out.partition.frames[part], opt, device, precision, reducer,
                               part == 0 ? cb : IterationCallback{}, pff);

@@ -51,18 +51,23 @@ TEST(DifferenceMapMpi, RanksMatchTheSingleProcess) {
   struct Case {
     int ranks;
     const char* partition;
+    const char* reduce;  // what the run prints for it
   };
-  for (Case c : {Case{2, "spatial"}, Case{3, "spatial"}, Case{2, "interleaved"}, Case{3, "interleaved"}}) {
-    const std::string out = dir.file(std::string("r") + std::to_string(c.ranks) + c.partition + ".h5");
-    auto r = run_mpi(c.ranks, "ptycho reconstruct '" + cxi + "' -o '" + out + "'" + common + " --partition " + c.partition);
+  for (Case c : {Case{2, "spatial", "regions"}, Case{3, "spatial", "regions"}, Case{3, "spatial", "whole object"},
+                 Case{2, "interleaved", "whole object"}, Case{3, "interleaved", "whole object"}}) {
+    const std::string reduce = std::string(c.reduce) == "regions" ? "regions" : "whole";
+    const std::string out = dir.file(std::string("r") + std::to_string(c.ranks) + c.partition + reduce + ".h5");
+    auto r = run_mpi(c.ranks, "ptycho reconstruct '" + cxi + "' -o '" + out + "'" + common + " --partition " +
+                                  c.partition + " --reduce " + reduce);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     // The writer prints the partition, one line per part.
-    EXPECT_NE(r.out.find(std::to_string(c.ranks) + " parts, " + c.partition + " partition, sums by mpi"),
+    EXPECT_NE(r.out.find(std::to_string(c.ranks) + " parts, " + c.partition + " partition, sums by mpi, " + c.reduce),
               std::string::npos) << r.out;
     EXPECT_NE(r.out.find("part " + std::to_string(c.ranks - 1) + ": "), std::string::npos) << r.out;
     const Reconstruction got = read_reconstruction(out);
     const double dobj = difference(got.object, ref.object), dprobe = difference(got.probe, ref.probe);
-    std::printf("%d ranks, %s: object %.2e, probe %.2e from the single process\n", c.ranks, c.partition, dobj, dprobe);
+    std::printf("%d ranks, %s, %s: object %.2e, probe %.2e from the single process\n", c.ranks, c.partition, c.reduce,
+                dobj, dprobe);
     // Only the order of float sums differs; with the modulus gain limit, float rounding is not
     // amplified (float against double: 4e-7, tests/accuracy/test_dm_rounding.cpp). Measured
     // 2.5e-6 (object) and 4e-7 (probe) with 2 and 3 ranks; the bar leaves 4x.

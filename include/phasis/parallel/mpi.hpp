@@ -27,6 +27,8 @@ void broadcast(void* data, int64_t bytes, int root);
 class MpiReducer : public Reducer {
  public:
   int parts() const override;
+  int part() const override;
+  void exchange(const std::vector<Message>& sends, const std::vector<Message>& recvs, Memory where) override;
   void sum(float* data, int64_t n, Memory where) override;
   void sum(double* data, int64_t n, Memory where) override;
   void agree(const Failure& mine) override;

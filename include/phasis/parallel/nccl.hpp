@@ -24,6 +24,8 @@ class NcclReducer : public Reducer {
   NcclReducer(const NcclId& id, int parts, int part);
   ~NcclReducer() override;
   int parts() const override { return parts_; }
+  int part() const override { return part_; }
+  void exchange(const std::vector<Message>& sends, const std::vector<Message>& recvs, Memory where) override;
   void sum(float* data, int64_t n, Memory where) override;
   void sum(double* data, int64_t n, Memory where) override;
   void agree(const Failure& mine) override;

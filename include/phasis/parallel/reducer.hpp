@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "phasis/core/array.hpp"  // for Memory
+#include "phasis/parallel/partition.hpp"  // for Region
 
 namespace phasis {
 
@@ -34,6 +36,27 @@ class Reducer {
   /// In-place sum over all parts of n values at `data`, which lives in `where`.
   virtual void sum(float* data, int64_t n, Memory where) { (void)data, (void)n, (void)where; }
   virtual void sum(double* data, int64_t n, Memory where) { (void)data, (void)n, (void)where; }
+  /// This part's index among parts().
+  virtual int part() const { return 0; }
+
+  /// A message of `bytes` bytes at `data` to or from part `peer`.
+  struct Message {
+    int peer;
+    void* data;
+    int64_t bytes;
+  };
+  /// Point to point, all at once: sends every `sends[i]`, receives every `recvs[i]`; returns when
+  /// all are done. `where` says where the buffers live.
+  virtual void exchange(const std::vector<Message>& sends, const std::vector<Message>& recvs, Memory where) {
+    (void)sends, (void)recvs, (void)where;
+  }
+
+  /// Object regions of every part (set by the driver of a spatially partitioned run). When set, the
+  /// solver exchanges only the overlaps of its region with its neighbours' instead of summing the
+  /// whole object.
+  const std::vector<Region>& regions() const { return regions_; }
+  void set_regions(std::vector<Region> regions) { regions_ = std::move(regions); }
+
   /// Collective: when any part failed, every part throws the error of the first part that failed
   /// (so no part waits forever in a sum its peers never reach).
   virtual void agree(const Failure& mine) {
@@ -44,6 +67,9 @@ class Reducer {
     sum(&value, 1, Memory::host);
     return value;
   }
+
+ private:
+  std::vector<Region> regions_;
 };
 
 }  // namespace phasis

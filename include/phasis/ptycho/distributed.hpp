@@ -19,6 +19,9 @@ namespace phasis {
 struct DistributedOptions {
   std::string partition = "spatial";  // spatial | interleaved (parallel/partition.hpp)
   std::vector<int> devices;           // cuda: this rank's GPUs, a part each; empty: one GPU, chosen by local rank
+  // What the parts sum: "whole" all-reduces the object's numerator and denominator; "regions" sends
+  // each neighbour only where their regions overlap; "auto" is regions for a spatial partition.
+  std::string reduce = "auto";
 };
 
 struct DistributedRun {
@@ -28,7 +31,7 @@ struct DistributedRun {
   int parts = 1;
   bool writer = true;       // this process writes the output (rank 0)
   bool probe_from_file = false;
-  std::string reduction;    // "none", "mpi", "mpi via host", "nccl"
+  std::string reduction;    // "none", or "mpi" / "mpi via host" / "nccl", then ", whole object" or ", regions"
 };
 
 /// Runs DM on the CXI file at `path`. `cb` is called by part 0 only; `on_start` by the writer once

@@ -102,6 +102,7 @@ class DifferenceMap {
     });
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
+    if (!reducer_.regions().empty()) plan_exchange();
   }
 
   /// The first sum over the parts; call once every part has been constructed.
@@ -141,8 +142,15 @@ class DifferenceMap {
   bool streaming() const { return stream_; }
   int64_t batch() const { return batch_; }
 
-  DmResult result() const {
+  /// Collective when the parts exchange regions: each pixel of the object comes from its owner.
+  DmResult result() {
     DmResult r;
+    if (!neighbours_.empty() || !owned_.empty()) {
+      const int64_t all = g_.l * g_.plane();
+      B::for_each(all, OwnedObject<T>{onum_.data(), object_.data(), owned_.data(), g_.plane()});
+      reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
+      object_.assign(onum_);
+    }
     r.object = convert<double>(object_.to(Memory::host));
     r.probe = convert<double>(probe_.to(Memory::host));
     r.occupancy = occupancy_;
@@ -219,10 +227,72 @@ class DifferenceMap {
                                    oden_.data(), g_.l * g_.plane());
     });
     const int64_t all = g_.l * g_.plane();
-    reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
-    reducer_.sum(oden_.data(), all, B::memory);
-    const double mean_den = B::sum(all, ValueOf<T>{oden_.data()}) / double(all);
+    // The mean weight from this part's own sums, before they are combined: the same total either way.
+    const double mean_den = reducer_.sum(B::sum(all, ValueOf<T>{oden_.data()})) / double(all);
+    if (exchange_regions()) {
+      exchange_object_sums();
+    } else {
+      reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
+      reducer_.sum(oden_.data(), all, B::memory);
+    }
     B::for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});
+  }
+
+  bool exchange_regions() const { return !owned_.empty(); }
+
+  /// With regions, a part needs the summed numerator and denominator only where its own frames
+  /// fall, and only parts whose regions overlap contribute there: each part sends its sums over
+  /// every overlap to that neighbour and adds what comes back, instead of an all-reduce over the
+  /// whole object. Pixels outside the region keep stale values that no frame of this part reads.
+  void plan_exchange() {
+    const auto& regions = reducer_.regions();
+    const int me = reducer_.part();
+    const Region mine = regions[size_t(me)];
+    Array<uint8_t> owned(Shape{g_.h, g_.w});
+    for (int64_t y = 0; y < g_.h; ++y)
+      for (int64_t x = 0; x < g_.w; ++x) {
+        // Owner: the first part whose region holds the pixel; part 0 owns pixels no frame covers.
+        int owner = 0;
+        for (size_t q = 0; q < regions.size(); ++q) {
+          const Region& r = regions[q];
+          if (y >= r.y0 && y < r.y1 && x >= r.x0 && x < r.x1) {
+            owner = int(q);
+            break;
+          }
+        }
+        owned[y * g_.w + x] = owner == me;
+      }
+    owned_ = owned.to(B::memory);
+    for (size_t q = 0; q < regions.size(); ++q) {
+      if (int(q) == me) continue;
+      Region o{std::max(mine.y0, regions[q].y0), std::min(mine.y1, regions[q].y1), std::max(mine.x0, regions[q].x0),
+               std::min(mine.x1, regions[q].x1)};
+      if (o.y1 <= o.y0 || o.x1 <= o.x0) continue;
+      Neighbour nb;
+      nb.peer = int(q);
+      nb.region = o;
+      nb.send = Array<T>(Shape{3 * g_.l * o.pixels()}, B::memory);
+      nb.recv = Array<T>(Shape{3 * g_.l * o.pixels()}, B::memory);
+      neighbours_.push_back(std::move(nb));
+    }
+  }
+
+  void exchange_object_sums() {
+    std::vector<Reducer::Message> sends, recvs;
+    for (Neighbour& nb : neighbours_) {
+      const Region& r = nb.region;
+      B::for_each(g_.l * r.pixels(), PackRegion<T>{nb.send.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
+                                                   r.y1 - r.y0, r.x1 - r.x0});
+      sends.push_back({nb.peer, nb.send.data(), int64_t(nb.send.bytes())});
+      recvs.push_back({nb.peer, nb.recv.data(), int64_t(nb.recv.bytes())});
+    }
+    B::synchronize();  // packed before any MPI send reads the buffers
+    reducer_.exchange(sends, recvs, B::memory);
+    for (Neighbour& nb : neighbours_) {
+      const Region& r = nb.region;
+      B::for_each(g_.l * r.pixels(), AddRegion<T>{nb.recv.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
+                                                  r.y1 - r.y0, r.x1 - r.x0});
+    }
   }
 
   void update_probe() {
@@ -287,6 +357,13 @@ class DifferenceMap {
   double valid_power_ = 0;
   int64_t valid_count_ = 0;
   bool exits_ready_ = false;  // psi exists, so orthogonalisation must mix it too
+  struct Neighbour {
+    int peer = 0;
+    Region region;       // overlap of this part's region with the peer's
+    Array<T> send, recv; // packed sums over it
+  };
+  std::vector<Neighbour> neighbours_;
+  Array<uint8_t> owned_;     // object pixels this part owns (region exchange only)
 };
 
 template <class B, class T>

@@ -220,6 +220,49 @@ struct ObjectTermsSingle {
   }
 };
 
+/// Numerator (re, im) and denominator of a rectangle of every object plane, packed 3 values per
+/// pixel: what a part sends a neighbour whose region overlaps its own (i < L rh rw).
+template <class T>
+struct PackRegion {
+  T* out;
+  const Complex<T>* num;
+  const T* den;
+  Geometry g;
+  int64_t y0, x0, rh, rw;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t per = rh * rw, l = i / per, r = i - l * per, y = r / rw, o = l * g.plane() + (y0 + y) * g.w + x0 + r - y * rw;
+    out[3 * i] = num[o].re;
+    out[3 * i + 1] = num[o].im;
+    out[3 * i + 2] = den[o];
+  }
+};
+
+/// Adds a neighbour's packed rectangle (PackRegion's layout) into the numerator and denominator.
+template <class T>
+struct AddRegion {
+  const T* in;
+  Complex<T>* num;
+  T* den;
+  Geometry g;
+  int64_t y0, x0, rh, rw;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t per = rh * rw, l = i / per, r = i - l * per, y = r / rw, o = l * g.plane() + (y0 + y) * g.w + x0 + r - y * rw;
+    num[o] += Complex<T>(in[3 * i], in[3 * i + 1]);
+    den[o] += in[3 * i + 2];
+  }
+};
+
+/// out = the object where this part owns the pixel, 0 elsewhere: summed over parts, every pixel
+/// comes from exactly one part.
+template <class T>
+struct OwnedObject {
+  Complex<T>* out;
+  const Complex<T>* object;
+  const uint8_t* owned;  // one plane
+  int64_t plane;
+  PHASIS_HD void operator()(int64_t i) const { out[i] = owned[i % plane] ? object[i] : Complex<T>(0, 0); }
+};
+
 /// new = (num + c old) / (den + c), for the object and the probe alike.
 template <class T>
 struct InertialQuotient {
