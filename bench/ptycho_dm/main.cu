@@ -151,7 +151,9 @@ int main(int argc, char** argv) {
       opt.probe_modes = modes;
       size_t free_before = 0, free_after = 0, total = 0;
       cudaMemGetInfo(&free_before, &total);
-      dm::DifferenceMap<CudaBackend, float> solver(pr, opt);
+      Reducer alone;
+      dm::DifferenceMap<CudaBackend, float> solver(pr, opt, alone);
+      solver.start();
       cudaMemGetInfo(&free_after, &total);
       const double held = double(free_before - free_after);
       for (int it = 0; it < 2; ++it) solver.iterate(it + 2);
