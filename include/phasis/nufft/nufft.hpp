@@ -47,6 +47,12 @@ namespace phasis::nufft {
 
 enum class Type { type1 = 1, type2 = 2 };
 enum class Target { cpu, cuda };
+/// How a CUDA plan spreads (type 1). shared: each thread block adds the points of one bin (at most
+/// a few thousand of them) into a copy of the bin and its kernel-width border in shared memory,
+/// then that box into the fine grid; global: one thread per point adds straight into the fine
+/// grid with atomics. automatic: shared wherever the box fits in 48 KiB of shared memory (bins
+/// shrink to make it fit) and the points are sorted, global otherwise.
+enum class Spread { automatic, shared, global };
 
 struct Options {
   Target target = Target::cpu;
@@ -57,6 +63,7 @@ struct Options {
   bool sort = true;            // sort points by bin for locality (off: keep the given order)
   bool exact_kernel = false;   // evaluate exp(...) at every use instead of the fitted polynomial
   int64_t subproblem_points = 10000;  // most points a CPU thread spreads into one private subgrid
+  Spread spread = Spread::automatic;  // CUDA spreading method (shared needs sort = true)
 };
 
 /// One NUFFT geometry: modes, sign, tolerance, number of transforms, points.
