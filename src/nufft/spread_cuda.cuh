@@ -28,8 +28,9 @@ namespace phasis::nufft::cuda_spread {
 /// Most points one block spreads into its box (cuFINUFFT's default is the same order).
 constexpr int64_t kSubproblemPoints = 1024;
 constexpr int kBlockThreads = 256;
-/// Shared memory a box may take without the per-kernel opt-in (every CUDA GPU has 48 KiB).
-constexpr int64_t kSharedBytes = 48 * 1024;
+/// Shared memory a box may take: every CUDA GPU gives a block 48 KiB without the per-kernel opt-in,
+/// static variables included (the kernel has 8 bytes of them).
+constexpr int64_t kSharedBytes = 48 * 1024 - 64;
 
 /// Bin of the caller's point i straight from its coordinates (the same arithmetic as ToGrid).
 template <class T>

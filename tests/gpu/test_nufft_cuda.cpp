@@ -150,9 +150,10 @@ TYPED_TEST(NufftCuda, SharedAndGlobalSpreadingMatchTheDirectSum) {
 
 TYPED_TEST(NufftCuda, WideKernelsFallBackToGlobalSpreading) {
   using T = TypeParam;
-  // The widest kernel of each precision: in double (width 16) no 3D box fits 48 KiB, so automatic
-  // falls back to global atomics and asking for shared is an InputError.
-  const double tol = sizeof(T) == 8 ? 1e-14 : 1e-6;
+  // The smallest tolerance the accuracy tests cover in each precision. In double (width 13) no 3D
+  // box fits 48 KiB even with 4 x 4 x 2 bins, so automatic falls back to global atomics and asking
+  // for shared is an InputError; in float (width 7) the bins shrink to 8 x 16 x 2 and stay shared.
+  const double tol = sizeof(T) == 8 ? 1e-12 : 1e-6;
   const std::vector<int64_t> modes = {12, 10, 14};
   const int64_t m = 800;
   const auto xyz = random_points<T>(3, m, -4, 4, 24);
@@ -164,8 +165,7 @@ TYPED_TEST(NufftCuda, WideKernelsFallBackToGlobalSpreading) {
   auto c_dev = to_device(c);
   Array<Complex<T>> f_out(Shape{product(modes)}, Memory::device);
   gpu.execute(c_dev.data(), f_out.data());
-  // Float at 1e-6 is at its rounding floor: the CPU plan's own measured bound (tests/accuracy).
-  EXPECT_LE(relative_error(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1)), sizeof(T) == 8 ? 1e-12 : 1e-5);
+  EXPECT_LE(relative_error(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1)), 10 * tol);
 }
 
 TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {
