@@ -28,7 +28,9 @@
 //   for each set: plan.set_points(m, x, y, z); plan.interpolate(c);
 //
 // Memory: the plan holds the fine grids of all its transforms at once (transforms x prod(n_fine)
-// complex values, n_fine about upsampling x modes) and its points' fine coordinates and order.
+// complex values, n_fine about upsampling x modes) and its points' fine coordinates and order:
+// 8 (d + 1) bytes per point in d dimensions, whatever the precision. Point counts and indices are
+// 64-bit everywhere (CPU and CUDA), so one call may take more than 2^31 points.
 // Results are reproducible run to run for a given thread count (CPU); on CUDA the order of the
 // atomic additions varies, so type 1 varies by rounding. One plan serves one caller thread at a
 // time; separate plans run concurrently.
