@@ -128,12 +128,15 @@ TYPED_TEST(NufftCuda, SharedAndGlobalSpreadingMatchTheDirectSum) {
       // several subproblems of 1024 points each and their boxes wrap around the grid's edges.
       const std::vector<int64_t> modes = dims == 2 ? std::vector<int64_t>{40, 36} : std::vector<int64_t>{20, 18, 16};
       const int64_t m = 6000, nk = product(modes), nt = 2;
+      // In 3D double, shared-memory boxes fit 48 KiB up to width 8 (1e-7); 2D and float at 1e-5 fit
+      // with room to spare (docs/nufft.md).
+      const double tol = sizeof(T) == 4 ? kTol<T> : (dims == 3 ? 1e-7 : kTol<T>);
       const auto xyz = clustered ? random_points<T>(dims, m, -0.1, 0.1, 21) : random_points<T>(dims, m, -4, 4, 22);
       const auto c = random_values<T>(m * nt, 23);
       DevicePoints<T> dp(xyz);
       auto c_dev = to_device(c);
       for (nufft::Spread method : {nufft::Spread::shared, nufft::Spread::global}) {
-        Plan<T> gpu(Type::type1, modes, +1, kTol<T>, nt, gpu_options(method));
+        Plan<T> gpu(Type::type1, modes, +1, tol, nt, gpu_options(method));
         dp.set(gpu);
         Array<Complex<T>> f_out(Shape{nk * nt}, Memory::device);
         gpu.execute(c_dev.data(), f_out.data());
@@ -141,7 +144,7 @@ TYPED_TEST(NufftCuda, SharedAndGlobalSpreadingMatchTheDirectSum) {
         for (int64_t t = 0; t < nt; ++t) {
           SCOPED_TRACE(::testing::Message() << dims << "D clustered " << clustered << " method "
                                             << (method == nufft::Spread::shared ? "shared" : "global") << " transform " << t);
-          EXPECT_LE(relative_error(f_gpu.data() + t * nk, direct_type1(modes, xyz, c.data() + t * m, +1)), 10 * kTol<T>);
+          EXPECT_LE(relative_error(f_gpu.data() + t * nk, direct_type1(modes, xyz, c.data() + t * m, +1)), 10 * tol);
         }
       }
     }
