@@ -49,8 +49,8 @@ namespace phasis::nufft {
 
 enum class Type { type1 = 1, type2 = 2 };
 enum class Target { cpu, cuda };
-/// How a CUDA plan spreads (type 1). shared: each thread block adds the points of one bin (at most
-/// a few thousand of them) into a copy of the bin and its kernel-width border in shared memory,
+/// How a CUDA plan spreads (type 1). shared: each thread block adds the points of one bin (1024 at
+/// a time) into a copy of the bin and its kernel-width border in shared memory,
 /// then that box into the fine grid; global: one thread per point adds straight into the fine
 /// grid with atomics. automatic: shared wherever the box fits in 48 KiB of shared memory (bins
 /// shrink to make it fit) and the points are sorted, global otherwise.
