@@ -33,7 +33,9 @@ Geometry make_geometry(const std::vector<int64_t>& modes, const KernelShape& k, 
     g.bin[d] = g.dims == 3 ? bin3[d] : bin2[d];
     g.bins[d] = (g.fine[d] + g.bin[d] - 1) / g.bin[d];
     g.modes_total *= g.modes[d];
-    g.fine_total *= g.fine[d];
+    // The fine grid is about 2^d times the modes: its cell count can pass 2^63 when theirs does not.
+    if (__builtin_mul_overflow(g.fine_total, g.fine[d], &g.fine_total))
+      throw InputError("nufft modes: the fine grid has more than 2^63 cells");
   }
   return g;
 }

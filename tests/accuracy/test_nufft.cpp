@@ -319,6 +319,12 @@ TYPED_TEST(Nufft, BadInputsThrowInputError) {
   Options opt;
   opt.upsampling = 1.5;
   EXPECT_THROW(Plan<T>(Type::type1, {8, 8}, 1, 1e-4, 1, opt), InputError);
+  // Sizes in int64 without wrapping: 2^60 modes fit, their 2^63-cell fine grid does not; a fine
+  // grid of 2^59 cells fits, two of them in 16-byte values do not (2^64 bytes).
+  const int64_t big = int64_t(1) << 20;
+  EXPECT_THROW(Plan<T>(Type::type1, {big, big, big}, 1, 1e-2), InputError);
+  EXPECT_THROW(Plan<T>(Type::type2, {1 << 19, 1 << 19, 1 << 18}, 1, 1e-2, 2), InputError);
+  EXPECT_THROW(Plan<T>(Type::type1, {int64_t(1) << 31, 8}, 1, 1e-2), InputError);
 
   Plan<T> plan(Type::type1, {8, 8, 8}, 1, 1e-4);
   std::vector<T> x = {0.1f, 0.2f, 0.3f}, y = x, z = x;

@@ -1,5 +1,7 @@
 // nufft::Plan on CUDA against the CPU plan and the direct sums, float and double, 2D and 3D, both
-// types and their adjoints, several transforms, type 2 at new points, and device-memory checks.
+// types and their adjoints, several transforms, type 2 at new points, shared-memory and global
+// spreading (bins of many subproblems, supports across the period's edge), and device-memory
+// checks.
 // Built in every configuration; the tests exist only when CUDA is (gpu_main.cpp exits 77 without
 // a device or without CUDA).
 #include <gtest/gtest.h>
@@ -71,9 +73,10 @@ class NufftCuda : public ::testing::Test {};
 using Precisions = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(NufftCuda, Precisions);
 
-Options gpu_options() {
+Options gpu_options(nufft::Spread spread = nufft::Spread::automatic) {
   Options o;
   o.target = nufft::Target::cuda;
+  o.spread = spread;
   return o;
 }
 
@@ -115,6 +118,56 @@ TYPED_TEST(NufftCuda, BothTypesMatchTheCpuPlanAndTheDirectSums) {
         EXPECT_LE(relative_error(c_gpu.data() + t * m, widen(c_cpu.data() + t * m, m)), kTol<T>);
       }
     }
+}
+
+TYPED_TEST(NufftCuda, SharedAndGlobalSpreadingMatchTheDirectSum) {
+  using T = TypeParam;
+  for (int dims : {2, 3})
+    for (bool clustered : {false, true}) {
+      // Clustered: 6000 points within 0.1 of the origin, the fine grid's corner, so a few bins hold
+      // several subproblems of 1024 points each and their boxes wrap around the grid's edges.
+      const std::vector<int64_t> modes = dims == 2 ? std::vector<int64_t>{40, 36} : std::vector<int64_t>{20, 18, 16};
+      const int64_t m = 6000, nk = product(modes), nt = 2;
+      // In 3D double, shared-memory boxes fit 48 KiB up to width 8 (1e-7); 2D and float at 1e-5 fit
+      // with room to spare (docs/nufft.md).
+      const double tol = sizeof(T) == 4 ? kTol<T> : (dims == 3 ? 1e-7 : kTol<T>);
+      const auto xyz = clustered ? random_points<T>(dims, m, -0.1, 0.1, 21) : random_points<T>(dims, m, -4, 4, 22);
+      const auto c = random_values<T>(m * nt, 23);
+      DevicePoints<T> dp(xyz);
+      auto c_dev = to_device(c);
+      for (nufft::Spread method : {nufft::Spread::shared, nufft::Spread::global}) {
+        Plan<T> gpu(Type::type1, modes, +1, tol, nt, gpu_options(method));
+        dp.set(gpu);
+        Array<Complex<T>> f_out(Shape{nk * nt}, Memory::device);
+        gpu.execute(c_dev.data(), f_out.data());
+        const auto f_gpu = to_host(f_out);
+        for (int64_t t = 0; t < nt; ++t) {
+          SCOPED_TRACE(::testing::Message() << dims << "D clustered " << clustered << " method "
+                                            << (method == nufft::Spread::shared ? "shared" : "global") << " transform " << t);
+          EXPECT_LE(relative_error(f_gpu.data() + t * nk, direct_type1(modes, xyz, c.data() + t * m, +1)), 10 * tol);
+        }
+      }
+    }
+}
+
+TYPED_TEST(NufftCuda, WideKernelsFallBackToGlobalSpreading) {
+  using T = TypeParam;
+  // The smallest tolerance the accuracy tests cover in each precision. In double (width 13) no 3D
+  // box fits 48 KiB even with 4 x 4 x 2 bins, so automatic falls back to global atomics and asking
+  // for shared is an InputError; in float (width 7) the bins shrink to 8 x 16 x 2 and stay shared.
+  const double tol = sizeof(T) == 8 ? 1e-12 : 1e-6;
+  const std::vector<int64_t> modes = {12, 10, 14};
+  const int64_t m = 800;
+  const auto xyz = random_points<T>(3, m, -4, 4, 24);
+  const auto c = random_values<T>(m, 25);
+  if (sizeof(T) == 8) EXPECT_THROW(Plan<T>(Type::type1, modes, +1, tol, 1, gpu_options(nufft::Spread::shared)), InputError);
+  Plan<T> gpu(Type::type1, modes, +1, tol, 1, gpu_options());
+  DevicePoints<T> dp(xyz);
+  dp.set(gpu);
+  auto c_dev = to_device(c);
+  Array<Complex<T>> f_out(Shape{product(modes)}, Memory::device);
+  gpu.execute(c_dev.data(), f_out.data());
+  EXPECT_LE(relative_error(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1)), 10 * tol);
 }
 
 TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {

@@ -28,7 +28,9 @@
 //   for each set: plan.set_points(m, x, y, z); plan.interpolate(c);
 //
 // Memory: the plan holds the fine grids of all its transforms at once (transforms x prod(n_fine)
-// complex values, n_fine about upsampling x modes) and its points' fine coordinates and order.
+// complex values, n_fine about upsampling x modes) and its points' fine coordinates and order:
+// 8 (d + 1) bytes per point in d dimensions, whatever the precision. Point counts and indices are
+// 64-bit everywhere (CPU and CUDA), so one call may take more than 2^31 points.
 // Results are reproducible run to run for a given thread count (CPU); on CUDA the order of the
 // atomic additions varies, so type 1 varies by rounding. One plan serves one caller thread at a
 // time; separate plans run concurrently.
@@ -47,6 +49,12 @@ namespace phasis::nufft {
 
 enum class Type { type1 = 1, type2 = 2 };
 enum class Target { cpu, cuda };
+/// How a CUDA plan spreads (type 1). shared: each thread block adds the points of one bin (1024 at
+/// a time) into a copy of the bin and its kernel-width border in shared memory,
+/// then that box into the fine grid; global: one thread per point adds straight into the fine
+/// grid with atomics. automatic: shared wherever the box fits in 48 KiB of shared memory (bins
+/// shrink to make it fit) and the points are sorted, global otherwise.
+enum class Spread { automatic, shared, global };
 
 struct Options {
   Target target = Target::cpu;
@@ -57,6 +65,7 @@ struct Options {
   bool sort = true;            // sort points by bin for locality (off: keep the given order)
   bool exact_kernel = false;   // evaluate exp(...) at every use instead of the fitted polynomial
   int64_t subproblem_points = 10000;  // most points a CPU thread spreads into one private subgrid
+  Spread spread = Spread::automatic;  // CUDA spreading method (shared needs sort = true)
 };
 
 /// One NUFFT geometry: modes, sign, tolerance, number of transforms, points.

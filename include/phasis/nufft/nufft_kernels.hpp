@@ -30,22 +30,25 @@ struct Geometry {
   double beta = 0;
 };
 
-/// Folds x into [0, 2 pi) and scales it to fine-grid cells: s[i] = (x[i] mod 2 pi) n / (2 pi).
+/// Folds x into [0, 2 pi) and scales it to fine-grid cells: (x mod 2 pi) n / (2 pi), in [0, n].
 /// Fine coordinates are kept in double in either precision: a float s would round to n 2^-24
 /// cells, several times the float input's own rounding at large n (at 400 x 400 float modes and
 /// tolerance 1e-6, 1.5e-5 relative error with float coordinates, 1.2e-6 with double).
+template <class T>
+PHASIS_HD double fine_coordinate(T x, double n) {
+  double u = double(x) * 0.15915494309189533577;  // 1 / (2 pi)
+  u -= floor(u);
+  double g = u * n;
+  if (g >= n) g -= n;
+  return g;
+}
+
 template <class T>
 struct ToGrid {
   const T* x;
   double* s;
   double n;
-  PHASIS_HD void operator()(int64_t i) const {
-    double u = double(x[i]) * 0.15915494309189533577;  // 1 / (2 pi)
-    u -= floor(u);
-    double g = u * n;
-    if (g >= n) g -= n;
-    s[i] = g;
-  }
+  PHASIS_HD void operator()(int64_t i) const { s[i] = fine_coordinate(x[i], n); }
 };
 
 /// 1 where a coordinate is NaN or infinite (x - x is NaN exactly then), else 0.
@@ -58,15 +61,21 @@ struct NotFinite {
   }
 };
 
-/// Row-major bin index (x fastest) of point i; coordinates rounded up to n stay in the last bin.
-PHASIS_HD int64_t bin_of(const Geometry& g, const double* sx, const double* sy, const double* sz, int64_t i) {
+/// Row-major bin index (x fastest) of a point at fine coordinates (sx, sy, sz); coordinates
+/// rounded up to n stay in the last bin.
+PHASIS_HD int64_t bin_index(const Geometry& g, double sx, double sy, double sz) {
   int64_t b[3] = {0, 0, 0};
-  const double* s[3] = {sx, sy, sz};
+  const double s[3] = {sx, sy, sz};
   for (int d = 0; d < g.dims; ++d) {
-    int64_t v = static_cast<int64_t>(s[d][i]) / g.bin[d];
+    int64_t v = static_cast<int64_t>(s[d]) / g.bin[d];
     b[d] = v < g.bins[d] ? v : g.bins[d] - 1;
   }
   return (b[2] * g.bins[1] + b[1]) * g.bins[0] + b[0];
+}
+
+/// bin_index of point i of fine-coordinate arrays (sz unused in 2D).
+PHASIS_HD int64_t bin_of(const Geometry& g, const double* sx, const double* sy, const double* sz, int64_t i) {
+  return bin_index(g, sx[i], sy[i], g.dims == 3 ? sz[i] : 0.0);
 }
 
 /// Fine-grid index of the mode stored at flat position r of the mode array, and the product of
