@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 
+#include <filesystem>
 #include <set>
 
 #include "commands.hpp"
@@ -111,6 +112,9 @@ MsConfig read_ms_config(const std::string& path) {
   Section st(top.table("structure"), "structure.", path);
   c.crystal = st.text("crystal", "");
   c.file = st.text("file", "");
+  // A relative structure path is relative to the config file, so a config and its structure move together.
+  if (!c.file.empty() && std::filesystem::path(c.file).is_relative())
+    c.file = (std::filesystem::path(path).parent_path() / c.file).string();
   if (c.crystal.empty() == c.file.empty()) st.bad("crystal", "exactly one of structure.crystal and structure.file");
   c.zone_axis = st.text("zone_axis", c.zone_axis);
   if (st.has("repeat")) {
