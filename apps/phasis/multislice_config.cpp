@@ -133,6 +133,7 @@ MsConfig read_ms_config(const std::string& path) {
   }
   if (c.sampling.has_value() == c.gpts.has_value()) po.bad("sampling", "exactly one of potential.sampling and potential.gpts");
   c.potential.slice_thickness = po.number("slice_thickness", c.potential.slice_thickness);
+  c.potential.cutoff_fraction = po.number("cutoff_fraction", c.potential.cutoff_fraction);
   const std::string proj = po.text("projection", "infinite");
   if (proj != "infinite" && proj != "finite") po.bad("projection", "infinite or finite");
   c.potential.projection = proj == "finite" ? ms::Projection::finite : ms::Projection::infinite;
