@@ -113,8 +113,8 @@ void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid
 // STEM with any detectors: exit waves back to the host, detectors read from their patterns.
 template <class T>
 void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r) {
-  const int64_t n = int64_t(r.positions.size()), pix = g.pixels();
-  const auto [my, mx] = ms::pixelated_shape(g);
+  const int64_t n = int64_t(r.positions.size());
+  const int64_t my = ms::pixelated_shape(g).first, mx = ms::pixelated_shape(g).second;
   for (const auto& d : c.detectors) {
     if (d.type == "annular") r.readings.emplace_back(Shape{n});
     if (d.type == "segmented") r.readings.emplace_back(Shape{n, d.ring.rings, d.ring.segments});
@@ -122,30 +122,31 @@ void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, 
     r.readings.back().zero();
   }
   const double w = 1.0 / double(c.phonons);
+  // Reads every detector from one batch of exit waves (host memory), positions [j0, j0 + batch).
+  auto read = [&](int64_t j0, const Array<Complex<T>>& waves) {
+    const Array<double> patterns = ms::diffraction_patterns(waves);
+    for (std::size_t d = 0; d < c.detectors.size(); ++d) {
+      const MsDetector& det = c.detectors[d];
+      Array<double>& out = r.readings[d];
+      if (det.type == "pixelated") {
+        const Array<double> crop = ms::pixelated_crop(patterns, g);
+        for (int64_t i = 0; i < crop.size(); ++i) out[j0 * my * mx + i] += w * crop[i];
+      } else {
+        ms::SegmentedDetector s = det.ring;
+        if (det.type == "annular") s.rings = s.segments = 1;
+        const Array<double> v = ms::segmented_detect(patterns, g, c.energy, s);
+        for (int64_t i = 0; i < v.size(); ++i) out[j0 * v.shape()[1] + i] += w * v[i];
+      }
+    }
+  };
+  ms::StemOptions o;
+  o.probe = c.probe;
+  o.batch = c.batch;
   for (int64_t k = 0; k < c.phonons; ++k) {
     const auto t0 = Clock::now();
     const ms::Potential pot(c.phonons > 1 ? ms::frozen_phonon(atoms, c.seed, k) : atoms, g, c.potential);
-    for (int64_t j0 = 0; j0 < n; j0 += c.batch) {
-      const int64_t nb = std::min(c.batch, n - j0);
-      const std::vector<ms::Position> part(r.positions.begin() + j0, r.positions.begin() + j0 + nb);
-      Array<Complex<T>> waves = ms::probe<T>(g, c.probe, part);
-      ms::multislice<T>(waves, pot, c.energy, c.device);
-      const Array<double> patterns = ms::diffraction_patterns(waves);
-      (void)pix;
-      for (std::size_t d = 0; d < c.detectors.size(); ++d) {
-        const MsDetector& det = c.detectors[d];
-        Array<double>& out = r.readings[d];
-        if (det.type == "pixelated") {
-          const Array<double> crop = ms::pixelated_crop(patterns, g);
-          for (int64_t i = 0; i < crop.size(); ++i) out[j0 * my * mx + i] += w * crop[i];
-        } else {
-          ms::SegmentedDetector s = det.ring;
-          if (det.type == "annular") s.rings = s.segments = 1;
-          const Array<double> v = ms::segmented_detect(patterns, g, c.energy, s);
-          for (int64_t i = 0; i < v.size(); ++i) out[j0 * v.shape()[1] + i] += w * v[i];
-        }
-      }
-    }
+    if (c.device == "cuda") ms::stem_exit_waves_cuda<T>(pot, r.positions, o, read);
+    else ms::stem_exit_waves_cpu<T>(pot, r.positions, o, read);
     progress(k, c.phonons, n, "positions", since(t0));
   }
   for (std::size_t d = 0; d < c.detectors.size(); ++d)
