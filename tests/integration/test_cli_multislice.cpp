@@ -132,6 +132,10 @@ TEST(CliMultislice, StemRunWritesEveryDetectorAndCxi) {
   EXPECT_NEAR(g.object_pixel_x_m(m) / (5.431e-10 / double(m)), 1.0, 1e-9);
   const auto t = cx.translations();
   EXPECT_NEAR(t[3], 5.431e-10 / 3, 1e-15);  // second grid position, x
+  // The ptychography solver takes the file as it is (an electron ptychography round trip).
+  auto rec = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("rec.h5") + "' --iterations 2 --no-pictures");
+  EXPECT_EQ(rec.exit_code, 0) << rec.err;
+  EXPECT_NE(rec.out.find("9 frames of " + std::to_string(m) + " x " + std::to_string(m)), std::string::npos) << rec.out;
 }
 
 TEST(CliMultislice, HrtemRunWritesExitWaveAndImage) {
