@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "multislice_config.hpp"
 #include "phasis/core/error.hpp"
+#include "phasis/fft/fft.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/io/hdf5.hpp"
 #include "phasis/io/image.hpp"
@@ -192,12 +193,36 @@ void write_gray(const std::string& path, const Array<double>& a, int64_t h, int6
   write_png_gray(path, f.data(), h, w);
 }
 
+/// f (ny x nx, periodic, band-limited) resampled on m x m pixels over the same extent (m odd, at
+/// most the band the grid holds): the frequencies |k| <= m / 2 of its FFT, transformed back.
+Array<Complex<float>> fourier_resample(const Array<Complex<double>>& f, int64_t ny, int64_t nx, int64_t m) {
+  Array<Complex<double>> F = f.to(Memory::host);
+  FftwPlan<double>({int(ny), int(nx)}, 1).forward(F.data());
+  Array<Complex<double>> c(Shape{m, m});
+  c.zero();
+  const int64_t h = m / 2;
+  for (int64_t y = -h; y <= h; ++y)
+    for (int64_t x = -h; x <= h; ++x)
+      c[((y + m) % m) * m + (x + m) % m] = F[((y + ny) % ny) * nx + (x + nx) % nx] * (1.0 / double(ny * nx));
+  FftwPlan<double>({int(m), int(m)}, 1).inverse(c.data());
+  Array<Complex<float>> out(Shape{m, m});
+  for (int64_t i = 0; i < m * m; ++i) out[i] = {float(c[i].re), float(c[i].im)};
+  return out;
+}
+
 /// The 4D-STEM data of the first pixelated detector as a CXI ptychography file. Frames are the
 /// centred patterns cropped to a square of M pixels, times the dose. The ptychography code takes
 /// the object pixel as lambda z / (M p) with lambda = h c / E (cxi.hpp), and this file stores the
 /// electrons' kinetic energy, so the detector geometry is chosen to make that the pixel the crop
 /// implies, extent / M: z = 1 m and p = lambda z / extent along each axis.
-void write_stem_cxi(const std::string& path, const MsConfig& c, const ms::Grid& g, const MsResult& r, std::size_t d) {
+/// The cell is periodic, so a pattern does not change when the exit wave is shifted circularly:
+/// each frame's window is written as starting half a cell before its probe position, which puts
+/// the probe in the middle of the frame, as ptychography solvers expect.
+/// The truth stored with it (entry_1/phasis_truth) is the thin-specimen object exp(i sigma v_z),
+/// v_z the whole projected potential of the static lattice, band-limited to the crop and tiled over
+/// the scan, and the incident probe; it is exact only where the projection approximation holds.
+void write_stem_cxi(const std::string& path, const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g,
+                    const MsResult& r, std::size_t d) {
   const Array<double>& px = r.readings[d];
   const int64_t n = px.shape()[0], my = px.shape()[1], mx = px.shape()[2], m = std::min(my, mx);
   PtychoData data;
@@ -207,19 +232,50 @@ void write_stem_cxi(const std::string& path, const MsConfig& c, const ms::Grid& 
     for (int64_t y = 0; y < m; ++y)
       for (int64_t x = 0; x < m; ++x)
         data.intensities[(j * m + y) * m + x] = float(c.cxi_dose * px[(j * my + y + oy) * mx + x + ox]);
+  const double ext = g.extent_x(), pixel = ext / double(m);  // Angstrom
   data.translations = Array<double>(Shape{n, 3});
+  double lo_y = 1e300, lo_x = 1e300, hi_y = -1e300, hi_x = -1e300;
   for (int64_t j = 0; j < n; ++j) {
-    data.translations[j * 3 + 0] = r.positions[std::size_t(j)].first * 1e-10;
-    data.translations[j * 3 + 1] = r.positions[std::size_t(j)].second * 1e-10;
+    const double x = r.positions[std::size_t(j)].first - ext / 2, y = r.positions[std::size_t(j)].second - ext / 2;
+    data.translations[j * 3 + 0] = x * 1e-10;
+    data.translations[j * 3 + 1] = y * 1e-10;
     data.translations[j * 3 + 2] = 0;
+    lo_x = std::min(lo_x, x), hi_x = std::max(hi_x, x), lo_y = std::min(lo_y, y), hi_y = std::max(hi_y, y);
   }
   data.geometry.energy_J = c.energy * 1.602176634e-19;
   data.geometry.distance_m = 1.0;
   const double lambda = data.geometry.wavelength_m();
-  // The crop keeps the frequency spacing 1 / extent of the full grid on each axis.
-  data.geometry.pixel_x_m = lambda * data.geometry.distance_m / (g.extent_x() * 1e-10);
-  data.geometry.pixel_y_m = lambda * data.geometry.distance_m / (g.extent_y() * 1e-10);
-  write_cxi(path, data, nullptr);
+  data.geometry.pixel_x_m = lambda * data.geometry.distance_m / (ext * 1e-10);
+  data.geometry.pixel_y_m = data.geometry.pixel_x_m;
+
+  PtychoTruth truth;
+  {
+    const ms::Potential pot(atoms, g, c.potential);
+    const std::vector<float> v = pot.all_slices();
+    const double sigma = ms::interaction_parameter(c.energy);
+    Array<Complex<double>> t(Shape{g.ny, g.nx});
+    for (int64_t i = 0; i < g.pixels(); ++i) {
+      double vz = 0;
+      for (int64_t k = 0; k < pot.num_slices(); ++k) vz += v[std::size_t(k * g.pixels() + i)];
+      t[i] = {std::cos(sigma * vz), std::sin(sigma * vz)};
+    }
+    const Array<Complex<float>> cell = fourier_resample(t, g.ny, g.nx, m);
+    truth.origin_y = std::floor(lo_y / pixel) - 1;
+    truth.origin_x = std::floor(lo_x / pixel) - 1;
+    const int64_t h = int64_t(std::ceil(hi_y / pixel)) + m + 2 - int64_t(truth.origin_y);
+    const int64_t w = int64_t(std::ceil(hi_x / pixel)) + m + 2 - int64_t(truth.origin_x);
+    truth.object = Array<Complex<float>>(Shape{h, w});
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        const int64_t cy = ((y + int64_t(truth.origin_y)) % m + m) % m, cx = ((x + int64_t(truth.origin_x)) % m + m) % m;
+        truth.object[y * w + x] = cell[cy * m + cx];
+      }
+    const Array<Complex<double>> p0 = ms::probe<double>(g, c.probe, {{ext / 2, ext / 2}});
+    Array<Complex<double>> p(Shape{g.ny, g.nx});
+    for (int64_t i = 0; i < g.pixels(); ++i) p[i] = p0[i];
+    truth.probe = fourier_resample(p, g.ny, g.nx, m);
+  }
+  write_cxi(path, data, &truth);
 }
 
 struct RunArgs {
@@ -265,6 +321,10 @@ void run(const RunArgs& a) {
     }
     if (!c.cxi.empty() && pixelated == c.detectors.size())
       throw InputError("cxi output: expected a [[detector]] of type pixelated to write 4D-STEM data from");
+    if (!c.cxi.empty() && (g.ny != g.nx || std::abs(g.extent_x() - g.extent_y()) > 1e-9 * g.extent_x()))
+      throw InputError("cxi output: expected a square cell and grid (the ptychography frames are square); found " +
+                       std::to_string(g.nx) + " x " + std::to_string(g.ny) + " pixels over " +
+                       std::to_string(g.extent_x()) + " x " + std::to_string(g.extent_y()) + " A");
   } else {
     if (!c.detectors.empty()) throw InputError("config: detectors need a probe (wave.type = probe); found a plane wave");
     if (!c.cxi.empty()) throw InputError("cxi output: expected a probe scan (wave.type = probe); found a plane wave");
@@ -344,7 +404,7 @@ void run(const RunArgs& a) {
     for (const auto& w : written) std::printf("wrote %s\n", w.c_str());
   }
   if (!c.cxi.empty()) {
-    write_stem_cxi(c.cxi, c, g, r, pixelated);
+    write_stem_cxi(c.cxi, c, atoms, g, r, pixelated);
     std::printf("wrote %s (4D-STEM, %lld frames)\n", c.cxi.c_str(), (long long)r.positions.size());
   }
 }

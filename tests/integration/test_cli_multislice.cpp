@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -131,7 +132,8 @@ TEST(CliMultislice, StemRunWritesEveryDetectorAndCxi) {
   // The object pixel the ptychography code derives is the crop's: extent / M.
   EXPECT_NEAR(g.object_pixel_x_m(m) / (5.431e-10 / double(m)), 1.0, 1e-9);
   const auto t = cx.translations();
-  EXPECT_NEAR(t[3], 5.431e-10 / 3, 1e-15);  // second grid position, x
+  // Second grid position, x, with the frame's window starting half a cell before the probe.
+  EXPECT_NEAR(t[3], 5.431e-10 / 3 - 5.431e-10 / 2, 1e-15);
   // The ptychography solver takes the file as it is (an electron ptychography round trip).
   auto rec = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("rec.h5") + "' --iterations 2 --no-pictures");
   EXPECT_EQ(rec.exit_code, 0) << rec.err;
@@ -198,4 +200,47 @@ TEST(CliMultisliceBadInput, DetectorBeyondCutoff) {
 
 TEST(CliMultisliceBadInput, UnknownKey) {
   expect_clean_failure(replaced(kStem, "batch = 4", "bacth = 4"), "run.bacth");
+}
+
+TEST(CliMultislice, ElectronPtychographyRoundTrip) {
+  // 4D-STEM of one SrTiO3 layer (thin: the projection approximation holds), written as CXI with its
+  // thin-specimen truth, reconstructed by Difference Map and compared. Measured: phase RMSE 0.046
+  // rad after 100 iterations. The truth's phase varies by 0.12 rad rms (0.04 to 1.25 rad), so a
+  // wrong geometry (pixel size, positions, orientation) would leave an error of that order.
+  TempDir dir;
+  write(dir.file("rt.toml"), R"(energy = 80e3
+[structure]
+crystal = "SrTiO3"
+repeat = [2, 2, 1]
+[potential]
+sampling = 0.12
+slice_thickness = 1.9525
+[wave]
+semiangle = 25
+C10 = -80
+[scan]
+gpts = [5, 5]
+start = [1.9525, 1.9525]
+end = [5.8575, 5.8575]
+[[detector]]
+type = "pixelated"
+name = "4D"
+)");
+  const std::string cxi = dir.file("rt.cxi"), rec = dir.file("rec.h5");
+  auto r = run_phasis("multislice run '" + dir.file("rt.toml") + "' -o '" + dir.file("rt.h5") + "' --cxi '" + cxi +
+                      "' --no-pictures");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const PtychoTruth truth = CxiReader(cxi).truth();
+  double mean = 0, var = 0;
+  const int64_t n = truth.object.size();
+  for (int64_t i = 0; i < n; ++i) mean += std::atan2(truth.object[i].im, truth.object[i].re) / double(n);
+  for (int64_t i = 0; i < n; ++i) var += std::pow(std::atan2(truth.object[i].im, truth.object[i].re) - mean, 2) / double(n);
+  EXPECT_GT(std::sqrt(var), 0.1);
+  r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + rec + "' --iterations 100 --threads 1 -q --no-pictures");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_phasis("ptycho compare '" + rec + "' '" + cxi + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  double rmse = 1;
+  ASSERT_EQ(std::sscanf(r.out.c_str(), "phase RMSE %lf", &rmse), 1) << r.out;
+  EXPECT_LT(rmse, 0.06) << r.out;
 }
