@@ -13,6 +13,7 @@ namespace phasis::cli {
 void add_ptycho_simulate(CLI::App& ptycho);
 void add_ptycho_reconstruct(CLI::App& ptycho);
 void add_ptycho_compare(CLI::App& ptycho);
+void add_multislice_run(CLI::App& multislice);
 
 /// Adds --config FILE: a TOML file whose keys are the command's long option names (with - or _);
 /// options given on the command line win; an unknown key is an error. Returns the path's holder.

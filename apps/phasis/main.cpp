@@ -37,7 +37,7 @@ bool prints_errors() { return !phasis::mpi::failure_agreed() || phasis::mpi::wor
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"phasis: coherent diffractive imaging at scale (ptychography: simulate, reconstruct, compare)",
+  CLI::App app{"phasis: coherent diffractive imaging at scale (ptychography; multislice simulation)",
                "phasis"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "phasis 0.1.0");
@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   phasis::cli::add_ptycho_simulate(*ptycho);
   phasis::cli::add_ptycho_reconstruct(*ptycho);
   phasis::cli::add_ptycho_compare(*ptycho);
+  CLI::App* multislice = app.add_subcommand("multislice", "Multislice electron scattering: STEM and HRTEM simulation");
+  multislice->require_subcommand(1);
+  phasis::cli::add_multislice_run(*multislice);
 
   try {
     app.parse(argc, argv);

@@ -52,11 +52,13 @@ Atoms perovskite_cell(int a_site, int b_site, int x_site, double a) {
   return atoms;
 }
 
-Atoms crystal(const std::string& name, int nx, int ny, int nz) {
-  if (name == "Au") return repeat(fcc_cell(79, 4.078), nx, ny, nz);
-  if (name == "Si") return repeat(diamond_cell(14, 5.431), nx, ny, nz);
-  if (name == "SrTiO3") return repeat(perovskite_cell(38, 22, 8, 3.905), nx, ny, nz);
-  throw InputError("crystal: expected Au, Si or SrTiO3; found '" + name + "'");
+Atoms crystal(const std::string& name, int nx, int ny, int nz, const std::string& zone_axis) {
+  Atoms cell;
+  if (name == "Au") cell = fcc_cell(79, 4.078);
+  else if (name == "Si") cell = diamond_cell(14, 5.431);
+  else if (name == "SrTiO3") cell = perovskite_cell(38, 22, 8, 3.905);
+  else throw InputError("crystal: expected Au, Si or SrTiO3; found '" + name + "'");
+  return repeat(orient_cubic(cell, zone_axis), nx, ny, nz);
 }
 
 }  // namespace phasis::ms

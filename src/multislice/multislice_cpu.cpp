@@ -28,12 +28,20 @@ Array<double> stem_annular_cpu(const Potential& potential, const std::vector<Pos
   return run_stem<CpuBackend, T>(potential, positions, options);
 }
 
+template <class T>
+void stem_exit_waves_cpu(const Potential& potential, const std::vector<Position>& positions,
+                         const StemOptions& options, const ExitWaveSink<T>& sink) {
+  run_stem_waves<CpuBackend, T>(potential, positions, options, sink);
+}
+
 #define PHASIS_MS_INSTANTIATE(T)                                                                                  \
   template void multislice_cpu<T>(Array<Complex<T>>&, const Potential&, double, int64_t, int64_t);                \
   template void propagate_cpu<T>(Array<Complex<T>>&, const Grid&, double, double);                                \
   template std::vector<double> annular_detect_cpu<T>(const Array<Complex<T>>&, const Grid&, double,               \
                                                      const AnnularDetector&);                                     \
-  template Array<double> stem_annular_cpu<T>(const Potential&, const std::vector<Position>&, const StemOptions&);
+  template Array<double> stem_annular_cpu<T>(const Potential&, const std::vector<Position>&, const StemOptions&);  \
+  template void stem_exit_waves_cpu<T>(const Potential&, const std::vector<Position>&, const StemOptions&,         \
+                                      const ExitWaveSink<T>&);
 PHASIS_MS_INSTANTIATE(float)
 PHASIS_MS_INSTANTIATE(double)
 #undef PHASIS_MS_INSTANTIATE

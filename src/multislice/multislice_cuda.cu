@@ -39,12 +39,20 @@ Array<double> stem_annular_cuda(const Potential& potential, const std::vector<Po
   return run_stem<CudaBackend, T>(potential, positions, options);
 }
 
+template <class T>
+void stem_exit_waves_cuda(const Potential& potential, const std::vector<Position>& positions,
+                         const StemOptions& options, const ExitWaveSink<T>& sink) {
+  run_stem_waves<CudaBackend, T>(potential, positions, options, sink);
+}
+
 #define PHASIS_MS_INSTANTIATE(T)                                                                                   \
   template void multislice_cuda<T>(Array<Complex<T>>&, const Potential&, double, int64_t, int64_t);                \
   template void propagate_cuda<T>(Array<Complex<T>>&, const Grid&, double, double);                                \
   template std::vector<double> annular_detect_cuda<T>(const Array<Complex<T>>&, const Grid&, double,               \
                                                      const AnnularDetector&);                                      \
-  template Array<double> stem_annular_cuda<T>(const Potential&, const std::vector<Position>&, const StemOptions&);
+  template Array<double> stem_annular_cuda<T>(const Potential&, const std::vector<Position>&, const StemOptions&);  \
+  template void stem_exit_waves_cuda<T>(const Potential&, const std::vector<Position>&, const StemOptions&,         \
+                                      const ExitWaveSink<T>&);
 PHASIS_MS_INSTANTIATE(float)
 PHASIS_MS_INSTANTIATE(double)
 #undef PHASIS_MS_INSTANTIATE

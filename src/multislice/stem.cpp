@@ -16,6 +16,14 @@ Array<double> stem_annular_cuda(const Potential&, const std::vector<Position>&, 
 }
 template Array<double> stem_annular_cuda<float>(const Potential&, const std::vector<Position>&, const StemOptions&);
 template Array<double> stem_annular_cuda<double>(const Potential&, const std::vector<Position>&, const StemOptions&);
+template <class T>
+void stem_exit_waves_cuda(const Potential&, const std::vector<Position>&, const StemOptions&, const ExitWaveSink<T>&) {
+  throw DeviceError("device cuda: this phasis was built without CUDA (configure with -DPHASIS_CUDA=ON)");
+}
+template void stem_exit_waves_cuda<float>(const Potential&, const std::vector<Position>&, const StemOptions&,
+                                          const ExitWaveSink<float>&);
+template void stem_exit_waves_cuda<double>(const Potential&, const std::vector<Position>&, const StemOptions&,
+                                           const ExitWaveSink<double>&);
 #endif
 
 namespace {

@@ -51,7 +51,7 @@ TEST(MultisliceElements, SymbolsRoundTrip) {
   EXPECT_THROW(element_symbol(104), InputError);
   EXPECT_THROW(scattering_factor(104, 0, Parametrization::lobato), InputError);
   EXPECT_THROW(atomic_potential(0, Parametrization::kirkland), InputError);
-  EXPECT_THROW(parse_parametrization("peng"), InputError);
+  EXPECT_THROW(parse_parametrization("doyle-turner"), InputError);
 }
 
 TEST(MultisliceParametrization, HydrogenForwardScatteringIsBohrRadius) {

@@ -11,6 +11,7 @@
 
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/detectors.hpp"
+#include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/multislice.hpp"
 #include "phasis/multislice/potential.hpp"
 #include "phasis/multislice/stem.hpp"
@@ -49,6 +50,19 @@ void run_case(const std::string& name, int reps, double wave_tol, double detecto
               wave_err, det_err, dc[0]);
   EXPECT_LT(wave_err, wave_tol);
   EXPECT_LT(det_err, detector_tol);
+
+  // Segmented and pixelated detectors read the host patterns of each backend's exit waves.
+  const Array<double> pc = diffraction_patterns(cpu), pg = diffraction_patterns(gpu);
+  const SegmentedDetector seg{10, 60, 2, 4, 0.2};
+  const Array<double> sc = segmented_detect(pc, g, o.energy, seg), sg = segmented_detect(pg, g, o.energy, seg);
+  double seg_err = 0;
+  for (int64_t i = 0; i < sc.size(); ++i) seg_err = std::max(seg_err, std::abs(sg[i] - sc[i]) / sc[i]);
+  const Array<double> xc = pixelated_crop(pc, g), xg = pixelated_crop(pg, g);
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < xc.size(); ++i) num += (xg[i] - xc[i]) * (xg[i] - xc[i]), den += xc[i] * xc[i];
+  std::printf("  segmented %.2e, pixelated %.2e\n", seg_err, std::sqrt(num / den));
+  EXPECT_LT(seg_err, detector_tol);
+  EXPECT_LT(std::sqrt(num / den), detector_tol);
 }
 
 }  // namespace

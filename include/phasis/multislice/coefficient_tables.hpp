@@ -1,5 +1,6 @@
 // Published electron scattering factor coefficients, one row per element Z = 1..103 (row Z - 1).
-// The numbers live in src/multislice/lobato_table.cpp and kirkland_table.cpp, which cite the papers.
+// The numbers live in src/multislice/lobato_table.cpp, kirkland_table.cpp and peng_table.cpp,
+// which cite the papers.
 // Units: Angstrom and Angstrom^2, as published (g and q are spatial frequencies in 1/Angstrom).
 #pragma once
 
@@ -21,7 +22,15 @@ struct KirklandCoefficients {
   double d[3];  // Angstrom^2
 };
 
+/// f_e(s) = sum_i a[i] exp(-b[i] s^2), s = g / 2   (Peng, Ren, Dudarev & Whelan 1996; Z = 1..98)
+struct PengCoefficients {
+  double a[5];  // Angstrom
+  double b[5];  // Angstrom^2
+};
+constexpr int kPengMaxElement = 98;
+
 extern const LobatoCoefficients kLobatoTable[kMaxElement];
 extern const KirklandCoefficients kKirklandTable[kMaxElement];
+extern const PengCoefficients kPengTable[kPengMaxElement];
 
 }  // namespace phasis::ms

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,20 @@ Array<double> stem_annular_cpu(const Potential& potential, const std::vector<Pos
 template <class T>
 Array<double> stem_annular_cuda(const Potential& potential, const std::vector<Position>& positions,
                                 const StemOptions& options);
+
+/// Receives the exit waves (batch, ny, nx) of positions [first, first + batch), in host memory.
+template <class T>
+using ExitWaveSink = std::function<void(int64_t first, const Array<Complex<T>>& waves)>;
+
+/// Exit waves of probes at every position through one potential, batch by batch (options.batch),
+/// for detectors read on the host; the slices are computed once and held on the backend for all
+/// batches. options.detectors is not used. Throws InputError for no positions, batch < 1 or a bad
+/// probe.
+template <class T>
+void stem_exit_waves_cpu(const Potential& potential, const std::vector<Position>& positions,
+                         const StemOptions& options, const ExitWaveSink<T>& sink);
+template <class T>
+void stem_exit_waves_cuda(const Potential& potential, const std::vector<Position>& positions,
+                          const StemOptions& options, const ExitWaveSink<T>& sink);
 
 }  // namespace phasis::ms

@@ -1,0 +1,258 @@
+// Reads the TOML configuration of `phasis multislice run` (see multislice_config.hpp).
+#include "multislice_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <set>
+
+#include "commands.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/multislice/energy.hpp"
+#include "phasis/multislice/parametrization.hpp"
+
+namespace phasis::cli {
+namespace {
+
+/// One table of the file: typed getters that remember which keys were read, and `finish` that
+/// rejects the rest.
+class Section {
+ public:
+  Section(const toml::table* t, std::string where, std::string file) : t_(t), where_(std::move(where)), file_(std::move(file)) {}
+
+  bool has(const std::string& k) {
+    used_.insert(k);
+    return t_ && t_->contains(k);
+  }
+  [[noreturn]] void bad(const std::string& k, const std::string& expected) const {
+    throw InputError("config '" + file_ + "' key '" + where_ + k + "': expected " + expected);
+  }
+  double number(const std::string& k, double fallback) {
+    if (!has(k)) return fallback;
+    const toml::node& n = *t_->get(k);
+    if (auto f = n.as_floating_point()) return f->get();
+    if (auto i = n.as_integer()) return double(i->get());
+    bad(k, "a number");
+  }
+  int64_t integer(const std::string& k, int64_t fallback) {
+    if (!has(k)) return fallback;
+    if (auto i = t_->get(k)->as_integer()) return i->get();
+    bad(k, "an integer");
+  }
+  bool boolean(const std::string& k, bool fallback) {
+    if (!has(k)) return fallback;
+    if (auto b = t_->get(k)->as_boolean()) return b->get();
+    bad(k, "true or false");
+  }
+  std::string text(const std::string& k, const std::string& fallback) {
+    if (!has(k)) return fallback;
+    if (auto s = t_->get(k)->as_string()) return s->get();
+    bad(k, "a string");
+  }
+  std::vector<double> numbers(const std::string& k, std::size_t count) {
+    const toml::array* a = t_->get(k)->as_array();
+    std::vector<double> out;
+    if (a)
+      for (const auto& e : *a) {
+        if (auto f = e.as_floating_point()) out.push_back(f->get());
+        else if (auto i = e.as_integer()) out.push_back(double(i->get()));
+        else bad(k, "an array of numbers");
+      }
+    if (!a || (count && out.size() != count)) bad(k, "an array of " + std::to_string(count) + " numbers");
+    return out;
+  }
+  const toml::table* table(const std::string& k) {
+    if (!has(k)) return nullptr;
+    if (auto s = t_->get(k)->as_table()) return s;
+    bad(k, "a table");
+  }
+  void finish() const {
+    if (!t_) return;
+    for (auto&& [k, v] : *t_)
+      if (!used_.count(std::string(k.str())))
+        throw InputError("config '" + file_ + "': unknown key '" + where_ + std::string(k.str()) +
+                         "' (docs/multislice.md lists the keys)");
+  }
+
+ private:
+  const toml::table* t_;
+  std::string where_, file_;
+  std::set<std::string> used_;
+};
+
+void read_aberrations(Section& s, ms::Aberrations& a) {
+  a.c10 = s.number("C10", a.c10);
+  a.c12 = s.number("C12", a.c12);
+  a.phi12 = s.number("phi12", a.phi12);
+  a.c21 = s.number("C21", a.c21);
+  a.phi21 = s.number("phi21", a.phi21);
+  a.c30 = s.number("C30", a.c30);
+}
+
+nlohmann::json aberrations_json(const ms::Aberrations& a) {
+  return {{"C10", a.c10}, {"C12", a.c12}, {"phi12", a.phi12}, {"C21", a.c21}, {"phi21", a.phi21}, {"C30", a.c30}};
+}
+
+}  // namespace
+
+MsConfig read_ms_config(const std::string& path) {
+  require_input_file(path, "multislice config");
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw InputError("config '" + path + "': expected TOML; found an error at line " +
+                     std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  MsConfig c;
+  c.source = path;
+  Section top(&root, "", path);
+  c.energy = top.number("energy", c.energy);
+
+  Section st(top.table("structure"), "structure.", path);
+  c.crystal = st.text("crystal", "");
+  c.file = st.text("file", "");
+  // A relative structure path is relative to the config file, so a config and its structure move together.
+  if (!c.file.empty() && std::filesystem::path(c.file).is_relative())
+    c.file = (std::filesystem::path(path).parent_path() / c.file).string();
+  if (c.crystal.empty() == c.file.empty()) st.bad("crystal", "exactly one of structure.crystal and structure.file");
+  c.zone_axis = st.text("zone_axis", c.zone_axis);
+  if (st.has("repeat")) {
+    auto r = st.numbers("repeat", 3);
+    for (int i = 0; i < 3; ++i) c.repeat[i] = int(r[i]);
+  }
+  c.vacuum = st.number("vacuum", c.vacuum);
+  st.finish();
+
+  Section po(top.table("potential"), "potential.", path);
+  c.potential.parametrization = ms::parse_parametrization(po.text("parametrization", "lobato"));
+  if (po.has("sampling")) c.sampling = po.number("sampling", 0);
+  if (po.has("gpts")) {
+    auto g = po.numbers("gpts", 2);
+    c.gpts = std::array<int64_t, 2>{int64_t(g[0]), int64_t(g[1])};
+  }
+  if (c.sampling.has_value() == c.gpts.has_value()) po.bad("sampling", "exactly one of potential.sampling and potential.gpts");
+  c.potential.slice_thickness = po.number("slice_thickness", c.potential.slice_thickness);
+  c.potential.cutoff_fraction = po.number("cutoff_fraction", c.potential.cutoff_fraction);
+  const std::string proj = po.text("projection", "infinite");
+  if (proj != "infinite" && proj != "finite") po.bad("projection", "infinite or finite");
+  c.potential.projection = proj == "finite" ? ms::Projection::finite : ms::Projection::infinite;
+  po.finish();
+
+  Section wv(top.table("wave"), "wave.", path);
+  c.wave = wv.text("type", c.wave);
+  if (c.wave != "probe" && c.wave != "plane") wv.bad("type", "probe or plane");
+  c.probe.semiangle_cutoff = wv.number("semiangle", c.probe.semiangle_cutoff);
+  if (wv.has("edge")) c.probe.edge_mrad = wv.number("edge", 0);
+  read_aberrations(wv, c.probe.aberrations);
+  wv.finish();
+  c.probe.energy = c.energy;
+
+  Section sc(top.table("scan"), "scan.", path);
+  c.scan = sc.text("type", c.scan);
+  if (c.scan != "grid" && c.scan != "line" && c.scan != "custom") sc.bad("type", "grid, line or custom");
+  if (sc.has("start")) { auto v = sc.numbers("start", 2); c.scan_start = std::array<double, 2>{v[0], v[1]}; }
+  if (sc.has("end")) { auto v = sc.numbers("end", 2); c.scan_end = std::array<double, 2>{v[0], v[1]}; }
+  if (sc.has("gpts")) { auto v = sc.numbers("gpts", 2); c.scan_gpts = {int64_t(v[0]), int64_t(v[1])}; }
+  c.endpoint = sc.boolean("endpoint", c.endpoint);
+  c.scan_points = sc.integer("points", c.scan_points);
+  if (sc.has("positions")) {
+    const toml::array* a = root["scan"]["positions"].as_array();
+    if (!a) sc.bad("positions", "an array of [x, y] pairs");
+    for (const auto& e : *a) {
+      const toml::array* p = e.as_array();
+      if (!p || p->size() != 2) sc.bad("positions", "an array of [x, y] pairs");
+      auto v = [&](std::size_t i) {
+        if (auto f = p->get(i)->as_floating_point()) return f->get();
+        if (auto n = p->get(i)->as_integer()) return double(n->get());
+        sc.bad("positions", "an array of [x, y] number pairs");
+      };
+      c.custom.emplace_back(v(0), v(1));
+    }
+  }
+  sc.finish();
+
+  if (top.has("detector")) {
+    const toml::array* a = root["detector"].as_array();
+    if (!a || !a->is_array_of_tables()) top.bad("detector", "[[detector]] tables");
+    int i = 0;
+    for (const auto& e : *a) {
+      Section d(e.as_table(), "detector[" + std::to_string(i++) + "].", path);
+      MsDetector det;
+      det.type = d.text("type", "annular");
+      if (det.type != "annular" && det.type != "segmented" && det.type != "pixelated")
+        d.bad("type", "annular, segmented or pixelated");
+      det.name = d.text("name", det.type + std::to_string(i - 1));
+      for (char ch : det.name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+          d.bad("name", "letters, digits, - and _");
+      det.ring.inner = d.number("inner", 0);
+      det.ring.outer = d.number("outer", 0);
+      det.ring.rings = d.integer("rings", 1);
+      det.ring.segments = d.integer("segments", 4);
+      det.ring.rotation = d.number("rotation", 0) * ms::kPi / 180;  // degrees in the file
+      d.finish();
+      c.detectors.push_back(det);
+    }
+  }
+
+  Section ph(top.table("phonons"), "phonons.", path);
+  c.phonons = ph.integer("configurations", c.phonons);
+  c.seed = uint64_t(ph.integer("seed", int64_t(c.seed)));
+  if (const toml::table* s = ph.table("sigma")) {
+    Section sg(s, "phonons.sigma.", path);
+    for (auto&& [k, v] : *s) c.sigma[std::string(k.str())] = sg.number(std::string(k.str()), 0);
+  }
+  ph.finish();
+
+  Section ht(top.table("hrtem"), "hrtem.", path);
+  read_aberrations(ht, c.ctf.aberrations);
+  c.ctf.aperture = ht.number("aperture", c.ctf.aperture);
+  c.ctf.focal_spread = ht.number("focal_spread", c.ctf.focal_spread);
+  c.ctf.convergence = ht.number("convergence", c.ctf.convergence);
+  ht.finish();
+
+  Section rn(top.table("run"), "run.", path);
+  c.device = rn.text("device", c.device);
+  if (c.device != "cpu" && c.device != "cuda") rn.bad("device", "cpu or cuda");
+  c.precision = rn.text("precision", c.precision);
+  if (c.precision != "float" && c.precision != "double") rn.bad("precision", "float or double");
+  c.batch = rn.integer("batch", c.batch);
+  c.cxi = rn.text("cxi", c.cxi);
+  c.cxi_dose = rn.number("cxi_dose", c.cxi_dose);
+  rn.finish();
+  top.finish();
+  return c;
+}
+
+nlohmann::json MsConfig::to_json() const {
+  nlohmann::json dets = nlohmann::json::array();
+  for (const auto& d : detectors)
+    dets.push_back(nlohmann::json{{"name", d.name}, {"type", d.type}, {"inner_mrad", d.ring.inner}, {"outer_mrad", d.ring.outer},
+                    {"rings", d.ring.rings}, {"segments", d.ring.segments},
+                    {"rotation_deg", d.ring.rotation * 180 / ms::kPi}});
+  nlohmann::json j = {
+      {"config_file", source},
+      {"energy_eV", energy},
+      {"structure", {{"crystal", crystal}, {"file", file}, {"zone_axis", zone_axis}, {"repeat", repeat}, {"vacuum", vacuum}}},
+      {"potential", {{"parametrization", ms::to_string(potential.parametrization)},
+                     {"slice_thickness", potential.slice_thickness},
+                     {"cutoff_fraction", potential.cutoff_fraction},
+                     {"projection", potential.projection == ms::Projection::finite ? "finite" : "infinite"}}},
+      {"wave", {{"type", wave}, {"semiangle_mrad", probe.semiangle_cutoff},
+                {"edge_mrad", probe.edge_mrad ? nlohmann::json(*probe.edge_mrad) : nlohmann::json("one reciprocal pixel")},
+                {"aberrations", aberrations_json(probe.aberrations)}}},
+      {"scan", {{"type", scan}, {"gpts", scan_gpts}, {"endpoint", endpoint}, {"points", scan_points}}},
+      {"detectors", dets},
+      {"phonons", {{"configurations", phonons}, {"seed", seed}, {"sigma", sigma}}},
+      {"hrtem", {{"aberrations", aberrations_json(ctf.aberrations)}, {"aperture_mrad", ctf.aperture},
+                 {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence}}},
+      {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
+  if (sampling) j["potential"]["sampling"] = *sampling;
+  if (gpts) j["potential"]["gpts"] = *gpts;
+  if (scan_start) j["scan"]["start"] = *scan_start;
+  if (scan_end) j["scan"]["end"] = *scan_end;
+  return j;
+}
+
+}  // namespace phasis::cli

@@ -1,0 +1,246 @@
+// `phasis multislice run` end to end: a small STEM run with every detector type and a CXI file that
+// the ptychography reader accepts, an HRTEM run, and the bad configs of issue 7: one line on
+// stderr, exit code 2, no output left behind.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "phasis/io/cxi.hpp"
+#include "phasis/io/hdf5.hpp"
+#include "testing.hpp"
+
+using namespace phasis;
+using phasis::testing::count_lines;
+using phasis::testing::run_phasis;
+using phasis::testing::TempDir;
+
+namespace {
+
+// Si [100], one cell (5.431 A), 64 x 64 pixels: sampling 0.085 A, antialiased limit 7.8 1/A x
+// 2/3 ... = 98 mrad at 200 keV; a 20 mrad probe fits, a 120 mrad detector does not.
+const char* kStem = R"(energy = 200e3
+[structure]
+crystal = "Si"
+repeat = [1, 1, 2]
+[potential]
+parametrization = "lobato"
+gpts = [64, 64]
+slice_thickness = 1.3575
+[wave]
+type = "probe"
+semiangle = 20
+C10 = 0
+[scan]
+type = "grid"
+gpts = [3, 3]
+[[detector]]
+name = "BF"
+inner = 0
+outer = 20
+[[detector]]
+name = "ADF"
+inner = 40
+outer = 90
+[[detector]]
+type = "segmented"
+name = "DPC"
+inner = 0
+outer = 20
+rings = 1
+segments = 4
+[[detector]]
+type = "pixelated"
+name = "4D"
+[run]
+device = "cpu"
+batch = 4
+)";
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  const auto p = s.find(from);
+  EXPECT_NE(p, std::string::npos) << from;
+  if (p != std::string::npos) s.replace(p, from.size(), to);
+  return s;
+}
+
+void expect_clean_failure(const std::string& config_text, const std::string& words, const std::string& extra_file = "",
+                          const std::string& extra_text = "") {
+  TempDir dir;
+  if (!extra_file.empty()) write(dir.file(extra_file), extra_text);
+  write(dir.file("c.toml"), config_text);
+  const std::string out = dir.file("o.h5");
+  auto r = run_phasis("multislice run '" + dir.file("c.toml") + "' -o '" + out + "' --cxi '" + dir.file("o.cxi") + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += 1, (void)e;
+  EXPECT_EQ(files, extra_file.empty() ? 1 : 2) << "output left behind";
+}
+
+}  // namespace
+
+TEST(CliMultislice, StemRunWritesEveryDetectorAndCxi) {
+  TempDir dir;
+  write(dir.file("si.toml"), kStem);
+  const std::string out = dir.file("si.h5"), cxi = dir.file("si.cxi");
+  auto r = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + out + "' --cxi '" + cxi + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("phonon 1/1: 9 positions"), std::string::npos) << r.out;
+  for (const char* f : {"si_BF.png", "si_ADF.png", "si_mean_diffraction.png"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
+
+  h5::File f = h5::File::open_read(out);
+  EXPECT_NE(f.read_attr_string("/", "parameters").find("\"parametrization\":\"lobato\""), std::string::npos);
+  const auto bf = f.read_array<double>("stem/BF"), adf = f.read_array<double>("stem/ADF");
+  const auto seg = f.read_array<double>("stem/DPC"), px = f.read_array<double>("stem/4D");
+  ASSERT_EQ(bf.size(), 9);
+  ASSERT_EQ(seg.shape()[1], 1);
+  ASSERT_EQ(seg.shape()[2], 4);
+  const int64_t m = px.shape()[1];
+  EXPECT_EQ(m, 2 * int64_t(std::floor(2.0 / 3 * 0.5 / (5.431 / 64) * 5.431)) + 1);
+  for (int64_t j = 0; j < 9; ++j) {
+    // Independent sums: the four segments make up the BF disc; the whole pattern is at most the
+    // beam (some intensity may sit beyond the crop's square only if the crop lost it: it must not).
+    // The pixels of the 4D pattern within 20 mrad are the BF disc (crop spacing 1 / 5.431 A).
+    double segs = 0, total = 0, disc = 0;
+    for (int s = 0; s < 4; ++s) segs += seg[j * 4 + s];
+    for (int64_t y = 0; y < m; ++y)
+      for (int64_t x = 0; x < m; ++x) {
+        const double v = px[(j * m + y) * m + x], k = std::hypot(double(y - m / 2), double(x - m / 2)) / 5.431;
+        total += v;
+        if (1e3 * 0.0250793 * k < 20) disc += v;
+      }
+    EXPECT_NEAR(segs, bf[j], 1e-9) << j;
+    EXPECT_NEAR(disc, bf[j], 1e-9) << j;
+    // The antialiasing aperture removes what the specimen scatters beyond it: a little, never gains.
+    EXPECT_LT(total, 1.0 + 1e-5) << j;
+    EXPECT_GT(total, 0.99) << j;
+    EXPECT_GT(adf[j], 0.0);
+    EXPECT_LT(bf[j] + adf[j], 1.0);
+  }
+
+  CxiReader cx(cxi);
+  EXPECT_EQ(cx.frames(), 9);
+  EXPECT_EQ(cx.frame_size(), m);
+  const auto g = cx.geometry();
+  // The object pixel the ptychography code derives is the crop's: extent / M.
+  EXPECT_NEAR(g.object_pixel_x_m(m) / (5.431e-10 / double(m)), 1.0, 1e-9);
+  const auto t = cx.translations();
+  // Second grid position, x, with the frame's window starting half a cell before the probe.
+  EXPECT_NEAR(t[3], 5.431e-10 / 3 - 5.431e-10 / 2, 1e-15);
+  // The ptychography solver takes the file as it is (an electron ptychography round trip).
+  auto rec = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("rec.h5") + "' --iterations 2 --no-pictures");
+  EXPECT_EQ(rec.exit_code, 0) << rec.err;
+  EXPECT_NE(rec.out.find("9 frames of " + std::to_string(m) + " x " + std::to_string(m)), std::string::npos) << rec.out;
+}
+
+TEST(CliMultislice, HrtemRunWritesExitWaveAndImage) {
+  TempDir dir;
+  write(dir.file("h.toml"), R"(energy = 300e3
+[structure]
+crystal = "Au"
+repeat = [1, 1, 2]
+[potential]
+sampling = 0.1
+[wave]
+type = "plane"
+[hrtem]
+C10 = -100
+C30 = 1e5
+focal_spread = 30
+convergence = 0.5
+[phonons]
+configurations = 2
+sigma = { Au = 0.08 }
+seed = 3
+)");
+  auto r = run_phasis("multislice run '" + dir.file("h.toml") + "' -o '" + dir.file("h.h5") + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("phonon 2/2"), std::string::npos) << r.out;
+  h5::File f = h5::File::open_read(dir.file("h.h5"));
+  const auto ei = f.read_array<double>("hrtem/exit_intensity");
+  const auto im = f.read_array<double>("hrtem/image");
+  double mean_e = 0, lo = 1e9, hi = 0;
+  for (int64_t i = 0; i < ei.size(); ++i) mean_e += ei[i] / double(ei.size()), lo = std::min(lo, im[i]), hi = std::max(hi, im[i]);
+  // Propagation is unitary but the antialiasing aperture absorbs what Au scatters beyond it (< 1%).
+  EXPECT_LT(mean_e, 1.0 + 1e-5);
+  EXPECT_GT(mean_e, 0.99);
+  EXPECT_GT(hi - lo, 0.05);         // the lattice shows
+  EXPECT_TRUE(std::filesystem::exists(dir.file("h_hrtem.png")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("h_exit_intensity.png")));
+}
+
+TEST(CliMultisliceBadInput, UnknownElement) {
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "file = \"x.xyz\""), "Xq", "x.xyz",
+                       "2\nLattice=\"5 0 0 0 5 0 0 0 5\"\nSi 0 0 0\nXq 1 1 1\n");
+}
+
+TEST(CliMultisliceBadInput, EmptyCell) {
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "file = \"x.xyz\""), "atom", "x.xyz",
+                       "0\nLattice=\"5 0 0 0 5 0 0 0 5\"\n");
+}
+
+TEST(CliMultisliceBadInput, SamplingTooCoarseForProbe) {
+  expect_clean_failure(replaced(kStem, "gpts = [64, 64]", "gpts = [12, 12]"), "semiangle cutoff");
+}
+
+TEST(CliMultisliceBadInput, EnergyNotPositive) {
+  expect_clean_failure(replaced(kStem, "energy = 200e3", "energy = 0"), "energy");
+}
+
+TEST(CliMultisliceBadInput, DetectorBeyondCutoff) {
+  expect_clean_failure(replaced(kStem, "outer = 90", "outer = 150"), "antialiased cutoff");
+}
+
+TEST(CliMultisliceBadInput, UnknownKey) {
+  expect_clean_failure(replaced(kStem, "batch = 4", "bacth = 4"), "run.bacth");
+}
+
+TEST(CliMultislice, ElectronPtychographyRoundTrip) {
+  // 4D-STEM of one SrTiO3 layer (thin: the projection approximation holds), written as CXI with its
+  // thin-specimen truth, reconstructed by Difference Map and compared. Measured: phase RMSE 0.046
+  // rad after 100 iterations. The truth's phase varies by 0.12 rad rms (0.04 to 1.25 rad), so a
+  // wrong geometry (pixel size, positions, orientation) would leave an error of that order.
+  TempDir dir;
+  write(dir.file("rt.toml"), R"(energy = 80e3
+[structure]
+crystal = "SrTiO3"
+repeat = [2, 2, 1]
+[potential]
+sampling = 0.12
+slice_thickness = 1.9525
+[wave]
+semiangle = 25
+C10 = -80
+[scan]
+gpts = [5, 5]
+start = [1.9525, 1.9525]
+end = [5.8575, 5.8575]
+[[detector]]
+type = "pixelated"
+name = "4D"
+)");
+  const std::string cxi = dir.file("rt.cxi"), rec = dir.file("rec.h5");
+  auto r = run_phasis("multislice run '" + dir.file("rt.toml") + "' -o '" + dir.file("rt.h5") + "' --cxi '" + cxi +
+                      "' --no-pictures");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const PtychoTruth truth = CxiReader(cxi).truth();
+  double mean = 0, var = 0;
+  const int64_t n = truth.object.size();
+  for (int64_t i = 0; i < n; ++i) mean += std::atan2(truth.object[i].im, truth.object[i].re) / double(n);
+  for (int64_t i = 0; i < n; ++i) var += std::pow(std::atan2(truth.object[i].im, truth.object[i].re) - mean, 2) / double(n);
+  EXPECT_GT(std::sqrt(var), 0.1);
+  r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + rec + "' --iterations 100 --threads 1 -q --no-pictures");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_phasis("ptycho compare '" + rec + "' '" + cxi + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  double rmse = 1;
+  ASSERT_EQ(std::sscanf(r.out.c_str(), "phase RMSE %lf", &rmse), 1) << r.out;
+  EXPECT_LT(rmse, 0.06) << r.out;
+}
