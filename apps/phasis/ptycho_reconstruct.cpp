@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "commands.hpp"
 #include "phasis/core/array.hpp"
@@ -21,11 +22,28 @@ struct ReconstructArgs {
   std::string input, output, algorithm = "dm", device = "auto", precision = "float";
   DmOptions dm;
   std::string partition = "spatial";
-  std::vector<int> devices;
+  std::string devices_text;
   double gpu_memory_gib = 0;
   std::string reduce = "auto";
   bool pictures = true, quiet = false;
 };
+
+/// "0,1" -> {0, 1}; empty -> {}.
+std::vector<int> parse_devices(const std::string& text) {
+  std::vector<int> out;
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t end = std::min(text.find(',', at), text.size());
+    const std::string word = text.substr(at, end - at);
+    char* stop = nullptr;
+    const long v = std::strtol(word.c_str(), &stop, 10);
+    if (word.empty() || *stop || v < 0 || v > 1024)
+      throw InputError("--devices: expected GPU numbers separated by commas (e.g. 0,1); found '" + text + "'");
+    out.push_back(int(v));
+    at = end + 1;
+  }
+  return out;
+}
 
 void run(const ReconstructArgs& a) {
   require_input_file(a.input, "input CXI file");
@@ -64,7 +82,7 @@ void run(const ReconstructArgs& a) {
   dm.device_memory_limit = int64_t(a.gpu_memory_gib * double(1ll << 30));
   DistributedOptions dist;
   dist.partition = a.partition;
-  dist.devices = a.devices;
+  dist.devices = parse_devices(a.devices_text);
   dist.reduce = a.reduce;
   DistributedRun run = run_dm_distributed(a.input, dm, device, a.precision, dist, progress, announce);
   if (!run.writer) return;
@@ -148,7 +166,8 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                   "What parts exchange: whole (all-reduce the object sums), regions (only overlaps with neighbours), "
                   "auto (regions for a spatial partition)")
       ->check(CLI::IsMember({"auto", "whole", "regions"}))->capture_default_str();
-  cmd->add_option("--devices", a->devices, "GPUs this process drives, a part each (e.g. --devices 0,1)")->delimiter(',');
+  // One comma-separated word (parsed in run()), so that an input file after it is not taken for a device.
+  cmd->add_option("--devices", a->devices_text, "GPUs this process drives, a part each (e.g. --devices 0,1)");
   cmd->add_option("--modulus-gain-limit", a->dm.modulus_gain_limit,
                   "Largest factor the modulus step may raise a Fourier amplitude by (0: exact projection)")
       ->capture_default_str();
