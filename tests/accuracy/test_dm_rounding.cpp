@@ -16,20 +16,8 @@ using namespace phasis;
 
 namespace {
 
-PtychoProblem sparse_problem(bool poisson) {
-  SimulationOptions so;
-  so.frame_size = 64;
-  so.positions = 150;
-  so.initial_probe = "model";
-  so.poisson = poisson;
-  PtychoData d;
-  PtychoTruth t;
-  simulate(so, d, t);
-  return make_problem(std::move(d));
-}
-
 void expect_float_close_to_double(bool poisson, double fourier_relax) {
-  const PtychoProblem pr = sparse_problem(poisson);
+  const PtychoProblem pr = phasis::testing::simulated_problem(64, 150, poisson);
   DmOptions o;
   o.iterations = 50;
   o.fourier_relax = fourier_relax;

@@ -15,15 +15,7 @@ using namespace phasis;
 namespace {
 
 void expect_streamed_equals_resident(int modes) {
-  SimulationOptions so;
-  so.frame_size = 64;
-  so.positions = 150;
-  so.initial_probe = "model";
-  so.probe_modes = modes;
-  PtychoData d;
-  PtychoTruth t;
-  simulate(so, d, t);
-  const PtychoProblem pr = make_problem(std::move(d));
+  const PtychoProblem pr = phasis::testing::simulated_problem(64, 150, false, modes);
   DmOptions o;
   o.iterations = 10;
   o.probe_modes = modes;

@@ -25,16 +25,7 @@ using phasis::testing::agreement;
 namespace {
 
 PtychoProblem problem(int64_t m, int64_t positions, bool poisson, int64_t modes = 1) {
-  SimulationOptions so;
-  so.probe_modes = modes;
-  so.frame_size = m;
-  so.positions = positions;
-  so.initial_probe = "model";
-  so.poisson = poisson;
-  PtychoData d;
-  PtychoTruth t;
-  simulate(so, d, t);
-  return make_problem(std::move(d));
+  return phasis::testing::simulated_problem(m, positions, poisson, modes);
 }
 
 void run_case(int64_t m, int64_t positions, bool poisson, const std::string& precision, double tol,

@@ -1,4 +1,4 @@
-// How closely two Difference Map runs of the same problem agree: the object weighted by its
+// Simulated problems for solver tests, and how closely two Difference Map runs of the same problem agree: the object weighted by its
 // illumination sum_j |P(r - r_j)|^2 (what the data determine; unilluminated pixels keep their start
 // value in both), the probe modes with their occupancies, and the error history. Both runs start
 // from the same state, so no ambiguity is removed.
@@ -9,8 +9,23 @@
 #include <vector>
 
 #include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/simulate.hpp"
 
 namespace phasis::testing {
+
+/// A simulated scan as a solver problem: frames of m x m on a spiral, the model probe as the start.
+inline PtychoProblem simulated_problem(int64_t m, int64_t positions, bool poisson = false, int64_t modes = 1) {
+  SimulationOptions so;
+  so.probe_modes = modes;
+  so.frame_size = m;
+  so.positions = positions;
+  so.initial_probe = "model";
+  so.poisson = poisson;
+  PtychoData d;
+  PtychoTruth t;
+  simulate(so, d, t);
+  return make_problem(std::move(d));
+}
 
 struct Agreement {
   double object = 0, probe = 0, error_history = 0;
