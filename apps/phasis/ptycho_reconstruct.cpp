@@ -70,8 +70,9 @@ void run(const ReconstructArgs& a) {
   auto announce = [&](const DistributedRun& r) {
     // Printed by the writer once the partition is known, before the first iteration.
     const int64_t n = r.layout.offsets.shape()[0];
-    std::printf("%lld frames; object %lld x %lld; %s on %s (%s)", (long long)n, (long long)r.layout.object_h,
-                (long long)r.layout.object_w, a.algorithm.c_str(), device.c_str(), a.precision.c_str());
+    std::printf("%lld frames of %lld x %lld; object %lld x %lld; %s on %s (%s)", (long long)n, (long long)r.frame_size,
+                (long long)r.frame_size, (long long)r.layout.object_h, (long long)r.layout.object_w, a.algorithm.c_str(),
+                device.c_str(), a.precision.c_str());
     if (r.parts > 1) std::printf("; %d parts, %s partition, sums by %s\n%s", r.parts, a.partition.c_str(),
                                  r.reduction.c_str(), describe(r.partition).c_str());
     else std::printf("\n");

@@ -62,6 +62,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
       throw InputError("reduce: expected auto, whole or regions; found '" + dist.reduce + "'");
     reader = std::make_unique<CxiReader>(path);
     const int64_t m = reader->frame_size();
+    out.frame_size = m;
     out.layout = scan_layout(reader->translations(), reader->geometry(), m);
     if (device == "cuda") {
       devices = rank_devices(dist);

@@ -27,6 +27,7 @@ struct DistributedOptions {
 struct DistributedRun {
   DmResult result;          // the same on every part
   ScanLayout layout;        // the whole scan's object frame and offsets
+  int64_t frame_size = 0;   // M: frames are M x M
   Partition partition;
   int parts = 1;
   bool writer = true;       // this process writes the output (rank 0)
