@@ -238,6 +238,43 @@ TEST(Cxi, HyperslabEqualsSlice) {
   EXPECT_THROW(r.read_frames(7, 10, part.data()), InternalError);
 }
 
+TEST(Cxi, ReadPartTakesTheListedFramesAndEveryTranslation) {
+  TempDir tmp;
+  std::string path = tmp.file("scan.cxi");
+  PtychoData in = make_data(9, 12, true, true);
+  write_cxi(path, in, nullptr);
+  CxiReader r(path);
+  const std::vector<int64_t> frames = {0, 2, 3, 4, 8};  // runs of one and of three frames
+  PtychoData part = r.read_part(frames);
+  const int64_t frame = 12 * 12;
+  ASSERT_EQ(part.intensities.shape(), (Shape{5, 12, 12}));
+  for (size_t k = 0; k < frames.size(); ++k)
+    for (int64_t i = 0; i < frame; ++i)
+      ASSERT_EQ(part.intensities[int64_t(k) * frame + i], in.intensities[frames[k] * frame + i]) << k << " " << i;
+  ASSERT_EQ(part.translations.shape(), (Shape{9, 3}));
+  for (int64_t i = 0; i < 27; ++i) EXPECT_EQ(part.translations[i], in.translations[i]);
+  EXPECT_FALSE(part.valid.empty());
+  EXPECT_FALSE(part.probe.empty());
+  EXPECT_THROW(r.read_part({3, 2}), InternalError);  // not ascending
+  EXPECT_THROW(r.read_part({9}), InternalError);     // past the end
+}
+
+TEST(Cxi, ReadPartNamesABadFrameByItsIndexInTheFile) {
+  TempDir tmp;
+  std::string path = tmp.file("scan.cxi");
+  PtychoData in = make_data(9, 12, false, false);
+  in.intensities[7 * 144 + 5] = -1.0f;
+  write_cxi(path, in, nullptr);
+  CxiReader r(path);
+  EXPECT_NO_THROW(r.read_part({0, 1, 2}));  // the bad frame is not read
+  try {
+    r.read_part({6, 7});
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("frame 7, pixel (0, 5)"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Cxi, TwoColumnTranslationsGetZeroZ) {
   Layout l;
   l.translation_shape = {4, 2};
