@@ -52,21 +52,21 @@ MPI_Datatype type_of() {
   return sizeof(T) == 4 ? MPI_FLOAT : MPI_DOUBLE;
 }
 
+/// `staging`: the reducer's host buffer for device data, kept between calls (every iteration sums).
 template <class T>
-void allreduce(T* data, int64_t n, Memory where) {
+void allreduce(T* data, int64_t n, Memory where, std::vector<char>& staging) {
   if (world().size == 1 || n == 0) return;
-  std::vector<T> staged;
   T* buf = data;
   if (where == Memory::device && !cuda_aware()) {
-    staged.resize(size_t(n));
-    copy_bytes(staged.data(), Memory::host, data, where, size_t(n) * sizeof(T));
-    buf = staged.data();
+    if (staging.size() < size_t(n) * sizeof(T)) staging.resize(size_t(n) * sizeof(T));
+    buf = reinterpret_cast<T*>(staging.data());
+    copy_bytes(buf, Memory::host, data, where, size_t(n) * sizeof(T));
   }
   for (int64_t i = 0; i < n; i += INT_MAX / 2) {  // MPI counts are int
     const int count = int(std::min<int64_t>(INT_MAX / 2, n - i));
     check(MPI_Allreduce(MPI_IN_PLACE, buf + i, count, type_of<T>(), MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
   }
-  if (buf != data) copy_bytes(data, where, staged.data(), Memory::host, size_t(n) * sizeof(T));
+  if (buf != data) copy_bytes(data, where, buf, Memory::host, size_t(n) * sizeof(T));
 }
 
 }  // namespace
@@ -156,8 +156,8 @@ void MpiReducer::exchange(const std::vector<Message>& sends, const std::vector<M
       copy_bytes(recvs[i].data, where, host_recv[i].data(), Memory::host, size_t(recvs[i].bytes));
 }
 
-void MpiReducer::sum(float* data, int64_t n, Memory where) { allreduce(data, n, where); }
-void MpiReducer::sum(double* data, int64_t n, Memory where) { allreduce(data, n, where); }
+void MpiReducer::sum(float* data, int64_t n, Memory where) { allreduce(data, n, where, staging_); }
+void MpiReducer::sum(double* data, int64_t n, Memory where) { allreduce(data, n, where, staging_); }
 void MpiReducer::agree(const Failure& mine) { mpi::agree(mine); }
 
 #else  // a build without MPI: one rank

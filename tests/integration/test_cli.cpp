@@ -190,6 +190,13 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--probe-modes 0", "probe modes");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--object-modes 99", "object modes");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--orthogonalize-every 0", "orthogonalize");
+  // Options of this session: gain limit, memory cap, partition, reduction, devices.
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--modulus-gain-limit 0.5", "modulus gain limit");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--gpu-memory -1", "gpu-memory");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--partition diagonal", "partition");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--reduce some", "reduce");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--device cuda --devices 0,x", "--devices");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--device cpu --devices 0", "--devices");
 }
 
 TEST(CliBadInput, SimulateRejectsImpossibleParameters) {

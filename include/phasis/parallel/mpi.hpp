@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "phasis/parallel/reducer.hpp"
 
@@ -32,6 +33,9 @@ class MpiReducer : public Reducer {
   void sum(float* data, int64_t n, Memory where) override;
   void sum(double* data, int64_t n, Memory where) override;
   void agree(const Failure& mine) override;
+
+ private:
+  std::vector<char> staging_;  // host copy of device buffers (MPI that is not CUDA-aware)
 };
 /// Collective: throws on every rank the failure of the lowest failing rank, if any.
 void agree(const Failure& mine);
