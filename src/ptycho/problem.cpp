@@ -66,12 +66,6 @@ std::vector<double> intensity_sum(const Array<float>& amplitudes, int64_t m) {
 
 }  // namespace
 
-Array<Complex<float>> probe_from_mean_pattern(const Array<float>& amplitudes, int64_t m) {
-  std::vector<double> mean = intensity_sum(amplitudes, m);
-  for (double& v : mean) v /= double(amplitudes.shape()[0]);
-  return probe_from_mean_intensity(mean, m);
-}
-
 ScanLayout scan_layout(const Array<double>& translations, const PtychoGeometry& geometry, int64_t m, int64_t padding) {
   ScanLayout pr;
   const int64_t n = translations.shape()[0];

@@ -52,12 +52,9 @@ PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& p
                                 int64_t padding = 8);
 
 /// Initial probe from a mean intensity pattern (FFT-shifted, DC at [0, 0]): the inverse FFT of its
-/// square root with a flat phase, scaled so that its power equals the mean frame power.
+/// square root with a flat phase, scaled so that its power equals the mean frame power (Parseval,
+/// unitary FFT).
 Array<Complex<float>> probe_from_mean_intensity(const std::vector<double>& mean, int64_t frame_size);
-
-/// Initial probe from the mean diffraction pattern: the inverse FFT of its square root with a
-/// flat phase, scaled so that its power equals the mean frame power (Parseval, unitary FFT).
-Array<Complex<float>> probe_from_mean_pattern(const Array<float>& amplitudes, int64_t frame_size);
 
 /// Swaps quadrants so that the centre pixel moves to [0, 0] (M even or odd); `inverse` undoes it.
 template <class T>
