@@ -102,6 +102,7 @@ void run(const ReconstructArgs& a) {
                            {"orthogonalize_every", a.dm.orthogonalize_every},
                            {"probe_start", a.dm.probe_start},
                            {"overlap_iterations", a.dm.overlap_iterations},
+                           {"fuse_exit_update", a.dm.fuse_exit_update},
                            {"object_inertia", a.dm.object_inertia},
                            {"probe_inertia", a.dm.probe_inertia},
                            {"fourier_relax", a.dm.fourier_relax},
