@@ -4,7 +4,8 @@
 //   fft        cuFFT forward + inverse over every frame, in the batches DM uses
 //   floor      36 bytes per pixel over the bandwidth (psi read by the Fourier, object and probe
 //              steps and written once: 32 B; amplitudes read once: 4 B) plus the fft time
-//   dm         median of 5 iterations after 2 warm-up iterations
+//   dm         median of 5 iterations after 2 warm-up iterations, with the exit update fused with
+//              the first object scatter (fused yes, the default) and as separate passes (no)
 // Data are synthetic (random amplitudes on a Fermat spiral): timing does not depend on them.
 //   memory     device memory the solver holds, per frame and per frame and mode
 // Usage: bench_ptycho_dm [--modes 1,4,8] [frames x size ...], e.g. bench_ptycho_dm 1000x128 10000x256
@@ -140,40 +141,44 @@ int main(int argc, char** argv) {
   cudaGetDeviceProperties(&prop, 0);
   const double bw = copy_bandwidth_gbs();
   std::printf("device %s; copy bandwidth %.0f GB/s (read + write)\n", prop.name, bw);
-  std::printf("%8s %5s %5s %10s %10s %10s %10s %7s %12s %12s\n", "frames", "size", "modes", "dm ms/it", "fft ms",
+  std::printf("%8s %5s %5s %6s %10s %10s %10s %10s %7s %12s %12s\n", "frames", "size", "modes", "fused", "dm ms/it", "fft ms",
               "bytes ms", "floor ms", "ratio", "MiB/frame", "B/px/mode");
   for (auto [n, m] : sizes)
     for (int modes : modes_list) {
     try {
       PtychoProblem pr = synthetic(n, m);
-      DmOptions opt;
-      opt.iterations = 1;
-      opt.probe_modes = modes;
-      size_t free_before = 0, free_after = 0, total = 0;
-      cudaMemGetInfo(&free_before, &total);
-      Reducer alone;
-      dm::DifferenceMap<CudaBackend, float> solver(pr, opt, alone);
-      solver.start();
-      cudaMemGetInfo(&free_after, &total);
-      const double held = double(free_before - free_after);
-      for (int it = 0; it < 2; ++it) solver.iterate(it + 2);
-      CudaBackend::synchronize();
-      Timer t;
-      std::vector<double> ms;
-      for (int it = 0; it < 5; ++it) {
-        t.start();
-        solver.iterate(it + 4);
-        ms.push_back(t.stop_ms());
-      }
-      const double dm_ms = median(ms);
       // The floor with K modes: K FFT pairs per frame and the exit-wave bytes K times over.
       const int64_t batch = std::clamp<int64_t>((512ll << 20) / (m * m * 8 * modes), 1, n) * modes;
       const double f_ms = fft_ms(n * modes, m, batch);
       const double bytes_ms = (32.0 * modes + 4.0) * n * m * m / (bw * 1e9) * 1e3;
       const double floor_ms = bytes_ms + f_ms;
-      std::printf("%8lld %5lld %5d %10.2f %10.2f %10.2f %10.2f %7.2f %12.3f %12.2f\n", (long long)n, (long long)m, modes,
-                  dm_ms, f_ms, bytes_ms, floor_ms, dm_ms / floor_ms, held / n / (1 << 20), held / (double(n) * m * m * modes));
-      std::fflush(stdout);
+      for (bool fuse : {true, false}) {  // exit update fused with the first object scatter, or not
+        DmOptions opt;
+        opt.iterations = 1;
+        opt.probe_modes = modes;
+        opt.fuse_exit_update = fuse;
+        size_t free_before = 0, free_after = 0, total = 0;
+        cudaMemGetInfo(&free_before, &total);
+        Reducer alone;
+        dm::DifferenceMap<CudaBackend, float> solver(pr, opt, alone);
+        solver.start();
+        cudaMemGetInfo(&free_after, &total);
+        const double held = double(free_before - free_after);
+        for (int it = 0; it < 2; ++it) solver.iterate(it + 2);
+        CudaBackend::synchronize();
+        Timer t;
+        std::vector<double> ms;
+        for (int it = 0; it < 5; ++it) {
+          t.start();
+          solver.iterate(it + 4);
+          ms.push_back(t.stop_ms());
+        }
+        const double dm_ms = median(ms);
+        std::printf("%8lld %5lld %5d %6s %10.2f %10.2f %10.2f %10.2f %7.2f %12.3f %12.2f\n", (long long)n, (long long)m,
+                    modes, fuse ? "yes" : "no", dm_ms, f_ms, bytes_ms, floor_ms, dm_ms / floor_ms,
+                    held / n / (1 << 20), held / (double(n) * m * m * modes));
+        std::fflush(stdout);
+      }
     } catch (const std::exception& e) {
       std::printf("%8lld %5lld %5d  failed: %s\n", (long long)n, (long long)m, modes, e.what());
     }

@@ -151,3 +151,117 @@ TEST(Overlap, SegmentSumsMatchLoops) {
     EXPECT_DOUBLE_EQ(out[k], s);
   }
 }
+
+namespace {
+
+/// The fused exit update and object scatter for K probe and L object modes, against loops written
+/// here: psi += buf - P^k O^l_j everywhere, num/den the ObjectTerms sums of the updated psi, and the
+/// returned sum of |buf - P O|^2. psi, buf, probe, object: random; two frames share a position.
+void expect_fused_update_matches_loops(int64_t K, int64_t L) {
+  OverlapCase s;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(-1, 1);
+  const int64_t pix = s.m * s.m, plane = s.h * s.w;
+  const dm::Geometry g{s.m, pix, K, L, s.h, s.w};
+  std::vector<Complex<double>> probe(K * pix), object(L * plane), psi(s.n * K * L * pix), buf(psi.size());
+  for (auto* v : {&probe, &object, &psi, &buf})
+    for (auto& z : *v) z = {u(rng), u(rng)};
+  std::vector<Complex<double>> psi_out = psi, num(L * plane);
+  std::vector<double> den(L * plane);
+  double err;
+  if (K * L == 1)
+    err = CpuBackend::scatter_add_sum<double>(
+        s.n, s.m, s.m,
+        dm::UpdateExitScatterSingle<double>{psi_out.data(), buf.data(), probe.data(), object.data(), s.offsets.data(), g},
+        num.data(), den.data(), plane);
+  else
+    err = CpuBackend::scatter_add_sum<double>(
+        s.n * L, s.m, s.m,
+        dm::UpdateExitScatter<double>{psi_out.data(), buf.data(), probe.data(), object.data(), s.offsets.data(), g},
+        num.data(), den.data(), L * plane);
+  // Direct: the exit update element by element, then the object sums pixel by pixel.
+  double e = 0;
+  std::vector<Complex<double>> expect = psi;
+  for (int64_t j = 0; j < s.n; ++j)
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t l = 0; l < L; ++l)
+        for (int64_t y = 0; y < s.m; ++y)
+          for (int64_t x = 0; x < s.m; ++x) {
+            const int64_t i = (((j * K + k) * L + l) * s.m + y) * s.m + x;
+            const auto p = probe[k * pix + y * s.m + x];
+            const auto o = object[l * plane + (s.offsets[2 * j] + y) * s.w + s.offsets[2 * j + 1] + x];
+            const double dre = buf[i].re - (p.re * o.re - p.im * o.im), dim = buf[i].im - (p.re * o.im + p.im * o.re);
+            expect[i] = {psi[i].re + dre, psi[i].im + dim};
+            e += dre * dre + dim * dim;
+          }
+  for (size_t i = 0; i < psi.size(); ++i) {
+    ASSERT_NEAR(psi_out[i].re, expect[i].re, 1e-14) << i;
+    ASSERT_NEAR(psi_out[i].im, expect[i].im, 1e-14) << i;
+  }
+  EXPECT_NEAR(err, e, 1e-10 * e);
+  for (int64_t l = 0; l < L; ++l)
+    for (int64_t oy = 0; oy < s.h; ++oy)
+      for (int64_t ox = 0; ox < s.w; ++ox) {
+        Complex<double> a{};
+        double d = 0;
+        for (int64_t j = 0; j < s.n; ++j) {
+          const int64_t y = oy - s.offsets[2 * j], x = ox - s.offsets[2 * j + 1];
+          if (y < 0 || y >= s.m || x < 0 || x >= s.m) continue;
+          for (int64_t k = 0; k < K; ++k) {
+            const auto p = probe[k * pix + y * s.m + x];
+            const auto q = expect[(((j * K + k) * L + l) * s.m + y) * s.m + x];
+            a += Complex<double>(p.re * q.re + p.im * q.im, p.re * q.im - p.im * q.re);
+            d += p.re * p.re + p.im * p.im;
+          }
+        }
+        const int64_t t = l * plane + oy * s.w + ox;
+        EXPECT_NEAR(num[t].re, a.re, 1e-12);
+        EXPECT_NEAR(num[t].im, a.im, 1e-12);
+        EXPECT_NEAR(den[t], d, 1e-12);
+      }
+}
+
+}  // namespace
+
+TEST(Overlap, FusedExitUpdateAndScatterMatchLoopsSingleMode) { expect_fused_update_matches_loops(1, 1); }
+TEST(Overlap, FusedExitUpdateAndScatterMatchLoopsProbeAndObjectModes) { expect_fused_update_matches_loops(3, 2); }
+
+// scatter_add_sum adds to what num and den hold (it does not overwrite), in the parallel path with
+// private copies and in the frame-by-frame path alike, and sums `extra` over every pixel once.
+namespace {
+struct CountingTerm {
+  int64_t w;
+  ScatterSumTerm<double> operator()(int64_t j, int64_t y, int64_t x) const {
+    return {(y + j) * w + x, {double(j + 1), double(x)}, 1.0, double(1 + j * 100 + y * 10 + x)};
+  }
+};
+}  // namespace
+
+TEST(Overlap, ScatterAddSumAddsAndSums) {
+  const int64_t n = 5, h = 3, w = 4, targets = (h + n) * w;
+  double expect_sum = 0;
+  std::vector<Complex<double>> enum_(targets, {0.5, -0.5});
+  std::vector<double> eden(targets, 2.0);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        const auto t = CountingTerm{w}(j, y, x);
+        enum_[t.target] += t.value;
+        eden[t.target] += t.weight;
+        expect_sum += t.extra;
+      }
+  const int before = omp_get_max_threads();
+  for (int threads : {1, 2, 3}) {  // 1: frames one after another; more: private copies
+    omp_set_num_threads(threads);
+    std::vector<Complex<double>> num(targets, {0.5, -0.5});
+    std::vector<double> den(targets, 2.0);
+    const double sum = CpuBackend::scatter_add_sum<double>(n, h, w, CountingTerm{w}, num.data(), den.data(), targets);
+    EXPECT_DOUBLE_EQ(sum, expect_sum) << threads << " threads";
+    for (int64_t i = 0; i < targets; ++i) {
+      EXPECT_DOUBLE_EQ(num[i].re, enum_[i].re) << i;
+      EXPECT_DOUBLE_EQ(num[i].im, enum_[i].im) << i;
+      EXPECT_DOUBLE_EQ(den[i], eden[i]) << i;
+    }
+  }
+  omp_set_num_threads(before);
+}

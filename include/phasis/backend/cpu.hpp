@@ -7,6 +7,8 @@
 //   sum_segments(s, len, f, out)  out[k] = sum of f(k * len + i) for i < len, k < s (host array)
 //   scatter_add(...)          out[target] += value for every pixel of every frame, where frames
 //                             overlap: here with per-thread copies of the output (see below).
+//   scatter_add_sum(...)      scatter_add whose functor also returns a scalar per pixel
+//                             (ScatterSumTerm::extra); returns their sum, accumulated in double.
 #pragma once
 
 #include <omp.h>
@@ -120,6 +122,54 @@ struct CpuBackend {
     }
   }
 
+  /// scatter_add for functors returning ScatterSumTerm: the same adds into num and den, and the sum
+  /// of every pixel's `extra` in double (an OpenMP reduction next to the private copies). Lets a
+  /// pass that writes per-pixel values (the exit-wave update) scatter them and report its error
+  /// in the same read.
+  template <class T, class F>
+  static double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
+    const int threads = omp_get_max_threads();
+    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
+    double acc = 0;
+    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
+      std::vector<Complex<T>> pnum(size_t(threads) * targets);
+      std::vector<T> pden(size_t(threads) * targets);
+#pragma omp parallel num_threads(threads) reduction(+ : acc)
+      {
+        const int t = omp_get_thread_num();
+        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
+        T* my_den = pden.data() + size_t(t) * targets;
+#pragma omp for schedule(static)
+        for (int64_t j = 0; j < nframes; ++j)
+          for (int64_t y = 0; y < h; ++y)
+            for (int64_t x = 0; x < w; ++x) {
+              auto s = f(j, y, x);
+              my_num[s.target] += s.value;
+              my_den[s.target] += s.weight;
+              acc += double(s.extra);
+            }
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < targets; ++i)
+          for (int u = 0; u < threads; ++u) {
+            num[i] += pnum[size_t(u) * targets + i];
+            den[i] += pden[size_t(u) * targets + i];
+          }
+      }
+      return acc;
+    }
+    for (int64_t j = 0; j < nframes; ++j) {
+#pragma omp parallel for schedule(static) reduction(+ : acc)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          auto s = f(j, y, x);
+          num[s.target] += s.value;
+          den[s.target] += s.weight;
+          acc += double(s.extra);
+        }
+    }
+    return acc;
+  }
+
   static void synchronize() {}
 };
 
@@ -129,6 +179,15 @@ struct ScatterTerm {
   int64_t target;
   Complex<T> value;
   T weight;
+};
+
+/// What scatter_add_sum functors return: a ScatterTerm and a scalar to be summed over all pixels.
+template <class T>
+struct ScatterSumTerm {
+  int64_t target;
+  Complex<T> value;
+  T weight;
+  T extra;
 };
 
 }  // namespace phasis

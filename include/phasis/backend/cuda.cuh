@@ -104,6 +104,30 @@ __global__ void scatter_kernel(int64_t nframes, int64_t h, int64_t w, F f, Compl
   }
 }
 
+/// scatter_kernel for ScatterSumTerm functors: the same atomic adds, and the block's sum of
+/// `extra` (in double, through shared memory) added to *out with one atomicAdd per block.
+template <class T, class F>
+__global__ void scatter_sum_kernel(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, double* out) {
+  __shared__ double partial[kThreads];
+  const int64_t n = nframes * h * w;
+  double acc = 0;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t j = i / (h * w), r = i % (h * w);
+    ScatterSumTerm<T> s = f(j, r / w, r % w);
+    atomicAdd(&num[s.target].re, s.value.re);
+    atomicAdd(&num[s.target].im, s.value.im);
+    atomicAdd(&den[s.target], s.weight);
+    acc += double(s.extra);
+  }
+  partial[threadIdx.x] = acc;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) atomicAdd(out, partial[0]);
+}
+
 /// One double on the device for reductions, reused across calls.
 double* reduction_slot();
 
@@ -177,6 +201,23 @@ struct CudaBackend {
     if (n <= 0) return;
     cuda_detail::scatter_kernel<T><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den);
     cuda_detail::check(cudaGetLastError(), "scatter_add launch");
+  }
+
+  /// scatter_add that also returns the sum of the functor's per-pixel `extra` (ScatterSumTerm).
+  template <class T, class F>
+  static double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t /*targets*/) {
+    double* slot = cuda_detail::reduction_slot();
+    const double zero = 0;
+    cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "scatter_add_sum init");
+    const int64_t n = nframes * h * w;
+    if (n > 0) {
+      cuda_detail::scatter_sum_kernel<T>
+          <<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den, slot);
+      cuda_detail::check(cudaGetLastError(), "scatter_add_sum launch");
+    }
+    double out = 0;
+    cuda_detail::check(cudaMemcpy(&out, slot, sizeof(double), cudaMemcpyDeviceToHost), "scatter_add_sum result");
+    return out;
   }
 
   static void synchronize() { cuda_detail::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }

@@ -57,6 +57,9 @@ struct DmOptions {
   // and amplitudes do not fit, they stay in pinned host memory and stream through the GPU in
   // batches, copies overlapping compute.
   int64_t device_memory_limit = 0;
+  // Fuse the exit-wave update of the Fourier pass with the first object scatter (one read of the
+  // exit waves fewer per iteration); false: the separate passes (the same math, for comparison).
+  bool fuse_exit_update = true;
   bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
   int threads = 0;               // CPU threads; 0: OpenMP's default
 };

@@ -119,6 +119,11 @@ class DifferenceMap {
   double iterate(int it) {
     double change = 0;
     const int64_t block = g_.modes() * g_.pix;  // exit-wave elements of one frame
+    const bool fuse = opt_.fuse_exit_update;
+    if (fuse) {  // the first object scatter runs inside the Fourier pass
+      onum_.zero();
+      oden_.zero();
+    }
     frames_.each_batch(true, true, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float* amp) {
       const int64_t len = nb * block;
       const auto& plan = nb == batch_ ? plan_ : *tail_plan_;
@@ -128,10 +133,25 @@ class DifferenceMap {
       const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
       B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
       plan.inverse(buf_.data());
-      change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
+      if (!fuse) {
+        change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
+        return;
+      }
+      const int32_t* off = offsets_.data() + 2 * j0;
+      if (g_.modes() == 1)
+        change += B::template scatter_add_sum<T>(
+            nb, g_.m, g_.m, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
+            onum_.data(), oden_.data(), g_.plane());
+      else
+        change += B::template scatter_add_sum<T>(
+            nb * g_.l, g_.m, g_.m, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
+            onum_.data(), oden_.data(), g_.l * g_.plane());
     });
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
-      update_object();
+      if (fuse && k == 0)
+        finish_object();  // its scatter ran in the Fourier pass
+      else
+        update_object();
       if (it >= opt_.probe_start) update_probe();
     }
     if (g_.k > 1 && it >= opt_.probe_start && (it + 1) % opt_.orthogonalize_every == 0) orthogonalize_probe();
@@ -226,6 +246,12 @@ class DifferenceMap {
         B::template scatter_add<T>(nb * g_.l, g_.m, g_.m, ObjectTerms<T>{psi, probe_.data(), off, g_}, onum_.data(),
                                    oden_.data(), g_.l * g_.plane());
     });
+    finish_object();
+  }
+
+  /// The object from this part's scattered sums in onum_ and oden_: combines them over the parts
+  /// (all-reduce or region exchange) and applies the inertial quotient.
+  void finish_object() {
     const int64_t all = g_.l * g_.plane();
     // The mean weight from this part's own sums, before they are combined: the same total either way.
     const double mean_den = reducer_.sum(B::sum(all, ValueOf<T>{oden_.data()})) / double(all);

@@ -184,6 +184,57 @@ struct UpdateExit {
   }
 };
 
+/// UpdateExit and the first object scatter in one read of the exit waves: for scatter "frame"
+/// jl = j L + l of the batch (j counted from the batch's first frame) at pixel (y, x), every probe
+/// mode k gets d = buf - P^k O^l_j and psi^{kl}_j += d once; returns ObjectTerms' sums over k of the
+/// updated psi, and sum_k |d|^2 (the error share) as `extra`. For B::scatter_add_sum.
+template <class T>
+struct UpdateExitScatter {
+  Complex<T>* psi;  // of the batch's first frame
+  const Complex<T>* buf;
+  const Complex<T>* probe;
+  const Complex<T>* object;
+  const int32_t* offsets;  // of the batch's first frame
+  Geometry g;
+  PHASIS_HD ScatterSumTerm<T> operator()(int64_t jl, int64_t y, int64_t x) const {
+    const int64_t p = y * g.m + x, j = jl / g.l, l = jl - j * g.l;
+    const int64_t o = l * g.plane() + object_index_yx(offsets, g, j, y, x);
+    const Complex<T> ob = object[o];
+    Complex<T> num{};
+    T den = 0, err = 0;
+    for (int64_t k = 0; k < g.k; ++k) {
+      const int64_t i = ((j * g.k + k) * g.l + l) * g.pix + p;
+      const Complex<T> pr = probe[k * g.pix + p];
+      const Complex<T> d = buf[i] - pr * ob;
+      const Complex<T> q = psi[i] + d;
+      psi[i] = q;
+      num += conj_mul(pr, q);
+      den += norm2(pr);
+      err += norm2(d);
+    }
+    return {o, num, den, err};
+  }
+};
+
+/// UpdateExitScatter for a single probe and object mode, without the mode loop.
+template <class T>
+struct UpdateExitScatterSingle {
+  Complex<T>* psi;  // of the batch's first frame
+  const Complex<T>* buf;
+  const Complex<T>* probe;
+  const Complex<T>* object;
+  const int32_t* offsets;  // of the batch's first frame
+  Geometry g;
+  PHASIS_HD ScatterSumTerm<T> operator()(int64_t j, int64_t y, int64_t x) const {
+    const int64_t p = y * g.m + x, i = j * g.pix + p, o = object_index_yx(offsets, g, j, y, x);
+    const Complex<T> pr = probe[p];
+    const Complex<T> d = buf[i] - pr * object[o];
+    const Complex<T> q = psi[i] + d;
+    psi[i] = q;
+    return {o, conj_mul(pr, q), norm2(pr), norm2(d)};
+  }
+};
+
 /// Object numerator and denominator terms for object mode l of frame j ("frame" jl = j L + l of
 /// the scatter): sum_k P^k* psi^{kl}_j and sum_k |P^k|^2 at the object pixel under p = (y, x).
 template <class T>
