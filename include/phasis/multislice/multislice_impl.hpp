@@ -67,11 +67,12 @@ class MultisliceEngine {
     }
   }
 
-  /// Annular detector readings, [detector][wave]; overwrites waves with their (unnormalised)
-  /// Fourier transform.
-  std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<AnnularDetector>& detectors) {
-    plan_.forward(waves);
-    std::vector<std::vector<double>> out;
+  /// Unnormalised inverse FFT of the batch (a probe's spectrum to real space).
+  void inverse(Complex<T>* waves) { plan_.inverse(waves); }
+
+  /// One mask per detector on the backend: 1 on the pixels with lambda |k| in [inner, outer).
+  std::vector<Array<uint8_t>> annular_masks(const std::vector<AnnularDetector>& detectors) const {
+    std::vector<Array<uint8_t>> masks;
     Array<uint8_t> mask(Shape{grid_.ny, grid_.nx});
     for (const auto& d : detectors) {
       const double k_in = 1e-3 * d.inner / lambda_, k_out = 1e-3 * d.outer / lambda_;
@@ -80,11 +81,25 @@ class MultisliceEngine {
           const double k = std::hypot(fft_frequency(ix, grid_.nx, grid_.dx), fft_frequency(iy, grid_.ny, grid_.dy));
           mask[iy * grid_.nx + ix] = k >= k_in && k < k_out;
         }
-      const Array<uint8_t> dev = mask.to(B::memory);
+      masks.push_back(mask.to(B::memory));
+    }
+    return masks;
+  }
+
+  /// Annular detector readings, [detector][wave], for masks from annular_masks(); overwrites waves
+  /// with their (unnormalised) Fourier transform.
+  std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<Array<uint8_t>>& masks) {
+    plan_.forward(waves);
+    std::vector<std::vector<double>> out;
+    for (const auto& m : masks) {
       out.emplace_back(static_cast<std::size_t>(batch_));
-      B::sum_segments(batch_, pix_, MaskedIntensity<T>{waves, dev.data(), pix_, T(1.0 / double(pix_))}, out.back().data());
+      B::sum_segments(batch_, pix_, MaskedIntensity<T>{waves, m.data(), pix_, T(1.0 / double(pix_))}, out.back().data());
     }
     return out;
+  }
+
+  std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<AnnularDetector>& detectors) {
+    return annular(waves, annular_masks(detectors));
   }
 
  private:

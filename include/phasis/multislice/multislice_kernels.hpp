@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
+#include "phasis/multislice/grid.hpp"  // for fft_frequency
 
 namespace phasis::ms {
 
@@ -39,6 +40,25 @@ struct MaskedIntensity {
   int64_t pix;
   T scale;
   PHASIS_HD T operator()(int64_t i) const { return mask[i % pix] ? norm2(psi[i]) * scale : T(0); }
+};
+
+/// Probe spectra at positions xy[2 j], xy[2 j + 1] [Angstrom] for waves j of the batch:
+/// psi = spectrum exp(-2 pi i k.r_j) (then an inverse FFT gives the probes, waves.hpp). The phase
+/// is reduced to [0, 1) turns in double before its sine and cosine, so it stays exact for any
+/// position in float and double alike.
+template <class T>
+struct ShiftedProbe {
+  Complex<T>* psi;
+  const Complex<T>* spectrum;
+  const double* xy;
+  int64_t ny, nx;
+  double dy, dx;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t pix = ny * nx, j = i / pix, p = i % pix;
+    const double turns = fft_frequency(p % nx, nx, dx) * xy[2 * j] + fft_frequency(p / nx, ny, dy) * xy[2 * j + 1];
+    const double phase = -6.283185307179586 * (turns - floor(turns));
+    psi[i] = spectrum[p] * Complex<T>(T(cos(phase)), T(sin(phase)));
+  }
 };
 
 }  // namespace phasis::ms

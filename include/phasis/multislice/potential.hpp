@@ -32,6 +32,18 @@ struct PotentialOptions {
   Projection projection = Projection::infinite;
 };
 
+/// The atoms of every slice binned on square tiles of the grid, so that a slice can be sampled one
+/// pixel at a time (ProjectAtoms, potential_kernels.hpp): entry e is an image of an atom, its centre
+/// shifted by whole cell lengths so that pixel coordinates minus the centre are the offsets, listed
+/// on every tile its cutoff disc reaches. Infinite projection only.
+struct SliceBins {
+  int64_t tile = 0, tiles_x = 0, tiles_y = 0;  // tile edge [pixels]; tiles per row and column
+  std::vector<int32_t> start;                  // (slice, tile) -> first entry, then the entry count
+  std::vector<double> x, y;                    // entries: image centres [Angstrom]
+  std::vector<int32_t> table;                  // entries: index into elements
+  std::vector<int> elements;                   // atomic number per table index
+};
+
 class Potential {
  public:
   /// The grid must span the cell's x and y lengths (to 1e-6 relative). Throws InputError for an
@@ -49,6 +61,10 @@ class Potential {
   void slice(int64_t k, float* out) const;
   /// Every slice: num_slices x ny x nx.
   std::vector<float> all_slices() const;
+  /// The atoms binned on tiles of `tile` pixels for the backend's slice builder. Throws
+  /// InternalError for the finite projection.
+  SliceBins bins(int64_t tile = 16) const;
+  const PotentialOptions& options() const { return options_; }
 
   /// The tabulated projection of element z on this grid (must occur in the atoms).
   const ProjectedTable& table(int z) const { return tables_.at(z); }
