@@ -20,6 +20,15 @@ int64_t wrap(int64_t i, int64_t n) { return ((i % n) + n) % n; }
 
 Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options)
     : atoms_(atoms), grid_(grid), options_(options) {
+  build();
+}
+
+Potential::Potential(const Atoms& atoms, const Potential& like)
+    : atoms_(atoms), grid_(like.grid_), options_(like.options_), tables_(like.tables_), slab_tables_(like.slab_tables_) {
+  build();
+}
+
+void Potential::build() {
   check_atoms(atoms_);
   check_grid(grid_);
   const auto close = [](double a, double b) { return std::abs(a - b) <= 1e-6 * std::max(a, b); };
@@ -65,8 +74,9 @@ void Potential::slice(int64_t k, float* out) const {
   // when an atom's disc is wider than the cell and wraps onto itself.
 #pragma omp parallel for schedule(dynamic, 4)
   for (int64_t iy = 0; iy < ny; ++iy) {
-    float* row = out + iy * nx;
-    std::fill(row, row + nx, 0.0f);
+    // Each pixel sums its atoms in double, in the order of the slice's atoms, and is rounded once:
+    // exactly what the backend's ProjectAtoms does, so the two give the same floats.
+    std::vector<double> row(std::size_t(nx), 0.0);
     for (int64_t a : members) {
       const ProjectedTable& t = tables_.at(atoms_.z[a]);
       const double ax = atoms_.x[a], ay = atoms_.y[a], rc = t.r_cut();
@@ -84,10 +94,11 @@ void Potential::slice(int64_t k, float* out) const {
         const auto ix0 = int64_t(std::ceil((ax - rx_max) / dx)), ix1 = int64_t(std::floor((ax + rx_max) / dx));
         for (int64_t i = ix0; i <= ix1; ++i) {
           const double rx = double(i) * dx - ax;
-          row[wrap(i, nx)] += float(pixel_value(value, rx, ry, dx, dy));
+          row[std::size_t(wrap(i, nx))] += pixel_value(value, rx, ry, dx, dy);
         }
       }
     }
+    for (int64_t ix = 0; ix < nx; ++ix) out[iy * nx + ix] = float(row[std::size_t(ix)]);
   }
 }
 
@@ -107,9 +118,10 @@ SliceBins Potential::bins(int64_t tile) const {
   struct Entry {
     int64_t bin;
     double x, y;
-    int32_t table;
+    int32_t shift_x, shift_y, table;
   };
   std::vector<Entry> entries;
+  entries.reserve(std::size_t(atoms_.size()) * 64);
   for (int64_t k = 0; k < num_slices(); ++k)
     for (int64_t a : members_[std::size_t(k)]) {
       const double ax = atoms_.x[a], ay = atoms_.y[a], rc = tables_.at(atoms_.z[a]).r_cut();
@@ -122,10 +134,10 @@ SliceBins Potential::bins(int64_t tile) const {
           const int64_t y0 = std::max<int64_t>(iy0 - oy * ny, 0), y1 = std::min<int64_t>(iy1 - oy * ny, ny - 1);
           const int64_t x0 = std::max<int64_t>(ix0 - ox * nx, 0), x1 = std::min<int64_t>(ix1 - ox * nx, nx - 1);
           if (y0 > y1 || x0 > x1) continue;
-          const double ex = ax - double(ox) * grid_.extent_x(), ey = ay - double(oy) * grid_.extent_y();
           for (int64_t ty = y0 / tile; ty <= y1 / tile; ++ty)
             for (int64_t tx = x0 / tile; tx <= x1 / tile; ++tx)
-              entries.push_back({k * tiles + ty * b.tiles_x + tx, ex, ey, index.at(atoms_.z[a])});
+              entries.push_back({k * tiles + ty * b.tiles_x + tx, ax, ay, int32_t(ox * nx), int32_t(oy * ny),
+                                 index.at(atoms_.z[a])});
         }
     }
   // Counting sort by bin, stable: within a tile, entries keep the order of the atoms.
@@ -135,11 +147,13 @@ SliceBins Potential::bins(int64_t tile) const {
   if (entries.size() > std::size_t(INT32_MAX)) throw InputError("potential: too many atom images for the slice bins");
   b.x.resize(entries.size());
   b.y.resize(entries.size());
+  b.shift_x.resize(entries.size());
+  b.shift_y.resize(entries.size());
   b.table.resize(entries.size());
   std::vector<int32_t> next(b.start.begin(), b.start.end() - 1);
   for (const auto& e : entries) {
     const auto j = std::size_t(next[std::size_t(e.bin)]++);
-    b.x[j] = e.x, b.y[j] = e.y, b.table[j] = e.table;
+    b.x[j] = e.x, b.y[j] = e.y, b.shift_x[j] = e.shift_x, b.shift_y[j] = e.shift_y, b.table[j] = e.table;
   }
   return b;
 }

@@ -1,11 +1,13 @@
 // Multislice, propagation and annular detection written once against a backend B (CpuBackend or
 // CudaBackend) and a real type T. multislice_cpu.cpp and multislice_cuda.cu instantiate it; nothing
-// else includes this file. Memory on the backend: the batch of waves, one potential slice, and one
-// propagator per distinct slice thickness (ny x nx each).
+// else includes this file (but tests of the CPU backend). Memory on the backend: the batch of waves,
+// every potential slice, and one propagator per distinct slice thickness (ny x nx each).
 #pragma once
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "phasis/multislice/grid.hpp"
 #include "phasis/multislice/multislice_kernels.hpp"
 #include "phasis/multislice/potential.hpp"
+#include "phasis/multislice/potential_kernels.hpp"
 
 namespace phasis::ms {
 
@@ -26,6 +29,51 @@ void check_waves(const Array<Complex<T>>& waves, const Grid& g) {
   if (s.rank != 3 || s[0] < 1 || s[1] != g.ny || s[2] != g.nx)
     throw InputError("waves: expected shape (batch, " + std::to_string(g.ny) + ", " + std::to_string(g.nx) +
                      "); found " + s.str());
+}
+
+/// Every slice of the potential on backend B (num_slices x ny x nx), and their thicknesses.
+/// Infinite projection: sampled on the backend, pixel by pixel, from the atoms binned on tiles
+/// (Potential::bins, ProjectAtoms) with the same tables and core averaging as Potential::slice;
+/// finite projection: computed on the host (Potential::slice) and copied.
+template <class B>
+Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness) {
+  const Grid& g = pot.grid();
+  Array<float> slices(Shape{pot.num_slices(), g.ny, g.nx}, B::memory);
+  thickness.clear();
+  for (int64_t k = 0; k < pot.num_slices(); ++k) thickness.push_back(pot.thickness(k));
+  if (pot.options().projection != Projection::infinite) {
+    Array<float> host(Shape{pot.num_slices(), g.ny, g.nx});
+    for (int64_t k = 0; k < pot.num_slices(); ++k) pot.slice(k, host.data() + k * g.pixels());
+    slices.assign(host);
+    return slices;
+  }
+  const SliceBins b = pot.bins();
+  const auto upload = [](const auto& v) {
+    using V = typename std::decay_t<decltype(v)>::value_type;
+    Array<V> h(Shape{std::max<int64_t>(1, int64_t(v.size()))});
+    std::copy(v.begin(), v.end(), h.data());
+    return h.to(B::memory);
+  };
+  // The tables' values, one after another, and views whose pointers are on the backend.
+  std::vector<double> values;
+  std::vector<TableView> views;
+  for (int z : b.elements) {
+    TableView v = pot.table(z).view();
+    v.values = reinterpret_cast<const double*>(values.size());  // offset, made a pointer below
+    values.insert(values.end(), pot.table(z).values().begin(), pot.table(z).values().end());
+    views.push_back(v);
+  }
+  const Array<double> dev_values = upload(values);
+  for (auto& v : views) v.values = dev_values.data() + reinterpret_cast<std::size_t>(v.values);
+  const Array<TableView> dev_views = upload(views);
+  const Array<int32_t> start = upload(b.start), table = upload(b.table);
+  const Array<double> x = upload(b.x), y = upload(b.y);
+  const Array<int32_t> sx = upload(b.shift_x), sy = upload(b.shift_y);
+  B::for_each(pot.num_slices() * g.pixels(),
+              ProjectAtoms{slices.data(), start.data(), x.data(), y.data(), sx.data(), sy.data(), table.data(),
+                           dev_views.data(), g.ny, g.nx, b.tile, b.tiles_x, b.tiles_x * b.tiles_y, g.dy, g.dx});
+  B::synchronize();  // the uploads are freed on return
+  return slices;
 }
 
 template <class B, class T>
@@ -55,16 +103,11 @@ class MultisliceEngine {
     }
   }
 
-  /// Slices [first, last) of the potential, computed one at a time on the host.
+  /// Slices [first, last) of the potential, all made on the backend first (backend_slices).
   void run(Complex<T>* waves, const Potential& pot, int64_t first, int64_t last) {
-    Array<float> host(Shape{grid_.ny, grid_.nx});
-    Array<float> slice(Shape{grid_.ny, grid_.nx}, B::memory);
-    for (int64_t k = first; k < last; ++k) {
-      pot.slice(k, host.data());
-      slice.assign(host);
-      transmit(waves, slice.data());
-      propagate(waves, pot.thickness(k));
-    }
+    std::vector<double> thickness;
+    const Array<float> slices = backend_slices<B>(pot, thickness);
+    run(waves, slices.data(), thickness, first, last);
   }
 
   /// Unnormalised inverse FFT of the batch (a probe's spectrum to real space).
@@ -73,15 +116,10 @@ class MultisliceEngine {
   /// One mask per detector on the backend: 1 on the pixels with lambda |k| in [inner, outer).
   std::vector<Array<uint8_t>> annular_masks(const std::vector<AnnularDetector>& detectors) const {
     std::vector<Array<uint8_t>> masks;
-    Array<uint8_t> mask(Shape{grid_.ny, grid_.nx});
     for (const auto& d : detectors) {
-      const double k_in = 1e-3 * d.inner / lambda_, k_out = 1e-3 * d.outer / lambda_;
-      for (int64_t iy = 0; iy < grid_.ny; ++iy)
-        for (int64_t ix = 0; ix < grid_.nx; ++ix) {
-          const double k = std::hypot(fft_frequency(ix, grid_.nx, grid_.dx), fft_frequency(iy, grid_.ny, grid_.dy));
-          mask[iy * grid_.nx + ix] = k >= k_in && k < k_out;
-        }
-      masks.push_back(mask.to(B::memory));
+      masks.emplace_back(Shape{grid_.ny, grid_.nx}, B::memory);
+      B::for_each(pix_, AnnularMask{masks.back().data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, 1e-3 * d.inner / lambda_,
+                                    1e-3 * d.outer / lambda_});
     }
     return masks;
   }
@@ -103,23 +141,16 @@ class MultisliceEngine {
   }
 
  private:
-  /// exp(-i pi lambda dz k^2) / N inside the aperture, 0 outside; built once per thickness in
-  /// double, so the phase is exact before rounding to T.
+  /// exp(-i pi lambda dz k^2) / N inside the aperture, 0 outside (FresnelPropagator); built on the
+  /// backend once per thickness.
   const Complex<T>* propagator(double dz) {
     auto it = propagators_.find(dz);
     if (it != propagators_.end()) return it->second.data();
-    const double k_max = antialias_cutoff(grid_), inv_n = 1.0 / double(pix_);
-    Array<Complex<T>> p(Shape{grid_.ny, grid_.nx});
-    for (int64_t iy = 0; iy < grid_.ny; ++iy) {
-      const double ky = fft_frequency(iy, grid_.ny, grid_.dy);
-      for (int64_t ix = 0; ix < grid_.nx; ++ix) {
-        const double kx = fft_frequency(ix, grid_.nx, grid_.dx), k2 = kx * kx + ky * ky;
-        const double phase = -kPi * lambda_ * dz * k2;
-        p[iy * grid_.nx + ix] = k2 < k_max * k_max ? Complex<T>(T(std::cos(phase) * inv_n), T(std::sin(phase) * inv_n))
-                                                   : Complex<T>(T(0), T(0));
-      }
-    }
-    return propagators_.emplace(dz, p.to(B::memory)).first->second.data();
+    const double k_max = antialias_cutoff(grid_);
+    Array<Complex<T>> p(Shape{grid_.ny, grid_.nx}, B::memory);
+    B::for_each(pix_, FresnelPropagator<T>{p.data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, lambda_ * dz, k_max * k_max,
+                                           1.0 / double(pix_)});
+    return propagators_.emplace(dz, std::move(p)).first->second.data();
   }
 
   Grid grid_;

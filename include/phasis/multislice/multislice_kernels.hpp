@@ -42,6 +42,31 @@ struct MaskedIntensity {
   PHASIS_HD T operator()(int64_t i) const { return mask[i % pix] ? norm2(psi[i]) * scale : T(0); }
 };
 
+/// The Fresnel propagator exp(-i pi lambda dz k^2) / N inside the antialiasing aperture |k| < k_max,
+/// 0 outside, on the unshifted FFT grid; computed in double, rounded to T once.
+template <class T>
+struct FresnelPropagator {
+  Complex<T>* out;
+  int64_t ny, nx;
+  double dy, dx, lambda_dz, k_max2, inv_n;
+  PHASIS_HD void operator()(int64_t i) const {
+    const double kx = fft_frequency(i % nx, nx, dx), ky = fft_frequency(i / nx, ny, dy), k2 = kx * kx + ky * ky;
+    const double phase = -3.141592653589793 * lambda_dz * k2;
+    out[i] = k2 < k_max2 ? Complex<T>(T(cos(phase) * inv_n), T(sin(phase) * inv_n)) : Complex<T>(T(0), T(0));
+  }
+};
+
+/// 1 where |k| is in [k_in, k_out) [1/Angstrom], else 0: an annular detector's pixels.
+struct AnnularMask {
+  uint8_t* out;
+  int64_t ny, nx;
+  double dy, dx, k_in, k_out;
+  PHASIS_HD void operator()(int64_t i) const {
+    const double k = hypot(fft_frequency(i % nx, nx, dx), fft_frequency(i / nx, ny, dy));
+    out[i] = k >= k_in && k < k_out;
+  }
+};
+
 /// Probe spectra at positions xy[2 j], xy[2 j + 1] [Angstrom] for waves j of the batch:
 /// psi = spectrum exp(-2 pi i k.r_j) (then an inverse FFT gives the probes, waves.hpp). The phase
 /// is reduced to [0, 1) turns in double before its sine and cosine, so it stays exact for any

@@ -33,13 +33,14 @@ struct PotentialOptions {
 };
 
 /// The atoms of every slice binned on square tiles of the grid, so that a slice can be sampled one
-/// pixel at a time (ProjectAtoms, potential_kernels.hpp): entry e is an image of an atom, its centre
-/// shifted by whole cell lengths so that pixel coordinates minus the centre are the offsets, listed
-/// on every tile its cutoff disc reaches. Infinite projection only.
+/// pixel at a time (ProjectAtoms, potential_kernels.hpp): entry e is an image of an atom (its centre
+/// and the whole-cell shift in pixels that takes a pixel of the grid to the unwrapped pixel next to
+/// that atom), listed on every tile its cutoff disc reaches. Infinite projection only.
 struct SliceBins {
   int64_t tile = 0, tiles_x = 0, tiles_y = 0;  // tile edge [pixels]; tiles per row and column
   std::vector<int32_t> start;                  // (slice, tile) -> first entry, then the entry count
-  std::vector<double> x, y;                    // entries: image centres [Angstrom]
+  std::vector<double> x, y;                    // entries: atom centres [Angstrom]
+  std::vector<int32_t> shift_x, shift_y;       // entries: pixel shifts (pixel ix is ix + shift_x next to the atom)
   std::vector<int32_t> table;                  // entries: index into elements
   std::vector<int> elements;                   // atomic number per table index
 };
@@ -49,6 +50,9 @@ class Potential {
   /// The grid must span the cell's x and y lengths (to 1e-6 relative). Throws InputError for an
   /// empty or invalid cell, a mismatched grid, or a non-positive slice thickness.
   Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options = {});
+  /// The same atoms' potential on `like`'s grid and options, reusing its tables for the elements it
+  /// has (frozen phonon configurations tabulate once); other elements are tabulated here.
+  Potential(const Atoms& atoms, const Potential& like);
 
   const Grid& grid() const { return grid_; }
   int64_t num_slices() const { return int64_t(thickness_.size()); }
@@ -72,6 +76,8 @@ class Potential {
   const SlabTable& slab_table(int z) const { return slab_tables_.at(z); }
 
  private:
+  void build();
+
   Atoms atoms_;
   Grid grid_;
   PotentialOptions options_;

@@ -50,12 +50,14 @@ PHASIS_HD double pixel_value(const F& t, double rx, double ry, double dx, double
 
 /// Slices (num_slices x ny x nx) of the infinite projection, one pixel per call: the sum over the
 /// atom images binned on the pixel's tile (Potential::bins) of their table's value at the pixel,
-/// accumulated in double and rounded once.
+/// accumulated in double in the order of the slice's atoms and rounded once, as Potential::slice.
 struct ProjectAtoms {
   float* out;
   const int32_t* start;  // per (slice, tile): first entry; start[slices * tiles] = number of entries
-  const double* x;       // entry: the atom image's centre [Angstrom]
+  const double* x;       // entry: the atom's centre [Angstrom]
   const double* y;
+  const int32_t* shift_x;  // entry: pixel shifts to the image next to the atom (Potential::bins)
+  const int32_t* shift_y;
   const int32_t* table;  // entry: index into tables
   const TableView* tables;
   int64_t ny, nx, tile, tiles_x, tiles;  // tiles per slice
@@ -63,11 +65,12 @@ struct ProjectAtoms {
   PHASIS_HD void operator()(int64_t i) const {
     const int64_t pix = ny * nx, k = i / pix, p = i % pix, iy = p / nx, ix = p % nx;
     const int64_t t = k * tiles + (iy / tile) * tiles_x + ix / tile;
-    const double px = double(ix) * dx, py = double(iy) * dy;
     double v = 0;
     for (int32_t e = start[t]; e < start[t + 1]; ++e) {
       const TableView& tb = tables[table[e]];
-      const double rx = px - x[e], ry = py - y[e];
+      // As Potential::slice computes it (unwrapped pixel times the sampling, minus the centre), so
+      // a pixel exactly kNearPixels from an atom is treated alike on both sides.
+      const double rx = double(ix + shift_x[e]) * dx - x[e], ry = double(iy + shift_y[e]) * dy - y[e];
       if (rx * rx + ry * ry < tb.r_cut * tb.r_cut) v += pixel_value(tb, rx, ry, dx, dy);
     }
     out[i] = float(v);

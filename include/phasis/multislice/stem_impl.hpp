@@ -25,50 +25,6 @@ inline void check_stem_options(const Grid& grid, const std::vector<Position>& po
   for (const auto& d : o.detectors) check_detector(d, grid, o.probe.energy);
 }
 
-/// Every slice of the potential on backend B (num_slices x ny x nx), and their thicknesses.
-/// Infinite projection: sampled on the backend, pixel by pixel, from the atoms binned on tiles
-/// (Potential::bins, ProjectAtoms) with the same tables and core averaging as Potential::slice;
-/// finite projection: computed on the host (Potential::slice) and copied.
-template <class B>
-Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness) {
-  const Grid& g = pot.grid();
-  Array<float> slices(Shape{pot.num_slices(), g.ny, g.nx}, B::memory);
-  thickness.clear();
-  for (int64_t k = 0; k < pot.num_slices(); ++k) thickness.push_back(pot.thickness(k));
-  if (pot.options().projection != Projection::infinite) {
-    Array<float> host(Shape{pot.num_slices(), g.ny, g.nx});
-    for (int64_t k = 0; k < pot.num_slices(); ++k) pot.slice(k, host.data() + k * g.pixels());
-    slices.assign(host);
-    return slices;
-  }
-  const SliceBins b = pot.bins();
-  const auto upload = [](const auto& v) {
-    using V = typename std::decay_t<decltype(v)>::value_type;
-    Array<V> h(Shape{std::max<int64_t>(1, int64_t(v.size()))});
-    std::copy(v.begin(), v.end(), h.data());
-    return h.to(B::memory);
-  };
-  // The tables' values, one after another, and views whose pointers are on the backend.
-  std::vector<double> values;
-  std::vector<TableView> views;
-  for (int z : b.elements) {
-    TableView v = pot.table(z).view();
-    v.values = reinterpret_cast<const double*>(values.size());  // offset, made a pointer below
-    values.insert(values.end(), pot.table(z).values().begin(), pot.table(z).values().end());
-    views.push_back(v);
-  }
-  const Array<double> dev_values = upload(values);
-  for (auto& v : views) v.values = dev_values.data() + reinterpret_cast<std::size_t>(v.values);
-  const Array<TableView> dev_views = upload(views);
-  const Array<int32_t> start = upload(b.start), table = upload(b.table);
-  const Array<double> x = upload(b.x), y = upload(b.y);
-  B::for_each(pot.num_slices() * g.pixels(),
-              ProjectAtoms{slices.data(), start.data(), x.data(), y.data(), table.data(), dev_views.data(), g.ny, g.nx,
-                           b.tile, b.tiles_x, b.tiles_x * b.tiles_y, g.dy, g.dx});
-  B::synchronize();  // the uploads are freed on return
-  return slices;
-}
-
 /// Adds the time since the last lap to one stage of StemTimings, after synchronising the backend;
 /// does nothing without timings.
 template <class B>
@@ -192,11 +148,14 @@ Array<double> run_stem_ensemble(const Atoms& atoms, const Grid& grid, const Pote
     frozen_phonon(atoms, o.seed, 0);  // throws the phonon module's message before any set-up
   StemRunner<B, T> runner(grid, positions, o);
   Array<double> mean;
+  std::unique_ptr<Potential> first;  // its tables serve every configuration
   for (int64_t c = 0; c < o.phonons; ++c) {
     const auto t0 = std::chrono::steady_clock::now();
     runner.clock().restart();
-    const Potential pot(o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms, grid, popt);
-    Array<double> r = runner.annular(pot);
+    const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
+    std::unique_ptr<Potential> pot = first ? std::make_unique<Potential>(a, *first) : std::make_unique<Potential>(a, grid, popt);
+    Array<double> r = runner.annular(*pot);
+    if (!first) first = std::move(pot);
     if (c == 0) {
       mean = std::move(r);
     } else {
