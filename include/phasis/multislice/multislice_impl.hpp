@@ -95,6 +95,14 @@ class MultisliceEngine {
     plan_.inverse(waves);
   }
 
+  /// The last step of propagate() without its inverse FFT: psi <- P_dz F[psi], which is 1/N times
+  /// the FFT of the wave propagate() would leave. A detector reads it directly (annular_spectrum with
+  /// scale N), which saves the inverse FFT and the detector's forward FFT.
+  void propagate_to_spectrum(Complex<T>* waves, double dz) {
+    plan_.forward(waves);
+    B::for_each(batch_ * pix_, MultiplyGrid<T>{waves, propagator(dz), pix_});
+  }
+
   /// Slices [first, last) of `slices` (num_slices x ny x nx on the backend) with their thicknesses.
   void run(Complex<T>* waves, const float* slices, const std::vector<double>& thickness, int64_t first, int64_t last) {
     for (int64_t k = first; k < last; ++k) {
@@ -128,10 +136,16 @@ class MultisliceEngine {
   /// with their (unnormalised) Fourier transform.
   std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<Array<uint8_t>>& masks) {
     plan_.forward(waves);
+    return annular_spectrum(waves, masks, 1.0 / double(pix_));
+  }
+
+  /// Annular readings from spectra: scale times the sum of |spectrum|^2 over each mask.
+  std::vector<std::vector<double>> annular_spectrum(const Complex<T>* spectra, const std::vector<Array<uint8_t>>& masks,
+                                                    double scale) {
     std::vector<std::vector<double>> out;
     for (const auto& m : masks) {
       out.emplace_back(static_cast<std::size_t>(batch_));
-      B::sum_segments(batch_, pix_, MaskedIntensity<T>{waves, m.data(), pix_, T(1.0 / double(pix_))}, out.back().data());
+      B::sum_segments(batch_, pix_, MaskedIntensity<T>{spectra, m.data(), pix_, T(scale)}, out.back().data());
     }
     return out;
   }

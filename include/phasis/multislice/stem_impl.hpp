@@ -72,8 +72,8 @@ class StemRunner {
   Array<double> annular(const Potential& pot) {
     const int64_t nd = int64_t(o_.detectors.size());
     Array<double> out(Shape{nd, n_});
-    batches(pot, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>& e) {
-      const auto r = e.annular(waves_.data(), masks_);
+    batches(pot, true, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>& e) {
+      const auto r = e.annular_spectrum(waves_.data(), masks_, double(grid_.pixels()));
       for (int64_t d = 0; d < nd; ++d)
         for (int64_t j = 0; j < nb; ++j) out[d * n_ + j0 + j] = r[std::size_t(d)][std::size_t(j)];
     });
@@ -82,7 +82,7 @@ class StemRunner {
 
   /// Exit waves through one potential, batch by batch, to the host sink.
   void exit_waves(const Potential& pot, const ExitWaveSink<T>& sink) {
-    batches(pot, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>&) {
+    batches(pot, false, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>&) {
       Array<Complex<T>> host(Shape{nb, grid_.ny, grid_.nx});
       copy_bytes(host.data(), Memory::host, waves_.data(), B::memory, host.bytes());
       sink(j0, host);
@@ -92,8 +92,11 @@ class StemRunner {
   StageClock<B>& clock() { return clock_; }
 
  private:
+  /// Every batch through every slice, then detect(first position, batch size, engine). With
+  /// `spectra`, the last slice stops at propagate_to_spectrum: detect gets 1/N times the exit waves'
+  /// FFTs; else the exit waves.
   template <class F>
-  void batches(const Potential& pot, F&& detect) {
+  void batches(const Potential& pot, bool spectra, F&& detect) {
     std::vector<double> thickness;
     const Array<float> slices = backend_slices<B>(pot, thickness);
     clock_.lap(&StemTimings::potential);
@@ -104,7 +107,14 @@ class StemRunner {
                                                         grid_.nx, grid_.dy, grid_.dx});
       e.inverse(waves_.data());
       clock_.lap(&StemTimings::probes);
-      e.run(waves_.data(), slices.data(), thickness, 0, pot.num_slices());
+      const int64_t ns = pot.num_slices();
+      if (spectra) {
+        e.run(waves_.data(), slices.data(), thickness, 0, ns - 1);
+        e.transmit(waves_.data(), slices.data() + (ns - 1) * grid_.pixels());
+        e.propagate_to_spectrum(waves_.data(), thickness[std::size_t(ns - 1)]);
+      } else {
+        e.run(waves_.data(), slices.data(), thickness, 0, ns);
+      }
       clock_.lap(&StemTimings::propagation);
       detect(j0, nb, e);
       clock_.lap(&StemTimings::detection);
