@@ -8,7 +8,9 @@
 // for slices thinner than an atom's potential.
 // The cell is periodic in x and y, so a potential that reaches past an edge wraps around. Values
 // are in V Angstrom; the transmission function of slice k is exp(i sigma v_k).
-// Slices are computed on demand, one at a time, so a simulation never holds the whole potential.
+// Potential::slice computes one slice on the host; multislice runs instead sample every slice on
+// their backend (CPU or GPU) from the atoms binned on tiles (bins(), backend_slices in
+// multislice_impl.hpp), with the same arithmetic, so both give the same floats.
 #pragma once
 
 #include <cstdint>
