@@ -56,15 +56,17 @@ Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness
   };
   // The tables' values, one after another, and views whose pointers are on the backend.
   std::vector<double> values;
-  std::vector<TableView> views;
+  std::vector<std::size_t> offsets;
   for (int z : b.elements) {
-    TableView v = pot.table(z).view();
-    v.values = reinterpret_cast<const double*>(values.size());  // offset, made a pointer below
+    offsets.push_back(values.size());
     values.insert(values.end(), pot.table(z).values().begin(), pot.table(z).values().end());
-    views.push_back(v);
   }
   const Array<double> dev_values = upload(values);
-  for (auto& v : views) v.values = dev_values.data() + reinterpret_cast<std::size_t>(v.values);
+  std::vector<TableView> views;
+  for (std::size_t t = 0; t < b.elements.size(); ++t) {
+    views.push_back(pot.table(b.elements[t]).view());
+    views.back().values = dev_values.data() + offsets[t];
+  }
   const Array<TableView> dev_views = upload(views);
   const Array<int32_t> start = upload(b.start), table = upload(b.table);
   const Array<double> x = upload(b.x), y = upload(b.y);

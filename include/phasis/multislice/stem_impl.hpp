@@ -5,13 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <type_traits>
 #include <vector>
 
 #include "phasis/core/array.hpp"
 #include "phasis/multislice/multislice_impl.hpp"
 #include "phasis/multislice/phonons.hpp"
-#include "phasis/multislice/potential_kernels.hpp"
 #include "phasis/multislice/stem.hpp"
 #include "phasis/multislice/waves.hpp"
 
