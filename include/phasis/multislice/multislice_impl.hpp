@@ -87,13 +87,13 @@ class MultisliceEngine {
 
   /// psi <- psi exp(i sigma v) for v (ny x nx, on the backend).
   void transmit(Complex<T>* waves, const float* v) {
-    B::for_each(batch_ * pix_, Transmit<T>{waves, v, pix_, T(sigma_)});
+    B::for_each(pix_, Transmit<T>{waves, v, pix_, batch_, T(sigma_)});
   }
 
   /// Fresnel propagation over dz with the antialiasing aperture.
   void propagate(Complex<T>* waves, double dz) {
     plan_.forward(waves);
-    B::for_each(batch_ * pix_, MultiplyGrid<T>{waves, propagator(dz), pix_});
+    B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
     plan_.inverse(waves);
   }
 
@@ -102,7 +102,7 @@ class MultisliceEngine {
   /// scale N), which saves the inverse FFT and the detector's forward FFT.
   void propagate_to_spectrum(Complex<T>* waves, double dz) {
     plan_.forward(waves);
-    B::for_each(batch_ * pix_, MultiplyGrid<T>{waves, propagator(dz), pix_});
+    B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
   }
 
   /// Slices [first, last) of `slices` (num_slices x ny x nx on the backend) with their thicknesses.

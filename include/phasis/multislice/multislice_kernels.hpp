@@ -1,6 +1,7 @@
 // The element-wise math of multislice, as PHASIS_HD functors that the CPU loop and the CUDA kernel
 // both call. Waves are (batch, ny, nx) row-major; per-grid arrays (potential slice, propagator,
-// detector mask) are ny x nx and shared by every wave of the batch (index i % pix).
+// detector mask) are ny x nx and shared by every wave of the batch (index i % pix, or one call per
+// pixel looping over the batch).
 #pragma once
 
 #include <cstdint>
@@ -10,26 +11,33 @@
 
 namespace phasis::ms {
 
-/// psi *= exp(i sigma v): the slice's transmission function, v in V Angstrom.
+/// psi *= exp(i sigma v): the slice's transmission function, v in V Angstrom. One call per pixel p
+/// of the grid, for every wave of the batch: the phase factor is computed once per pixel, and no
+/// index is divided.
 template <class T>
 struct Transmit {
   Complex<T>* psi;
   const float* v;
-  int64_t pix;
+  int64_t pix, batch;
   T sigma;
-  PHASIS_HD void operator()(int64_t i) const {
-    const T phase = sigma * T(v[i % pix]);
-    psi[i] = psi[i] * Complex<T>(cos(phase), sin(phase));
+  PHASIS_HD void operator()(int64_t p) const {
+    const T phase = sigma * T(v[p]);
+    const Complex<T> t(cos(phase), sin(phase));
+    for (int64_t b = 0; b < batch; ++b) psi[b * pix + p] = psi[b * pix + p] * t;
   }
 };
 
 /// Psi *= P in Fourier space; P carries the 1/N of the round trip and the antialiasing aperture.
+/// One call per pixel p of the grid, for every wave of the batch.
 template <class T>
 struct MultiplyGrid {
   Complex<T>* psi;
   const Complex<T>* factor;
-  int64_t pix;
-  PHASIS_HD void operator()(int64_t i) const { psi[i] = psi[i] * factor[i % pix]; }
+  int64_t pix, batch;
+  PHASIS_HD void operator()(int64_t p) const {
+    const Complex<T> f = factor[p];
+    for (int64_t b = 0; b < batch; ++b) psi[b * pix + p] = psi[b * pix + p] * f;
+  }
 };
 
 /// |Psi|^2 scale on the detector's pixels, 0 elsewhere; summed per wave by sum_segments.
