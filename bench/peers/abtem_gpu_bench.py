@@ -20,8 +20,8 @@ speed-up is abTEM over (b), like for like with abTEM's warm `.compute()`; the pr
 shown beside it. Each phasis run also gets a new seed.
 
 Size of the work: the cell is 8.156 A thick, so slices of a/2 make 4 slices: per configuration
-196 probes x 4 slices x 2 FFTs + 196 detector FFTs = 1,764 FFTs of 512 x 512, about 14 GB of memory
-traffic, some 5-10 ms on an H100. Runs of a tenth of a second are therefore what both codes should
+196 probes x 4 slices x 2 FFTs + 196 detector FFTs = 1,764 FFTs of 512 x 512, about 20 GB of memory
+traffic, some 7-10 ms on an H100. Runs of a tenth of a second are therefore what both codes should
 take, not a sign of skipped work.
 
 HAADF agreement: frozen phonon configurations are random, and the two codes draw different ones,
