@@ -86,34 +86,31 @@ void progress(int64_t c, int64_t n, int64_t units, const char* what, double seco
   std::fflush(stdout);
 }
 
-// STEM with annular detectors only: the library's fused path (detectors read on the device).
-void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r) {
+// STEM with annular detectors only: the library's fused path (detectors read on the device), one
+// set-up (plans, propagators, masks, probe spectrum) for every configuration.
+void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r, ms::StemTimings& t) {
   ms::StemOptions o;
   o.probe = c.probe;
   for (const auto& d : c.detectors) o.detectors.push_back({d.ring.inner, d.ring.outer});
   o.batch = c.batch;
   o.device = c.device;
   o.precision = c.precision;
+  o.phonons = c.phonons;
+  o.seed = c.seed;
+  o.timings = &t;
   const int64_t n = int64_t(r.positions.size());
-  Array<double> sum;
-  for (int64_t k = 0; k < c.phonons; ++k) {
-    const auto t0 = Clock::now();
-    ms::Atoms a = c.phonons > 1 ? ms::frozen_phonon(atoms, c.seed, k) : atoms;
-    Array<double> one = ms::stem_annular(a, g, c.potential, r.positions, o);
-    if (k == 0) sum = std::move(one);
-    else for (int64_t i = 0; i < sum.size(); ++i) sum[i] += one[i];
-    progress(k, c.phonons, n, "positions", since(t0));
-  }
+  o.progress = [&](int64_t k, double seconds) { progress(k, c.phonons, n, "positions", seconds); };
+  const Array<double> mean = ms::stem_annular(atoms, g, c.potential, r.positions, o);
   for (std::size_t d = 0; d < c.detectors.size(); ++d) {
     Array<double> v(Shape{n});
-    for (int64_t j = 0; j < n; ++j) v[j] = sum[int64_t(d) * n + j] / double(c.phonons);
+    for (int64_t j = 0; j < n; ++j) v[j] = mean[int64_t(d) * n + j];
     r.readings.push_back(std::move(v));
   }
 }
 
 // STEM with any detectors: exit waves back to the host, detectors read from their patterns.
 template <class T>
-void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r) {
+void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r, ms::StemTimings& t) {
   const int64_t n = int64_t(r.positions.size());
   const int64_t my = ms::pixelated_shape(g).first, mx = ms::pixelated_shape(g).second;
   for (const auto& d : c.detectors) {
@@ -143,9 +140,12 @@ void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, 
   ms::StemOptions o;
   o.probe = c.probe;
   o.batch = c.batch;
+  o.timings = &t;
   for (int64_t k = 0; k < c.phonons; ++k) {
     const auto t0 = Clock::now();
+    const auto tp = Clock::now();
     const ms::Potential pot(c.phonons > 1 ? ms::frozen_phonon(atoms, c.seed, k) : atoms, g, c.potential);
+    t.potential += since(tp);
     if (c.device == "cuda") ms::stem_exit_waves_cuda<T>(pot, r.positions, o, read);
     else ms::stem_exit_waves_cpu<T>(pot, r.positions, o, read);
     progress(k, c.phonons, n, "positions", since(t0));
@@ -335,12 +335,31 @@ void run(const RunArgs& a) {
               g.dx, g.dy, c.wave == "probe" ? "STEM" : "HRTEM", c.device.c_str(), c.precision.c_str());
   std::fflush(stdout);
 
+  // The GPU's context is made before the clock starts, and timed on its own: it is paid once per
+  // process, whatever the simulation.
+  double device_start = 0;
+  if (c.device == "cuda" && cuda_available()) {
+    const auto td = Clock::now();
+    Array<float> touch(Shape{1}, Memory::device);
+    device_start = since(td);
+  }
   const auto t0 = Clock::now();
   const bool f = c.precision == "float";
+  ms::StemTimings stages;
   if (c.wave == "plane") f ? hrtem<float>(c, atoms, g, r) : hrtem<double>(c, atoms, g, r);
-  else if (general) f ? stem_general<float>(c, atoms, g, r) : stem_general<double>(c, atoms, g, r);
-  else stem_annular_only(c, atoms, g, r);
+  else if (general) f ? stem_general<float>(c, atoms, g, r, stages) : stem_general<double>(c, atoms, g, r, stages);
+  else stem_annular_only(c, atoms, g, r, stages);
   const double seconds = since(t0);
+  nlohmann::json stage_json;
+  if (c.wave == "probe") {
+    // Each stage synchronises the device at its end, so device time is counted where it is spent.
+    std::printf("stages: device start %.3f s | setup %.3f s, potential %.3f s, probes %.3f s, propagation %.3f s, "
+                "detection %.3f s, other %.3f s, total %.3f s\n",
+                device_start, stages.setup, stages.potential, stages.probes, stages.propagation, stages.detection,
+                seconds - stages.total(), seconds);
+    stage_json = {{"device_start", device_start}, {"setup", stages.setup}, {"potential", stages.potential},
+                  {"probes", stages.probes}, {"propagation", stages.propagation}, {"detection", stages.detection}};
+  }
 
   // --- output: HDF5 through a temporary name, then pictures and CXI ---
   nlohmann::json params = c.to_json();
@@ -350,6 +369,7 @@ void run(const RunArgs& a) {
   params["atoms"] = atoms.size();
   params["cell"] = atoms.cell;
   params["seconds"] = seconds;
+  if (!stage_json.is_null()) params["stage_seconds"] = stage_json;
   const std::string tmp = out + ".tmp";
   {
     h5::File file = h5::File::create(tmp);

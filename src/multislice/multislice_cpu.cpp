@@ -34,6 +34,12 @@ void stem_exit_waves_cpu(const Potential& potential, const std::vector<Position>
   run_stem_waves<CpuBackend, T>(potential, positions, options, sink);
 }
 
+template <class T>
+Array<double> stem_ensemble_cpu(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
+                                const std::vector<Position>& positions, const StemOptions& options) {
+  return run_stem_ensemble<CpuBackend, T>(atoms, grid, potential, positions, options);
+}
+
 #define PHASIS_MS_INSTANTIATE(T)                                                                                  \
   template void multislice_cpu<T>(Array<Complex<T>>&, const Potential&, double, int64_t, int64_t);                \
   template void propagate_cpu<T>(Array<Complex<T>>&, const Grid&, double, double);                                \
@@ -41,7 +47,9 @@ void stem_exit_waves_cpu(const Potential& potential, const std::vector<Position>
                                                      const AnnularDetector&);                                     \
   template Array<double> stem_annular_cpu<T>(const Potential&, const std::vector<Position>&, const StemOptions&);  \
   template void stem_exit_waves_cpu<T>(const Potential&, const std::vector<Position>&, const StemOptions&,         \
-                                      const ExitWaveSink<T>&);
+                                      const ExitWaveSink<T>&);                                                    \
+  template Array<double> stem_ensemble_cpu<T>(const Atoms&, const Grid&, const PotentialOptions&,                \
+                                             const std::vector<Position>&, const StemOptions&);
 PHASIS_MS_INSTANTIATE(float)
 PHASIS_MS_INSTANTIATE(double)
 #undef PHASIS_MS_INSTANTIATE

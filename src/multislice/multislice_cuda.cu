@@ -42,7 +42,15 @@ Array<double> stem_annular_cuda(const Potential& potential, const std::vector<Po
 template <class T>
 void stem_exit_waves_cuda(const Potential& potential, const std::vector<Position>& positions,
                          const StemOptions& options, const ExitWaveSink<T>& sink) {
+  require_gpu();
   run_stem_waves<CudaBackend, T>(potential, positions, options, sink);
+}
+
+template <class T>
+Array<double> stem_ensemble_cuda(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
+                                const std::vector<Position>& positions, const StemOptions& options) {
+  require_gpu();
+  return run_stem_ensemble<CudaBackend, T>(atoms, grid, potential, positions, options);
 }
 
 #define PHASIS_MS_INSTANTIATE(T)                                                                                   \
@@ -52,7 +60,9 @@ void stem_exit_waves_cuda(const Potential& potential, const std::vector<Position
                                                      const AnnularDetector&);                                      \
   template Array<double> stem_annular_cuda<T>(const Potential&, const std::vector<Position>&, const StemOptions&);  \
   template void stem_exit_waves_cuda<T>(const Potential&, const std::vector<Position>&, const StemOptions&,         \
-                                      const ExitWaveSink<T>&);
+                                      const ExitWaveSink<T>&);                                                    \
+  template Array<double> stem_ensemble_cuda<T>(const Atoms&, const Grid&, const PotentialOptions&,                \
+                                             const std::vector<Position>&, const StemOptions&);
 PHASIS_MS_INSTANTIATE(float)
 PHASIS_MS_INSTANTIATE(double)
 #undef PHASIS_MS_INSTANTIATE

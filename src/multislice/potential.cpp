@@ -4,40 +4,31 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "phasis/core/error.hpp"
+#include "phasis/multislice/potential_kernels.hpp"
 
 namespace phasis::ms {
 namespace {
 
 int64_t wrap(int64_t i, int64_t n) { return ((i % n) + n) % n; }
 
-// Pixels within kNearPixels of an atom's centre see the steep core of its potential (Lobato's
-// narrow terms are a few hundredths of an Angstrom wide), which one sample per pixel misses by
-// about 1% of the integral at 0.1 Angstrom sampling. They take the mean of kSub x kSub samples
-// over their area instead; the table's singularity radius is that of one sub-sample.
-constexpr double kNearPixels = 2.0;
-constexpr int kSub = 8;
-
-/// f(r) at offset (rx, ry) from the atom, averaged over the pixel near the centre.
-template <class F>
-double pixel_value(const F& t, double rx, double ry, double dx, double dy) {
-  const double r2 = rx * rx + ry * ry, near = kNearPixels * std::max(dx, dy);
-  if (r2 >= near * near) return t(std::sqrt(r2));
-  double s = 0;
-  for (int a = 0; a < kSub; ++a)
-    for (int b = 0; b < kSub; ++b) {
-      const double sy = ry + ((a + 0.5) / kSub - 0.5) * dy, sx = rx + ((b + 0.5) / kSub - 0.5) * dx;
-      s += t(std::sqrt(sx * sx + sy * sy));
-    }
-  return s / (kSub * kSub);
-}
-
 }  // namespace
 
 Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options)
     : atoms_(atoms), grid_(grid), options_(options) {
+  build();
+}
+
+Potential::Potential(const Atoms& atoms, const Potential& like)
+    : atoms_(atoms), grid_(like.grid_), options_(like.options_), tables_(like.tables_), slab_tables_(like.slab_tables_) {
+  build();
+}
+
+void Potential::build() {
   check_atoms(atoms_);
   check_grid(grid_);
   const auto close = [](double a, double b) { return std::abs(a - b) <= 1e-6 * std::max(a, b); };
@@ -83,8 +74,9 @@ void Potential::slice(int64_t k, float* out) const {
   // when an atom's disc is wider than the cell and wraps onto itself.
 #pragma omp parallel for schedule(dynamic, 4)
   for (int64_t iy = 0; iy < ny; ++iy) {
-    float* row = out + iy * nx;
-    std::fill(row, row + nx, 0.0f);
+    // Each pixel sums its atoms in double, in the order of the slice's atoms, and is rounded once:
+    // exactly what the backend's ProjectAtoms does, so the two give the same floats.
+    std::vector<double> row(std::size_t(nx), 0.0);
     for (int64_t a : members) {
       const ProjectedTable& t = tables_.at(atoms_.z[a]);
       const double ax = atoms_.x[a], ay = atoms_.y[a], rc = t.r_cut();
@@ -102,11 +94,68 @@ void Potential::slice(int64_t k, float* out) const {
         const auto ix0 = int64_t(std::ceil((ax - rx_max) / dx)), ix1 = int64_t(std::floor((ax + rx_max) / dx));
         for (int64_t i = ix0; i <= ix1; ++i) {
           const double rx = double(i) * dx - ax;
-          row[wrap(i, nx)] += float(pixel_value(value, rx, ry, dx, dy));
+          row[std::size_t(wrap(i, nx))] += pixel_value(value, rx, ry, dx, dy);
         }
       }
     }
+    for (int64_t ix = 0; ix < nx; ++ix) out[iy * nx + ix] = float(row[std::size_t(ix)]);
   }
+}
+
+SliceBins Potential::bins(int64_t tile) const {
+  if (options_.projection != Projection::infinite) throw InternalError("Potential::bins: infinite projection only");
+  SliceBins b;
+  b.tile = tile;
+  b.tiles_x = (grid_.nx + tile - 1) / tile;
+  b.tiles_y = (grid_.ny + tile - 1) / tile;
+  const int64_t tiles = b.tiles_x * b.tiles_y, nx = grid_.nx, ny = grid_.ny;
+  const double dx = grid_.dx, dy = grid_.dy;
+  std::map<int, int32_t> index;
+  for (const auto& [z, t] : tables_) {
+    index[z] = int32_t(b.elements.size());
+    b.elements.push_back(z);
+  }
+  struct Entry {
+    int64_t bin;
+    double x, y;
+    int32_t shift_x, shift_y, table;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(std::size_t(atoms_.size()) * 64);
+  for (int64_t k = 0; k < num_slices(); ++k)
+    for (int64_t a : members_[std::size_t(k)]) {
+      const double ax = atoms_.x[a], ay = atoms_.y[a], rc = tables_.at(atoms_.z[a]).r_cut();
+      // Unwrapped pixel ranges of the disc; each whole-cell image covers its part within [0, n).
+      const auto iy0 = int64_t(std::floor((ay - rc) / dy)), iy1 = int64_t(std::ceil((ay + rc) / dy));
+      const auto ix0 = int64_t(std::floor((ax - rc) / dx)), ix1 = int64_t(std::ceil((ax + rc) / dx));
+      const auto image = [](int64_t i, int64_t n) { return i >= 0 ? i / n : -((-i + n - 1) / n); };
+      for (int64_t oy = image(iy0, ny); oy <= image(iy1, ny); ++oy)
+        for (int64_t ox = image(ix0, nx); ox <= image(ix1, nx); ++ox) {
+          const int64_t y0 = std::max<int64_t>(iy0 - oy * ny, 0), y1 = std::min<int64_t>(iy1 - oy * ny, ny - 1);
+          const int64_t x0 = std::max<int64_t>(ix0 - ox * nx, 0), x1 = std::min<int64_t>(ix1 - ox * nx, nx - 1);
+          if (y0 > y1 || x0 > x1) continue;
+          for (int64_t ty = y0 / tile; ty <= y1 / tile; ++ty)
+            for (int64_t tx = x0 / tile; tx <= x1 / tile; ++tx)
+              entries.push_back({k * tiles + ty * b.tiles_x + tx, ax, ay, int32_t(ox * nx), int32_t(oy * ny),
+                                 index.at(atoms_.z[a])});
+        }
+    }
+  // Counting sort by bin, stable: within a tile, entries keep the order of the atoms.
+  b.start.assign(std::size_t(num_slices() * tiles + 1), 0);
+  for (const auto& e : entries) ++b.start[std::size_t(e.bin + 1)];
+  for (std::size_t i = 1; i < b.start.size(); ++i) b.start[i] += b.start[i - 1];
+  if (entries.size() > std::size_t(INT32_MAX)) throw InputError("potential: too many atom images for the slice bins");
+  b.x.resize(entries.size());
+  b.y.resize(entries.size());
+  b.shift_x.resize(entries.size());
+  b.shift_y.resize(entries.size());
+  b.table.resize(entries.size());
+  std::vector<int32_t> next(b.start.begin(), b.start.end() - 1);
+  for (const auto& e : entries) {
+    const auto j = std::size_t(next[std::size_t(e.bin)]++);
+    b.x[j] = e.x, b.y[j] = e.y, b.shift_x[j] = e.shift_x, b.shift_y[j] = e.shift_y, b.table[j] = e.table;
+  }
+  return b;
 }
 
 std::vector<float> Potential::all_slices() const {

@@ -17,15 +17,7 @@ ProjectedTable::ProjectedTable(const RadialPotential& p, double r_min, double r_
   for (int i = 0; i < points; ++i) values_[i] = p.projected(std::exp(log_min_ + i / inv_step_));
 }
 
-double ProjectedTable::operator()(double r) const {
-  if (r >= r_cut_) return 0;
-  if (r <= r_min_) return values_.front();
-  const double s = (std::log(r) - log_min_) * inv_step_;
-  const auto i = std::size_t(s);
-  if (i + 1 >= values_.size()) return values_.back();
-  const double f = s - double(i);
-  return values_[i] + f * (values_[i + 1] - values_[i]);
-}
+double ProjectedTable::operator()(double r) const { return view()(r); }
 
 double singularity_radius(double dx, double dy) { return std::sqrt(dx * dy / kPi) * std::exp(-0.5); }
 

@@ -29,8 +29,10 @@ Array<Complex<T>> plane_wave(const Grid& grid, int64_t batch) {
   return w;
 }
 
-template <class T>
-Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& o, const std::vector<std::pair<double, double>>& positions) {
+namespace {
+
+/// Checks the probe's options on this grid; returns the aperture's cutoff and edge [rad].
+std::pair<double, double> probe_aperture(const Grid& grid, const ProbeOptions& o) {
   check_grid(grid);
   const double lambda = wavelength(o.energy);
   if (!(o.semiangle_cutoff > 0))
@@ -42,8 +44,43 @@ Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& o, const std::vect
                      " mrad: sample more finely");
   const double edge = 1e-3 * o.edge_mrad.value_or(1e3 * lambda / std::max(grid.extent_x(), grid.extent_y()));
   if (edge < 0) throw InputError("aperture edge: expected a width >= 0 mrad");
+  return {1e-3 * o.semiangle_cutoff, edge};
+}
+
+double aperture(double alpha, double cutoff, double edge) {
+  return edge > 0 ? std::clamp((cutoff - alpha) / edge + 0.5, 0.0, 1.0) : (alpha < cutoff ? 1.0 : 0.0);
+}
+
+}  // namespace
+
+Array<Complex<double>> probe_spectrum(const Grid& grid, const ProbeOptions& o) {
+  const auto [cutoff, edge] = probe_aperture(grid, o);
+  const double lambda = wavelength(o.energy);
+  const int64_t ny = grid.ny, nx = grid.nx;
+  Array<Complex<double>> s(Shape{ny, nx});
+  double power = 0;
+#pragma omp parallel for schedule(static) reduction(+ : power)
+  for (int64_t iy = 0; iy < ny; ++iy) {
+    const double ky = fft_frequency(iy, ny, grid.dy);
+    for (int64_t ix = 0; ix < nx; ++ix) {
+      const double kx = fft_frequency(ix, nx, grid.dx);
+      const double a = aperture(lambda * std::sqrt(kx * kx + ky * ky), cutoff, edge);
+      const double phase = -aberration_phase(o.aberrations, lambda, kx, ky);
+      s[iy * nx + ix] = {a * std::cos(phase), a * std::sin(phase)};
+      power += a * a;
+    }
+  }
+  if (!(power > 0)) throw InputError("probe: the aperture passes no frequency of this grid; increase the cutoff or the extent");
+  const double scale = 1 / std::sqrt(double(grid.pixels()) * power);
+  for (int64_t i = 0; i < s.size(); ++i) s[i] = {s[i].re * scale, s[i].im * scale};
+  return s;
+}
+
+template <class T>
+Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& o, const std::vector<std::pair<double, double>>& positions) {
+  const auto [cutoff, edge] = probe_aperture(grid, o);
+  const double lambda = wavelength(o.energy);
   if (positions.empty()) throw InputError("probe positions: expected at least one");
-  const double cutoff = 1e-3 * o.semiangle_cutoff;
   const int64_t ny = grid.ny, nx = grid.nx, pix = grid.pixels(), n = int64_t(positions.size());
 
   Array<Complex<double>> buf(Shape{n, ny, nx});
@@ -54,7 +91,7 @@ Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& o, const std::vect
       for (int64_t ix = 0; ix < nx; ++ix) {
         const double kx = fft_frequency(ix, nx, grid.dx);
         const double alpha = lambda * std::sqrt(kx * kx + ky * ky);
-        const double a = edge > 0 ? std::clamp((cutoff - alpha) / edge + 0.5, 0.0, 1.0) : (alpha < cutoff ? 1.0 : 0.0);
+        const double a = aperture(alpha, cutoff, edge);
         const double phase = -aberration_phase(o.aberrations, lambda, kx, ky) - 2 * kPi * (kx * x0 + ky * y0);
         buf[j * pix + iy * nx + ix] = {a * std::cos(phase), a * std::sin(phase)};
       }

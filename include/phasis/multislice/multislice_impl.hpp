@@ -1,11 +1,13 @@
 // Multislice, propagation and annular detection written once against a backend B (CpuBackend or
 // CudaBackend) and a real type T. multislice_cpu.cpp and multislice_cuda.cu instantiate it; nothing
-// else includes this file. Memory on the backend: the batch of waves, one potential slice, and one
-// propagator per distinct slice thickness (ny x nx each).
+// else includes this file (but tests of the CPU backend). Memory on the backend: the batch of waves,
+// every potential slice, and one propagator per distinct slice thickness (ny x nx each).
 #pragma once
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "phasis/multislice/grid.hpp"
 #include "phasis/multislice/multislice_kernels.hpp"
 #include "phasis/multislice/potential.hpp"
+#include "phasis/multislice/potential_kernels.hpp"
 
 namespace phasis::ms {
 
@@ -28,6 +31,53 @@ void check_waves(const Array<Complex<T>>& waves, const Grid& g) {
                      "); found " + s.str());
 }
 
+/// Every slice of the potential on backend B (num_slices x ny x nx), and their thicknesses.
+/// Infinite projection: sampled on the backend, pixel by pixel, from the atoms binned on tiles
+/// (Potential::bins, ProjectAtoms) with the same tables and core averaging as Potential::slice;
+/// finite projection: computed on the host (Potential::slice) and copied.
+template <class B>
+Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness) {
+  const Grid& g = pot.grid();
+  Array<float> slices(Shape{pot.num_slices(), g.ny, g.nx}, B::memory);
+  thickness.clear();
+  for (int64_t k = 0; k < pot.num_slices(); ++k) thickness.push_back(pot.thickness(k));
+  if (pot.options().projection != Projection::infinite) {
+    Array<float> host(Shape{pot.num_slices(), g.ny, g.nx});
+    for (int64_t k = 0; k < pot.num_slices(); ++k) pot.slice(k, host.data() + k * g.pixels());
+    slices.assign(host);
+    return slices;
+  }
+  const SliceBins b = pot.bins();
+  const auto upload = [](const auto& v) {
+    using V = typename std::decay_t<decltype(v)>::value_type;
+    Array<V> h(Shape{std::max<int64_t>(1, int64_t(v.size()))});
+    std::copy(v.begin(), v.end(), h.data());
+    return h.to(B::memory);
+  };
+  // The tables' values, one after another, and views whose pointers are on the backend.
+  std::vector<double> values;
+  std::vector<std::size_t> offsets;
+  for (int z : b.elements) {
+    offsets.push_back(values.size());
+    values.insert(values.end(), pot.table(z).values().begin(), pot.table(z).values().end());
+  }
+  const Array<double> dev_values = upload(values);
+  std::vector<TableView> views;
+  for (std::size_t t = 0; t < b.elements.size(); ++t) {
+    views.push_back(pot.table(b.elements[t]).view());
+    views.back().values = dev_values.data() + offsets[t];
+  }
+  const Array<TableView> dev_views = upload(views);
+  const Array<int32_t> start = upload(b.start), table = upload(b.table);
+  const Array<double> x = upload(b.x), y = upload(b.y);
+  const Array<int32_t> sx = upload(b.shift_x), sy = upload(b.shift_y);
+  B::for_each(pot.num_slices() * g.pixels(),
+              ProjectAtoms{slices.data(), start.data(), x.data(), y.data(), sx.data(), sy.data(), table.data(),
+                           dev_views.data(), g.ny, g.nx, b.tile, b.tiles_x, b.tiles_x * b.tiles_y, g.dy, g.dx});
+  B::synchronize();  // the uploads are freed on return
+  return slices;
+}
+
 template <class B, class T>
 class MultisliceEngine {
  public:
@@ -37,14 +87,22 @@ class MultisliceEngine {
 
   /// psi <- psi exp(i sigma v) for v (ny x nx, on the backend).
   void transmit(Complex<T>* waves, const float* v) {
-    B::for_each(batch_ * pix_, Transmit<T>{waves, v, pix_, T(sigma_)});
+    B::for_each(pix_, Transmit<T>{waves, v, pix_, batch_, T(sigma_)});
   }
 
   /// Fresnel propagation over dz with the antialiasing aperture.
   void propagate(Complex<T>* waves, double dz) {
     plan_.forward(waves);
-    B::for_each(batch_ * pix_, MultiplyGrid<T>{waves, propagator(dz), pix_});
+    B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
     plan_.inverse(waves);
+  }
+
+  /// The last step of propagate() without its inverse FFT: psi <- P_dz F[psi], which is 1/N times
+  /// the FFT of the wave propagate() would leave. A detector reads it directly (annular_spectrum with
+  /// scale N), which saves the inverse FFT and the detector's forward FFT.
+  void propagate_to_spectrum(Complex<T>* waves, double dz) {
+    plan_.forward(waves);
+    B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
   }
 
   /// Slices [first, last) of `slices` (num_slices x ny x nx on the backend) with their thicknesses.
@@ -55,56 +113,60 @@ class MultisliceEngine {
     }
   }
 
-  /// Slices [first, last) of the potential, computed one at a time on the host.
+  /// Slices [first, last) of the potential, all made on the backend first (backend_slices).
   void run(Complex<T>* waves, const Potential& pot, int64_t first, int64_t last) {
-    Array<float> host(Shape{grid_.ny, grid_.nx});
-    Array<float> slice(Shape{grid_.ny, grid_.nx}, B::memory);
-    for (int64_t k = first; k < last; ++k) {
-      pot.slice(k, host.data());
-      slice.assign(host);
-      transmit(waves, slice.data());
-      propagate(waves, pot.thickness(k));
-    }
+    std::vector<double> thickness;
+    const Array<float> slices = backend_slices<B>(pot, thickness);
+    run(waves, slices.data(), thickness, first, last);
   }
 
-  /// Annular detector readings, [detector][wave]; overwrites waves with their (unnormalised)
-  /// Fourier transform.
-  std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<AnnularDetector>& detectors) {
-    plan_.forward(waves);
-    std::vector<std::vector<double>> out;
-    Array<uint8_t> mask(Shape{grid_.ny, grid_.nx});
+  /// Unnormalised inverse FFT of the batch (a probe's spectrum to real space).
+  void inverse(Complex<T>* waves) { plan_.inverse(waves); }
+
+  /// One mask per detector on the backend: 1 on the pixels with lambda |k| in [inner, outer).
+  std::vector<Array<uint8_t>> annular_masks(const std::vector<AnnularDetector>& detectors) const {
+    std::vector<Array<uint8_t>> masks;
     for (const auto& d : detectors) {
-      const double k_in = 1e-3 * d.inner / lambda_, k_out = 1e-3 * d.outer / lambda_;
-      for (int64_t iy = 0; iy < grid_.ny; ++iy)
-        for (int64_t ix = 0; ix < grid_.nx; ++ix) {
-          const double k = std::hypot(fft_frequency(ix, grid_.nx, grid_.dx), fft_frequency(iy, grid_.ny, grid_.dy));
-          mask[iy * grid_.nx + ix] = k >= k_in && k < k_out;
-        }
-      const Array<uint8_t> dev = mask.to(B::memory);
+      masks.emplace_back(Shape{grid_.ny, grid_.nx}, B::memory);
+      B::for_each(pix_, AnnularMask{masks.back().data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, 1e-3 * d.inner / lambda_,
+                                    1e-3 * d.outer / lambda_});
+    }
+    return masks;
+  }
+
+  /// Annular detector readings, [detector][wave], for masks from annular_masks(); overwrites waves
+  /// with their (unnormalised) Fourier transform.
+  std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<Array<uint8_t>>& masks) {
+    plan_.forward(waves);
+    return annular_spectrum(waves, masks, 1.0 / double(pix_));
+  }
+
+  /// Annular readings from spectra: scale times the sum of |spectrum|^2 over each mask.
+  std::vector<std::vector<double>> annular_spectrum(const Complex<T>* spectra, const std::vector<Array<uint8_t>>& masks,
+                                                    double scale) {
+    std::vector<std::vector<double>> out;
+    for (const auto& m : masks) {
       out.emplace_back(static_cast<std::size_t>(batch_));
-      B::sum_segments(batch_, pix_, MaskedIntensity<T>{waves, dev.data(), pix_, T(1.0 / double(pix_))}, out.back().data());
+      B::sum_segments(batch_, pix_, MaskedIntensity<T>{spectra, m.data(), pix_, T(scale)}, out.back().data());
     }
     return out;
   }
 
+  std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<AnnularDetector>& detectors) {
+    return annular(waves, annular_masks(detectors));
+  }
+
  private:
-  /// exp(-i pi lambda dz k^2) / N inside the aperture, 0 outside; built once per thickness in
-  /// double, so the phase is exact before rounding to T.
+  /// exp(-i pi lambda dz k^2) / N inside the aperture, 0 outside (FresnelPropagator); built on the
+  /// backend once per thickness.
   const Complex<T>* propagator(double dz) {
     auto it = propagators_.find(dz);
     if (it != propagators_.end()) return it->second.data();
-    const double k_max = antialias_cutoff(grid_), inv_n = 1.0 / double(pix_);
-    Array<Complex<T>> p(Shape{grid_.ny, grid_.nx});
-    for (int64_t iy = 0; iy < grid_.ny; ++iy) {
-      const double ky = fft_frequency(iy, grid_.ny, grid_.dy);
-      for (int64_t ix = 0; ix < grid_.nx; ++ix) {
-        const double kx = fft_frequency(ix, grid_.nx, grid_.dx), k2 = kx * kx + ky * ky;
-        const double phase = -kPi * lambda_ * dz * k2;
-        p[iy * grid_.nx + ix] = k2 < k_max * k_max ? Complex<T>(T(std::cos(phase) * inv_n), T(std::sin(phase) * inv_n))
-                                                   : Complex<T>(T(0), T(0));
-      }
-    }
-    return propagators_.emplace(dz, p.to(B::memory)).first->second.data();
+    const double k_max = antialias_cutoff(grid_);
+    Array<Complex<T>> p(Shape{grid_.ny, grid_.nx}, B::memory);
+    B::for_each(pix_, FresnelPropagator<T>{p.data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, lambda_ * dz, k_max * k_max,
+                                           1.0 / double(pix_)});
+    return propagators_.emplace(dz, std::move(p)).first->second.data();
   }
 
   Grid grid_;

@@ -1,34 +1,43 @@
 // The element-wise math of multislice, as PHASIS_HD functors that the CPU loop and the CUDA kernel
 // both call. Waves are (batch, ny, nx) row-major; per-grid arrays (potential slice, propagator,
-// detector mask) are ny x nx and shared by every wave of the batch (index i % pix).
+// detector mask) are ny x nx and shared by every wave of the batch (index i % pix, or one call per
+// pixel looping over the batch).
 #pragma once
 
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
+#include "phasis/multislice/grid.hpp"  // for fft_frequency
 
 namespace phasis::ms {
 
-/// psi *= exp(i sigma v): the slice's transmission function, v in V Angstrom.
+/// psi *= exp(i sigma v): the slice's transmission function, v in V Angstrom. One call per pixel p
+/// of the grid, for every wave of the batch: the phase factor is computed once per pixel, and no
+/// index is divided.
 template <class T>
 struct Transmit {
   Complex<T>* psi;
   const float* v;
-  int64_t pix;
+  int64_t pix, batch;
   T sigma;
-  PHASIS_HD void operator()(int64_t i) const {
-    const T phase = sigma * T(v[i % pix]);
-    psi[i] = psi[i] * Complex<T>(cos(phase), sin(phase));
+  PHASIS_HD void operator()(int64_t p) const {
+    const T phase = sigma * T(v[p]);
+    const Complex<T> t(cos(phase), sin(phase));
+    for (int64_t b = 0; b < batch; ++b) psi[b * pix + p] = psi[b * pix + p] * t;
   }
 };
 
 /// Psi *= P in Fourier space; P carries the 1/N of the round trip and the antialiasing aperture.
+/// One call per pixel p of the grid, for every wave of the batch.
 template <class T>
 struct MultiplyGrid {
   Complex<T>* psi;
   const Complex<T>* factor;
-  int64_t pix;
-  PHASIS_HD void operator()(int64_t i) const { psi[i] = psi[i] * factor[i % pix]; }
+  int64_t pix, batch;
+  PHASIS_HD void operator()(int64_t p) const {
+    const Complex<T> f = factor[p];
+    for (int64_t b = 0; b < batch; ++b) psi[b * pix + p] = psi[b * pix + p] * f;
+  }
 };
 
 /// |Psi|^2 scale on the detector's pixels, 0 elsewhere; summed per wave by sum_segments.
@@ -39,6 +48,50 @@ struct MaskedIntensity {
   int64_t pix;
   T scale;
   PHASIS_HD T operator()(int64_t i) const { return mask[i % pix] ? norm2(psi[i]) * scale : T(0); }
+};
+
+/// The Fresnel propagator exp(-i pi lambda dz k^2) / N inside the antialiasing aperture |k| < k_max,
+/// 0 outside, on the unshifted FFT grid; computed in double, rounded to T once.
+template <class T>
+struct FresnelPropagator {
+  Complex<T>* out;
+  int64_t ny, nx;
+  double dy, dx, lambda_dz, k_max2, inv_n;
+  PHASIS_HD void operator()(int64_t i) const {
+    const double kx = fft_frequency(i % nx, nx, dx), ky = fft_frequency(i / nx, ny, dy), k2 = kx * kx + ky * ky;
+    const double phase = -3.141592653589793 * lambda_dz * k2;
+    out[i] = k2 < k_max2 ? Complex<T>(T(cos(phase) * inv_n), T(sin(phase) * inv_n)) : Complex<T>(T(0), T(0));
+  }
+};
+
+/// 1 where |k| is in [k_in, k_out) [1/Angstrom], else 0: an annular detector's pixels.
+struct AnnularMask {
+  uint8_t* out;
+  int64_t ny, nx;
+  double dy, dx, k_in, k_out;
+  PHASIS_HD void operator()(int64_t i) const {
+    const double k = hypot(fft_frequency(i % nx, nx, dx), fft_frequency(i / nx, ny, dy));
+    out[i] = k >= k_in && k < k_out;
+  }
+};
+
+/// Probe spectra at positions xy[2 j], xy[2 j + 1] [Angstrom] for waves j of the batch:
+/// psi = spectrum exp(-2 pi i k.r_j) (then an inverse FFT gives the probes, waves.hpp). The phase
+/// is reduced to [0, 1) turns in double before its sine and cosine, so it stays exact for any
+/// position in float and double alike.
+template <class T>
+struct ShiftedProbe {
+  Complex<T>* psi;
+  const Complex<T>* spectrum;
+  const double* xy;
+  int64_t ny, nx;
+  double dy, dx;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t pix = ny * nx, j = i / pix, p = i % pix;
+    const double turns = fft_frequency(p % nx, nx, dx) * xy[2 * j] + fft_frequency(p / nx, ny, dy) * xy[2 * j + 1];
+    const double phase = -6.283185307179586 * (turns - floor(turns));
+    psi[i] = spectrum[p] * Complex<T>(T(cos(phase)), T(sin(phase)));
+  }
 };
 
 }  // namespace phasis::ms

@@ -8,7 +8,9 @@
 // for slices thinner than an atom's potential.
 // The cell is periodic in x and y, so a potential that reaches past an edge wraps around. Values
 // are in V Angstrom; the transmission function of slice k is exp(i sigma v_k).
-// Slices are computed on demand, one at a time, so a simulation never holds the whole potential.
+// Potential::slice computes one slice on the host; multislice runs instead sample every slice on
+// their backend (CPU or GPU) from the atoms binned on tiles (bins(), backend_slices in
+// multislice_impl.hpp), with the same arithmetic, so both give the same floats.
 #pragma once
 
 #include <cstdint>
@@ -32,11 +34,27 @@ struct PotentialOptions {
   Projection projection = Projection::infinite;
 };
 
+/// The atoms of every slice binned on square tiles of the grid, so that a slice can be sampled one
+/// pixel at a time (ProjectAtoms, potential_kernels.hpp): entry e is an image of an atom (its centre
+/// and the whole-cell shift in pixels that takes a pixel of the grid to the unwrapped pixel next to
+/// that atom), listed on every tile its cutoff disc reaches. Infinite projection only.
+struct SliceBins {
+  int64_t tile = 0, tiles_x = 0, tiles_y = 0;  // tile edge [pixels]; tiles per row and column
+  std::vector<int32_t> start;                  // (slice, tile) -> first entry, then the entry count
+  std::vector<double> x, y;                    // entries: atom centres [Angstrom]
+  std::vector<int32_t> shift_x, shift_y;       // entries: pixel shifts (pixel ix is ix + shift_x next to the atom)
+  std::vector<int32_t> table;                  // entries: index into elements
+  std::vector<int> elements;                   // atomic number per table index
+};
+
 class Potential {
  public:
   /// The grid must span the cell's x and y lengths (to 1e-6 relative). Throws InputError for an
   /// empty or invalid cell, a mismatched grid, or a non-positive slice thickness.
   Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options = {});
+  /// The same atoms' potential on `like`'s grid and options, reusing its tables for the elements it
+  /// has (frozen phonon configurations tabulate once); other elements are tabulated here.
+  Potential(const Atoms& atoms, const Potential& like);
 
   const Grid& grid() const { return grid_; }
   int64_t num_slices() const { return int64_t(thickness_.size()); }
@@ -49,6 +67,10 @@ class Potential {
   void slice(int64_t k, float* out) const;
   /// Every slice: num_slices x ny x nx.
   std::vector<float> all_slices() const;
+  /// The atoms binned on tiles of `tile` pixels for the backend's slice builder. Throws
+  /// InternalError for the finite projection.
+  SliceBins bins(int64_t tile = 16) const;
+  const PotentialOptions& options() const { return options_; }
 
   /// The tabulated projection of element z on this grid (must occur in the atoms).
   const ProjectedTable& table(int z) const { return tables_.at(z); }
@@ -56,6 +78,8 @@ class Potential {
   const SlabTable& slab_table(int z) const { return slab_tables_.at(z); }
 
  private:
+  void build();
+
   Atoms atoms_;
   Grid grid_;
   PotentialOptions options_;

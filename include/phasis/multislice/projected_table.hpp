@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "phasis/multislice/potential_kernels.hpp"
 #include "phasis/multislice/radial_potential.hpp"
 
 namespace phasis::ms {
@@ -23,6 +24,9 @@ class ProjectedTable {
   double operator()(double r) const;
   double r_min() const { return r_min_; }
   double r_cut() const { return r_cut_; }
+  /// The table's data for PHASIS_HD code (TableView::values points into this table).
+  TableView view() const { return {values_.data(), int64_t(values_.size()), r_min_, r_cut_, log_min_, inv_step_}; }
+  const std::vector<double>& values() const { return values_; }
 
  private:
   double r_min_ = 0, r_cut_ = 0, log_min_ = 0, inv_step_ = 0;

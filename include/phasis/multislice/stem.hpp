@@ -1,7 +1,9 @@
 // Scanning TEM with annular detectors: probes at each scan position through the specimen, the
 // intensity each detector collects, averaged over frozen phonon configurations.
 // Per configuration the potential is computed once, on the host, and held on the backend for all
-// probe batches (num_slices x ny x nx floats); probes run in batches of `batch` positions.
+// probe batches (num_slices x ny x nx floats); probes run in batches of `batch` positions, made on
+// the backend from one probe spectrum (waves.hpp: probe_spectrum). FFT plans, propagators, detector
+// masks and the spectrum are made once per run and serve every configuration.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,18 @@
 
 namespace phasis::ms {
 
+/// Seconds per stage, summed over configurations and batches. With timings asked for, the backend
+/// is synchronised at the end of each stage (a few times per batch), so device time is counted in
+/// the stage that spends it.
+struct StemTimings {
+  double setup = 0;        // FFT plans, propagators, detector masks, probe spectrum (and the device's start)
+  double potential = 0;    // each configuration's slices: atoms displaced, projected, on the backend
+  double probes = 0;       // incident probes at each batch's positions
+  double propagation = 0;  // transmission and Fresnel propagation through every slice
+  double detection = 0;    // detector readings, or exit waves to the host sink
+  double total() const { return setup + potential + probes + propagation + detection; }
+};
+
 struct StemOptions {
   ProbeOptions probe;
   std::vector<AnnularDetector> detectors;
@@ -27,6 +41,9 @@ struct StemOptions {
   uint64_t seed = 0;          // of the phonon ensemble
   std::string device = "cpu";       // cpu | cuda
   std::string precision = "float";  // float | double
+  StemTimings* timings = nullptr;   // if set, stage times are added to it
+  /// Called after each configuration (index, seconds) by stem_annular.
+  std::function<void(int64_t configuration, double seconds)> progress;
 };
 
 /// Readings (detectors, positions): the ensemble mean of each detector's share of the beam.
@@ -34,6 +51,14 @@ struct StemOptions {
 /// beyond the antialiased cutoff, bad probe) and whatever the potential rejects.
 Array<double> stem_annular(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
                            const std::vector<Position>& positions, const StemOptions& options);
+
+/// The ensemble on one backend (stem_annular after its device and precision dispatch).
+template <class T>
+Array<double> stem_ensemble_cpu(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
+                                const std::vector<Position>& positions, const StemOptions& options);
+template <class T>
+Array<double> stem_ensemble_cuda(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
+                                 const std::vector<Position>& positions, const StemOptions& options);
 
 /// One configuration on one backend: the potential given, no phonon averaging.
 template <class T>

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <vector>
 
 #include "phasis/core/array.hpp"
 #include "phasis/multislice/multislice_impl.hpp"
+#include "phasis/multislice/phonons.hpp"
 #include "phasis/multislice/stem.hpp"
 #include "phasis/multislice/waves.hpp"
 
@@ -21,68 +23,156 @@ inline void check_stem_options(const Grid& grid, const std::vector<Position>& po
   for (const auto& d : o.detectors) check_detector(d, grid, o.probe.energy);
 }
 
-/// Every slice of the potential on backend B (num_slices x ny x nx), and their thicknesses.
+/// Adds the time since the last lap to one stage of StemTimings, after synchronising the backend;
+/// does nothing without timings.
 template <class B>
-Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness) {
-  const Grid& g = pot.grid();
-  Array<float> slices(Shape{pot.num_slices(), g.ny, g.nx}, B::memory);
-  Array<float> host(Shape{pot.num_slices(), g.ny, g.nx});
-  for (int64_t k = 0; k < pot.num_slices(); ++k) pot.slice(k, host.data() + k * g.pixels());
-  slices.assign(host);
-  thickness.clear();
-  for (int64_t k = 0; k < pot.num_slices(); ++k) thickness.push_back(pot.thickness(k));
-  return slices;
-}
+class StageClock {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit StageClock(StemTimings* t) : t_(t), last_(Clock::now()) {}
+  void lap(double StemTimings::*stage) {
+    if (!t_) return;
+    B::synchronize();
+    const auto now = Clock::now();
+    t_->*stage += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+  /// Restarts the clock without counting (time spent outside the stages).
+  void restart() { last_ = Clock::now(); }
+
+ private:
+  StemTimings* t_;
+  Clock::time_point last_;
+};
+
+/// STEM over any number of potentials with one set of FFT plans, propagators, detector masks and
+/// probe spectrum, made at construction. Probes are made on the backend batch by batch.
+template <class B, class T>
+class StemRunner {
+ public:
+  StemRunner(const Grid& g, const std::vector<Position>& positions, const StemOptions& o)
+      : grid_(g), o_(o), n_(int64_t(positions.size())), batch_(std::min(o.batch, n_)), clock_(o.timings),
+        engine_(g, o.probe.energy, batch_) {
+    if (n_ % batch_) tail_ = std::make_unique<MultisliceEngine<B, T>>(g, o.probe.energy, n_ % batch_);
+    const Array<Complex<double>> s = probe_spectrum(g, o.probe);
+    Array<Complex<T>> st(s.shape());
+    for (int64_t i = 0; i < s.size(); ++i) st[i] = {T(s[i].re), T(s[i].im)};
+    spectrum_ = st.to(B::memory);
+    Array<double> xy(Shape{n_, 2});
+    for (int64_t j = 0; j < n_; ++j) xy[2 * j] = positions[std::size_t(j)].first, xy[2 * j + 1] = positions[std::size_t(j)].second;
+    xy_ = xy.to(B::memory);
+    masks_ = engine_.annular_masks(o.detectors);
+    waves_ = Array<Complex<T>>(Shape{batch_, g.ny, g.nx}, B::memory);
+    clock_.lap(&StemTimings::setup);
+  }
+
+  /// Readings (detectors, positions) through one potential.
+  Array<double> annular(const Potential& pot) {
+    const int64_t nd = int64_t(o_.detectors.size());
+    Array<double> out(Shape{nd, n_});
+    batches(pot, true, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>& e) {
+      const auto r = e.annular_spectrum(waves_.data(), masks_, double(grid_.pixels()));
+      for (int64_t d = 0; d < nd; ++d)
+        for (int64_t j = 0; j < nb; ++j) out[d * n_ + j0 + j] = r[std::size_t(d)][std::size_t(j)];
+    });
+    return out;
+  }
+
+  /// Exit waves through one potential, batch by batch, to the host sink.
+  void exit_waves(const Potential& pot, const ExitWaveSink<T>& sink) {
+    batches(pot, false, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>&) {
+      Array<Complex<T>> host(Shape{nb, grid_.ny, grid_.nx});
+      copy_bytes(host.data(), Memory::host, waves_.data(), B::memory, host.bytes());
+      sink(j0, host);
+    });
+  }
+
+  StageClock<B>& clock() { return clock_; }
+
+ private:
+  /// Every batch through every slice, then detect(first position, batch size, engine). With
+  /// `spectra`, the last slice stops at propagate_to_spectrum: detect gets 1/N times the exit waves'
+  /// FFTs; else the exit waves.
+  template <class F>
+  void batches(const Potential& pot, bool spectra, F&& detect) {
+    std::vector<double> thickness;
+    const Array<float> slices = backend_slices<B>(pot, thickness);
+    clock_.lap(&StemTimings::potential);
+    for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
+      const int64_t nb = std::min(batch_, n_ - j0);
+      auto& e = nb == batch_ ? engine_ : *tail_;
+      B::for_each(nb * grid_.pixels(), ShiftedProbe<T>{waves_.data(), spectrum_.data(), xy_.data() + 2 * j0, grid_.ny,
+                                                        grid_.nx, grid_.dy, grid_.dx});
+      e.inverse(waves_.data());
+      clock_.lap(&StemTimings::probes);
+      const int64_t ns = pot.num_slices();
+      if (spectra) {
+        e.run(waves_.data(), slices.data(), thickness, 0, ns - 1);
+        e.transmit(waves_.data(), slices.data() + (ns - 1) * grid_.pixels());
+        e.propagate_to_spectrum(waves_.data(), thickness[std::size_t(ns - 1)]);
+      } else {
+        e.run(waves_.data(), slices.data(), thickness, 0, ns);
+      }
+      clock_.lap(&StemTimings::propagation);
+      detect(j0, nb, e);
+      clock_.lap(&StemTimings::detection);
+    }
+    B::synchronize();
+  }
+
+  Grid grid_;
+  StemOptions o_;
+  int64_t n_, batch_;
+  StageClock<B> clock_;
+  MultisliceEngine<B, T> engine_;
+  std::unique_ptr<MultisliceEngine<B, T>> tail_;
+  Array<Complex<T>> spectrum_, waves_;
+  Array<double> xy_;
+  std::vector<Array<uint8_t>> masks_;
+};
 
 template <class B, class T>
 void run_stem_waves(const Potential& pot, const std::vector<Position>& positions, const StemOptions& o,
                     const ExitWaveSink<T>& sink) {
-  const Grid& g = pot.grid();
   if (positions.empty()) throw InputError("stem: expected at least one probe position");
   if (o.batch < 1) throw InputError("stem batch: expected at least 1 position; found " + std::to_string(o.batch));
-  const auto n = int64_t(positions.size());
-  const int64_t batch = std::min(o.batch, n);
-  std::vector<double> thickness;
-  const Array<float> slices = backend_slices<B>(pot, thickness);
-  MultisliceEngine<B, T> engine(g, o.probe.energy, batch);
-  std::unique_ptr<MultisliceEngine<B, T>> tail;
-  if (n % batch) tail = std::make_unique<MultisliceEngine<B, T>>(g, o.probe.energy, n % batch);
-  for (int64_t j0 = 0; j0 < n; j0 += batch) {
-    const int64_t nb = std::min(batch, n - j0);
-    auto& e = nb == batch ? engine : *tail;
-    const std::vector<Position> part(positions.begin() + j0, positions.begin() + j0 + nb);
-    Array<Complex<T>> waves = probe<T>(g, o.probe, part).to(B::memory);
-    e.run(waves.data(), slices.data(), thickness, 0, pot.num_slices());
-    B::synchronize();
-    sink(j0, waves.to(Memory::host));
-  }
+  StemOptions w = o;
+  w.detectors.clear();
+  StemRunner<B, T>(pot.grid(), positions, w).exit_waves(pot, sink);
 }
 
 template <class B, class T>
 Array<double> run_stem(const Potential& pot, const std::vector<Position>& positions, const StemOptions& o) {
-  const Grid& g = pot.grid();
-  check_stem_options(g, positions, o);
-  const auto n = int64_t(positions.size()), nd = int64_t(o.detectors.size());
-  const int64_t batch = std::min(o.batch, n);
-  std::vector<double> thickness;
-  const Array<float> slices = backend_slices<B>(pot, thickness);
+  check_stem_options(pot.grid(), positions, o);
+  return StemRunner<B, T>(pot.grid(), positions, o).annular(pot);
+}
 
-  MultisliceEngine<B, T> engine(g, o.probe.energy, batch);
-  std::unique_ptr<MultisliceEngine<B, T>> tail;
-  if (n % batch) tail = std::make_unique<MultisliceEngine<B, T>>(g, o.probe.energy, n % batch);
-  Array<double> out(Shape{nd, n});
-  for (int64_t j0 = 0; j0 < n; j0 += batch) {
-    const int64_t nb = std::min(batch, n - j0);
-    auto& e = nb == batch ? engine : *tail;
-    const std::vector<Position> part(positions.begin() + j0, positions.begin() + j0 + nb);
-    Array<Complex<T>> waves = probe<T>(g, o.probe, part).to(B::memory);
-    e.run(waves.data(), slices.data(), thickness, 0, pot.num_slices());
-    const auto r = e.annular(waves.data(), o.detectors);
-    for (int64_t d = 0; d < nd; ++d)
-      for (int64_t j = 0; j < nb; ++j) out[d * n + j0 + j] = r[std::size_t(d)][std::size_t(j)];
+/// The frozen phonon mean over o.phonons configurations, one runner for all of them.
+template <class B, class T>
+Array<double> run_stem_ensemble(const Atoms& atoms, const Grid& grid, const PotentialOptions& popt,
+                                const std::vector<Position>& positions, const StemOptions& o) {
+  check_stem_options(grid, positions, o);
+  if (o.phonons > 1 && atoms.sigma.size() != atoms.z.size())
+    frozen_phonon(atoms, o.seed, 0);  // throws the phonon module's message before any set-up
+  StemRunner<B, T> runner(grid, positions, o);
+  Array<double> mean;
+  std::unique_ptr<Potential> first;  // its tables serve every configuration
+  for (int64_t c = 0; c < o.phonons; ++c) {
+    const auto t0 = std::chrono::steady_clock::now();
+    runner.clock().restart();
+    const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
+    std::unique_ptr<Potential> pot = first ? std::make_unique<Potential>(a, *first) : std::make_unique<Potential>(a, grid, popt);
+    Array<double> r = runner.annular(*pot);
+    if (!first) first = std::move(pot);
+    if (c == 0) {
+      mean = std::move(r);
+    } else {
+      for (int64_t i = 0; i < mean.size(); ++i) mean[i] += r[i];
+    }
+    if (o.progress) o.progress(c, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
-  B::synchronize();
-  return out;
+  for (int64_t i = 0; i < mean.size(); ++i) mean[i] /= double(o.phonons);
+  return mean;
 }
 
 }  // namespace phasis::ms

@@ -50,4 +50,11 @@ template <class T>
 Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& options,
                         const std::vector<std::pair<double, double>>& positions);
 
+/// The spectrum of a probe at the origin, A(alpha) exp(-i chi(k)) (ny x nx, unshifted FFT order),
+/// scaled so that its unnormalised inverse FFT has unit intensity: by Parseval, sum |psi|^2 =
+/// N sum |Psi|^2 for any position, since the shift exp(-2 pi i k.r0) has modulus 1. Multiplied by
+/// that shift and transformed, it gives probe() at r0 (ShiftedProbe, multislice_kernels.hpp).
+/// Throws as probe() does.
+Array<Complex<double>> probe_spectrum(const Grid& grid, const ProbeOptions& options);
+
 }  // namespace phasis::ms
