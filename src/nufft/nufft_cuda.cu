@@ -49,7 +49,8 @@ bool shared_bins(Geometry& out) {
 }
 
 /// Bins of the second-generation kernels for a point density (points per fine cell): among bins
-/// of 4 ... 128 cells per dimension (z: 1 in 2D) whose box fits `budget` bytes, the one with the
+/// of 4 ... 128 cells per dimension (z: 1 in 2D) whose box fits `budget` bytes and the fine grid
+/// (tiny grids have none: they spread and interpolate one thread per point), the one with the
 /// fewest box cells per point of a subproblem (cells / min(points per bin, subproblem size)):
 /// each subproblem zeroes its box and adds it back (type 1) or reads it (type 2) once. Returns
 /// that cost, or -1 when no bin fits.
@@ -64,13 +65,15 @@ double choose_bins(Geometry& g, int64_t budget, double density) {
     for (int iy = 0; iy < 6; ++iy)
       for (int iz = 0; iz < nz; ++iz) {
         const int64_t bin[3] = {sizes[ix], sizes[iy], g.dims == 3 ? sizes[iz] : 1};
-        bool useful = true;  // no dimension's bin twice as large as needed
-        for (int d = 0; d < g.dims; ++d)
-          if (bin[d] > 4 && bin[d] >= 2 * g.fine[d]) useful = false;
-        if (!useful) continue;
         Geometry t = g;
         for (int d = 0; d < 3; ++d) t.bin[d] = bin[d];
         const BoxShape box = box_shape(t);
+        // A box no larger than the grid: its cells then lie within one period either side of the
+        // grid, which the kernels' one-compare wrap needs.
+        bool inside = true;
+        for (int d = 0; d < g.dims; ++d)
+          if (box.size[d] > g.fine[d]) inside = false;
+        if (!inside) continue;
         if (box.cells * 2 * int64_t(sizeof(T)) > budget) continue;
         const double per_bin = density * double(bin[0] * bin[1] * bin[2]);
         const double points = std::max(1e-3, std::min(per_bin, double(kSubproblemPoints)));
@@ -134,7 +137,7 @@ class CudaSpreader {
       if (!fits_ && wants && sort_)
         throw InputError("nufft shared: no bin and the kernel's reach (width " + std::to_string(g.width) +
                          ") fit in " + std::to_string(budget_) +
-                         " bytes of shared memory; use Spread/Interpolate global or automatic");
+                         " bytes of shared memory and within the fine grid; use Spread/Interpolate global or automatic");
     }
     activate();
   }
@@ -252,8 +255,9 @@ class CudaSpreader {
     a.sy = sy();
     a.sz = sz();
     a.order = order();
-    a.bin_start = bin_start_.data();
+    a.key_start = bin_start_.data();
     a.sub_start = sub_start_.data();
+    a.key_stride = key_stride_;
     a.nbins = nbins();
     a.subproblems = subproblems_;
     a.sub_points = kSubproblemPoints;
@@ -307,34 +311,42 @@ class CudaSpreader {
     cuda_detail::check(cub::DeviceScan::ExclusiveSum(scratch_.data(), bytes, in, out, n), "nufft scan");
   }
 
-  /// Counting sort by bin (with the finiteness check in its counting pass) into order_, the bins'
-  /// and the subproblems' starts.
+  /// Counting sort by key (bin, then sub-bin; with the finiteness check in its counting pass)
+  /// into order_; keeps the keys' starts (bin_start_) and the subproblems' starts per bin.
   void sort_checked(int64_t m, const T* const* in, const char* const* names) {
-    const int64_t nb = nbins();
-    if (counts_.size() < nb + 1) {
-      counts_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
-      bin_start_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
-      sub_start_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
+    PointKey<T> key{in[0], in[1], in[2], g_, {1, 1, 1}, {1, 1, 1}};
+    key_stride_ = 1;
+    for (int d = 0; d < g_.dims; ++d) {
+      // Sub-bins of 4^3 (3D) or 8^2 (2D) cells: a few dozen points each at the densities where
+      // one thread per point competes, so a warp's points share their supports' cache lines.
+      key.sub[d] = int(std::min<int64_t>(g_.bin[d], g_.dims == 3 ? 4 : 8));
+      key.subs[d] = int((g_.bin[d] + key.sub[d] - 1) / key.sub[d]);
+      key_stride_ *= key.subs[d];
     }
+    const int64_t nb = nbins(), nk = nb * key_stride_;
+    if (counts_.size() < nk + 1) {
+      counts_ = Array<int64_t>(Shape{nk + 1}, Memory::device);
+      bin_start_ = Array<int64_t>(Shape{nk + 1}, Memory::device);
+    }
+    if (sub_start_.size() < nb + 1) sub_start_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
     if (bad_.empty()) bad_ = Array<int64_t>(Shape{3}, Memory::device);
-    zero_bytes(counts_.data(), Memory::device, std::size_t(nb + 1) * sizeof(int64_t));
+    zero_bytes(counts_.data(), Memory::device, std::size_t(nk + 1) * sizeof(int64_t));
     bad_.zero();
-    const PointBin<T> bin{in[0], in[1], in[2], g_};
     auto* counts_u = reinterpret_cast<unsigned long long*>(counts_.data());
-    CudaBackend::for_each(m, CountBinsChecked<T>{bin, counts_u, reinterpret_cast<unsigned long long*>(bad_.data())});
+    CudaBackend::for_each(m, CountKeysChecked<T>{key, counts_u, reinterpret_cast<unsigned long long*>(bad_.data())});
     int64_t bad[3] = {0, 0, 0};
     copy_bytes(bad, Memory::host, bad_.data(), Memory::device, sizeof(bad));
     for (int d = 0; d < g_.dims; ++d)
       if (bad[d] > 0)
         throw InputError("nufft points: expected finite coordinates; found " + std::to_string(bad[d]) +
                          " NaN or infinite values of " + names[d]);
-    // counts[nb] is 0, so the exclusive scan ends with the total, m.
-    scan(counts_.data(), bin_start_.data(), nb + 1);
-    // The counts become the cursors: each bin's next free slot.
-    copy_bytes(counts_.data(), Memory::device, bin_start_.data(), Memory::device, std::size_t(nb + 1) * sizeof(int64_t));
-    CudaBackend::for_each(m, PlaceInBins<T>{bin, counts_u, order_.data()});
+    // counts[nk] is 0, so the exclusive scan ends with the total, m.
+    scan(counts_.data(), bin_start_.data(), nk + 1);
+    // The counts become the cursors: each key's next free slot.
+    copy_bytes(counts_.data(), Memory::device, bin_start_.data(), Memory::device, std::size_t(nk + 1) * sizeof(int64_t));
+    CudaBackend::for_each(m, PlaceByKey<T>{key, counts_u, order_.data()});
     if (!fits_) return;
-    CudaBackend::for_each(nb, SubproblemsPerBin{bin_start_.data(), counts_.data()});
+    CudaBackend::for_each(nb, SubproblemsPerKeyedBin{bin_start_.data(), key_stride_, kSubproblemPoints, counts_.data()});
     zero_bytes(counts_.data() + nb, Memory::device, sizeof(int64_t));
     scan(counts_.data(), sub_start_.data(), nb + 1);
     copy_bytes(&subproblems_, Memory::host, sub_start_.data() + nb, Memory::device, sizeof(int64_t));
@@ -416,6 +428,7 @@ class CudaSpreader {
   double cost_ = -1;      // box cells per point of a subproblem at the current points
   int64_t m_ = 0;
   int64_t subproblems_ = 0;
+  int64_t key_stride_ = 1;  // second generation: sort keys (sub-bins) per bin
   Array<double> s_[3];
   Array<int64_t> order_;
   Array<int64_t> counts_;

@@ -321,8 +321,9 @@ struct BoxArgs {
   const double* sy;
   const double* sz;
   const int64_t* order;
-  const int64_t* bin_start;
-  const int64_t* sub_start;
+  const int64_t* key_start;  // keys (bins x key_stride) + 1: first sorted position of each key, then m
+  const int64_t* sub_start;  // nbins + 1: first subproblem of each bin, then their total
+  int64_t key_stride;        // sort keys per bin (its sub-bins)
   int64_t nbins;
   int64_t subproblems;
   int64_t sub_points;
@@ -348,8 +349,8 @@ __device__ Subproblem find_subproblem(const BoxArgs<T>& a, int64_t sp, int width
   const int64_t b = bin_of_block;
   __syncthreads();  // bin_of_block is rewritten by the next subproblem
   Subproblem out;
-  out.p0 = a.bin_start[b] + (sp - a.sub_start[b]) * a.sub_points;
-  out.p1 = min(out.p0 + a.sub_points, a.bin_start[b + 1]);
+  out.p0 = a.key_start[b * a.key_stride] + (sp - a.sub_start[b]) * a.sub_points;
+  out.p1 = min(out.p0 + a.sub_points, a.key_start[(b + 1) * a.key_stride]);
   const int bx = int(b % a.s.bins[0]);
   const int64_t rest = b / a.s.bins[0];
   const int by = int(rest % a.s.bins[1]), bz = int(rest / a.s.bins[1]);
@@ -534,25 +535,73 @@ __global__ void __launch_bounds__(kBlockThreads) interp_point_kernel(BoxArgs<T> 
   }
 }
 
+/// Sort key of the caller's point i for the second-generation kernels: its bin (as bin_index),
+/// then its sub-bin within the bin (sub cells per dimension, subs per bin), so that neighbouring
+/// sorted points (a warp's) lie within a few cells of each other even in large bins.
+template <class T>
+struct PointKey {
+  const T* x;
+  const T* y;
+  const T* z;
+  Geometry g;
+  int sub[3];
+  int subs[3];
+  __device__ int64_t operator()(int64_t i) const {
+    const T* in[3] = {x, y, z};
+    int b[3] = {0, 0, 0}, q[3] = {0, 0, 0};
+    for (int d = 0; d < g.dims; ++d) {
+      const int cell = static_cast<int>(fine_coordinate(in[d][i], double(g.fine[d])));  // s >= 0: floor
+      const int bin = int(g.bin[d]), bins = int(g.bins[d]);
+      const int v = min(cell / bin, bins - 1);
+      b[d] = v;
+      q[d] = min((cell - v * bin) / sub[d], subs[d] - 1);
+    }
+    const int64_t bin_index = (int64_t(b[2]) * g.bins[1] + b[1]) * g.bins[0] + b[0];
+    return bin_index * (int64_t(subs[0]) * subs[1] * subs[2]) + (q[2] * subs[1] + q[1]) * subs[0] + q[0];
+  }
+};
+
+template <class T>
+struct PlaceByKey {
+  PointKey<T> key;
+  unsigned long long* cursor;
+  int64_t* order;
+  __device__ void operator()(int64_t i) const {
+    const unsigned long long slot = atomicAdd(&cursor[key(i)], 1ull);
+    order[slot] = i;
+  }
+};
+
+/// subs[b] = number of subproblems of bin b (b < nbins), from the keys' starts.
+struct SubproblemsPerKeyedBin {
+  const int64_t* key_start;
+  int64_t stride;
+  int64_t sub_points;
+  int64_t* subs;
+  __device__ void operator()(int64_t b) const {
+    subs[b] = (key_start[(b + 1) * stride] - key_start[b * stride] + sub_points - 1) / sub_points;
+  }
+};
+
 /// set_points in one pass per step: the bin count of each point (and the non-finite coordinates
 /// per dimension, whose points are not counted), the placement, and the gather of all
 /// dimensions' fine coordinates in sorted order.
 template <class T>
-struct CountBinsChecked {
-  PointBin<T> bin;
+struct CountKeysChecked {
+  PointKey<T> key;
   unsigned long long* counts;
   unsigned long long* bad;  // 3 counters
   __device__ void operator()(int64_t i) const {
-    const T* xyz[3] = {bin.x, bin.y, bin.z};
+    const T* xyz[3] = {key.x, key.y, key.z};
     bool ok = true;
-    for (int d = 0; d < bin.g.dims; ++d) {
+    for (int d = 0; d < key.g.dims; ++d) {
       const T v = xyz[d][i], diff = v - v;
       if (!(diff == diff)) {
         atomicAdd(&bad[d], 1ull);
         ok = false;
       }
     }
-    if (ok) atomicAdd(&counts[bin(i)], 1ull);
+    if (ok) atomicAdd(&counts[key(i)], 1ull);
   }
 };
 
