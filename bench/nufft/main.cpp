@@ -11,7 +11,8 @@
 // Usage: bench_nufft [--device cpu|cuda|both] [--points 1e7] [--modes 128,256] [--threads N]
 //                    [--repeats 3] [--types 1,2] [--spread auto,shared,global,legacy] [--samples 16]
 // --spread: the CUDA methods, one row each: auto (the plan's choice), shared, global (type 1:
-// Options::spread, type 2: Options::interpolate), legacy (Options::legacy_cuda, automatic).
+// Options::spread, type 2: Options::interpolate), legacy (Options::legacy_cuda, automatic); any
+// of them with :BYTES for the boxes' shared-memory budget (shared:49152: 48 KiB boxes).
 #include <omp.h>
 
 #include <algorithm>
@@ -214,7 +215,11 @@ Array<T> to_array(const std::vector<T>& v, Memory mem) {
 
 /// The CUDA method of a row: auto, shared or global (spreading for type 1, interpolation for
 /// type 2), or legacy (the kernels as of 2026-11-23, automatic choice: Options::legacy_cuda).
-void method_of(const std::string& s, nufft::Options& opt) {
+/// A method may end in :BYTES, the shared-memory budget of its boxes (Options::shared_bytes).
+void method_of(const std::string& name, nufft::Options& opt) {
+  const std::size_t colon = name.find(':');
+  const std::string s = name.substr(0, colon);
+  if (colon != std::string::npos) opt.shared_bytes = int64_t(std::stod(name.substr(colon + 1)));
   if (s == "auto" || s == "legacy") {
     opt.spread = nufft::Spread::automatic;
     opt.interpolate = nufft::Interpolate::automatic;

@@ -78,7 +78,10 @@ double choose_bins(Geometry& g, int64_t budget, double density) {
         const double per_bin = density * double(bin[0] * bin[1] * bin[2]);
         const double points = std::max(1e-3, std::min(per_bin, double(kSubproblemPoints)));
         const double cost = double(box.cells) / points;
-        if (best < 0 || cost < best * (1 - 1e-9) || (cost <= best * (1 + 1e-9) && box.cells < best_cells)) {
+        // Ties: the smaller box, then the longer x rows (coalesced box reads and writes).
+        const bool tie = cost <= best * (1 + 1e-9);
+        if (best < 0 || cost < best * (1 - 1e-9) ||
+            (tie && (box.cells < best_cells || (box.cells == best_cells && bin[0] > best_bin[0])))) {
           best = cost;
           best_cells = box.cells;
           for (int d = 0; d < 3; ++d) best_bin[d] = bin[d];
