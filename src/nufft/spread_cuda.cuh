@@ -279,6 +279,17 @@ struct Horner {
   }
 };
 
+/// k[0], with k shifted down by one: the z loops, which are not unrolled, take their kernel value
+/// this way, so k stays in registers (an index that is not a compile-time constant would put it
+/// in local memory).
+template <class T, int W>
+__device__ __forceinline__ T shift_out(T* k) {
+  const T v = k[0];
+#pragma unroll
+  for (int a = 0; a + 1 < W; ++a) k[a] = k[a + 1];
+  return v;
+}
+
 /// Horner<T, W> from a host copy of KernelEval's table (empty: exact evaluation).
 template <class T, int W>
 Horner<T, W> make_horner(const KernelEval<T>& k, const T* host_coeffs, int64_t count) {
@@ -354,13 +365,16 @@ __device__ Subproblem find_subproblem(const BoxArgs<T>& a, int64_t sp, int width
   const int bx = int(b % a.s.bins[0]);
   const int64_t rest = b / a.s.bins[0];
   const int by = int(rest % a.s.bins[1]), bz = int(rest / a.s.bins[1]);
-  const int coord[3] = {bx, by, bz};
-  for (int d = 0; d < 3; ++d) out.lo[d] = d < a.s.dims ? coord[d] * a.s.bin[d] - (width + 1) / 2 - 1 : 0;
+  const int reach = (width + 1) / 2 + 1;
+  out.lo[0] = bx * a.s.bin[0] - reach;
+  out.lo[1] = by * a.s.bin[1] - reach;
+  out.lo[2] = a.s.dims == 3 ? bz * a.s.bin[2] - reach : 0;
   return out;
 }
 
-/// Flat fine-grid index of box cell i (wrapped), or the box coordinates through ax, ay, az.
-__device__ __forceinline__ int64_t box_to_fine(const Sizes& s, const int* lo, int i) {
+/// Flat fine-grid index (wrapped) of cell i of the box of subproblem sub.
+__device__ __forceinline__ int64_t box_to_fine(const Sizes& s, const Subproblem& sub, int i) {
+  const int lo[3] = {sub.lo[0], sub.lo[1], sub.lo[2]};
   const int ax = i % s.box[0], rest = i / s.box[0];
   const int ay = rest % s.box[1], az = rest / s.box[1];
   const int x = wrap(lo[0] + ax, s.n[0]), y = wrap(lo[1] + ay, s.n[1]);
@@ -389,7 +403,9 @@ __global__ void __launch_bounds__(kBlockThreads) spread_box_kernel(BoxArgs<T> a,
         if constexpr (D == 3) z0 = h.values(a.sz[p], kz) - sub.lo[2];
         const Complex<T> v = a.c[t * a.m + a.order[p]];
         for (int cz = 0; cz < (D == 3 ? W : 1); ++cz) {
-          const T wz = D == 3 ? kz[cz] : T(1);
+          T wz = T(1);
+          if constexpr (D == 3) wz = shift_out<T, W>(kz);
+#pragma unroll
           for (int cy = 0; cy < W; ++cy) {
             const T wyz = ky[cy] * wz, re = v.re * wyz, im = v.im * wyz;
             T* row = box + 2 * (((z0 + cz) * ny + y0 + cy) * nx + x0);
@@ -406,7 +422,7 @@ __global__ void __launch_bounds__(kBlockThreads) spread_box_kernel(BoxArgs<T> a,
       for (int i = threadIdx.x; i < cells; i += blockDim.x) {
         const T re = box[2 * i], im = box[2 * i + 1];
         if (re == T(0) && im == T(0)) continue;  // cells no point reached
-        const int64_t at = box_to_fine(s, sub.lo, i);
+        const int64_t at = box_to_fine(s, sub, i);
         atomicAdd(&out[at].re, re);
         atomicAdd(&out[at].im, im);
       }
@@ -427,7 +443,7 @@ __global__ void __launch_bounds__(kBlockThreads) interp_box_kernel(BoxArgs<T> a,
     const Subproblem sub = find_subproblem(a, sp, W);
     for (int64_t t = 0; t < a.transforms; ++t) {
       const Complex<T>* in = a.fine + t * s.fine_total;
-      for (int i = threadIdx.x; i < cells; i += blockDim.x) box[i] = in[box_to_fine(s, sub.lo, i)];
+      for (int i = threadIdx.x; i < cells; i += blockDim.x) box[i] = in[box_to_fine(s, sub, i)];
       __syncthreads();
       for (int64_t p = sub.p0 + threadIdx.x; p < sub.p1; p += blockDim.x) {
         T kx[W], ky[W], kz[W];
@@ -437,7 +453,9 @@ __global__ void __launch_bounds__(kBlockThreads) interp_box_kernel(BoxArgs<T> a,
         if constexpr (D == 3) z0 = h.values(a.sz[p], kz) - sub.lo[2];
         T accr = T(0), acci = T(0);
         for (int cz = 0; cz < (D == 3 ? W : 1); ++cz) {
-          const T wz = D == 3 ? kz[cz] : T(1);
+          T wz = T(1);
+          if constexpr (D == 3) wz = shift_out<T, W>(kz);
+#pragma unroll
           for (int cy = 0; cy < W; ++cy) {
             const Complex<T>* row = box + ((z0 + cz) * ny + y0 + cy) * nx + x0;
             T re = T(0), im = T(0);
@@ -476,9 +494,14 @@ __global__ void __launch_bounds__(kBlockThreads) spread_point_kernel(BoxArgs<T> 
     for (int64_t t = 0; t < a.transforms; ++t) {
       const Complex<T> v = a.c[t * a.m + j];
       Complex<T>* b = a.fine + t * s.fine_total;
+      T kzt[W];  // consumed by the z loop: a copy per transform
+#pragma unroll
+      for (int cz = 0; cz < W; ++cz) kzt[cz] = D == 3 ? kz[cz] : T(1);
       for (int cz = 0; cz < (D == 3 ? W : 1); ++cz) {
-        const T wz = D == 3 ? kz[cz] : T(1);
+        T wz = T(1);
+        if constexpr (D == 3) wz = shift_out<T, W>(kzt);
         const int z = D == 3 ? wrap(z0 + cz, s.n[2]) : 0;
+#pragma unroll
         for (int cy = 0; cy < W; ++cy) {
           const int y = wrap(y0 + cy, s.n[1]);
           const T wyz = ky[cy] * wz, re = v.re * wyz, im = v.im * wyz;
@@ -504,17 +527,20 @@ __global__ void __launch_bounds__(kBlockThreads) interp_point_kernel(BoxArgs<T> 
     const int y0 = h.values(a.sy[p], ky);
     int z0 = 0;
     if constexpr (D == 3) z0 = h.values(a.sz[p], kz);
-    // Most supports do not wrap in x: their rows are then contiguous runs.
-    const bool run = x0 >= 0 && x0 + W <= s.n[0];
 #pragma unroll
-    for (int cx = 0; cx < W; ++cx) ix[cx] = run ? x0 + cx : wrap(x0 + cx, s.n[0]);
+    for (int cx = 0; cx < W; ++cx) ix[cx] = wrap(x0 + cx, s.n[0]);
     const int64_t j = a.order[p];
     for (int64_t t = 0; t < a.transforms; ++t) {
       const Complex<T>* b = a.fine + t * s.fine_total;
       T accr = T(0), acci = T(0);
+      T kzt[W];  // consumed by the z loop: a copy per transform
+#pragma unroll
+      for (int cz = 0; cz < W; ++cz) kzt[cz] = D == 3 ? kz[cz] : T(1);
       for (int cz = 0; cz < (D == 3 ? W : 1); ++cz) {
-        const T wz = D == 3 ? kz[cz] : T(1);
+        T wz = T(1);
+        if constexpr (D == 3) wz = shift_out<T, W>(kzt);
         const int z = D == 3 ? wrap(z0 + cz, s.n[2]) : 0;
+#pragma unroll
         for (int cy = 0; cy < W; ++cy) {
           const int y = wrap(y0 + cy, s.n[1]);
           const Complex<T>* row = b + (int64_t(z) * s.n[1] + y) * s.n[0];
