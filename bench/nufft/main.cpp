@@ -9,7 +9,10 @@
 //               direct sums in double over all points (type 1) or all modes (type 2)
 // CPU runs in double at tolerance 1e-6, CUDA in float at 1e-5 (as the acceptance asks).
 // Usage: bench_nufft [--device cpu|cuda|both] [--points 1e7] [--modes 128,256] [--threads N]
-//                    [--repeats 3] [--types 1,2] [--spread auto,shared,global] [--samples 16]
+//                    [--repeats 3] [--types 1,2] [--spread auto,shared,global,legacy] [--samples 16]
+// --spread: the CUDA methods, one row each: auto (the plan's choice), shared, global (type 1:
+// Options::spread, type 2: Options::interpolate), legacy (Options::legacy_cuda, automatic); any
+// of them with :BYTES for the boxes' shared-memory budget (shared:49152: 48 KiB boxes).
 #include <omp.h>
 
 #include <algorithm>
@@ -210,11 +213,26 @@ Array<T> to_array(const std::vector<T>& v, Memory mem) {
   return mem == Memory::host ? std::move(h) : h.to(mem);
 }
 
-nufft::Spread spread_of(const std::string& s) {
-  if (s == "auto") return nufft::Spread::automatic;
-  if (s == "shared") return nufft::Spread::shared;
-  if (s == "global") return nufft::Spread::global;
-  throw InputError("bench_nufft --spread: expected auto, shared or global; found " + s);
+/// The CUDA method of a row: auto, shared or global (spreading for type 1, interpolation for
+/// type 2), or legacy (the kernels as of 2026-11-23, automatic choice: Options::legacy_cuda).
+/// A method may end in :BYTES, the shared-memory budget of its boxes (Options::shared_bytes).
+void method_of(const std::string& name, nufft::Options& opt) {
+  const std::size_t colon = name.find(':');
+  const std::string s = name.substr(0, colon);
+  if (colon != std::string::npos) opt.shared_bytes = int64_t(std::stod(name.substr(colon + 1)));
+  if (s == "auto" || s == "legacy") {
+    opt.spread = nufft::Spread::automatic;
+    opt.interpolate = nufft::Interpolate::automatic;
+    opt.legacy_cuda = s == "legacy";
+  } else if (s == "shared") {
+    opt.spread = nufft::Spread::shared;
+    opt.interpolate = nufft::Interpolate::shared;
+  } else if (s == "global") {
+    opt.spread = nufft::Spread::global;
+    opt.interpolate = nufft::Interpolate::global;
+  } else {
+    throw InputError("bench_nufft --spread: expected auto, shared, global or legacy; found " + s);
+  }
 }
 
 /// One row: plan (untimed), set_points and execute `repeats` times, error at the samples.
@@ -225,7 +243,7 @@ void run(const Args& a, const Problem<T>& p, bool gpu, int64_t n, int type, cons
   nufft::Options opt;
   opt.target = gpu ? nufft::Target::cuda : nufft::Target::cpu;
   opt.threads = a.threads;
-  opt.spread = spread_of(spread);
+  method_of(spread, opt);
   const int sign = type == 1 ? +1 : -1;
   const int64_t total = n * n * n;
   nufft::Plan<T> plan(type == 1 ? nufft::Type::type1 : nufft::Type::type2, {n, n, n}, sign, tol, 1, opt);
@@ -284,10 +302,7 @@ int main(int argc, char** argv) {
       const Problem<float> p(a.points);
       for (int64_t n : a.modes)
         for (int64_t type : a.types)
-          for (const auto& s : a.spread) {
-            if (type == 2 && s != a.spread.front()) continue;  // type 2 does not spread
-            run(a, p, true, n, int(type), s);
-          }
+          for (const auto& s : a.spread) run(a, p, true, n, int(type), s);
     }
   } catch (const Error& e) {
     std::fprintf(stderr, "bench_nufft: %s\n", e.what());

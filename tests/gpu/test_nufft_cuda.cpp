@@ -8,6 +8,7 @@
 
 #if PHASIS_HAVE_CUDA
 
+#include <limits>
 #include <vector>
 
 #include "direct_nufft.hpp"
@@ -120,7 +121,36 @@ TYPED_TEST(NufftCuda, BothTypesMatchTheCpuPlanAndTheDirectSums) {
     }
 }
 
-TYPED_TEST(NufftCuda, SharedAndGlobalSpreadingMatchTheDirectSum) {
+/// Every CUDA path of type 1 and type 2, by name: the second-generation kernels in shared memory
+/// (bins for the device's shared memory, and for a small budget: many small bins) and one thread
+/// per point, with the polynomial and the exact kernel, and the legacy kernels.
+struct Method {
+  const char* name;
+  Options options;
+};
+
+std::vector<Method> all_methods() {
+  std::vector<Method> out;
+  auto add = [&](const char* name, nufft::Spread s, nufft::Interpolate i, int64_t bytes, bool exact, bool legacy) {
+    Options o = gpu_options(s);
+    o.interpolate = i;
+    o.shared_bytes = bytes;
+    o.exact_kernel = exact;
+    o.legacy_cuda = legacy;
+    out.push_back({name, o});
+  };
+  add("shared", nufft::Spread::shared, nufft::Interpolate::shared, 0, false, false);
+  add("shared, small boxes", nufft::Spread::shared, nufft::Interpolate::shared, 16 * 1024, false, false);
+  add("shared, exact kernel", nufft::Spread::shared, nufft::Interpolate::shared, 0, true, false);
+  add("global", nufft::Spread::global, nufft::Interpolate::global, 0, false, false);
+  add("global, exact kernel", nufft::Spread::global, nufft::Interpolate::global, 0, true, false);
+  add("automatic", nufft::Spread::automatic, nufft::Interpolate::automatic, 0, false, false);
+  add("legacy shared", nufft::Spread::shared, nufft::Interpolate::automatic, 0, false, true);
+  add("legacy global", nufft::Spread::global, nufft::Interpolate::automatic, 0, false, true);
+  return out;
+}
+
+TYPED_TEST(NufftCuda, EveryMethodOfBothTypesMatchesTheDirectSums) {
   using T = TypeParam;
   for (int dims : {2, 3})
     for (bool clustered : {false, true}) {
@@ -128,23 +158,36 @@ TYPED_TEST(NufftCuda, SharedAndGlobalSpreadingMatchTheDirectSum) {
       // several subproblems of 1024 points each and their boxes wrap around the grid's edges.
       const std::vector<int64_t> modes = dims == 2 ? std::vector<int64_t>{40, 36} : std::vector<int64_t>{20, 18, 16};
       const int64_t m = 6000, nk = product(modes), nt = 2;
-      // In 3D double, shared-memory boxes fit 48 KiB up to width 8 (1e-7); 2D and float at 1e-5 fit
-      // with room to spare (docs/nufft.md).
+      // In 3D double, legacy shared-memory boxes fit 48 KiB up to width 8 (1e-7); 2D and float at
+      // 1e-5 fit with room to spare (docs/nufft.md).
       const double tol = sizeof(T) == 4 ? kTol<T> : (dims == 3 ? 1e-7 : kTol<T>);
       const auto xyz = clustered ? random_points<T>(dims, m, -0.1, 0.1, 21) : random_points<T>(dims, m, -4, 4, 22);
       const auto c = random_values<T>(m * nt, 23);
+      const auto f = random_values<T>(nk * nt, 24);
       DevicePoints<T> dp(xyz);
-      auto c_dev = to_device(c);
-      for (nufft::Spread method : {nufft::Spread::shared, nufft::Spread::global}) {
-        Plan<T> gpu(Type::type1, modes, +1, tol, nt, gpu_options(method));
-        dp.set(gpu);
-        Array<Complex<T>> f_out(Shape{nk * nt}, Memory::device);
-        gpu.execute(c_dev.data(), f_out.data());
-        const auto f_gpu = to_host(f_out);
-        for (int64_t t = 0; t < nt; ++t) {
-          SCOPED_TRACE(::testing::Message() << dims << "D clustered " << clustered << " method "
-                                            << (method == nufft::Spread::shared ? "shared" : "global") << " transform " << t);
-          EXPECT_LE(relative_error(f_gpu.data() + t * nk, direct_type1(modes, xyz, c.data() + t * m, +1)), 10 * tol);
+      auto c_dev = to_device(c), f_dev = to_device(f);
+      std::vector<std::vector<Complex<double>>> f_ref, c_ref;  // the direct sums, once for all methods
+      for (int64_t t = 0; t < nt; ++t) {
+        f_ref.push_back(direct_type1(modes, xyz, c.data() + t * m, +1));
+        c_ref.push_back(direct_type2(modes, xyz, f.data() + t * nk, +1));
+      }
+      for (Method method : all_methods()) {
+        // Small budgets: 16 KiB in float (3D: only 4 x 4 x 4 bins fit, a box of 12^3 cells of 8
+        // bytes at width 6), 48 KiB in double (3D at width 8: 14^3 cells of 16 bytes).
+        if (sizeof(T) == 8 && method.options.shared_bytes > 0) method.options.shared_bytes = 48 * 1024;
+        for (Type type : {Type::type1, Type::type2}) {
+          Plan<T> gpu(type, modes, +1, tol, nt, method.options);
+          dp.set(gpu);
+          Array<Complex<T>> f_out(Shape{nk * nt}, Memory::device), c_out(Shape{m * nt}, Memory::device);
+          if (type == Type::type1) gpu.execute(c_dev.data(), f_out.data());
+          else gpu.execute(c_out.data(), f_dev.data());
+          const auto f_gpu = to_host(f_out), c_gpu = to_host(c_out);
+          for (int64_t t = 0; t < nt; ++t) {
+            SCOPED_TRACE(::testing::Message() << dims << "D clustered " << clustered << " method " << method.name
+                                              << " type " << int(type) << " transform " << t);
+            if (type == Type::type1) EXPECT_LE(relative_error(f_gpu.data() + t * nk, f_ref[t]), 10 * tol);
+            else EXPECT_LE(relative_error(c_gpu.data() + t * m, c_ref[t]), 10 * tol);
+          }
         }
       }
     }
@@ -160,8 +203,22 @@ TYPED_TEST(NufftCuda, WideKernelsFallBackToGlobalSpreading) {
   const int64_t m = 800;
   const auto xyz = random_points<T>(3, m, -4, 4, 24);
   const auto c = random_values<T>(m, 25);
-  if (sizeof(T) == 8) EXPECT_THROW(Plan<T>(Type::type1, modes, +1, tol, 1, gpu_options(nufft::Spread::shared)), InputError);
-  Plan<T> gpu(Type::type1, modes, +1, tol, 1, gpu_options());
+  // The same at a 48 KiB budget for the second-generation bins (4 x 4 x 4 at the least: in double
+  // at width 13, 20^3 cells of 16 bytes, 125 KiB), and with the legacy kernels.
+  Options small = gpu_options(nufft::Spread::shared);
+  small.shared_bytes = 48 * 1024;
+  Options legacy = gpu_options(nufft::Spread::shared);
+  legacy.legacy_cuda = true;
+  if (sizeof(T) == 8) {
+    EXPECT_THROW(Plan<T>(Type::type1, modes, +1, tol, 1, small), InputError);
+    EXPECT_THROW(Plan<T>(Type::type1, modes, +1, tol, 1, legacy), InputError);
+    small.spread = nufft::Spread::global;
+    small.interpolate = nufft::Interpolate::shared;
+    EXPECT_THROW(Plan<T>(Type::type2, modes, +1, tol, 1, small), InputError);
+  }
+  small.spread = nufft::Spread::automatic;
+  small.interpolate = nufft::Interpolate::automatic;
+  Plan<T> gpu(Type::type1, modes, +1, tol, 1, small);
   DevicePoints<T> dp(xyz);
   dp.set(gpu);
   auto c_dev = to_device(c);
@@ -178,7 +235,7 @@ TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {
   Plan<T> plan(Type::type2, modes, -1, kTol<T>, 1, gpu_options());
   plan.prepare_uniform(f_dev.data());
   for (unsigned set = 0; set < 3; ++set) {
-    const int64_t m = 500 + 700 * set;
+    const int64_t m = std::vector<int64_t>{1200, 500, 1900}[set];  // the plan's arrays shrink and grow
     const auto xyz = random_points<T>(3, m, -3.2, 3.2, 40 + set);
     DevicePoints<T> dp(xyz);
     dp.set(plan);
@@ -200,6 +257,14 @@ TYPED_TEST(NufftCuda, HostPointersAndBadDevicesAreRefused) {
   plan.set_points(2, xd.data(), xd.data());
   std::vector<Complex<T>> c(2), f(64);
   EXPECT_THROW(plan.execute(c.data(), f.data()), InputError);
+  // Non-finite coordinates (found by the sort's counting pass, or by the legacy check).
+  std::vector<T> nan = {T(0.1), std::numeric_limits<T>::quiet_NaN()};
+  auto nd = to_device(nan);
+  EXPECT_THROW(plan.set_points(2, xd.data(), nd.data()), InputError);
+  Options legacy = gpu_options();
+  legacy.legacy_cuda = true;
+  Plan<T> old(Type::type1, {8, 8}, 1, 1e-4, 1, legacy);
+  EXPECT_THROW(old.set_points(2, nd.data(), xd.data()), InputError);
 }
 
 #endif  // PHASIS_HAVE_CUDA

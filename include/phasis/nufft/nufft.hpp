@@ -50,11 +50,17 @@ namespace phasis::nufft {
 enum class Type { type1 = 1, type2 = 2 };
 enum class Target { cpu, cuda };
 /// How a CUDA plan spreads (type 1). shared: each thread block adds the points of one bin (1024 at
-/// a time) into a copy of the bin and its kernel-width border in shared memory,
+/// a time) into a copy of the bin and its kernel-width border (the box) in shared memory,
 /// then that box into the fine grid; global: one thread per point adds straight into the fine
-/// grid with atomics. automatic: shared wherever the box fits in 48 KiB of shared memory (bins
-/// shrink to make it fit) and the points are sorted, global otherwise.
+/// grid with atomics. automatic: shared where the points are sorted, a box fits in the shared
+/// memory and the cost model of docs/nufft.md (global atomics per point of the box against the
+/// kernel's w^d) favours it; global otherwise.
 enum class Spread { automatic, shared, global };
+/// How a CUDA plan interpolates (type 2). shared: each thread block copies one bin's box of the
+/// fine grid into shared memory and interpolates that bin's points (1024 at a time) from there;
+/// global: one thread per sorted point reads its support from the fine grid. automatic: by the
+/// same kind of cost model as Spread.
+enum class Interpolate { automatic, shared, global };
 
 struct Options {
   Target target = Target::cpu;
@@ -66,6 +72,13 @@ struct Options {
   bool exact_kernel = false;   // evaluate exp(...) at every use instead of the fitted polynomial
   int64_t subproblem_points = 10000;  // most points a CPU thread spreads into one private subgrid
   Spread spread = Spread::automatic;  // CUDA spreading method (shared needs sort = true)
+  Interpolate interpolate = Interpolate::automatic;  // CUDA interpolation method (shared: sort)
+  // CUDA: shared memory a block's box may take, in bytes; 0: half of what an SM has, within what
+  // a block may opt into (H100: 113 KiB), so two blocks share an SM. Bins are sized to fit it.
+  int64_t shared_bytes = 0;
+  // CUDA: the kernels as of 2026-11-23 instead (48 KiB boxes of 16 x 16 x 2 bins in 3D, 64-bit
+  // index arithmetic, Interpolate ignored: one thread per point), kept to compare in one run.
+  bool legacy_cuda = false;
 };
 
 /// One NUFFT geometry: modes, sign, tolerance, number of transforms, points.

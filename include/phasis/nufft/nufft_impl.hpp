@@ -140,6 +140,11 @@ class Engine final : public Plan<T>::Impl {
     spreader_.activate();
     spreader_.check_memory(c, "c");
     const int64_t m = this->points;
+    if constexpr (requires { spreader_.interpolate(fine_.data(), c, this->transforms, kernel_); }) {
+      spreader_.interpolate(fine_.data(), c, this->transforms, kernel_);  // the spreader's own (CUDA)
+      B::synchronize();
+      return;
+    }
     with_width(this->geometry.width, [&](auto w) {
       B::for_each(m, InterpolatePoints<T, decltype(w)::value>{fine_.data(), c, spreader_.sx(), spreader_.sy(), spreader_.sz(),
                                                spreader_.order(), m, this->transforms, this->geometry,

@@ -1,0 +1,7 @@
+// launch_box<double, 3> (launch_cuda.cuh): the second-generation CUDA kernels for double in 3D.
+#include "launch_cuda.cuh"
+
+namespace phasis::nufft::cuda_spread {
+template void launch_box<double, 3>(bool, bool, const BoxArgs<double>&, const KernelEval<double>&, const double*,
+                                     int64_t, int);
+}  // namespace phasis::nufft::cuda_spread

@@ -1,0 +1,7 @@
+// launch_box<float, 3> (launch_cuda.cuh): the second-generation CUDA kernels for float in 3D.
+#include "launch_cuda.cuh"
+
+namespace phasis::nufft::cuda_spread {
+template void launch_box<float, 3>(bool, bool, const BoxArgs<float>&, const KernelEval<float>&, const float*,
+                                     int64_t, int);
+}  // namespace phasis::nufft::cuda_spread
