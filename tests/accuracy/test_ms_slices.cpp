@@ -226,7 +226,7 @@ TEST(MultisliceSlices, FiniteSlicesSumToTheInfiniteProjection) {
 // Multislice runs sample infinite-projection slices on the backend, pixel by pixel over atoms binned
 // on tiles (Potential::bins, ProjectAtoms); Potential::slice loops over atoms row by row on the
 // host. Both sum each pixel's atoms in double in the same order with the same table and core
-// average, and compute offsets alike (so a pixel exactly kNearPixels from an atom is treated alike),
+// average, and compute offsets alike (so the same pixels take the core average),
 // so they give the same floats (measured: 0); the bar allows one float rounding for a compiler that
 // contracts the two loops differently. The cases: atoms on the pixel grid and off it, on the
 // cell's edges, a grid that is not a multiple of the tile, and (SrTiO3 1 x 1) cutoff discs wider
@@ -253,4 +253,17 @@ TEST(MultisliceSlices, BackendSlicesMatchHostSlices) {
       EXPECT_LE(worst, 1.2e-7 * peak) << name;
       ASSERT_EQ(thickness.size(), std::size_t(pot.num_slices()));
     }
+}
+
+// The core average is a jump at r^2 = kNearPixels2 pixels^2, so no pixel may sit there when atoms
+// lie on whole, half, third or quarter pixels (crystals on grids made from their cell): there the
+// last bit of r^2, which a GPU's fused multiply-add changes, would choose between two values that
+// differ by percents (a radius of 2 pixels made gold's CPU and GPU exit waves differ by 2.6e-4).
+TEST(MultisliceSlices, CoreAverageRadiusIsNotWherePixelsSit) {
+  for (int den : {1, 2, 3, 4})
+    for (int m = -4 * den; m <= 4 * den; ++m)
+      for (int n = -4 * den; n <= 4 * den; ++n) {
+        const double r2 = double(m * m + n * n) / double(den * den);  // (r / pixel)^2
+        EXPECT_GT(std::abs(r2 - kNearPixels2), 1e-3) << m << "/" << den << ", " << n << "/" << den;
+      }
 }

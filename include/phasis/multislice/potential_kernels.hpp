@@ -31,14 +31,19 @@ struct TableView {
 // narrow terms are a few hundredths of an Angstrom wide), which one sample per pixel misses by
 // about 1% of the integral at 0.1 Angstrom sampling. They take the mean of kSub x kSub samples
 // over their area instead; the table's singularity radius is that of one sub-sample.
-constexpr double kNearPixels = 2.0;
+// The radius is sqrt(4.3) pixels, not 2: the choice between the two values is a jump, so the
+// threshold must not fall where pixels commonly are. Atoms of crystals on grids made from the cell
+// sit at whole, half, third or quarter pixels, where (r / pixel)^2 is a multiple of 1/16 or 1/9
+// (4 exactly for an atom two pixels away); 4.3 is neither, so the last bit of r^2 (a fused
+// multiply-add on the GPU, none on the CPU) never decides the branch for those atoms.
+constexpr double kNearPixels2 = 4.3;
 constexpr int kSub = 8;
 
 /// f(r) at offset (rx, ry) from the atom, averaged over the pixel near the centre.
 template <class F>
 PHASIS_HD double pixel_value(const F& t, double rx, double ry, double dx, double dy) {
-  const double r2 = rx * rx + ry * ry, near = kNearPixels * (dx > dy ? dx : dy);
-  if (r2 >= near * near) return t(sqrt(r2));
+  const double r2 = rx * rx + ry * ry, pixel = dx > dy ? dx : dy;
+  if (r2 >= kNearPixels2 * pixel * pixel) return t(sqrt(r2));
   double s = 0;
   for (int a = 0; a < kSub; ++a)
     for (int b = 0; b < kSub; ++b) {
@@ -69,7 +74,7 @@ struct ProjectAtoms {
     for (int32_t e = start[t]; e < start[t + 1]; ++e) {
       const TableView& tb = tables[table[e]];
       // As Potential::slice computes it (unwrapped pixel times the sampling, minus the centre), so
-      // a pixel exactly kNearPixels from an atom is treated alike on both sides.
+      // the same pixels take the core average on both sides.
       const double rx = double(ix + shift_x[e]) * dx - x[e], ry = double(iy + shift_y[e]) * dy - y[e];
       if (rx * rx + ry * ry < tb.r_cut * tb.r_cut) v += pixel_value(tb, rx, ry, dx, dy);
     }
