@@ -2,9 +2,13 @@
 // object, and the probe sums) against direct loops written independently here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <vector>
 
 #include "phasis/backend/cpu.hpp"
+#include "phasis/backend/tile_frames.hpp"
+#include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm_kernels.hpp"
 #include "testing.hpp"
 
@@ -17,15 +21,19 @@ struct OverlapCase {
   std::vector<int32_t> offsets;
   std::vector<Complex<double>> probe, object, psi;
   dm::Geometry geometry() const { return {m, m * m, 1, 1, h, w}; }
-  OverlapCase() {
+  OverlapCase() { fill(); }
+  OverlapCase(int64_t n_, int64_t m_, int64_t h_, int64_t w_, int64_t modes = 1) : n(n_), m(m_), h(h_), w(w_) {
+    fill(modes);
+  }
+  void fill(int64_t modes = 1) {
     std::mt19937 rng(3);
     std::uniform_real_distribution<double> u(-1, 1);
     std::uniform_int_distribution<int> oy(0, int(h - m)), ox(0, int(w - m));
     for (int64_t j = 0; j < n; ++j) offsets.push_back(oy(rng)), offsets.push_back(ox(rng));
     offsets[2] = offsets[0], offsets[3] = offsets[1];  // two frames at the same place: full overlap
-    for (int64_t i = 0; i < m * m; ++i) probe.push_back({u(rng), u(rng)});
-    for (int64_t i = 0; i < h * w; ++i) object.push_back({u(rng), u(rng)});
-    for (int64_t i = 0; i < n * m * m; ++i) psi.push_back({u(rng), u(rng)});
+    for (int64_t i = 0; i < modes * m * m; ++i) probe.push_back({u(rng), u(rng)});
+    for (int64_t i = 0; i < modes * h * w; ++i) object.push_back({u(rng), u(rng)});
+    for (int64_t i = 0; i < modes * modes * n * m * m; ++i) psi.push_back({u(rng), u(rng)});
   }
 };
 
@@ -264,4 +272,109 @@ TEST(Overlap, ScatterAddSumAddsAndSums) {
     }
   }
   omp_set_num_threads(before);
+}
+
+namespace {
+
+Array<int32_t> offsets_array(const std::vector<int32_t>& v) {
+  Array<int32_t> a(Shape{int64_t(v.size()) / 2, 2});
+  std::copy(v.begin(), v.end(), a.data());
+  return a;
+}
+
+double max_difference(const std::vector<Complex<double>>& a, const std::vector<Complex<double>>& b) {
+  double d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d = std::max({d, std::abs(a[i].re - b[i].re), std::abs(a[i].im - b[i].im)});
+  return d;
+}
+
+}  // namespace
+
+// gather_add visits each object pixel's frames through tile lists (32 x 32 tiles); the sums must
+// equal scatter_add's for frames that straddle tiles and the plane's ragged last tiles, whether
+// the frames come in one batch or several (each batch a sub-range of every tile's list).
+TEST(Overlap, GatherAddEqualsScatterAddInBatches) {
+  OverlapCase s(40, 37, 101, 75);
+  const dm::Geometry g = s.geometry();
+  const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host);
+  EXPECT_GE(tiles.entries(), s.n * 4);  // 37-pixel frames cover at least 2 x 2 tiles
+  std::vector<Complex<double>> num_s(s.h * s.w), num_g(s.h * s.w);
+  std::vector<double> den_s(s.h * s.w), den_g(s.h * s.w);
+  CpuBackend::scatter_add<double>(s.n, s.m, s.m, dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), g},
+                                  num_s.data(), den_s.data(), s.h * s.w);
+  for (int64_t j0 : {0, 13, 29}) {
+    const int64_t nb = (j0 == 0 ? 13 : j0 == 13 ? 16 : s.n - 29);
+    const int32_t* off = s.offsets.data() + 2 * j0;
+    CpuBackend::gather_add<double>(tiles.view(s.offsets.data()), 1, j0, nb,
+                                   dm::ObjectTermsSingle<double>{s.psi.data() + j0 * s.m * s.m, s.probe.data(), off, g},
+                                   num_g.data(), den_g.data());
+  }
+  EXPECT_LT(max_difference(num_s, num_g), 1e-12);
+  for (int64_t i = 0; i < s.h * s.w; ++i) EXPECT_NEAR(den_s[i], den_g[i], 1e-12) << i;
+}
+
+// With probe and object modes, "frames" of the functor are j L + l and layer l's sums go to plane l.
+TEST(Overlap, GatherAddEqualsScatterAddWithModes) {
+  OverlapCase s(12, 20, 70, 45, 2);
+  const dm::Geometry g{s.m, s.m * s.m, 2, 2, s.h, s.w};
+  const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host);
+  std::vector<Complex<double>> num_s(2 * s.h * s.w), num_g(2 * s.h * s.w);
+  std::vector<double> den_s(2 * s.h * s.w), den_g(2 * s.h * s.w);
+  const dm::ObjectTerms<double> f{s.psi.data(), s.probe.data(), s.offsets.data(), g};
+  CpuBackend::scatter_add<double>(s.n * 2, s.m, s.m, f, num_s.data(), den_s.data(), 2 * s.h * s.w);
+  CpuBackend::gather_add<double>(tiles.view(s.offsets.data()), 2, 0, s.n, f, num_g.data(), den_g.data());
+  EXPECT_LT(max_difference(num_s, num_g), 1e-12);
+  for (int64_t i = 0; i < 2 * s.h * s.w; ++i) EXPECT_NEAR(den_s[i], den_g[i], 1e-12) << i;
+}
+
+// The fused exit update through gather_add_sum writes every exit-wave element once and returns
+// the same error sum as through scatter_add_sum.
+TEST(Overlap, GatherAddSumUpdatesEveryExitWaveOnce) {
+  OverlapCase s(30, 24, 80, 90);
+  const dm::Geometry g = s.geometry();
+  std::vector<Complex<double>> buf(s.psi.size());
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (auto& b : buf) b = {u(rng), u(rng)};
+  auto psi_s = s.psi, psi_g = s.psi;
+  std::vector<Complex<double>> num_s(s.h * s.w), num_g(s.h * s.w);
+  std::vector<double> den_s(s.h * s.w), den_g(s.h * s.w);
+  const double es = CpuBackend::scatter_add_sum<double>(
+      s.n, s.m, s.m, dm::UpdateExitScatterSingle<double>{psi_s.data(), buf.data(), s.probe.data(), s.object.data(), s.offsets.data(), g},
+      num_s.data(), den_s.data(), s.h * s.w);
+  const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host);
+  const double eg = CpuBackend::gather_add_sum<double>(
+      tiles.view(s.offsets.data()), 1, 0, s.n,
+      dm::UpdateExitScatterSingle<double>{psi_g.data(), buf.data(), s.probe.data(), s.object.data(), s.offsets.data(), g},
+      num_g.data(), den_g.data());
+  EXPECT_NEAR(eg, es, 1e-9 * es);
+  EXPECT_EQ(max_difference(psi_s, psi_g), 0.0);  // each element updated exactly once, by the same formula
+  EXPECT_LT(max_difference(num_s, num_g), 1e-12);
+}
+
+TEST(Overlap, TileFramesRejectsFramesOutsideThePlane) {
+  Array<int32_t> off(Shape{2, 2});
+  off[0] = 0, off[1] = 0, off[2] = 5, off[3] = 9;  // second frame ends at column 9 + 8 > 16
+  EXPECT_THROW(TileFrames(off, 8, 20, 16, Memory::host), InputError);
+  off[3] = 8;
+  const TileFrames ok(off, 8, 20, 16, Memory::host);
+  EXPECT_EQ(ok.entries(), 2);  // one 32 x 32 tile holds both frames
+}
+
+// The GPU's probe sums in chunks of frames add up to the one-thread-per-pixel sums, for a first
+// batch (overwrite) and a later one (add).
+TEST(Overlap, ChunkedProbeSumsEqualProbeTerms) {
+  OverlapCase s(23, 16, 60, 50);
+  const dm::Geometry g = s.geometry();
+  const int64_t all = s.m * s.m, chunks = 5;
+  std::vector<Complex<double>> num(all), num_c(all), parts(chunks * all);
+  std::vector<double> den(all), den_c(all), dparts(chunks * all);
+  for (bool add : {false, true}) {
+    CpuBackend::for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend::for_each(chunks * all, dm::ProbeTermChunks<double>{parts.data(), dparts.data(), s.psi.data(), s.object.data(),
+                                                                   s.offsets.data(), g, s.n, chunks});
+    CpuBackend::for_each(all, dm::AddProbeChunks<double>{num_c.data(), den_c.data(), parts.data(), dparts.data(), all, chunks, add});
+    EXPECT_LT(max_difference(num, num_c), 1e-12);
+    for (int64_t i = 0; i < all; ++i) EXPECT_NEAR(den[i], den_c[i], 1e-12);
+  }
 }

@@ -9,6 +9,9 @@
 //                             overlap: here with per-thread copies of the output (see below).
 //   scatter_add_sum(...)      scatter_add whose functor also returns a scalar per pixel
 //                             (ScatterSumTerm::extra); returns their sum, accumulated in double.
+//   gather_add(...)           the same sums for frames on a plane (TileFrames): every plane pixel
+//                             adds the terms of the frame pixels above it, in frame order, with no
+//                             atomics and no private copies; gather_add_sum also sums `extra`.
 #pragma once
 
 #include <omp.h>
@@ -21,6 +24,7 @@
 #define PHASIS_SCATTER_LIMIT (1ll << 30)
 #endif
 
+#include "phasis/backend/tile_frames.hpp"
 #include "phasis/core/array.hpp"    // for Memory
 #include "phasis/core/complex.hpp"  // for Complex
 #include "phasis/fft/fft.hpp"       // for FftwPlan
@@ -170,7 +174,60 @@ struct CpuBackend {
     return acc;
   }
 
+  /// For every layer l < layers and plane pixel (oy, ox): num[l plane + oy w + ox] += the values,
+  /// and den += the weights, of f((j - j0) layers + l, y, x) over frames j in [j0, j0 + nb) whose
+  /// pixel (y, x) = (oy, ox) - offset_j lies inside the frame, summed in ascending j. f returns a
+  /// ScatterTerm (its target is that pixel and is not read).
+  template <class T, class F>
+  static void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+    gather<false, T>(t, layers, j0, nb, f, num, den);
+  }
+
+  /// gather_add for functors returning ScatterSumTerm; returns the sum of `extra` in double.
+  template <class T, class F>
+  static double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
+                               T* den) {
+    return gather<true, T>(t, layers, j0, nb, f, num, den);
+  }
+
   static void synchronize() {}
+
+ private:
+  // One tile of one layer per task: the tile's sums live on the stack while its frames are visited.
+  template <bool Sum, class T, class F>
+  static double gather(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+    constexpr int64_t th = TileFramesView::kTileH, tw = TileFramesView::kTileW;
+    const int64_t plane = t.h * t.w;
+    double extra = 0;
+#pragma omp parallel for schedule(dynamic) reduction(+ : extra)
+    for (int64_t lt = 0; lt < layers * t.tiles(); ++lt) {
+      const int64_t l = lt / t.tiles(), tile = lt - l * t.tiles();
+      const int64_t y0 = (tile / t.tiles_x) * th, x0 = (tile % t.tiles_x) * tw;
+      const int64_t y1 = std::min(y0 + th, t.h), x1 = std::min(x0 + tw, t.w);
+      Complex<T> acc[th * tw] = {};
+      T wacc[th * tw] = {};
+      const int32_t e1 = t.first_at_least(tile, j0 + nb);
+      for (int32_t e = t.first_at_least(tile, j0); e < e1; ++e) {
+        const int64_t j = t.frames[e], oy = t.offsets[2 * j], ox = t.offsets[2 * j + 1];
+        const int64_t ya = std::max(y0, oy), yb = std::min(y1, oy + t.m);
+        const int64_t xa = std::max(x0, ox), xb = std::min(x1, ox + t.m);
+        const int64_t jl = (j - j0) * layers + l;
+        for (int64_t y = ya; y < yb; ++y)
+          for (int64_t x = xa; x < xb; ++x) {
+            const auto s = f(jl, y - oy, x - ox);
+            acc[(y - y0) * tw + x - x0] += s.value;
+            wacc[(y - y0) * tw + x - x0] += s.weight;
+            if constexpr (Sum) extra += double(s.extra);
+          }
+      }
+      for (int64_t y = y0; y < y1; ++y)
+        for (int64_t x = x0; x < x1; ++x) {
+          num[l * plane + y * t.w + x] += acc[(y - y0) * tw + x - x0];
+          den[l * plane + y * t.w + x] += wacc[(y - y0) * tw + x - x0];
+        }
+    }
+    return extra;
+  }
 };
 
 /// What scatter_add functors return.

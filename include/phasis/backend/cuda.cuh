@@ -128,6 +128,57 @@ __global__ void scatter_sum_kernel(int64_t nframes, int64_t h, int64_t w, F f, C
   if (threadIdx.x == 0) atomicAdd(out, partial[0]);
 }
 
+/// gather_add on the GPU: one block per (tile, layer), 32 x 8 threads; thread (tx, ty) owns the
+/// tile's column tx in rows ty, ty + 8, ty + 16, ty + 24 and keeps their sums in registers while
+/// the block walks the tile's frames of the batch in ascending order. A warp reads 32 consecutive
+/// pixels of one frame row, and no two threads ever add to the same plane pixel: no atomics.
+template <bool Sum, class T, class F>
+__global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t layers, int64_t j0, int64_t nb, F f,
+                                                     Complex<T>* num, T* den, double* out) {
+  constexpr int rows = TileFramesView::kTileH / 8;
+  const int64_t tile = blockIdx.x, l = blockIdx.y;
+  const int64_t y0 = (tile / t.tiles_x) * TileFramesView::kTileH + threadIdx.y;
+  const int64_t x = (tile % t.tiles_x) * TileFramesView::kTileW + threadIdx.x;
+  Complex<T> acc[rows];
+  T wacc[rows];
+  for (int r = 0; r < rows; ++r) acc[r] = Complex<T>(T(0), T(0)), wacc[r] = T(0);
+  double extra = 0;
+  const int32_t e1 = t.first_at_least(tile, j0 + nb);
+  for (int32_t e = t.first_at_least(tile, j0); e < e1; ++e) {
+    const int64_t j = t.frames[e], fx = x - t.offsets[2 * j + 1], fy0 = y0 - t.offsets[2 * j];
+    if (fx < 0 || fx >= t.m) continue;
+    const int64_t jl = (j - j0) * layers + l;
+#pragma unroll
+    for (int r = 0; r < rows; ++r) {
+      const int64_t fy = fy0 + 8 * r;
+      if (fy < 0 || fy >= t.m) continue;
+      const auto s = f(jl, fy, fx);
+      acc[r] += s.value;
+      wacc[r] += s.weight;
+      if constexpr (Sum) extra += double(s.extra);
+    }
+  }
+  if (x < t.w)
+    for (int r = 0; r < rows; ++r) {
+      const int64_t y = y0 + 8 * r;
+      if (y >= t.h) break;
+      const int64_t o = l * t.h * t.w + y * t.w + x;
+      num[o] += acc[r];
+      den[o] += wacc[r];
+    }
+  if constexpr (Sum) {
+    __shared__ double partial[256];
+    const int id = threadIdx.y * 32 + threadIdx.x;
+    partial[id] = extra;
+    __syncthreads();
+    for (int s = 128; s > 0; s >>= 1) {
+      if (id < s) partial[id] += partial[id + s];
+      __syncthreads();
+    }
+    if (id == 0) atomicAdd(out, partial[0]);
+  }
+}
+
 /// One double on the device for reductions, reused across calls.
 double* reduction_slot();
 
@@ -217,6 +268,32 @@ struct CudaBackend {
     }
     double out = 0;
     cuda_detail::check(cudaMemcpy(&out, slot, sizeof(double), cudaMemcpyDeviceToHost), "scatter_add_sum result");
+    return out;
+  }
+
+  /// CpuBackend::gather_add's sums (cpu.hpp), in the same order per plane pixel.
+  template <class T, class F>
+  static void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+    if (t.tiles() <= 0 || layers <= 0 || nb <= 0) return;
+    cuda_detail::gather_kernel<false, T>
+        <<<dim3(unsigned(t.tiles()), unsigned(layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, nullptr);
+    cuda_detail::check(cudaGetLastError(), "gather_add launch");
+  }
+
+  /// gather_add for functors returning ScatterSumTerm; returns the sum of `extra` in double.
+  template <class T, class F>
+  static double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
+                               T* den) {
+    double* slot = cuda_detail::reduction_slot();
+    const double zero = 0;
+    cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "gather_add_sum init");
+    if (t.tiles() > 0 && layers > 0 && nb > 0) {
+      cuda_detail::gather_kernel<true, T>
+          <<<dim3(unsigned(t.tiles()), unsigned(layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, slot);
+      cuda_detail::check(cudaGetLastError(), "gather_add_sum launch");
+    }
+    double out = 0;
+    cuda_detail::check(cudaMemcpy(&out, slot, sizeof(double), cudaMemcpyDeviceToHost), "gather_add_sum result");
     return out;
   }
 

@@ -60,6 +60,9 @@ struct DmOptions {
   // Fuse the exit-wave update of the Fourier pass with the first object scatter (one read of the
   // exit waves fewer per iteration); false: the separate passes (the same math, for comparison).
   bool fuse_exit_update = true;
+  // Object sums gathered per object pixel over the frames above it (tile lists, no atomics, the same
+  // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
+  bool object_gather = true;
   bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
   int threads = 0;               // CPU threads; 0: OpenMP's default
 };

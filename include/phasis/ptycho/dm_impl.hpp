@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "phasis/backend/tile_frames.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/dm_kernels.hpp"
@@ -84,6 +85,7 @@ class DifferenceMap {
         probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
+        tiles_(pr.offsets, g_.m, g_.h, g_.w, B::memory),
         valid_(pr.valid.to(B::memory)),
         frames_(pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, batch_, stream_),
         buf_(Shape{batch_ * g_.modes(), g_.m, g_.m}, B::memory),
@@ -95,6 +97,13 @@ class DifferenceMap {
     if (n_ % batch_)
       tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(g_.m), int(g_.m)},
                                                                   (n_ % batch_) * g_.modes());
+    if (B::memory == Memory::device) {
+      probe_chunks_ = std::clamp<int64_t>((int64_t(1) << 21) / (g_.k * g_.pix), 1, batch_);
+      if (probe_chunks_ > 1) {
+        pparts_num_ = Array<Complex<T>>(Shape{probe_chunks_ * g_.k * g_.pix}, B::memory);
+        pparts_den_ = Array<T>(Shape{probe_chunks_ * g_.k * g_.pix}, B::memory);
+      }
+    }
     object_.assign(initial_object<T>(g_.l, g_.h, g_.w));
     if (g_.k > 1) orthogonalize_probe();
     frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
@@ -139,13 +148,11 @@ class DifferenceMap {
       }
       const int32_t* off = offsets_.data() + 2 * j0;
       if (g_.modes() == 1)
-        change += B::template scatter_add_sum<T>(
-            nb, g_.m, g_.m, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
-            onum_.data(), oden_.data(), g_.plane());
+        change += object_sums_with_extra(
+            j0, nb, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_});
       else
-        change += B::template scatter_add_sum<T>(
-            nb * g_.l, g_.m, g_.m, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
-            onum_.data(), oden_.data(), g_.l * g_.plane());
+        change += object_sums_with_extra(
+            j0, nb, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_});
     });
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
       if (fuse && k == 0)
@@ -186,7 +193,14 @@ class DifferenceMap {
   /// apart from the Fourier batch: object planes with numerator and denominator, probe arrays.
   int64_t frame_bytes() const { return g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)) + g_.pix * 4; }
   int64_t fixed_bytes() const {
-    return g_.l * g_.plane() * int64_t(2 * sizeof(Complex<T>) + sizeof(T)) + 4 * g_.k * g_.pix * int64_t(sizeof(Complex<T>));
+    // Tile lists: about 4 tiles per frame when frames are larger than tiles, 4 bytes each.
+    const int64_t tiles = g_.plane() / (TileFramesView::kTileH * TileFramesView::kTileW) + 1;
+    const int64_t tile_bytes = 4 * (tiles + 1) + 4 * n_ * ((g_.m + 31) / 32 + 1) * ((g_.m + 31) / 32 + 1);
+    // Chunked probe sums on a GPU (at most 2^21 elements of parts).
+    const int64_t part_bytes =
+        B::memory == Memory::device ? std::min<int64_t>(int64_t(1) << 21, n_ * g_.k * g_.pix) * int64_t(sizeof(Complex<T>) + sizeof(T)) : 0;
+    return g_.l * g_.plane() * int64_t(2 * sizeof(Complex<T>) + sizeof(T)) + 4 * g_.k * g_.pix * int64_t(sizeof(Complex<T>)) +
+           tile_bytes + part_bytes;
   }
   int64_t memory_limit() const {
     if (opt_.device_memory_limit > 0) return opt_.device_memory_limit;
@@ -240,13 +254,29 @@ class DifferenceMap {
     frames_.each_batch(true, false, false, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
       const int32_t* off = offsets_.data() + 2 * j0;
       if (g_.modes() == 1)
-        B::template scatter_add<T>(nb, g_.m, g_.m, ObjectTermsSingle<T>{psi, probe_.data(), off, g_}, onum_.data(),
-                                   oden_.data(), g_.plane());
+        object_sums(j0, nb, ObjectTermsSingle<T>{psi, probe_.data(), off, g_});
       else
-        B::template scatter_add<T>(nb * g_.l, g_.m, g_.m, ObjectTerms<T>{psi, probe_.data(), off, g_}, onum_.data(),
-                                   oden_.data(), g_.l * g_.plane());
+        object_sums(j0, nb, ObjectTerms<T>{psi, probe_.data(), off, g_});
     });
     finish_object();
+  }
+
+  /// Adds the terms of frames [j0, j0 + nb) (functor f of ObjectTerms' form, "frames" j L + l of
+  /// the batch) to onum_ and oden_: gathered per object pixel, or scattered per frame pixel.
+  template <class F>
+  void object_sums(int64_t j0, int64_t nb, F f) {
+    if (opt_.object_gather)
+      B::template gather_add<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
+    else
+      B::template scatter_add<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
+  }
+
+  /// object_sums for functors that also return a scalar per pixel; returns the scalars' sum.
+  template <class F>
+  double object_sums_with_extra(int64_t j0, int64_t nb, F f) {
+    if (opt_.object_gather)
+      return B::template gather_add_sum<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
+    return B::template scatter_add_sum<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
   }
 
   /// The object from this part's scattered sums in onum_ and oden_: combines them over the parts
@@ -324,7 +354,14 @@ class DifferenceMap {
   void update_probe() {
     const int64_t all = g_.k * g_.pix;
     frames_.each_batch(true, false, false, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
-      B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi, object_.data(), offsets_.data() + 2 * j0, g_, nb, j0 > 0});
+      const int32_t* off = offsets_.data() + 2 * j0;
+      const int64_t chunks = std::min(nb, probe_chunks_);
+      if (chunks <= 1) {
+        B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
+        return;
+      }
+      B::for_each(chunks * all, ProbeTermChunks<T>{pparts_num_.data(), pparts_den_.data(), psi, object_.data(), off, g_, nb, chunks});
+      B::for_each(all, AddProbeChunks<T>{pnum_.data(), pden_.data(), pparts_num_.data(), pparts_den_.data(), all, chunks, j0 > 0});
     });
     reducer_.sum(reinterpret_cast<T*>(pnum_.data()), 2 * all, B::memory);
     reducer_.sum(pden_.data(), all, B::memory);
@@ -370,12 +407,18 @@ class DifferenceMap {
   int64_t batch_;
   Array<Complex<T>> probe_, object_;
   Array<int32_t> offsets_;
+  TileFrames tiles_;  // frames per object tile, for the gathered object sums
   Array<uint8_t> valid_;
   FrameStore<B, T> frames_;
   Array<Complex<T>> buf_, onum_;
   Array<T> oden_;
   Array<Complex<T>> pnum_;
   Array<T> pden_, relax_;
+  // Probe sums on a GPU run in chunks of frames (ProbeTermChunks) so that about 2^21 threads share
+  // the batch; the CPU's threads are busy with one probe pixel each (1 chunk, no parts).
+  int64_t probe_chunks_ = 1;
+  Array<Complex<T>> pparts_num_;
+  Array<T> pparts_den_;
   Array<Complex<T>> coeff_;
   typename B::template Fft<T> plan_;
   std::unique_ptr<typename B::template Fft<T>> tail_plan_;

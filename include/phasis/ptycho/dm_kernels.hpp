@@ -39,7 +39,10 @@ PHASIS_HD int64_t object_index_yx(const int32_t* offsets, const Geometry& g, int
 struct ExitIndex {
   int64_t j, k, l, p;
   PHASIS_HD ExitIndex(int64_t i, const Geometry& g, int64_t j0) {
-    const int64_t t = i / g.pix;  // the one 64-bit division; the rest fit 32 bits
+    // A batch has fewer than 2^31 elements (its Fourier buffer is at most 512 MiB), so the division
+    // is 32-bit (several times faster than 64-bit on GPUs and CPUs); the 64-bit one stays for callers
+    // that index past a batch.
+    const int64_t t = i <= INT32_MAX ? int64_t(int32_t(i) / int32_t(g.pix)) : i / g.pix;
     p = i - t * g.pix;
     if (g.k * g.l == 1) {
       j = j0 + t, k = 0, l = 0;
@@ -324,8 +327,27 @@ struct InertialQuotient {
   PHASIS_HD void operator()(int64_t i) const { value[i] = (num[i] + c * value[i]) * (T(1) / (den[i] + c)); }
 };
 
-/// Probe numerator and denominator at pixel p of probe mode k (i = k pix + p), summed over frames
-/// and object modes: one thread per probe pixel, so no write conflicts.
+/// Probe numerator and denominator terms at pixel p of probe mode k (i = k pix + p), summed over
+/// frames [j1, j2) of the batch and over object modes.
+template <class T>
+PHASIS_HD void probe_sums(const Complex<T>* psi, const Complex<T>* object, const int32_t* offsets, const Geometry& g,
+                          int64_t i, int64_t j1, int64_t j2, Complex<T>& num, T& den) {
+  const int64_t k = i / g.pix, p = i - k * g.pix, y = p / g.m, x = p - y * g.m;
+  Complex<T> acc{};
+  T d = 0;
+  for (int64_t j = j1; j < j2; ++j) {
+    const int64_t idx = object_index_yx(offsets, g, j, y, x);
+    for (int64_t l = 0; l < g.l; ++l) {
+      const Complex<T> o = object[l * g.plane() + idx];
+      acc += conj_mul(o, psi[((j * g.k + k) * g.l + l) * g.pix + p]);
+      d += norm2(o);
+    }
+  }
+  num = acc, den = d;
+}
+
+/// Probe numerator and denominator at every probe pixel, summed over the batch's frames: one thread
+/// per probe pixel, so no write conflicts.
 template <class T>
 struct ProbeTerms {
   Complex<T>* num;
@@ -337,19 +359,47 @@ struct ProbeTerms {
   int64_t frames;
   bool add;  // add to num and den (later batches of streamed frames) instead of overwriting
   PHASIS_HD void operator()(int64_t i) const {
-    const int64_t k = i / g.pix, p = i - k * g.pix, y = p / g.m, x = p - y * g.m;
-    Complex<T> acc{};
-    T d = 0;
-    for (int64_t j = 0; j < frames; ++j) {
-      const int64_t idx = object_index_yx(offsets, g, j, y, x);
-      for (int64_t l = 0; l < g.l; ++l) {
-        const Complex<T> o = object[l * g.plane() + idx];
-        acc += conj_mul(o, psi[((j * g.k + k) * g.l + l) * g.pix + p]);
-        d += norm2(o);
-      }
-    }
+    Complex<T> acc;
+    T d;
+    probe_sums(psi, object, offsets, g, i, 0, frames, acc, d);
     num[i] = add ? num[i] + acc : acc;
     den[i] = add ? den[i] + d : d;
+  }
+};
+
+/// ProbeTerms split over `chunks` runs of the batch's frames, for a GPU, where one thread per
+/// probe pixel (65,536 at 256 x 256) is too few to keep its memory busy: chunk c's sums for probe
+/// pixel i go to parts[c all + i] (i = c all + i, all = K pix); AddProbeChunks combines them.
+template <class T>
+struct ProbeTermChunks {
+  Complex<T>* num_parts;
+  T* den_parts;
+  const Complex<T>* psi;
+  const Complex<T>* object;
+  const int32_t* offsets;
+  Geometry g;
+  int64_t frames, chunks;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t all = g.k * g.pix, c = i / all, q = i - c * all;
+    probe_sums(psi, object, offsets, g, q, c * frames / chunks, (c + 1) * frames / chunks, num_parts[i], den_parts[i]);
+  }
+};
+
+/// num[i] (+)= sum over chunks of ProbeTermChunks' parts, in chunk order.
+template <class T>
+struct AddProbeChunks {
+  Complex<T>* num;
+  T* den;
+  const Complex<T>* num_parts;
+  const T* den_parts;
+  int64_t all, chunks;
+  bool add;
+  PHASIS_HD void operator()(int64_t i) const {
+    Complex<T> acc = add ? num[i] : Complex<T>{};
+    T d = add ? den[i] : T(0);
+    for (int64_t c = 0; c < chunks; ++c) acc += num_parts[c * all + i], d += den_parts[c * all + i];
+    num[i] = acc;
+    den[i] = d;
   }
 };
 
