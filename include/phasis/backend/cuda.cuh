@@ -5,6 +5,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -128,10 +129,12 @@ __global__ void scatter_sum_kernel(int64_t nframes, int64_t h, int64_t w, F f, C
   if (threadIdx.x == 0) atomicAdd(out, partial[0]);
 }
 
-/// gather_add on the GPU: one block per (tile, layer), 32 x 8 threads; thread (tx, ty) owns the
-/// tile's column tx in rows ty, ty + 8, ty + 16, ty + 24 and keeps their sums in registers while
-/// the block walks the tile's frames of the batch in ascending order. A warp reads 32 consecutive
-/// pixels of one frame row, and no two threads ever add to the same plane pixel: no atomics.
+/// gather_add on the GPU: one block per (tile, layer, chunk), 32 x 8 threads; thread (tx, ty) owns
+/// the tile's column tx in rows ty, ty + 8, ty + 16, ty + 24 and keeps their sums in registers while
+/// the block walks its chunk of the tile's frames of the batch in ascending order. A warp reads 32
+/// consecutive pixels of one frame row. With one chunk no two threads add to the same plane pixel
+/// (no atomics, the CPU's order); small planes, with too few tiles to fill the GPU, split each
+/// tile's frames into chunks whose sums meet with one atomic add per pixel and chunk.
 template <bool Sum, class T, class F>
 __global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t layers, int64_t j0, int64_t nb, F f,
                                                      Complex<T>* num, T* den, double* out) {
@@ -143,8 +146,10 @@ __global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t l
   T wacc[rows];
   for (int r = 0; r < rows; ++r) acc[r] = Complex<T>(T(0), T(0)), wacc[r] = T(0);
   double extra = 0;
-  const int32_t e1 = t.first_at_least(tile, j0 + nb);
-  for (int32_t e = t.first_at_least(tile, j0); e < e1; ++e) {
+  const int32_t a = t.first_at_least(tile, j0), b = t.first_at_least(tile, j0 + nb);
+  const int64_t chunks = gridDim.z, c = blockIdx.z;
+  const int32_t e1 = int32_t(a + (b - a) * (c + 1) / chunks);
+  for (int32_t e = int32_t(a + (b - a) * c / chunks); e < e1; ++e) {
     const int64_t j = t.frames[e], fx = x - t.offsets[2 * j + 1], fy0 = y0 - t.offsets[2 * j];
     if (fx < 0 || fx >= t.m) continue;
     const int64_t jl = (j - j0) * layers + l;
@@ -163,8 +168,14 @@ __global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t l
       const int64_t y = y0 + 8 * r;
       if (y >= t.h) break;
       const int64_t o = l * t.h * t.w + y * t.w + x;
-      num[o] += acc[r];
-      den[o] += wacc[r];
+      if (chunks == 1) {
+        num[o] += acc[r];
+        den[o] += wacc[r];
+      } else {
+        atomicAdd(&num[o].re, acc[r].re);
+        atomicAdd(&num[o].im, acc[r].im);
+        atomicAdd(&den[o], wacc[r]);
+      }
     }
   if constexpr (Sum) {
     __shared__ double partial[256];
@@ -276,7 +287,7 @@ struct CudaBackend {
   static void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
     if (t.tiles() <= 0 || layers <= 0 || nb <= 0) return;
     cuda_detail::gather_kernel<false, T>
-        <<<dim3(unsigned(t.tiles()), unsigned(layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, nullptr);
+        <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, nullptr);
     cuda_detail::check(cudaGetLastError(), "gather_add launch");
   }
 
@@ -289,7 +300,7 @@ struct CudaBackend {
     cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "gather_add_sum init");
     if (t.tiles() > 0 && layers > 0 && nb > 0) {
       cuda_detail::gather_kernel<true, T>
-          <<<dim3(unsigned(t.tiles()), unsigned(layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, slot);
+          <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, slot);
       cuda_detail::check(cudaGetLastError(), "gather_add_sum launch");
     }
     double out = 0;
@@ -298,6 +309,17 @@ struct CudaBackend {
   }
 
   static void synchronize() { cuda_detail::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+
+  /// Blocks gather_add aims for: below it, each tile's frames are split into chunks (tests set 1 to
+  /// run the one-chunk path on small planes).
+  static inline int64_t gather_blocks = 2048;
+
+  /// Chunks of each tile's frames for gather_add: 1 (no atomics) when the tiles alone give the GPU
+  /// gather_blocks blocks of work, else enough chunks to reach that (at most 16).
+  static unsigned gather_chunks(const TileFramesView& t, int64_t layers) {
+    const int64_t blocks = t.tiles() * layers;
+    return unsigned(blocks >= gather_blocks ? 1 : std::min<int64_t>(16, (gather_blocks + blocks - 1) / blocks));
+  }
 
  private:
   template <bool IsMax, class F>
