@@ -164,13 +164,19 @@ def run_tike(d, iterations, max_seconds, cpu):
         exitwave_options=tike.ptycho.ExitWaveOptions(measured_pixels=np.ones((m, m), dtype=np.bool_)),
     )
     timed = 0
+    progress("tike: data and parameters ready")
     with tike.ptycho.Reconstruction(data, params, num_gpu=1) as ctx:
+        progress("tike: reconstruction set up")
         ctx.iterate(1)  # warm-up
         sync_cupy()
+        progress("tike: warm-up iteration done")
         t0 = time.perf_counter()
         while timed < iterations - 1:
             ctx.iterate(1)
             timed += 1
+            if timed % 5 == 0:
+                sync_cupy()
+                progress("tike: %d timed iterations, %.1f ms each" % (timed, 1e3 * (time.perf_counter() - t0) / timed))
             if max_seconds and time.perf_counter() - t0 > max_seconds:
                 break
         sync_cupy()
@@ -426,9 +432,21 @@ def stem_of(path):
     return os.path.splitext(os.path.basename(path))[0]
 
 
+T_START = time.perf_counter()
+
+
+def progress(msg):
+    """A child's progress line on stderr (the parent lets it through as it comes), so a peer that
+    is killed for taking too long still shows how far it got."""
+    print("  [%s %.1f s] %s" % (os.environ.get("PHASIS_PEER", "peer"), time.perf_counter() - T_START, msg),
+          file=sys.stderr, flush=True)
+
+
 def one_peer(args):
     """Child process: run one peer, write its result, compare, print one JSON line."""
+    os.environ["PHASIS_PEER"] = args.only
     d = read_cxi(args.cxi)
+    progress("read %d frames of %d x %d" % (d["n"], d["m"], d["m"]))
     obj, probe, origin, info = PEERS[args.only](d, args.iterations, args.max_seconds, args.cpu)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{stem_of(args.cxi)}_{args.only}.h5")
@@ -438,6 +456,7 @@ def one_peer(args):
                  timing="wall time of iterations 2..n between device synchronisations; setup and transfers excluded")
     if info.get("costs"):
         attrs["cost"] = info["costs"]
+    progress("ran %d iterations" % int(info["iterations_run"]))
     write_result(path, obj, probe, origin, attrs)
     rmse, cerr, _ = compare(args.phasis, path, args.cxi)
     row = dict(code=args.only, version=info["version"], algorithm=info["algorithm"], frames=d["n"], size=d["m"],
@@ -544,8 +563,9 @@ def main():
                "--max-seconds", str(args.max_seconds if peer in args.capped.split(",") else 0)] + (["--cpu"] if args.cpu else [])
         t = time.perf_counter()
         try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
-            out = r.stdout + r.stderr
+            # stderr passes through as it comes (the child's progress lines and any traceback).
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=args.timeout)
+            out = r.stdout
             found = [ln[4:] for ln in r.stdout.splitlines() if ln.startswith("ROW ")]
             if r.returncode == 0 and found:
                 row = json.loads(found[-1])
