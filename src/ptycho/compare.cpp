@@ -19,6 +19,7 @@ struct Sample {
   double y, x;       // truth pixel, centred on the region's centroid
   Complex<double> z; // rec * conj(truth)
   Complex<double> r, t;
+  int64_t row, col;  // truth pixel indices
 };
 
 /// Linear phase ramp (rad per pixel along y and x) of z = rec conj(truth): the peak of
@@ -29,13 +30,25 @@ std::pair<double, double> estimate_ramp(const std::vector<Sample>& s) {
   for (const Sample& q : s) ext_y = std::max(ext_y, 2 * std::abs(q.y)), ext_x = std::max(ext_x, 2 * std::abs(q.x));
   double ay = 0, ax = 0, best_mag = -1;
   const int steps = 8;
-  for (int iy = -steps; iy <= steps; ++iy)
+  // sum z e^{-i (ky y + kx x)} separably: per trial ky, the samples' column sums of z e^{-i ky y}
+  // (one pass over the samples), then per trial kx a sum over columns.
+  int64_t rows = 1, cols = 1;
+  for (const Sample& q : s) rows = std::max(rows, q.row + 1), cols = std::max(cols, q.col + 1);
+  std::vector<double> y_of(size_t(rows), 0.0), x_of(size_t(cols), 0.0);
+  for (const Sample& q : s) y_of[size_t(q.row)] = q.y, x_of[size_t(q.col)] = q.x;
+  std::vector<Complex<double>> ey(static_cast<size_t>(rows)), column(static_cast<size_t>(cols));
+  for (int iy = -steps; iy <= steps; ++iy) {
+    const double ky = 2 * M_PI * 0.25 * iy / ext_y;
+    for (int64_t r = 0; r < rows; ++r) ey[size_t(r)] = polar(1.0, -ky * y_of[size_t(r)]);
+    std::fill(column.begin(), column.end(), Complex<double>(0, 0));
+    for (const Sample& q : s) column[size_t(q.col)] += q.z * ey[size_t(q.row)];
     for (int ix = -steps; ix <= steps; ++ix) {
-      const double ky = 2 * M_PI * 0.25 * iy / ext_y, kx = 2 * M_PI * 0.25 * ix / ext_x;
+      const double kx = 2 * M_PI * 0.25 * ix / ext_x;
       Complex<double> acc{};
-      for (const Sample& q : s) acc += q.z * polar(1.0, -(ky * q.y + kx * q.x));
+      for (int64_t c = 0; c < cols; ++c) acc += column[size_t(c)] * polar(1.0, -kx * x_of[size_t(c)]);
       if (abs(acc) > best_mag) best_mag = abs(acc), ay = ky, ax = kx;
     }
+  }
   for (int pass = 0; pass < 4; ++pass) {
     Complex<double> tot{};
     for (const Sample& q : s) tot += q.z * polar(1.0, -(ay * q.y + ax * q.x));
@@ -70,27 +83,43 @@ std::pair<double, double> subpixel_shift(const std::vector<Complex<double>>& rec
   for (auto* x : {&a, &b, &p, &q}) plan.forward(x->data());
   for (int64_t i = 0; i < h * w; ++i) a[i] = conj_mul(b[i], a[i]), p[i] = conj_mul(q[i], p[i]);
   auto freq = [](int64_t k, int64_t n) { return double(k < (n + 1) / 2 ? k : k - n) / double(n); };
-  auto at = [&](const Array<Complex<double>>& c, double sy, double sx) {
-    Complex<double> tot{};
-    for (int64_t ky = 0; ky < h; ++ky) {
-      Complex<double> row{};
-      for (int64_t kx = 0; kx < w; ++kx) row += c[ky * w + kx] * polar(1.0, 2 * M_PI * freq(kx, w) * sx);
-      tot += row * polar(1.0, 2 * M_PI * freq(ky, h) * sy);
+  // Scores on an 11 x 11 grid of shifts around the best so far, separably: for each x shift, the
+  // row sums sum_kx C(ky, kx) e^{2 pi i fx sx} of both spectra (O(h w) each, rows in parallel);
+  // then each y shift costs O(h). 22 h w multiply-adds per grid instead of 242 h w sines and cosines.
+  constexpr int kSide = 11;
+  std::vector<Complex<double>> ex(static_cast<size_t>(w)), ey(static_cast<size_t>(h));
+  std::vector<Complex<double>> rows_a(size_t(kSide) * h), rows_p(size_t(kSide) * h);
+  auto grid_scores = [&](double cy, double cx, double step, double* out) {
+    for (int ix = 0; ix < kSide; ++ix) {
+      const double sx = cx + (ix - kSide / 2) * step;
+      for (int64_t kx = 0; kx < w; ++kx) ex[size_t(kx)] = polar(1.0, 2 * M_PI * freq(kx, w) * sx);
+#pragma omp parallel for schedule(static)
+      for (int64_t ky = 0; ky < h; ++ky) {
+        Complex<double> ra{}, rp{};
+        for (int64_t kx = 0; kx < w; ++kx) ra += a[ky * w + kx] * ex[size_t(kx)], rp += p[ky * w + kx] * ex[size_t(kx)];
+        rows_a[size_t(ix) * h + ky] = ra, rows_p[size_t(ix) * h + ky] = rp;
+      }
     }
-    return tot;
+    for (int iy = 0; iy < kSide; ++iy) {
+      const double sy = cy + (iy - kSide / 2) * step;
+      for (int64_t ky = 0; ky < h; ++ky) ey[size_t(ky)] = polar(1.0, 2 * M_PI * freq(ky, h) * sy);
+      for (int ix = 0; ix < kSide; ++ix) {
+        Complex<double> ta{}, tp{};
+        for (int64_t ky = 0; ky < h; ++ky)
+          ta += rows_a[size_t(ix) * h + ky] * ey[size_t(ky)], tp += rows_p[size_t(ix) * h + ky] * ey[size_t(ky)];
+        out[iy * kSide + ix] = tp.re > 0 ? abs(ta) / std::sqrt(tp.re) : 0.0;
+      }
+    }
   };
-  auto score = [&](double sy, double sx) {
-    const double d = at(p, sy, sx).re;
-    return d > 0 ? abs(at(a, sy, sx)) / std::sqrt(d) : 0.0;
-  };
-  double by = 0, bx = 0, best = score(0, 0);
+  double by = 0, bx = 0, best = -1;
+  double scores[kSide * kSide];
   for (double step : {0.25, 0.05, 0.01, 0.002, 0.0004}) {
     const double cy = by, cx = bx;
-    for (int iy = -5; iy <= 5; ++iy)
-      for (int ix = -5; ix <= 5; ++ix) {
-        const double sy = cy + iy * step, sx = cx + ix * step, v = score(sy, sx);
-        if (v > best) best = v, by = sy, bx = sx;
-      }
+    grid_scores(cy, cx, step, scores);
+    for (int iy = 0; iy < kSide; ++iy)
+      for (int ix = 0; ix < kSide; ++ix)
+        if (scores[iy * kSide + ix] > best)
+          best = scores[iy * kSide + ix], by = cy + (iy - kSide / 2) * step, bx = cx + (ix - kSide / 2) * step;
   }
   return {by, bx};
 }
@@ -146,10 +175,14 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
   };
 
   // 1. Whole-pixel translation: maximise the normalised correlation magnitude.
+  //    Every shift's score in parallel, then the first best in the order (sy, sx) ascending.
   CompareResult res;
-  double best = -1;
-  for (int64_t sy = -max_shift; sy <= max_shift; ++sy)
-    for (int64_t sx = -max_shift; sx <= max_shift; ++sx) {
+  const int64_t side = 2 * max_shift + 1;
+  std::vector<double> scores(size_t(side * side), -1.0);
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t s = 0; s < side * side; ++s) {
+    const int64_t sy = s / side - max_shift, sx = s % side - max_shift;
+    {
       Complex<double> acc{};
       double pr = 0;
       bool inside = true;
@@ -162,10 +195,12 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
           acc += conj_mul(Complex<double>(t.re, t.im), r);
           pr += norm2(r);
         }
-      if (!inside || pr <= 0) continue;
-      const double score = abs(acc) / std::sqrt(pr);
-      if (score > best) best = score, res.shift_y = sy, res.shift_x = sx;
+      if (inside && pr > 0) scores[size_t(s)] = abs(acc) / std::sqrt(pr);
     }
+  }
+  double best = -1;
+  for (int64_t s = 0; s < side * side; ++s)
+    if (scores[size_t(s)] > best) best = scores[size_t(s)], res.shift_y = s / side - max_shift, res.shift_x = s % side - max_shift;
   if (best < 0) throw InputError("compare: the reconstruction does not cover the truth's illuminated region");
 
   // 2. Sub-pixel translation: object and probe shifted together by a fraction of a pixel fit the
@@ -195,7 +230,7 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
         const Complex<double> r = crop[ty * tw + tx];
         const Complex<float> tf = truth[ty * tw + tx];
         const Complex<double> t(tf.re, tf.im);
-        v.push_back({double(ty) - cy, double(tx) - cx, conj_mul(t, r), r, t});
+        v.push_back({double(ty) - cy, double(tx) - cx, conj_mul(t, r), r, t, ty, tx});
       }
     return v;
   };
