@@ -60,6 +60,12 @@ struct DmOptions {
   // Fuse the exit-wave update of the Fourier pass with the first object scatter (one read of the
   // exit waves fewer per iteration); false: the separate passes (the same math, for comparison).
   bool fuse_exit_update = true;
+  // Fold the Fourier pass's reflection (2 P O - psi) and modulus projection into the forward cuFFT
+  // as LTO load and store callbacks: two full passes over the Fourier batch fewer per iteration.
+  // It applies to float CUDA runs with one probe and one object mode and fourier_relax = 0 (the
+  // power bound needs each frame's misfit before projecting); any other run silently takes the
+  // separate passes, which compute the same math. Off until a GPU has measured it.
+  bool fft_callbacks = false;
   // Object sums gathered per object pixel over the frames above it (tile lists, no atomics, the same
   // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
   bool object_gather = true;

@@ -71,6 +71,14 @@ struct ExitWave {
   PHASIS_HD void operator()(int64_t i) const { psi[i] = model_wave(probe, object, offsets, g, ExitIndex(i, g, 0)); }
 };
 
+/// 2 P O_j - psi at one exit-wave element: the reflection through the overlap constraint. The
+/// Reflect pass and the forward FFT's load callback (dm_fft_callbacks.lto.cu) both call it.
+template <class T>
+PHASIS_HD Complex<T> reflect_wave(Complex<T> psi, const Complex<T>* probe, const Complex<T>* object,
+                                  const int32_t* offsets, const Geometry& g, const ExitIndex& e) {
+  return T(2) * model_wave(probe, object, offsets, g, e) - psi;
+}
+
 /// buf = 2 P O_j - psi_j for the frames of one batch starting at frame j0 (i counts within it).
 template <class T>
 struct Reflect {
@@ -81,9 +89,7 @@ struct Reflect {
   const int32_t* offsets;
   Geometry g;
   int64_t j0;
-  PHASIS_HD void operator()(int64_t i) const {
-    buf[i] = T(2) * model_wave(probe, object, offsets, g, ExitIndex(i, g, j0)) - psi[i];
-  }
+  PHASIS_HD void operator()(int64_t i) const { buf[i] = reflect_wave(psi[i], probe, object, offsets, g, ExitIndex(i, g, j0)); }
 };
 
 /// Unitary magnitude sqrt(sum over modes |X|^2) / M at pixel p of frame-block b of the batch.
@@ -112,6 +118,29 @@ struct FourierMisfit {
   }
 };
 
+/// The modulus scales |T| = a to `target`. Where a << target that gain is unbounded and the
+/// phase of a nearly vanishing T, which rounding decides, is blown up to full amplitude; the
+/// gain is therefore capped at 1 / inv_gain (a is replaced by target * inv_gain when smaller).
+/// Points with a = target, the solutions, are untouched.
+template <class T>
+PHASIS_HD T modulus_gain_denominator(T a, T target, T inv_gain) {
+  const T lo = target * inv_gain;
+  return a > lo ? a : lo > T(0) ? lo : a;
+}
+
+/// ModulusProject for one pixel of a single-mode frame: x is the unnormalised FFT value, `amp` its
+/// measured sqrt(I); `relaxed` says whether `relax` (the frame's power-bound factor) applies. The
+/// ModulusProject pass and the forward FFT's store callback (dm_fft_callbacks.lto.cu) both call it.
+template <class T>
+PHASIS_HD Complex<T> modulus_project_single(Complex<T> x, float amp, bool valid, T relax, bool relaxed, T inv_m,
+                                            T inv_gain) {
+  if (!valid) return x * (inv_m * inv_m);
+  const T a = abs(x) * inv_m;
+  const T target = relaxed ? T(amp) + relax * (a - T(amp)) : T(amp);
+  const T d = modulus_gain_denominator(a, target, inv_gain);
+  return d > T(0) ? x * (target * inv_m * inv_m / d) : Complex<T>(target * inv_m, T(0));
+}
+
 /// Modulus projection on the unnormalised FFTs of the batch (X = M x unitary transform), one
 /// detector pixel of one frame at a time: every mode is scaled by sqrt(I) / a, with a the
 /// incoherent sum over modes, then by 1/M so that the unnormalised inverse FFT lands on the
@@ -126,27 +155,13 @@ struct ModulusProject {
   Geometry g;
   T inv_m;
   const T* relax;  // per frame of the batch, or nullptr
-  T inv_gain;      // 1 / DmOptions::modulus_gain_limit; 0: the exact projection
-  // The modulus scales |T| = a to `target`. Where a << target that gain is unbounded and the
-  // phase of a nearly vanishing T, which rounding decides, is blown up to full amplitude; the
-  // gain is therefore capped at 1 / inv_gain (a is replaced by target * inv_gain when smaller).
-  // Points with a = target, the solutions, are untouched.
-  PHASIS_HD T gain_denominator(T a, T target) const {
-    const T lo = target * inv_gain;
-    return a > lo ? a : lo > T(0) ? lo : a;
-  }
+  T inv_gain;      // 1 / DmOptions::modulus_gain_limit; 0: the exact projection (see modulus_gain_denominator)
+  PHASIS_HD T gain_denominator(T a, T target) const { return modulus_gain_denominator(a, target, inv_gain); }
   PHASIS_HD void operator()(int64_t i) const {
     if (g.modes() == 1) {  // the common case, without the mode loops
       const int64_t p = i % g.pix;
-      const Complex<T> x = buf[i];
-      if (!valid[p]) {
-        buf[i] = x * (inv_m * inv_m);
-        return;
-      }
-      const T a = abs(x) * inv_m;
-      const T target = relax ? T(amp[i]) + relax[i / g.pix] * (a - T(amp[i])) : T(amp[i]);
-      const T d = gain_denominator(a, target);
-      buf[i] = d > T(0) ? x * (target * inv_m * inv_m / d) : Complex<T>(target * inv_m, T(0));
+      buf[i] = modulus_project_single(buf[i], amp[i], valid[p] != 0, relax ? relax[i / g.pix] : T(0), relax != nullptr,
+                                      inv_m, inv_gain);
       return;
     }
     const int64_t b = i / g.pix, p = i % g.pix;
