@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "phasis/backend/tile_frames.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/dm_fft_callbacks.hpp"
 #include "phasis/ptycho/dm_kernels.hpp"
 #include "phasis/ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
@@ -97,6 +99,9 @@ class DifferenceMap {
     if (n_ % batch_)
       tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(g_.m), int(g_.m)},
                                                                   (n_ % batch_) * g_.modes());
+    if constexpr (kCallbacksBuilt) {
+      if (use_fft_callbacks()) fft_callbacks_ = std::make_unique<DmFftCallbacks>(g_, batch_, n_ % batch_);
+    }
     if (B::memory == Memory::device) {
       probe_chunks_ = std::clamp<int64_t>((int64_t(1) << 21) / (g_.k * g_.pix), 1, batch_);
       if (probe_chunks_ > 1) {
@@ -136,11 +141,13 @@ class DifferenceMap {
     frames_.each_batch(true, true, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float* amp) {
       const int64_t len = nb * block;
       const auto& plan = nb == batch_ ? plan_ : *tail_plan_;
-      B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
-      plan.forward(buf_.data());
-      const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
       const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
-      B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
+      if (!fourier_callbacks(j0, nb, psi, amp, inv_gain)) {
+        B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
+        plan.forward(buf_.data());
+        const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
+        B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
+      }
       plan.inverse(buf_.data());
       if (!fuse) {
         change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
@@ -230,6 +237,24 @@ class DifferenceMap {
                         " MiB) within the limit of " + std::to_string(memory_limit() >> 20) + " MiB; found " +
                         std::to_string(std::max<int64_t>(room, 0) >> 20) + " MiB after the object and probe");
     return std::clamp<int64_t>(std::min(room / per_frame, batch_for(512ll << 20)), 1, n_);
+  }
+
+  /// DmOptions::fft_callbacks applies: a float CUDA run (kCallbacksBuilt) with one mode and no power
+  /// bound (it needs each frame's misfit before the projection). Other runs take the separate passes.
+  bool use_fft_callbacks() const { return opt_.fft_callbacks && g_.modes() == 1 && opt_.fourier_relax == 0; }
+
+  /// Reflect, forward FFT and modulus projection of a batch in one cuFFT execution with callbacks,
+  /// psi -> buf_; false (nothing done) where they do not apply.
+  bool fourier_callbacks(int64_t j0, int64_t nb, const Complex<T>* psi, const float* amp, T inv_gain) {
+    if constexpr (kCallbacksBuilt) {
+      if (!fft_callbacks_) return false;
+      fft_callbacks_->forward_project(j0, nb, psi, amp, buf_.data(), probe_.data(), object_.data(), offsets_.data(),
+                                      valid_.data(), inv_gain);
+      return true;
+    } else {
+      (void)j0, (void)nb, (void)psi, (void)amp, (void)inv_gain;
+      return false;
+    }
   }
 
   /// Per-frame relaxation of the batch in buf_: frames whose mean squared amplitude misfit lies
@@ -399,6 +424,12 @@ class DifferenceMap {
     });
   }
 
+  // The cuFFT callbacks exist only in CUDA builds and for float; elsewhere the member is an empty
+  // NoFftCallbacks and the code that names DmFftCallbacks is discarded (if constexpr), so CPU-only
+  // builds never reference it.
+  static constexpr bool kCallbacksBuilt = B::memory == Memory::device && std::is_same_v<T, float>;
+  using FourierCallbacks = std::conditional_t<kCallbacksBuilt, DmFftCallbacks, NoFftCallbacks>;
+
   DmOptions opt_;
   Reducer& reducer_;
   int64_t n_;
@@ -422,6 +453,7 @@ class DifferenceMap {
   Array<Complex<T>> coeff_;
   typename B::template Fft<T> plan_;
   std::unique_ptr<typename B::template Fft<T>> tail_plan_;
+  std::unique_ptr<FourierCallbacks> fft_callbacks_;  // set when use_fft_callbacks()
   std::vector<double> occupancy_;
   double valid_power_ = 0;
   int64_t valid_count_ = 0;
