@@ -103,6 +103,7 @@ void run(const ReconstructArgs& a) {
                            {"probe_start", a.dm.probe_start},
                            {"overlap_iterations", a.dm.overlap_iterations},
                            {"fuse_exit_update", a.dm.fuse_exit_update},
+                           {"fft_callbacks", a.dm.fft_callbacks},
                            {"object_gather", a.dm.object_gather},
                            {"object_inertia", a.dm.object_inertia},
                            {"probe_inertia", a.dm.probe_inertia},
@@ -157,6 +158,9 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
       ->capture_default_str();
   cmd->add_flag("--fuse-exit-update,!--no-fuse-exit-update", a->dm.fuse_exit_update,
                 "Update the exit waves and scatter them into the object in one pass (default; off: separate passes)");
+  cmd->add_flag("--fft-callbacks,!--no-fft-callbacks", a->dm.fft_callbacks,
+                "Reflect and modulus-project inside the forward cuFFT (LTO callbacks; float CUDA, one mode, "
+                "fourier relax 0; other runs ignore it; off by default, unmeasured)");
   cmd->add_flag("--object-gather,!--no-object-gather", a->dm.object_gather,
                 "Sum the object per object pixel over the frames above it (default; off: scatter with atomic adds)");
   cmd->add_option("--object-inertia", a->dm.object_inertia, "Object update inertia, relative to the mean weight")

@@ -8,6 +8,8 @@
 //              object sums (gather: per object pixel over tile lists, the default; scatter: atomic
 //              adds per frame pixel) with the exit update fused with the first object sums (fused
 //              yes, the default) and as separate passes (no)
+//              and with the reflection and modulus projection in cuFFT LTO callbacks of the forward
+//              FFT (cb yes, single mode only; DmOptions::fft_callbacks) or as their own passes (no)
 // Data are synthetic (random amplitudes on a Fermat spiral): timing does not depend on them.
 //   memory     device memory the solver holds, per frame and per frame and mode
 // Usage: bench_ptycho_dm [--modes 1,4,8] [frames x size ...], e.g. bench_ptycho_dm 1000x128 10000x256
@@ -143,7 +145,7 @@ int main(int argc, char** argv) {
   cudaGetDeviceProperties(&prop, 0);
   const double bw = copy_bandwidth_gbs();
   std::printf("device %s; copy bandwidth %.0f GB/s (read + write)\n", prop.name, bw);
-  std::printf("%8s %5s %5s %8s %6s %10s %10s %10s %10s %7s %12s %12s\n", "frames", "size", "modes", "object", "fused", "dm ms/it", "fft ms",
+  std::printf("%8s %5s %5s %8s %6s %4s %10s %10s %10s %10s %7s %12s %12s\n", "frames", "size", "modes", "object", "fused", "cb", "dm ms/it", "fft ms",
               "bytes ms", "floor ms", "ratio", "MiB/frame", "B/px/mode");
   for (auto [n, m] : sizes)
     for (int modes : modes_list) {
@@ -154,9 +156,12 @@ int main(int argc, char** argv) {
       const double f_ms = fft_ms(n * modes, m, batch);
       const double bytes_ms = (32.0 * modes + 4.0) * n * m * m / (bw * 1e9) * 1e3;
       const double floor_ms = bytes_ms + f_ms;
+      for (bool callbacks : {false, true})  // reflection and projection in cuFFT callbacks (one mode only)
       for (bool gather : {true, false})
       for (bool fuse : {true, false}) {  // exit update fused with the first object sums, or not
+        if (callbacks && modes > 1) continue;  // the solver would take the separate passes anyway
         DmOptions opt;
+        opt.fft_callbacks = callbacks;
         opt.object_gather = gather;
         opt.iterations = 1;
         opt.probe_modes = modes;
@@ -178,8 +183,8 @@ int main(int argc, char** argv) {
           ms.push_back(t.stop_ms());
         }
         const double dm_ms = median(ms);
-        std::printf("%8lld %5lld %5d %8s %6s %10.2f %10.2f %10.2f %10.2f %7.2f %12.3f %12.2f\n", (long long)n, (long long)m,
-                    modes, gather ? "gather" : "scatter", fuse ? "yes" : "no", dm_ms, f_ms, bytes_ms, floor_ms, dm_ms / floor_ms,
+        std::printf("%8lld %5lld %5d %8s %6s %4s %10.2f %10.2f %10.2f %10.2f %7.2f %12.3f %12.2f\n", (long long)n, (long long)m,
+                    modes, gather ? "gather" : "scatter", fuse ? "yes" : "no", callbacks ? "yes" : "no", dm_ms, f_ms, bytes_ms, floor_ms, dm_ms / floor_ms,
                     held / n / (1 << 20), held / (double(n) * m * m * modes));
         std::fflush(stdout);
       }

@@ -119,3 +119,41 @@ TEST(DifferenceMapCuda, FusedExitUpdateMatchesSeparatePasses) { fused_case(1, fa
 TEST(DifferenceMapCuda, FusedExitUpdateMatchesSeparatePassesStreamed) { fused_case(1, true); }
 TEST(DifferenceMapCuda, FusedExitUpdateMatchesSeparatePassesThreeModes) { fused_case(3, false); }
 #endif
+
+#if PHASIS_HAVE_CUDA
+// The forward FFT with cuFFT LTO callbacks (DmOptions::fft_callbacks: reflection in the load
+// callback, modulus projection in the store callback) against the separate passes on the GPU: the
+// same per-pixel functions, so only cuFFT's choice of kernels and the compiler's contractions
+// differ. Streamed with batches of 48 of 200 frames, the tail plan runs too. Three modes and the
+// power bound fall back to the separate passes, so they must match just as closely.
+namespace {
+void callbacks_case(int modes, bool stream, double fourier_relax) {
+  PtychoProblem pr = problem(64, 200, fourier_relax > 0, modes);
+  DmOptions o;
+  o.iterations = 50;
+  o.probe_modes = modes;
+  o.fourier_relax = fourier_relax;
+  o.stream_frames = stream;
+  o.batch_frames = stream ? 48 : 0;
+  o.fft_callbacks = false;
+  const DmResult separate = run_dm(pr, o, "cuda", "float");
+  o.fft_callbacks = true;
+  const DmResult callbacks = run_dm(pr, o, "cuda", "float");
+  const phasis::testing::Agreement g = agreement(pr, callbacks, separate);
+  double tc = 0, ts = 0;
+  for (double s : callbacks.iteration_seconds) tc += s;
+  for (double s : separate.iteration_seconds) ts += s;
+  std::printf("K=%d %s relax %.1f: fft callbacks vs separate: object %.2e probe %.2e error history %.2e (%.2f vs %.2f ms/it)\n",
+              modes, stream ? "streamed" : "resident", fourier_relax, g.object, g.probe, g.error_history, 1e3 * tc / 50,
+              1e3 * ts / 50);
+  EXPECT_LT(g.object, 1e-5);
+  EXPECT_LT(g.probe, 1e-5);
+  EXPECT_LT(g.error_history, 1e-5);
+}
+}  // namespace
+
+TEST(DifferenceMapCuda, FftCallbacksMatchSeparatePasses) { callbacks_case(1, false, 0); }
+TEST(DifferenceMapCuda, FftCallbacksMatchSeparatePassesStreamed) { callbacks_case(1, true, 0); }
+TEST(DifferenceMapCuda, FftCallbacksFallBackWithThreeModes) { callbacks_case(3, false, 0); }
+TEST(DifferenceMapCuda, FftCallbacksFallBackWithPowerBound) { callbacks_case(1, false, 1.0); }
+#endif
