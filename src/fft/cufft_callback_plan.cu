@@ -45,12 +45,15 @@ CufftCallbackPlan::CufftCallbackPlan(std::vector<int> dims, int64_t batch, const
   if (cb.store_symbol)
     check(cufftXtSetJITCallback(impl_->plan, cb.store_symbol, cb.fatbin, cb.fatbin_bytes, CUFFT_CB_ST_COMPLEX, info),
           "attaching the store callback to", l);
-  long long n[3] = {0, 0, 0};
+  // The batch fits int (checked above), so the 32-bit planner, the one cuFFT's LTO callback
+  // documentation pairs with cufftXtSetJITCallback, is enough.
+  int n[3] = {0, 0, 0};
   const int rank = static_cast<int>(l.dims.size());
   for (int d = 0; d < rank; ++d) n[d] = l.dims[d];
-  const long long dist = l.per_transform;
+  const int dist = static_cast<int>(l.per_transform);
   std::size_t work_bytes = 0;
-  check(cufftMakePlanMany64(impl_->plan, rank, n, nullptr, 1, dist, nullptr, 1, dist, CUFFT_C2C, l.batch, &work_bytes),
+  check(cufftMakePlanMany(impl_->plan, rank, n, nullptr, 1, dist, nullptr, 1, dist, CUFFT_C2C, static_cast<int>(l.batch),
+                          &work_bytes),
         "planning (with LTO callbacks)", l);
   check(cufftSetStream(impl_->plan, static_cast<cudaStream_t>(stream)), "setting the stream of", l);
   batch_ = l.batch;
