@@ -1,8 +1,9 @@
 // CufftCallbackPlan: a batched, out-of-place, unnormalised single-precision forward FFT on the GPU
 // whose loads and stores go through cuFFT LTO callbacks (device functions compiled to LTO-IR and
 // linked into cuFFT's kernels when the plan is made). A separate class from CufftPlan because
-// LTO callbacks cannot be removed from a cuFFT plan once set, and because a callback that reads
-// other arrays than the transform's input needs the input left untouched (out of place).
+// LTO callbacks cannot be removed from a cuFFT plan once set (the same sizes' inverse FFT needs a
+// plain plan), and out of place: the DM's load callback reads the exit waves, which must survive
+// the transform, and the result goes to the Fourier buffer (cuFFT allows callbacks either way).
 // Unlike CufftPlan it does not split batches: callback offsets count from the start of one
 // execution's input, and callers index their own arrays with them, so the batch must be a single
 // cuFFT execution (at most INT_MAX elements, CufftPlan's limit per plan; a DM batch is 2^26 at most).
