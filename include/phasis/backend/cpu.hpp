@@ -48,6 +48,9 @@ struct CpuBackend {
   static constexpr const char* name = "cpu";
   template <class T>
   using Fft = FftwPlan<T>;
+  // gather_add's tiles: 64 rows of 256 pixels, so a frame row crosses few tiles and the inner loop
+  // runs long (a thread owns a whole tile; no atomics, so no reason to make tiles small).
+  static constexpr int64_t gather_tile[2] = {64, 256};
 
   template <class F>
   static void for_each(int64_t n, F f) {
@@ -196,16 +199,20 @@ struct CpuBackend {
   // One tile of one layer per task: the tile's sums live on the stack while its frames are visited.
   template <bool Sum, class T, class F>
   static double gather(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
-    constexpr int64_t th = TileFramesView::kTileH, tw = TileFramesView::kTileW;
+    const int64_t th = t.tile_h, tw = t.tile_w;
     const int64_t plane = t.h * t.w;
     double extra = 0;
-#pragma omp parallel for schedule(dynamic) reduction(+ : extra)
+#pragma omp parallel reduction(+ : extra)
+    {
+      std::vector<Complex<T>> acc(size_t(th * tw));
+      std::vector<T> wacc(size_t(th * tw));
+#pragma omp for schedule(dynamic)
     for (int64_t lt = 0; lt < layers * t.tiles(); ++lt) {
       const int64_t l = lt / t.tiles(), tile = lt - l * t.tiles();
       const int64_t y0 = (tile / t.tiles_x) * th, x0 = (tile % t.tiles_x) * tw;
       const int64_t y1 = std::min(y0 + th, t.h), x1 = std::min(x0 + tw, t.w);
-      Complex<T> acc[th * tw] = {};
-      T wacc[th * tw] = {};
+      std::fill(acc.begin(), acc.end(), Complex<T>(T(0), T(0)));
+      std::fill(wacc.begin(), wacc.end(), T(0));
       const int32_t e1 = t.first_at_least(tile, j0 + nb);
       for (int32_t e = t.first_at_least(tile, j0); e < e1; ++e) {
         const int64_t j = t.frames[e], oy = t.offsets[2 * j], ox = t.offsets[2 * j + 1];
@@ -215,16 +222,17 @@ struct CpuBackend {
         for (int64_t y = ya; y < yb; ++y)
           for (int64_t x = xa; x < xb; ++x) {
             const auto s = f(jl, y - oy, x - ox);
-            acc[(y - y0) * tw + x - x0] += s.value;
-            wacc[(y - y0) * tw + x - x0] += s.weight;
+            acc[size_t((y - y0) * tw + x - x0)] += s.value;
+            wacc[size_t((y - y0) * tw + x - x0)] += s.weight;
             if constexpr (Sum) extra += double(s.extra);
           }
       }
       for (int64_t y = y0; y < y1; ++y)
         for (int64_t x = x0; x < x1; ++x) {
-          num[l * plane + y * t.w + x] += acc[(y - y0) * tw + x - x0];
-          den[l * plane + y * t.w + x] += wacc[(y - y0) * tw + x - x0];
+          num[l * plane + y * t.w + x] += acc[size_t((y - y0) * tw + x - x0)];
+          den[l * plane + y * t.w + x] += wacc[size_t((y - y0) * tw + x - x0)];
         }
+    }
     }
     return extra;
   }

@@ -138,10 +138,10 @@ __global__ void scatter_sum_kernel(int64_t nframes, int64_t h, int64_t w, F f, C
 template <bool Sum, class T, class F>
 __global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t layers, int64_t j0, int64_t nb, F f,
                                                      Complex<T>* num, T* den, double* out) {
-  constexpr int rows = TileFramesView::kTileH / 8;
+  constexpr int rows = 32 / 8;  // 32 x 32 tiles (CudaBackend::gather_tile)
   const int64_t tile = blockIdx.x, l = blockIdx.y;
-  const int64_t y0 = (tile / t.tiles_x) * TileFramesView::kTileH + threadIdx.y;
-  const int64_t x = (tile % t.tiles_x) * TileFramesView::kTileW + threadIdx.x;
+  const int64_t y0 = (tile / t.tiles_x) * 32 + threadIdx.y;
+  const int64_t x = (tile % t.tiles_x) * 32 + threadIdx.x;
   Complex<T> acc[rows];
   T wacc[rows];
   for (int r = 0; r < rows; ++r) acc[r] = Complex<T>(T(0), T(0)), wacc[r] = T(0);
@@ -227,6 +227,8 @@ struct CudaBackend {
   static constexpr Memory memory = Memory::device;
   using Staging = CudaStaging;
   static constexpr const char* name = "cuda";
+  // gather_add's tiles: 32 x 32, a warp per tile row (gather_kernel's blocks are 32 x 8 threads).
+  static constexpr int64_t gather_tile[2] = {32, 32};
   template <class T>
   using Fft = CufftPlan<T>;
 
@@ -285,6 +287,7 @@ struct CudaBackend {
   /// CpuBackend::gather_add's sums (cpu.hpp), in the same order per plane pixel.
   template <class T, class F>
   static void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+    check_tiles(t);
     if (t.tiles() <= 0 || layers <= 0 || nb <= 0) return;
     cuda_detail::gather_kernel<false, T>
         <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, nullptr);
@@ -295,6 +298,7 @@ struct CudaBackend {
   template <class T, class F>
   static double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
                                T* den) {
+    check_tiles(t);
     double* slot = cuda_detail::reduction_slot();
     const double zero = 0;
     cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "gather_add_sum init");
@@ -309,6 +313,12 @@ struct CudaBackend {
   }
 
   static void synchronize() { cuda_detail::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+
+  static void check_tiles(const TileFramesView& t) {
+    if (t.tile_h != gather_tile[0] || t.tile_w != gather_tile[1])
+      throw InternalError("gather_add: expected " + std::to_string(gather_tile[0]) + " x " + std::to_string(gather_tile[1]) +
+                          " tiles on CUDA; found " + std::to_string(t.tile_h) + " x " + std::to_string(t.tile_w));
+  }
 
   /// Blocks gather_add aims for: below it, each tile's frames are split into chunks (tests set 1 to
   /// run the one-chunk path on small planes).
