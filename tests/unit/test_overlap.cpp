@@ -381,3 +381,20 @@ TEST(Overlap, ChunkedProbeSumsEqualProbeTerms) {
     for (int64_t i = 0; i < all; ++i) EXPECT_NEAR(den[i], den_c[i], 1e-12);
   }
 }
+
+// The CPU's probe sums by runs of a row give exactly ProbeTerms' results (same order per pixel),
+// for a frame side that is not a multiple of the run, with probe and object modes.
+TEST(Overlap, ProbeTermRunsEqualProbeTerms) {
+  OverlapCase s(9, 70, 120, 110, 2);
+  const dm::Geometry g{s.m, s.m * s.m, 2, 2, s.h, s.w};
+  const int64_t all = 2 * s.m * s.m;
+  std::vector<Complex<double>> num(all), num_r(all);
+  std::vector<double> den(all), den_r(all);
+  for (bool add : {false, true}) {
+    CpuBackend::for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend::for_each(2 * s.m * dm::ProbeTermRuns<double>::runs(s.m),
+                         dm::ProbeTermRuns<double>{num_r.data(), den_r.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    EXPECT_EQ(max_difference(num, num_r), 0.0);
+    for (int64_t i = 0; i < all; ++i) ASSERT_EQ(den[i], den_r[i]) << i;
+  }
+}

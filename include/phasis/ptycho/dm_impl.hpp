@@ -357,6 +357,11 @@ class DifferenceMap {
     frames_.each_batch(true, false, false, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
       const int32_t* off = offsets_.data() + 2 * j0;
       const int64_t chunks = std::min(nb, probe_chunks_);
+      if constexpr (B::memory == Memory::host) {  // contiguous runs of a row per call (ProbeTermRuns)
+        B::for_each(g_.k * g_.m * ProbeTermRuns<T>::runs(g_.m),
+                    ProbeTermRuns<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
+        return;
+      }
       if (chunks <= 1) {
         B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
         return;
