@@ -91,42 +91,7 @@ struct CpuBackend {
   /// with their rows in parallel instead (no two threads touch one target within a frame).
   template <class T, class F>
   static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
-    const int threads = omp_get_max_threads();
-    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
-    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
-      std::vector<Complex<T>> pnum(size_t(threads) * targets);
-      std::vector<T> pden(size_t(threads) * targets);
-#pragma omp parallel num_threads(threads)
-      {
-        const int t = omp_get_thread_num();
-        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
-        T* my_den = pden.data() + size_t(t) * targets;
-#pragma omp for schedule(static)
-        for (int64_t j = 0; j < nframes; ++j)
-          for (int64_t y = 0; y < h; ++y)
-            for (int64_t x = 0; x < w; ++x) {
-              auto s = f(j, y, x);
-              my_num[s.target] += s.value;
-              my_den[s.target] += s.weight;
-            }
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < targets; ++i)
-          for (int u = 0; u < threads; ++u) {
-            num[i] += pnum[size_t(u) * targets + i];
-            den[i] += pden[size_t(u) * targets + i];
-          }
-      }
-      return;
-    }
-    for (int64_t j = 0; j < nframes; ++j) {
-#pragma omp parallel for schedule(static)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x) {
-          auto s = f(j, y, x);
-          num[s.target] += s.value;
-          den[s.target] += s.weight;
-        }
-    }
+    scatter<false, T>(nframes, h, w, f, num, den, targets);
   }
 
   /// scatter_add for functors returning ScatterSumTerm: the same adds into num and den, and the sum
@@ -135,46 +100,7 @@ struct CpuBackend {
   /// in the same read.
   template <class T, class F>
   static double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
-    const int threads = omp_get_max_threads();
-    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
-    double acc = 0;
-    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
-      std::vector<Complex<T>> pnum(size_t(threads) * targets);
-      std::vector<T> pden(size_t(threads) * targets);
-#pragma omp parallel num_threads(threads) reduction(+ : acc)
-      {
-        const int t = omp_get_thread_num();
-        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
-        T* my_den = pden.data() + size_t(t) * targets;
-#pragma omp for schedule(static)
-        for (int64_t j = 0; j < nframes; ++j)
-          for (int64_t y = 0; y < h; ++y)
-            for (int64_t x = 0; x < w; ++x) {
-              auto s = f(j, y, x);
-              my_num[s.target] += s.value;
-              my_den[s.target] += s.weight;
-              acc += double(s.extra);
-            }
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < targets; ++i)
-          for (int u = 0; u < threads; ++u) {
-            num[i] += pnum[size_t(u) * targets + i];
-            den[i] += pden[size_t(u) * targets + i];
-          }
-      }
-      return acc;
-    }
-    for (int64_t j = 0; j < nframes; ++j) {
-#pragma omp parallel for schedule(static) reduction(+ : acc)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x) {
-          auto s = f(j, y, x);
-          num[s.target] += s.value;
-          den[s.target] += s.weight;
-          acc += double(s.extra);
-        }
-    }
-    return acc;
+    return scatter<true, T>(nframes, h, w, f, num, den, targets);
   }
 
   /// For every layer l < layers and plane pixel (oy, ox): num[l plane + oy w + ox] += the values,
@@ -196,6 +122,50 @@ struct CpuBackend {
   static void synchronize() {}
 
  private:
+  template <bool Sum, class T, class F>
+  static double scatter(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
+    const int threads = omp_get_max_threads();
+    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
+    double extra = 0;
+    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
+      std::vector<Complex<T>> pnum(size_t(threads) * targets);
+      std::vector<T> pden(size_t(threads) * targets);
+#pragma omp parallel num_threads(threads) reduction(+ : extra)
+      {
+        const int t = omp_get_thread_num();
+        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
+        T* my_den = pden.data() + size_t(t) * targets;
+#pragma omp for schedule(static)
+        for (int64_t j = 0; j < nframes; ++j)
+          for (int64_t y = 0; y < h; ++y)
+            for (int64_t x = 0; x < w; ++x) {
+              const auto s = f(j, y, x);
+              my_num[s.target] += s.value;
+              my_den[s.target] += s.weight;
+              if constexpr (Sum) extra += double(s.extra);
+            }
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < targets; ++i)
+          for (int u = 0; u < threads; ++u) {
+            num[i] += pnum[size_t(u) * targets + i];
+            den[i] += pden[size_t(u) * targets + i];
+          }
+      }
+      return extra;
+    }
+    for (int64_t j = 0; j < nframes; ++j) {
+#pragma omp parallel for schedule(static) reduction(+ : extra)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          const auto s = f(j, y, x);
+          num[s.target] += s.value;
+          den[s.target] += s.weight;
+          if constexpr (Sum) extra += double(s.extra);
+        }
+    }
+    return extra;
+  }
+
   // One tile of one layer per task: the tile's sums live on the stack while its frames are visited.
   template <bool Sum, class T, class F>
   static double gather(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
