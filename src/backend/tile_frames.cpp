@@ -9,9 +9,11 @@
 
 namespace phasis {
 
-TileFrames::TileFrames(const Array<int32_t>& offsets, int64_t m, int64_t h, int64_t w, Memory memory)
-    : m_(m), h_(h), w_(w) {
-  constexpr int64_t th = TileFramesView::kTileH, tw = TileFramesView::kTileW;
+TileFrames::TileFrames(const Array<int32_t>& offsets, int64_t m, int64_t h, int64_t w, Memory memory, int64_t tile_h,
+                       int64_t tile_w)
+    : m_(m), h_(h), w_(w), tile_h_(tile_h), tile_w_(tile_w) {
+  if (tile_h < 1 || tile_w < 1) throw InternalError("TileFrames: tiles of at least 1 x 1 pixel");
+  const int64_t th = tile_h, tw = tile_w;
   const int64_t n = offsets.size() / 2;
   tiles_y_ = (h + th - 1) / th;
   tiles_x_ = (w + tw - 1) / tw;

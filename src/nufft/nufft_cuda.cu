@@ -233,9 +233,12 @@ class CudaSpreader {
   // accesses per point of the one-thread-per-point kernels. Atomics (type 1) are dearer than
   // cached reads (type 2), so type 1 switches to shared sooner. The legacy measurements on the
   // H100 (16 x 16 x 2 bins, 3D float, width 6) put the break-even of type 1 between 19 (shared
-  // 2.7x faster) and 150 (1.4x slower) box cells per point for w^d = 216.
+  // 2.7x faster) and 150 (1.4x slower) box cells per point for w^d = 216. Type 2 with the
+  // second-generation kernels (H100, 2026-11-23, 10^7 points, width 6): shared wins at 128^3
+  // modes (3,359 against 2,187 Mpts/s; points 8 times denser on the fine grid) and loses at 256^3 (1,041
+  // against 1,296, 45 cells per point), so its break-even lies between: 0.15 w^d = 32.
   static constexpr double kSpreadSharedRatio = 0.5;
-  static constexpr double kInterpSharedRatio = 0.25;
+  static constexpr double kInterpSharedRatio = 0.15;
 
   bool use_shared(bool asked, bool automatic, double ratio) const {
     if (!fits_ || !sort_ || cost_ < 0) return false;

@@ -294,10 +294,12 @@ double max_difference(const std::vector<Complex<double>>& a, const std::vector<C
 // equal scatter_add's for frames that straddle tiles and the plane's ragged last tiles, whether
 // the frames come in one batch or several (each batch a sub-range of every tile's list).
 TEST(Overlap, GatherAddEqualsScatterAddInBatches) {
+  // The GPU's tiles, the CPU's, and an odd shape.
+  for (auto [th, tw] : {std::pair<int64_t, int64_t>{32, 32}, {64, 256}, {7, 5}}) {
   OverlapCase s(40, 37, 101, 75);
   const dm::Geometry g = s.geometry();
-  const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host);
-  EXPECT_GE(tiles.entries(), s.n * 4);  // 37-pixel frames cover at least 2 x 2 tiles
+  const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host, th, tw);
+  if (th == 32) EXPECT_GE(tiles.entries(), s.n * 4);  // 37-pixel frames cover at least 2 x 2 tiles
   std::vector<Complex<double>> num_s(s.h * s.w), num_g(s.h * s.w);
   std::vector<double> den_s(s.h * s.w), den_g(s.h * s.w);
   CpuBackend::scatter_add<double>(s.n, s.m, s.m, dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), g},
@@ -309,8 +311,9 @@ TEST(Overlap, GatherAddEqualsScatterAddInBatches) {
                                    dm::ObjectTermsSingle<double>{s.psi.data() + j0 * s.m * s.m, s.probe.data(), off, g},
                                    num_g.data(), den_g.data());
   }
-  EXPECT_LT(max_difference(num_s, num_g), 1e-12);
+  EXPECT_LT(max_difference(num_s, num_g), 1e-12) << th << " x " << tw;
   for (int64_t i = 0; i < s.h * s.w; ++i) EXPECT_NEAR(den_s[i], den_g[i], 1e-12) << i;
+  }
 }
 
 // With probe and object modes, "frames" of the functor are j L + l and layer l's sums go to plane l.
@@ -376,5 +379,22 @@ TEST(Overlap, ChunkedProbeSumsEqualProbeTerms) {
     CpuBackend::for_each(all, dm::AddProbeChunks<double>{num_c.data(), den_c.data(), parts.data(), dparts.data(), all, chunks, add});
     EXPECT_LT(max_difference(num, num_c), 1e-12);
     for (int64_t i = 0; i < all; ++i) EXPECT_NEAR(den[i], den_c[i], 1e-12);
+  }
+}
+
+// The CPU's probe sums by runs of a row give exactly ProbeTerms' results (same order per pixel),
+// for a frame side that is not a multiple of the run, with probe and object modes.
+TEST(Overlap, ProbeTermRunsEqualProbeTerms) {
+  OverlapCase s(9, 70, 120, 110, 2);
+  const dm::Geometry g{s.m, s.m * s.m, 2, 2, s.h, s.w};
+  const int64_t all = 2 * s.m * s.m;
+  std::vector<Complex<double>> num(all), num_r(all);
+  std::vector<double> den(all), den_r(all);
+  for (bool add : {false, true}) {
+    CpuBackend::for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend::for_each(2 * s.m * dm::ProbeTermRuns<double>::runs(s.m),
+                         dm::ProbeTermRuns<double>{num_r.data(), den_r.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    EXPECT_EQ(max_difference(num, num_r), 0.0);
+    for (int64_t i = 0; i < all; ++i) ASSERT_EQ(den[i], den_r[i]) << i;
   }
 }

@@ -48,6 +48,9 @@ struct CpuBackend {
   static constexpr const char* name = "cpu";
   template <class T>
   using Fft = FftwPlan<T>;
+  // gather_add's tiles: 64 rows of 256 pixels, so a frame row crosses few tiles and the inner loop
+  // runs long (a thread owns a whole tile; no atomics, so no reason to make tiles small).
+  static constexpr int64_t gather_tile[2] = {64, 256};
 
   template <class F>
   static void for_each(int64_t n, F f) {
@@ -88,42 +91,7 @@ struct CpuBackend {
   /// with their rows in parallel instead (no two threads touch one target within a frame).
   template <class T, class F>
   static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
-    const int threads = omp_get_max_threads();
-    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
-    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
-      std::vector<Complex<T>> pnum(size_t(threads) * targets);
-      std::vector<T> pden(size_t(threads) * targets);
-#pragma omp parallel num_threads(threads)
-      {
-        const int t = omp_get_thread_num();
-        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
-        T* my_den = pden.data() + size_t(t) * targets;
-#pragma omp for schedule(static)
-        for (int64_t j = 0; j < nframes; ++j)
-          for (int64_t y = 0; y < h; ++y)
-            for (int64_t x = 0; x < w; ++x) {
-              auto s = f(j, y, x);
-              my_num[s.target] += s.value;
-              my_den[s.target] += s.weight;
-            }
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < targets; ++i)
-          for (int u = 0; u < threads; ++u) {
-            num[i] += pnum[size_t(u) * targets + i];
-            den[i] += pden[size_t(u) * targets + i];
-          }
-      }
-      return;
-    }
-    for (int64_t j = 0; j < nframes; ++j) {
-#pragma omp parallel for schedule(static)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x) {
-          auto s = f(j, y, x);
-          num[s.target] += s.value;
-          den[s.target] += s.weight;
-        }
-    }
+    scatter<false, T>(nframes, h, w, f, num, den, targets);
   }
 
   /// scatter_add for functors returning ScatterSumTerm: the same adds into num and den, and the sum
@@ -132,46 +100,7 @@ struct CpuBackend {
   /// in the same read.
   template <class T, class F>
   static double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
-    const int threads = omp_get_max_threads();
-    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
-    double acc = 0;
-    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
-      std::vector<Complex<T>> pnum(size_t(threads) * targets);
-      std::vector<T> pden(size_t(threads) * targets);
-#pragma omp parallel num_threads(threads) reduction(+ : acc)
-      {
-        const int t = omp_get_thread_num();
-        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
-        T* my_den = pden.data() + size_t(t) * targets;
-#pragma omp for schedule(static)
-        for (int64_t j = 0; j < nframes; ++j)
-          for (int64_t y = 0; y < h; ++y)
-            for (int64_t x = 0; x < w; ++x) {
-              auto s = f(j, y, x);
-              my_num[s.target] += s.value;
-              my_den[s.target] += s.weight;
-              acc += double(s.extra);
-            }
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < targets; ++i)
-          for (int u = 0; u < threads; ++u) {
-            num[i] += pnum[size_t(u) * targets + i];
-            den[i] += pden[size_t(u) * targets + i];
-          }
-      }
-      return acc;
-    }
-    for (int64_t j = 0; j < nframes; ++j) {
-#pragma omp parallel for schedule(static) reduction(+ : acc)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x) {
-          auto s = f(j, y, x);
-          num[s.target] += s.value;
-          den[s.target] += s.weight;
-          acc += double(s.extra);
-        }
-    }
-    return acc;
+    return scatter<true, T>(nframes, h, w, f, num, den, targets);
   }
 
   /// For every layer l < layers and plane pixel (oy, ox): num[l plane + oy w + ox] += the values,
@@ -193,19 +122,67 @@ struct CpuBackend {
   static void synchronize() {}
 
  private:
+  template <bool Sum, class T, class F>
+  static double scatter(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
+    const int threads = omp_get_max_threads();
+    const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
+    double extra = 0;
+    if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
+      std::vector<Complex<T>> pnum(size_t(threads) * targets);
+      std::vector<T> pden(size_t(threads) * targets);
+#pragma omp parallel num_threads(threads) reduction(+ : extra)
+      {
+        const int t = omp_get_thread_num();
+        Complex<T>* my_num = pnum.data() + size_t(t) * targets;
+        T* my_den = pden.data() + size_t(t) * targets;
+#pragma omp for schedule(static)
+        for (int64_t j = 0; j < nframes; ++j)
+          for (int64_t y = 0; y < h; ++y)
+            for (int64_t x = 0; x < w; ++x) {
+              const auto s = f(j, y, x);
+              my_num[s.target] += s.value;
+              my_den[s.target] += s.weight;
+              if constexpr (Sum) extra += double(s.extra);
+            }
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < targets; ++i)
+          for (int u = 0; u < threads; ++u) {
+            num[i] += pnum[size_t(u) * targets + i];
+            den[i] += pden[size_t(u) * targets + i];
+          }
+      }
+      return extra;
+    }
+    for (int64_t j = 0; j < nframes; ++j) {
+#pragma omp parallel for schedule(static) reduction(+ : extra)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          const auto s = f(j, y, x);
+          num[s.target] += s.value;
+          den[s.target] += s.weight;
+          if constexpr (Sum) extra += double(s.extra);
+        }
+    }
+    return extra;
+  }
+
   // One tile of one layer per task: the tile's sums live on the stack while its frames are visited.
   template <bool Sum, class T, class F>
   static double gather(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
-    constexpr int64_t th = TileFramesView::kTileH, tw = TileFramesView::kTileW;
+    const int64_t th = t.tile_h, tw = t.tile_w;
     const int64_t plane = t.h * t.w;
     double extra = 0;
-#pragma omp parallel for schedule(dynamic) reduction(+ : extra)
+#pragma omp parallel reduction(+ : extra)
+    {
+      std::vector<Complex<T>> acc(size_t(th * tw));
+      std::vector<T> wacc(size_t(th * tw));
+#pragma omp for schedule(dynamic)
     for (int64_t lt = 0; lt < layers * t.tiles(); ++lt) {
       const int64_t l = lt / t.tiles(), tile = lt - l * t.tiles();
       const int64_t y0 = (tile / t.tiles_x) * th, x0 = (tile % t.tiles_x) * tw;
       const int64_t y1 = std::min(y0 + th, t.h), x1 = std::min(x0 + tw, t.w);
-      Complex<T> acc[th * tw] = {};
-      T wacc[th * tw] = {};
+      std::fill(acc.begin(), acc.end(), Complex<T>(T(0), T(0)));
+      std::fill(wacc.begin(), wacc.end(), T(0));
       const int32_t e1 = t.first_at_least(tile, j0 + nb);
       for (int32_t e = t.first_at_least(tile, j0); e < e1; ++e) {
         const int64_t j = t.frames[e], oy = t.offsets[2 * j], ox = t.offsets[2 * j + 1];
@@ -215,16 +192,17 @@ struct CpuBackend {
         for (int64_t y = ya; y < yb; ++y)
           for (int64_t x = xa; x < xb; ++x) {
             const auto s = f(jl, y - oy, x - ox);
-            acc[(y - y0) * tw + x - x0] += s.value;
-            wacc[(y - y0) * tw + x - x0] += s.weight;
+            acc[size_t((y - y0) * tw + x - x0)] += s.value;
+            wacc[size_t((y - y0) * tw + x - x0)] += s.weight;
             if constexpr (Sum) extra += double(s.extra);
           }
       }
       for (int64_t y = y0; y < y1; ++y)
         for (int64_t x = x0; x < x1; ++x) {
-          num[l * plane + y * t.w + x] += acc[(y - y0) * tw + x - x0];
-          den[l * plane + y * t.w + x] += wacc[(y - y0) * tw + x - x0];
+          num[l * plane + y * t.w + x] += acc[size_t((y - y0) * tw + x - x0)];
+          den[l * plane + y * t.w + x] += wacc[size_t((y - y0) * tw + x - x0)];
         }
+    }
     }
     return extra;
   }

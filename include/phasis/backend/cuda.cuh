@@ -36,6 +36,21 @@ __global__ void for_each_kernel(int64_t n, F f) {
     f(i);
 }
 
+/// Sum of one double per thread over a block of kThreads threads (flat index `id`), through shared
+/// memory; every thread gets the sum. Every thread of the block must call it.
+__device__ inline double block_sum(double v, int id) {
+  __shared__ double partial[kThreads];
+  partial[id] = v;
+  __syncthreads();
+  for (int s = kThreads / 2; s > 0; s >>= 1) {
+    if (id < s) partial[id] += partial[id + s];
+    __syncthreads();
+  }
+  const double total = partial[0];
+  __syncthreads();  // partial may be reused by a later call
+  return total;
+}
+
 template <bool IsMax, class F>
 __global__ void reduce_kernel(int64_t n, F f, double* out) {
   __shared__ double partial[kThreads];
@@ -80,53 +95,31 @@ struct Offset {
 /// One block per segment; block-wide sum in double.
 template <class F>
 __global__ void segment_sum_kernel(int64_t len, F f, double* out) {
-  __shared__ double partial[kThreads];
   double acc = 0;
   const int64_t base = int64_t(blockIdx.x) * len;
   for (int64_t i = threadIdx.x; i < len; i += blockDim.x) acc += double(f(base + i));
-  partial[threadIdx.x] = acc;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) out[blockIdx.x] = partial[0];
+  const double total = block_sum(acc, threadIdx.x);
+  if (threadIdx.x == 0) out[blockIdx.x] = total;
 }
 
-template <class T, class F>
-__global__ void scatter_kernel(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den) {
+/// scatter_add (Sum false) and scatter_add_sum (Sum true: the block's sum of each term's `extra`
+/// is added to *out with one atomicAdd per block): atomic adds of every frame pixel's term.
+template <bool Sum, class T, class F>
+__global__ void scatter_kernel(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, double* out) {
   const int64_t n = nframes * h * w;
+  double extra = 0;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t j = i / (h * w), r = i % (h * w);
-    ScatterTerm<T> s = f(j, r / w, r % w);
+    const auto s = f(j, r / w, r % w);
     atomicAdd(&num[s.target].re, s.value.re);
     atomicAdd(&num[s.target].im, s.value.im);
     atomicAdd(&den[s.target], s.weight);
+    if constexpr (Sum) extra += double(s.extra);
   }
-}
-
-/// scatter_kernel for ScatterSumTerm functors: the same atomic adds, and the block's sum of
-/// `extra` (in double, through shared memory) added to *out with one atomicAdd per block.
-template <class T, class F>
-__global__ void scatter_sum_kernel(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, double* out) {
-  __shared__ double partial[kThreads];
-  const int64_t n = nframes * h * w;
-  double acc = 0;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t j = i / (h * w), r = i % (h * w);
-    ScatterSumTerm<T> s = f(j, r / w, r % w);
-    atomicAdd(&num[s.target].re, s.value.re);
-    atomicAdd(&num[s.target].im, s.value.im);
-    atomicAdd(&den[s.target], s.weight);
-    acc += double(s.extra);
+  if constexpr (Sum) {
+    const double total = block_sum(extra, threadIdx.x);
+    if (threadIdx.x == 0) atomicAdd(out, total);
   }
-  partial[threadIdx.x] = acc;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) atomicAdd(out, partial[0]);
 }
 
 /// gather_add on the GPU: one block per (tile, layer, chunk), 32 x 8 threads; thread (tx, ty) owns
@@ -138,10 +131,10 @@ __global__ void scatter_sum_kernel(int64_t nframes, int64_t h, int64_t w, F f, C
 template <bool Sum, class T, class F>
 __global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t layers, int64_t j0, int64_t nb, F f,
                                                      Complex<T>* num, T* den, double* out) {
-  constexpr int rows = TileFramesView::kTileH / 8;
+  constexpr int rows = 32 / 8;  // 32 x 32 tiles (CudaBackend::gather_tile)
   const int64_t tile = blockIdx.x, l = blockIdx.y;
-  const int64_t y0 = (tile / t.tiles_x) * TileFramesView::kTileH + threadIdx.y;
-  const int64_t x = (tile % t.tiles_x) * TileFramesView::kTileW + threadIdx.x;
+  const int64_t y0 = (tile / t.tiles_x) * 32 + threadIdx.y;
+  const int64_t x = (tile % t.tiles_x) * 32 + threadIdx.x;
   Complex<T> acc[rows];
   T wacc[rows];
   for (int r = 0; r < rows; ++r) acc[r] = Complex<T>(T(0), T(0)), wacc[r] = T(0);
@@ -177,16 +170,10 @@ __global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t l
         atomicAdd(&den[o], wacc[r]);
       }
     }
-  if constexpr (Sum) {
-    __shared__ double partial[256];
+  if constexpr (Sum) {  // 32 x 8 = kThreads threads
     const int id = threadIdx.y * 32 + threadIdx.x;
-    partial[id] = extra;
-    __syncthreads();
-    for (int s = 128; s > 0; s >>= 1) {
-      if (id < s) partial[id] += partial[id + s];
-      __syncthreads();
-    }
-    if (id == 0) atomicAdd(out, partial[0]);
+    const double total = block_sum(extra, id);
+    if (id == 0) atomicAdd(out, total);
   }
 }
 
@@ -227,6 +214,8 @@ struct CudaBackend {
   static constexpr Memory memory = Memory::device;
   using Staging = CudaStaging;
   static constexpr const char* name = "cuda";
+  // gather_add's tiles: 32 x 32, a warp per tile row (gather_kernel's blocks are 32 x 8 threads).
+  static constexpr int64_t gather_tile[2] = {32, 32};
   template <class T>
   using Fft = CufftPlan<T>;
 
@@ -261,7 +250,7 @@ struct CudaBackend {
   static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t /*targets*/) {
     const int64_t n = nframes * h * w;
     if (n <= 0) return;
-    cuda_detail::scatter_kernel<T><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den);
+    cuda_detail::scatter_kernel<false, T><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den, nullptr);
     cuda_detail::check(cudaGetLastError(), "scatter_add launch");
   }
 
@@ -273,7 +262,7 @@ struct CudaBackend {
     cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "scatter_add_sum init");
     const int64_t n = nframes * h * w;
     if (n > 0) {
-      cuda_detail::scatter_sum_kernel<T>
+      cuda_detail::scatter_kernel<true, T>
           <<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den, slot);
       cuda_detail::check(cudaGetLastError(), "scatter_add_sum launch");
     }
@@ -285,6 +274,7 @@ struct CudaBackend {
   /// CpuBackend::gather_add's sums (cpu.hpp), in the same order per plane pixel.
   template <class T, class F>
   static void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+    check_tiles(t);
     if (t.tiles() <= 0 || layers <= 0 || nb <= 0) return;
     cuda_detail::gather_kernel<false, T>
         <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, nullptr);
@@ -295,6 +285,7 @@ struct CudaBackend {
   template <class T, class F>
   static double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
                                T* den) {
+    check_tiles(t);
     double* slot = cuda_detail::reduction_slot();
     const double zero = 0;
     cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "gather_add_sum init");
@@ -309,6 +300,12 @@ struct CudaBackend {
   }
 
   static void synchronize() { cuda_detail::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+
+  static void check_tiles(const TileFramesView& t) {
+    if (t.tile_h != gather_tile[0] || t.tile_w != gather_tile[1])
+      throw InternalError("gather_add: expected " + std::to_string(gather_tile[0]) + " x " + std::to_string(gather_tile[1]) +
+                          " tiles on CUDA; found " + std::to_string(t.tile_h) + " x " + std::to_string(t.tile_w));
+  }
 
   /// Blocks gather_add aims for: below it, each tile's frames are split into chunks (tests set 1 to
   /// run the one-chunk path on small planes).

@@ -87,7 +87,7 @@ class DifferenceMap {
         probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
-        tiles_(pr.offsets, g_.m, g_.h, g_.w, B::memory),
+        tiles_(pr.offsets, g_.m, g_.h, g_.w, B::memory, B::gather_tile[0], B::gather_tile[1]),
         valid_(pr.valid.to(B::memory)),
         frames_(pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, batch_, stream_),
         buf_(Shape{batch_ * g_.modes(), g_.m, g_.m}, B::memory),
@@ -200,9 +200,10 @@ class DifferenceMap {
   /// apart from the Fourier batch: object planes with numerator and denominator, probe arrays.
   int64_t frame_bytes() const { return g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)) + g_.pix * 4; }
   int64_t fixed_bytes() const {
-    // Tile lists: about 4 tiles per frame when frames are larger than tiles, 4 bytes each.
-    const int64_t tiles = g_.plane() / (TileFramesView::kTileH * TileFramesView::kTileW) + 1;
-    const int64_t tile_bytes = 4 * (tiles + 1) + 4 * n_ * ((g_.m + 31) / 32 + 1) * ((g_.m + 31) / 32 + 1);
+    // Tile lists: 4 bytes per tile and per (frame, tile) pair.
+    const int64_t th = B::gather_tile[0], tw = B::gather_tile[1];
+    const int64_t tiles = (g_.h + th - 1) / th * ((g_.w + tw - 1) / tw);
+    const int64_t tile_bytes = 4 * (tiles + 1) + 4 * n_ * ((g_.m + th - 1) / th + 1) * ((g_.m + tw - 1) / tw + 1);
     // Chunked probe sums on a GPU (at most 2^21 elements of parts).
     const int64_t part_bytes =
         B::memory == Memory::device ? std::min<int64_t>(int64_t(1) << 21, n_ * g_.k * g_.pix) * int64_t(sizeof(Complex<T>) + sizeof(T)) : 0;
@@ -381,6 +382,11 @@ class DifferenceMap {
     frames_.each_batch(true, false, false, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
       const int32_t* off = offsets_.data() + 2 * j0;
       const int64_t chunks = std::min(nb, probe_chunks_);
+      if constexpr (B::memory == Memory::host) {  // contiguous runs of a row per call (ProbeTermRuns)
+        B::for_each(g_.k * g_.m * ProbeTermRuns<T>::runs(g_.m),
+                    ProbeTermRuns<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
+        return;
+      }
       if (chunks <= 1) {
         B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
         return;

@@ -5,6 +5,7 @@
 // corner in the object. A "frame block" is the K L transforms of one frame.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "phasis/backend/cpu.hpp"  // for ScatterTerm
@@ -379,6 +380,44 @@ struct ProbeTerms {
     probe_sums(psi, object, offsets, g, i, 0, frames, acc, d);
     num[i] = add ? num[i] + acc : acc;
     den[i] = add ? den[i] + d : d;
+  }
+};
+
+/// ProbeTerms for a CPU, by runs of up to 64 pixels of one probe row (i = (k m + y) runs + run):
+/// each frame's run is contiguous in psi and in the object, where ProbeTerms' one pixel per call
+/// strides a whole frame between reads. The same sums in the same order per pixel, so the same
+/// results. Host only (its accumulators live on the stack).
+template <class T>
+struct ProbeTermRuns {
+  static constexpr int64_t kRun = 64;
+  Complex<T>* num;
+  T* den;
+  const Complex<T>* psi;
+  const Complex<T>* object;
+  const int32_t* offsets;
+  Geometry g;
+  int64_t frames;
+  bool add;
+  static int64_t runs(int64_t m) { return (m + kRun - 1) / kRun; }
+  void operator()(int64_t i) const {
+    const int64_t per_row = runs(g.m), row = i / per_row, x0 = (i - row * per_row) * kRun;
+    const int64_t k = row / g.m, y = row - k * g.m, n = std::min(kRun, g.m - x0);
+    Complex<T> acc[kRun];
+    T d[kRun];
+    for (int64_t x = 0; x < n; ++x) acc[x] = Complex<T>(T(0), T(0)), d[x] = T(0);
+    for (int64_t j = 0; j < frames; ++j) {
+      const int64_t idx = object_index_yx(offsets, g, j, y, x0);
+      for (int64_t l = 0; l < g.l; ++l) {
+        const Complex<T>* o = object + l * g.plane() + idx;
+        const Complex<T>* q = psi + ((j * g.k + k) * g.l + l) * g.pix + y * g.m + x0;
+        for (int64_t x = 0; x < n; ++x) acc[x] += conj_mul(o[x], q[x]), d[x] += norm2(o[x]);
+      }
+    }
+    const int64_t p0 = k * g.pix + y * g.m + x0;
+    for (int64_t x = 0; x < n; ++x) {
+      num[p0 + x] = add ? num[p0 + x] + acc[x] : acc[x];
+      den[p0 + x] = add ? den[p0 + x] + d[x] : d[x];
+    }
   }
 };
 
