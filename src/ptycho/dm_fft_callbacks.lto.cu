@@ -6,6 +6,10 @@
 // applies the modulus projection on the way out (the ModulusProject pass), with the same PHASIS_HD
 // functions those passes call. Single mode: element `offset` of the batch is pixel offset % pix of
 // frame offset / pix, counted from the batch's first frame.
+// The callbacks have C++ linkage at global namespace on purpose: cuFFT declares them itself, by the
+// name given to cufftXtSetJITCallback and the callback signature, as ordinary C++ functions, so an
+// extern "C" definition leaves its reference unresolved (nvJitLink: "Unresolved extern function
+// '_Z22phasis_dm_reflect_loadPvyS_S_'"), and the plan fails with CUFFT_INTERNAL_ERROR.
 #include <cufftXt.h>
 
 #include "phasis/ptycho/dm_fft_callback_info.hpp"
@@ -14,7 +18,7 @@ using phasis::Complex;
 using phasis::dm::ExitIndex;
 using phasis::dm::FftCallbackInfo;
 
-extern "C" __device__ cufftComplex phasis_dm_reflect_load(void* data_in, unsigned long long offset, void* caller_info,
+__device__ cufftComplex phasis_dm_reflect_load(void* data_in, unsigned long long offset, void* caller_info,
                                                          void*) {
   const auto& c = *static_cast<const FftCallbackInfo*>(caller_info);
   const Complex<float> psi = static_cast<const Complex<float>*>(data_in)[offset];
@@ -23,7 +27,7 @@ extern "C" __device__ cufftComplex phasis_dm_reflect_load(void* data_in, unsigne
   return make_cuComplex(r.re, r.im);
 }
 
-extern "C" __device__ void phasis_dm_modulus_store(void* data_out, unsigned long long offset, cufftComplex element,
+__device__ void phasis_dm_modulus_store(void* data_out, unsigned long long offset, cufftComplex element,
                                                    void* caller_info, void*) {
   const auto& c = *static_cast<const FftCallbackInfo*>(caller_info);
   const int64_t i = int64_t(offset), p = i % c.g.pix;

@@ -21,7 +21,8 @@ struct FftCallbackInfo {
   float inv_gain;          // as ModulusProject::inv_gain
 };
 
-/// Symbol names of the callbacks in the embedded LTO fatbin (extern "C", so unmangled).
+/// Names of the callbacks in the embedded LTO fatbin: global-namespace C++ functions, which is how
+/// cuFFT declares the name it is given (dm_fft_callbacks.lto.cu).
 inline constexpr const char* kReflectLoadSymbol = "phasis_dm_reflect_load";
 inline constexpr const char* kModulusStoreSymbol = "phasis_dm_modulus_store";
 
