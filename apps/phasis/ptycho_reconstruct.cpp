@@ -104,6 +104,7 @@ void run(const ReconstructArgs& a) {
                            {"overlap_iterations", a.dm.overlap_iterations},
                            {"fuse_exit_update", a.dm.fuse_exit_update},
                            {"fft_callbacks", a.dm.fft_callbacks},
+                           {"fused_fourier", a.dm.fused_fourier},
                            {"object_gather", a.dm.object_gather},
                            {"object_inertia", a.dm.object_inertia},
                            {"probe_inertia", a.dm.probe_inertia},
@@ -160,7 +161,10 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                 "Update the exit waves and scatter them into the object in one pass (default; off: separate passes)");
   cmd->add_flag("--fft-callbacks,!--no-fft-callbacks", a->dm.fft_callbacks,
                 "Reflect and modulus-project inside the forward cuFFT (LTO callbacks; float CUDA, one mode, "
-                "fourier relax 0; other runs ignore it; off by default, unmeasured)");
+                "fourier relax 0; other runs ignore it; off by default: faster at 128 x 128 frames only)");
+  cmd->add_flag("--fused-fourier,!--no-fused-fourier", a->dm.fused_fourier,
+                "Fourier pass in phasis' fused FFT kernels (default; float CUDA, one mode, 256 x 256 frames, "
+                "fourier relax 0; other runs ignore it; off: cuFFT and separate passes)");
   cmd->add_flag("--object-gather,!--no-object-gather", a->dm.object_gather,
                 "Sum the object per object pixel over the frames above it (default; off: scatter with atomic adds)");
   cmd->add_option("--object-inertia", a->dm.object_inertia, "Object update inertia, relative to the mean weight")

@@ -8,8 +8,10 @@
 //              object sums (gather: per object pixel over tile lists, the default; scatter: atomic
 //              adds per frame pixel) with the exit update fused with the first object sums (fused
 //              yes, the default) and as separate passes (no)
-//              and with the reflection and modulus projection in cuFFT LTO callbacks of the forward
-//              FFT (cb yes, single mode only; DmOptions::fft_callbacks) or as their own passes (no)
+//   fourier    the Fourier pass: cuFFT with the reflection and modulus projection as their own
+//              passes (sep), with them in cuFFT LTO callbacks of the forward FFT (cb; one mode;
+//              DmOptions::fft_callbacks), or phasis' fused FFT kernels (fused; one mode, 256 x 256
+//              frames; DmOptions::fused_fourier)
 // Data are synthetic (random amplitudes on a Fermat spiral): timing does not depend on them.
 //   memory     device memory the solver holds, per frame and per frame and mode
 //   start ms   making the solver and its first sums (FFT plans; with callbacks, their link by nvJitLink)
@@ -146,7 +148,7 @@ int main(int argc, char** argv) {
   cudaGetDeviceProperties(&prop, 0);
   const double bw = copy_bandwidth_gbs();
   std::printf("device %s; copy bandwidth %.0f GB/s (read + write)\n", prop.name, bw);
-  std::printf("%8s %5s %5s %8s %6s %4s %10s %10s %10s %10s %7s %12s %12s %9s\n", "frames", "size", "modes", "object", "fused", "cb", "dm ms/it", "fft ms",
+  std::printf("%8s %5s %5s %8s %6s %7s %10s %10s %10s %10s %7s %12s %12s %9s\n", "frames", "size", "modes", "object", "fused", "fourier", "dm ms/it", "fft ms",
               "bytes ms", "floor ms", "ratio", "MiB/frame", "B/px/mode", "start ms");
   for (auto [n, m] : sizes)
     for (int modes : modes_list) {
@@ -157,12 +159,15 @@ int main(int argc, char** argv) {
       const double f_ms = fft_ms(n * modes, m, batch);
       const double bytes_ms = (32.0 * modes + 4.0) * n * m * m / (bw * 1e9) * 1e3;
       const double floor_ms = bytes_ms + f_ms;
-      for (bool callbacks : {false, true})  // reflection and projection in cuFFT callbacks (one mode only)
+      for (const char* fourier : {"sep", "cb", "fused"})
       for (bool gather : {true, false})
       for (bool fuse : {true, false}) {  // exit update fused with the first object sums, or not
-        if (callbacks && modes > 1) continue;  // the solver would take the separate passes anyway
+        const bool callbacks = fourier[0] == 'c', fused = fourier[0] == 'f';
+        if ((callbacks || fused) && modes > 1) continue;  // the solver would take the separate passes anyway
+        if (fused && m != 256) continue;
         DmOptions opt;
         opt.fft_callbacks = callbacks;
+        opt.fused_fourier = fused;
         opt.object_gather = gather;
         opt.iterations = 1;
         opt.probe_modes = modes;
@@ -187,8 +192,8 @@ int main(int argc, char** argv) {
           ms.push_back(t.stop_ms());
         }
         const double dm_ms = median(ms);
-        std::printf("%8lld %5lld %5d %8s %6s %4s %10.2f %10.2f %10.2f %10.2f %7.2f %12.3f %12.2f %9.1f\n", (long long)n, (long long)m,
-                    modes, gather ? "gather" : "scatter", fuse ? "yes" : "no", callbacks ? "yes" : "no", dm_ms, f_ms, bytes_ms, floor_ms, dm_ms / floor_ms,
+        std::printf("%8lld %5lld %5d %8s %6s %7s %10.2f %10.2f %10.2f %10.2f %7.2f %12.3f %12.2f %9.1f\n", (long long)n, (long long)m,
+                    modes, gather ? "gather" : "scatter", fuse ? "yes" : "no", fourier, dm_ms, f_ms, bytes_ms, floor_ms, dm_ms / floor_ms,
                     held / n / (1 << 20), held / (double(n) * m * m * modes), make_ms);
         std::fflush(stdout);
       }

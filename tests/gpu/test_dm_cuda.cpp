@@ -121,34 +121,44 @@ TEST(DifferenceMapCuda, FusedExitUpdateMatchesSeparatePassesThreeModes) { fused_
 #endif
 
 #if PHASIS_HAVE_CUDA
-// The forward FFT with cuFFT LTO callbacks (DmOptions::fft_callbacks: reflection in the load
-// callback, modulus projection in the store callback) against the separate passes on the GPU: the
-// same per-pixel functions, so only cuFFT's choice of kernels and the compiler's contractions
-// differ. Streamed with batches of 48 of 200 frames, the tail plan runs too. Three modes and the
-// power bound fall back to the separate passes, so they must match just as closely.
+// The Fourier pass done another way against cuFFT with the separate passes, both on the GPU, with
+// the same per-pixel functions, so only the FFT kernels and the compiler's contractions differ:
+// - DmOptions::fft_callbacks: cuFFT LTO callbacks (reflection in the load callback, modulus
+//   projection in the store callback);
+// - DmOptions::fused_fourier: phasis' fused 256 x 256 FFT kernels (dm_fused_fourier.hpp).
+// Streamed in batches, the tail batch runs too. Three modes and the power bound fall back to the
+// separate passes, so they must match just as closely.
 namespace {
-void callbacks_case(int modes, bool stream, double fourier_relax) {
-  PtychoProblem pr = problem(64, 200, fourier_relax > 0, modes);
+void variant_case(bool DmOptions::*variant, const char* name, int64_t m, int64_t frames, int modes, bool stream,
+                  double fourier_relax) {
+  PtychoProblem pr = problem(m, frames, fourier_relax > 0, modes);
   DmOptions o;
   o.iterations = 50;
   o.probe_modes = modes;
   o.fourier_relax = fourier_relax;
   o.stream_frames = stream;
-  o.batch_frames = stream ? 48 : 0;
+  o.batch_frames = stream ? frames / 4 + 1 : 0;
   o.fft_callbacks = false;
+  o.fused_fourier = false;
   const DmResult separate = run_dm(pr, o, "cuda", "float");
-  o.fft_callbacks = true;
-  const DmResult callbacks = run_dm(pr, o, "cuda", "float");
-  const phasis::testing::Agreement g = agreement(pr, callbacks, separate);
+  o.*variant = true;
+  const DmResult other = run_dm(pr, o, "cuda", "float");
+  const phasis::testing::Agreement g = agreement(pr, other, separate);
   double tc = 0, ts = 0;
-  for (double s : callbacks.iteration_seconds) tc += s;
+  for (double s : other.iteration_seconds) tc += s;
   for (double s : separate.iteration_seconds) ts += s;
-  std::printf("K=%d %s relax %.1f: fft callbacks vs separate: object %.2e probe %.2e error history %.2e (%.2f vs %.2f ms/it)\n",
-              modes, stream ? "streamed" : "resident", fourier_relax, g.object, g.probe, g.error_history, 1e3 * tc / 50,
-              1e3 * ts / 50);
+  std::printf("m=%lld K=%d %s relax %.1f: %s vs separate: object %.2e probe %.2e error history %.2e (%.2f vs %.2f ms/it)\n",
+              (long long)m, modes, stream ? "streamed" : "resident", fourier_relax, name, g.object, g.probe,
+              g.error_history, 1e3 * tc / 50, 1e3 * ts / 50);
   EXPECT_LT(g.object, 1e-5);
   EXPECT_LT(g.probe, 1e-5);
   EXPECT_LT(g.error_history, 1e-5);
+}
+void callbacks_case(int modes, bool stream, double relax) {
+  variant_case(&DmOptions::fft_callbacks, "fft callbacks", 64, 200, modes, stream, relax);
+}
+void fused_fourier_case(int modes, bool stream, double relax) {
+  variant_case(&DmOptions::fused_fourier, "fused fourier", 256, 60, modes, stream, relax);
 }
 }  // namespace
 
@@ -156,4 +166,10 @@ TEST(DifferenceMapCuda, FftCallbacksMatchSeparatePasses) { callbacks_case(1, fal
 TEST(DifferenceMapCuda, FftCallbacksMatchSeparatePassesStreamed) { callbacks_case(1, true, 0); }
 TEST(DifferenceMapCuda, FftCallbacksFallBackWithThreeModes) { callbacks_case(3, false, 0); }
 TEST(DifferenceMapCuda, FftCallbacksFallBackWithPowerBound) { callbacks_case(1, false, 1.0); }
+TEST(DifferenceMapCuda, FusedFourierMatchesSeparatePasses) { fused_fourier_case(1, false, 0); }
+TEST(DifferenceMapCuda, FusedFourierMatchesSeparatePassesStreamed) { fused_fourier_case(1, true, 0); }
+TEST(DifferenceMapCuda, FusedFourierFallsBackWithTwoModes) { fused_fourier_case(2, false, 0); }
+TEST(DifferenceMapCuda, FusedFourierFallsBackWithPowerBound) { fused_fourier_case(1, false, 1.0); }
+// The default CUDA run at 256 x 256 takes the fused kernels: against the CPU (FFTW).
+TEST(DifferenceMapCuda, AgreesWithCpuFusedFourier256) { run_case(256, 60, false, "float", 1e-4); }
 #endif

@@ -64,8 +64,15 @@ struct DmOptions {
   // as LTO load and store callbacks: two full passes over the Fourier batch fewer per iteration.
   // It applies to float CUDA runs with one probe and one object mode and fourier_relax = 0 (the
   // power bound needs each frame's misfit before projecting); any other run silently takes the
-  // separate passes, which compute the same math. Off until a GPU has measured it.
+  // separate passes, which compute the same math. Off by default: on an H100 it saves 17-20% of an
+  // iteration with 128 x 128 frames, but costs 2-3 x at 256 x 256 (cuFFT's callback kernels are
+  // slower there) and 0.5-0.9 s of linking (nvJitLink) when the solver starts.
   bool fft_callbacks = false;
+  // The Fourier pass of float CUDA runs with one mode, 256 x 256 frames and fourier_relax = 0 in
+  // phasis' own fused FFT kernels (dm_fused_fourier.hpp: three passes over the batch instead of
+  // six); other runs take cuFFT and the separate passes, the same math. Takes precedence over
+  // fft_callbacks where both apply.
+  bool fused_fourier = true;
   // Object sums gathered per object pixel over the frames above it (tile lists, no atomics, the same
   // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
   bool object_gather = true;

@@ -16,6 +16,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/dm_fft_callbacks.hpp"
+#include "phasis/ptycho/dm_fused_fourier.hpp"
 #include "phasis/ptycho/dm_kernels.hpp"
 #include "phasis/ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
@@ -99,8 +100,8 @@ class DifferenceMap {
     if (n_ % batch_)
       tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(g_.m), int(g_.m)},
                                                                   (n_ % batch_) * g_.modes());
-    if constexpr (kCallbacksBuilt) {
-      if (use_fft_callbacks()) fft_callbacks_ = std::make_unique<DmFftCallbacks>(g_, batch_, n_ % batch_);
+    if constexpr (kCudaFloat) {
+      if (use_fft_callbacks() && !use_fused_fourier()) fft_callbacks_ = std::make_unique<DmFftCallbacks>(g_, batch_, n_ % batch_);
     }
     if (B::memory == Memory::device) {
       probe_chunks_ = std::clamp<int64_t>((int64_t(1) << 21) / (g_.k * g_.pix), 1, batch_);
@@ -142,13 +143,15 @@ class DifferenceMap {
       const int64_t len = nb * block;
       const auto& plan = nb == batch_ ? plan_ : *tail_plan_;
       const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
-      if (!fourier_callbacks(j0, nb, psi, amp, inv_gain)) {
-        B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
-        plan.forward(buf_.data());
-        const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
-        B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
+      if (!fused_fourier(j0, nb, psi, amp, inv_gain)) {
+        if (!fourier_callbacks(j0, nb, psi, amp, inv_gain)) {
+          B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
+          plan.forward(buf_.data());
+          const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
+          B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
+        }
+        plan.inverse(buf_.data());
       }
-      plan.inverse(buf_.data());
       if (!fuse) {
         change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
         return;
@@ -240,14 +243,34 @@ class DifferenceMap {
     return std::clamp<int64_t>(std::min(room / per_frame, batch_for(512ll << 20)), 1, n_);
   }
 
-  /// DmOptions::fft_callbacks applies: a float CUDA run (kCallbacksBuilt) with one mode and no power
+  /// DmOptions::fft_callbacks applies: a float CUDA run (kCudaFloat) with one mode and no power
   /// bound (it needs each frame's misfit before the projection). Other runs take the separate passes.
   bool use_fft_callbacks() const { return opt_.fft_callbacks && g_.modes() == 1 && opt_.fourier_relax == 0; }
+
+  /// DmOptions::fused_fourier applies: a float CUDA run (kCudaFloat) with one mode of 256 x 256
+  /// frames and no power bound.
+  bool use_fused_fourier() const {
+    return kCudaFloat && opt_.fused_fourier && fused_fourier_applies(g_) && opt_.fourier_relax == 0;
+  }
+
+  /// The whole Fourier projection of a batch, psi -> buf_ through the inverse FFT, in the fused
+  /// kernels (dm_fused_fourier.hpp); false (nothing done) where they do not apply.
+  bool fused_fourier(int64_t j0, int64_t nb, const Complex<T>* psi, const float* amp, T inv_gain) {
+    if constexpr (kCudaFloat) {
+      if (!use_fused_fourier()) return false;
+      fused_fourier_projection(g_, j0, nb, psi, amp, buf_.data(), probe_.data(), object_.data(), offsets_.data(),
+                               valid_.data(), inv_gain);
+      return true;
+    } else {
+      (void)j0, (void)nb, (void)psi, (void)amp, (void)inv_gain;
+      return false;
+    }
+  }
 
   /// Reflect, forward FFT and modulus projection of a batch in one cuFFT execution with callbacks,
   /// psi -> buf_; false (nothing done) where they do not apply.
   bool fourier_callbacks(int64_t j0, int64_t nb, const Complex<T>* psi, const float* amp, T inv_gain) {
-    if constexpr (kCallbacksBuilt) {
+    if constexpr (kCudaFloat) {
       if (!fft_callbacks_) return false;
       fft_callbacks_->forward_project(j0, nb, psi, amp, buf_.data(), probe_.data(), object_.data(), offsets_.data(),
                                       valid_.data(), inv_gain);
@@ -430,11 +453,11 @@ class DifferenceMap {
     });
   }
 
-  // The cuFFT callbacks exist only in CUDA builds and for float; elsewhere the member is an empty
-  // NoFftCallbacks and the code that names DmFftCallbacks is discarded (if constexpr), so CPU-only
-  // builds never reference it.
-  static constexpr bool kCallbacksBuilt = B::memory == Memory::device && std::is_same_v<T, float>;
-  using FourierCallbacks = std::conditional_t<kCallbacksBuilt, DmFftCallbacks, NoFftCallbacks>;
+  // The cuFFT callbacks and the fused Fourier kernels exist only in CUDA builds and for float;
+  // elsewhere the member is an empty NoFftCallbacks and the code that names either is discarded
+  // (if constexpr), so CPU-only builds never reference them.
+  static constexpr bool kCudaFloat = B::memory == Memory::device && std::is_same_v<T, float>;
+  using FourierCallbacks = std::conditional_t<kCudaFloat, DmFftCallbacks, NoFftCallbacks>;
 
   DmOptions opt_;
   Reducer& reducer_;

@@ -1,0 +1,61 @@
+// fused_fourier_projection (dm_fused_fourier.hpp): Reflect in the row FFTs' loads, the modulus
+// projection between the column FFTs.
+#include <string>
+
+#include "phasis/core/error.hpp"
+#include "phasis/fft/fft256_cuda.cuh"
+#include "phasis/ptycho/dm_fused_fourier.hpp"
+
+namespace phasis::dm {
+namespace {
+
+using C = Complex<float>;
+
+/// 2 P O_j - psi at pixel x of batch row `row` (frame row / 256 of the batch, image row row % 256).
+struct ReflectLoad {
+  const C* psi;  // of the batch's first frame
+  const C* probe;
+  const C* object;
+  const int32_t* offsets;
+  Geometry g;
+  int64_t j0;
+  __device__ C operator()(int64_t row, int x) const {
+    const int64_t i = row * fft256::kN + x;
+    return reflect_wave(psi[i], probe, object, offsets, g, ExitIndex(i, g, j0));
+  }
+};
+
+/// The modulus projection of the Fourier coefficient at (y, x) of frame `image` of the batch.
+struct ModulusMid {
+  const float* amp;  // of the batch's first frame
+  const uint8_t* valid;
+  float inv_m, inv_gain;
+  __device__ C operator()(int64_t image, int y, int x, C v) const {
+    const int p = y * fft256::kN + x;
+    return modulus_project_single(v, amp[image * (fft256::kN * fft256::kN) + p], valid[p] != 0, 0.0f, false, inv_m,
+                                  inv_gain);
+  }
+};
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw DeviceError(std::string("fused Fourier projection: ") + what + ": " + cudaGetErrorString(e));
+}
+
+}  // namespace
+
+void fused_fourier_projection(const Geometry& g, int64_t j0, int64_t nb, const C* psi, const float* amp, C* buf,
+                              const C* probe, const C* object, const int32_t* offsets, const uint8_t* valid,
+                              float inv_gain) {
+  if (!fused_fourier_applies(g))
+    throw InternalError("fused Fourier projection: expected one mode of 256 x 256; found " + std::to_string(g.modes()) +
+                        " modes of " + std::to_string(g.m) + " x " + std::to_string(g.m));
+  if (nb <= 0) return;
+  fft256::rows<false>(buf, nb * fft256::kN, ReflectLoad{psi, probe, object, offsets, g, j0});
+  check(cudaGetLastError(), "row FFTs");
+  fft256::columns(buf, nb, ModulusMid{amp, valid, 1.0f / float(g.m), inv_gain});
+  check(cudaGetLastError(), "column FFTs and modulus");
+  fft256::rows<true>(buf, nb * fft256::kN, fft256::LoadRows{buf});
+  check(cudaGetLastError(), "inverse row FFTs");
+}
+
+}  // namespace phasis::dm

@@ -1,0 +1,98 @@
+// fft256_cuda.cuh's kernels against direct DFTs summed in double on the host (an independent
+// reference, not cuFFT): rows(forward), columns(mid), rows(inverse) must give
+//   - inside mid, the 2D DFT of each image at the (image, y, x) mid is told;
+//   - after the inverse, the unnormalised IDFT of mid's values, here the spectrum times a filter.
+// Float FFTs of 2^16 points have a relative rounding error of about eps * log2(N) ~ 1e-6 at worst
+// (eps = 6e-8; Higham, Accuracy and Stability, 2nd ed., section 24.1), so 5e-6 of the largest
+// magnitude bounds every element; a wrong twiddle, index or direction errs by O(1).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+#include <random>
+#include <vector>
+
+#include "phasis/core/array.hpp"
+#include "phasis/fft/fft256_cuda.cuh"
+
+using namespace phasis;
+using cd = std::complex<double>;
+
+namespace {
+
+constexpr int N = fft256::kN;
+
+/// Direct 1D DFTs along rows (stride 1) or columns (stride N) of one N x N image, in place.
+void dft_axis(std::vector<cd>& a, bool columns, bool inverse) {
+  std::vector<cd> w(N), line(N);
+  for (int m = 0; m < N; ++m) w[m] = std::polar(1.0, (inverse ? 2 : -2) * std::numbers::pi * m / N);
+  for (int l = 0; l < N; ++l) {
+    auto at = [&](int i) -> cd& { return columns ? a[size_t(i) * N + l] : a[size_t(l) * N + i]; };
+    for (int k = 0; k < N; ++k) {
+      cd s = 0;
+      for (int n = 0; n < N; ++n) s += at(n) * w[(n * k) % N];
+      line[k] = s;
+    }
+    for (int k = 0; k < N; ++k) at(k) = line[k];
+  }
+}
+
+/// A smooth real filter of (y, x), the same on host and device.
+__host__ __device__ float filter(int y, int x) { return 1.0f / (1.0f + 0.001f * float(y * y + 3 * x)); }
+
+struct RecordAndFilter {
+  Complex<float>* spectrum;
+  __device__ Complex<float> operator()(int64_t image, int y, int x, Complex<float> v) const {
+    spectrum[image * N * N + y * N + x] = v;
+    return v * filter(y, x);
+  }
+};
+
+double max_abs(const std::vector<cd>& a) {
+  double m = 0;
+  for (const cd& v : a) m = std::max(m, std::abs(v));
+  return m;
+}
+
+}  // namespace
+
+TEST(Fft256Cuda, RowsColumnsRowsAgainstDirectDft) {
+  const int images = 2;
+  Array<Complex<float>> host(Shape{images, N, N});
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int64_t i = 0; i < host.size(); ++i) host[i] = {u(rng), u(rng)};
+  Array<Complex<float>> data = host.to(Memory::device), spectrum(Shape{images, N, N}, Memory::device);
+  fft256::rows<false>(data.data(), images * N, fft256::LoadRows{data.data()});
+  fft256::columns(data.data(), images, RecordAndFilter{spectrum.data()});
+  fft256::rows<true>(data.data(), images * N, fft256::LoadRows{data.data()});
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const Array<Complex<float>> got_spectrum = spectrum.to(Memory::host), got = data.to(Memory::host);
+  for (int b = 0; b < images; ++b) {
+    std::vector<cd> ref(size_t(N) * N);
+    for (size_t i = 0; i < ref.size(); ++i) ref[i] = {host[b * N * N + i].re, host[b * N * N + i].im};
+    dft_axis(ref, false, false);
+    dft_axis(ref, true, false);
+    double worst = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+      const auto g = got_spectrum[b * N * N + int64_t(i)];
+      worst = std::max(worst, std::abs(cd(g.re, g.im) - ref[i]));
+    }
+    const double scale = max_abs(ref);
+    std::printf("image %d: spectrum max error %.2e of max %.1f\n", b, worst / scale, scale);
+    EXPECT_LT(worst, 5e-6 * scale);
+    for (int y = 0; y < N; ++y)
+      for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
+    dft_axis(ref, true, true);
+    dft_axis(ref, false, true);
+    worst = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+      const auto g = got[b * N * N + int64_t(i)];
+      worst = std::max(worst, std::abs(cd(g.re, g.im) - ref[i]));
+    }
+    const double out_scale = max_abs(ref);
+    std::printf("image %d: filtered inverse max error %.2e of max %.1f\n", b, worst / out_scale, out_scale);
+    EXPECT_LT(worst, 5e-6 * out_scale);
+  }
+}
