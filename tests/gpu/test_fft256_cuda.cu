@@ -43,9 +43,14 @@ __host__ __device__ float filter(int y, int x) { return 1.0f / (1.0f + 0.001f * 
 
 struct RecordAndFilter {
   Complex<float>* spectrum;
-  __device__ Complex<float> operator()(int64_t image, int y, int x, Complex<float> v) const {
-    spectrum[image * N * N + y * N + x] = v;
-    return v * filter(y, x);
+  struct Aux {
+    int64_t i;
+    float h;
+  };
+  __device__ Aux fetch(int64_t image, int y, int x) const { return {image * N * N + y * N + x, filter(y, x)}; }
+  __device__ Complex<float> operator()(const Aux& a, Complex<float> v) const {
+    spectrum[a.i] = v;
+    return v * a.h;
   }
 };
 

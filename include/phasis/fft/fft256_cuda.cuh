@@ -7,8 +7,10 @@
 //   fft256_rows:    every row of the batch (batch * 256 rows of 256), forward or inverse, reading
 //                   each element through load(row, x) and writing the result in place.
 //   fft256_columns: for 16 columns of one image at a time: forward FFT down each column,
-//                   mid(image, y, x, X) on every Fourier coefficient, inverse FFT down the column,
-//                   written in place. The coefficients never leave registers and shared memory.
+//                   X <- mid(mid.fetch(image, y, x), X) on every Fourier coefficient, inverse FFT
+//                   down the column, written in place. The coefficients never leave registers and
+//                   shared memory; mid.fetch runs with the data's loads, before the transform, so
+//                   that whatever it reads from memory is in flight with them.
 // So rows(forward) then columns(mid) then rows(inverse) is FFT -> mid -> IFFT of each image,
 // unnormalised both ways (as cuFFT), in three passes over the data instead of the five of
 // FFT (two kernels), a pass for mid, IFFT (two kernels).
@@ -153,12 +155,15 @@ __global__ void __launch_bounds__(256) columns_kernel(C* data, const C* twiddles
   C v[16];
 #pragma unroll
   for (int n1 = 0; n1 < 16; ++n1) v[n1] = col[int64_t(kR * n1 + t) * kN];
+  typename Mid::Aux aux[16];
+#pragma unroll
+  for (int k2 = 0; k2 < 16; ++k2) aux[k2] = mid.fetch(image, t + kR * k2, x);
   __syncthreads();
   stage_one<false>(v, t, table, exc);
   __syncthreads();
   stage_two<false>(v, t, exc);  // v[k2] = X[t + 16 k2]
 #pragma unroll
-  for (int k2 = 0; k2 < 16; ++k2) v[k2] = mid(image, t + kR * k2, x, v[k2]);
+  for (int k2 = 0; k2 < 16; ++k2) v[k2] = mid(aux[k2], v[k2]);
   // Inverse down the column from X[k1 + 16 k2] (k1 = t): x[m + 16 p] = sum_k1 W^(-m k1) W16^(-p k1)
   // sum_k2 X[k1 + 16 k2] W16^(-m k2): the inner sum is this thread's 16-point DFT.
   __syncthreads();  // every thread is done reading exc
