@@ -54,6 +54,16 @@ struct RecordAndFilter {
   }
 };
 
+/// Largest |got - ref| over image b of got.
+double max_error(const Array<Complex<float>>& got, int b, const std::vector<cd>& ref) {
+  double worst = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const auto g = got[b * N * N + int64_t(i)];
+    worst = std::max(worst, std::abs(cd(g.re, g.im) - ref[i]));
+  }
+  return worst;
+}
+
 double max_abs(const std::vector<cd>& a) {
   double m = 0;
   for (const cd& v : a) m = std::max(m, std::abs(v));
@@ -79,11 +89,7 @@ TEST(Fft256Cuda, RowsColumnsRowsAgainstDirectDft) {
     for (size_t i = 0; i < ref.size(); ++i) ref[i] = {host[b * N * N + i].re, host[b * N * N + i].im};
     dft_axis(ref, false, false);
     dft_axis(ref, true, false);
-    double worst = 0;
-    for (size_t i = 0; i < ref.size(); ++i) {
-      const auto g = got_spectrum[b * N * N + int64_t(i)];
-      worst = std::max(worst, std::abs(cd(g.re, g.im) - ref[i]));
-    }
+    double worst = max_error(got_spectrum, b, ref);
     const double scale = max_abs(ref);
     std::printf("image %d: spectrum max error %.2e of max %.1f\n", b, worst / scale, scale);
     EXPECT_LT(worst, 5e-6 * scale);
@@ -91,11 +97,7 @@ TEST(Fft256Cuda, RowsColumnsRowsAgainstDirectDft) {
       for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
     dft_axis(ref, true, true);
     dft_axis(ref, false, true);
-    worst = 0;
-    for (size_t i = 0; i < ref.size(); ++i) {
-      const auto g = got[b * N * N + int64_t(i)];
-      worst = std::max(worst, std::abs(cd(g.re, g.im) - ref[i]));
-    }
+    worst = max_error(got, b, ref);
     const double out_scale = max_abs(ref);
     std::printf("image %d: filtered inverse max error %.2e of max %.1f\n", b, worst / out_scale, out_scale);
     EXPECT_LT(worst, 5e-6 * out_scale);
