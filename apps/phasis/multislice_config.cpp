@@ -218,6 +218,7 @@ MsConfig read_ms_config(const std::string& path) {
   c.precision = rn.text("precision", c.precision);
   if (c.precision != "float" && c.precision != "double") rn.bad("precision", "float or double");
   c.batch = rn.integer("batch", c.batch);
+  c.fused_fft = rn.boolean("fused_fft", c.fused_fft);
   c.cxi = rn.text("cxi", c.cxi);
   c.cxi_dose = rn.number("cxi_dose", c.cxi_dose);
   rn.finish();
@@ -247,7 +248,7 @@ nlohmann::json MsConfig::to_json() const {
       {"phonons", {{"configurations", phonons}, {"seed", seed}, {"sigma", sigma}}},
       {"hrtem", {{"aberrations", aberrations_json(ctf.aberrations)}, {"aperture_mrad", ctf.aperture},
                  {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence}}},
-      {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
+      {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
   if (sampling) j["potential"]["sampling"] = *sampling;
   if (gpts) j["potential"]["gpts"] = *gpts;
   if (scan_start) j["scan"]["start"] = *scan_start;

@@ -60,6 +60,7 @@ struct MsConfig {
   // [run]
   std::string device = "cpu", precision = "float";
   int64_t batch = 16;
+  bool fused_fft = true;  // [run] fused_fft: StemOptions::fused_fft (annular STEM, CUDA, float, 512 x 512)
   std::string cxi;
   double cxi_dose = 1e6;  // electrons per frame in the CXI file
 

@@ -93,6 +93,7 @@ void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid
   o.probe = c.probe;
   for (const auto& d : c.detectors) o.detectors.push_back({d.ring.inner, d.ring.outer});
   o.batch = c.batch;
+  o.fused_fft = c.fused_fft;
   o.device = c.device;
   o.precision = c.precision;
   o.phonons = c.phonons;

@@ -2,6 +2,7 @@
 #include "phasis/multislice/radial_potential.hpp"
 
 #include <cmath>
+#include <vector>
 #include <utility>
 
 #include "phasis/core/error.hpp"
@@ -111,10 +112,19 @@ double RadialPotential::cutoff(double fraction) const {
   if (!inside(kCutoffMax)) throw InputError("cutoff fraction: too small for a radius below 100 Angstrom");
   // Downwards from the largest radius, so that a tail that changes sign (terms of opposite signs)
   // cannot stop the search early: in 1 Angstrom steps, then in kCutoffStep steps.
-  double r = kCutoffMax;
-  while (r - 1 > 0 && inside(r - 1)) r -= 1;
-  while (r - kCutoffStep > kCutoffStep / 2 && inside(r - kCutoffStep)) r -= kCutoffStep;
-  return r;
+  // Each walk takes the same radii as stepping down one at a time (the candidates are made by the
+  // same repeated subtraction), but tests them in parallel and stops at the first one outside.
+  const auto walk = [&](double r, double step, double above) {
+    std::vector<double> radii;
+    for (double c = r - step; c > above; c -= step) radii.push_back(c);
+    std::vector<char> in(radii.size());
+#pragma omp parallel for schedule(static)
+    for (std::size_t i = 0; i < radii.size(); ++i) in[i] = inside(radii[i]);
+    for (std::size_t i = 0; i < radii.size() && in[i]; ++i) r = radii[i];
+    return r;
+  };
+  const double r = walk(kCutoffMax, 1.0, 0.0);
+  return walk(r, kCutoffStep, kCutoffStep / 2);
 }
 
 }  // namespace phasis::ms

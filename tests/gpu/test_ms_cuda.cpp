@@ -121,4 +121,36 @@ TEST(MultisliceCuda, PhononEnsembleAgreesWithCpu) {
   EXPECT_GT(tg.propagation, 0.0);
 }
 
+TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
+  // 512 x 512 grids take the fused FFT kernels (StemOptions::fused_fft) on CUDA in float: against
+  // cuFFT with the separate passes on the same GPU (only the FFT kernels' rounding differs), and
+  // against the CPU (FFTW). Batches of 4 of 9 positions, so the tail batch runs too.
+  const Atoms atoms = crystal("Au", 3, 3, 2);
+  const Grid g = grid_from_gpts(atoms.cell[0], atoms.cell[1], 512, 512);
+  const Potential pot(atoms, g, {Parametrization::lobato, 4.078 / 2});
+  StemOptions o;
+  o.probe.semiangle_cutoff = 20;
+  o.detectors = {{0, 20}, {65, 160}};
+  o.batch = 4;
+  const auto positions = grid_scan({4.078, 4.078}, {8.156, 8.156}, 3, 3);
+  StemTimings tf, ts;
+  o.timings = &tf;
+  const Array<double> fused = stem_annular_cuda<float>(pot, positions, o);
+  o.fused_fft = false;
+  o.timings = &ts;
+  const Array<double> separate = stem_annular_cuda<float>(pot, positions, o);
+  o.timings = nullptr;
+  const Array<double> cpu = stem_annular_cpu<float>(pot, positions, o);
+  double vs_separate = 0, vs_cpu = 0;
+  for (int64_t i = 0; i < cpu.size(); ++i) {
+    vs_separate = std::max(vs_separate, std::abs(fused[i] - separate[i]) / separate[i]);
+    vs_cpu = std::max(vs_cpu, std::abs(fused[i] - cpu[i]) / cpu[i]);
+  }
+  std::printf("fused FFT STEM, %lld readings: worst relative difference %.2e against the separate passes, %.2e "
+              "against the CPU; propagation %.4f s fused, %.4f s separate\n",
+              (long long)cpu.size(), vs_separate, vs_cpu, tf.propagation, ts.propagation);
+  EXPECT_LT(vs_separate, 2e-5);
+  EXPECT_LT(vs_cpu, 1e-4);
+}
+
 #endif

@@ -27,27 +27,16 @@
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
+#include "phasis/fft/fft_radix_cuda.cuh"
 
 namespace phasis::fft256 {
 
 using C = Complex<float>;
+using fft_radix::dft4;
 
 inline constexpr int kN = 256;       // transform length
 inline constexpr int kR = 16;        // radix: 256 = 16 x 16
 inline constexpr int kPad = kR + 1;  // exchange row stride: threads of a half-warp in distinct banks
-
-/// i x, and its direction-dependent use: forward transforms multiply by exp(-2 pi i / N).
-__device__ __forceinline__ C times_i(C a) { return {-a.im, a.re}; }
-
-/// In-place 4-point DFT of (a, b, c, d), forward (exp(-2 pi i nk / 4)) or inverse.
-template <bool Inverse>
-__device__ __forceinline__ void dft4(C& a, C& b, C& c, C& d) {
-  const C t0 = a + c, t1 = a - c, t2 = b + d, t3 = times_i(b - d);
-  a = t0 + t2;
-  c = t0 - t2;
-  b = Inverse ? t1 + t3 : t1 - t3;
-  d = Inverse ? t1 - t3 : t1 + t3;
-}
 
 /// exp(-+2 pi i m / 16) for m in [0, 16): compile-time constants once the callers' loops unroll.
 template <bool Inverse>
@@ -81,8 +70,7 @@ __device__ __forceinline__ void dft16(C (&v)[16]) {
 /// W_256^m = exp(-+2 pi i m / 256) from the forward table in shared memory.
 template <bool Inverse>
 __device__ __forceinline__ C w256(const C* table, int m) {
-  const C w = table[m & (kN - 1)];
-  return Inverse ? conj(w) : w;
+  return fft_radix::twiddle<Inverse>(table, kN, m);
 }
 
 /// Stage one of a 256-point transform held by 16 threads: thread n2 holds x[16 n1 + n2] in v
@@ -109,10 +97,8 @@ struct LoadRows {
   __device__ C operator()(int64_t row, int x) const { return data[row * kN + x]; }
 };
 
-/// Loads the forward twiddle table into shared memory (blockDim.x >= 256).
-__device__ __forceinline__ void load_twiddles(C* shared, const C* table) {
-  if (threadIdx.x < kN) shared[threadIdx.x] = table[threadIdx.x];
-}
+/// Loads the forward twiddle table into shared memory.
+__device__ __forceinline__ void load_twiddles(C* shared, const C* table) { fft_radix::load_table(shared, table, kN); }
 
 /// 256-point transforms of `rows` rows of `data` (row r at data + 256 r), sixteen rows per block of
 /// 256 threads: result(row) = FFT(load(row, .)) written to data.
@@ -174,10 +160,8 @@ __global__ void __launch_bounds__(256) columns_kernel(C* data, const C* twiddles
   for (int p = 0; p < 16; ++p) col[int64_t(t + kR * p) * kN] = v[p];
 }
 
-/// The forward twiddle table exp(-2 pi i m / 256), m < 256, in double rounded once to float; on the
-/// device, made on first use and kept for the process (one per device is not needed: phasis runs
-/// one device per process).
-const C* twiddles();
+/// The forward twiddle table exp(-2 pi i m / 256) on the current device.
+inline const C* twiddles() { return fft_radix::device_twiddles(kN); }
 
 /// In-place row transforms of `rows` rows of 256 read through load (LoadRows for plain data).
 template <bool Inverse, class Load>

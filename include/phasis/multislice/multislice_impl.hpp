@@ -155,8 +155,6 @@ class MultisliceEngine {
   std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<AnnularDetector>& detectors) {
     return annular(waves, annular_masks(detectors));
   }
-
- private:
   /// exp(-i pi lambda dz k^2) / N inside the aperture, 0 outside (FresnelPropagator); built on the
   /// backend once per thickness.
   const Complex<T>* propagator(double dz) {
@@ -169,6 +167,10 @@ class MultisliceEngine {
     return propagators_.emplace(dz, std::move(p)).first->second.data();
   }
 
+  /// The interaction parameter sigma of exp(i sigma v).
+  double sigma() const { return sigma_; }
+
+ private:
   Grid grid_;
   double lambda_, sigma_;
   int64_t batch_, pix_;

@@ -27,6 +27,19 @@ struct Transmit {
   }
 };
 
+/// t = exp(i sigma v) at every pixel of one or more slices: Transmit's factor, stored for passes that
+/// apply it inside other work (the fused 512 x 512 multislice, fused_multislice.hpp).
+template <class T>
+struct TransmissionFunction {
+  Complex<T>* t;
+  const float* v;
+  T sigma;
+  PHASIS_HD void operator()(int64_t i) const {
+    const T phase = sigma * T(v[i]);
+    t[i] = Complex<T>(cos(phase), sin(phase));
+  }
+};
+
 /// Psi *= P in Fourier space; P carries the 1/N of the round trip and the antialiasing aperture.
 /// One call per pixel p of the grid, for every wave of the batch.
 template <class T>

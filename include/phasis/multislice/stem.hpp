@@ -42,6 +42,9 @@ struct StemOptions {
   std::string device = "cpu";       // cpu | cuda
   std::string precision = "float";  // float | double
   StemTimings* timings = nullptr;   // if set, stage times are added to it
+  /// CUDA, float, 512 x 512 grids: annular STEM through phasis' fused FFT kernels, two passes over
+  /// the waves per slice instead of six (fused_multislice.hpp); false: cuFFT and separate passes.
+  bool fused_fft = true;
   /// Called after each configuration (index, seconds) by stem_annular.
   std::function<void(int64_t configuration, double seconds)> progress;
 };

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "phasis/core/array.hpp"
+#include "phasis/multislice/fused_multislice.hpp"
 #include "phasis/multislice/multislice_impl.hpp"
 #include "phasis/multislice/phonons.hpp"
 #include "phasis/multislice/stem.hpp"
@@ -97,15 +99,31 @@ class StemRunner {
   void batches(const Potential& pot, bool spectra, F&& detect) {
     std::vector<double> thickness;
     const Array<float> slices = backend_slices<B>(pot, thickness);
+    const int64_t ns = pot.num_slices();
+    const bool fused = spectra && use_fused();
+    Array<Complex<T>> transmissions;  // the fused path's exp(i sigma v), every slice
+    std::vector<const Complex<T>*> propagators;
+    if (fused) {
+      transmissions = Array<Complex<T>>(Shape{ns, grid_.ny, grid_.nx}, B::memory);
+      B::for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions.data(), slices.data(), T(engine_.sigma())});
+      for (int64_t k = 0; k < ns; ++k) propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
+    }
     clock_.lap(&StemTimings::potential);
     for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
       const int64_t nb = std::min(batch_, n_ - j0);
       auto& e = nb == batch_ ? engine_ : *tail_;
       B::for_each(nb * grid_.pixels(), ShiftedProbe<T>{waves_.data(), spectrum_.data(), xy_.data() + 2 * j0, grid_.ny,
                                                         grid_.nx, grid_.dy, grid_.dx});
+      if (fused) {  // the probes' inverse FFT is part of the fused passes
+        clock_.lap(&StemTimings::probes);
+        if constexpr (kCudaFloat) fused_propagate_to_spectrum(waves_.data(), nb, transmissions.data(), ns, propagators);
+        clock_.lap(&StemTimings::propagation);
+        detect(j0, nb, e);
+        clock_.lap(&StemTimings::detection);
+        continue;
+      }
       e.inverse(waves_.data());
       clock_.lap(&StemTimings::probes);
-      const int64_t ns = pot.num_slices();
       if (spectra) {
         e.run(waves_.data(), slices.data(), thickness, 0, ns - 1);
         e.transmit(waves_.data(), slices.data() + (ns - 1) * grid_.pixels());
@@ -119,6 +137,11 @@ class StemRunner {
     }
     B::synchronize();
   }
+
+  // The fused FFT kernels exist for CUDA in float (fused_multislice.hpp); elsewhere the code that
+  // names them is discarded (if constexpr).
+  static constexpr bool kCudaFloat = B::memory == Memory::device && std::is_same_v<T, float>;
+  bool use_fused() const { return kCudaFloat && o_.fused_fft && fused_multislice_applies(grid_); }
 
   Grid grid_;
   StemOptions o_;

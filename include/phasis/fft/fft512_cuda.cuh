@@ -1,0 +1,143 @@
+// 512 x 512 complex-float 2D FFTs in two kernels that carry element-wise work between two
+// transforms, so that a multislice step (transmission, FFT, propagator, inverse FFT) costs two
+// read-and-write passes over the batch instead of six (fused_multislice.cu):
+//   rows:    every row of the batch (images * 512 rows): transform (inverse or forward), then
+//            x <- mid(row, x, value) on every element, and, if asked, a second transform; in place.
+//   columns: 16 columns of one image per block: transform down each column, mid(image, y, x, value),
+//            and, if asked, a second transform; in place.
+// Each 512-point transform is three radix-8 Stockham stages (natural order in and out) held by 64
+// threads, eight points each, with two exchanges through shared memory. After a transform thread j
+// holds points j + 64 r (r < 8) of the result: exactly the points the next transform of the same
+// line starts from, so the two transforms of a pass need no exchange between them.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "phasis/core/complex.hpp"
+#include "phasis/fft/fft_radix_cuda.cuh"
+
+namespace phasis::fft512 {
+
+using C = Complex<float>;
+
+inline constexpr int kN = 512;
+inline constexpr int kT = 64;                 // threads per transform (kN / 8)
+inline constexpr int kPadded = kN + kN / 8;   // one spare slot per 8: no bank conflicts in the exchanges
+
+/// Shared-memory slot of point i of a line: every 8 points skip one slot.
+__device__ __forceinline__ int pad(int i) { return i + (i >> 3); }
+
+/// One 512-point transform of a line held by threads j < 64 of a group: v[r] is point j + 64 r on
+/// entry and the transform's point j + 64 r on exit. `ex` is the group's kPadded exchange slots;
+/// every thread of the block must call it (it synchronises the block).
+template <bool Inverse>
+__device__ __forceinline__ void transform(C (&v)[8], int j, C* ex, const C* table) {
+  // Stage 1 (Ns = 1): no twiddles; outputs to j * 8 + r.
+  fft_radix::dft8<Inverse>(v);
+#pragma unroll
+  for (int r = 0; r < 8; ++r) ex[pad(8 * j + r)] = v[r];
+  __syncthreads();
+#pragma unroll
+  for (int r = 0; r < 8; ++r) v[r] = ex[pad(j + kT * r)];
+  __syncthreads();
+  // Stage 2 (Ns = 8): twiddles W_64^(r (j mod 8)) = W_512^(8 r (j mod 8)); outputs to
+  // (j / 8) 64 + j mod 8 + 8 r.
+  const int k = j & 7;
+#pragma unroll
+  for (int r = 1; r < 8; ++r) v[r] = v[r] * fft_radix::twiddle<Inverse>(table, kN, 8 * r * k);
+  fft_radix::dft8<Inverse>(v);
+#pragma unroll
+  for (int r = 0; r < 8; ++r) ex[pad((j >> 3) * 64 + k + 8 * r)] = v[r];
+  __syncthreads();
+#pragma unroll
+  for (int r = 0; r < 8; ++r) v[r] = ex[pad(j + kT * r)];
+  __syncthreads();
+  // Stage 3 (Ns = 64): twiddles W_512^(r j); outputs to j + 64 r, which stay in registers.
+#pragma unroll
+  for (int r = 1; r < 8; ++r) v[r] = v[r] * fft_radix::twiddle<Inverse>(table, kN, r * j);
+  fft_radix::dft8<Inverse>(v);
+}
+
+/// Leaves every value as it is.
+struct Keep {
+  __device__ C operator()(int64_t, int, C v) const { return v; }
+  __device__ C operator()(int64_t, int, int, C v) const { return v; }
+};
+
+/// Rows of 512 (row r at data + 512 r), four per block of 256 threads: transform<First>, then
+/// mid(row, x, value), then, if Second, transform<SecondInverse>; in place.
+template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
+__global__ void __launch_bounds__(256) rows_kernel(C* data, int64_t rows, const C* twiddles, Mid mid) {
+  __shared__ C table[kN];
+  __shared__ C ex[4][kPadded];
+  fft_radix::load_table(table, twiddles, kN);
+  const int g = threadIdx.x / kT, j = threadIdx.x % kT;
+  const int64_t row = int64_t(blockIdx.x) * 4 + g;
+  const bool live = row < rows;
+  C* line = data + (live ? row : 0) * kN;
+  C v[8];
+#pragma unroll
+  for (int r = 0; r < 8; ++r) v[r] = live ? line[j + kT * r] : C(0.0f, 0.0f);
+  __syncthreads();  // the table
+  transform<FirstInverse>(v, j, ex[g], table);
+  if (live) {
+#pragma unroll
+    for (int r = 0; r < 8; ++r) v[r] = mid(row, j + kT * r, v[r]);
+  }
+  if constexpr (Second) transform<SecondInverse>(v, j, ex[g], table);
+  if (live) {
+#pragma unroll
+    for (int r = 0; r < 8; ++r) line[j + kT * r] = v[r];
+  }
+}
+
+inline constexpr int kColumns = 16;                  // columns per block (a half-warp's 128 bytes per row)
+inline constexpr int kColumnStride = kPadded + 1;    // odd: the columns of a half-warp in distinct banks
+inline constexpr std::size_t kColumnsShared = (std::size_t(kColumns) * kColumnStride + kN) * sizeof(C);
+
+/// Columns of 512 x 512 images, 16 per block of 1,024 threads (blockIdx.x: image * 32 + column
+/// group; thread (c, j): column c of the group, slot j): transform<First> down each column, then
+/// mid(image, y, x, value), then, if Second, transform<SecondInverse>; in place.
+template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
+__global__ void __launch_bounds__(1024) columns_kernel(C* data, const C* twiddles, Mid mid) {
+  extern __shared__ C shared[];
+  C* table = shared;
+  C* ex = shared + kN + (threadIdx.x % kColumns) * kColumnStride;
+  fft_radix::load_table(table, twiddles, kN);
+  const int c = threadIdx.x % kColumns, j = threadIdx.x / kColumns;
+  const int64_t image = blockIdx.x / (kN / kColumns);
+  const int x = int(blockIdx.x % (kN / kColumns)) * kColumns + c;
+  C* col = data + image * kN * kN + x;
+  C v[8];
+#pragma unroll
+  for (int r = 0; r < 8; ++r) v[r] = col[int64_t(j + kT * r) * kN];
+  __syncthreads();
+  transform<FirstInverse>(v, j, ex, table);
+#pragma unroll
+  for (int r = 0; r < 8; ++r) v[r] = mid(image, j + kT * r, x, v[r]);
+  if constexpr (Second) transform<SecondInverse>(v, j, ex, table);
+#pragma unroll
+  for (int r = 0; r < 8; ++r) col[int64_t(j + kT * r) * kN] = v[r];
+}
+
+/// rows_kernel over `rows` rows of 512.
+template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
+void rows(C* data, int64_t rows, Mid mid, cudaStream_t stream = nullptr) {
+  if (rows <= 0) return;
+  rows_kernel<FirstInverse, Second, SecondInverse>
+      <<<unsigned((rows + 3) / 4), 256, 0, stream>>>(data, rows, fft_radix::device_twiddles(kN), mid);
+}
+
+/// columns_kernel over `images` images of 512 x 512.
+template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
+void columns(C* data, int64_t images, Mid mid, cudaStream_t stream = nullptr) {
+  if (images <= 0) return;
+  const auto kernel = columns_kernel<FirstInverse, Second, SecondInverse, Mid>;
+  // 77 KiB of shared memory: more than the 48 KiB a kernel gets without asking.
+  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kColumnsShared));
+  kernel<<<unsigned(images * (kN / kColumns)), 1024, kColumnsShared, stream>>>(data, fft_radix::device_twiddles(kN), mid);
+}
+
+}  // namespace phasis::fft512

@@ -1,0 +1,28 @@
+// Multislice of a batch of 512 x 512 probes to the exit waves' spectra in phasis' fused FFT kernels
+// (src/multislice/fused_multislice.cu, on fft512_cuda.cuh): the transmission sits between a row
+// pass's inverse and forward transforms, the propagator between a column pass's forward and
+// inverse transforms, so each slice costs two reads and writes of the batch instead of six
+// (transmission, two FFT passes, propagator, two inverse-FFT passes). CUDA float only; StemRunner
+// names it only there (StemOptions::fused_fft).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "phasis/core/complex.hpp"
+#include "phasis/multislice/grid.hpp"
+
+namespace phasis::ms {
+
+/// Grids the fused kernels handle: 512 x 512.
+inline bool fused_multislice_applies(const Grid& g) { return g.ny == 512 && g.nx == 512; }
+
+/// waves (nb x 512 x 512, on the device) hold the probes' spectra, as ShiftedProbe leaves them; on
+/// return they hold P_last F[t_last ... P_0 F[t_0 F^-1[spectra]]...]: what MultisliceEngine's
+/// inverse, run over slices [0, ns - 1), transmit and propagate_to_spectrum leave, the same math
+/// with other FFT kernels. transmissions: ns slices of exp(i sigma v) (TransmissionFunction);
+/// propagators[k]: slice k's Fresnel propagator (MultisliceEngine::propagator, with its 1/N).
+void fused_propagate_to_spectrum(Complex<float>* waves, int64_t nb, const Complex<float>* transmissions, int64_t ns,
+                                 const std::vector<const Complex<float>*>& propagators);
+
+}  // namespace phasis::ms

@@ -1,0 +1,119 @@
+// fft512_cuda.cuh's kernels against direct DFTs summed in double on the host (an independent
+// reference): a forward 2D transform (rows, then columns up to mid), the inverse of the filtered
+// spectrum (the columns' second transform, then rows), and a row pass with two transforms and a
+// filter between them (inverse, filter, forward: the multislice's transmission step).
+// Float FFTs of 2^18 points err by about eps * log2(N) ~ 1e-6 of the largest value at worst (eps =
+// 6e-8; Higham, Accuracy and Stability, 2nd ed., section 24.1), so 5e-6 bounds every element; a
+// wrong twiddle, index or direction errs by O(1).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <numbers>
+#include <random>
+#include <vector>
+
+#include "phasis/core/array.hpp"
+#include "phasis/fft/fft512_cuda.cuh"
+
+using namespace phasis;
+using cd = std::complex<double>;
+
+namespace {
+
+constexpr int N = fft512::kN;
+
+/// Direct 1D DFTs along rows (stride 1) or columns (stride N) of one N x N image, in place.
+void dft_axis(std::vector<cd>& a, bool columns, bool inverse) {
+  std::vector<cd> w(N), line(N);
+  for (int m = 0; m < N; ++m) w[m] = std::polar(1.0, (inverse ? 2 : -2) * std::numbers::pi * m / N);
+  for (int l = 0; l < N; ++l) {
+    auto at = [&](int i) -> cd& { return columns ? a[size_t(i) * N + l] : a[size_t(l) * N + i]; };
+    for (int k = 0; k < N; ++k) {
+      cd s = 0;
+      for (int n = 0; n < N; ++n) s += at(n) * w[(n * k) % N];
+      line[k] = s;
+    }
+    for (int k = 0; k < N; ++k) at(k) = line[k];
+  }
+}
+
+__host__ __device__ float filter(int y, int x) { return 1.0f / (1.0f + 0.0003f * float(y * y + 5 * x)); }
+
+struct RecordAndFilter {
+  Complex<float>* spectrum;
+  __device__ Complex<float> operator()(int64_t image, int y, int x, Complex<float> v) const {
+    spectrum[image * N * N + y * N + x] = v;
+    return v * filter(y, x);
+  }
+};
+
+struct RowFilter {
+  __device__ Complex<float> operator()(int64_t row, int x, Complex<float> v) const { return v * filter(int(row % N), x); }
+};
+
+std::vector<cd> image_of(const Array<Complex<float>>& a, int b) {
+  std::vector<cd> out(size_t(N) * N);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {a[b * N * N + int64_t(i)].re, a[b * N * N + int64_t(i)].im};
+  return out;
+}
+
+/// Largest |got - ref| over the largest |ref|.
+double relative_error(const std::vector<cd>& got, const std::vector<cd>& ref) {
+  double worst = 0, scale = 0;
+  for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::abs(got[i] - ref[i])), scale = std::max(scale, std::abs(ref[i]));
+  return worst / scale;
+}
+
+Array<Complex<float>> random_images(int images, unsigned seed) {
+  Array<Complex<float>> host(Shape{images, N, N});
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int64_t i = 0; i < host.size(); ++i) host[i] = {u(rng), u(rng)};
+  return host;
+}
+
+}  // namespace
+
+TEST(Fft512Cuda, ForwardFilterInverseAgainstDirectDft) {
+  const int images = 2;
+  const Array<Complex<float>> host = random_images(images, 9);
+  Array<Complex<float>> data = host.to(Memory::device), spectrum(Shape{images, N, N}, Memory::device);
+  fft512::rows<false, false, false>(data.data(), images * N, fft512::Keep{});
+  fft512::columns<false, true, true>(data.data(), images, RecordAndFilter{spectrum.data()});
+  fft512::rows<true, false, false>(data.data(), images * N, fft512::Keep{});
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const Array<Complex<float>> got_spectrum = spectrum.to(Memory::host), got = data.to(Memory::host);
+  for (int b = 0; b < images; ++b) {
+    std::vector<cd> ref = image_of(host, b);
+    dft_axis(ref, false, false);
+    dft_axis(ref, true, false);
+    const double e1 = relative_error(image_of(got_spectrum, b), ref);
+    for (int y = 0; y < N; ++y)
+      for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
+    dft_axis(ref, true, true);
+    dft_axis(ref, false, true);
+    const double e2 = relative_error(image_of(got, b), ref);
+    std::printf("image %d: spectrum %.2e, filtered inverse %.2e (relative to the largest value)\n", b, e1, e2);
+    EXPECT_LT(e1, 5e-6);
+    EXPECT_LT(e2, 5e-6);
+  }
+}
+
+TEST(Fft512Cuda, RowPassInverseFilterForwardAgainstDirectDft) {
+  const int images = 1;
+  const Array<Complex<float>> host = random_images(images, 13);
+  Array<Complex<float>> data = host.to(Memory::device);
+  fft512::rows<true, true, false>(data.data(), images * N, RowFilter{});
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const Array<Complex<float>> got = data.to(Memory::host);
+  std::vector<cd> ref = image_of(host, 0);
+  dft_axis(ref, false, true);
+  for (int y = 0; y < N; ++y)
+    for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
+  dft_axis(ref, false, false);
+  const double e = relative_error(image_of(got, 0), ref);
+  std::printf("row pass: %.2e (relative to the largest value)\n", e);
+  EXPECT_LT(e, 5e-6);
+}
