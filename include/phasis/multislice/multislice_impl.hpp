@@ -7,6 +7,7 @@
 #include <cmath>
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <type_traits>
 #include <string>
 #include <vector>
@@ -83,7 +84,7 @@ class MultisliceEngine {
  public:
   MultisliceEngine(const Grid& grid, double energy_ev, int64_t batch)
       : grid_(grid), lambda_(wavelength(energy_ev)), sigma_(interaction_parameter(energy_ev)), batch_(batch),
-        pix_(grid.pixels()), plan_({int(grid.ny), int(grid.nx)}, batch) {}
+        pix_(grid.pixels()) {}
 
   /// psi <- psi exp(i sigma v) for v (ny x nx, on the backend).
   void transmit(Complex<T>* waves, const float* v) {
@@ -92,16 +93,16 @@ class MultisliceEngine {
 
   /// Fresnel propagation over dz with the antialiasing aperture.
   void propagate(Complex<T>* waves, double dz) {
-    plan_.forward(waves);
+    plan().forward(waves);
     B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
-    plan_.inverse(waves);
+    plan().inverse(waves);
   }
 
   /// The last step of propagate() without its inverse FFT: psi <- P_dz F[psi], which is 1/N times
   /// the FFT of the wave propagate() would leave. A detector reads it directly (annular_spectrum with
   /// scale N), which saves the inverse FFT and the detector's forward FFT.
   void propagate_to_spectrum(Complex<T>* waves, double dz) {
-    plan_.forward(waves);
+    plan().forward(waves);
     B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
   }
 
@@ -121,7 +122,7 @@ class MultisliceEngine {
   }
 
   /// Unnormalised inverse FFT of the batch (a probe's spectrum to real space).
-  void inverse(Complex<T>* waves) { plan_.inverse(waves); }
+  void inverse(Complex<T>* waves) { plan().inverse(waves); }
 
   /// One mask per detector on the backend: 1 on the pixels with lambda |k| in [inner, outer).
   std::vector<Array<uint8_t>> annular_masks(const std::vector<AnnularDetector>& detectors) const {
@@ -137,7 +138,7 @@ class MultisliceEngine {
   /// Annular detector readings, [detector][wave], for masks from annular_masks(); overwrites waves
   /// with their (unnormalised) Fourier transform.
   std::vector<std::vector<double>> annular(Complex<T>* waves, const std::vector<Array<uint8_t>>& masks) {
-    plan_.forward(waves);
+    plan().forward(waves);
     return annular_spectrum(waves, masks, 1.0 / double(pix_));
   }
 
@@ -174,7 +175,15 @@ class MultisliceEngine {
   Grid grid_;
   double lambda_, sigma_;
   int64_t batch_, pix_;
-  typename B::template Fft<T> plan_;
+  /// The batch's FFT plan, made on first use: a run whose transforms all go through the fused
+  /// kernels (fused_multislice.hpp) never makes one (a cuFFT plan of 196 x 512^2 and its work area
+  /// cost milliseconds).
+  const typename B::template Fft<T>& plan() {
+    if (!plan_) plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(grid_.ny), int(grid_.nx)}, batch_);
+    return *plan_;
+  }
+
+  std::unique_ptr<typename B::template Fft<T>> plan_;
   std::map<double, Array<Complex<T>>> propagators_;
 };
 
