@@ -122,6 +122,60 @@ __global__ void __launch_bounds__(1024) columns_kernel(C* data, const C* twiddle
   for (int r = 0; r < 8; ++r) col[int64_t(j + kT * r) * kN] = v[r];
 }
 
+/// Sums of a column pass's values instead of storing them: columns_sum_kernel adds
+/// sum.term(y, x, value, acc) over every point of a block (float per thread, eight points each),
+/// then per block in double, and calls sum.commit(image, k, total) for each k < kSums.
+inline constexpr int kSums = 4;
+
+/// The block's total of v over its 1,024 threads (warp shuffles, then one warp), valid in thread 0.
+__device__ __forceinline__ double block_total(double v, double* warp_sums) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (lane == 0) warp_sums[warp] = v;
+  __syncthreads();
+  v = threadIdx.x < blockDim.x / 32 ? warp_sums[lane] : 0.0;
+  if (warp == 0)
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  __syncthreads();  // warp_sums is reused by the next call
+  return v;
+}
+
+/// Like columns_kernel up to mid, then sums instead of a second transform and a store.
+template <bool FirstInverse, class Mid, class Sum>
+__global__ void __launch_bounds__(1024) columns_sum_kernel(const C* data, const C* twiddles, Mid mid, Sum sum) {
+  extern __shared__ C shared[];
+  C* table = shared;
+  C* ex = shared + kN + (threadIdx.x % kColumns) * kColumnStride;
+  fft_radix::load_table(table, twiddles, kN);
+  const int c = threadIdx.x % kColumns, j = threadIdx.x / kColumns;
+  const int64_t image = blockIdx.x / (kN / kColumns);
+  const int x = int(blockIdx.x % (kN / kColumns)) * kColumns + c;
+  const C* col = data + image * kN * kN + x;
+  C v[8];
+#pragma unroll
+  for (int r = 0; r < 8; ++r) v[r] = col[int64_t(j + kT * r) * kN];
+  __syncthreads();
+  transform<FirstInverse>(v, j, ex, table);
+  float acc[kSums] = {};
+#pragma unroll
+  for (int r = 0; r < 8; ++r) sum.term(j + kT * r, x, mid(image, j + kT * r, x, v[r]), acc);
+  double* warp_sums = reinterpret_cast<double*>(shared + kN);  // the exchange slots are free now
+  for (int k = 0; k < sum.count; ++k) {
+    const double total = block_total(double(acc[k]), warp_sums);
+    if (threadIdx.x == 0) sum.commit(image, k, total);
+  }
+}
+
+/// columns_sum_kernel over `images` images of 512 x 512 (sum.count <= kSums).
+template <bool FirstInverse, class Mid, class Sum>
+void column_sums(const C* data, int64_t images, Mid mid, Sum sum, cudaStream_t stream = nullptr) {
+  if (images <= 0) return;
+  const auto kernel = columns_sum_kernel<FirstInverse, Mid, Sum>;
+  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kColumnsShared));
+  kernel<<<unsigned(images * (kN / kColumns)), 1024, kColumnsShared, stream>>>(data, fft_radix::device_twiddles(kN), mid,
+                                                                              sum);
+}
+
 /// rows_kernel over `rows` rows of 512.
 template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
 void rows(C* data, int64_t rows, Mid mid, cudaStream_t stream = nullptr) {

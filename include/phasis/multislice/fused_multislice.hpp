@@ -25,4 +25,12 @@ inline bool fused_multislice_applies(const Grid& g) { return g.ny == 512 && g.nx
 void fused_propagate_to_spectrum(Complex<float>* waves, int64_t nb, const Complex<float>* transmissions, int64_t ns,
                                  const std::vector<const Complex<float>*>& propagators);
 
+/// fused_propagate_to_spectrum without storing the last spectra: the last column pass adds
+/// scale |P_last F[...]|^2 over the pixels of each of `count` (<= 4) detectors, whose membership
+/// is bit d of bits[p] (AnnularBits), into readings[d * stride + j] for wave j (device doubles,
+/// added to, so zero them first). waves are left holding an intermediate state.
+void fused_propagate_to_readings(Complex<float>* waves, int64_t nb, const Complex<float>* transmissions, int64_t ns,
+                                 const std::vector<const Complex<float>*>& propagators, const uint8_t* bits, int count,
+                                 float scale, double* readings, int64_t stride);
+
 }  // namespace phasis::ms

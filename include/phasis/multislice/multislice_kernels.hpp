@@ -88,22 +88,55 @@ struct AnnularMask {
   }
 };
 
-/// Probe spectra at positions xy[2 j], xy[2 j + 1] [Angstrom] for waves j of the batch:
-/// psi = spectrum exp(-2 pi i k.r_j) (then an inverse FFT gives the probes, waves.hpp). The phase
-/// is reduced to [0, 1) turns in double before its sine and cosine, so it stays exact for any
-/// position in float and double alike.
-template <class T>
-struct ShiftedProbe {
-  Complex<T>* psi;
-  const Complex<T>* spectrum;
+/// Bit d set where lambda |k| lies in detector d's [inner, outer) (AnnularMask's test, for up to
+/// kMaxBits detectors at once): the detectors read inside the fused multislice's last pass.
+struct AnnularBits {
+  static constexpr int kMaxBits = 4;
+  uint8_t* out;
+  int64_t ny, nx;
+  double dy, dx;
+  double k_in[kMaxBits], k_out[kMaxBits];
+  int count;
+  PHASIS_HD void operator()(int64_t i) const {
+    const double k = hypot(fft_frequency(i % nx, nx, dx), fft_frequency(i / nx, ny, dy));
+    uint8_t bits = 0;
+    for (int d = 0; d < count; ++d)
+      if (k >= k_in[d] && k < k_out[d]) bits = uint8_t(bits | (1u << d));
+    out[i] = bits;
+  }
+};
+
+/// The probes' phase ramps, separably: for wave j at xy[2 j], xy[2 j + 1] [Angstrom],
+/// out[j (nx + ny) + ix] = exp(-2 pi i kx x_j) and out[j (nx + ny) + nx + iy] = exp(-2 pi i ky y_j).
+/// Each phase is reduced to [0, 1) turns in double before its sine and cosine, so it stays exact
+/// for any position; one sine and cosine per row and column instead of per pixel.
+struct ProbeRamps {
+  Complex<double>* out;
   const double* xy;
   int64_t ny, nx;
   double dy, dx;
   PHASIS_HD void operator()(int64_t i) const {
-    const int64_t pix = ny * nx, j = i / pix, p = i % pix;
-    const double turns = fft_frequency(p % nx, nx, dx) * xy[2 * j] + fft_frequency(p / nx, ny, dy) * xy[2 * j + 1];
+    const int64_t j = i / (nx + ny), q = i - j * (nx + ny);
+    const double turns = q < nx ? fft_frequency(q, nx, dx) * xy[2 * j] : fft_frequency(q - nx, ny, dy) * xy[2 * j + 1];
     const double phase = -6.283185307179586 * (turns - floor(turns));
-    psi[i] = spectrum[p] * Complex<T>(T(cos(phase)), T(sin(phase)));
+    out[i] = Complex<double>(cos(phase), sin(phase));
+  }
+};
+
+/// Probe spectra at the positions of ProbeRamps for waves j of the batch: psi = spectrum
+/// exp(-2 pi i k.r_j), the ramp the product of its row and column factors in double, rounded to T
+/// once (then an inverse FFT gives the probes, waves.hpp).
+template <class T>
+struct ShiftedProbe {
+  Complex<T>* psi;
+  const Complex<T>* spectrum;
+  const Complex<double>* ramps;  // ProbeRamps of the batch
+  int64_t ny, nx;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t pix = ny * nx, j = i / pix, p = i - j * pix, iy = p / nx, ix = p - iy * nx;
+    const Complex<double>* r = ramps + j * (nx + ny);
+    const Complex<double> w = r[ix] * r[nx + iy];
+    psi[i] = spectrum[p] * Complex<T>(T(w.re), T(w.im));
   }
 };
 

@@ -65,6 +65,19 @@ class StemRunner {
     xy_ = xy.to(B::memory);
     masks_ = engine_.annular_masks(o.detectors);
     waves_ = Array<Complex<T>>(Shape{batch_, g.ny, g.nx}, B::memory);
+    ramps_ = Array<Complex<double>>(Shape{batch_, g.nx + g.ny}, B::memory);
+    const int nd = int(o.detectors.size());
+    read_in_fused_pass_ = use_fused() && nd >= 1 && nd <= AnnularBits::kMaxBits;
+    if (read_in_fused_pass_) {  // the detectors are read inside the last fused pass
+      AnnularBits f{nullptr, g.ny, g.nx, g.dy, g.dx, {}, {}, nd};
+      const double lambda = wavelength(o.probe.energy);
+      for (int d = 0; d < nd; ++d)
+        f.k_in[d] = 1e-3 * o.detectors[std::size_t(d)].inner / lambda, f.k_out[d] = 1e-3 * o.detectors[std::size_t(d)].outer / lambda;
+      bits_ = Array<uint8_t>(Shape{g.ny, g.nx}, B::memory);
+      f.out = bits_.data();
+      B::for_each(g.pixels(), f);
+      readings_ = Array<double>(Shape{nd, batch_}, B::memory);
+    }
     clock_.lap(&StemTimings::setup);
   }
 
@@ -73,7 +86,7 @@ class StemRunner {
     const int64_t nd = int64_t(o_.detectors.size());
     Array<double> out(Shape{nd, n_});
     batches(pot, true, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>& e) {
-      const auto r = e.annular_spectrum(waves_.data(), masks_, double(grid_.pixels()));
+      const auto r = read_in_fused_pass_ ? fused_readings(nb) : e.annular_spectrum(waves_.data(), masks_, double(grid_.pixels()));
       for (int64_t d = 0; d < nd; ++d)
         for (int64_t j = 0; j < nb; ++j) out[d * n_ + j0 + j] = r[std::size_t(d)][std::size_t(j)];
     });
@@ -112,11 +125,20 @@ class StemRunner {
     for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
       const int64_t nb = std::min(batch_, n_ - j0);
       auto& e = nb == batch_ ? engine_ : *tail_;
-      B::for_each(nb * grid_.pixels(), ShiftedProbe<T>{waves_.data(), spectrum_.data(), xy_.data() + 2 * j0, grid_.ny,
-                                                        grid_.nx, grid_.dy, grid_.dx});
+      B::for_each(nb * (grid_.nx + grid_.ny),
+                  ProbeRamps{ramps_.data(), xy_.data() + 2 * j0, grid_.ny, grid_.nx, grid_.dy, grid_.dx});
+      B::for_each(nb * grid_.pixels(), ShiftedProbe<T>{waves_.data(), spectrum_.data(), ramps_.data(), grid_.ny, grid_.nx});
       if (fused) {  // the probes' inverse FFT is part of the fused passes
         clock_.lap(&StemTimings::probes);
-        if constexpr (kCudaFloat) fused_propagate_to_spectrum(waves_.data(), nb, transmissions.data(), ns, propagators);
+        if constexpr (kCudaFloat) {
+          if (read_in_fused_pass_) {
+            readings_.zero();
+            fused_propagate_to_readings(waves_.data(), nb, transmissions.data(), ns, propagators, bits_.data(),
+                                        int(o_.detectors.size()), float(grid_.pixels()), readings_.data(), batch_);
+          } else {
+            fused_propagate_to_spectrum(waves_.data(), nb, transmissions.data(), ns, propagators);
+          }
+        }
         clock_.lap(&StemTimings::propagation);
         detect(j0, nb, e);
         clock_.lap(&StemTimings::detection);
@@ -138,6 +160,14 @@ class StemRunner {
     B::synchronize();
   }
 
+  /// The readings the last fused pass left in readings_, [detector][wave] for the batch's nb waves.
+  std::vector<std::vector<double>> fused_readings(int64_t nb) const {
+    const Array<double> host = readings_.to(Memory::host);
+    std::vector<std::vector<double>> r(o_.detectors.size());
+    for (std::size_t d = 0; d < r.size(); ++d) r[d].assign(host.data() + int64_t(d) * batch_, host.data() + int64_t(d) * batch_ + nb);
+    return r;
+  }
+
   // The fused FFT kernels exist for CUDA in float (fused_multislice.hpp); elsewhere the code that
   // names them is discarded (if constexpr).
   static constexpr bool kCudaFloat = B::memory == Memory::device && std::is_same_v<T, float>;
@@ -150,6 +180,10 @@ class StemRunner {
   MultisliceEngine<B, T> engine_;
   std::unique_ptr<MultisliceEngine<B, T>> tail_;
   Array<Complex<T>> spectrum_, waves_;
+  Array<Complex<double>> ramps_;  // ProbeRamps of the batch being made
+  bool read_in_fused_pass_ = false;  // fused path with at most AnnularBits::kMaxBits detectors
+  Array<uint8_t> bits_;              // AnnularBits of the detectors, when read_in_fused_pass_
+  Array<double> readings_;           // (detectors, batch) sums of the last fused pass
   Array<double> xy_;
   std::vector<Array<uint8_t>> masks_;
 };
