@@ -14,6 +14,7 @@
 #include <random>
 #include <vector>
 
+#include "direct_dft.hpp"
 #include "phasis/core/array.hpp"
 #include "phasis/fft/fft512_cuda.cuh"
 
@@ -24,20 +25,7 @@ namespace {
 
 constexpr int N = fft512::kN;
 
-/// Direct 1D DFTs along rows (stride 1) or columns (stride N) of one N x N image, in place.
-void dft_axis(std::vector<cd>& a, bool columns, bool inverse) {
-  std::vector<cd> w(N), line(N);
-  for (int m = 0; m < N; ++m) w[m] = std::polar(1.0, (inverse ? 2 : -2) * std::numbers::pi * m / N);
-  for (int l = 0; l < N; ++l) {
-    auto at = [&](int i) -> cd& { return columns ? a[size_t(i) * N + l] : a[size_t(l) * N + i]; };
-    for (int k = 0; k < N; ++k) {
-      cd s = 0;
-      for (int n = 0; n < N; ++n) s += at(n) * w[(n * k) % N];
-      line[k] = s;
-    }
-    for (int k = 0; k < N; ++k) at(k) = line[k];
-  }
-}
+void dft_axis(std::vector<cd>& a, bool columns, bool inverse) { phasis::testing::direct_dft_axis(a, N, columns, inverse); }
 
 __host__ __device__ float filter(int y, int x) { return 1.0f / (1.0f + 0.0003f * float(y * y + 5 * x)); }
 
