@@ -202,6 +202,10 @@ TEST(CliMultisliceBadInput, UnknownKey) {
   expect_clean_failure(replaced(kStem, "batch = 4", "bacth = 4"), "run.bacth");
 }
 
+TEST(CliMultisliceBadInput, FusedFftNotABoolean) {
+  expect_clean_failure(replaced(kStem, "batch = 4", "batch = 4\nfused_fft = \"yes\""), "run.fused_fft");
+}
+
 TEST(CliMultislice, ElectronPtychographyRoundTrip) {
   // 4D-STEM of one SrTiO3 layer (thin: the projection approximation holds), written as CXI with its
   // thin-specimen truth, reconstructed by Difference Map and compared. Measured: phase RMSE 0.046

@@ -77,13 +77,19 @@ struct FresnelPropagator {
   }
 };
 
+/// |k| [1/Angstrom] at pixel i of an ny x nx grid on the unshifted FFT layout: what annular
+/// detectors (AnnularMask, AnnularBits) compare with their radii.
+PHASIS_HD double radial_frequency(int64_t i, int64_t ny, int64_t nx, double dy, double dx) {
+  return hypot(fft_frequency(i % nx, nx, dx), fft_frequency(i / nx, ny, dy));
+}
+
 /// 1 where |k| is in [k_in, k_out) [1/Angstrom], else 0: an annular detector's pixels.
 struct AnnularMask {
   uint8_t* out;
   int64_t ny, nx;
   double dy, dx, k_in, k_out;
   PHASIS_HD void operator()(int64_t i) const {
-    const double k = hypot(fft_frequency(i % nx, nx, dx), fft_frequency(i / nx, ny, dy));
+    const double k = radial_frequency(i, ny, nx, dy, dx);
     out[i] = k >= k_in && k < k_out;
   }
 };
@@ -98,7 +104,7 @@ struct AnnularBits {
   double k_in[kMaxBits], k_out[kMaxBits];
   int count;
   PHASIS_HD void operator()(int64_t i) const {
-    const double k = hypot(fft_frequency(i % nx, nx, dx), fft_frequency(i / nx, ny, dy));
+    const double k = radial_frequency(i, ny, nx, dy, dx);
     uint8_t bits = 0;
     for (int d = 0; d < count; ++d)
       if (k >= k_in[d] && k < k_out[d]) bits = uint8_t(bits | (1u << d));

@@ -63,12 +63,13 @@ class StemRunner {
     Array<double> xy(Shape{n_, 2});
     for (int64_t j = 0; j < n_; ++j) xy[2 * j] = positions[std::size_t(j)].first, xy[2 * j + 1] = positions[std::size_t(j)].second;
     xy_ = xy.to(B::memory);
-    masks_ = engine_.annular_masks(o.detectors);
     waves_ = Array<Complex<T>>(Shape{batch_, g.ny, g.nx}, B::memory);
     ramps_ = Array<Complex<double>>(Shape{batch_, g.nx + g.ny}, B::memory);
     const int nd = int(o.detectors.size());
     read_in_fused_pass_ = use_fused() && nd >= 1 && nd <= AnnularBits::kMaxBits;
-    if (read_in_fused_pass_) {  // the detectors are read inside the last fused pass
+    if (!read_in_fused_pass_) {
+      masks_ = engine_.annular_masks(o.detectors);
+    } else {  // the detectors are read inside the last fused pass, from one bit per detector
       AnnularBits f{nullptr, g.ny, g.nx, g.dy, g.dx, {}, {}, nd};
       const double lambda = wavelength(o.probe.energy);
       for (int d = 0; d < nd; ++d)

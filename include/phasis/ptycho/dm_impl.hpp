@@ -95,11 +95,14 @@ class DifferenceMap {
         onum_(Shape{g_.l, g_.h, g_.w}, B::memory), oden_(Shape{g_.l, g_.h, g_.w}, B::memory),
         pnum_(Shape{g_.k, g_.m, g_.m}, B::memory), pden_(Shape{g_.k, g_.m, g_.m}, B::memory),
         relax_(Shape{batch_}, B::memory), coeff_(Shape{g_.k, g_.k}, B::memory),
-        plan_({int(g_.m), int(g_.m)}, batch_ * g_.modes()),
         occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
-    if (n_ % batch_)
-      tail_plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(g_.m), int(g_.m)},
-                                                                  (n_ % batch_) * g_.modes());
+    // FFT plans (and cuFFT's work areas) only for runs whose Fourier pass uses them: the fused
+    // kernels transform by themselves.
+    if (!use_fused_fourier()) {
+      const std::vector<int> dims{int(g_.m), int(g_.m)};
+      plan_ = std::make_unique<typename B::template Fft<T>>(dims, batch_ * g_.modes());
+      if (n_ % batch_) tail_plan_ = std::make_unique<typename B::template Fft<T>>(dims, (n_ % batch_) * g_.modes());
+    }
     if constexpr (kCudaFloat) {
       if (use_fft_callbacks() && !use_fused_fourier()) fft_callbacks_ = std::make_unique<DmFftCallbacks>(g_, batch_, n_ % batch_);
     }
@@ -141,9 +144,9 @@ class DifferenceMap {
     }
     frames_.each_batch(true, true, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float* amp) {
       const int64_t len = nb * block;
-      const auto& plan = nb == batch_ ? plan_ : *tail_plan_;
       const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
       if (!fused_fourier(j0, nb, psi, amp, inv_gain)) {
+        const auto& plan = nb == batch_ ? *plan_ : *tail_plan_;
         if (!fourier_callbacks(j0, nb, psi, amp, inv_gain)) {
           B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
           plan.forward(buf_.data());
@@ -480,8 +483,7 @@ class DifferenceMap {
   Array<Complex<T>> pparts_num_;
   Array<T> pparts_den_;
   Array<Complex<T>> coeff_;
-  typename B::template Fft<T> plan_;
-  std::unique_ptr<typename B::template Fft<T>> tail_plan_;
+  std::unique_ptr<typename B::template Fft<T>> plan_, tail_plan_;  // null when use_fused_fourier()
   std::unique_ptr<FourierCallbacks> fft_callbacks_;  // set when use_fft_callbacks()
   std::vector<double> occupancy_;
   double valid_power_ = 0;
