@@ -73,7 +73,7 @@ def write_xyz(path, atoms, cell):
             f.write(f"Au {x:.10f} {y:.10f} {z:.10f}\n")
 
 
-def phasis_run(exe, folder, xyz, phonons, batch, seed, fused=True):
+def write_config(folder, xyz, phonons, batch, seed, fused=True):
     cfg = os.path.join(folder, f"au{phonons}.toml")
     with open(cfg, "w") as f:
         f.write(f"""energy = {ENERGY}
@@ -105,6 +105,11 @@ precision = "float"
 batch = {batch}
 fused_fft = {"true" if fused else "false"}
 """)
+    return cfg
+
+
+def phasis_run(exe, folder, xyz, phonons, batch, seed, fused=True):
+    cfg = write_config(folder, xyz, phonons, batch, seed, fused)
     out = os.path.join(folder, f"au{phonons}.h5")
     t0 = time.perf_counter()
     run = subprocess.run([exe, "multislice", "run", cfg, "-o", out, "--no-pictures"], check=True,
@@ -166,18 +171,30 @@ def main():
     ap.add_argument("--phonons", type=int, default=PHONONS, help="frozen phonon configurations of the first case")
     ap.add_argument("--also-separate", action="store_true",
                     help="also time phasis with fused_fft = false (cuFFT and separate passes)")
+    ap.add_argument("--write-config", metavar="DIR",
+                    help="only write the case (au.xyz, au<phonons>.toml) into DIR, for a profiler, and stop")
+    ap.add_argument("--phasis-only", action="store_true", help="time phasis alone (no abTEM)")
     a = ap.parse_args()
     GPTS, SCAN_N, DEVICE = a.gpts, a.scan, a.device
-    import abtem
+    if a.write_config:
+        os.makedirs(a.write_config, exist_ok=True)
+        xyz = os.path.join(a.write_config, "au.xyz")
+        write_xyz(xyz, *gold())
+        print(write_config(a.write_config, xyz, a.phonons, a.batch, 1))
+        return 0
+    version = "(not run)"
+    if not a.phasis_only:
+        import abtem
 
-    try:
-        import pyfftw  # noqa: F401  (abTEM's default CPU FFT; the GPU runs use CuPy's either way)
-        fft = "fftw"
-    except ImportError:
-        fft = "numpy"
-    # antialias.taper 0: the same hard 2/3 antialiasing aperture as phasis.
-    abtem.config.set({"device": "gpu" if a.device == "cuda" else "cpu", "precision": "float32",
-                      "antialias.taper": 0.0, "fft": fft})
+        version = abtem.__version__
+        try:
+            import pyfftw  # noqa: F401  (abTEM's default CPU FFT; the GPU runs use CuPy's either way)
+            fft = "fftw"
+        except ImportError:
+            fft = "numpy"
+        # antialias.taper 0: the same hard 2/3 antialiasing aperture as phasis.
+        abtem.config.set({"device": "gpu" if a.device == "cuda" else "cpu", "precision": "float32",
+                          "antialias.taper": 0.0, "fft": fft})
     atoms, cell = gold()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -197,9 +214,9 @@ def main():
                       flush=True)
                 if best_p is None or sim < best_p[1]:
                     best_p = (s, sim, stages, p_img)
-                s, a_img = abtem_run(atoms, cell, phonons, seed)
+                s, a_img = (float("nan"), p_img) if a.phasis_only else abtem_run(atoms, cell, phonons, seed)
                 print(f"abTEM   phonons={phonons} run {r + 1}: {s:.3f} s", flush=True)
-                if best_a is None or s < best_a[0]:
+                if best_a is None or not s >= best_a[0]:
                     best_a = (s, a_img)
             rows.append((phonons, best_p, best_a[0], *agreement(best_p[3], best_a[1])))
             if best_sep is not None:
@@ -208,7 +225,7 @@ def main():
     print()
     print(f"gold [100] {CELLS[0]}x{CELLS[1]}x{CELLS[2]} cells ({len(atoms)} atoms, 4 slices), {GPTS}x{GPTS} gpts, "
           f"{SCAN_N}x{SCAN_N} positions, HAADF {HAADF[0]:.0f}-{HAADF[1]:.0f} mrad, float32; abTEM "
-          f"{abtem.__version__} on {'CuPy' if a.device == 'cuda' else 'NumPy'}; phasis batch {a.batch}; "
+          f"{version} on {'CuPy' if a.device == 'cuda' else 'NumPy'}; phasis batch {a.batch}; "
           f"best of {a.repeats}")
     print("phasis stages (s, best run): " + "; ".join(
         f"phonons={ph}: " + ", ".join(f"{k} {v:.3f}" for k, v in bp[2].items()) for ph, bp, *_ in rows))

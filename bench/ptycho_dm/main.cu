@@ -27,43 +27,14 @@
 
 #include "phasis/backend/cuda.cuh"
 #include "phasis/ptycho/dm_impl.hpp"
+#include "../common/cuda_timing.cuh"
 
 using namespace phasis;
+using bench::copy_bandwidth_gbs;
+using bench::median;
+using bench::Timer;
 
 namespace {
-
-struct Timer {
-  cudaEvent_t a, b;
-  Timer() { cudaEventCreate(&a), cudaEventCreate(&b); }
-  ~Timer() { cudaEventDestroy(a), cudaEventDestroy(b); }
-  void start() { cudaEventRecord(a); }
-  double stop_ms() {
-    cudaEventRecord(b);
-    cudaEventSynchronize(b);
-    float ms = 0;
-    cudaEventElapsedTime(&ms, a, b);
-    return ms;
-  }
-};
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double copy_bandwidth_gbs() {
-  const size_t bytes = size_t(2) << 30;
-  Array<char> x(Shape{int64_t(bytes)}, Memory::device), y(Shape{int64_t(bytes)}, Memory::device);
-  cudaMemset(x.data(), 1, bytes);
-  Timer t;
-  std::vector<double> ms;
-  for (int r = 0; r < 6; ++r) {
-    t.start();
-    cudaMemcpy(y.data(), x.data(), bytes, cudaMemcpyDeviceToDevice);
-    ms.push_back(t.stop_ms());
-  }
-  return 2.0 * bytes / (median(ms) * 1e-3) / 1e9;
-}
 
 PtychoProblem synthetic(int64_t n, int64_t m) {
   PtychoProblem pr;

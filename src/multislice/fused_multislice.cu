@@ -1,5 +1,6 @@
-// fused_propagate_to_spectrum (fused_multislice.hpp): per slice a column pass (forward, propagator,
-// inverse) and a row pass (inverse, next transmission, forward).
+// fused_propagate_to_spectrum and fused_propagate_to_readings (fused_multislice.hpp): the probes
+// made and transformed in a column pass, then per slice a row pass (inverse, transmission,
+// forward) and a column pass (forward, propagator, inverse).
 #include <string>
 
 #include "phasis/core/error.hpp"
@@ -46,50 +47,52 @@ void check(const char* what) {
   if (e != cudaSuccess) throw DeviceError(std::string("fused multislice: ") + what + ": " + cudaGetErrorString(e));
 }
 
-}  // namespace
-
-namespace {
+/// The first column pass's input: the probes' spectra, made where they are read.
+struct ProbeLoad {
+  ShiftedProbe<float> probes;
+  __device__ C operator()(const C*, int64_t wave, int y, int x) const { return probes.at(wave, y, x); }
+};
 
 /// Every pass but the last column pass: the probes, then slices [0, ns - 1) and the transmission
 /// and forward row transform of slice ns - 1.
-void all_but_last_pass(C* waves, int64_t nb, const C* transmissions, int64_t ns, const std::vector<const C*>& propagators) {
-  if (ns < 1 || int64_t(propagators.size()) != ns)
+void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s) {
+  const int64_t ns = s.count;
+  if (ns < 1 || int64_t(s.propagators.size()) != ns)
     throw InternalError("fused multislice: expected one propagator per slice (" + std::to_string(ns) + "); found " +
-                        std::to_string(propagators.size()));
+                        std::to_string(s.propagators.size()));
+  C* waves = probes.psi;
   const int64_t rows = nb * N, pix = int64_t(N) * N;
-  // The probes: the spectra's inverse down the columns, then along the rows with slice 0's
-  // transmission and the forward row transform of its propagation.
-  fft512::columns<true, false, false>(waves, nb, fft512::Keep{});
+  // The probes: their spectra made and inverse transformed down the columns, then along the rows
+  // with slice 0's transmission and the forward row transform of its propagation.
+  fft512::columns<true, false, false>(waves, nb, fft512::Keep{}, ProbeLoad{probes});
   check("probe columns");
-  fft512::rows<true, true, false>(waves, rows, TransmitMid{transmissions});
+  fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions});
   check("probe rows and slice 0");
   for (int64_t k = 0; k + 1 < ns; ++k) {
-    fft512::columns<false, true, true>(waves, nb, PropagateMid{propagators[std::size_t(k)]});
+    fft512::columns<false, true, true>(waves, nb, PropagateMid{s.propagators[std::size_t(k)]});
     check("propagation");
-    fft512::rows<true, true, false>(waves, rows, TransmitMid{transmissions + (k + 1) * pix});
+    fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions + (k + 1) * pix});
     check("transmission");
   }
 }
 
 }  // namespace
 
-void fused_propagate_to_spectrum(C* waves, int64_t nb, const C* transmissions, int64_t ns,
-                                 const std::vector<const C*>& propagators) {
+void fused_propagate_to_spectrum(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s) {
   if (nb <= 0) return;
-  all_but_last_pass(waves, nb, transmissions, ns, propagators);
-  fft512::columns<false, false, false>(waves, nb, PropagateMid{propagators[std::size_t(ns - 1)]});
+  all_but_last_pass(probes, nb, s);
+  fft512::columns<false, false, false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]});
   check("last propagation");
 }
 
-void fused_propagate_to_readings(C* waves, int64_t nb, const C* transmissions, int64_t ns,
-                                 const std::vector<const C*>& propagators, const uint8_t* bits, int count, float scale,
-                                 double* readings, int64_t stride) {
+void fused_propagate_to_readings(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s,
+                                 const uint8_t* bits, int count, float scale, double* readings, int64_t stride) {
   if (count < 1 || count > fft512::kSums)
     throw InternalError("fused multislice: expected 1 to " + std::to_string(fft512::kSums) + " detectors; found " +
                         std::to_string(count));
   if (nb <= 0) return;
-  all_but_last_pass(waves, nb, transmissions, ns, propagators);
-  fft512::column_sums<false>(waves, nb, PropagateMid{propagators[std::size_t(ns - 1)]},
+  all_but_last_pass(probes, nb, s);
+  fft512::column_sums<false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]},
                              AnnularSums{bits, count, scale, readings, stride});
   check("last propagation and detectors");
 }

@@ -94,32 +94,54 @@ __global__ void __launch_bounds__(256) rows_kernel(C* data, int64_t rows, const 
 }
 
 inline constexpr int kColumns = 16;                  // columns per block (a half-warp's 128 bytes per row)
-inline constexpr int kColumnStride = kPadded + 1;    // odd: the columns of a half-warp in distinct banks
-inline constexpr std::size_t kColumnsShared = (std::size_t(kColumns) * kColumnStride + kN) * sizeof(C);
+inline constexpr int kColumnStride = kPadded + 1;    // odd: the columns of a block in distinct banks
 
-/// Columns of 512 x 512 images, 16 per block of 1,024 threads (blockIdx.x: image * 32 + column
-/// group; thread (c, j): column c of the group, slot j): transform<First> down each column, then
-/// mid(image, y, x, value), then, if Second, transform<SecondInverse>; in place.
-template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
-__global__ void __launch_bounds__(1024) columns_kernel(C* data, const C* twiddles, Mid mid) {
+/// Shared memory of a column block: the twiddle table, then one exchange line per column.
+constexpr std::size_t column_shared_bytes(int columns) { return (std::size_t(columns) * kColumnStride + kN) * sizeof(C); }
+
+/// Reads each point of a column pass from the batch itself.
+struct Stored {
+  __device__ C operator()(const C* p, int64_t, int, int) const { return *p; }
+};
+
+/// Where thread (c, j) of a column block works, Columns columns of one image per block of
+/// Columns * 64 threads (blockIdx.x: image * (512 / Columns) + column group): column c of the
+/// group, points j + 64 r.
+template <int Columns>
+struct ColumnThread {
+  int c = int(threadIdx.x % Columns), j = int(threadIdx.x / Columns);
+  int64_t image = blockIdx.x / (kN / Columns);
+  int x = int(blockIdx.x % (kN / Columns)) * Columns + c;
+  __device__ int64_t offset(int r) const { return image * kN * kN + int64_t(j + kT * r) * kN + x; }
+  __device__ C* exchange(C* shared) const { return shared + kN + c * kColumnStride; }
+};
+
+/// The start of every column pass: the twiddles to shared memory (at its start), the thread's
+/// eight points from load(address, image, y, x), then transform<Inverse> down the column.
+template <bool Inverse, int Columns, class Load>
+__device__ __forceinline__ void load_and_transform(C (&v)[8], const ColumnThread<Columns>& t, C* shared, const C* data,
+                                                   const C* twiddles, Load load) {
+  fft_radix::load_table(shared, twiddles, kN);
+#pragma unroll
+  for (int r = 0; r < 8; ++r) v[r] = load(data + t.offset(r), t.image, t.j + kT * r, t.x);
+  __syncthreads();  // the table
+  transform<Inverse>(v, t.j, t.exchange(shared), shared);
+}
+
+/// Columns of 512 x 512 images (ColumnThread's layout): transform<First> down each column of
+/// load's values, then mid(image, y, x, value), then, if Second, transform<SecondInverse>; stored
+/// in place.
+template <int Columns, bool FirstInverse, bool Second, bool SecondInverse, class Mid, class Load>
+__global__ void __launch_bounds__(Columns * kT) columns_kernel(C* data, const C* twiddles, Mid mid, Load load) {
   extern __shared__ C shared[];
-  C* table = shared;
-  C* ex = shared + kN + (threadIdx.x % kColumns) * kColumnStride;
-  fft_radix::load_table(table, twiddles, kN);
-  const int c = threadIdx.x % kColumns, j = threadIdx.x / kColumns;
-  const int64_t image = blockIdx.x / (kN / kColumns);
-  const int x = int(blockIdx.x % (kN / kColumns)) * kColumns + c;
-  C* col = data + image * kN * kN + x;
+  const ColumnThread<Columns> t;
   C v[8];
+  load_and_transform<FirstInverse>(v, t, shared, data, twiddles, load);
 #pragma unroll
-  for (int r = 0; r < 8; ++r) v[r] = col[int64_t(j + kT * r) * kN];
-  __syncthreads();
-  transform<FirstInverse>(v, j, ex, table);
+  for (int r = 0; r < 8; ++r) v[r] = mid(t.image, t.j + kT * r, t.x, v[r]);
+  if constexpr (Second) transform<SecondInverse>(v, t.j, t.exchange(shared), shared);
 #pragma unroll
-  for (int r = 0; r < 8; ++r) v[r] = mid(image, j + kT * r, x, v[r]);
-  if constexpr (Second) transform<SecondInverse>(v, j, ex, table);
-#pragma unroll
-  for (int r = 0; r < 8; ++r) col[int64_t(j + kT * r) * kN] = v[r];
+  for (int r = 0; r < 8; ++r) data[t.offset(r)] = v[r];
 }
 
 /// Sums of a column pass's values instead of storing them: columns_sum_kernel adds
@@ -127,7 +149,7 @@ __global__ void __launch_bounds__(1024) columns_kernel(C* data, const C* twiddle
 /// then per block in double, and calls sum.commit(image, k, total) for each k < kSums.
 inline constexpr int kSums = 4;
 
-/// The block's total of v over its 1,024 threads (warp shuffles, then one warp), valid in thread 0.
+/// The block's total of v over its threads (warp shuffles, then one warp), valid in thread 0.
 __device__ __forceinline__ double block_total(double v, double* warp_sums) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -141,39 +163,37 @@ __device__ __forceinline__ double block_total(double v, double* warp_sums) {
 }
 
 /// Like columns_kernel up to mid, then sums instead of a second transform and a store.
-template <bool FirstInverse, class Mid, class Sum>
-__global__ void __launch_bounds__(1024) columns_sum_kernel(const C* data, const C* twiddles, Mid mid, Sum sum) {
+template <int Columns, bool FirstInverse, class Mid, class Sum>
+__global__ void __launch_bounds__(Columns * kT) columns_sum_kernel(const C* data, const C* twiddles, Mid mid, Sum sum) {
   extern __shared__ C shared[];
-  C* table = shared;
-  C* ex = shared + kN + (threadIdx.x % kColumns) * kColumnStride;
-  fft_radix::load_table(table, twiddles, kN);
-  const int c = threadIdx.x % kColumns, j = threadIdx.x / kColumns;
-  const int64_t image = blockIdx.x / (kN / kColumns);
-  const int x = int(blockIdx.x % (kN / kColumns)) * kColumns + c;
-  const C* col = data + image * kN * kN + x;
+  const ColumnThread<Columns> t;
   C v[8];
-#pragma unroll
-  for (int r = 0; r < 8; ++r) v[r] = col[int64_t(j + kT * r) * kN];
-  __syncthreads();
-  transform<FirstInverse>(v, j, ex, table);
+  load_and_transform<FirstInverse>(v, t, shared, data, twiddles, Stored{});
   float acc[kSums] = {};
 #pragma unroll
-  for (int r = 0; r < 8; ++r) sum.term(j + kT * r, x, mid(image, j + kT * r, x, v[r]), acc);
+  for (int r = 0; r < 8; ++r) sum.term(t.j + kT * r, t.x, mid(t.image, t.j + kT * r, t.x, v[r]), acc);
   double* warp_sums = reinterpret_cast<double*>(shared + kN);  // the exchange slots are free now
   for (int k = 0; k < sum.count; ++k) {
     const double total = block_total(double(acc[k]), warp_sums);
-    if (threadIdx.x == 0) sum.commit(image, k, total);
+    if (threadIdx.x == 0) sum.commit(t.image, k, total);
   }
 }
 
-/// columns_sum_kernel over `images` images of 512 x 512 (sum.count <= kSums).
-template <bool FirstInverse, class Mid, class Sum>
-void column_sums(const C* data, int64_t images, Mid mid, Sum sum, cudaStream_t stream = nullptr) {
+/// Launches a column kernel over `images` images, with its shared memory (over the 48 KiB a
+/// kernel gets without asking, so asked for).
+template <int Columns, class Kernel, class... Args>
+void launch_columns(Kernel kernel, int64_t images, cudaStream_t stream, Args... args) {
   if (images <= 0) return;
-  const auto kernel = columns_sum_kernel<FirstInverse, Mid, Sum>;
-  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kColumnsShared));
-  kernel<<<unsigned(images * (kN / kColumns)), 1024, kColumnsShared, stream>>>(data, fft_radix::device_twiddles(kN), mid,
-                                                                              sum);
+  const std::size_t shared = column_shared_bytes(Columns);
+  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared));
+  kernel<<<unsigned(images * (kN / Columns)), Columns * kT, shared, stream>>>(args...);
+}
+
+/// columns_sum_kernel over `images` images of 512 x 512 (sum.count <= kSums).
+template <bool FirstInverse, int Columns = kColumns, class Mid, class Sum>
+void column_sums(const C* data, int64_t images, Mid mid, Sum sum, cudaStream_t stream = nullptr) {
+  launch_columns<Columns>(columns_sum_kernel<Columns, FirstInverse, Mid, Sum>, images, stream, data,
+                          fft_radix::device_twiddles(kN), mid, sum);
 }
 
 /// rows_kernel over `rows` rows of 512.
@@ -184,14 +204,12 @@ void rows(C* data, int64_t rows, Mid mid, cudaStream_t stream = nullptr) {
       <<<unsigned((rows + 3) / 4), 256, 0, stream>>>(data, rows, fft_radix::device_twiddles(kN), mid);
 }
 
-/// columns_kernel over `images` images of 512 x 512.
-template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
-void columns(C* data, int64_t images, Mid mid, cudaStream_t stream = nullptr) {
-  if (images <= 0) return;
-  const auto kernel = columns_kernel<FirstInverse, Second, SecondInverse, Mid>;
-  // 77 KiB of shared memory: more than the 48 KiB a kernel gets without asking.
-  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kColumnsShared));
-  kernel<<<unsigned(images * (kN / kColumns)), 1024, kColumnsShared, stream>>>(data, fft_radix::device_twiddles(kN), mid);
+/// columns_kernel over `images` images of 512 x 512, the first transform's input from load
+/// (Stored: the batch itself).
+template <bool FirstInverse, bool Second, bool SecondInverse, int Columns = kColumns, class Mid, class Load = Stored>
+void columns(C* data, int64_t images, Mid mid, Load load = {}, cudaStream_t stream = nullptr) {
+  launch_columns<Columns>(columns_kernel<Columns, FirstInverse, Second, SecondInverse, Mid, Load>, images, stream, data,
+                          fft_radix::device_twiddles(kN), mid, load);
 }
 
 }  // namespace phasis::fft512

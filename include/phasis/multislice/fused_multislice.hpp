@@ -1,9 +1,9 @@
-// Multislice of a batch of 512 x 512 probes to the exit waves' spectra in phasis' fused FFT kernels
-// (src/multislice/fused_multislice.cu, on fft512_cuda.cuh): the transmission sits between a row
-// pass's inverse and forward transforms, the propagator between a column pass's forward and
-// inverse transforms, so each slice costs two reads and writes of the batch instead of six
-// (transmission, two FFT passes, propagator, two inverse-FFT passes). CUDA float only; StemRunner
-// names it only there (StemOptions::fused_fft).
+// Multislice of a batch of 512 x 512 probes in phasis' fused FFT kernels
+// (src/multislice/fused_multislice.cu, on fft512_cuda.cuh): the probes are made inside the first
+// column pass, the transmission sits between a row pass's inverse and forward transforms, the
+// propagator between a column pass's forward and inverse transforms, so each slice costs two
+// reads and writes of the batch instead of six (transmission, two FFT passes, propagator, two
+// inverse-FFT passes). CUDA float only; StemRunner names it only there (StemOptions::fused_fft).
 #pragma once
 
 #include <cstdint>
@@ -11,26 +11,34 @@
 
 #include "phasis/core/complex.hpp"
 #include "phasis/multislice/grid.hpp"
+#include "phasis/multislice/multislice_kernels.hpp"
 
 namespace phasis::ms {
 
 /// Grids the fused kernels handle: 512 x 512.
 inline bool fused_multislice_applies(const Grid& g) { return g.ny == 512 && g.nx == 512; }
 
-/// waves (nb x 512 x 512, on the device) hold the probes' spectra, as ShiftedProbe leaves them; on
-/// return they hold P_last F[t_last ... P_0 F[t_0 F^-1[spectra]]...]: what MultisliceEngine's
-/// inverse, run over slices [0, ns - 1), transmit and propagate_to_spectrum leave, the same math
-/// with other FFT kernels. transmissions: ns slices of exp(i sigma v) (TransmissionFunction);
-/// propagators[k]: slice k's Fresnel propagator (MultisliceEngine::propagator, with its 1/N).
-void fused_propagate_to_spectrum(Complex<float>* waves, int64_t nb, const Complex<float>* transmissions, int64_t ns,
-                                 const std::vector<const Complex<float>*>& propagators);
+/// The slices a fused run goes through (device memory): transmissions, ns slices of
+/// exp(i sigma v) (TransmissionFunction); propagators[k], slice k's Fresnel propagator
+/// (MultisliceEngine::propagator, with its 1/N).
+struct FusedSlices {
+  const Complex<float>* transmissions;
+  int64_t count;
+  std::vector<const Complex<float>*> propagators;
+};
+
+/// Makes probes.psi (nb x 512 x 512, on the device) the batch's probes (the inverse FFT of the
+/// spectra ShiftedProbe gives, waves 0 to nb - 1 of its ramps) and runs them through every slice;
+/// on return psi holds P_last F[t_last ... P_0 F[t_0 F^-1[spectra]]...]: what ShiftedProbe,
+/// MultisliceEngine's inverse, run over slices [0, ns - 1), transmit and propagate_to_spectrum
+/// leave, the same math with other FFT kernels.
+void fused_propagate_to_spectrum(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& slices);
 
 /// fused_propagate_to_spectrum without storing the last spectra: the last column pass adds
 /// scale |P_last F[...]|^2 over the pixels of each of `count` (<= 4) detectors, whose membership
 /// is bit d of bits[p] (AnnularBits), into readings[d * stride + j] for wave j (device doubles,
-/// added to, so zero them first). waves are left holding an intermediate state.
-void fused_propagate_to_readings(Complex<float>* waves, int64_t nb, const Complex<float>* transmissions, int64_t ns,
-                                 const std::vector<const Complex<float>*>& propagators, const uint8_t* bits, int count,
-                                 float scale, double* readings, int64_t stride);
+/// added to, so zero them first). probes.psi is left holding an intermediate state.
+void fused_propagate_to_readings(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& slices,
+                                 const uint8_t* bits, int count, float scale, double* readings, int64_t stride);
 
 }  // namespace phasis::ms

@@ -139,10 +139,14 @@ struct ShiftedProbe {
   const Complex<double>* ramps;  // ProbeRamps of the batch
   int64_t ny, nx;
   PHASIS_HD void operator()(int64_t i) const {
-    const int64_t pix = ny * nx, j = i / pix, p = i - j * pix, iy = p / nx, ix = p - iy * nx;
+    const int64_t pix = ny * nx, j = i / pix, p = i - j * pix, iy = p / nx;
+    psi[i] = at(j, iy, p - iy * nx);
+  }
+  /// Wave j's value at (iy, ix) (the fused STEM makes its probes with it, psi unused).
+  PHASIS_HD Complex<T> at(int64_t j, int64_t iy, int64_t ix) const {
     const Complex<double>* r = ramps + j * (nx + ny);
     const Complex<double> w = r[ix] * r[nx + iy];
-    psi[i] = spectrum[p] * Complex<T>(T(w.re), T(w.im));
+    return spectrum[iy * nx + ix] * Complex<T>(T(w.re), T(w.im));
   }
 };
 

@@ -116,11 +116,14 @@ class StemRunner {
     const int64_t ns = pot.num_slices();
     const bool fused = spectra && use_fused();
     Array<Complex<T>> transmissions;  // the fused path's exp(i sigma v), every slice
-    std::vector<const Complex<T>*> propagators;
+    FusedSlices fused_slices{nullptr, ns, {}};
     if (fused) {
       transmissions = Array<Complex<T>>(Shape{ns, grid_.ny, grid_.nx}, B::memory);
       B::for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions.data(), slices.data(), T(engine_.sigma())});
-      for (int64_t k = 0; k < ns; ++k) propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
+      if constexpr (kCudaFloat) {
+        fused_slices.transmissions = transmissions.data();
+        for (int64_t k = 0; k < ns; ++k) fused_slices.propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
+      }
     }
     clock_.lap(&StemTimings::potential);
     for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
@@ -128,16 +131,16 @@ class StemRunner {
       auto& e = nb == batch_ ? engine_ : *tail_;
       B::for_each(nb * (grid_.nx + grid_.ny),
                   ProbeRamps{ramps_.data(), xy_.data() + 2 * j0, grid_.ny, grid_.nx, grid_.dy, grid_.dx});
-      B::for_each(nb * grid_.pixels(), ShiftedProbe<T>{waves_.data(), spectrum_.data(), ramps_.data(), grid_.ny, grid_.nx});
-      if (fused) {  // the probes' inverse FFT is part of the fused passes
+      const ShiftedProbe<T> probes{waves_.data(), spectrum_.data(), ramps_.data(), grid_.ny, grid_.nx};
+      if (fused) {  // the probes are made inside the fused passes
         clock_.lap(&StemTimings::probes);
         if constexpr (kCudaFloat) {
           if (read_in_fused_pass_) {
             readings_.zero();
-            fused_propagate_to_readings(waves_.data(), nb, transmissions.data(), ns, propagators, bits_.data(),
-                                        int(o_.detectors.size()), float(grid_.pixels()), readings_.data(), batch_);
+            fused_propagate_to_readings(probes, nb, fused_slices, bits_.data(), int(o_.detectors.size()),
+                                        float(grid_.pixels()), readings_.data(), batch_);
           } else {
-            fused_propagate_to_spectrum(waves_.data(), nb, transmissions.data(), ns, propagators);
+            fused_propagate_to_spectrum(probes, nb, fused_slices);
           }
         }
         clock_.lap(&StemTimings::propagation);
@@ -145,6 +148,7 @@ class StemRunner {
         clock_.lap(&StemTimings::detection);
         continue;
       }
+      B::for_each(nb * grid_.pixels(), probes);
       e.inverse(waves_.data());
       clock_.lap(&StemTimings::probes);
       if (spectra) {
