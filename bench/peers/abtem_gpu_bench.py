@@ -12,10 +12,11 @@ What is timed. abTEM: from building the objects a user builds (atoms, FrozenPhon
 per run, so that nothing of an earlier run can be reused, Potential, Probe, GridScan, detector)
 through `probe.scan(...).compute()` to `cupy.cuda.Device().synchronize()`: every potential slice
 and every multislice step of the run, fresh. phasis: (a) the whole CLI process (start, GPU context,
-set-up, potentials, multislice, writing the HDF5 file), and (b) the simulation inside it as the
-run's `stages:` line reports it: set-up (FFT plans, propagators, masks, probe spectrum) + potentials
-+ probes + propagation + detection, with the GPU synchronised at the end of each stage; the GPU
-context's creation (`device start`, once per process) is listed but not counted in (b). The
+set-up, potentials, multislice, writing the HDF5 file), and (b) the simulation inside it, the
+run's `total` on its `stages:` line: set-up (propagators, masks, probe spectrum) + potentials +
+probes + propagation + detection, with the GPU synchronised at the end of each stage, and the time
+between stages; the GPU context's creation (`device start`, once per process) is listed but not
+counted in (b). The
 speed-up is abTEM over (b), like for like with abTEM's warm `.compute()`; the process figure is
 shown beside it. Each phasis run also gets a new seed.
 
@@ -117,9 +118,10 @@ def phasis_run(exe, folder, xyz, phonons, batch, seed, fused=True):
     seconds = time.perf_counter() - t0
     with h5py.File(out, "r") as h:
         img = np.asarray(h["stem/HAADF"]).reshape(SCAN_N, SCAN_N)  # (y, x)
-        stages = json.loads(h.attrs["parameters"])["stage_seconds"]
+        params = json.loads(h.attrs["parameters"])
+        stages = params["stage_seconds"]
     line = next((x for x in run.stdout.splitlines() if x.startswith("stages:")), "")
-    sim = sum(v for k, v in stages.items() if k != "device_start")
+    sim = params["seconds"]  # the stages and the time between them, the device's start left out
     return seconds, sim, stages, line, img
 
 

@@ -65,6 +65,10 @@ Array<Complex<double>> probe_spectrum(const Grid& grid, const ProbeOptions& o) {
     for (int64_t ix = 0; ix < nx; ++ix) {
       const double kx = fft_frequency(ix, nx, grid.dx);
       const double a = aperture(lambda * std::sqrt(kx * kx + ky * ky), cutoff, edge);
+      if (a == 0) {  // most of the grid lies outside the aperture: no aberration phase to compute
+        s[iy * nx + ix] = {0.0, 0.0};
+        continue;
+      }
       const double phase = -aberration_phase(o.aberrations, lambda, kx, ky);
       s[iy * nx + ix] = {a * std::cos(phase), a * std::sin(phase)};
       power += a * a;

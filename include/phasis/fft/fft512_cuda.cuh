@@ -14,6 +14,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "phasis/core/complex.hpp"
 #include "phasis/fft/fft_radix_cuda.cuh"
@@ -29,19 +30,32 @@ inline constexpr int kPadded = kN + kN / 8;   // one spare slot per 8: no bank c
 /// Shared-memory slot of point i of a line: every 8 points skip one slot.
 __device__ __forceinline__ int pad(int i) { return i + (i >> 3); }
 
+/// Synchronises the whole block (every thread of it must call it).
+struct BlockSync {
+  __device__ void operator()() const { __syncthreads(); }
+};
+
+/// Synchronises the 64 threads (two warps) of one transform's group only, on hardware barrier
+/// `id` (1 to 15; 0 is __syncthreads'), so that the groups of a block need not wait for each other.
+struct GroupSync {
+  int id;
+  __device__ void operator()() const { asm volatile("bar.sync %0, %1;" ::"r"(id), "r"(kT) : "memory"); }
+};
+
 /// One 512-point transform of a line held by threads j < 64 of a group: v[r] is point j + 64 r on
 /// entry and the transform's point j + 64 r on exit. `ex` is the group's kPadded exchange slots;
-/// every thread of the block must call it (it synchronises the block).
-template <bool Inverse>
-__device__ __forceinline__ void transform(C (&v)[8], int j, C* ex, const C* table) {
+/// sync() orders the exchanges (BlockSync: every thread of the block must call it; GroupSync:
+/// every thread of the group).
+template <bool Inverse, class Sync = BlockSync>
+__device__ __forceinline__ void transform(C (&v)[8], int j, C* ex, const C* table, Sync sync = {}) {
   // Stage 1 (Ns = 1): no twiddles; outputs to j * 8 + r.
   fft_radix::dft8<Inverse>(v);
 #pragma unroll
   for (int r = 0; r < 8; ++r) ex[pad(8 * j + r)] = v[r];
-  __syncthreads();
+  sync();
 #pragma unroll
   for (int r = 0; r < 8; ++r) v[r] = ex[pad(j + kT * r)];
-  __syncthreads();
+  sync();
   // Stage 2 (Ns = 8): twiddles W_64^(r (j mod 8)) = W_512^(8 r (j mod 8)); outputs to
   // (j / 8) 64 + j mod 8 + 8 r.
   const int k = j & 7;
@@ -50,10 +64,10 @@ __device__ __forceinline__ void transform(C (&v)[8], int j, C* ex, const C* tabl
   fft_radix::dft8<Inverse>(v);
 #pragma unroll
   for (int r = 0; r < 8; ++r) ex[pad((j >> 3) * 64 + k + 8 * r)] = v[r];
-  __syncthreads();
+  sync();
 #pragma unroll
   for (int r = 0; r < 8; ++r) v[r] = ex[pad(j + kT * r)];
-  __syncthreads();
+  sync();
   // Stage 3 (Ns = 64): twiddles W_512^(r j); outputs to j + 64 r, which stay in registers.
 #pragma unroll
   for (int r = 1; r < 8; ++r) v[r] = v[r] * fft_radix::twiddle<Inverse>(table, kN, r * j);
@@ -66,27 +80,33 @@ struct Keep {
   __device__ C operator()(int64_t, int, int, C v) const { return v; }
 };
 
-/// Rows of 512 (row r at data + 512 r), four per block of 256 threads: transform<First>, then
-/// mid(row, x, value), then, if Second, transform<SecondInverse>; in place.
-template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
-__global__ void __launch_bounds__(256) rows_kernel(C* data, int64_t rows, const C* twiddles, Mid mid) {
+/// Rows of 512 (row r at data + 512 r), Rows per block of Rows * 64 threads: transform<First>,
+/// then mid(row, x, value), then, if Second, transform<SecondInverse>; in place. With
+/// GroupBarriers the groups of a block (one row each) synchronise their exchanges on their own
+/// barriers (GroupSync), else on the block's.
+template <int Rows, bool GroupBarriers, bool FirstInverse, bool Second, bool SecondInverse, class Mid>
+__global__ void __launch_bounds__(Rows * kT) rows_kernel(C* data, int64_t rows, const C* twiddles, Mid mid) {
+  static_assert(Rows >= 1 && Rows <= 15, "one hardware barrier per row group, 1 to 15");
   __shared__ C table[kN];
-  __shared__ C ex[4][kPadded];
+  __shared__ C ex[Rows][kPadded];
   fft_radix::load_table(table, twiddles, kN);
   const int g = threadIdx.x / kT, j = threadIdx.x % kT;
-  const int64_t row = int64_t(blockIdx.x) * 4 + g;
+  using Sync = std::conditional_t<GroupBarriers, GroupSync, BlockSync>;
+  Sync sync;
+  if constexpr (GroupBarriers) sync.id = g + 1;
+  const int64_t row = int64_t(blockIdx.x) * Rows + g;
   const bool live = row < rows;
   C* line = data + (live ? row : 0) * kN;
   C v[8];
 #pragma unroll
   for (int r = 0; r < 8; ++r) v[r] = live ? line[j + kT * r] : C(0.0f, 0.0f);
   __syncthreads();  // the table
-  transform<FirstInverse>(v, j, ex[g], table);
+  transform<FirstInverse>(v, j, ex[g], table, sync);
   if (live) {
 #pragma unroll
     for (int r = 0; r < 8; ++r) v[r] = mid(row, j + kT * r, v[r]);
   }
-  if constexpr (Second) transform<SecondInverse>(v, j, ex[g], table);
+  if constexpr (Second) transform<SecondInverse>(v, j, ex[g], table, sync);
   if (live) {
 #pragma unroll
     for (int r = 0; r < 8; ++r) line[j + kT * r] = v[r];
@@ -196,12 +216,17 @@ void column_sums(const C* data, int64_t images, Mid mid, Sum sum, cudaStream_t s
                           fft_radix::device_twiddles(kN), mid, sum);
 }
 
+/// Rows per block of the row passes, and whether their groups synchronise on their own barriers.
+inline constexpr int kRows = 4;
+inline constexpr bool kGroupBarriers = true;
+
 /// rows_kernel over `rows` rows of 512.
-template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
+template <bool FirstInverse, bool Second, bool SecondInverse, int Rows = kRows, bool GroupBarriers = kGroupBarriers,
+          class Mid>
 void rows(C* data, int64_t rows, Mid mid, cudaStream_t stream = nullptr) {
   if (rows <= 0) return;
-  rows_kernel<FirstInverse, Second, SecondInverse>
-      <<<unsigned((rows + 3) / 4), 256, 0, stream>>>(data, rows, fft_radix::device_twiddles(kN), mid);
+  rows_kernel<Rows, GroupBarriers, FirstInverse, Second, SecondInverse>
+      <<<unsigned((rows + Rows - 1) / Rows), Rows * kT, 0, stream>>>(data, rows, fft_radix::device_twiddles(kN), mid);
 }
 
 /// columns_kernel over `images` images of 512 x 512, the first transform's input from load

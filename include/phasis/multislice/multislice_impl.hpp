@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -32,29 +33,60 @@ void check_waves(const Array<Complex<T>>& waves, const Grid& g) {
                      "); found " + s.str());
 }
 
-/// Every slice of the potential on backend B (num_slices x ny x nx), and their thicknesses.
-/// Infinite projection: sampled on the backend, pixel by pixel, from the atoms binned on tiles
-/// (Potential::bins, ProjectAtoms) with the same tables and core averaging as Potential::slice;
-/// finite projection: computed on the host (Potential::slice) and copied.
+/// Host arrays packed into one buffer, each at an 8-byte aligned offset, so that they reach the
+/// backend in one allocation and one copy.
+class PackedUpload {
+ public:
+  /// Reserves room for v's bytes; returns its offset.
+  template <class V>
+  std::size_t add(const std::vector<V>& v) {
+    const std::size_t at = (bytes_.size() + 7) & ~std::size_t(7);
+    bytes_.resize(at + v.size() * sizeof(V));
+    if (!v.empty()) std::memcpy(bytes_.data() + at, v.data(), v.size() * sizeof(V));
+    return at;
+  }
+  /// Overwrites what add() put at `at` (same size).
+  template <class V>
+  void put(std::size_t at, const std::vector<V>& v) {
+    if (!v.empty()) std::memcpy(bytes_.data() + at, v.data(), v.size() * sizeof(V));
+  }
+  /// Makes `dev` (kept between calls) hold at least the buffer's bytes on memory m; returns its data.
+  char* place(Array<char>& dev, Memory m) const {
+    const int64_t n = std::max<int64_t>(8, int64_t(bytes_.size()));
+    if (dev.size() < n || dev.memory() != m) dev = Array<char>(Shape{n}, m);
+    return dev.data();
+  }
+  /// Copies the buffer to `dev` (place()d before), in the order of the backend's work.
+  void upload(Array<char>& dev) const {
+    if (!bytes_.empty()) copy_bytes(dev.data(), dev.memory(), bytes_.data(), Memory::host, bytes_.size());
+  }
+
+ private:
+  std::vector<char> bytes_;
+};
+
+/// Every slice of the potential into `slices` on backend B (num_slices x ny x nx; reallocated only
+/// if its shape or memory differ), and their thicknesses. Infinite projection: sampled on the
+/// backend, pixel by pixel, from the atoms binned on tiles (`bins`, Potential::bins of this
+/// potential, ProjectAtoms) with the same tables and core averaging as Potential::slice, the bins
+/// and tables uploaded through `staging` (kept between calls); finite projection: computed on the
+/// host (Potential::slice) and copied.
 template <class B>
-Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness) {
+void backend_slices(const Potential& pot, const SliceBins* bins, Array<float>& slices, Array<char>& staging,
+                    std::vector<double>& thickness) {
   const Grid& g = pot.grid();
-  Array<float> slices(Shape{pot.num_slices(), g.ny, g.nx}, B::memory);
+  const Shape shape{pot.num_slices(), g.ny, g.nx};
+  if (!(slices.shape() == shape) || slices.memory() != B::memory) slices = Array<float>(shape, B::memory);
   thickness.clear();
   for (int64_t k = 0; k < pot.num_slices(); ++k) thickness.push_back(pot.thickness(k));
   if (pot.options().projection != Projection::infinite) {
-    Array<float> host(Shape{pot.num_slices(), g.ny, g.nx});
+    Array<float> host(shape);
     for (int64_t k = 0; k < pot.num_slices(); ++k) pot.slice(k, host.data() + k * g.pixels());
     slices.assign(host);
-    return slices;
+    return;
   }
-  const SliceBins b = pot.bins();
-  const auto upload = [](const auto& v) {
-    using V = typename std::decay_t<decltype(v)>::value_type;
-    Array<V> h(Shape{std::max<int64_t>(1, int64_t(v.size()))});
-    std::copy(v.begin(), v.end(), h.data());
-    return h.to(B::memory);
-  };
+  if (!bins) throw InternalError("backend_slices: expected the potential's bins for the infinite projection");
+  const SliceBins& b = *bins;
   // The tables' values, one after another, and views whose pointers are on the backend.
   std::vector<double> values;
   std::vector<std::size_t> offsets;
@@ -62,20 +94,35 @@ Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness
     offsets.push_back(values.size());
     values.insert(values.end(), pot.table(z).values().begin(), pot.table(z).values().end());
   }
-  const Array<double> dev_values = upload(values);
   std::vector<TableView> views;
-  for (std::size_t t = 0; t < b.elements.size(); ++t) {
-    views.push_back(pot.table(b.elements[t]).view());
-    views.back().values = dev_values.data() + offsets[t];
-  }
-  const Array<TableView> dev_views = upload(views);
-  const Array<int32_t> start = upload(b.start), table = upload(b.table);
-  const Array<double> x = upload(b.x), y = upload(b.y);
-  const Array<int32_t> sx = upload(b.shift_x), sy = upload(b.shift_y);
+  for (int z : b.elements) views.push_back(pot.table(z).view());
+  PackedUpload pack;
+  const std::size_t at_values = pack.add(values), at_views = pack.add(views), at_start = pack.add(b.start),
+                    at_table = pack.add(b.table), at_x = pack.add(b.x), at_y = pack.add(b.y), at_sx = pack.add(b.shift_x),
+                    at_sy = pack.add(b.shift_y);
+  // The views point into the buffer on the backend: its address is known once it is placed.
+  const char* base = pack.place(staging, B::memory);
+  const auto on = [base](std::size_t at) { return base + at; };
+  for (std::size_t t = 0; t < views.size(); ++t)
+    views[t].values = reinterpret_cast<const double*>(on(at_values)) + offsets[t];
+  pack.put(at_views, views);
+  pack.upload(staging);
   B::for_each(pot.num_slices() * g.pixels(),
-              ProjectAtoms{slices.data(), start.data(), x.data(), y.data(), sx.data(), sy.data(), table.data(),
-                           dev_views.data(), g.ny, g.nx, b.tile, b.tiles_x, b.tiles_x * b.tiles_y, g.dy, g.dx});
-  B::synchronize();  // the uploads are freed on return
+              ProjectAtoms{slices.data(), reinterpret_cast<const int32_t*>(on(at_start)),
+                           reinterpret_cast<const double*>(on(at_x)), reinterpret_cast<const double*>(on(at_y)),
+                           reinterpret_cast<const int32_t*>(on(at_sx)), reinterpret_cast<const int32_t*>(on(at_sy)),
+                           reinterpret_cast<const int32_t*>(on(at_table)), reinterpret_cast<const TableView*>(on(at_views)),
+                           g.ny, g.nx, b.tile, b.tiles_x, b.tiles_x * b.tiles_y, g.dy, g.dx});
+}
+
+/// backend_slices into a new array, the bins made here.
+template <class B>
+Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness) {
+  Array<float> slices;
+  Array<char> staging;
+  const SliceBins b = pot.options().projection == Projection::infinite ? pot.bins() : SliceBins{};
+  backend_slices<B>(pot, &b, slices, staging, thickness);
+  B::synchronize();  // the staging buffer is freed on return
   return slices;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -39,8 +40,6 @@ class StageClock {
     t_->*stage += std::chrono::duration<double>(now - last_).count();
     last_ = now;
   }
-  /// Restarts the clock without counting (time spent outside the stages).
-  void restart() { last_ = Clock::now(); }
 
  private:
   StemTimings* t_;
@@ -82,11 +81,12 @@ class StemRunner {
     clock_.lap(&StemTimings::setup);
   }
 
-  /// Readings (detectors, positions) through one potential.
-  Array<double> annular(const Potential& pot) {
+  /// Readings (detectors, positions) through one potential; `bins` are its Potential::bins (for
+  /// the infinite projection; made here when null).
+  Array<double> annular(const Potential& pot, const SliceBins* bins = nullptr) {
     const int64_t nd = int64_t(o_.detectors.size());
     Array<double> out(Shape{nd, n_});
-    batches(pot, true, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>& e) {
+    batches(pot, bins, true, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>& e) {
       const auto r = read_in_fused_pass_ ? fused_readings(nb) : e.annular_spectrum(waves_.data(), masks_, double(grid_.pixels()));
       for (int64_t d = 0; d < nd; ++d)
         for (int64_t j = 0; j < nb; ++j) out[d * n_ + j0 + j] = r[std::size_t(d)][std::size_t(j)];
@@ -96,32 +96,33 @@ class StemRunner {
 
   /// Exit waves through one potential, batch by batch, to the host sink.
   void exit_waves(const Potential& pot, const ExitWaveSink<T>& sink) {
-    batches(pot, false, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>&) {
+    batches(pot, nullptr, false, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>&) {
       Array<Complex<T>> host(Shape{nb, grid_.ny, grid_.nx});
       copy_bytes(host.data(), Memory::host, waves_.data(), B::memory, host.bytes());
       sink(j0, host);
     });
   }
 
-  StageClock<B>& clock() { return clock_; }
-
  private:
   /// Every batch through every slice, then detect(first position, batch size, engine). With
   /// `spectra`, the last slice stops at propagate_to_spectrum: detect gets 1/N times the exit waves'
   /// FFTs; else the exit waves.
   template <class F>
-  void batches(const Potential& pot, bool spectra, F&& detect) {
+  void batches(const Potential& pot, const SliceBins* bins, bool spectra, F&& detect) {
     std::vector<double> thickness;
-    const Array<float> slices = backend_slices<B>(pot, thickness);
+    SliceBins made;
+    if (!bins && pot.options().projection == Projection::infinite) bins = &(made = pot.bins());
+    backend_slices<B>(pot, bins, slices_, staging_, thickness);
+    const Array<float>& slices = slices_;
     const int64_t ns = pot.num_slices();
     const bool fused = spectra && use_fused();
-    Array<Complex<T>> transmissions;  // the fused path's exp(i sigma v), every slice
     FusedSlices fused_slices{nullptr, ns, {}};
     if (fused) {
-      transmissions = Array<Complex<T>>(Shape{ns, grid_.ny, grid_.nx}, B::memory);
-      B::for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions.data(), slices.data(), T(engine_.sigma())});
+      const Shape shape{ns, grid_.ny, grid_.nx};
+      if (!(transmissions_.shape() == shape)) transmissions_ = Array<Complex<T>>(shape, B::memory);
+      B::for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions_.data(), slices.data(), T(engine_.sigma())});
       if constexpr (kCudaFloat) {
-        fused_slices.transmissions = transmissions.data();
+        fused_slices.transmissions = transmissions_.data();
         for (int64_t k = 0; k < ns; ++k) fused_slices.propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
       }
     }
@@ -191,6 +192,10 @@ class StemRunner {
   Array<double> readings_;           // (detectors, batch) sums of the last fused pass
   Array<double> xy_;
   std::vector<Array<uint8_t>> masks_;
+  // Kept from one potential to the next (same shapes for every frozen phonon configuration):
+  Array<float> slices_;                // the potential's slices on the backend
+  Array<char> staging_;                // backend_slices' upload of the bins and tables
+  Array<Complex<T>> transmissions_;    // the fused path's exp(i sigma v), every slice
 };
 
 template <class B, class T>
@@ -209,23 +214,40 @@ Array<double> run_stem(const Potential& pot, const std::vector<Position>& positi
   return StemRunner<B, T>(pot.grid(), positions, o).annular(pot);
 }
 
-/// The frozen phonon mean over o.phonons configurations, one runner for all of them.
+/// One frozen phonon configuration's potential, made on the host: the displaced atoms' Potential
+/// and, for the infinite projection, its bins.
+struct HostPotential {
+  std::shared_ptr<const Potential> potential;
+  SliceBins bins;
+};
+
+/// The frozen phonon mean over o.phonons configurations, one runner for all of them. Each
+/// configuration's host work (displaced atoms, Potential, bins) runs on a worker thread one
+/// configuration ahead: the first while the runner sets up, each next one while the backend runs
+/// the one before.
 template <class B, class T>
 Array<double> run_stem_ensemble(const Atoms& atoms, const Grid& grid, const PotentialOptions& popt,
                                 const std::vector<Position>& positions, const StemOptions& o) {
   check_stem_options(grid, positions, o);
   if (o.phonons > 1 && atoms.sigma.size() != atoms.z.size())
     frozen_phonon(atoms, o.seed, 0);  // throws the phonon module's message before any set-up
+  const auto make = [&atoms, &grid, &popt, &o](int64_t c, std::shared_ptr<const Potential> like) {
+    const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
+    HostPotential h;
+    h.potential = like ? std::make_shared<const Potential>(a, *like) : std::make_shared<const Potential>(a, grid, popt);
+    if (popt.projection == Projection::infinite) h.bins = h.potential->bins();
+    return h;
+  };
+  std::future<HostPotential> next = std::async(std::launch::async, make, int64_t(0), nullptr);
   StemRunner<B, T> runner(grid, positions, o);
   Array<double> mean;
-  std::unique_ptr<Potential> first;  // its tables serve every configuration
+  std::shared_ptr<const Potential> first;  // its tables serve every configuration
   for (int64_t c = 0; c < o.phonons; ++c) {
     const auto t0 = std::chrono::steady_clock::now();
-    runner.clock().restart();
-    const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
-    std::unique_ptr<Potential> pot = first ? std::make_unique<Potential>(a, *first) : std::make_unique<Potential>(a, grid, popt);
-    Array<double> r = runner.annular(*pot);
-    if (!first) first = std::move(pot);
+    const HostPotential h = next.get();  // waiting here counts in the potential stage
+    if (!first) first = h.potential;
+    if (c + 1 < o.phonons) next = std::async(std::launch::async, make, c + 1, first);
+    Array<double> r = runner.annular(*h.potential, popt.projection == Projection::infinite ? &h.bins : nullptr);
     if (c == 0) {
       mean = std::move(r);
     } else {
