@@ -4,7 +4,7 @@
 #include <string>
 
 #include "phasis/core/error.hpp"
-#include "phasis/fft/fft512_cuda.cuh"
+#include "phasis/fft/fft512_stream_cuda.cuh"
 #include "phasis/multislice/fused_multislice.hpp"
 
 namespace phasis::ms {
@@ -42,6 +42,22 @@ struct AnnularSums {
   __device__ void commit(int64_t wave, int d, double total) const { atomicAdd(out + d * stride + wave, total); }
 };
 
+// Every pass that reads the batch in its streaming form (fft512_stream_cuda.cuh: resident blocks
+// that copy their next line while they transform the current one); bench_fused_multislice times both.
+constexpr bool kStreamed = true;
+
+template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
+void row_pass(C* waves, int64_t rows, Mid mid) {
+  if constexpr (kStreamed) fft512::rows_streamed<FirstInverse, Second, SecondInverse>(waves, rows, mid);
+  else fft512::rows<FirstInverse, Second, SecondInverse>(waves, rows, mid);
+}
+
+template <bool Second, bool SecondInverse, class Mid>
+void column_pass(C* waves, int64_t nb, Mid mid) {
+  if constexpr (kStreamed) fft512::columns_streamed<false, Second, SecondInverse>(waves, nb, mid);
+  else fft512::columns<false, Second, SecondInverse>(waves, nb, mid);
+}
+
 void check(const char* what) {
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) throw DeviceError(std::string("fused multislice: ") + what + ": " + cudaGetErrorString(e));
@@ -66,12 +82,12 @@ void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const Fuse
   // with slice 0's transmission and the forward row transform of its propagation.
   fft512::columns<true, false, false>(waves, nb, fft512::Keep{}, ProbeLoad{probes});
   check("probe columns");
-  fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions});
+  row_pass<true, true, false>(waves, rows, TransmitMid{s.transmissions});
   check("probe rows and slice 0");
   for (int64_t k = 0; k + 1 < ns; ++k) {
-    fft512::columns<false, true, true>(waves, nb, PropagateMid{s.propagators[std::size_t(k)]});
+    column_pass<true, true>(waves, nb, PropagateMid{s.propagators[std::size_t(k)]});
     check("propagation");
-    fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions + (k + 1) * pix});
+    row_pass<true, true, false>(waves, rows, TransmitMid{s.transmissions + (k + 1) * pix});
     check("transmission");
   }
 }
@@ -81,7 +97,7 @@ void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const Fuse
 void fused_propagate_to_spectrum(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s) {
   if (nb <= 0) return;
   all_but_last_pass(probes, nb, s);
-  fft512::columns<false, false, false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]});
+  column_pass<false, false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]});
   check("last propagation");
 }
 
@@ -92,8 +108,10 @@ void fused_propagate_to_readings(const ShiftedProbe<float>& probes, int64_t nb, 
                         std::to_string(count));
   if (nb <= 0) return;
   all_but_last_pass(probes, nb, s);
-  fft512::column_sums<false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]},
-                             AnnularSums{bits, count, scale, readings, stride});
+  const PropagateMid last{s.propagators[std::size_t(s.count - 1)]};
+  const AnnularSums sums{bits, count, scale, readings, stride};
+  if constexpr (kStreamed) fft512::column_sums_streamed<false>(probes.psi, nb, last, sums);
+  else fft512::column_sums<false>(probes.psi, nb, last, sums);
   check("last propagation and detectors");
 }
 
