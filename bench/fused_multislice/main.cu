@@ -21,7 +21,7 @@
 
 #include "../common/cuda_timing.cuh"
 #include "phasis/backend/cuda.cuh"
-#include "phasis/fft/fft512_stream_cuda.cuh"
+#include "phasis/fft/fft512_cuda.cuh"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/fused_multislice.hpp"
@@ -114,16 +114,6 @@ int main(int argc, char** argv) {
   row_pass(integral_constant<int, 2>{}, bool_constant<true>{});
   row_pass(integral_constant<int, 8>{}, bool_constant<true>{});
   row_pass(integral_constant<int, 8>{}, bool_constant<false>{});
-  rows.push_back({"rows x4, streamed",
-                  bench::time_ms([&] { fft512::rows_streamed<true, true, false, 4>(waves.data(), batch * N, keep); }), 2});
-  rows.push_back({"rows x2, streamed",
-                  bench::time_ms([&] { fft512::rows_streamed<true, true, false, 2>(waves.data(), batch * N, keep); }), 2});
-  rows.push_back({"columns x16, streamed",
-                  bench::time_ms([&] { fft512::columns_streamed<false, true, true, 16>(waves.data(), batch, keep); }), 2});
-  rows.push_back({"columns x8, streamed",
-                  bench::time_ms([&] { fft512::columns_streamed<false, true, true, 8>(waves.data(), batch, keep); }), 2});
-  rows.push_back({"column sums x16, streamed",
-                  bench::time_ms([&] { fft512::column_sums_streamed<false, 16>(waves.data(), batch, keep, NormSum{sums.data()}); }), 1});
   rows.push_back({"columns x16: forward, mid, inverse",
                   bench::time_ms([&] { fft512::columns<false, true, true, 16>(waves.data(), batch, keep); }), 2});
   rows.push_back({"columns x8: forward, mid, inverse",
@@ -135,7 +125,10 @@ int main(int argc, char** argv) {
   rows.push_back({"column sums x8: forward, mid, |.|^2",
                   bench::time_ms([&] { fft512::column_sums<false, 8>(waves.data(), batch, keep, NormSum{sums.data()}); }), 1});
 
-  ms::FusedSlices slices{transmissions.data(), ns, std::vector<const C*>(std::size_t(ns), propagator.data())};
+  ms::FusedSlices slices{transmissions.data(), ns, std::vector<const C*>(std::size_t(ns), propagator.data()),
+                         ms::live_column_groups(spectrum_host.data())};
+  std::printf("probe spectrum: %d of %d column groups hold a non-zero value\n", __builtin_popcount(slices.live_column_groups),
+              int(N / fft512::kColumns));
   std::vector<int64_t> chunks{batch};
   for (int64_t c : {98, 49, 28, 14, 7})
     if (c < batch) chunks.push_back(c);

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "phasis/core/error.hpp"
-#include "phasis/fft/fft512_stream_cuda.cuh"
+#include "phasis/fft/fft512_cuda.cuh"
 #include "phasis/multislice/fused_multislice.hpp"
 
 namespace phasis::ms {
@@ -42,32 +42,21 @@ struct AnnularSums {
   __device__ void commit(int64_t wave, int d, double total) const { atomicAdd(out + d * stride + wave, total); }
 };
 
-// Every pass that reads the batch in its streaming form (fft512_stream_cuda.cuh: resident blocks
-// that copy their next line while they transform the current one); bench_fused_multislice times both.
-constexpr bool kStreamed = true;
-
-template <bool FirstInverse, bool Second, bool SecondInverse, class Mid>
-void row_pass(C* waves, int64_t rows, Mid mid) {
-  if constexpr (kStreamed) fft512::rows_streamed<FirstInverse, Second, SecondInverse>(waves, rows, mid);
-  else fft512::rows<FirstInverse, Second, SecondInverse>(waves, rows, mid);
-}
-
-template <bool Second, bool SecondInverse, class Mid>
-void column_pass(C* waves, int64_t nb, Mid mid) {
-  if constexpr (kStreamed) fft512::columns_streamed<false, Second, SecondInverse>(waves, nb, mid);
-  else fft512::columns<false, Second, SecondInverse>(waves, nb, mid);
-}
-
 void check(const char* what) {
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) throw DeviceError(std::string("fused multislice: ") + what + ": " + cudaGetErrorString(e));
 }
 
-/// The first column pass's input: the probes' spectra, made where they are read.
+/// The first column pass's input: the probes' spectra, made where they are read. Bit g of
+/// live_groups is set where the spectrum has a non-zero value in columns [16 g, 16 g + 16): the
+/// aperture passes few frequencies, so most column groups are zero for every probe.
 struct ProbeLoad {
   ShiftedProbe<float> probes;
+  uint32_t live_groups;
   __device__ C operator()(const C*, int64_t wave, int y, int x) const { return probes.at(wave, y, x); }
+  __device__ bool zero_columns(int x) const { return !(live_groups >> (x / fft512::kColumns) & 1u); }
 };
+static_assert(N / fft512::kColumns <= 32, "one bit per column group");
 
 /// Every pass but the last column pass: the probes, then slices [0, ns - 1) and the transmission
 /// and forward row transform of slice ns - 1.
@@ -80,14 +69,14 @@ void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const Fuse
   const int64_t rows = nb * N, pix = int64_t(N) * N;
   // The probes: their spectra made and inverse transformed down the columns, then along the rows
   // with slice 0's transmission and the forward row transform of its propagation.
-  fft512::columns<true, false, false>(waves, nb, fft512::Keep{}, ProbeLoad{probes});
+  fft512::columns<true, false, false>(waves, nb, fft512::Keep{}, ProbeLoad{probes, s.live_column_groups});
   check("probe columns");
-  row_pass<true, true, false>(waves, rows, TransmitMid{s.transmissions});
+  fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions});
   check("probe rows and slice 0");
   for (int64_t k = 0; k + 1 < ns; ++k) {
-    column_pass<true, true>(waves, nb, PropagateMid{s.propagators[std::size_t(k)]});
+    fft512::columns<false, true, true>(waves, nb, PropagateMid{s.propagators[std::size_t(k)]});
     check("propagation");
-    row_pass<true, true, false>(waves, rows, TransmitMid{s.transmissions + (k + 1) * pix});
+    fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions + (k + 1) * pix});
     check("transmission");
   }
 }
@@ -97,7 +86,7 @@ void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const Fuse
 void fused_propagate_to_spectrum(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s) {
   if (nb <= 0) return;
   all_but_last_pass(probes, nb, s);
-  column_pass<false, false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]});
+  fft512::columns<false, false, false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]});
   check("last propagation");
 }
 
@@ -110,8 +99,7 @@ void fused_propagate_to_readings(const ShiftedProbe<float>& probes, int64_t nb, 
   all_but_last_pass(probes, nb, s);
   const PropagateMid last{s.propagators[std::size_t(s.count - 1)]};
   const AnnularSums sums{bits, count, scale, readings, stride};
-  if constexpr (kStreamed) fft512::column_sums_streamed<false>(probes.psi, nb, last, sums);
-  else fft512::column_sums<false>(probes.psi, nb, last, sums);
+  fft512::column_sums<false>(probes.psi, nb, last, sums);
   check("last propagation and detectors");
 }
 

@@ -16,7 +16,7 @@
 
 #include "direct_dft.hpp"
 #include "phasis/core/array.hpp"
-#include "phasis/fft/fft512_stream_cuda.cuh"
+#include "phasis/fft/fft512_cuda.cuh"
 
 using namespace phasis;
 using cd = std::complex<double>;
@@ -104,53 +104,4 @@ TEST(Fft512Cuda, RowPassInverseFilterForwardAgainstDirectDft) {
   const double e = relative_error(image_of(got, 0), ref);
   std::printf("row pass: %.2e (relative to the largest value)\n", e);
   EXPECT_LT(e, 5e-6);
-}
-
-namespace {
-
-/// |v|^2 per image (a column_sums detector of one ring covering everything).
-struct TotalPower {
-  double* out;
-  int count = 1;
-  __device__ void term(int, int, Complex<float> v, float (&acc)[fft512::kSums]) const { acc[0] += norm2(v); }
-  __device__ void commit(int64_t image, int, double total) const { atomicAdd(out + image, total); }
-};
-
-double largest_difference(const Array<Complex<float>>& a, const Array<Complex<float>>& b) {
-  double worst = 0, scale = 0;
-  for (int64_t i = 0; i < a.size(); ++i) worst = std::max(worst, double(abs(a[i] - b[i]))), scale = std::max(scale, double(abs(b[i])));
-  return worst / scale;
-}
-
-}  // namespace
-
-// The streaming passes (resident blocks walking many lines, the next one copied ahead) do the
-// plain passes' arithmetic: over more images than their blocks cover at once (every block walks
-// several lines), the results agree to float rounding of the same operations.
-TEST(Fft512Cuda, StreamedPassesMatchPlainPasses) {
-  const int images = 24;
-  const Array<Complex<float>> host = random_images(images, 21);
-  Array<Complex<float>> plain = host.to(Memory::device), streamed = host.to(Memory::device);
-  fft512::rows<true, true, false>(plain.data(), images * N, RowFilter{});
-  fft512::rows_streamed<true, true, false>(streamed.data(), images * N, RowFilter{});
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  const double rows = largest_difference(streamed.to(Memory::host), plain.to(Memory::host));
-  Array<Complex<float>> spectrum(Shape{images, N, N}, Memory::device);
-  fft512::columns<false, true, true>(plain.data(), images, RecordAndFilter{spectrum.data()});
-  fft512::columns_streamed<false, true, true>(streamed.data(), images, RecordAndFilter{spectrum.data()});
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  const double columns = largest_difference(streamed.to(Memory::host), plain.to(Memory::host));
-  Array<double> sums(Shape{2, images}, Memory::device);
-  sums.zero();
-  fft512::column_sums<false>(plain.data(), images, fft512::Keep{}, TotalPower{sums.data()});
-  fft512::column_sums_streamed<false>(plain.data(), images, fft512::Keep{}, TotalPower{sums.data() + images});
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  const Array<double> s = sums.to(Memory::host);
-  double sum_error = 0;
-  for (int b = 0; b < images; ++b) sum_error = std::max(sum_error, std::abs(s[images + b] - s[b]) / s[b]);
-  std::printf("streamed against plain: rows %.2e, columns %.2e, column sums %.2e\n", rows, columns, sum_error);
-  EXPECT_LT(rows, 1e-6);
-  EXPECT_LT(columns, 1e-6);
-  EXPECT_LT(sum_error, 1e-9);  // the same block totals, added in another order
-  for (int b = 0; b < images; ++b) EXPECT_GT(s[b], 0.0);
 }

@@ -13,6 +13,7 @@
 
 #include <cuda_runtime.h>
 
+#include <concepts>
 #include <cstdint>
 #include <type_traits>
 
@@ -151,10 +152,25 @@ __device__ __forceinline__ void load_and_transform(C (&v)[8], const ColumnThread
 /// Columns of 512 x 512 images (ColumnThread's layout): transform<First> down each column of
 /// load's values, then mid(image, y, x, value), then, if Second, transform<SecondInverse>; stored
 /// in place.
+/// A Load may say that every value of a block's column group is zero (load.zero_columns(first
+/// column of the group)): the block then stores zeros, which every transform and a mid that
+/// keeps zero (a product) leave, without loading or transforming.
+template <class Load>
+concept KnowsZeroColumns = requires(const Load& l, int x) {
+  { l.zero_columns(x) } -> std::convertible_to<bool>;
+};
+
 template <int Columns, bool FirstInverse, bool Second, bool SecondInverse, class Mid, class Load>
 __global__ void __launch_bounds__(Columns * kT) columns_kernel(C* data, const C* twiddles, Mid mid, Load load) {
   extern __shared__ C shared[];
   const ColumnThread<Columns> t;
+  if constexpr (KnowsZeroColumns<Load>) {
+    if (load.zero_columns(t.x - t.c)) {  // the same for the whole block
+#pragma unroll
+      for (int r = 0; r < 8; ++r) data[t.offset(r)] = C(0.0f, 0.0f);
+      return;
+    }
+  }
   C v[8];
   load_and_transform<FirstInverse>(v, t, shared, data, twiddles, load);
 #pragma unroll

@@ -20,12 +20,24 @@ inline bool fused_multislice_applies(const Grid& g) { return g.ny == 512 && g.nx
 
 /// The slices a fused run goes through (device memory): transmissions, ns slices of
 /// exp(i sigma v) (TransmissionFunction); propagators[k], slice k's Fresnel propagator
-/// (MultisliceEngine::propagator, with its 1/N).
+/// (MultisliceEngine::propagator, with its 1/N); and which groups of 16 columns of the probe
+/// spectrum hold a non-zero value (bit g: columns [16 g, 16 g + 16); live_column_groups).
 struct FusedSlices {
   const Complex<float>* transmissions;
   int64_t count;
   std::vector<const Complex<float>*> propagators;
+  uint32_t live_column_groups = ~0u;
 };
+
+/// The live_column_groups of a 512 x 512 probe spectrum (host memory, row-major).
+template <class T>
+uint32_t live_column_groups(const Complex<T>* spectrum) {
+  uint32_t bits = 0;
+  for (int64_t y = 0; y < 512; ++y)
+    for (int64_t x = 0; x < 512; ++x)
+      if (spectrum[y * 512 + x].re != T(0) || spectrum[y * 512 + x].im != T(0)) bits |= 1u << (x / 16);
+  return bits;
+}
 
 /// Makes probes.psi (nb x 512 x 512, on the device) the batch's probes (the inverse FFT of the
 /// spectra ShiftedProbe gives, waves 0 to nb - 1 of its ramps) and runs them through every slice;
