@@ -9,6 +9,10 @@
 #include <type_traits>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "phasis/core/array.hpp"
 #include "phasis/multislice/fused_multislice.hpp"
 #include "phasis/multislice/multislice_impl.hpp"
@@ -234,6 +238,10 @@ Array<double> run_stem_ensemble(const Atoms& atoms, const Grid& grid, const Pote
   if (o.phonons > 1 && atoms.sigma.size() != atoms.z.size())
     frozen_phonon(atoms, o.seed, 0);  // throws the phonon module's message before any set-up
   const auto make = [&atoms, &grid, &popt, &o](int64_t c, std::shared_ptr<const Potential> like) {
+#ifdef _OPENMP
+    // Leave one core to the thread that sets up and drives the backend meanwhile.
+    omp_set_num_threads(std::max(1, omp_get_num_procs() - 1));
+#endif
     const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
     HostPotential h;
     h.potential = like ? std::make_shared<const Potential>(a, *like) : std::make_shared<const Potential>(a, grid, popt);
