@@ -102,18 +102,14 @@ int main(int argc, char** argv) {
 
   std::vector<Row> rows;
   const fft512::Keep keep;
-  const auto row_pass = [&](auto rows_per_block, auto group_barriers) {
+  const auto row_pass = [&](auto rows_per_block) {
     constexpr int R = decltype(rows_per_block)::value;
-    constexpr bool G = decltype(group_barriers)::value;
-    const double t = bench::time_ms([&] { fft512::rows<true, true, false, R, G>(waves.data(), batch * N, keep); });
-    rows.push_back({"rows x" + std::to_string(R) + (G ? ", group barriers" : ", block barriers"), t, 2});
+    const double t = bench::time_ms([&] { fft512::rows<true, true, false, R>(waves.data(), batch * N, keep); });
+    rows.push_back({"rows x" + std::to_string(R) + ": inverse, mid, forward", t, 2});
   };
-  using std::bool_constant, std::integral_constant;
-  row_pass(integral_constant<int, 4>{}, bool_constant<false>{});
-  row_pass(integral_constant<int, 4>{}, bool_constant<true>{});
-  row_pass(integral_constant<int, 2>{}, bool_constant<true>{});
-  row_pass(integral_constant<int, 8>{}, bool_constant<true>{});
-  row_pass(integral_constant<int, 8>{}, bool_constant<false>{});
+  row_pass(std::integral_constant<int, 4>{});
+  row_pass(std::integral_constant<int, 2>{});
+  row_pass(std::integral_constant<int, 8>{});
   rows.push_back({"columns x16: forward, mid, inverse",
                   bench::time_ms([&] { fft512::columns<false, true, true, 16>(waves.data(), batch, keep); }), 2});
   rows.push_back({"columns x8: forward, mid, inverse",

@@ -56,7 +56,7 @@ struct ProbeLoad {
   __device__ C operator()(const C*, int64_t wave, int y, int x) const { return probes.at(wave, y, x); }
   __device__ bool zero_columns(int x) const { return !(live_groups >> (x / fft512::kColumns) & 1u); }
 };
-static_assert(N / fft512::kColumns <= 32, "one bit per column group");
+static_assert(fft512::kColumns == 16, "live_column_groups (fused_multislice.hpp) counts groups of 16 columns");
 
 /// Every pass but the last column pass: the probes, then slices [0, ns - 1) and the transmission
 /// and forward row transform of slice ns - 1.
