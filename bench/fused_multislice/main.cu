@@ -4,11 +4,13 @@
 //   passes     each kind of pass over a batch of B waves (default 196, the benchmark's 14 x 14
 //              probes), for each block shape: ms, GB/s and the share of the copy bandwidth
 //   sequence   fused_propagate_to_readings (probes made in the first pass, 4 slices, one annular
-//              detector: 9 passes, 16 batch-sized transfers) over the batch, run in chunks of c
-//              waves one after another: small chunks stay in the GPU's L2 cache between passes
+//              detector: 9 passes) over the batch, run in chunks of c waves one after another
+//              (small chunks stay in the GPU's L2 cache between passes); its floor counts only the
+//              column groups it reads and writes (probe spectrum, antialiasing aperture); and the
+//              same told that every column holds a value (16 batch-sized transfers)
 //   cufft      cuFFT's forward 2D transform of the batch, for reference (its floor: 2 transfers)
-// Data are synthetic (unit-modulus transmissions and propagator, a probe spectrum of the
-// benchmark's 200 keV, 20 mrad probe): timing does not depend on them.
+// Data are synthetic (unit-modulus transmissions, the propagator and probe spectrum of the
+// benchmark's 200 keV, 20 mrad probe and 2.04 Angstrom slices): timing does not depend on them.
 // Usage: bench_fused_multislice [B]
 #include <cufft.h>
 
@@ -79,7 +81,10 @@ int main(int argc, char** argv) {
       propagator(Shape{N, N}, Memory::device);
   CudaBackend::for_each(waves.size(), UnitPhases{waves.data(), 0.37f});
   CudaBackend::for_each(transmissions.size(), UnitPhases{transmissions.data(), 0.11f});
-  CudaBackend::for_each(propagator.size(), UnitPhases{propagator.data(), 0.53f});
+  const double k_max = ms::antialias_cutoff(g);  // the benchmark's slices are 2.04 Angstrom thick
+  CudaBackend::for_each(propagator.size(), ms::FresnelPropagator<float>{propagator.data(), N, N, g.dy, g.dx,
+                                                                        ms::wavelength(ms::ProbeOptions{}.energy) * 2.04, k_max * k_max,
+                                                                        1.0 / double(N * N)});
   Array<double> sums(Shape{batch}, Memory::device);
 
   // The probes: the benchmark's spectrum, at positions on a 14 x 14 grid.
@@ -122,22 +127,32 @@ int main(int argc, char** argv) {
                   bench::time_ms([&] { fft512::column_sums<false, 8>(waves.data(), batch, keep, NormSum{sums.data()}); }), 1});
 
   ms::FusedSlices slices{transmissions.data(), ns, std::vector<const C*>(std::size_t(ns), propagator.data()),
-                         ms::live_column_groups(spectrum_host.data())};
-  std::printf("probe spectrum: %d of %d column groups hold a non-zero value\n", __builtin_popcount(slices.live_column_groups),
-              int(N / fft512::kColumns));
-  std::vector<int64_t> chunks{batch};
-  for (int64_t c : {98, 49, 28, 14, 7})
-    if (c < batch) chunks.push_back(c);
-  for (int64_t chunk : chunks) {
-    const double t = bench::time_ms([&] {
+                         ms::live_column_groups(spectrum_host.data()), ms::aperture_column_groups(g)};
+  const double probe_share = __builtin_popcount(slices.live_column_groups) / 32.0,
+               aperture_share = __builtin_popcount(slices.aperture_column_groups) / 32.0;
+  std::printf("column groups of 16 holding a value: probe spectrum %d of 32, antialiasing aperture %d of 32\n",
+              __builtin_popcount(slices.live_column_groups), __builtin_popcount(slices.aperture_column_groups));
+  const auto sequence = [&](const ms::FusedSlices& s, int64_t chunk) {
+    return bench::time_ms([&] {
       for (int64_t j0 = 0; j0 < batch; j0 += chunk) {
         const int64_t nb = std::min(chunk, batch - j0);
         const ms::ShiftedProbe<float> probes{waves.data() + j0 * N * N, spectrum.data(), ramps.data() + j0 * 2 * N, N, N};
-        ms::fused_propagate_to_readings(probes, nb, slices, bits.data(), 1, float(N * N), sums.data() + j0, batch);
+        ms::fused_propagate_to_readings(probes, nb, s, bits.data(), 1, float(N * N), sums.data() + j0, batch);
       }
     });
-    rows.push_back({"sequence, chunks of " + std::to_string(chunk), t, 16});
-  }
+  };
+  // Transfers of the sequence: the probes' pass writes the probe's groups; the first row pass
+  // reads them and writes the aperture's; 3 column and row passes read and write the aperture's;
+  // the last column pass reads them.
+  const double pruned = 2 * probe_share + (1 + 3 * 4 + 1) * aperture_share;
+  std::vector<int64_t> chunks{batch};
+  for (int64_t c : {98, 49, 14})
+    if (c < batch) chunks.push_back(c);
+  for (int64_t chunk : chunks)
+    rows.push_back({"sequence, chunks of " + std::to_string(chunk), sequence(slices, chunk), pruned});
+  ms::FusedSlices every = slices;
+  every.live_column_groups = every.aperture_column_groups = fft512::kAllGroups;
+  rows.push_back({"sequence, every column", sequence(every, batch), 16});
 
   cufftHandle plan;
   int n[2] = {int(N), int(N)};

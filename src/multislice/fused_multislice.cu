@@ -47,36 +47,39 @@ void check(const char* what) {
   if (e != cudaSuccess) throw DeviceError(std::string("fused multislice: ") + what + ": " + cudaGetErrorString(e));
 }
 
-/// The first column pass's input: the probes' spectra, made where they are read. Bit g of
-/// live_groups is set where the spectrum has a non-zero value in columns [16 g, 16 g + 16): the
-/// aperture passes few frequencies, so most column groups are zero for every probe.
+/// The first column pass's input: the probes' spectra, made where they are read (in the column
+/// groups where the spectrum holds a value, FusedSlices::live_column_groups).
 struct ProbeLoad {
   ShiftedProbe<float> probes;
-  uint32_t live_groups;
   __device__ C operator()(const C*, int64_t wave, int y, int x) const { return probes.at(wave, y, x); }
-  __device__ bool zero_columns(int x) const { return !(live_groups >> (x / fft512::kColumns) & 1u); }
 };
-static_assert(fft512::kColumns == 16, "live_column_groups (fused_multislice.hpp) counts groups of 16 columns");
+static_assert(fft512::kGroup == 16, "FusedSlices' column groups (fused_multislice.hpp) are 16 columns wide");
 
 /// Every pass but the last column pass: the probes, then slices [0, ns - 1) and the transmission
-/// and forward row transform of slice ns - 1.
-void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s) {
+/// and forward row transform of slice ns - 1, whose row pass writes the column groups
+/// `last_write`. Between passes only the column groups where the data may hold a value are read
+/// and written: the probe spectrum's after the probes' pass, the propagators' after each
+/// propagation; every row pass writes the groups the next propagation reads.
+void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s, uint32_t last_write) {
   const int64_t ns = s.count;
   if (ns < 1 || int64_t(s.propagators.size()) != ns)
     throw InternalError("fused multislice: expected one propagator per slice (" + std::to_string(ns) + "); found " +
                         std::to_string(s.propagators.size()));
   C* waves = probes.psi;
   const int64_t rows = nb * N, pix = int64_t(N) * N;
+  const uint32_t aperture = s.aperture_column_groups;
+  const auto writes = [&](int64_t k) { return k + 1 == ns ? last_write : aperture; };  // slice k's row pass
   // The probes: their spectra made and inverse transformed down the columns, then along the rows
   // with slice 0's transmission and the forward row transform of its propagation.
-  fft512::columns<true, false, false>(waves, nb, fft512::Keep{}, ProbeLoad{probes, s.live_column_groups});
+  fft512::columns<true, false, false>(waves, nb, fft512::Keep{}, ProbeLoad{probes}, s.live_column_groups);
   check("probe columns");
-  fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions});
+  fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions}, {s.live_column_groups, writes(0)});
   check("probe rows and slice 0");
   for (int64_t k = 0; k + 1 < ns; ++k) {
-    fft512::columns<false, true, true>(waves, nb, PropagateMid{s.propagators[std::size_t(k)]});
+    fft512::columns<false, true, true>(waves, nb, PropagateMid{s.propagators[std::size_t(k)]}, fft512::Stored{},
+                                       aperture);
     check("propagation");
-    fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions + (k + 1) * pix});
+    fft512::rows<true, true, false>(waves, rows, TransmitMid{s.transmissions + (k + 1) * pix}, {aperture, writes(k + 1)});
     check("transmission");
   }
 }
@@ -85,7 +88,8 @@ void all_but_last_pass(const ShiftedProbe<float>& probes, int64_t nb, const Fuse
 
 void fused_propagate_to_spectrum(const ShiftedProbe<float>& probes, int64_t nb, const FusedSlices& s) {
   if (nb <= 0) return;
-  all_but_last_pass(probes, nb, s);
+  // The caller reads every column: the last passes write them all (zeros outside the aperture).
+  all_but_last_pass(probes, nb, s, fft512::kAllGroups);
   fft512::columns<false, false, false>(probes.psi, nb, PropagateMid{s.propagators[std::size_t(s.count - 1)]});
   check("last propagation");
 }
@@ -96,10 +100,11 @@ void fused_propagate_to_readings(const ShiftedProbe<float>& probes, int64_t nb, 
     throw InternalError("fused multislice: expected 1 to " + std::to_string(fft512::kSums) + " detectors; found " +
                         std::to_string(count));
   if (nb <= 0) return;
-  all_but_last_pass(probes, nb, s);
+  all_but_last_pass(probes, nb, s, s.aperture_column_groups);
   const PropagateMid last{s.propagators[std::size_t(s.count - 1)]};
   const AnnularSums sums{bits, count, scale, readings, stride};
-  fft512::column_sums<false>(probes.psi, nb, last, sums);
+  // Columns outside the aperture hold zero after the propagator: they add nothing.
+  fft512::column_sums<false>(probes.psi, nb, last, sums, s.aperture_column_groups);
   check("last propagation and detectors");
 }
 

@@ -105,3 +105,84 @@ TEST(Fft512Cuda, RowPassInverseFilterForwardAgainstDirectDft) {
   std::printf("row pass: %.2e (relative to the largest value)\n", e);
   EXPECT_LT(e, 5e-6);
 }
+
+// Column groups (fft512::RowGroups, the columns' `groups`): the passes read only the columns of
+// the groups they are given (the others count as zero), write only those, and leave the rest
+// bit for bit as they were.
+namespace {
+
+constexpr uint32_t kReadGroups = 0xF00FF0F3u, kWriteGroups = 0x0FF0FF3Cu;
+
+bool in(uint32_t groups, int x) { return groups >> (x / fft512::kGroup) & 1u; }
+
+}  // namespace
+
+TEST(Fft512Cuda, RowPassReadsAndWritesOnlyItsColumnGroups) {
+  const Array<Complex<float>> host = random_images(1, 17);
+  Array<Complex<float>> data = host.to(Memory::device);
+  fft512::rows<true, true, false>(data.data(), N, RowFilter{}, fft512::RowGroups{kReadGroups, kWriteGroups});
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const Array<Complex<float>> got = data.to(Memory::host);
+  std::vector<cd> ref = image_of(host, 0);
+  for (int y = 0; y < N; ++y)
+    for (int x = 0; x < N; ++x)
+      if (!in(kReadGroups, x)) ref[size_t(y) * N + x] = 0;
+  dft_axis(ref, false, true);
+  for (int y = 0; y < N; ++y)
+    for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
+  dft_axis(ref, false, false);
+  std::vector<cd> written(ref.size()), expected(ref.size());
+  int64_t untouched = 0, outside = 0;
+  const std::vector<cd> g = image_of(got, 0);
+  for (int y = 0; y < N; ++y)
+    for (int x = 0; x < N; ++x) {
+      const size_t i = size_t(y) * N + x;
+      if (in(kWriteGroups, x)) {
+        written[i] = g[i], expected[i] = ref[i];
+      } else {
+        ++outside;
+        untouched += got[int64_t(i)].re == host[int64_t(i)].re && got[int64_t(i)].im == host[int64_t(i)].im;
+      }
+    }
+  const double e = relative_error(written, expected);
+  std::printf("row pass on column groups: %.2e (relative to the largest value); %lld of %lld others untouched\n", e,
+              (long long)untouched, (long long)outside);
+  EXPECT_LT(e, 5e-6);
+  EXPECT_EQ(untouched, outside);
+}
+
+TEST(Fft512Cuda, ColumnPassWorksOnlyOnItsColumnGroups) {
+  const int images = 2;
+  const Array<Complex<float>> host = random_images(images, 19);
+  Array<Complex<float>> data = host.to(Memory::device), spectrum(Shape{images, N, N}, Memory::device);
+  spectrum.zero();
+  fft512::columns<false, true, true>(data.data(), images, RecordAndFilter{spectrum.data()}, fft512::Stored{}, kReadGroups);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const Array<Complex<float>> got = data.to(Memory::host);
+  for (int b = 0; b < images; ++b) {
+    std::vector<cd> ref = image_of(host, b);
+    dft_axis(ref, true, false);
+    for (int y = 0; y < N; ++y)
+      for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
+    dft_axis(ref, true, true);
+    std::vector<cd> worked(ref.size()), expected(ref.size());
+    int64_t untouched = 0, outside = 0;
+    const std::vector<cd> g = image_of(got, b);
+    for (int y = 0; y < N; ++y)
+      for (int x = 0; x < N; ++x) {
+        const size_t i = size_t(y) * N + x;
+        const int64_t at = int64_t(b) * N * N + int64_t(i);
+        if (in(kReadGroups, x)) {
+          worked[i] = g[i], expected[i] = ref[i];
+        } else {
+          ++outside;
+          untouched += got[at].re == host[at].re && got[at].im == host[at].im;
+        }
+      }
+    const double e = relative_error(worked, expected);
+    std::printf("image %d, column pass on column groups: %.2e; %lld of %lld others untouched\n", b, e,
+                (long long)untouched, (long long)outside);
+    EXPECT_LT(e, 5e-6);
+    EXPECT_EQ(untouched, outside);
+  }
+}

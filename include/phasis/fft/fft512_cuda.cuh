@@ -5,6 +5,9 @@
 //            x <- mid(row, x, value) on every element, and, if asked, a second transform; in place.
 //   columns: 16 columns of one image per block: transform down each column, mid(image, y, x, value),
 //            and, if asked, a second transform; in place.
+// Both passes may be told which groups of 16 columns hold a value (ColumnGroups): a multislice's
+// propagator is zero outside the antialiasing aperture, so a third of the columns are zero between
+// passes and are neither read, transformed down nor written.
 // Each 512-point transform is three radix-8 Stockham stages (natural order in and out) held by 64
 // threads, eight points each, with two exchanges through shared memory. After a transform thread j
 // holds points j + 64 r (r < 8) of the result: exactly the points the next transform of the same
@@ -13,7 +16,6 @@
 
 #include <cuda_runtime.h>
 
-#include <concepts>
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
@@ -74,18 +76,33 @@ __device__ __forceinline__ void transform(C (&v)[8], int j, C* ex, const C* tabl
   fft_radix::dft8<Inverse>(v);
 }
 
+/// Column groups: bit g stands for columns [16 g, 16 g + 16) of a 512-point line.
+inline constexpr int kGroup = 16;
+inline constexpr uint32_t kAllGroups = ~0u;
+
+/// The groups of x.
+__device__ __forceinline__ bool in_groups(uint32_t groups, int x) { return groups >> (x / kGroup) & 1u; }
+
 /// Leaves every value as it is.
 struct Keep {
   __device__ C operator()(int64_t, int, C v) const { return v; }
   __device__ C operator()(int64_t, int, int, C v) const { return v; }
 };
 
+/// Which columns a row pass reads and writes (ColumnGroups bits): the columns it does not read are
+/// taken as zero, the ones it does not write keep what they held.
+struct RowGroups {
+  uint32_t read = kAllGroups, write = kAllGroups;
+};
+
 /// Rows of 512 (row r at data + 512 r), Rows per block of Rows * 64 threads: transform<First>,
-/// then mid(row, x, value), then, if Second, transform<SecondInverse>; in place. The groups of a
-/// block (one row each) synchronise their exchanges on their own barriers (GroupSync: 2% faster
-/// than the block's barrier, bench_fused_multislice).
+/// then mid(row, x, value), then, if Second, transform<SecondInverse>; in place, reading and
+/// writing the columns of `groups`. The groups of a block (one row each) synchronise their
+/// exchanges on their own barriers (GroupSync: 2% faster than the block's barrier,
+/// bench_fused_multislice).
 template <int Rows, bool FirstInverse, bool Second, bool SecondInverse, class Mid>
-__global__ void __launch_bounds__(Rows * kT) rows_kernel(C* data, int64_t rows, const C* twiddles, Mid mid) {
+__global__ void __launch_bounds__(Rows * kT)
+    rows_kernel(C* data, int64_t rows, const C* twiddles, Mid mid, RowGroups groups) {
   static_assert(Rows >= 1 && Rows <= 15, "one hardware barrier per row group, 1 to 15");
   __shared__ C table[kN];
   __shared__ C ex[Rows][kPadded];
@@ -97,7 +114,7 @@ __global__ void __launch_bounds__(Rows * kT) rows_kernel(C* data, int64_t rows, 
   C* line = data + (live ? row : 0) * kN;
   C v[8];
 #pragma unroll
-  for (int r = 0; r < 8; ++r) v[r] = live ? line[j + kT * r] : C(0.0f, 0.0f);
+  for (int r = 0; r < 8; ++r) v[r] = live && in_groups(groups.read, j + kT * r) ? line[j + kT * r] : C(0.0f, 0.0f);
   __syncthreads();  // the table
   transform<FirstInverse>(v, j, ex[g], table, sync);
   if (live) {
@@ -107,7 +124,8 @@ __global__ void __launch_bounds__(Rows * kT) rows_kernel(C* data, int64_t rows, 
   if constexpr (Second) transform<SecondInverse>(v, j, ex[g], table, sync);
   if (live) {
 #pragma unroll
-    for (int r = 0; r < 8; ++r) line[j + kT * r] = v[r];
+    for (int r = 0; r < 8; ++r)
+      if (in_groups(groups.write, j + kT * r)) line[j + kT * r] = v[r];
   }
 }
 
@@ -123,13 +141,20 @@ struct Stored {
 };
 
 /// Where thread (c, j) of a column block works, Columns columns of one image per block of
-/// Columns * 64 threads (blockIdx.x: image * (512 / Columns) + column group): column c of the
-/// group, points j + 64 r.
+/// Columns * 64 threads, blocks only for the column groups of `groups` (launch_columns):
+/// blockIdx.x = image * (blocks per image) + b, block b in the (b / (16 / Columns))-th group of
+/// `groups`; column c of the block, points j + 64 r.
 template <int Columns>
 struct ColumnThread {
-  int c = int(threadIdx.x % Columns), j = int(threadIdx.x / Columns);
-  int64_t image = blockIdx.x / (kN / Columns);
-  int x = int(blockIdx.x % (kN / Columns)) * Columns + c;
+  static_assert(kGroup % Columns == 0, "a column block lies in one column group");
+  static constexpr int kPerGroup = kGroup / Columns;
+  int c, j, x;
+  int64_t image;
+  __device__ explicit ColumnThread(uint32_t groups) : c(int(threadIdx.x % Columns)), j(int(threadIdx.x / Columns)) {
+    const int per_image = __popc(groups) * kPerGroup, b = int(blockIdx.x % unsigned(per_image));
+    image = blockIdx.x / unsigned(per_image);
+    x = int(__fns(groups, 0, b / kPerGroup + 1)) * kGroup + (b % kPerGroup) * Columns + c;
+  }
   __device__ int64_t offset(int r) const { return image * kN * kN + int64_t(j + kT * r) * kN + x; }
   __device__ C* exchange(C* shared) const { return shared + kN + c * kColumnStride; }
 };
@@ -146,28 +171,14 @@ __device__ __forceinline__ void load_and_transform(C (&v)[8], const ColumnThread
   transform<Inverse>(v, t.j, t.exchange(shared), shared);
 }
 
-/// Columns of 512 x 512 images (ColumnThread's layout): transform<First> down each column of
-/// load's values, then mid(image, y, x, value), then, if Second, transform<SecondInverse>; stored
-/// in place.
-/// A Load may say that every value of a block's column group is zero (load.zero_columns(first
-/// column of the group)): the block then stores zeros, which every transform and a mid that
-/// keeps zero (a product) leave, without loading or transforming.
-template <class Load>
-concept KnowsZeroColumns = requires(const Load& l, int x) {
-  { l.zero_columns(x) } -> std::convertible_to<bool>;
-};
-
+/// Columns of 512 x 512 images (ColumnThread's layout), those of `groups` only (the others are
+/// neither read nor written): transform<First> down each column of load's values, then
+/// mid(image, y, x, value), then, if Second, transform<SecondInverse>; stored in place.
 template <int Columns, bool FirstInverse, bool Second, bool SecondInverse, class Mid, class Load>
-__global__ void __launch_bounds__(Columns * kT) columns_kernel(C* data, const C* twiddles, Mid mid, Load load) {
+__global__ void __launch_bounds__(Columns * kT)
+    columns_kernel(C* data, const C* twiddles, Mid mid, Load load, uint32_t groups) {
   extern __shared__ C shared[];
-  const ColumnThread<Columns> t;
-  if constexpr (KnowsZeroColumns<Load>) {
-    if (load.zero_columns(t.x - t.c)) {  // the same for the whole block
-#pragma unroll
-      for (int r = 0; r < 8; ++r) data[t.offset(r)] = C(0.0f, 0.0f);
-      return;
-    }
-  }
+  const ColumnThread<Columns> t(groups);
   C v[8];
   load_and_transform<FirstInverse>(v, t, shared, data, twiddles, load);
 #pragma unroll
@@ -195,11 +206,13 @@ __device__ __forceinline__ double block_total(double v, double* warp_sums) {
   return v;
 }
 
-/// Like columns_kernel up to mid, then sums instead of a second transform and a store.
+/// Like columns_kernel up to mid, then sums instead of a second transform and a store (over the
+/// columns of `groups`: the others must add nothing).
 template <int Columns, bool FirstInverse, class Mid, class Sum>
-__global__ void __launch_bounds__(Columns * kT) columns_sum_kernel(const C* data, const C* twiddles, Mid mid, Sum sum) {
+__global__ void __launch_bounds__(Columns * kT)
+    columns_sum_kernel(const C* data, const C* twiddles, Mid mid, Sum sum, uint32_t groups) {
   extern __shared__ C shared[];
-  const ColumnThread<Columns> t;
+  const ColumnThread<Columns> t(groups);
   C v[8];
   load_and_transform<FirstInverse>(v, t, shared, data, twiddles, Stored{});
   float acc[kSums] = {};
@@ -212,20 +225,23 @@ __global__ void __launch_bounds__(Columns * kT) columns_sum_kernel(const C* data
   }
 }
 
-/// Launches a column kernel over `images` images, with its shared memory (over the 48 KiB a
-/// kernel gets without asking, so asked for).
+/// Launches a column kernel over the column groups `groups` of `images` images, with its shared
+/// memory (over the 48 KiB a kernel gets without asking, so asked for).
 template <int Columns, class Kernel, class... Args>
-void launch_columns(Kernel kernel, int64_t images, cudaStream_t stream, Args... args) {
-  if (images <= 0) return;
+void launch_columns(Kernel kernel, int64_t images, uint32_t groups, cudaStream_t stream, Args... args) {
+  const int64_t blocks = images * __builtin_popcount(groups) * (kGroup / Columns);
+  if (blocks <= 0) return;
   const std::size_t shared = column_shared_bytes(Columns);
   cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(shared));
-  kernel<<<unsigned(images * (kN / Columns)), Columns * kT, shared, stream>>>(args...);
+  kernel<<<unsigned(blocks), Columns * kT, shared, stream>>>(args..., groups);
 }
 
-/// columns_sum_kernel over `images` images of 512 x 512 (sum.count <= kSums).
+/// columns_sum_kernel over the column groups `groups` of `images` images of 512 x 512
+/// (sum.count <= kSums).
 template <bool FirstInverse, int Columns = kColumns, class Mid, class Sum>
-void column_sums(const C* data, int64_t images, Mid mid, Sum sum, cudaStream_t stream = nullptr) {
-  launch_columns<Columns>(columns_sum_kernel<Columns, FirstInverse, Mid, Sum>, images, stream, data,
+void column_sums(const C* data, int64_t images, Mid mid, Sum sum, uint32_t groups = kAllGroups,
+                 cudaStream_t stream = nullptr) {
+  launch_columns<Columns>(columns_sum_kernel<Columns, FirstInverse, Mid, Sum>, images, groups, stream, data,
                           fft_radix::device_twiddles(kN), mid, sum);
 }
 
@@ -234,18 +250,19 @@ inline constexpr int kRows = 4;
 
 /// rows_kernel over `rows` rows of 512.
 template <bool FirstInverse, bool Second, bool SecondInverse, int Rows = kRows, class Mid>
-void rows(C* data, int64_t rows, Mid mid, cudaStream_t stream = nullptr) {
+void rows(C* data, int64_t rows, Mid mid, RowGroups groups = {}, cudaStream_t stream = nullptr) {
   if (rows <= 0) return;
-  rows_kernel<Rows, FirstInverse, Second, SecondInverse>
-      <<<unsigned((rows + Rows - 1) / Rows), Rows * kT, 0, stream>>>(data, rows, fft_radix::device_twiddles(kN), mid);
+  rows_kernel<Rows, FirstInverse, Second, SecondInverse><<<unsigned((rows + Rows - 1) / Rows), Rows * kT, 0, stream>>>(
+      data, rows, fft_radix::device_twiddles(kN), mid, groups);
 }
 
-/// columns_kernel over `images` images of 512 x 512, the first transform's input from load
-/// (Stored: the batch itself).
+/// columns_kernel over the column groups `groups` of `images` images of 512 x 512, the first
+/// transform's input from load (Stored: the batch itself).
 template <bool FirstInverse, bool Second, bool SecondInverse, int Columns = kColumns, class Mid, class Load = Stored>
-void columns(C* data, int64_t images, Mid mid, Load load = {}, cudaStream_t stream = nullptr) {
-  launch_columns<Columns>(columns_kernel<Columns, FirstInverse, Second, SecondInverse, Mid, Load>, images, stream, data,
-                          fft_radix::device_twiddles(kN), mid, load);
+void columns(C* data, int64_t images, Mid mid, Load load = {}, uint32_t groups = kAllGroups,
+             cudaStream_t stream = nullptr) {
+  launch_columns<Columns>(columns_kernel<Columns, FirstInverse, Second, SecondInverse, Mid, Load>, images, groups,
+                          stream, data, fft_radix::device_twiddles(kN), mid, load);
 }
 
 }  // namespace phasis::fft512

@@ -20,22 +20,39 @@ inline bool fused_multislice_applies(const Grid& g) { return g.ny == 512 && g.nx
 
 /// The slices a fused run goes through (device memory): transmissions, ns slices of
 /// exp(i sigma v) (TransmissionFunction); propagators[k], slice k's Fresnel propagator
-/// (MultisliceEngine::propagator, with its 1/N); and which groups of 16 columns of the probe
-/// spectrum hold a non-zero value (bit g: columns [16 g, 16 g + 16); live_column_groups).
+/// (MultisliceEngine::propagator, with its 1/N); which groups of 16 columns of the probe spectrum
+/// hold a non-zero value (bit g: columns [16 g, 16 g + 16); live_column_groups); and those where
+/// the propagators do (aperture_column_groups): between passes the other columns are zero, and
+/// the passes neither read nor write them.
 struct FusedSlices {
   const Complex<float>* transmissions;
   int64_t count;
   std::vector<const Complex<float>*> propagators;
   uint32_t live_column_groups = ~0u;
+  uint32_t aperture_column_groups = ~0u;
 };
 
-/// The live_column_groups of a 512 x 512 probe spectrum (host memory, row-major).
+/// The live_column_groups of a 512 x 512 spectrum (host memory, row-major).
 template <class T>
 uint32_t live_column_groups(const Complex<T>* spectrum) {
   uint32_t bits = 0;
   for (int64_t y = 0; y < 512; ++y)
     for (int64_t x = 0; x < 512; ++x)
       if (spectrum[y * 512 + x].re != T(0) || spectrum[y * 512 + x].im != T(0)) bits |= 1u << (x / 16);
+  return bits;
+}
+
+/// The column groups of a 512 x 512 grid where FresnelPropagator is non-zero, whatever dz: its
+/// test k^2 < k_max^2 of the antialiasing aperture, on row 0, whose ky = 0 makes k^2 smallest in
+/// each column (the same double arithmetic as FresnelPropagator's; on the device a fused
+/// multiply-add rounds kx^2 + ky^2 once, which is never below kx^2 rounded).
+inline uint32_t aperture_column_groups(const Grid& g) {
+  const double k_max = antialias_cutoff(g), k_max2 = k_max * k_max, ky = fft_frequency(0, g.ny, g.dy);
+  uint32_t bits = 0;
+  for (int64_t x = 0; x < 512; ++x) {
+    const double kx = fft_frequency(x, g.nx, g.dx);
+    if (kx * kx + ky * ky < k_max2) bits |= 1u << (x / 16);
+  }
   return bits;
 }
 

@@ -63,7 +63,7 @@ class StemRunner {
     Array<Complex<T>> st(s.shape());
     for (int64_t i = 0; i < s.size(); ++i) st[i] = {T(s[i].re), T(s[i].im)};
     spectrum_ = st.to(B::memory);
-    if (use_fused()) live_groups_ = live_column_groups(st.data());
+    if (use_fused()) live_groups_ = live_column_groups(st.data()), aperture_groups_ = aperture_column_groups(g);
     Array<double> xy(Shape{n_, 2});
     for (int64_t j = 0; j < n_; ++j) xy[2 * j] = positions[std::size_t(j)].first, xy[2 * j + 1] = positions[std::size_t(j)].second;
     xy_ = xy.to(B::memory);
@@ -121,7 +121,7 @@ class StemRunner {
     const Array<float>& slices = slices_;
     const int64_t ns = pot.num_slices();
     const bool fused = spectra && use_fused();
-    FusedSlices fused_slices{nullptr, ns, {}, live_groups_};
+    FusedSlices fused_slices{nullptr, ns, {}, live_groups_, aperture_groups_};
     if (fused) {
       const Shape shape{ns, grid_.ny, grid_.nx};
       if (!(transmissions_.shape() == shape)) transmissions_ = Array<Complex<T>>(shape, B::memory);
@@ -193,6 +193,7 @@ class StemRunner {
   Array<Complex<T>> spectrum_, waves_;
   Array<Complex<double>> ramps_;  // ProbeRamps of the batch being made
   uint32_t live_groups_ = ~0u;        // FusedSlices::live_column_groups of the probe spectrum
+  uint32_t aperture_groups_ = ~0u;    // FusedSlices::aperture_column_groups of the grid
   bool read_in_fused_pass_ = false;  // fused path with at most AnnularBits::kMaxBits detectors
   Array<uint8_t> bits_;              // AnnularBits of the detectors, when read_in_fused_pass_
   Array<double> readings_;           // (detectors, batch) sums of the last fused pass
