@@ -14,8 +14,7 @@ ProjectedTable::ProjectedTable(const RadialPotential& p, double r_min, double r_
     throw InternalError("ProjectedTable: expected 0 < r_min < r_cut and at least 2 points");
   inv_step_ = (points - 1) / (std::log(r_cut) - log_min_);
   values_.resize(points);
-  // Each point is independent, and each costs a few Bessel functions (std::cyl_bessel_k, ~1 us):
-  // 4,096 points took 18-22 ms on one core, the largest fixed cost of a GPU simulation's potential.
+  // Each point is independent, and each costs a few Bessel functions (bessel.hpp).
 #pragma omp parallel for schedule(static)
   for (int i = 0; i < points; ++i) values_[i] = p.projected(std::exp(log_min_ + i / inv_step_));
 }

@@ -6,13 +6,16 @@
 #include <utility>
 
 #include "phasis/core/error.hpp"
+#include "phasis/multislice/bessel.hpp"
 #include "phasis/multislice/energy.hpp"  // for kPi
 #include "phasis/multislice/gauss_legendre.hpp"
 
 namespace phasis::ms {
 namespace {
 
-double bessel_k(int order, double x) { return std::cyl_bessel_k(double(order), x); }
+/// K_order(x), order 0 to 2 (bessel.hpp: 2.5e-7 relative, some 30 times faster than
+/// std::cyl_bessel_k).
+double bessel_k(int order, double x) { return order == 0 ? bessel_k0(x) : order == 1 ? bessel_k1(x) : bessel_k2(x); }
 
 /// V(r cosh t) r cosh t: the slab integrand after z = r sinh t (dz = r cosh t dt).
 double slab_integrand(const RadialTerm& term, double r, double t) {

@@ -97,13 +97,15 @@ TEST(MultisliceGaussLegendre, IntegratesPolynomialsExactly) {
 
 TEST(MultisliceRadial, BesselProjectionMatchesQuadratureOfThe3DPotential) {
   // Closed forms (K0, K1, Gaussians) against Gauss-Legendre along z of V(sqrt(r^2 + z^2)); z out to
-  // 60 Angstrom, where every term has decayed below 1e-20 of its peak.
+  // 60 Angstrom, where every term has decayed below 1e-20 of its peak. K0 and K1 are good to
+  // 2.5e-7 relative (bessel.hpp); terms of unlike size and sign may lose a little of that in their
+  // sum (3e-7 at worst seen here), hence twice the bound; a wrong formula errs by O(1).
   for (auto p : kParams)
     for (int z : kElements) {
       const RadialPotential v = atomic_potential(z, p);
       for (double r : {0.01, 0.1, 0.5, 1.0, 2.5}) {
         const double closed = v.projected(r), quad = v.projected_slab(r, -60, 60);
-        EXPECT_NEAR(quad, closed, 1e-9 * std::abs(closed)) << to_string(p) << " Z=" << z << " r=" << r;
+        EXPECT_NEAR(quad, closed, 5e-7 * std::abs(closed)) << to_string(p) << " Z=" << z << " r=" << r;
       }
     }
 }
