@@ -11,14 +11,6 @@
 
 namespace phasis::ms {
 
-double aberration_phase(const Aberrations& a, double lambda, double kx, double ky) {
-  const double alpha = lambda * std::sqrt(kx * kx + ky * ky), phi = std::atan2(ky, kx);
-  const double a2 = alpha * alpha;
-  const double w = 0.5 * a2 * (a.c10 + a.c12 * std::cos(2 * (phi - a.phi12))) +
-                   a2 * alpha / 3 * a.c21 * std::cos(phi - a.phi21) + 0.25 * a2 * a2 * a.c30;
-  return 2 * kPi / lambda * w;
-}
-
 template <class T>
 Array<Complex<T>> plane_wave(const Grid& grid, int64_t batch) {
   check_grid(grid);
@@ -47,40 +39,36 @@ std::pair<double, double> probe_aperture(const Grid& grid, const ProbeOptions& o
   return {1e-3 * o.semiangle_cutoff, edge};
 }
 
-double aperture(double alpha, double cutoff, double edge) {
-  return edge > 0 ? std::clamp((cutoff - alpha) / edge + 0.5, 0.0, 1.0) : (alpha < cutoff ? 1.0 : 0.0);
-}
-
 }  // namespace
 
-Array<Complex<double>> probe_spectrum(const Grid& grid, const ProbeOptions& o) {
+double probe_outer_frequency(const Grid& grid, const ProbeOptions& o) {
   const auto [cutoff, edge] = probe_aperture(grid, o);
-  const double lambda = wavelength(o.energy);
-  const int64_t ny = grid.ny, nx = grid.nx;
-  Array<Complex<double>> s(Shape{ny, nx});
+  return (cutoff + 0.5 * edge) / wavelength(o.energy);
+}
+
+template <class T>
+ProbeSpectrum<T> probe_spectrum_of(const Grid& grid, const ProbeOptions& o, Complex<T>* out) {
+  const auto [cutoff, edge] = probe_aperture(grid, o);
+  ProbeSpectrum<T> p{out, grid.ny, grid.nx, grid.dy, grid.dx, wavelength(o.energy), cutoff, edge, 1.0, o.aberrations};
+  // Rows whose |ky| alone reaches the outer edge (with a margin far above rounding) are zero.
+  const double k_outer = probe_outer_frequency(grid, o) * (1 + 1e-12);
   double power = 0;
-  // Serial: the aperture passes a few rows of the grid, and the rest cost one test each.
-  for (int64_t iy = 0; iy < ny; ++iy) {
-    const double ky = fft_frequency(iy, ny, grid.dy);
-    if (aperture(lambda * std::abs(ky), cutoff, edge) == 0) {  // the row's smallest angle is already outside
-      std::fill(s.data() + iy * nx, s.data() + (iy + 1) * nx, Complex<double>{0.0, 0.0});
-      continue;
-    }
-    for (int64_t ix = 0; ix < nx; ++ix) {
-      const double kx = fft_frequency(ix, nx, grid.dx);
-      const double a = aperture(lambda * std::sqrt(kx * kx + ky * ky), cutoff, edge);
-      if (a == 0) {  // most of the grid lies outside the aperture: no aberration phase to compute
-        s[iy * nx + ix] = {0.0, 0.0};
-        continue;
-      }
-      const double phase = -aberration_phase(o.aberrations, lambda, kx, ky);
-      s[iy * nx + ix] = {a * std::cos(phase), a * std::sin(phase)};
+  for (int64_t iy = 0; iy < grid.ny; ++iy) {
+    if (std::abs(fft_frequency(iy, grid.ny, grid.dy)) >= k_outer) continue;
+    for (int64_t ix = 0; ix < grid.nx; ++ix) {
+      const double a = p.amplitude(iy, ix);
       power += a * a;
     }
   }
   if (!(power > 0)) throw InputError("probe: the aperture passes no frequency of this grid; increase the cutoff or the extent");
-  const double scale = 1 / std::sqrt(double(grid.pixels()) * power);
-  for (int64_t i = 0; i < s.size(); ++i) s[i] = {s[i].re * scale, s[i].im * scale};
+  p.scale = 1 / std::sqrt(double(grid.pixels()) * power);
+  return p;
+}
+
+Array<Complex<double>> probe_spectrum(const Grid& grid, const ProbeOptions& o) {
+  Array<Complex<double>> s(Shape{grid.ny, grid.nx});
+  const ProbeSpectrum<double> p = probe_spectrum_of(grid, o, s.data());
+  for (int64_t i = 0; i < s.size(); ++i) p(i);
   return s;
 }
 
@@ -117,6 +105,8 @@ Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& o, const std::vect
   return out;
 }
 
+template ProbeSpectrum<float> probe_spectrum_of<float>(const Grid&, const ProbeOptions&, Complex<float>*);
+template ProbeSpectrum<double> probe_spectrum_of<double>(const Grid&, const ProbeOptions&, Complex<double>*);
 template Array<Complex<float>> plane_wave<float>(const Grid&, int64_t);
 template Array<Complex<double>> plane_wave<double>(const Grid&, int64_t);
 template Array<Complex<float>> probe<float>(const Grid&, const ProbeOptions&, const std::vector<std::pair<double, double>>&);

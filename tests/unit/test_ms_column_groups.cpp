@@ -11,6 +11,7 @@
 #include "phasis/multislice/fused_multislice.hpp"
 #include "phasis/multislice/grid.hpp"
 #include "phasis/multislice/multislice_kernels.hpp"
+#include "phasis/multislice/waves.hpp"
 
 using namespace phasis;
 using namespace phasis::ms;
@@ -39,4 +40,19 @@ TEST(MultisliceColumnGroups, LiveGroupsNameTheColumnsHoldingAValue) {
   s[500 * 512 + 47] = {0.0f, -2.0f};  // group 2
   s[7 * 512 + 511] = {1e-30f, 0.0f};  // group 31
   EXPECT_EQ(live_column_groups(s.data()), (1u << 0) | (1u << 2) | (1u << 31));
+}
+
+TEST(MultisliceColumnGroups, ProbeGroupsHoldEveryValueOfTheProbeSpectrum) {
+  // Hard and soft edges, cutoffs small and near the antialiased limit, astigmatic and coma'd.
+  for (const auto& [cutoff, edge] : std::vector<std::pair<double, double>>{{20, -1}, {5, 0}, {30, 2}, {24.5, 0}}) {
+    const Grid g = grid_from_gpts(20.39, 20.39, 512, 512);
+    ProbeOptions o;
+    o.semiangle_cutoff = cutoff;
+    if (edge >= 0) o.edge_mrad = edge;
+    o.aberrations.c12 = 30, o.aberrations.c21 = 500, o.aberrations.phi21 = 0.3;
+    const Array<Complex<double>> s = probe_spectrum(g, o);
+    const uint32_t live = live_column_groups(s.data()), groups = column_groups_within(g, probe_outer_frequency(g, o));
+    EXPECT_EQ(live & ~groups, 0u) << "a value outside the probe's groups, cutoff " << cutoff;
+    EXPECT_EQ(__builtin_popcount(groups), __builtin_popcount(live)) << "cutoff " << cutoff;  // none for nothing
+  }
 }

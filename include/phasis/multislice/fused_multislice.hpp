@@ -6,6 +6,7 @@
 // inverse-FFT passes). CUDA float only; StemRunner names it only there (StemOptions::fused_fft).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -39,6 +40,16 @@ uint32_t live_column_groups(const Complex<T>* spectrum) {
   for (int64_t y = 0; y < 512; ++y)
     for (int64_t x = 0; x < 512; ++x)
       if (spectrum[y * 512 + x].re != T(0) || spectrum[y * 512 + x].im != T(0)) bits |= 1u << (x / 16);
+  return bits;
+}
+
+/// The column groups of a 512 x 512 grid that hold a frequency of |kx| below k_outer
+/// [1/Angstrom] (with a margin far above rounding): where a spectrum that is zero at |k| >=
+/// k_outer, such as a probe's (probe_outer_frequency), may hold a value.
+inline uint32_t column_groups_within(const Grid& g, double k_outer) {
+  uint32_t bits = 0;
+  for (int64_t x = 0; x < 512; ++x)
+    if (std::abs(fft_frequency(x, g.nx, g.dx)) < k_outer * (1 + 1e-12)) bits |= 1u << (x / 16);
   return bits;
 }
 

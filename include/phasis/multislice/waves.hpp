@@ -12,12 +12,14 @@
 // (centred on the cutoff) so the probe is not ringing with the grid's pixel steps.
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/core/hd.hpp"
 #include "phasis/multislice/grid.hpp"
 
 namespace phasis::ms {
@@ -37,7 +39,58 @@ struct ProbeOptions {
 };
 
 /// chi(k) [rad] at spatial frequency (kx, ky) [1/Angstrom] and wavelength lambda [Angstrom].
-double aberration_phase(const Aberrations& a, double lambda, double kx, double ky);
+PHASIS_HD double aberration_phase(const Aberrations& a, double lambda, double kx, double ky) {
+  const double alpha = lambda * sqrt(kx * kx + ky * ky), phi = atan2(ky, kx);
+  const double a2 = alpha * alpha;
+  const double w = 0.5 * a2 * (a.c10 + a.c12 * cos(2 * (phi - a.phi12))) + a2 * alpha / 3 * a.c21 * cos(phi - a.phi21) +
+                   0.25 * a2 * a2 * a.c30;
+  return 2 * 3.141592653589793 / lambda * w;
+}
+
+/// A(alpha): 1 inside the cutoff, 0 outside, linear over an edge `edge` wide centred on the cutoff
+/// (a hard edge for edge = 0); angles in rad. Zero for alpha >= cutoff + edge / 2.
+PHASIS_HD double aperture(double alpha, double cutoff, double edge) {
+  if (edge > 0) {
+    const double a = (cutoff - alpha) / edge + 0.5;
+    return a < 0 ? 0.0 : a > 1 ? 1.0 : a;
+  }
+  return alpha < cutoff ? 1.0 : 0.0;
+}
+
+/// probe_spectrum's values made pixel by pixel on any backend (B::for_each over ny * nx pixels,
+/// out on the backend), computed in double and rounded once to T. Made by probe_spectrum_of.
+template <class T>
+struct ProbeSpectrum {
+  Complex<T>* out;
+  int64_t ny, nx;
+  double dy, dx, lambda, cutoff, edge;  // aperture cutoff and edge [rad]
+  double scale;                         // unit intensity of the inverse FFT
+  Aberrations aberrations;
+  /// A(alpha) at pixel (iy, ix).
+  PHASIS_HD double amplitude(int64_t iy, int64_t ix) const {
+    const double kx = fft_frequency(ix, nx, dx), ky = fft_frequency(iy, ny, dy);
+    return aperture(lambda * sqrt(kx * kx + ky * ky), cutoff, edge);
+  }
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t iy = i / nx, ix = i - iy * nx;
+    const double a = amplitude(iy, ix);
+    if (a == 0) {  // most of the grid lies outside the aperture: no aberration phase to compute
+      out[i] = Complex<T>(T(0), T(0));
+      return;
+    }
+    const double phase = -aberration_phase(aberrations, lambda, fft_frequency(ix, nx, dx), fft_frequency(iy, ny, dy));
+    out[i] = Complex<T>(T(a * scale * cos(phase)), T(a * scale * sin(phase)));
+  }
+};
+
+/// The ProbeSpectrum of `options` on `grid`, writing to out (ny x nx). Checks the options and
+/// throws as probe() does; its scale comes from the aperture's power, summed here on the host
+/// over the rows the aperture reaches (a few), pixel by pixel with ProbeSpectrum::amplitude.
+template <class T>
+ProbeSpectrum<T> probe_spectrum_of(const Grid& grid, const ProbeOptions& options, Complex<T>* out);
+
+/// |k| [1/Angstrom] at and beyond which the probe's spectrum is zero: the aperture's outer edge.
+double probe_outer_frequency(const Grid& grid, const ProbeOptions& options);
 
 /// One plane wave at normal incidence per batch entry: (batch, ny, nx), each of unit intensity.
 template <class T>
@@ -54,7 +107,7 @@ Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& options,
 /// scaled so that its unnormalised inverse FFT has unit intensity: by Parseval, sum |psi|^2 =
 /// N sum |Psi|^2 for any position, since the shift exp(-2 pi i k.r0) has modulus 1. Multiplied by
 /// that shift and transformed, it gives probe() at r0 (ShiftedProbe, multislice_kernels.hpp).
-/// Throws as probe() does.
+/// Throws as probe() does. (On the host; a backend makes it with probe_spectrum_of.)
 Array<Complex<double>> probe_spectrum(const Grid& grid, const ProbeOptions& options);
 
 }  // namespace phasis::ms
