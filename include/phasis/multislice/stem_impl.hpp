@@ -241,8 +241,11 @@ Array<double> run_stem_ensemble(const Atoms& atoms, const Grid& grid, const Pote
     frozen_phonon(atoms, o.seed, 0);  // throws the phonon module's message before any set-up
   const auto make = [&atoms, &grid, &popt, &o](int64_t c, std::shared_ptr<const Potential> like) {
 #ifdef _OPENMP
-    // Leave one core to the thread that sets up and drives the backend meanwhile.
-    omp_set_num_threads(std::max(1, omp_get_num_procs() - 1));
+    // Serial: the work is small (the gold benchmark's first configuration, tables included, takes
+    // 0.7 ms on one core; later ones 0.2 ms), while a fresh thread's OpenMP team costs more to
+    // start than that and its waiting threads spin beside the thread that drives the backend
+    // (5-11 ms of waiting for the first configuration on an H100 with 15 threads).
+    omp_set_num_threads(1);
 #endif
     const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
     HostPotential h;
