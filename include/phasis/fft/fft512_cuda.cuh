@@ -5,7 +5,7 @@
 //            x <- mid(row, x, value) on every element, and, if asked, a second transform; in place.
 //   columns: 16 columns of one image per block: transform down each column, mid(image, y, x, value),
 //            and, if asked, a second transform; in place.
-// Both passes may be told which groups of 16 columns hold a value (ColumnGroups): a multislice's
+// Both passes may be told which groups of 16 columns hold a value (RowGroups, `groups`): a multislice's
 // propagator is zero outside the antialiasing aperture, so a third of the columns are zero between
 // passes and are neither read, transformed down nor written.
 // Each 512-point transform is three radix-8 Stockham stages (natural order in and out) held by 64
@@ -89,7 +89,7 @@ struct Keep {
   __device__ C operator()(int64_t, int, int, C v) const { return v; }
 };
 
-/// Which columns a row pass reads and writes (ColumnGroups bits): the columns it does not read are
+/// Which columns a row pass reads and writes (column-group bits, kGroup): the columns it does not read are
 /// taken as zero, the ones it does not write keep what they held.
 struct RowGroups {
   uint32_t read = kAllGroups, write = kAllGroups;
