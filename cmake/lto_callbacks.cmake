@@ -29,7 +29,7 @@ function(phasis_embed_lto_callbacks target source symbol)
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${CMAKE_CURRENT_BINARY_DIR}/lto"
     # Uncompressed: the fatbin goes to nvJitLink through cuFFT, not through the CUDA runtime.
     COMMAND "${CMAKE_CUDA_COMPILER}" -std=c++20 --expt-relaxed-constexpr -O3 -rdc=true -fatbin -no-compress
-            -gencode "arch=compute_${arch},code=lto_${arch}" -I "${CMAKE_SOURCE_DIR}/include"
+            -gencode "arch=compute_${arch},code=lto_${arch}" -I "${CMAKE_SOURCE_DIR}/include" -I "${CMAKE_SOURCE_DIR}/src"
             -o "${fatbin}" "${CMAKE_SOURCE_DIR}/${source}"
     DEPENDS "${CMAKE_SOURCE_DIR}/${source}" ${headers}
     COMMENT "LTO-IR fatbin of ${source} (cuFFT callbacks, sm_${arch})"

@@ -22,11 +22,11 @@
 #include <vector>
 
 #include "../common/cuda_timing.cuh"
-#include "phasis/backend/cuda.cuh"
-#include "phasis/fft/fft512_cuda.cuh"
+#include "backend/cuda.cuh"
+#include "fft/fft512_cuda.cuh"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/energy.hpp"
-#include "phasis/multislice/fused_multislice.hpp"
+#include "multislice/fused_multislice.hpp"
 #include "phasis/multislice/waves.hpp"
 
 using namespace phasis;

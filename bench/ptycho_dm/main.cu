@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "phasis/backend/cuda.cuh"
-#include "phasis/ptycho/dm_impl.hpp"
+#include "backend/cuda.cuh"
+#include "ptycho/dm_impl.hpp"
 #include "../common/cuda_timing.cuh"
 
 using namespace phasis;

@@ -1,5 +1,5 @@
 // Device-side state of the CUDA backend: the reduction slot, one per device and thread.
-#include "phasis/backend/cuda.cuh"
+#include "backend/cuda.cuh"
 
 namespace phasis::cuda_detail {
 

@@ -1,4 +1,4 @@
-#include "phasis/backend/tile_frames.hpp"
+#include "backend/tile_frames.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -9,7 +9,7 @@
 
 #include "cufft_errors.hpp"
 #include "fft_layout.hpp"
-#include "phasis/fft/cufft_callback_plan.hpp"
+#include "fft/cufft_callback_plan.hpp"
 
 namespace phasis {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "phasis/core/error.hpp"
-#include "phasis/fft/fft_radix_cuda.cuh"
+#include "fft/fft_radix_cuda.cuh"
 
 namespace phasis::fft_radix {
 

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "phasis/core/error.hpp"
-#include "phasis/fft/fft512_cuda.cuh"
-#include "phasis/multislice/fused_multislice.hpp"
+#include "fft/fft512_cuda.cuh"
+#include "multislice/fused_multislice.hpp"
 
 namespace phasis::ms {
 namespace {

@@ -1,8 +1,8 @@
 // Multislice, propagation, detection and STEM on the CPU backend (FFTW + OpenMP).
-#include "phasis/backend/cpu.hpp"
+#include "backend/cpu.hpp"
 #include "phasis/multislice/multislice.hpp"
-#include "phasis/multislice/multislice_impl.hpp"
-#include "phasis/multislice/stem_impl.hpp"
+#include "multislice/multislice_impl.hpp"
+#include "multislice/stem_impl.hpp"
 
 namespace phasis::ms {
 

@@ -1,8 +1,8 @@
 // Multislice, propagation, detection and STEM on the CUDA backend (cuFFT + kernels): the same template as the CPU.
-#include "phasis/backend/cuda.cuh"
+#include "backend/cuda.cuh"
 #include "phasis/multislice/multislice.hpp"
-#include "phasis/multislice/multislice_impl.hpp"
-#include "phasis/multislice/stem_impl.hpp"
+#include "multislice/multislice_impl.hpp"
+#include "multislice/stem_impl.hpp"
 
 namespace phasis::ms {
 namespace {

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "phasis/core/error.hpp"
-#include "phasis/multislice/bessel.hpp"
+#include "multislice/bessel.hpp"
 #include "phasis/multislice/energy.hpp"  // for kPi
 #include "phasis/multislice/gauss_legendre.hpp"
 

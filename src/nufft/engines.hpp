@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "phasis/nufft/nufft_impl.hpp"
+#include "nufft/nufft_impl.hpp"
 
 namespace phasis::nufft {
 

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "phasis/backend/cuda.cuh"
+#include "backend/cuda.cuh"
 #include "spread_cuda.cuh"
 
 namespace phasis::nufft::cuda_spread {

@@ -1,6 +1,6 @@
 // The NUFFT on the CPU backend: FFTW, OpenMP loops, and the subproblem spreader.
 #include "engines.hpp"
-#include "phasis/backend/cpu.hpp"
+#include "backend/cpu.hpp"
 #include "spread_cpu.hpp"
 
 namespace phasis::nufft {

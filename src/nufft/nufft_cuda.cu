@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engines.hpp"
-#include "phasis/backend/cuda.cuh"
+#include "backend/cuda.cuh"
 #include "launch_cuda.cuh"
 #include "spread_cuda.cuh"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "bin_sort.hpp"
-#include "phasis/backend/cpu.hpp"
+#include "backend/cpu.hpp"
 #include "phasis/core/error.hpp"
 
 namespace phasis::nufft {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "phasis/nufft/nufft.hpp"
-#include "phasis/nufft/nufft_kernels.hpp"
+#include "nufft/nufft_kernels.hpp"
 
 namespace phasis::nufft {
 

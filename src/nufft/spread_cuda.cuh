@@ -21,7 +21,7 @@
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
-#include "phasis/nufft/nufft_kernels.hpp"
+#include "nufft/nufft_kernels.hpp"
 
 namespace phasis::nufft::cuda_spread {
 

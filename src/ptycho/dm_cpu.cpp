@@ -1,8 +1,8 @@
 // The Difference Map on the CPU backend (FFTW + OpenMP).
 #include <omp.h>
 
-#include "phasis/backend/cpu.hpp"
-#include "phasis/ptycho/dm_impl.hpp"
+#include "backend/cpu.hpp"
+#include "ptycho/dm_impl.hpp"
 
 namespace phasis {
 

@@ -1,6 +1,6 @@
 // The Difference Map on the CUDA backend (cuFFT + kernels): the same template as the CPU.
-#include "phasis/backend/cuda.cuh"
-#include "phasis/ptycho/dm_impl.hpp"
+#include "backend/cuda.cuh"
+#include "ptycho/dm_impl.hpp"
 
 namespace phasis {
 

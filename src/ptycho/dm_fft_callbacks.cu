@@ -5,9 +5,9 @@
 #include <string>
 
 #include "phasis/core/error.hpp"
-#include "phasis/fft/cufft_callback_plan.hpp"
-#include "phasis/ptycho/dm_fft_callback_info.hpp"
-#include "phasis/ptycho/dm_fft_callbacks.hpp"
+#include "fft/cufft_callback_plan.hpp"
+#include "ptycho/dm_fft_callback_info.hpp"
+#include "ptycho/dm_fft_callbacks.hpp"
 
 // The LTO fatbin's bytes, generated at build time (cmake/embed_file.cmake).
 extern "C" const unsigned char phasis_dm_fft_callbacks_fatbin[];

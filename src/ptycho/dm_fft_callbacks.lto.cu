@@ -12,7 +12,7 @@
 // '_Z22phasis_dm_reflect_loadPvyS_S_'"), and the plan fails with CUFFT_INTERNAL_ERROR.
 #include <cufftXt.h>
 
-#include "phasis/ptycho/dm_fft_callback_info.hpp"
+#include "ptycho/dm_fft_callback_info.hpp"
 
 using phasis::Complex;
 using phasis::dm::ExitIndex;

@@ -3,8 +3,8 @@
 #include <string>
 
 #include "phasis/core/error.hpp"
-#include "phasis/fft/fft256_cuda.cuh"
-#include "phasis/ptycho/dm_fused_fourier.hpp"
+#include "fft/fft256_cuda.cuh"
+#include "ptycho/dm_fused_fourier.hpp"
 
 namespace phasis::dm {
 namespace {

@@ -16,8 +16,8 @@
 #include "phasis/multislice/parametrization.hpp"
 #include "phasis/multislice/potential.hpp"
 #include "phasis/multislice/xyz.hpp"
-#include "phasis/backend/cpu.hpp"
-#include "phasis/multislice/multislice_impl.hpp"
+#include "backend/cpu.hpp"
+#include "multislice/multislice_impl.hpp"
 #include "testing.hpp"
 
 using namespace phasis;

@@ -15,7 +15,7 @@
 
 #include "direct_dft.hpp"
 #include "phasis/core/array.hpp"
-#include "phasis/fft/fft256_cuda.cuh"
+#include "fft/fft256_cuda.cuh"
 
 using namespace phasis;
 using cd = std::complex<double>;

@@ -16,7 +16,7 @@
 
 #include "direct_dft.hpp"
 #include "phasis/core/array.hpp"
-#include "phasis/fft/fft512_cuda.cuh"
+#include "fft/fft512_cuda.cuh"
 
 using namespace phasis;
 using cd = std::complex<double>;

@@ -8,9 +8,9 @@
 #include <random>
 #include <vector>
 
-#include "phasis/backend/cuda.cuh"
-#include "phasis/backend/tile_frames.hpp"
-#include "phasis/ptycho/dm_kernels.hpp"
+#include "backend/cuda.cuh"
+#include "backend/tile_frames.hpp"
+#include "ptycho/dm_kernels.hpp"
 
 using namespace phasis;
 

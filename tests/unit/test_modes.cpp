@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "phasis/backend/cpu.hpp"
-#include "phasis/ptycho/dm_kernels.hpp"
+#include "backend/cpu.hpp"
+#include "ptycho/dm_kernels.hpp"
 #include "phasis/ptycho/modes.hpp"
 
 using namespace phasis;

@@ -7,7 +7,7 @@
 
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/grid.hpp"
-#include "phasis/multislice/multislice_kernels.hpp"
+#include "multislice/multislice_kernels.hpp"
 
 using namespace phasis::ms;
 

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "phasis/multislice/bessel.hpp"
+#include "multislice/bessel.hpp"
 
 using namespace phasis::ms;
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "phasis/multislice/energy.hpp"
-#include "phasis/multislice/fused_multislice.hpp"
+#include "multislice/fused_multislice.hpp"
 #include "phasis/multislice/grid.hpp"
-#include "phasis/multislice/multislice_kernels.hpp"
+#include "multislice/multislice_kernels.hpp"
 #include "phasis/multislice/waves.hpp"
 
 using namespace phasis;

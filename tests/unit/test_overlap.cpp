@@ -6,10 +6,10 @@
 #include <random>
 #include <vector>
 
-#include "phasis/backend/cpu.hpp"
-#include "phasis/backend/tile_frames.hpp"
+#include "backend/cpu.hpp"
+#include "backend/tile_frames.hpp"
 #include "phasis/core/error.hpp"
-#include "phasis/ptycho/dm_kernels.hpp"
+#include "ptycho/dm_kernels.hpp"
 #include "testing.hpp"
 
 using namespace phasis;

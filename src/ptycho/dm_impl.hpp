@@ -12,13 +12,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "phasis/backend/tile_frames.hpp"
+#include "backend/tile_frames.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
-#include "phasis/ptycho/dm_fft_callbacks.hpp"
-#include "phasis/ptycho/dm_fused_fourier.hpp"
-#include "phasis/ptycho/dm_kernels.hpp"
-#include "phasis/ptycho/frame_store.hpp"
+#include "ptycho/dm_fft_callbacks.hpp"
+#include "ptycho/dm_fused_fourier.hpp"
+#include "ptycho/dm_kernels.hpp"
+#include "ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/parallel/reducer.hpp"
 

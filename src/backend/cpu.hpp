@@ -24,7 +24,7 @@
 #define PHASIS_SCATTER_LIMIT (1ll << 30)
 #endif
 
-#include "phasis/backend/tile_frames.hpp"
+#include "backend/tile_frames.hpp"
 #include "phasis/core/array.hpp"    // for Memory
 #include "phasis/core/complex.hpp"  // for Complex
 #include "phasis/fft/fft.hpp"       // for FftwPlan

@@ -14,8 +14,8 @@
 #endif
 
 #include "phasis/core/array.hpp"
-#include "phasis/multislice/fused_multislice.hpp"
-#include "phasis/multislice/multislice_impl.hpp"
+#include "multislice/fused_multislice.hpp"
+#include "multislice/multislice_impl.hpp"
 #include "phasis/multislice/phonons.hpp"
 #include "phasis/multislice/stem.hpp"
 #include "phasis/multislice/waves.hpp"

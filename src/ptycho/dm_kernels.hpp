@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "phasis/backend/cpu.hpp"  // for ScatterTerm
+#include "backend/cpu.hpp"  // for ScatterTerm
 #include "phasis/core/complex.hpp"
 
 namespace phasis::dm {

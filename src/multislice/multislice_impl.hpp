@@ -18,7 +18,7 @@
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/grid.hpp"
-#include "phasis/multislice/multislice_kernels.hpp"
+#include "multislice/multislice_kernels.hpp"
 #include "phasis/multislice/potential.hpp"
 #include "phasis/multislice/potential_kernels.hpp"
 

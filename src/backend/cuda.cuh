@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "phasis/backend/cpu.hpp"  // for ScatterTerm
+#include "backend/cpu.hpp"  // for ScatterTerm
 #include "phasis/core/array.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"  // for CufftPlan

@@ -12,7 +12,7 @@
 
 #include "phasis/core/complex.hpp"
 #include "phasis/multislice/grid.hpp"
-#include "phasis/multislice/multislice_kernels.hpp"
+#include "multislice/multislice_kernels.hpp"
 
 namespace phasis::ms {
 

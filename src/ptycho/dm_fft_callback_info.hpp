@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "phasis/ptycho/dm_kernels.hpp"
+#include "ptycho/dm_kernels.hpp"
 
 namespace phasis::dm {
 

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "phasis/core/complex.hpp"
-#include "phasis/ptycho/dm_kernels.hpp"
+#include "ptycho/dm_kernels.hpp"
 
 namespace phasis::dm {
 

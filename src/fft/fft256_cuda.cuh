@@ -27,7 +27,7 @@
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
-#include "phasis/fft/fft_radix_cuda.cuh"
+#include "fft/fft_radix_cuda.cuh"
 
 namespace phasis::fft256 {
 

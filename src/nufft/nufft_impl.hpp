@@ -18,7 +18,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/nufft/nufft.hpp"
-#include "phasis/nufft/nufft_kernels.hpp"
+#include "nufft/nufft_kernels.hpp"
 
 namespace phasis::nufft {
 

@@ -19,7 +19,7 @@
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
-#include "phasis/fft/fft_radix_cuda.cuh"
+#include "fft/fft_radix_cuda.cuh"
 
 namespace phasis::fft512 {
 
