@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "multislice_config.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
 #include "phasis/io/cxi.hpp"
@@ -94,14 +95,12 @@ void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid
   for (const auto& d : c.detectors) o.detectors.push_back({d.ring.inner, d.ring.outer});
   o.batch = c.batch;
   o.fused_fft = c.fused_fft;
-  o.device = c.device;
-  o.precision = c.precision;
   o.phonons = c.phonons;
   o.seed = c.seed;
   o.timings = &t;
   const int64_t n = int64_t(r.positions.size());
   o.progress = [&](int64_t k, double seconds) { progress(k, c.phonons, n, "positions", seconds); };
-  const Array<double> mean = ms::stem_annular(atoms, g, c.potential, r.positions, o);
+  const Array<double> mean = ms::stem_annular(parse_device(c.device), parse_precision(c.precision), atoms, g, c.potential, r.positions, o);
   for (std::size_t d = 0; d < c.detectors.size(); ++d) {
     Array<double> v(Shape{n});
     for (int64_t j = 0; j < n; ++j) v[j] = mean[int64_t(d) * n + j];
@@ -147,8 +146,7 @@ void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, 
     const auto tp = Clock::now();
     const ms::Potential pot(c.phonons > 1 ? ms::frozen_phonon(atoms, c.seed, k) : atoms, g, c.potential);
     t.potential += since(tp);
-    if (c.device == "cuda") ms::stem_exit_waves_cuda<T>(pot, r.positions, o, read);
-    else ms::stem_exit_waves_cpu<T>(pot, r.positions, o, read);
+    ms::stem_exit_waves<T>(parse_device(c.device), pot, r.positions, o, read);
     progress(k, c.phonons, n, "positions", since(t0));
   }
   for (std::size_t d = 0; d < c.detectors.size(); ++d)
@@ -173,7 +171,7 @@ void hrtem(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResul
     const auto t0 = Clock::now();
     const ms::Potential pot(c.phonons > 1 ? ms::frozen_phonon(atoms, c.seed, k) : atoms, g, c.potential);
     Array<Complex<T>> wave = ms::plane_wave<T>(g, 1);
-    ms::multislice<T>(wave, pot, c.energy, c.device);
+    ms::multislice<T>(parse_device(c.device), wave, pot, c.energy);
     const Array<double> img = ms::hrtem_image(wave, g, c.energy, c.ctf);
     for (int64_t i = 0; i < pix; ++i) {
       r.exit_intensity[i] += w * (double(wave[i].re) * wave[i].re + double(wave[i].im) * wave[i].im);

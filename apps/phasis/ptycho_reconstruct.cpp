@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "phasis/core/array.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/ptycho/distributed.hpp"
@@ -25,6 +26,7 @@ struct ReconstructArgs {
   std::string devices_text;
   double gpu_memory_gib = 0;
   std::string reduce = "auto";
+  int threads = 0;
   bool pictures = true, quiet = false;
 };
 
@@ -50,7 +52,8 @@ void run(const ReconstructArgs& a) {
   require_output_path(a.output, a.input);
   if (a.algorithm != "dm") throw InputError("--algorithm: expected dm; found '" + a.algorithm + "'");
   if (a.dm.iterations < 1) throw InputError("--iterations: expected at least 1; found " + std::to_string(a.dm.iterations));
-  const std::string device = a.device == "auto" ? (cuda_available() ? "cuda" : "cpu") : a.device;
+  const Device device = parse_device(a.device, a.threads);
+  const Precision precision = parse_precision(a.precision);
 
   const bool quiet = a.quiet;
   auto progress = [quiet](const IterationInfo& i) {
@@ -72,7 +75,7 @@ void run(const ReconstructArgs& a) {
     const int64_t n = r.layout.offsets.shape()[0];
     std::printf("%lld frames of %lld x %lld; object %lld x %lld; %s on %s (%s)", (long long)n, (long long)r.frame_size,
                 (long long)r.frame_size, (long long)r.layout.object_h, (long long)r.layout.object_w, a.algorithm.c_str(),
-                device.c_str(), a.precision.c_str());
+                kind_name(device), a.precision.c_str());
     if (r.parts > 1) std::printf("; %d parts, %s partition, sums by %s\n%s", r.parts, a.partition.c_str(),
                                  r.reduction.c_str(), describe(r.partition).c_str());
     else std::printf("\n");
@@ -85,7 +88,7 @@ void run(const ReconstructArgs& a) {
   dist.partition = a.partition;
   dist.devices = parse_devices(a.devices_text);
   dist.reduce = a.reduce;
-  DistributedRun run = run_dm_distributed(a.input, dm, device, a.precision, dist, progress, announce);
+  DistributedRun run = run_dm_distributed(a.input, dm, device, precision, dist, progress, announce);
   if (!run.writer) return;
   DmResult& result = run.result;
   PtychoProblem problem;
@@ -95,7 +98,7 @@ void run(const ReconstructArgs& a) {
 
   nlohmann::json params = {{"algorithm", a.algorithm},
                            {"iterations", a.dm.iterations},
-                           {"device", device},
+                           {"device", kind_name(device)},
                            {"precision", a.precision},
                            {"probe_modes", a.dm.probe_modes},
                            {"object_modes", a.dm.object_modes},
@@ -113,7 +116,7 @@ void run(const ReconstructArgs& a) {
                            {"batch_frames", a.dm.batch_frames},
                            {"gpu_memory_gib", a.gpu_memory_gib},
                            {"streamed", result.streamed},
-                           {"threads", a.dm.threads},
+                           {"threads", a.threads},
                            {"parts", run.parts},
                            {"partition", a.partition},
                            {"reduce", a.reduce},
@@ -187,7 +190,7 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                   "Largest factor the modulus step may raise a Fourier amplitude by (0: exact projection)")
       ->capture_default_str();
   cmd->add_option("--batch-frames", a->dm.batch_frames, "Frames per FFT batch (0: from memory)")->capture_default_str();
-  cmd->add_option("--threads", a->dm.threads, "CPU threads (0: all)")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "CPU threads (0: all)")->capture_default_str();
   cmd->add_option("--gpu-memory", a->gpu_memory_gib,
                   "GPU memory the solver may use, GiB (0: 90% of free); frames that do not fit stream from host memory")
       ->capture_default_str();

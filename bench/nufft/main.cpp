@@ -241,8 +241,7 @@ void run(const Args& a, const Problem<T>& p, bool gpu, int64_t n, int type, cons
   const double tol = gpu ? 1e-5 : 1e-6;
   const Memory mem = gpu ? Memory::device : Memory::host;
   nufft::Options opt;
-  opt.target = gpu ? nufft::Target::cuda : nufft::Target::cpu;
-  opt.threads = a.threads;
+  opt.device = gpu ? Device::cuda() : Device::cpu(a.threads);
   method_of(spread, opt);
   const int sign = type == 1 ? +1 : -1;
   const int64_t total = n * n * n;

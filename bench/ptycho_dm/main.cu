@@ -148,13 +148,14 @@ int main(int argc, char** argv) {
         Reducer alone;
         Timer make;
         make.start();
-        dm::DifferenceMap<CudaBackend, float> solver(pr, opt, alone);
+        const CudaBackend backend(Device::cuda());
+        dm::DifferenceMap<CudaBackend, float> solver(backend, pr, opt, alone);
         solver.start();
         const double make_ms = make.stop_ms();  // plans (with callbacks: nvJitLink), buffers, first sums
         cudaMemGetInfo(&free_after, &total);
         const double held = double(free_before - free_after);
         for (int it = 0; it < 2; ++it) solver.iterate(it + 2);
-        CudaBackend::synchronize();
+        backend.synchronize();
         Timer t;
         std::vector<double> ms;
         for (int it = 0; it < 5; ++it) {

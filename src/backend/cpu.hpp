@@ -1,6 +1,9 @@
 // CPU backend: the primitives every solver template is written against, run with OpenMP.
-// The same member names exist in CudaBackend (cuda.cuh); a solver instantiated with either runs
-// the same math, which lives in PHASIS_HD functors.
+// A backend is an object: a solver holds one and calls its members. The CPU backend owns its
+// thread count, which every parallel region names in a num_threads clause (never OpenMP's global
+// setting, so two backends with different counts run side by side in one process). The same
+// members exist in CudaBackend (cuda.cuh), and both satisfy the Backend concept (concept.hpp); a
+// solver instantiated with either runs the same math, which lives in PHASIS_HD functors.
 //   for_each(n, f)            f(i) for i in [0, n)
 //   sum(n, f)                 sum of f(i) (f may also write), accumulated in double
 //   max(n, f)                 max of f(i)
@@ -19,12 +22,15 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 #ifndef PHASIS_SCATTER_LIMIT
 #define PHASIS_SCATTER_LIMIT (1ll << 30)
 #endif
 
+#include "backend/concept.hpp"
 #include "backend/tile_frames.hpp"
+#include "phasis/core/device.hpp"  // for Device
 #include "phasis/core/array.hpp"    // for Memory
 #include "phasis/core/complex.hpp"  // for Complex
 #include "phasis/fft/fft.hpp"       // for FftwPlan
@@ -42,41 +48,54 @@ struct CpuStaging {
   void drain() {}
 };
 
-struct CpuBackend {
+class CpuBackend {
+ public:
   static constexpr Memory memory = Memory::host;
   using Staging = CpuStaging;
   static constexpr const char* name = "cpu";
   template <class T>
   using Fft = FftwPlan<T>;
+
+  /// `threads` <= 0: as many as OpenMP would use (omp_get_max_threads at construction).
+  explicit CpuBackend(int threads = 0) : threads_(threads > 0 ? threads : omp_get_max_threads()) {}
+  explicit CpuBackend(const Device& d) : CpuBackend(d.threads) {}
+  int threads() const { return threads_; }
+  Device device() const { return Device::cpu(threads_); }
+  /// An FFT plan whose threads are this backend's.
+  template <class T>
+  std::unique_ptr<Fft<T>> fft(std::vector<int> dims, int64_t batch) const {
+    return std::make_unique<Fft<T>>(std::move(dims), batch, threads_);
+  }
+  Staging staging() const { return {}; }
   // gather_add's tiles: 64 rows of 256 pixels, so a frame row crosses few tiles and the inner loop
   // runs long (a thread owns a whole tile; no atomics, so no reason to make tiles small).
   static constexpr int64_t gather_tile[2] = {64, 256};
 
   template <class F>
-  static void for_each(int64_t n, F f) {
-#pragma omp parallel for schedule(static)
+  void for_each(int64_t n, F f) const {
+#pragma omp parallel for schedule(static) num_threads(threads_)
     for (int64_t i = 0; i < n; ++i) f(i);
   }
 
   template <class F>
-  static double sum(int64_t n, F f) {
+  double sum(int64_t n, F f) const {
     double acc = 0;
-#pragma omp parallel for schedule(static) reduction(+ : acc)
+#pragma omp parallel for schedule(static) num_threads(threads_) reduction(+ : acc)
     for (int64_t i = 0; i < n; ++i) acc += double(f(i));
     return acc;
   }
 
   template <class F>
-  static double max(int64_t n, F f) {
+  double max(int64_t n, F f) const {
     double acc = -1e300;
-#pragma omp parallel for schedule(static) reduction(max : acc)
+#pragma omp parallel for schedule(static) num_threads(threads_) reduction(max : acc)
     for (int64_t i = 0; i < n; ++i) acc = std::max(acc, double(f(i)));
     return acc;
   }
 
   template <class F>
-  static void sum_segments(int64_t segments, int64_t len, F f, double* out) {
-#pragma omp parallel for schedule(static)
+  void sum_segments(int64_t segments, int64_t len, F f, double* out) const {
+#pragma omp parallel for schedule(static) num_threads(threads_)
     for (int64_t k = 0; k < segments; ++k) {
       double acc = 0;
       for (int64_t i = 0; i < len; ++i) acc += double(f(k * len + i));
@@ -90,7 +109,7 @@ struct CpuBackend {
   /// parallel region, no locks. Where those copies would pass 1 GiB, frames go one after another
   /// with their rows in parallel instead (no two threads touch one target within a frame).
   template <class T, class F>
-  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
+  void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) const {
     scatter<false, T>(nframes, h, w, f, num, den, targets);
   }
 
@@ -99,7 +118,7 @@ struct CpuBackend {
   /// pass that writes per-pixel values (the exit-wave update) scatter them and report its error
   /// in the same read.
   template <class T, class F>
-  static double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
+  double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) const {
     return scatter<true, T>(nframes, h, w, f, num, den, targets);
   }
 
@@ -108,23 +127,23 @@ struct CpuBackend {
   /// pixel (y, x) = (oy, ox) - offset_j lies inside the frame, summed in ascending j. f returns a
   /// ScatterTerm (its target is that pixel and is not read).
   template <class T, class F>
-  static void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+  void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) const {
     gather<false, T>(t, layers, j0, nb, f, num, den);
   }
 
   /// gather_add for functors returning ScatterSumTerm; returns the sum of `extra` in double.
   template <class T, class F>
-  static double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
-                               T* den) {
+  double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
+                               T* den) const {
     return gather<true, T>(t, layers, j0, nb, f, num, den);
   }
 
-  static void synchronize() {}
+  void synchronize() const {}
 
  private:
   template <bool Sum, class T, class F>
-  static double scatter(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) {
-    const int threads = omp_get_max_threads();
+  double scatter(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) const {
+    const int threads = threads_;
     const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
     double extra = 0;
     if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
@@ -154,7 +173,7 @@ struct CpuBackend {
       return extra;
     }
     for (int64_t j = 0; j < nframes; ++j) {
-#pragma omp parallel for schedule(static) reduction(+ : extra)
+#pragma omp parallel for schedule(static) num_threads(threads_) reduction(+ : extra)
       for (int64_t y = 0; y < h; ++y)
         for (int64_t x = 0; x < w; ++x) {
           const auto s = f(j, y, x);
@@ -168,11 +187,11 @@ struct CpuBackend {
 
   // One tile of one layer per task: the tile's sums live on the stack while its frames are visited.
   template <bool Sum, class T, class F>
-  static double gather(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+  double gather(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) const {
     const int64_t th = t.tile_h, tw = t.tile_w;
     const int64_t plane = t.h * t.w;
     double extra = 0;
-#pragma omp parallel reduction(+ : extra)
+#pragma omp parallel num_threads(threads_) reduction(+ : extra)
     {
       std::vector<Complex<T>> acc(size_t(th * tw));
       std::vector<T> wacc(size_t(th * tw));
@@ -206,6 +225,8 @@ struct CpuBackend {
     }
     return extra;
   }
+
+  int threads_;
 };
 
 /// What scatter_add functors return.
@@ -224,5 +245,7 @@ struct ScatterSumTerm {
   T weight;
   T extra;
 };
+
+static_assert(Backend<CpuBackend>);
 
 }  // namespace phasis

@@ -1,16 +1,28 @@
 // CUDA backend: the same primitives as CpuBackend (cpu.hpp), as kernels. Only .cu files include
 // this header; they instantiate solver templates with CudaBackend, so the host compiler never sees
 // device code. Reductions accumulate per block in double and combine with one atomicAdd per block.
+// A CudaBackend is an object that owns its GPU, a stream and its scratch: every kernel, copy and
+// FFT it issues goes to that stream, and a reduction waits for that stream alone (never the whole
+// device), so several backends, on several GPUs or one, run concurrently from several threads.
+// The stream is a blocking one: work that code outside the backend queues on the legacy default
+// stream (synchronous copies of Array, kernels launched without a stream) is still ordered with
+// the backend's, so a solver is correct whichever stream a helper uses; the hot paths name the
+// backend's stream.
 #pragma once
 
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "backend/concept.hpp"
 #include "backend/cpu.hpp"  // for ScatterTerm
+#include "core/cuda_check.hpp"
 #include "phasis/core/array.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"  // for CufftPlan
 
@@ -18,9 +30,7 @@ namespace phasis {
 
 namespace cuda_detail {
 
-inline void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess) throw DeviceError(std::string(what) + ": " + cudaGetErrorString(err));
-}
+inline void check(cudaError_t err, const char* what) { cuda_check(err, what); }
 
 constexpr int kThreads = 256;
 
@@ -177,9 +187,6 @@ __global__ void __launch_bounds__(256) gather_kernel(TileFramesView t, int64_t l
   }
 }
 
-/// One double on the device for reductions, reused across calls.
-double* reduction_slot();
-
 }  // namespace cuda_detail
 
 /// Double-buffered staging between pinned host memory and the device, for data larger than the
@@ -188,7 +195,8 @@ double* reduction_slot();
 /// back) before the next fetch into it.
 class CudaStaging {
  public:
-  CudaStaging();
+  /// `compute`: the stream whose kernels use the staged data (the backend's).
+  explicit CudaStaging(cudaStream_t compute);
   ~CudaStaging();
   CudaStaging(const CudaStaging&) = delete;
   CudaStaging& operator=(const CudaStaging&) = delete;
@@ -196,7 +204,7 @@ class CudaStaging {
   void fetch(int slot, void* dst, const void* src, std::size_t bytes);
   /// Marks the end of the slot's fetches; use() waits for them.
   void fetched(int slot);
-  /// The default stream waits for the slot's data.
+  /// The compute stream waits for the slot's data.
   void use(int slot);
   /// Device -> host after the kernels queued so far; frees the slot when done.
   void store(int slot, void* dst, const void* src, std::size_t bytes);
@@ -206,11 +214,12 @@ class CudaStaging {
   void drain();
 
  private:
-  cudaStream_t copy_ = nullptr;
+  cudaStream_t compute_ = nullptr, copy_ = nullptr;
   cudaEvent_t fetched_[2] = {}, free_[2] = {};
 };
 
-struct CudaBackend {
+class CudaBackend {
+ public:
   static constexpr Memory memory = Memory::device;
   using Staging = CudaStaging;
   static constexpr const char* name = "cuda";
@@ -219,87 +228,105 @@ struct CudaBackend {
   template <class T>
   using Fft = CufftPlan<T>;
 
+  /// Makes GPU d.index current for the calling thread and creates the backend's stream and
+  /// scratch there. DeviceError when the GPU does not exist.
+  explicit CudaBackend(const Device& d);
+  ~CudaBackend();
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  Device device() const { return Device::cuda(index_); }
+  cudaStream_t stream() const { return stream_; }
+  /// An FFT plan that executes on the backend's stream.
+  template <class T>
+  std::unique_ptr<Fft<T>> fft(std::vector<int> dims, int64_t batch) const {
+    return std::make_unique<Fft<T>>(std::move(dims), batch, static_cast<void*>(stream_));
+  }
+  Staging staging() const { return Staging(stream_); }
+
   template <class F>
-  static void for_each(int64_t n, F f) {
+  void for_each(int64_t n, F f) const {
     if (n <= 0) return;
-    cuda_detail::for_each_kernel<<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(n, f);
+    cuda_detail::for_each_kernel<<<cuda_detail::blocks_for(n), cuda_detail::kThreads, 0, stream_>>>(n, f);
     cuda_detail::check(cudaGetLastError(), "for_each launch");
   }
 
   template <class F>
-  static double sum(int64_t n, F f) { return reduce<false>(n, f, 0.0); }
+  double sum(int64_t n, F f) const { return reduce<false>(n, f, 0.0); }
 
   template <class F>
-  static double max(int64_t n, F f) { return reduce<true>(n, f, -1e300); }
+  double max(int64_t n, F f) const { return reduce<true>(n, f, -1e300); }
 
   /// out is a host array of `segments` doubles.
   template <class F>
-  static void sum_segments(int64_t segments, int64_t len, F f, double* out) {
+  void sum_segments(int64_t segments, int64_t len, F f, double* out) const {
     if (segments <= 0) return;
-    Array<double> dev(Shape{segments}, Memory::device);
+    double* dev = scratch(segments);
     for (int64_t k0 = 0; k0 < segments; k0 += 65535) {  // grid.x limit per launch
       const int64_t nk = segments - k0 < 65535 ? segments - k0 : 65535;
       const cuda_detail::Offset<F> shifted{f, k0 * len};
-      cuda_detail::segment_sum_kernel<<<unsigned(nk), cuda_detail::kThreads>>>(len, shifted, dev.data() + k0);
+      cuda_detail::segment_sum_kernel<<<unsigned(nk), cuda_detail::kThreads, 0, stream_>>>(len, shifted, dev + k0);
       cuda_detail::check(cudaGetLastError(), "sum_segments launch");
     }
-    cuda_detail::check(cudaMemcpy(out, dev.data(), segments * sizeof(double), cudaMemcpyDeviceToHost), "sum_segments result");
+    read_scratch(out, segments);
   }
 
   template <class T, class F>
-  static void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t /*targets*/) {
+  void scatter_add(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t /*targets*/) const {
     const int64_t n = nframes * h * w;
     if (n <= 0) return;
-    cuda_detail::scatter_kernel<false, T><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den, nullptr);
+    cuda_detail::scatter_kernel<false, T>
+        <<<cuda_detail::blocks_for(n), cuda_detail::kThreads, 0, stream_>>>(nframes, h, w, f, num, den, nullptr);
     cuda_detail::check(cudaGetLastError(), "scatter_add launch");
   }
 
   /// scatter_add that also returns the sum of the functor's per-pixel `extra` (ScatterSumTerm).
   template <class T, class F>
-  static double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t /*targets*/) {
-    double* slot = cuda_detail::reduction_slot();
-    const double zero = 0;
-    cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "scatter_add_sum init");
+  double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den,
+                         int64_t /*targets*/) const {
+    double* slot = zeroed_slot(0.0);
     const int64_t n = nframes * h * w;
     if (n > 0) {
       cuda_detail::scatter_kernel<true, T>
-          <<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(nframes, h, w, f, num, den, slot);
+          <<<cuda_detail::blocks_for(n), cuda_detail::kThreads, 0, stream_>>>(nframes, h, w, f, num, den, slot);
       cuda_detail::check(cudaGetLastError(), "scatter_add_sum launch");
     }
     double out = 0;
-    cuda_detail::check(cudaMemcpy(&out, slot, sizeof(double), cudaMemcpyDeviceToHost), "scatter_add_sum result");
+    read_scratch(&out, 1);
     return out;
   }
 
   /// CpuBackend::gather_add's sums (cpu.hpp), in the same order per plane pixel.
   template <class T, class F>
-  static void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) {
+  void gather_add(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
+                  T* den) const {
     check_tiles(t);
     if (t.tiles() <= 0 || layers <= 0 || nb <= 0) return;
     cuda_detail::gather_kernel<false, T>
-        <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, nullptr);
+        <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8), 0, stream_>>>(
+            t, layers, j0, nb, f, num, den, nullptr);
     cuda_detail::check(cudaGetLastError(), "gather_add launch");
   }
 
   /// gather_add for functors returning ScatterSumTerm; returns the sum of `extra` in double.
   template <class T, class F>
-  static double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
-                               T* den) {
+  double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
+                        T* den) const {
     check_tiles(t);
-    double* slot = cuda_detail::reduction_slot();
-    const double zero = 0;
-    cuda_detail::check(cudaMemcpy(slot, &zero, sizeof(double), cudaMemcpyHostToDevice), "gather_add_sum init");
+    double* slot = zeroed_slot(0.0);
     if (t.tiles() > 0 && layers > 0 && nb > 0) {
       cuda_detail::gather_kernel<true, T>
-          <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8)>>>(t, layers, j0, nb, f, num, den, slot);
+          <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8), 0, stream_>>>(
+              t, layers, j0, nb, f, num, den, slot);
       cuda_detail::check(cudaGetLastError(), "gather_add_sum launch");
     }
     double out = 0;
-    cuda_detail::check(cudaMemcpy(&out, slot, sizeof(double), cudaMemcpyDeviceToHost), "gather_add_sum result");
+    read_scratch(&out, 1);
     return out;
   }
 
-  static void synchronize() { cuda_detail::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+  /// Waits for the work queued on the backend's stream (not for other streams of the device).
+  void synchronize() const;
 
   static void check_tiles(const TileFramesView& t) {
     if (t.tile_h != gather_tile[0] || t.tile_w != gather_tile[1])
@@ -320,17 +347,31 @@ struct CudaBackend {
 
  private:
   template <bool IsMax, class F>
-  static double reduce(int64_t n, F f, double init) {
-    double* slot = cuda_detail::reduction_slot();
-    cuda_detail::check(cudaMemcpy(slot, &init, sizeof(double), cudaMemcpyHostToDevice), "reduction init");
+  double reduce(int64_t n, F f, double init) const {
+    double* slot = zeroed_slot(init);
     if (n > 0) {
-      cuda_detail::reduce_kernel<IsMax><<<cuda_detail::blocks_for(n), cuda_detail::kThreads>>>(n, f, slot);
+      cuda_detail::reduce_kernel<IsMax><<<cuda_detail::blocks_for(n), cuda_detail::kThreads, 0, stream_>>>(n, f, slot);
       cuda_detail::check(cudaGetLastError(), "reduction launch");
     }
     double out = init;
-    cuda_detail::check(cudaMemcpy(&out, slot, sizeof(double), cudaMemcpyDeviceToHost), "reduction result");
+    read_scratch(&out, 1);
     return out;
   }
+
+  /// Device scratch of at least n doubles (kept and grown, never shrunk).
+  double* scratch(int64_t n) const;
+  /// The first scratch double, set to `value` on the stream.
+  double* zeroed_slot(double value) const;
+  /// Copies n scratch doubles to `out` (host) through pinned memory, waiting for the stream only.
+  void read_scratch(double* out, int64_t n) const;
+
+  int index_ = 0;
+  cudaStream_t stream_ = nullptr;
+  mutable double* scratch_ = nullptr;  // device
+  mutable int64_t scratch_size_ = 0;
+  mutable double* pinned_ = nullptr;   // host, as large as scratch_
 };
+
+static_assert(Backend<CudaBackend>);
 
 }  // namespace phasis

@@ -1,33 +1,57 @@
-// Device-side state of the CUDA backend: the reduction slot, one per device and thread.
+// The CUDA backend's state (cuda.cuh): its GPU, stream and scratch; and the staging between
+// pinned host memory and the device.
 #include "backend/cuda.cuh"
-
-namespace phasis::cuda_detail {
-
-double* reduction_slot() {
-  struct Slot {
-    double* ptr = nullptr;
-    int device = -1;
-    ~Slot() {
-      if (ptr) cudaFree(ptr);
-    }
-  };
-  thread_local Slot slot;
-  int dev = 0;
-  check(cudaGetDevice(&dev), "cudaGetDevice");
-  if (!slot.ptr || slot.device != dev) {
-    check(cudaMalloc(&slot.ptr, sizeof(double)), "cudaMalloc reduction slot");
-    slot.device = dev;
-  }
-  return slot.ptr;
-}
-
-}  // namespace phasis::cuda_detail
 
 namespace phasis {
 
 using cuda_detail::check;
 
-CudaStaging::CudaStaging() {
+CudaBackend::CudaBackend(const Device& d) : index_(d.index) {
+  require_device(d);
+  cuda_use_device(index_);
+  // Blocking (not cudaStreamNonBlocking): ordered with the legacy default stream; see cuda.cuh.
+  check(cudaStreamCreate(&stream_), "cudaStreamCreate (backend)");
+}
+
+CudaBackend::~CudaBackend() {
+  if (stream_) cudaStreamSynchronize(stream_);
+  if (scratch_) cudaFree(scratch_);
+  if (pinned_) cudaFreeHost(pinned_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+void CudaBackend::synchronize() const { check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (backend)"); }
+
+double* CudaBackend::scratch(int64_t n) const {
+  if (n <= scratch_size_) return scratch_;
+  // Earlier work on the stream may still read the old scratch.
+  synchronize();
+  if (scratch_) cudaFree(scratch_), scratch_ = nullptr;
+  if (pinned_) cudaFreeHost(pinned_), pinned_ = nullptr;
+  scratch_size_ = 0;
+  const int64_t size = std::max<int64_t>(n, 64);
+  check(cudaMalloc(&scratch_, size * sizeof(double)), "cudaMalloc (backend scratch)");
+  check(cudaMallocHost(&pinned_, size * sizeof(double)), "cudaMallocHost (backend scratch)");
+  scratch_size_ = size;
+  return scratch_;
+}
+
+double* CudaBackend::zeroed_slot(double value) const {
+  double* slot = scratch(1);
+  // The value goes up from pinned memory on the stream: no synchronous copy, no device-wide wait.
+  // The pinned double is free: the last read_scratch waited for the stream.
+  pinned_[0] = value;
+  check(cudaMemcpyAsync(slot, pinned_, sizeof(double), cudaMemcpyHostToDevice, stream_), "reduction init");
+  return slot;
+}
+
+void CudaBackend::read_scratch(double* out, int64_t n) const {
+  check(cudaMemcpyAsync(pinned_, scratch_, n * sizeof(double), cudaMemcpyDeviceToHost, stream_), "reduction result");
+  synchronize();
+  std::copy(pinned_, pinned_ + n, out);
+}
+
+CudaStaging::CudaStaging(cudaStream_t compute) : compute_(compute) {
   check(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking), "cudaStreamCreate (staging)");
   for (int s = 0; s < 2; ++s) {
     check(cudaEventCreateWithFlags(&fetched_[s], cudaEventDisableTiming), "cudaEventCreate");
@@ -49,7 +73,7 @@ void CudaStaging::fetch(int slot, void* dst, const void* src, std::size_t bytes)
 
 void CudaStaging::fetched(int slot) { check(cudaEventRecord(fetched_[slot], copy_), "cudaEventRecord"); }
 
-void CudaStaging::use(int slot) { check(cudaStreamWaitEvent(cudaStreamLegacy, fetched_[slot], 0), "cudaStreamWaitEvent"); }
+void CudaStaging::use(int slot) { check(cudaStreamWaitEvent(compute_, fetched_[slot], 0), "cudaStreamWaitEvent"); }
 
 void CudaStaging::store(int slot, void* dst, const void* src, std::size_t bytes) {
   release(slot);  // the kernels that wrote the slot, as an event the copy stream waits for
@@ -58,11 +82,11 @@ void CudaStaging::store(int slot, void* dst, const void* src, std::size_t bytes)
   check(cudaEventRecord(free_[slot], copy_), "cudaEventRecord");
 }
 
-void CudaStaging::release(int slot) { check(cudaEventRecord(free_[slot], cudaStreamLegacy), "cudaEventRecord"); }
+void CudaStaging::release(int slot) { check(cudaEventRecord(free_[slot], compute_), "cudaEventRecord"); }
 
 void CudaStaging::drain() {
   check(cudaStreamSynchronize(copy_), "cudaStreamSynchronize (staging)");
-  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+  check(cudaStreamSynchronize(compute_), "cudaStreamSynchronize (compute)");
 }
 
 }  // namespace phasis

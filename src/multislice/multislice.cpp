@@ -1,4 +1,4 @@
-// Device dispatch for multislice, and the detector's input checks.
+// Multislice's entries through the dispatch point, and the detector's input checks.
 #include <cmath>
 #include <string>
 
@@ -6,41 +6,37 @@
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/multislice.hpp"
 
+#include "backend/dispatch.hpp"
+#include "multislice/ms_entries.hpp"
+
 namespace phasis::ms {
 
-#if !PHASIS_HAVE_CUDA
-// A CPU-only build has no CUDA instantiation; asking for one is a usage error the user can fix.
-namespace {
-[[noreturn]] void no_cuda() {
-  throw DeviceError("device cuda: this phasis was built without CUDA (configure with -DPHASIS_CUDA=ON)");
-}
-}  // namespace
-
 template <class T>
-void multislice_cuda(Array<Complex<T>>&, const Potential&, double, int64_t, int64_t) { no_cuda(); }
-template <class T>
-void propagate_cuda(Array<Complex<T>>&, const Grid&, double, double) { no_cuda(); }
-template <class T>
-std::vector<double> annular_detect_cuda(const Array<Complex<T>>&, const Grid&, double, const AnnularDetector&) { no_cuda(); }
-
-template void multislice_cuda<float>(Array<Complex<float>>&, const Potential&, double, int64_t, int64_t);
-template void multislice_cuda<double>(Array<Complex<double>>&, const Potential&, double, int64_t, int64_t);
-template void propagate_cuda<float>(Array<Complex<float>>&, const Grid&, double, double);
-template void propagate_cuda<double>(Array<Complex<double>>&, const Grid&, double, double);
-template std::vector<double> annular_detect_cuda<float>(const Array<Complex<float>>&, const Grid&, double, const AnnularDetector&);
-template std::vector<double> annular_detect_cuda<double>(const Array<Complex<double>>&, const Grid&, double, const AnnularDetector&);
-#endif
-
-template <class T>
-void multislice(Array<Complex<T>>& waves, const Potential& potential, double energy_ev, const std::string& device,
+void multislice(const Device& device, Array<Complex<T>>& waves, const Potential& potential, double energy_ev,
                 int64_t first, int64_t last) {
-  if (device == "cpu") return multislice_cpu<T>(waves, potential, energy_ev, first, last);
-  if (device == "cuda") return multislice_cuda<T>(waves, potential, energy_ev, first, last);
-  throw InputError("device: expected cpu or cuda; found '" + device + "'");
+  dispatch_backend(device, [&]<class B>() { MsEntries<B, T>::multislice(device, waves, potential, energy_ev, first, last); });
 }
 
-template void multislice<float>(Array<Complex<float>>&, const Potential&, double, const std::string&, int64_t, int64_t);
-template void multislice<double>(Array<Complex<double>>&, const Potential&, double, const std::string&, int64_t, int64_t);
+template <class T>
+void propagate(const Device& device, Array<Complex<T>>& waves, const Grid& grid, double energy_ev, double dz) {
+  dispatch_backend(device, [&]<class B>() { MsEntries<B, T>::propagate(device, waves, grid, energy_ev, dz); });
+}
+
+template <class T>
+std::vector<double> annular_detect(const Device& device, const Array<Complex<T>>& waves, const Grid& grid,
+                                   double energy_ev, const AnnularDetector& detector) {
+  return dispatch_backend(device,
+                          [&]<class B>() { return MsEntries<B, T>::annular(device, waves, grid, energy_ev, detector); });
+}
+
+template void multislice<float>(const Device&, Array<Complex<float>>&, const Potential&, double, int64_t, int64_t);
+template void multislice<double>(const Device&, Array<Complex<double>>&, const Potential&, double, int64_t, int64_t);
+template void propagate<float>(const Device&, Array<Complex<float>>&, const Grid&, double, double);
+template void propagate<double>(const Device&, Array<Complex<double>>&, const Grid&, double, double);
+template std::vector<double> annular_detect<float>(const Device&, const Array<Complex<float>>&, const Grid&, double,
+                                                   const AnnularDetector&);
+template std::vector<double> annular_detect<double>(const Device&, const Array<Complex<double>>&, const Grid&, double,
+                                                    const AnnularDetector&);
 
 void check_detector(const AnnularDetector& d, const Grid& grid, double energy_ev) {
   const double limit = 1e3 * antialias_angle(grid, energy_ev);

@@ -72,7 +72,7 @@ class PackedUpload {
 /// and tables uploaded through `staging` (kept between calls); finite projection: computed on the
 /// host (Potential::slice) and copied.
 template <class B>
-void backend_slices(const Potential& pot, const SliceBins* bins, Array<float>& slices, Array<char>& staging,
+void backend_slices(const B& b_, const Potential& pot, const SliceBins* bins, Array<float>& slices, Array<char>& staging,
                     std::vector<double>& thickness) {
   const Grid& g = pot.grid();
   const Shape shape{pot.num_slices(), g.ny, g.nx};
@@ -107,7 +107,7 @@ void backend_slices(const Potential& pot, const SliceBins* bins, Array<float>& s
     views[t].values = reinterpret_cast<const double*>(on(at_values)) + offsets[t];
   pack.put(at_views, views);
   pack.upload(staging);
-  B::for_each(pot.num_slices() * g.pixels(),
+  b_.for_each(pot.num_slices() * g.pixels(),
               ProjectAtoms{slices.data(), reinterpret_cast<const int32_t*>(on(at_start)),
                            reinterpret_cast<const double*>(on(at_x)), reinterpret_cast<const double*>(on(at_y)),
                            reinterpret_cast<const int32_t*>(on(at_sx)), reinterpret_cast<const int32_t*>(on(at_sy)),
@@ -117,31 +117,31 @@ void backend_slices(const Potential& pot, const SliceBins* bins, Array<float>& s
 
 /// backend_slices into a new array, the bins made here.
 template <class B>
-Array<float> backend_slices(const Potential& pot, std::vector<double>& thickness) {
+Array<float> backend_slices(const B& b_, const Potential& pot, std::vector<double>& thickness) {
   Array<float> slices;
   Array<char> staging;
   const SliceBins b = pot.options().projection == Projection::infinite ? pot.bins() : SliceBins{};
-  backend_slices<B>(pot, &b, slices, staging, thickness);
-  B::synchronize();  // the staging buffer is freed on return
+  backend_slices<B>(b_, pot, &b, slices, staging, thickness);
+  b_.synchronize();  // the staging buffer is freed on return
   return slices;
 }
 
 template <class B, class T>
 class MultisliceEngine {
  public:
-  MultisliceEngine(const Grid& grid, double energy_ev, int64_t batch)
-      : grid_(grid), lambda_(wavelength(energy_ev)), sigma_(interaction_parameter(energy_ev)), batch_(batch),
+  MultisliceEngine(const B& backend, const Grid& grid, double energy_ev, int64_t batch)
+      : b_(backend), grid_(grid), lambda_(wavelength(energy_ev)), sigma_(interaction_parameter(energy_ev)), batch_(batch),
         pix_(grid.pixels()) {}
 
   /// psi <- psi exp(i sigma v) for v (ny x nx, on the backend).
   void transmit(Complex<T>* waves, const float* v) {
-    B::for_each(pix_, Transmit<T>{waves, v, pix_, batch_, T(sigma_)});
+    b_.for_each(pix_, Transmit<T>{waves, v, pix_, batch_, T(sigma_)});
   }
 
   /// Fresnel propagation over dz with the antialiasing aperture.
   void propagate(Complex<T>* waves, double dz) {
     plan().forward(waves);
-    B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
+    b_.for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
     plan().inverse(waves);
   }
 
@@ -150,7 +150,7 @@ class MultisliceEngine {
   /// scale N), which saves the inverse FFT and the detector's forward FFT.
   void propagate_to_spectrum(Complex<T>* waves, double dz) {
     plan().forward(waves);
-    B::for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
+    b_.for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
   }
 
   /// Slices [first, last) of `slices` (num_slices x ny x nx on the backend) with their thicknesses.
@@ -164,7 +164,7 @@ class MultisliceEngine {
   /// Slices [first, last) of the potential, all made on the backend first (backend_slices).
   void run(Complex<T>* waves, const Potential& pot, int64_t first, int64_t last) {
     std::vector<double> thickness;
-    const Array<float> slices = backend_slices<B>(pot, thickness);
+    const Array<float> slices = backend_slices<B>(b_, pot, thickness);
     run(waves, slices.data(), thickness, first, last);
   }
 
@@ -176,7 +176,7 @@ class MultisliceEngine {
     std::vector<Array<uint8_t>> masks;
     for (const auto& d : detectors) {
       masks.emplace_back(Shape{grid_.ny, grid_.nx}, B::memory);
-      B::for_each(pix_, AnnularMask{masks.back().data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, 1e-3 * d.inner / lambda_,
+      b_.for_each(pix_, AnnularMask{masks.back().data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, 1e-3 * d.inner / lambda_,
                                     1e-3 * d.outer / lambda_});
     }
     return masks;
@@ -195,7 +195,7 @@ class MultisliceEngine {
     std::vector<std::vector<double>> out;
     for (const auto& m : masks) {
       out.emplace_back(static_cast<std::size_t>(batch_));
-      B::sum_segments(batch_, pix_, MaskedIntensity<T>{spectra, m.data(), pix_, T(scale)}, out.back().data());
+      b_.sum_segments(batch_, pix_, MaskedIntensity<T>{spectra, m.data(), pix_, T(scale)}, out.back().data());
     }
     return out;
   }
@@ -210,7 +210,7 @@ class MultisliceEngine {
     if (it != propagators_.end()) return it->second.data();
     const double k_max = antialias_cutoff(grid_);
     Array<Complex<T>> p(Shape{grid_.ny, grid_.nx}, B::memory);
-    B::for_each(pix_, FresnelPropagator<T>{p.data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, lambda_ * dz, k_max * k_max,
+    b_.for_each(pix_, FresnelPropagator<T>{p.data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx, lambda_ * dz, k_max * k_max,
                                            1.0 / double(pix_)});
     return propagators_.emplace(dz, std::move(p)).first->second.data();
   }
@@ -219,6 +219,7 @@ class MultisliceEngine {
   double sigma() const { return sigma_; }
 
  private:
+  const B& b_;
   Grid grid_;
   double lambda_, sigma_;
   int64_t batch_, pix_;
@@ -226,7 +227,7 @@ class MultisliceEngine {
   /// kernels (fused_multislice.hpp) never makes one (a cuFFT plan of 196 x 512^2 and its work area
   /// cost milliseconds).
   const typename B::template Fft<T>& plan() {
-    if (!plan_) plan_ = std::make_unique<typename B::template Fft<T>>(std::vector<int>{int(grid_.ny), int(grid_.nx)}, batch_);
+    if (!plan_) plan_ = b_.template fft<T>(std::vector<int>{int(grid_.ny), int(grid_.nx)}, batch_);
     return *plan_;
   }
 
@@ -235,35 +236,35 @@ class MultisliceEngine {
 };
 
 template <class B, class T>
-void run_multislice(Array<Complex<T>>& waves, const Potential& pot, double energy_ev, int64_t first, int64_t last) {
+void run_multislice(const B& b_, Array<Complex<T>>& waves, const Potential& pot, double energy_ev, int64_t first, int64_t last) {
   check_waves(waves, pot.grid());
   if (last < 0) last = pot.num_slices();
   if (first < 0 || first > last || last > pot.num_slices())
     throw InputError("slices: expected a range within [0, " + std::to_string(pot.num_slices()) + "]; found [" +
                      std::to_string(first) + ", " + std::to_string(last) + ")");
-  MultisliceEngine<B, T> engine(pot.grid(), energy_ev, waves.shape()[0]);
+  MultisliceEngine<B, T> engine(b_, pot.grid(), energy_ev, waves.shape()[0]);
   Array<Complex<T>> dev = waves.to(B::memory);
   engine.run(dev.data(), pot, first, last);
-  B::synchronize();
+  b_.synchronize();
   waves.assign(dev);
 }
 
 template <class B, class T>
-void run_propagate(Array<Complex<T>>& waves, const Grid& grid, double energy_ev, double dz) {
+void run_propagate(const B& b_, Array<Complex<T>>& waves, const Grid& grid, double energy_ev, double dz) {
   check_waves(waves, grid);
-  MultisliceEngine<B, T> engine(grid, energy_ev, waves.shape()[0]);
+  MultisliceEngine<B, T> engine(b_, grid, energy_ev, waves.shape()[0]);
   Array<Complex<T>> dev = waves.to(B::memory);
   engine.propagate(dev.data(), dz);
-  B::synchronize();
+  b_.synchronize();
   waves.assign(dev);
 }
 
 template <class B, class T>
-std::vector<double> run_annular(const Array<Complex<T>>& waves, const Grid& grid, double energy_ev,
+std::vector<double> run_annular(const B& b_, const Array<Complex<T>>& waves, const Grid& grid, double energy_ev,
                                 const AnnularDetector& d) {
   check_waves(waves, grid);
   check_detector(d, grid, energy_ev);
-  MultisliceEngine<B, T> engine(grid, energy_ev, waves.shape()[0]);
+  MultisliceEngine<B, T> engine(b_, grid, energy_ev, waves.shape()[0]);
   Array<Complex<T>> dev = waves.to(B::memory);
   return engine.annular(dev.data(), {d}).front();
 }

@@ -36,16 +36,17 @@ template <class B>
 class StageClock {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit StageClock(StemTimings* t) : t_(t), last_(Clock::now()) {}
+  StageClock(const B& backend, StemTimings* t) : b_(backend), t_(t), last_(Clock::now()) {}
   void lap(double StemTimings::*stage) {
     if (!t_) return;
-    B::synchronize();
+    b_.synchronize();
     const auto now = Clock::now();
     t_->*stage += std::chrono::duration<double>(now - last_).count();
     last_ = now;
   }
 
  private:
+  const B& b_;
   StemTimings* t_;
   Clock::time_point last_;
 };
@@ -55,14 +56,14 @@ class StageClock {
 template <class B, class T>
 class StemRunner {
  public:
-  StemRunner(const Grid& g, const std::vector<Position>& positions, const StemOptions& o)
-      : grid_(g), o_(o), n_(int64_t(positions.size())), batch_(std::min(o.batch, n_)), clock_(o.timings),
-        engine_(g, o.probe.energy, batch_) {
-    if (n_ % batch_) tail_ = std::make_unique<MultisliceEngine<B, T>>(g, o.probe.energy, n_ % batch_);
+  StemRunner(const B& backend, const Grid& g, const std::vector<Position>& positions, const StemOptions& o)
+      : b_(backend), grid_(g), o_(o), n_(int64_t(positions.size())), batch_(std::min(o.batch, n_)),
+        clock_(backend, o.timings), engine_(backend, g, o.probe.energy, batch_) {
+    if (n_ % batch_) tail_ = std::make_unique<MultisliceEngine<B, T>>(backend, g, o.probe.energy, n_ % batch_);
     // The spectrum is made on the backend: on the host, its 2-4 MB of fresh memory cost 3-6 ms of
     // page faults beside the potential's worker thread (H100, 2026-11-23).
     spectrum_ = Array<Complex<T>>(Shape{g.ny, g.nx}, B::memory);
-    B::for_each(g.pixels(), probe_spectrum_of<T>(g, o.probe, spectrum_.data()));
+    b_.for_each(g.pixels(), probe_spectrum_of<T>(g, o.probe, spectrum_.data()));
     if (use_fused())
       live_groups_ = column_groups_within(g, probe_outer_frequency(g, o.probe)), aperture_groups_ = aperture_column_groups(g);
     Array<double> xy(Shape{n_, 2});
@@ -81,7 +82,7 @@ class StemRunner {
         f.k_in[d] = 1e-3 * o.detectors[std::size_t(d)].inner / lambda, f.k_out[d] = 1e-3 * o.detectors[std::size_t(d)].outer / lambda;
       bits_ = Array<uint8_t>(Shape{g.ny, g.nx}, B::memory);
       f.out = bits_.data();
-      B::for_each(g.pixels(), f);
+      b_.for_each(g.pixels(), f);
       readings_ = Array<double>(Shape{nd, batch_}, B::memory);
     }
     clock_.lap(&StemTimings::setup);
@@ -118,7 +119,7 @@ class StemRunner {
     std::vector<double> thickness;
     SliceBins made;
     if (!bins && pot.options().projection == Projection::infinite) bins = &(made = pot.bins());
-    backend_slices<B>(pot, bins, slices_, staging_, thickness);
+    backend_slices<B>(b_, pot, bins, slices_, staging_, thickness);
     const Array<float>& slices = slices_;
     const int64_t ns = pot.num_slices();
     const bool fused = spectra && use_fused();
@@ -126,7 +127,7 @@ class StemRunner {
     if (fused) {
       const Shape shape{ns, grid_.ny, grid_.nx};
       if (!(transmissions_.shape() == shape)) transmissions_ = Array<Complex<T>>(shape, B::memory);
-      B::for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions_.data(), slices.data(), T(engine_.sigma())});
+      b_.for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions_.data(), slices.data(), T(engine_.sigma())});
       if constexpr (kCudaFloat) {
         fused_slices.transmissions = transmissions_.data();
         for (int64_t k = 0; k < ns; ++k) fused_slices.propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
@@ -136,7 +137,7 @@ class StemRunner {
     for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
       const int64_t nb = std::min(batch_, n_ - j0);
       auto& e = nb == batch_ ? engine_ : *tail_;
-      B::for_each(nb * (grid_.nx + grid_.ny),
+      b_.for_each(nb * (grid_.nx + grid_.ny),
                   ProbeRamps{ramps_.data(), xy_.data() + 2 * j0, grid_.ny, grid_.nx, grid_.dy, grid_.dx});
       const ShiftedProbe<T> probes{waves_.data(), spectrum_.data(), ramps_.data(), grid_.ny, grid_.nx};
       if (fused) {  // the probes are made inside the fused passes
@@ -155,7 +156,7 @@ class StemRunner {
         clock_.lap(&StemTimings::detection);
         continue;
       }
-      B::for_each(nb * grid_.pixels(), probes);
+      b_.for_each(nb * grid_.pixels(), probes);
       e.inverse(waves_.data());
       clock_.lap(&StemTimings::probes);
       if (spectra) {
@@ -169,7 +170,7 @@ class StemRunner {
       detect(j0, nb, e);
       clock_.lap(&StemTimings::detection);
     }
-    B::synchronize();
+    b_.synchronize();
   }
 
   /// The readings the last fused pass left in readings_, [detector][wave] for the batch's nb waves.
@@ -185,6 +186,7 @@ class StemRunner {
   static constexpr bool kCudaFloat = B::memory == Memory::device && std::is_same_v<T, float>;
   bool use_fused() const { return kCudaFloat && o_.fused_fft && fused_multislice_applies(grid_); }
 
+  const B& b_;
   Grid grid_;
   StemOptions o_;
   int64_t n_, batch_;
@@ -207,19 +209,19 @@ class StemRunner {
 };
 
 template <class B, class T>
-void run_stem_waves(const Potential& pot, const std::vector<Position>& positions, const StemOptions& o,
+void run_stem_waves(const B& b, const Potential& pot, const std::vector<Position>& positions, const StemOptions& o,
                     const ExitWaveSink<T>& sink) {
   if (positions.empty()) throw InputError("stem: expected at least one probe position");
   if (o.batch < 1) throw InputError("stem batch: expected at least 1 position; found " + std::to_string(o.batch));
   StemOptions w = o;
   w.detectors.clear();
-  StemRunner<B, T>(pot.grid(), positions, w).exit_waves(pot, sink);
+  StemRunner<B, T>(b, pot.grid(), positions, w).exit_waves(pot, sink);
 }
 
 template <class B, class T>
-Array<double> run_stem(const Potential& pot, const std::vector<Position>& positions, const StemOptions& o) {
+Array<double> run_stem(const B& b, const Potential& pot, const std::vector<Position>& positions, const StemOptions& o) {
   check_stem_options(pot.grid(), positions, o);
-  return StemRunner<B, T>(pot.grid(), positions, o).annular(pot);
+  return StemRunner<B, T>(b, pot.grid(), positions, o).annular(pot);
 }
 
 /// One frozen phonon configuration's potential, made on the host: the displaced atoms' Potential
@@ -234,7 +236,7 @@ struct HostPotential {
 /// configuration ahead: the first while the runner sets up, each next one while the backend runs
 /// the one before.
 template <class B, class T>
-Array<double> run_stem_ensemble(const Atoms& atoms, const Grid& grid, const PotentialOptions& popt,
+Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid, const PotentialOptions& popt,
                                 const std::vector<Position>& positions, const StemOptions& o) {
   check_stem_options(grid, positions, o);
   if (o.phonons > 1 && atoms.sigma.size() != atoms.z.size())
@@ -254,7 +256,7 @@ Array<double> run_stem_ensemble(const Atoms& atoms, const Grid& grid, const Pote
     return h;
   };
   std::future<HostPotential> next = std::async(std::launch::async, make, int64_t(0), nullptr);
-  StemRunner<B, T> runner(grid, positions, o);
+  StemRunner<B, T> runner(b, grid, positions, o);
   Array<double> mean;
   std::shared_ptr<const Potential> first;  // its tables serve every configuration
   for (int64_t c = 0; c < o.phonons; ++c) {

@@ -98,8 +98,8 @@ double choose_bins(Geometry& g, int64_t budget, double density) {
 template <class T>
 class CudaSpreader {
  public:
-  CudaSpreader(const Geometry& g, const Options& opt)
-      : g_(g), device_(opt.device), sort_(opt.sort), legacy_(opt.legacy_cuda), spread_(opt.spread),
+  CudaSpreader(const CudaBackend& backend, const Geometry& g, const Options& opt)
+      : b_(backend), g_(g), device_(opt.device.index), sort_(opt.sort), legacy_(opt.legacy_cuda), spread_(opt.spread),
         interp_(opt.interpolate) {
     int count = 0;
     cuda_detail::check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
@@ -184,7 +184,7 @@ class CudaSpreader {
       if (fits_) cost_ = choose_bins<T>(g_, budget_, double(m) / double(g_.fine_total));
       sort_checked(m, in, names);
     } else {
-      CudaBackend::for_each(m, Iota{order});
+      b_.for_each(m, Iota{order});
     }
     GatherFineAll<T> gather{};
     for (int d = 0; d < 3; ++d) {
@@ -194,9 +194,9 @@ class CudaSpreader {
     }
     gather.order = order;
     gather.dims = g_.dims;
-    CudaBackend::for_each(m, gather);
+    b_.for_each(m, gather);
     m_ = m;
-    CudaBackend::synchronize();
+    b_.synchronize();
   }
 
   void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms, const KernelEval<T>& kernel) {
@@ -212,7 +212,7 @@ class CudaSpreader {
     if (m_ == 0) return;
     if (legacy_) {
       with_width(g_.width, [&](auto w) {
-        CudaBackend::for_each(m_, InterpolatePoints<T, decltype(w)::value>{fine, c, sx(), sy(), sz(), order(), m_,
+        b_.for_each(m_, InterpolatePoints<T, decltype(w)::value>{fine, c, sx(), sy(), sz(), order(), m_,
                                                                           transforms, g_, kernel});
       });
       return;
@@ -302,7 +302,7 @@ class CudaSpreader {
 
   void check_finite(int64_t m, const T* const* in, const char* const* names) const {
     for (int d = 0; d < g_.dims; ++d) {
-      const double bad = CudaBackend::sum(m, NotFinite<T>{in[d]});
+      const double bad = b_.sum(m, NotFinite<T>{in[d]});
       if (bad > 0)
         throw InputError("nufft points: expected finite coordinates; found " + std::to_string(int64_t(bad)) +
                          " NaN or infinite values of " + names[d]);
@@ -339,7 +339,7 @@ class CudaSpreader {
     zero_bytes(counts_.data(), Memory::device, std::size_t(nk + 1) * sizeof(int64_t));
     bad_.zero();
     auto* counts_u = reinterpret_cast<unsigned long long*>(counts_.data());
-    CudaBackend::for_each(m, CountKeysChecked<T>{key, counts_u, reinterpret_cast<unsigned long long*>(bad_.data())});
+    b_.for_each(m, CountKeysChecked<T>{key, counts_u, reinterpret_cast<unsigned long long*>(bad_.data())});
     int64_t bad[3] = {0, 0, 0};
     copy_bytes(bad, Memory::host, bad_.data(), Memory::device, sizeof(bad));
     for (int d = 0; d < g_.dims; ++d)
@@ -350,9 +350,9 @@ class CudaSpreader {
     scan(counts_.data(), bin_start_.data(), nk + 1);
     // The counts become the cursors: each key's next free slot.
     copy_bytes(counts_.data(), Memory::device, bin_start_.data(), Memory::device, std::size_t(nk + 1) * sizeof(int64_t));
-    CudaBackend::for_each(m, PlaceByKey<T>{key, counts_u, order_.data()});
+    b_.for_each(m, PlaceByKey<T>{key, counts_u, order_.data()});
     if (!fits_) return;
-    CudaBackend::for_each(nb, SubproblemsPerKeyedBin{bin_start_.data(), key_stride_, kSubproblemPoints, counts_.data()});
+    b_.for_each(nb, SubproblemsPerKeyedBin{bin_start_.data(), key_stride_, kSubproblemPoints, counts_.data()});
     zero_bytes(counts_.data() + nb, Memory::device, sizeof(int64_t));
     scan(counts_.data(), sub_start_.data(), nb + 1);
     copy_bytes(&subproblems_, Memory::host, sub_start_.data() + nb, Memory::device, sizeof(int64_t));
@@ -369,13 +369,13 @@ class CudaSpreader {
     order_ = Array<int64_t>(Shape{m}, Memory::device);
     int64_t* order = order_.data();
     if (sort_) sort_legacy(m, in);
-    else CudaBackend::for_each(m, Iota{order});
+    else b_.for_each(m, Iota{order});
     for (int d = 0; d < g_.dims; ++d) {
       s_[d] = Array<double>(Shape{m}, Memory::device);
-      CudaBackend::for_each(m, GatherFine<T>{s_[d].data(), in[d], order, double(g_.fine[d])});
+      b_.for_each(m, GatherFine<T>{s_[d].data(), in[d], order, double(g_.fine[d])});
     }
     m_ = m;
-    CudaBackend::synchronize();
+    b_.synchronize();
   }
 
   void spread_legacy(const Complex<T>* c, Complex<T>* fine, int64_t transforms, const KernelEval<T>& kernel) const {
@@ -389,7 +389,7 @@ class CudaSpreader {
         spread_shared_kernel<T, W><<<unsigned(blocks), kBlockThreads, bytes>>>(args);
         cuda_detail::check(cudaGetLastError(), "nufft shared-memory spreading");
       } else {
-        CudaBackend::for_each(m_, SpreadAtomic<T, W>{c, fine, sx(), sy(), sz(), order(), m_, transforms, g_, kernel});
+        b_.for_each(m_, SpreadAtomic<T, W>{c, fine, sx(), sy(), sz(), order(), m_, transforms, g_, kernel});
       }
     });
   }
@@ -404,17 +404,17 @@ class CudaSpreader {
     Array<int64_t> counts(Shape{nb + 1}, Memory::device);
     counts.zero();
     auto* counts_u = reinterpret_cast<unsigned long long*>(counts.data());
-    CudaBackend::for_each(m, CountBins<T>{bin, counts_u});
+    b_.for_each(m, CountBins<T>{bin, counts_u});
     bin_start_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
     // counts[nb] is 0, so the exclusive scan ends with the total, m.
     thrust::exclusive_scan(thrust::device, counts.data(), counts.data() + nb + 1, bin_start_.data());
     cuda_detail::check(cudaGetLastError(), "nufft bin scan");
     // The counts become the cursors: each bin's next free slot.
     copy_bytes(counts.data(), Memory::device, bin_start_.data(), Memory::device, counts.bytes());
-    CudaBackend::for_each(m, PlaceInBins<T>{bin, counts_u, order_.data()});
+    b_.for_each(m, PlaceInBins<T>{bin, counts_u, order_.data()});
     if (!shared_) return;
     Array<int64_t>& subs = counts;  // reused: subproblems per bin, then 0 at nb
-    CudaBackend::for_each(nb, SubproblemsPerBin{bin_start_.data(), subs.data()});
+    b_.for_each(nb, SubproblemsPerBin{bin_start_.data(), subs.data()});
     zero_bytes(subs.data() + nb, Memory::device, sizeof(int64_t));
     sub_start_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
     thrust::exclusive_scan(thrust::device, subs.data(), subs.data() + nb + 1, sub_start_.data());
@@ -422,6 +422,7 @@ class CudaSpreader {
     copy_bytes(&subproblems_, Memory::host, sub_start_.data() + nb, Memory::device, sizeof(int64_t));
   }
 
+  const CudaBackend& b_;
   Geometry g_;
   int device_;
   bool sort_;
@@ -451,7 +452,6 @@ class CudaSpreader {
 template <class T>
 std::unique_ptr<typename Plan<T>::Impl> make_cuda_engine(const Geometry& g, const KernelShape& k,
                                                          int64_t transforms, const Options& opt) {
-  if (!cuda_available()) throw DeviceError("nufft target cuda: expected a CUDA GPU; found none");
   return std::make_unique<Engine<CudaBackend, T, CudaSpreader<T>>>(g, k, transforms, opt);
 }
 

@@ -4,7 +4,7 @@
 // deconvolution copies, the FFT and the interpolation, is the same template on either backend.
 // nufft_cpu.cpp and nufft_cuda.cu instantiate it; plan.cpp only sees Plan<T>::Impl.
 //
-// S provides: S(const Geometry&, const Options&); activate() (selects the plan's device or thread
+// S provides: S(const B&, const Geometry&, const Options&); activate() (selects the plan's device or thread
 // count before every call) and release() (the same, noexcept, before the plan's memory is freed);
 // check_memory(pointer, name) (throws InputError for memory the backend cannot read);
 // set_points(m, x, y, z) (validates, sorts, keeps fine coordinates in sorted order);
@@ -84,7 +84,7 @@ template <class B, class T, class S>
 class Engine final : public Plan<T>::Impl {
  public:
   Engine(const Geometry& g, const KernelShape& k, int64_t transforms, const Options& opt)
-      : spreader_(g, opt) {
+      : backend_(opt.device), spreader_(backend_, g, opt) {
     this->geometry = g;
     this->transforms = transforms;
     spreader_.activate();
@@ -102,10 +102,7 @@ class Engine final : public Plan<T>::Impl {
     fine_ = Array<Complex<T>>(Shape{transforms * g.fine_total}, B::memory);
     std::vector<int> dims;  // row-major for the FFT plans: slowest (z) first
     for (int d = g.dims - 1; d >= 0; --d) dims.push_back(static_cast<int>(g.fine[d]));
-    if constexpr (B::memory == Memory::host)
-      fft_ = std::make_unique<Fft>(dims, transforms, opt.threads);
-    else
-      fft_ = std::make_unique<Fft>(dims, transforms, nullptr);
+    fft_ = backend_.template fft<T>(dims, transforms);
   }
 
   ~Engine() override { spreader_.release(); }
@@ -122,8 +119,8 @@ class Engine final : public Plan<T>::Impl {
     const Geometry& g = this->geometry;
     spreader_.spread(c, fine_.data(), this->transforms, kernel_);
     transform(sign);
-    B::for_each(this->transforms * g.modes_total, FineToModes<T>{fine_.data(), f, dec_.data(), g});
-    B::synchronize();
+    backend_.for_each(this->transforms * g.modes_total, FineToModes<T>{fine_.data(), f, dec_.data(), g});
+    backend_.synchronize();
   }
 
   void prepare(const Complex<T>* f, int sign) override {
@@ -131,9 +128,9 @@ class Engine final : public Plan<T>::Impl {
     spreader_.check_memory(f, "f");
     const Geometry& g = this->geometry;
     fine_.zero();
-    B::for_each(this->transforms * g.modes_total, ModesToFine<T>{f, fine_.data(), dec_.data(), g});
+    backend_.for_each(this->transforms * g.modes_total, ModesToFine<T>{f, fine_.data(), dec_.data(), g});
     transform(sign);
-    B::synchronize();
+    backend_.synchronize();
   }
 
   void interpolate(Complex<T>* c) override {
@@ -142,15 +139,15 @@ class Engine final : public Plan<T>::Impl {
     const int64_t m = this->points;
     if constexpr (requires { spreader_.interpolate(fine_.data(), c, this->transforms, kernel_); }) {
       spreader_.interpolate(fine_.data(), c, this->transforms, kernel_);  // the spreader's own (CUDA)
-      B::synchronize();
+      backend_.synchronize();
       return;
     }
     with_width(this->geometry.width, [&](auto w) {
-      B::for_each(m, InterpolatePoints<T, decltype(w)::value>{fine_.data(), c, spreader_.sx(), spreader_.sy(), spreader_.sz(),
+      backend_.for_each(m, InterpolatePoints<T, decltype(w)::value>{fine_.data(), c, spreader_.sx(), spreader_.sy(), spreader_.sz(),
                                                spreader_.order(), m, this->transforms, this->geometry,
                                                kernel_});
     });
-    B::synchronize();
+    backend_.synchronize();
   }
 
  private:
@@ -162,6 +159,7 @@ class Engine final : public Plan<T>::Impl {
     else fft_->inverse(fine_.data());
   }
 
+  B backend_;  // the plan's device: its threads (CPU), or its GPU and stream (CUDA)
   S spreader_;
   Array<T> dec_;
   Array<T> poly_;

@@ -73,7 +73,7 @@ Plan<T>::Plan(Type type, std::vector<int64_t> modes, int sign, double tolerance,
   int64_t fine_all = 0;
   if (__builtin_mul_overflow(g.fine_total, transforms, &fine_all) || fine_all > INT64_MAX / 16)
     throw InputError("nufft: the fine grids of " + std::to_string(transforms) + " transforms are too large");
-  impl_ = options.target == Target::cuda ? make_cuda_engine<T>(g, k, transforms, options)
+  impl_ = options.device.is_cuda() ? make_cuda_engine<T>(g, k, transforms, options)
                                          : make_cpu_engine<T>(g, k, transforms, options);
   impl_->type = type;
   impl_->sign = sign;

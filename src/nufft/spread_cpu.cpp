@@ -42,21 +42,15 @@ void spread_points(const Geometry& g, const KernelEval<T>& kernel, const std::ve
 }  // namespace
 
 template <class T>
-CpuSpreader<T>::CpuSpreader(const Geometry& g, const Options& opt)
-    : g_(g), threads_(opt.threads > 0 ? opt.threads : omp_get_max_threads()), sort_(opt.sort),
-      subproblem_(opt.subproblem_points) {}
-
-template <class T>
-void CpuSpreader<T>::activate() const {
-  omp_set_num_threads(threads_);
-}
+CpuSpreader<T>::CpuSpreader(const CpuBackend& backend, const Geometry& g, const Options& opt)
+    : b_(backend), g_(g), threads_(backend.threads()), sort_(opt.sort), subproblem_(opt.subproblem_points) {}
 
 template <class T>
 void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
   const T* in[3] = {x, y, z};
   const char* names[3] = {"x", "y", "z"};
   for (int d = 0; d < g_.dims; ++d) {
-    const double bad = CpuBackend::sum(m, NotFinite<T>{in[d]});
+    const double bad = b_.sum(m, NotFinite<T>{in[d]});
     if (bad > 0)
       throw InputError("nufft points: expected finite coordinates; found " + std::to_string(int64_t(bad)) +
                        " NaN or infinite values of " + names[d]);
@@ -64,7 +58,7 @@ void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
   std::vector<double> u[3];
   for (int d = 0; d < g_.dims; ++d) {
     u[d].resize(static_cast<std::size_t>(m));
-    CpuBackend::for_each(m, ToGrid<T>{in[d], u[d].data(), double(g_.fine[d])});
+    b_.for_each(m, ToGrid<T>{in[d], u[d].data(), double(g_.fine[d])});
   }
   order_.resize(static_cast<std::size_t>(m));
   if (!sort_) {
@@ -75,13 +69,13 @@ void CpuSpreader<T>::set_points(int64_t m, const T* x, const T* y, const T* z) {
   }
   std::vector<int64_t> bin(static_cast<std::size_t>(m));
   const double* uz = g_.dims == 3 ? u[2].data() : nullptr;
-  CpuBackend::for_each(m, [&](int64_t i) { bin[i] = bin_of(g_, u[0].data(), u[1].data(), uz, i); });
+  b_.for_each(m, [&](int64_t i) { bin[i] = bin_of(g_, u[0].data(), u[1].data(), uz, i); });
   bin_sort(bin.data(), m, g_.bins[0] * g_.bins[1] * g_.bins[2], threads_, order_.data());
   for (int d = 0; d < g_.dims; ++d) {
     s_[d].resize(static_cast<std::size_t>(m));
     const double* src = u[d].data();
     double* dst = s_[d].data();
-    CpuBackend::for_each(m, [&](int64_t p) { dst[p] = src[order_[p]]; });
+    b_.for_each(m, [&](int64_t p) { dst[p] = src[order_[p]]; });
   }
   m_ = m;
 }
@@ -90,7 +84,7 @@ template <class T>
 void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms,
                             const KernelEval<T>& kernel) const {
   const int64_t total = transforms * g_.fine_total;
-  CpuBackend::for_each(total, [&](int64_t i) { fine[i] = Complex<T>(T(0), T(0)); });
+  b_.for_each(total, [&](int64_t i) { fine[i] = Complex<T>(T(0), T(0)); });
   if (m_ == 0) return;
   // At least one chunk per thread, so small point sets still use every thread.
   const int64_t chunk = std::max<int64_t>(1, std::min(subproblem_, (m_ + threads_ - 1) / threads_));

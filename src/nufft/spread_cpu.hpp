@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "phasis/nufft/nufft.hpp"
+#include "backend/cpu.hpp"
 #include "nufft/nufft_kernels.hpp"
 
 namespace phasis::nufft {
@@ -24,9 +25,9 @@ struct SubgridBox {
 template <class T>
 class CpuSpreader {
  public:
-  CpuSpreader(const Geometry& g, const Options& opt);
-  /// Applies the plan's thread count to this thread's later OpenMP regions.
-  void activate() const;
+  CpuSpreader(const CpuBackend& backend, const Geometry& g, const Options& opt);
+  /// Nothing to select on the CPU: every parallel region names the backend's thread count.
+  void activate() const {}
   void release() const noexcept {}
   /// Host memory needs no check.
   void check_memory(const void*, const char*) const {}
@@ -46,6 +47,7 @@ class CpuSpreader {
   /// fine += sub, wrapped.
   void add_subgrid(const SubgridBox& box, const std::vector<Complex<T>>& sub, Complex<T>* fine) const;
 
+  const CpuBackend& b_;
   Geometry g_;
   int threads_;
   bool sort_;

@@ -17,16 +17,16 @@ namespace phasis {
 namespace {
 
 /// The GPUs this rank drives: the ones asked for, else one chosen by the rank's place on its host.
-std::vector<int> rank_devices(const DistributedOptions& dist) {
+std::vector<int> rank_devices(const Device& device, const DistributedOptions& dist) {
   if (!dist.devices.empty()) return dist.devices;
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
   const int count = cuda_device_count();
-  return {local && count > 0 ? std::atoi(local) % count : 0};
+  return {local && count > 0 ? std::atoi(local) % count : device.index};
 }
 
 /// One part: read its frames, agree that every part could, build its problem and run.
 DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames, const DmOptions& opt,
-                  const std::string& device, const std::string& precision, Reducer& reducer,
+                  const Device& device, Precision precision, Reducer& reducer,
                   const IterationCallback& cb, bool& probe_from_file) {
   PtychoData data;
   Failure failure;
@@ -44,8 +44,8 @@ DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int
 
 }  // namespace
 
-DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt, const std::string& device,
-                                  const std::string& precision, const DistributedOptions& dist,
+DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt, const Device& device,
+                                  Precision precision, const DistributedOptions& dist,
                                   const IterationCallback& cb,
                                   const std::function<void(const DistributedRun&)>& on_start) {
   const mpi::World world = mpi::world();
@@ -57,20 +57,15 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
   std::vector<int> devices;
   Failure failure;
   try {
-    if (device != "cpu" && device != "cuda") throw InputError("device: expected cpu or cuda; found '" + device + "'");
     if (dist.reduce != "auto" && dist.reduce != "whole" && dist.reduce != "regions")
       throw InputError("reduce: expected auto, whole or regions; found '" + dist.reduce + "'");
     reader = std::make_unique<CxiReader>(path);
     const int64_t m = reader->frame_size();
     out.frame_size = m;
     out.layout = scan_layout(reader->translations(), reader->geometry(), m);
-    if (device == "cuda") {
-      devices = rank_devices(dist);
-      for (int d : devices) {
-        if (d < 0 || d >= cuda_device_count())
-          throw DeviceError("GPU " + std::to_string(d) + ": expected a device number below " +
-                            std::to_string(cuda_device_count()) + "; found none with that number");
-      }
+    if (device.is_cuda()) {
+      devices = rank_devices(device, dist);
+      for (int d : devices) require_device(Device::cuda(d));
     } else {
       if (!dist.devices.empty()) throw InputError("--devices: expected only with --device cuda");
       devices = {-1};
@@ -84,19 +79,20 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
 
   std::mutex io;
   const int local = int(devices.size());
-  const bool nccl = device == "cuda" && out.parts > 1 && (local > 1 || nccl_available());
+  const bool nccl = device.is_cuda() && out.parts > 1 && (local > 1 || nccl_available());
   const bool regions = out.parts > 1 && (dist.reduce == "regions" || (dist.reduce == "auto" && dist.partition == "spatial"));
-  out.reduction = out.parts == 1 ? "none" : nccl ? "nccl" : device == "cuda" ? "mpi via host" : "mpi";
+  out.reduction = out.parts == 1 ? "none" : nccl ? "nccl" : device.is_cuda() ? "mpi via host" : "mpi";
   if (out.parts > 1) out.reduction += regions ? ", regions" : ", whole object";
   if (out.writer && on_start) on_start(out);
   if (!nccl) {
     // One part per rank: the CPU, or one GPU reduced through MPI.
-    if (device == "cuda") cuda_use_device(devices[0]);
+    const Device part_device = device.is_cuda() ? Device::cuda(devices[0]) : device;
+    if (device.is_cuda()) cuda_use_device(devices[0]);
     mpi::MpiReducer mpi_sum;
     Reducer alone;
     Reducer& reducer = world.size > 1 ? static_cast<Reducer&>(mpi_sum) : alone;
     if (regions) reducer.set_regions(out.partition.regions);
-    out.result = run_part(*reader, io, out.partition.frames[world.rank], opt, device, precision, reducer,
+    out.result = run_part(*reader, io, out.partition.frames[world.rank], opt, part_device, precision, reducer,
                           world.rank == 0 ? cb : IterationCallback{}, out.probe_from_file);
     return out;
   }
@@ -116,7 +112,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
         NcclReducer reducer(id, out.parts, part);
         if (regions) reducer.set_regions(out.partition.regions);
         bool pff = false;
-        results[g] = run_part(*reader, io, out.partition.frames[part], opt, device, precision, reducer,
+        results[g] = run_part(*reader, io, out.partition.frames[part], opt, Device::cuda(devices[g]), precision, reducer,
                               part == 0 ? cb : IterationCallback{}, pff);
         from_file[g] = pff;
       } catch (...) {

@@ -2,19 +2,11 @@
 #include "backend/cuda.cuh"
 #include "ptycho/dm_impl.hpp"
 
-namespace phasis {
+namespace phasis::dm {
 
-template <class T>
-DmResult run_dm_cuda(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb,
-                            Reducer* reducer) {
-  if (!cuda_available()) throw DeviceError("device cuda: expected a CUDA GPU; found none");
-  Reducer local;
-  return dm::run<CudaBackend, T>(problem, options, cb, reducer ? *reducer : local);
-}
+template DmResult run_on<CudaBackend, float>(const Device&, const PtychoProblem&, const DmOptions&,
+                                             const IterationCallback&, Reducer&);
+template DmResult run_on<CudaBackend, double>(const Device&, const PtychoProblem&, const DmOptions&,
+                                              const IterationCallback&, Reducer&);
 
-template DmResult run_dm_cuda<float>(const PtychoProblem&, const DmOptions&, const IterationCallback&,
-                                    Reducer*);
-template DmResult run_dm_cuda<double>(const PtychoProblem&, const DmOptions&, const IterationCallback&,
-                                    Reducer*);
-
-}  // namespace phasis
+}  // namespace phasis::dm

@@ -17,6 +17,7 @@
 #include "phasis/ptycho/dm.hpp"
 #include "ptycho/dm_fft_callbacks.hpp"
 #include "ptycho/dm_fused_fourier.hpp"
+#include "ptycho/dm_entry.hpp"
 #include "ptycho/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
@@ -80,8 +81,8 @@ class DifferenceMap {
  public:
   /// `reducer` sums the object and probe updates, the error and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
-  DifferenceMap(const PtychoProblem& pr, const DmOptions& opt, Reducer& reducer)
-      : opt_(opt), reducer_(reducer), n_(pr.frames),
+  DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, Reducer& reducer)
+      : b_(backend), opt_(opt), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         stream_(choose_streaming()),
         batch_(choose_batch()),
@@ -90,7 +91,7 @@ class DifferenceMap {
         offsets_(pr.offsets.to(B::memory)),
         tiles_(pr.offsets, g_.m, g_.h, g_.w, B::memory, B::gather_tile[0], B::gather_tile[1]),
         valid_(pr.valid.to(B::memory)),
-        frames_(pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, batch_, stream_),
+        frames_(backend, pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, batch_, stream_),
         buf_(Shape{batch_ * g_.modes(), g_.m, g_.m}, B::memory),
         onum_(Shape{g_.l, g_.h, g_.w}, B::memory), oden_(Shape{g_.l, g_.h, g_.w}, B::memory),
         pnum_(Shape{g_.k, g_.m, g_.m}, B::memory), pden_(Shape{g_.k, g_.m, g_.m}, B::memory),
@@ -100,8 +101,8 @@ class DifferenceMap {
     // kernels transform by themselves.
     if (!use_fused_fourier()) {
       const std::vector<int> dims{int(g_.m), int(g_.m)};
-      plan_ = std::make_unique<typename B::template Fft<T>>(dims, batch_ * g_.modes());
-      if (n_ % batch_) tail_plan_ = std::make_unique<typename B::template Fft<T>>(dims, (n_ % batch_) * g_.modes());
+      plan_ = b_.template fft<T>(dims, batch_ * g_.modes());
+      if (n_ % batch_) tail_plan_ = b_.template fft<T>(dims, (n_ % batch_) * g_.modes());
     }
     if constexpr (kCudaFloat) {
       if (use_fft_callbacks() && !use_fused_fourier()) fft_callbacks_ = std::make_unique<DmFftCallbacks>(g_, batch_, n_ % batch_);
@@ -116,7 +117,7 @@ class DifferenceMap {
     object_.assign(initial_object<T>(g_.l, g_.h, g_.w));
     if (g_.k > 1) orthogonalize_probe();
     frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
-      B::for_each(nb * g_.modes() * g_.pix, ExitWave<T>{psi, probe_.data(), object_.data(), offsets_.data() + 2 * j0, g_});
+      b_.for_each(nb * g_.modes() * g_.pix, ExitWave<T>{psi, probe_.data(), object_.data(), offsets_.data() + 2 * j0, g_});
     });
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
@@ -127,7 +128,7 @@ class DifferenceMap {
   void start() {
     double power = 0;
     frames_.each_batch(false, true, false, [&](int64_t, int64_t nb, Complex<T>*, const float* amp) {
-      power += B::sum(nb * g_.pix, ValidPower{amp, valid_.data(), g_.pix});
+      power += b_.sum(nb * g_.pix, ValidPower{amp, valid_.data(), g_.pix});
     });
     valid_power_ = reducer_.sum(power);
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
@@ -148,15 +149,15 @@ class DifferenceMap {
       if (!fused_fourier(j0, nb, psi, amp, inv_gain)) {
         const auto& plan = nb == batch_ ? *plan_ : *tail_plan_;
         if (!fourier_callbacks(j0, nb, psi, amp, inv_gain)) {
-          B::for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
+          b_.for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
           plan.forward(buf_.data());
           const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
-          B::for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
+          b_.for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
         }
         plan.inverse(buf_.data());
       }
       if (!fuse) {
-        change += B::sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
+        change += b_.sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
         return;
       }
       const int32_t* off = offsets_.data() + 2 * j0;
@@ -187,7 +188,7 @@ class DifferenceMap {
     DmResult r;
     if (!neighbours_.empty() || !owned_.empty()) {
       const int64_t all = g_.l * g_.plane();
-      B::for_each(all, OwnedObject<T>{onum_.data(), object_.data(), owned_.data(), g_.plane()});
+      b_.for_each(all, OwnedObject<T>{onum_.data(), object_.data(), owned_.data(), g_.plane()});
       reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
       object_.assign(onum_);
     }
@@ -289,7 +290,7 @@ class DifferenceMap {
   /// left alone, others are moved only onto the bound's surface.
   const T* power_bound(int64_t nb, const float* amp) {
     std::vector<double> misfit(nb);
-    B::sum_segments(nb, g_.pix, FourierMisfit<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m)}, misfit.data());
+    b_.sum_segments(nb, g_.pix, FourierMisfit<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m)}, misfit.data());
     const double bound = 0.25 * opt_.fourier_relax;
     Array<T> relax(Shape{nb});
     for (int64_t k = 0; k < nb; ++k) {
@@ -318,17 +319,17 @@ class DifferenceMap {
   template <class F>
   void object_sums(int64_t j0, int64_t nb, F f) {
     if (opt_.object_gather)
-      B::template gather_add<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
+      b_.template gather_add<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
     else
-      B::template scatter_add<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
+      b_.template scatter_add<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
   }
 
   /// object_sums for functors that also return a scalar per pixel; returns the scalars' sum.
   template <class F>
   double object_sums_with_extra(int64_t j0, int64_t nb, F f) {
     if (opt_.object_gather)
-      return B::template gather_add_sum<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
-    return B::template scatter_add_sum<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
+      return b_.template gather_add_sum<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
+    return b_.template scatter_add_sum<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
   }
 
   /// The object from this part's scattered sums in onum_ and oden_: combines them over the parts
@@ -336,14 +337,14 @@ class DifferenceMap {
   void finish_object() {
     const int64_t all = g_.l * g_.plane();
     // The mean weight from this part's own sums, before they are combined: the same total either way.
-    const double mean_den = reducer_.sum(B::sum(all, ValueOf<T>{oden_.data()})) / double(all);
+    const double mean_den = reducer_.sum(b_.sum(all, ValueOf<T>{oden_.data()})) / double(all);
     if (exchange_regions()) {
       exchange_object_sums();
     } else {
       reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
       reducer_.sum(oden_.data(), all, B::memory);
     }
-    B::for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});
+    b_.for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});
   }
 
   bool exchange_regions() const { return !owned_.empty(); }
@@ -389,16 +390,16 @@ class DifferenceMap {
     std::vector<Reducer::Message> sends, recvs;
     for (Neighbour& nb : neighbours_) {
       const Region& r = nb.region;
-      B::for_each(g_.l * r.pixels(), PackRegion<T>{nb.send.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
+      b_.for_each(g_.l * r.pixels(), PackRegion<T>{nb.send.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
                                                    r.y1 - r.y0, r.x1 - r.x0});
       sends.push_back({nb.peer, nb.send.data(), int64_t(nb.send.bytes())});
       recvs.push_back({nb.peer, nb.recv.data(), int64_t(nb.recv.bytes())});
     }
-    B::synchronize();  // packed before any MPI send reads the buffers
+    b_.synchronize();  // packed before any MPI send reads the buffers
     reducer_.exchange(sends, recvs, B::memory);
     for (Neighbour& nb : neighbours_) {
       const Region& r = nb.region;
-      B::for_each(g_.l * r.pixels(), AddRegion<T>{nb.recv.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
+      b_.for_each(g_.l * r.pixels(), AddRegion<T>{nb.recv.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
                                                   r.y1 - r.y0, r.x1 - r.x0});
     }
   }
@@ -409,21 +410,21 @@ class DifferenceMap {
       const int32_t* off = offsets_.data() + 2 * j0;
       const int64_t chunks = std::min(nb, probe_chunks_);
       if constexpr (B::memory == Memory::host) {  // contiguous runs of a row per call (ProbeTermRuns)
-        B::for_each(g_.k * g_.m * ProbeTermRuns<T>::runs(g_.m),
+        b_.for_each(g_.k * g_.m * ProbeTermRuns<T>::runs(g_.m),
                     ProbeTermRuns<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
         return;
       }
       if (chunks <= 1) {
-        B::for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
+        b_.for_each(all, ProbeTerms<T>{pnum_.data(), pden_.data(), psi, object_.data(), off, g_, nb, j0 > 0});
         return;
       }
-      B::for_each(chunks * all, ProbeTermChunks<T>{pparts_num_.data(), pparts_den_.data(), psi, object_.data(), off, g_, nb, chunks});
-      B::for_each(all, AddProbeChunks<T>{pnum_.data(), pden_.data(), pparts_num_.data(), pparts_den_.data(), all, chunks, j0 > 0});
+      b_.for_each(chunks * all, ProbeTermChunks<T>{pparts_num_.data(), pparts_den_.data(), psi, object_.data(), off, g_, nb, chunks});
+      b_.for_each(all, AddProbeChunks<T>{pnum_.data(), pden_.data(), pparts_num_.data(), pparts_den_.data(), all, chunks, j0 > 0});
     });
     reducer_.sum(reinterpret_cast<T*>(pnum_.data()), 2 * all, B::memory);
     reducer_.sum(pden_.data(), all, B::memory);
-    const double mean_den = B::sum(all, ValueOf<T>{pden_.data()}) / double(all);
-    B::for_each(all, InertialQuotient<T>{probe_.data(), pnum_.data(), pden_.data(), T(opt_.probe_inertia * mean_den)});
+    const double mean_den = b_.sum(all, ValueOf<T>{pden_.data()}) / double(all);
+    b_.for_each(all, InertialQuotient<T>{probe_.data(), pnum_.data(), pden_.data(), T(opt_.probe_inertia * mean_den)});
   }
 
   /// Diagonalises the probe modes' overlap matrix and recombines them (modes.hpp); records the
@@ -435,8 +436,8 @@ class DifferenceMap {
       for (int b = a; b < k; ++b) {
         const Complex<T>* pa = probe_.data() + a * g_.pix;
         const Complex<T>* pb = probe_.data() + b * g_.pix;
-        const double re = B::sum(g_.pix, InnerTerm<T>{pa, pb, false});
-        const double im = a == b ? 0.0 : B::sum(g_.pix, InnerTerm<T>{pa, pb, true});
+        const double re = b_.sum(g_.pix, InnerTerm<T>{pa, pb, false});
+        const double im = a == b ? 0.0 : b_.sum(g_.pix, InnerTerm<T>{pa, pb, true});
         s[a * k + b] = {re, im};
         s[b * k + a] = {re, -im};
       }
@@ -445,13 +446,13 @@ class DifferenceMap {
     Array<Complex<T>> c(Shape{g_.k, g_.k});
     for (int i = 0; i < k * k; ++i) c[i] = {T(coeff[i].re), T(coeff[i].im)};
     coeff_.assign(c);
-    B::for_each(g_.k * g_.pix, MixModes<T>{pnum_.data(), probe_.data(), coeff_.data(), g_.k, g_.pix});
+    b_.for_each(g_.k * g_.pix, MixModes<T>{pnum_.data(), probe_.data(), coeff_.data(), g_.k, g_.pix});
     probe_.assign(pnum_);
     if (!exits_ready_) return;
     const int64_t block = g_.modes() * g_.pix;
     frames_.each_batch(true, false, true, [&](int64_t, int64_t nb, Complex<T>* psi, const float*) {
       const int64_t len = nb * block;
-      B::for_each(len, MixExitModes<T>{buf_.data(), psi, coeff_.data(), g_});
+      b_.for_each(len, MixExitModes<T>{buf_.data(), psi, coeff_.data(), g_});
       copy_bytes(psi, B::memory, buf_.data(), B::memory, len * sizeof(Complex<T>));
     });
   }
@@ -462,6 +463,7 @@ class DifferenceMap {
   static constexpr bool kCudaFloat = B::memory == Memory::device && std::is_same_v<T, float>;
   using FourierCallbacks = std::conditional_t<kCudaFloat, DmFftCallbacks, NoFftCallbacks>;
 
+  const B& b_;
   DmOptions opt_;
   Reducer& reducer_;
   int64_t n_;
@@ -499,7 +501,8 @@ class DifferenceMap {
 };
 
 template <class B, class T>
-DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb, Reducer& reducer) {
+DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb,
+             Reducer& reducer) {
   // A part that cannot start (bad options, out of device memory) must stop the others too, before
   // any of them waits in a sum.
   std::unique_ptr<DifferenceMap<B, T>> made;
@@ -507,7 +510,7 @@ DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallb
   try {
     check_options(opt);
     if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
-    made = std::make_unique<DifferenceMap<B, T>>(pr, opt, reducer);
+    made = std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer);
   } catch (...) {
     failure = failure_of(std::current_exception());
   }
@@ -518,7 +521,7 @@ DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallb
   for (int it = 0; it < opt.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
     const double err = solver.iterate(it);
-    B::synchronize();
+    backend.synchronize();
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     errors.push_back(err);
     seconds.push_back(dt);
@@ -528,6 +531,15 @@ DmResult run(const PtychoProblem& pr, const DmOptions& opt, const IterationCallb
   r.fourier_error = std::move(errors);
   r.iteration_seconds = std::move(seconds);
   return r;
+}
+
+/// The entry the dispatch point calls (dm.cpp): a backend for `device`, then run(). Instantiated for
+/// CpuBackend in dm_cpu.cpp and for CudaBackend in dm_cuda.cu.
+template <class B, class T>
+DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb,
+                Reducer& reducer) {
+  const B backend(device);
+  return run<B, T>(backend, pr, opt, cb, reducer);
 }
 
 }  // namespace phasis::dm

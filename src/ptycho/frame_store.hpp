@@ -18,8 +18,10 @@ template <class B, class T>
 class FrameStore {
  public:
   /// n frames of `block` exit-wave elements and `pix` amplitudes; batches of `batch` frames.
-  FrameStore(const Array<float>& amplitudes, int64_t n, int64_t block, int64_t pix, int64_t batch, bool stream)
-      : n_(n), block_(block), pix_(pix), batch_(batch), stream_(stream) {
+  /// `backend` queues the staging's compute side (its stream on CUDA).
+  FrameStore(const B& backend, const Array<float>& amplitudes, int64_t n, int64_t block, int64_t pix, int64_t batch,
+             bool stream)
+      : n_(n), block_(block), pix_(pix), batch_(batch), stream_(stream), staging_(backend.staging()) {
     if (!stream_) {
       psi_ = Array<Complex<T>>(Shape{n_ * block_}, B::memory);
       amp_ = amplitudes.to(B::memory);

@@ -22,7 +22,7 @@ Outcome reconstruct(const SimulationOptions& so, int iterations, const std::stri
   DmOptions opt;
   opt.iterations = iterations;
   opt.fourier_relax = fourier_relax;
-  phasis::testing::PtychoCase c = phasis::testing::simulate_and_reconstruct(so, opt, "cpu", precision);
+  phasis::testing::PtychoCase c = phasis::testing::simulate_and_reconstruct(so, opt, Device::cpu(), parse_precision(precision));
   return {c.cmp, c.result.fourier_error};
 }
 

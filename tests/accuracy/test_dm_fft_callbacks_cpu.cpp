@@ -12,9 +12,9 @@ TEST(DifferenceMapFftCallbacks, IgnoredOnTheCpu) {
   const PtychoProblem pr = phasis::testing::simulated_problem(64, 150, false, 1);
   DmOptions o;
   o.iterations = 5;
-  const DmResult plain = run_dm(pr, o, "cpu", "float");
+  const DmResult plain = run_dm(pr, o, Device::cpu(), Precision::single);
   o.fft_callbacks = true;
-  const DmResult asked = run_dm(pr, o, "cpu", "float");
+  const DmResult asked = run_dm(pr, o, Device::cpu(), Precision::single);
   const phasis::testing::Agreement g = phasis::testing::agreement(pr, asked, plain);
   EXPECT_LT(g.object, 1e-12);
   EXPECT_LT(g.probe, 1e-12);

@@ -32,9 +32,9 @@ void expect_fused_equals_separate(int probe_modes, int object_modes, bool stream
   o.batch_frames = 32;  // 5 batches, the last one short
   o.stream_frames = stream;
   o.fuse_exit_update = false;
-  const DmResult separate = run_dm(pr, o, "cpu", "double");
+  const DmResult separate = run_dm(pr, o, Device::cpu(), Precision::double_);
   o.fuse_exit_update = true;
-  const DmResult fused = run_dm(pr, o, "cpu", "double");
+  const DmResult fused = run_dm(pr, o, Device::cpu(), Precision::double_);
   EXPECT_EQ(fused.streamed, stream);
   const phasis::testing::Agreement g = phasis::testing::agreement(pr, fused, separate);
   const double all_object = relative(fused.object, separate.object);  // every object mode

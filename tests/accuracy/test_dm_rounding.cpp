@@ -21,7 +21,7 @@ void expect_float_close_to_double(bool poisson, double fourier_relax) {
   DmOptions o;
   o.iterations = 50;
   o.fourier_relax = fourier_relax;
-  const DmResult f = run_dm(pr, o, "cpu", "float"), d = run_dm(pr, o, "cpu", "double");
+  const DmResult f = run_dm(pr, o, Device::cpu(), Precision::single), d = run_dm(pr, o, Device::cpu(), Precision::double_);
   const phasis::testing::Agreement g = phasis::testing::agreement(pr, f, d);
   std::printf("float vs double: object %.2e probe %.2e error history %.2e\n", g.object, g.probe, g.error_history);
   EXPECT_LT(g.object, 1e-5);

@@ -20,9 +20,9 @@ void expect_streamed_equals_resident(int modes) {
   o.iterations = 10;
   o.probe_modes = modes;
   o.batch_frames = 32;  // 5 batches, the last one short
-  const DmResult resident = run_dm(pr, o, "cpu", "double");
+  const DmResult resident = run_dm(pr, o, Device::cpu(), Precision::double_);
   o.stream_frames = true;
-  const DmResult streamed = run_dm(pr, o, "cpu", "double");
+  const DmResult streamed = run_dm(pr, o, Device::cpu(), Precision::double_);
   EXPECT_FALSE(resident.streamed);
   EXPECT_TRUE(streamed.streamed);
   EXPECT_EQ(streamed.batch_frames, 32);

@@ -33,7 +33,7 @@ struct Exit {
     p.semiangle_cutoff = 22;
     p.aberrations.c10 = -20;
     waves = probe<double>(grid, p, {{1.3, 2.1}, {4.0, 3.9}});
-    multislice_cpu<double>(waves, Potential(atoms, grid, {Parametrization::lobato, 1.9525}), energy);
+    multislice<double>(Device::cpu(), waves, Potential(atoms, grid, {Parametrization::lobato, 1.9525}), energy);
   }
 };
 
@@ -65,7 +65,7 @@ TEST(MultisliceDetectors, SegmentsSumToAnnularAndMatchABruteForceSum) {
       all += r[j * 15 + b];
     }
     // All segments together are the annular detector of the same angles (a separate code path).
-    const auto ann = annular_detect_cpu<double>(e.waves, e.grid, e.energy, {10, 80});
+    const auto ann = annular_detect<double>(Device::cpu(), e.waves, e.grid, e.energy, {10, 80});
     EXPECT_NEAR(all, ann[std::size_t(j)], 1e-10);
   }
   EXPECT_THROW(segmented_detect(pat, e.grid, e.energy, {10, 120, 1, 4, 0}), InputError);  // beyond the cutoff
@@ -104,9 +104,9 @@ TEST(MultisliceDetectors, ExitWavesByBatchMatchMultisliceByHand) {
   o.batch = 3;
   const std::vector<Position> at = {{0.5, 0.5}, {1, 2}, {3, 1}, {4, 4}, {6, 2}};
   Array<Complex<double>> want = probe<double>(g, o.probe, at);
-  multislice_cpu<double>(want, pot, o.probe.energy);
+  multislice<double>(Device::cpu(), want, pot, o.probe.energy);
   int calls = 0;
-  stem_exit_waves_cpu<double>(pot, at, o, [&](int64_t first, const Array<Complex<double>>& w) {
+  stem_exit_waves<double>(Device::cpu(), pot, at, o, [&](int64_t first, const Array<Complex<double>>& w) {
     ++calls;
     for (int64_t i = 0; i < w.size(); ++i) {
       ASSERT_NEAR(w[i].re, want[first * 4096 + i].re, 1e-12);

@@ -112,7 +112,7 @@ TEST(MultislicePropagation, VacuumConservesProbeIntensity) {
   // float rounding alone, about 1e-7 per FFT, limits the agreement.
   auto w = probe<float>(kGrid, aberrated_probe(), {{10, 9}, {3, 4}});
   for (double dz : {2.0, 50.0, -30.0, 500.0}) {
-    propagate_cpu<float>(w, kGrid, kEnergy, dz);
+    propagate<float>(Device::cpu(), w, kGrid, kEnergy, dz);
     for (int64_t j = 0; j < 2; ++j) EXPECT_NEAR(total_intensity(w, j), 1.0, 1e-5) << dz;
   }
 }
@@ -124,16 +124,16 @@ TEST(MultislicePropagation, TwoHalfStepsEqualOneStep) {
   const auto start_d = probe<double>(kGrid, aberrated_probe(), {{10, 9}});
   for (double dz : {1.0, 20.0, 200.0}) {
     auto one = start_f.to(Memory::host), two = start_f.to(Memory::host);
-    propagate_cpu<float>(one, kGrid, kEnergy, dz);
-    propagate_cpu<float>(two, kGrid, kEnergy, dz / 2);
-    propagate_cpu<float>(two, kGrid, kEnergy, dz / 2);
+    propagate<float>(Device::cpu(), one, kGrid, kEnergy, dz);
+    propagate<float>(Device::cpu(), two, kGrid, kEnergy, dz / 2);
+    propagate<float>(Device::cpu(), two, kGrid, kEnergy, dz / 2);
     const double err = relative_l2(two.data(), one.data(), one.size());
     EXPECT_LT(err, 1e-5) << dz;
     std::printf("float dz=%g: relative l2 %.2e\n", dz, err);
     auto one_d = start_d.to(Memory::host), two_d = start_d.to(Memory::host);
-    propagate_cpu<double>(one_d, kGrid, kEnergy, dz);
-    propagate_cpu<double>(two_d, kGrid, kEnergy, dz / 2);
-    propagate_cpu<double>(two_d, kGrid, kEnergy, dz / 2);
+    propagate<double>(Device::cpu(), one_d, kGrid, kEnergy, dz);
+    propagate<double>(Device::cpu(), two_d, kGrid, kEnergy, dz / 2);
+    propagate<double>(Device::cpu(), two_d, kGrid, kEnergy, dz / 2);
     EXPECT_LT(relative_l2(two_d.data(), one_d.data(), one_d.size()), 1e-12) << dz;
   }
 }
@@ -148,7 +148,7 @@ TEST(MultislicePropagation, OneSliceMatchesDirectComputation) {
   const auto start = probe<double>(g, o, {{3.0, 4.0}});
 
   auto got = start.to(Memory::host);
-  multislice_cpu<double>(got, pot, kEnergy);
+  multislice<double>(Device::cpu(), got, pot, kEnergy);
 
   std::vector<float> v(g.pixels());
   pot.slice(0, v.data());
@@ -179,17 +179,17 @@ TEST(MultislicePropagation, SliceRangesCompose) {
   ASSERT_EQ(pot.num_slices(), 9);
   const auto start = plane_wave<double>(g, 2);
   auto whole = start.to(Memory::host), split = start.to(Memory::host);
-  multislice_cpu<double>(whole, pot, kEnergy);
-  multislice_cpu<double>(split, pot, kEnergy, 0, 4);
-  multislice_cpu<double>(split, pot, kEnergy, 4, 9);
+  multislice<double>(Device::cpu(), whole, pot, kEnergy);
+  multislice<double>(Device::cpu(), split, pot, kEnergy, 0, 4);
+  multislice<double>(Device::cpu(), split, pot, kEnergy, 4, 9);
   EXPECT_LT(relative_l2(split.data(), whole.data(), whole.size()), 1e-13);
 }
 
 TEST(MultisliceDetector, PlaneWaveThroughVacuumStaysInTheBrightField) {
   auto w = plane_wave<float>(kGrid, 2);
-  propagate_cpu<float>(w, kGrid, kEnergy, 100.0);
-  const auto bf = annular_detect_cpu<float>(w, kGrid, kEnergy, {0, 5});
-  const auto df = annular_detect_cpu<float>(w, kGrid, kEnergy, {5, 80});
+  propagate<float>(Device::cpu(), w, kGrid, kEnergy, 100.0);
+  const auto bf = annular_detect<float>(Device::cpu(), w, kGrid, kEnergy, {0, 5});
+  const auto df = annular_detect<float>(Device::cpu(), w, kGrid, kEnergy, {5, 80});
   for (int j = 0; j < 2; ++j) {
     EXPECT_NEAR(bf[j], 1.0, 1e-5);
     EXPECT_NEAR(df[j], 0.0, 1e-10);
@@ -200,22 +200,22 @@ TEST(MultisliceDetector, ProbeIntensityFillsItsAperture) {
   ProbeOptions o = aberrated_probe();
   o.edge_mrad = 0;
   auto w = probe<double>(kGrid, o, {{10, 9}});
-  propagate_cpu<double>(w, kGrid, kEnergy, 40.0);
-  EXPECT_NEAR(annular_detect_cpu<double>(w, kGrid, kEnergy, {0, 20})[0], 1.0, 1e-12);
-  EXPECT_NEAR(annular_detect_cpu<double>(w, kGrid, kEnergy, {20, 80})[0], 0.0, 1e-12);
+  propagate<double>(Device::cpu(), w, kGrid, kEnergy, 40.0);
+  EXPECT_NEAR(annular_detect<double>(Device::cpu(), w, kGrid, kEnergy, {0, 20})[0], 1.0, 1e-12);
+  EXPECT_NEAR(annular_detect<double>(Device::cpu(), w, kGrid, kEnergy, {20, 80})[0], 0.0, 1e-12);
   // A uniform aperture puts equal intensity per solid angle: the 0-10 mrad disc holds a quarter,
   // up to the pixelation of the disc's edge.
-  EXPECT_NEAR(annular_detect_cpu<double>(w, kGrid, kEnergy, {0, 10})[0], 0.25, 0.01);
+  EXPECT_NEAR(annular_detect<double>(Device::cpu(), w, kGrid, kEnergy, {0, 10})[0], 0.25, 0.01);
 }
 
 TEST(MultisliceDetector, BadInputsThrow) {
   const auto w = plane_wave<float>(kGrid, 1);
   const double limit = 1e3 * antialias_angle(kGrid, kEnergy);
   EXPECT_NEAR(limit, 1e3 * wavelength(kEnergy) / 0.3, 1e-9);
-  EXPECT_NO_THROW(annular_detect_cpu<float>(w, kGrid, kEnergy, {50, limit}));
-  EXPECT_THROW(annular_detect_cpu<float>(w, kGrid, kEnergy, {50, 200}), InputError);  // HAADF beyond 83.6 mrad
-  EXPECT_THROW(annular_detect_cpu<float>(w, kGrid, kEnergy, {30, 30}), InputError);
-  EXPECT_THROW(annular_detect_cpu<float>(w, kGrid, kEnergy, {-1, 30}), InputError);
+  EXPECT_NO_THROW(annular_detect<float>(Device::cpu(), w, kGrid, kEnergy, {50, limit}));
+  EXPECT_THROW(annular_detect<float>(Device::cpu(), w, kGrid, kEnergy, {50, 200}), InputError);  // HAADF beyond 83.6 mrad
+  EXPECT_THROW(annular_detect<float>(Device::cpu(), w, kGrid, kEnergy, {30, 30}), InputError);
+  EXPECT_THROW(annular_detect<float>(Device::cpu(), w, kGrid, kEnergy, {-1, 30}), InputError);
   try {
     check_detector({70, 200}, kGrid, kEnergy);
     ADD_FAILURE() << "expected InputError";
@@ -225,15 +225,15 @@ TEST(MultisliceDetector, BadInputsThrow) {
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
   const Grid other = grid_from_gpts(20.0, 18.0, 100, 90);
-  EXPECT_THROW(annular_detect_cpu<float>(w, other, kEnergy, {0, 10}), InputError);
+  EXPECT_THROW(annular_detect<float>(Device::cpu(), w, other, kEnergy, {0, 10}), InputError);
   auto moved = w.to(Memory::host);
-  EXPECT_THROW(propagate_cpu<float>(moved, other, kEnergy, 1.0), InputError);
-  EXPECT_THROW(propagate_cpu<float>(moved, kGrid, -1.0, 1.0), InputError);
+  EXPECT_THROW(propagate<float>(Device::cpu(), moved, other, kEnergy, 1.0), InputError);
+  EXPECT_THROW(propagate<float>(Device::cpu(), moved, kGrid, -1.0, 1.0), InputError);
   const Atoms au = crystal("Au");
   const Potential pot(au, grid_from_gpts(au.cell[0], au.cell[1], 40, 40));
   auto pw = plane_wave<float>(pot.grid(), 1);
-  EXPECT_THROW(multislice_cpu<float>(pw, pot, kEnergy, 2, 1), InputError);
-  EXPECT_THROW(multislice_cpu<float>(pw, pot, kEnergy, 0, pot.num_slices() + 1), InputError);
-  EXPECT_THROW(multislice<float>(pw, pot, kEnergy, "tpu"), InputError);
-  if (!cuda_available()) EXPECT_THROW(multislice<float>(pw, pot, kEnergy, "cuda"), DeviceError);
+  EXPECT_THROW(multislice<float>(Device::cpu(), pw, pot, kEnergy, 2, 1), InputError);
+  EXPECT_THROW(multislice<float>(Device::cpu(), pw, pot, kEnergy, 0, pot.num_slices() + 1), InputError);
+  EXPECT_THROW(multislice<float>(parse_device("tpu"), pw, pot, kEnergy), InputError);
+  if (!cuda_available()) EXPECT_THROW(multislice<float>(Device::cuda(), pw, pot, kEnergy), DeviceError);
 }

@@ -241,7 +241,7 @@ TEST(MultisliceSlices, BackendSlicesMatchHostSlices) {
       atoms.x[0] = -0.01, atoms.y[1] = atoms.cell[1] - 1e-3;
       const Potential pot(atoms, g, {Parametrization::lobato, 1.3});
       std::vector<double> thickness;
-      const Array<float> dev = backend_slices<CpuBackend>(pot, thickness);
+      const Array<float> dev = backend_slices<CpuBackend>(CpuBackend(), pot, thickness);
       const std::vector<float> host = pot.all_slices();
       double worst = 0, peak = 0;
       for (std::size_t i = 0; i < host.size(); ++i) {

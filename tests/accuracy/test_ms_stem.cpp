@@ -40,7 +40,7 @@ TEST(MultisliceStem, HaadfShowsZContrastOnSrTiO3Columns) {
   StoSetup s;
   // Sr column, Ti-O column, O column, and the empty channel between them, in the middle cell.
   const std::vector<Position> at = {{kA, kA}, {1.5 * kA, 1.5 * kA}, {1.5 * kA, kA}, {1.25 * kA, 1.25 * kA}};
-  const Array<double> r = stem_annular(s.atoms, s.grid, s.potential, at, s.options);
+  const Array<double> r = stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, at, s.options);
   const double* haadf = r.data() + 4;
   std::printf("HAADF: Sr %.4f, TiO %.4f, O %.4f, empty %.4f; BF: Sr %.4f, empty %.4f\n", haadf[0], haadf[1], haadf[2],
               haadf[3], r[0], r[3]);
@@ -57,15 +57,14 @@ TEST(MultisliceStem, MatchesMultisliceAndDetectorByHand) {
   StoSetup s;
   const std::vector<Position> at = {{1.0, 2.0}, {3.0, 4.5}, {5.5, 1.0}, {7.0, 7.0}};  // batches of 3 and 1
   const Potential pot(s.atoms, s.grid, s.potential);
-  const Array<double> r = stem_annular_cpu<double>(pot, at, s.options);
+  const Array<double> r = stem_annular<double>(Device::cpu(), pot, at, s.options);
   auto waves = probe<double>(s.grid, s.options.probe, at);
-  multislice_cpu<double>(waves, pot, s.options.probe.energy);
+  multislice<double>(Device::cpu(), waves, pot, s.options.probe.energy);
   for (std::size_t d = 0; d < 2; ++d) {
-    const auto ref = annular_detect_cpu<double>(waves, s.grid, s.options.probe.energy, s.options.detectors[d]);
+    const auto ref = annular_detect<double>(Device::cpu(), waves, s.grid, s.options.probe.energy, s.options.detectors[d]);
     for (int64_t j = 0; j < 4; ++j) EXPECT_NEAR(r[int64_t(d) * 4 + j], ref[std::size_t(j)], 1e-12) << d << " " << j;
   }
-  s.options.precision = "float";
-  const Array<double> rf = stem_annular(s.atoms, s.grid, s.potential, at, s.options);
+  const Array<double> rf = stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, at, s.options);
   for (int64_t i = 0; i < r.size(); ++i) EXPECT_NEAR(rf[i], r[i], 1e-5 * r[i] + 1e-7) << i;
 }
 
@@ -75,13 +74,12 @@ TEST(MultisliceStem, PhononEnsembleIsTheMeanOfItsConfigurations) {
   set_sigmas(s.atoms, {{38, 0.1}, {22, 0.08}, {8, 0.09}});
   s.options.phonons = 3;
   s.options.seed = 11;
-  s.options.precision = "double";
   const std::vector<Position> at = {{kA, kA}, {1.5 * kA, 1.5 * kA}};
-  const Array<double> mean = stem_annular(s.atoms, s.grid, s.potential, at, s.options);
+  const Array<double> mean = stem_annular(Device::cpu(), Precision::double_, s.atoms, s.grid, s.potential, at, s.options);
   std::vector<double> ref(std::size_t(mean.size()), 0.0);
   for (int64_t c = 0; c < 3; ++c) {
     const Potential pot(frozen_phonon(s.atoms, 11, c), s.grid, s.potential);
-    const Array<double> r = stem_annular_cpu<double>(pot, at, s.options);
+    const Array<double> r = stem_annular<double>(Device::cpu(), pot, at, s.options);
     for (int64_t i = 0; i < r.size(); ++i) ref[std::size_t(i)] += r[i] / 3;
   }
   for (int64_t i = 0; i < mean.size(); ++i) EXPECT_NEAR(mean[i], ref[std::size_t(i)], 1e-12);
@@ -92,21 +90,20 @@ TEST(MultisliceStem, BadOptionsThrow) {
   const std::vector<Position> at = {{1, 1}};
   auto bad = s.options;
   bad.detectors = {{70, 250}};  // beyond 167 mrad
-  EXPECT_THROW(stem_annular(s.atoms, s.grid, s.potential, at, bad), InputError);
+  EXPECT_THROW(stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, at, bad), InputError);
   bad = s.options;
   bad.detectors.clear();
-  EXPECT_THROW(stem_annular(s.atoms, s.grid, s.potential, at, bad), InputError);
+  EXPECT_THROW(stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, at, bad), InputError);
   bad = s.options;
   bad.batch = 0;
-  EXPECT_THROW(stem_annular(s.atoms, s.grid, s.potential, at, bad), InputError);
+  EXPECT_THROW(stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, at, bad), InputError);
   bad = s.options;
   bad.phonons = 2;  // atoms have no sigma
-  EXPECT_THROW(stem_annular(s.atoms, s.grid, s.potential, at, bad), InputError);
-  bad = s.options;
-  bad.precision = "half";
-  EXPECT_THROW(stem_annular(s.atoms, s.grid, s.potential, at, bad), InputError);
-  EXPECT_THROW(stem_annular(s.atoms, s.grid, s.potential, {}, s.options), InputError);
+  EXPECT_THROW(stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, at, bad), InputError);
+  EXPECT_THROW(stem_annular(parse_device("tpu"), Precision::single, s.atoms, s.grid, s.potential, at, s.options), InputError);
+  EXPECT_THROW(stem_annular(Device::cpu(), parse_precision("half"), s.atoms, s.grid, s.potential, at, s.options), InputError);
+  EXPECT_THROW(stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, {}, s.options), InputError);
   bad = s.options;
   bad.probe.energy = -5;
-  EXPECT_THROW(stem_annular(s.atoms, s.grid, s.potential, at, bad), InputError);
+  EXPECT_THROW(stem_annular(Device::cpu(), Precision::single, s.atoms, s.grid, s.potential, at, bad), InputError);
 }

@@ -153,7 +153,7 @@ TYPED_TEST(Nufft, ManySubproblemsAndNoSortAgree) {
   const auto xyz = random_points<T>(2, 20000, -pi, pi, 6);
   Options small;
   small.subproblem_points = 257;
-  small.threads = 2;
+  small.device = Device::cpu(2);
   Options unsorted;
   unsorted.sort = false;
   for (Type type : {Type::type1, Type::type2}) {
@@ -338,7 +338,7 @@ TYPED_TEST(Nufft, BadInputsThrowInputError) {
   }
 #if !PHASIS_HAVE_CUDA
   Options gpu;
-  gpu.target = nufft::Target::cuda;
+  gpu.device = Device::cuda();
   EXPECT_THROW(Plan<T>(Type::type1, {8, 8}, 1, 1e-4, 1, gpu), DeviceError);
 #endif
 }

@@ -35,7 +35,7 @@ void run_case(int64_t m, int64_t positions, bool poisson, const std::string& pre
   o.iterations = 50;
   o.probe_modes = modes;
   o.fourier_relax = fourier_relax;
-  DmResult cpu = run_dm(pr, o, "cpu", precision), gpu = run_dm(pr, o, "cuda", precision);
+  DmResult cpu = run_dm(pr, o, Device::cpu(), parse_precision(precision)), gpu = run_dm(pr, o, Device::cuda(), parse_precision(precision));
   const phasis::testing::Agreement g = agreement(pr, gpu, cpu);
   double tc = 0, tg = 0;
   for (double s : cpu.iteration_seconds) tc += s;
@@ -68,9 +68,9 @@ TEST(DifferenceMapCuda, StreamedFramesMatchResidentFrames) {
   PtychoProblem pr = problem(128, 400, false);
   DmOptions o;
   o.iterations = 50;
-  const DmResult resident = run_dm(pr, o, "cuda", "float");
+  const DmResult resident = run_dm(pr, o, Device::cuda(), Precision::single);
   o.device_memory_limit = 64ll << 20;
-  const DmResult streamed = run_dm(pr, o, "cuda", "float");
+  const DmResult streamed = run_dm(pr, o, Device::cuda(), Precision::single);
   EXPECT_FALSE(resident.streamed);
   ASSERT_TRUE(streamed.streamed);
   const phasis::testing::Agreement g = agreement(pr, streamed, resident);
@@ -99,9 +99,9 @@ void fused_case(int modes, bool stream) {
   o.stream_frames = stream;
   o.batch_frames = stream ? 48 : 0;
   o.fuse_exit_update = false;
-  const DmResult separate = run_dm(pr, o, "cuda", "float");
+  const DmResult separate = run_dm(pr, o, Device::cuda(), Precision::single);
   o.fuse_exit_update = true;
-  const DmResult fused = run_dm(pr, o, "cuda", "float");
+  const DmResult fused = run_dm(pr, o, Device::cuda(), Precision::single);
   EXPECT_EQ(fused.streamed, stream);
   const phasis::testing::Agreement g = agreement(pr, fused, separate);
   double tf = 0, ts = 0;
@@ -140,9 +140,9 @@ void variant_case(bool DmOptions::*variant, const char* name, int64_t m, int64_t
   o.batch_frames = stream ? frames / 4 + 1 : 0;
   o.fft_callbacks = false;
   o.fused_fourier = false;
-  const DmResult separate = run_dm(pr, o, "cuda", "float");
+  const DmResult separate = run_dm(pr, o, Device::cuda(), Precision::single);
   o.*variant = true;
-  const DmResult other = run_dm(pr, o, "cuda", "float");
+  const DmResult other = run_dm(pr, o, Device::cuda(), Precision::single);
   const phasis::testing::Agreement g = agreement(pr, other, separate);
   double tc = 0, ts = 0;
   for (double s : other.iteration_seconds) tc += s;

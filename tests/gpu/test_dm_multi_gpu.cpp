@@ -39,8 +39,8 @@ void expect_same_as_one_gpu(const std::string& partition) {
   one.devices = {0};
   two.devices = {0, 1};
   two.partition = partition;
-  const DistributedRun a = run_dm_distributed(path, o, "cuda", "float", one);
-  const DistributedRun b = run_dm_distributed(path, o, "cuda", "float", two);
+  const DistributedRun a = run_dm_distributed(path, o, Device::cuda(), Precision::single, one);
+  const DistributedRun b = run_dm_distributed(path, o, Device::cuda(), Precision::single, two);
   EXPECT_EQ(b.parts, 2);
   EXPECT_EQ(b.reduction.rfind("nccl", 0), 0u) << b.reduction;
   PtychoProblem whole = make_problem(CxiReader(path).read_all());
@@ -60,9 +60,9 @@ TEST(DifferenceMapMultiGpu, OneGpuThroughTheDriverMatchesTheSolver) {
   const std::string path = simulated(dir, 64, 150);
   DmOptions o;
   o.iterations = 20;
-  const DistributedRun a = run_dm_distributed(path, o, "cuda", "float", DistributedOptions{});
+  const DistributedRun a = run_dm_distributed(path, o, Device::cuda(), Precision::single, DistributedOptions{});
   const PtychoProblem whole = make_problem(CxiReader(path).read_all());
-  const DmResult b = run_dm(whole, o, "cuda", "float");
+  const DmResult b = run_dm(whole, o, Device::cuda(), Precision::single);
   EXPECT_EQ(a.parts, 1);
   EXPECT_EQ(a.reduction, "none");
   // Atomic scatter order differs between runs; nothing else does.

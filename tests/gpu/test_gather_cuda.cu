@@ -16,6 +16,12 @@ using namespace phasis;
 
 namespace {
 
+/// The backend of GPU 0, made once (a stream and scratch).
+const CudaBackend& cuda_backend() {
+  static const CudaBackend backend(Device::cuda());
+  return backend;
+}
+
 struct Case {
   int64_t n = 90, m = 40, h = 150, w = 170;
   Array<int32_t> offsets{Shape{90, 2}};
@@ -52,10 +58,10 @@ void compare(int64_t gather_blocks) {
   // Two batches, as a streamed or batched run gives them.
   for (int64_t j0 : {0, 37}) {
     const int64_t nb = j0 == 0 ? 37 : c.n - 37;
-    CpuBackend::gather_add<double>(host_tiles.view(c.offsets.data()), 1, j0, nb,
+    CpuBackend().gather_add<double>(host_tiles.view(c.offsets.data()), 1, j0, nb,
                                    dm::ObjectTermsSingle<double>{c.psi.data() + j0 * g.pix, c.probe.data(), c.offsets.data() + 2 * j0, g},
                                    num.data(), den.data());
-    CudaBackend::gather_add<double>(dev_tiles.view(d_off.data()), 1, j0, nb,
+    cuda_backend().gather_add<double>(dev_tiles.view(d_off.data()), 1, j0, nb,
                                     dm::ObjectTermsSingle<double>{d_psi.data() + j0 * g.pix, d_probe.data(), d_off.data() + 2 * j0, g},
                                     d_num.data(), d_den.data());
   }
@@ -66,11 +72,11 @@ void compare(int64_t gather_blocks) {
   // The fused exit update: every exit-wave element written once, the same error sum.
   num.zero(), den.zero(), d_num.zero(), d_den.zero();
   auto psi = c.psi.to(Memory::host);
-  const double e_cpu = CpuBackend::gather_add_sum<double>(
+  const double e_cpu = CpuBackend().gather_add_sum<double>(
       host_tiles.view(c.offsets.data()), 1, 0, c.n,
       dm::UpdateExitScatterSingle<double>{psi.data(), c.buf.data(), c.probe.data(), c.object.data(), c.offsets.data(), g},
       num.data(), den.data());
-  const double e_gpu = CudaBackend::gather_add_sum<double>(
+  const double e_gpu = cuda_backend().gather_add_sum<double>(
       dev_tiles.view(d_off.data()), 1, 0, c.n,
       dm::UpdateExitScatterSingle<double>{d_psi.data(), d_buf.data(), d_probe.data(), d_object.data(), d_off.data(), g},
       d_num.data(), d_den.data());

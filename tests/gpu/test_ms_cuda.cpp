@@ -40,11 +40,11 @@ void run_case(const std::string& name, int reps, double wave_tol, double detecto
   o.aberrations.c30 = 5e4;
   const auto start = probe<T>(g, o, {{1.0, 1.0}, {2.0, 1.5}, {0.5, 3.0}, {atoms.cell[0] / 2, atoms.cell[1] / 2}});
   auto cpu = start.to(Memory::host), gpu = start.to(Memory::host);
-  multislice_cpu<T>(cpu, pot, o.energy);
-  multislice_cuda<T>(gpu, pot, o.energy);
+  multislice<T>(Device::cpu(), cpu, pot, o.energy);
+  multislice<T>(Device::cuda(), gpu, pot, o.energy);
   const double wave_err = relative_l2(gpu.data(), cpu.data(), cpu.size());
   const AnnularDetector haadf{70, 1e3 * antialias_angle(g, o.energy)};
-  const auto dc = annular_detect_cpu<T>(cpu, g, o.energy, haadf), dg = annular_detect_cuda<T>(gpu, g, o.energy, haadf);
+  const auto dc = annular_detect<T>(Device::cpu(), cpu, g, o.energy, haadf), dg = annular_detect<T>(Device::cuda(), gpu, g, o.energy, haadf);
   double det_err = 0;
   for (std::size_t j = 0; j < dc.size(); ++j) det_err = std::max(det_err, std::abs(dg[j] - dc[j]) / dc[j]);
   std::printf("%s %s: %lld slices, %lld x %lld: exit waves %.2e, HAADF %.2e (reading %.4f)\n", name.c_str(),
@@ -84,7 +84,7 @@ TEST(MultisliceCuda, StemAgreesWithCpu) {
   o.detectors = {{0, 25}, {70, 160}};
   o.batch = 5;
   const auto positions = grid_scan({0, 0}, {3.905, 3.905}, 4, 3);
-  const Array<double> c = stem_annular_cpu<float>(pot, positions, o), d = stem_annular_cuda<float>(pot, positions, o);
+  const Array<double> c = stem_annular<float>(Device::cpu(), pot, positions, o), d = stem_annular<float>(Device::cuda(), pot, positions, o);
   double worst = 0;
   for (int64_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::abs(d[i] - c[i]) / c[i]);
   std::printf("STEM float, %lld readings: worst relative difference %.2e\n", (long long)c.size(), worst);
@@ -107,11 +107,9 @@ TEST(MultisliceCuda, PhononEnsembleAgreesWithCpu) {
   const PotentialOptions p{Parametrization::lobato, 4.078 / 2};
   StemTimings tc, tg;
   o.timings = &tc;
-  o.device = "cpu";
-  const Array<double> c = stem_annular(atoms, g, p, positions, o);
+  const Array<double> c = stem_annular(Device::cpu(), Precision::single, atoms, g, p, positions, o);
   o.timings = &tg;
-  o.device = "cuda";
-  const Array<double> d = stem_annular(atoms, g, p, positions, o);
+  const Array<double> d = stem_annular(Device::cuda(), Precision::single, atoms, g, p, positions, o);
   double worst = 0;
   for (int64_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::abs(d[i] - c[i]) / c[i]);
   std::printf("STEM ensemble float, %lld readings: worst relative difference %.2e; CUDA stages: setup %.3f, "
@@ -135,12 +133,12 @@ TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
   const auto positions = grid_scan({4.078, 4.078}, {8.156, 8.156}, 3, 3);
   StemTimings tf, ts;
   o.timings = &tf;
-  const Array<double> fused = stem_annular_cuda<float>(pot, positions, o);
+  const Array<double> fused = stem_annular<float>(Device::cuda(), pot, positions, o);
   o.fused_fft = false;
   o.timings = &ts;
-  const Array<double> separate = stem_annular_cuda<float>(pot, positions, o);
+  const Array<double> separate = stem_annular<float>(Device::cuda(), pot, positions, o);
   o.timings = nullptr;
-  const Array<double> cpu = stem_annular_cpu<float>(pot, positions, o);
+  const Array<double> cpu = stem_annular<float>(Device::cpu(), pot, positions, o);
   double vs_separate = 0, vs_cpu = 0;
   for (int64_t i = 0; i < cpu.size(); ++i) {
     vs_separate = std::max(vs_separate, std::abs(fused[i] - separate[i]) / separate[i]);

@@ -76,7 +76,7 @@ TYPED_TEST_SUITE(NufftCuda, Precisions);
 
 Options gpu_options(nufft::Spread spread = nufft::Spread::automatic) {
   Options o;
-  o.target = nufft::Target::cuda;
+  o.device = Device::cuda();
   o.spread = spread;
   return o;
 }
@@ -248,7 +248,7 @@ TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {
 TYPED_TEST(NufftCuda, HostPointersAndBadDevicesAreRefused) {
   using T = TypeParam;
   Options bad = gpu_options();
-  bad.device = 1 << 20;
+  bad.device = Device::cuda(1 << 20);
   EXPECT_THROW(Plan<T>(Type::type1, {8, 8}, 1, 1e-4, 1, bad), InputError);
   Plan<T> plan(Type::type1, {8, 8}, 1, 1e-4, 1, gpu_options());
   std::vector<T> x = {T(0.1), T(0.2)};

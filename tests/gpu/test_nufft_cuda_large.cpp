@@ -70,7 +70,7 @@ TEST(NufftCudaLarge, MoreThan2To31PointsInOneCall) {
   }
 
   Options opt;
-  opt.target = nufft::Target::cuda;
+  opt.device = Device::cuda();
   Plan<float> plan(Type::type1, kModes, +1, 1e-5, 1, opt);
   {
     // Coordinates staged through the host in chunks; freed once the plan has its copy.

@@ -6,8 +6,8 @@
 
 namespace phasis::testing {
 
-PtychoCase simulate_and_reconstruct(const SimulationOptions& so, const DmOptions& opt, const std::string& device,
-                                    const std::string& precision) {
+PtychoCase simulate_and_reconstruct(const SimulationOptions& so, const DmOptions& opt, const Device& device,
+                                    Precision precision) {
   PtychoData data;
   PtychoTruth truth;
   simulate(so, data, truth);

@@ -15,7 +15,7 @@ struct PtychoCase {
   DmResult result;
 };
 
-PtychoCase simulate_and_reconstruct(const SimulationOptions& so, const DmOptions& opt, const std::string& device = "cpu",
-                                    const std::string& precision = "float");
+PtychoCase simulate_and_reconstruct(const SimulationOptions& so, const DmOptions& opt, const Device& device = Device::cpu(),
+                                    Precision precision = Precision::single);
 
 }  // namespace phasis::testing

@@ -71,7 +71,7 @@ TEST(Modes, MixMakesModesOrthogonalWithOccupancies) {
   std::vector<Complex<double>> coeff;
   std::vector<double> occ;
   orthogonalising_mix(overlap, k, coeff, occ);
-  CpuBackend::for_each(k * pix, dm::MixModes<double>{mixed.data(), modes.data(), coeff.data(), k, pix});
+  CpuBackend().for_each(k * pix, dm::MixModes<double>{mixed.data(), modes.data(), coeff.data(), k, pix});
   double total = 0, occ_sum = 0;
   std::vector<double> power(k);
   for (int a = 0; a < k; ++a)
@@ -110,7 +110,7 @@ TEST(Modes, ModulusProjectionUsesTheIncoherentSum) {
   for (int64_t i = 0; i < 2 * pix; ++i) buf[i] = {1.0 + 0.3 * i, 0.5 - 0.1 * i};
   for (int64_t p = 0; p < pix; ++p) amp[p] = 0.7f + 0.1f * p;
   orig = buf;
-  CpuBackend::for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
+  CpuBackend().for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
   for (int64_t p = 0; p < pix; ++p) {
     // Unitary magnitudes after the projection (undo the 1/M for the inverse FFT and the M of the forward).
     const double s = norm2(buf[p]) + norm2(buf[pix + p]);
@@ -132,9 +132,9 @@ TEST(Modes, ObjectAndProbeTermsSumOverTheOtherModes) {
     for (auto& z : *v) z = {gauss(rng), gauss(rng)};
   std::vector<Complex<double>> onum(l * h * w), pnum(k * pix);
   std::vector<double> oden(l * h * w), pden(k * pix);
-  CpuBackend::scatter_add<double>(n * l, m, m, dm::ObjectTerms<double>{psi.data(), probe.data(), off.data(), g},
+  CpuBackend().scatter_add<double>(n * l, m, m, dm::ObjectTerms<double>{psi.data(), probe.data(), off.data(), g},
                                   onum.data(), oden.data(), l * h * w);
-  CpuBackend::for_each(k * pix, dm::ProbeTerms<double>{pnum.data(), pden.data(), psi.data(), object.data(), off.data(), g, n});
+  CpuBackend().for_each(k * pix, dm::ProbeTerms<double>{pnum.data(), pden.data(), psi.data(), object.data(), off.data(), g, n});
   std::vector<Complex<double>> onum_ref(l * h * w), pnum_ref(k * pix);
   std::vector<double> oden_ref(l * h * w), pden_ref(k * pix);
   for (int64_t j = 0; j < n; ++j)

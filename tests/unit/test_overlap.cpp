@@ -42,7 +42,7 @@ struct OverlapCase {
 TEST(Overlap, GatherMatchesDirectLoop) {
   OverlapCase s;
   std::vector<Complex<double>> out(s.n * s.m * s.m);
-  CpuBackend::for_each(s.n * s.m * s.m, dm::ExitWave<double>{out.data(), s.probe.data(), s.object.data(),
+  CpuBackend().for_each(s.n * s.m * s.m, dm::ExitWave<double>{out.data(), s.probe.data(), s.object.data(),
                                                               s.offsets.data(), s.geometry()});
   for (int64_t j = 0; j < s.n; ++j)
     for (int64_t y = 0; y < s.m; ++y)
@@ -59,7 +59,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
   OverlapCase s;
   std::vector<Complex<double>> num(s.h * s.w);
   std::vector<double> den(s.h * s.w);
-  CpuBackend::scatter_add<double>(s.n, s.m, s.m,
+  CpuBackend().scatter_add<double>(s.n, s.m, s.m,
                                   dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.geometry()},
                                   num.data(), den.data(), s.h * s.w);
   // Direct: for each object pixel, sum over frames that cover it.
@@ -80,7 +80,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
     }
   // Adjointness: <gather(O), psi> = <O, scatter(psi)> with the probe folded in.
   std::vector<Complex<double>> g(s.n * s.m * s.m);
-  CpuBackend::for_each(s.n * s.m * s.m, dm::ExitWave<double>{g.data(), s.probe.data(), s.object.data(),
+  CpuBackend().for_each(s.n * s.m * s.m, dm::ExitWave<double>{g.data(), s.probe.data(), s.object.data(),
                                                             s.offsets.data(), s.geometry()});
   Complex<double> lhs{}, rhs{};
   for (size_t i = 0; i < g.size(); ++i) lhs += conj_mul(g[i], s.psi[i]);
@@ -93,7 +93,7 @@ TEST(Overlap, ProbeSumsMatchDirectLoop) {
   OverlapCase s;
   std::vector<Complex<double>> num(s.m * s.m);
   std::vector<double> den(s.m * s.m);
-  CpuBackend::for_each(s.m * s.m, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(),
+  CpuBackend().for_each(s.m * s.m, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(),
                                                          s.offsets.data(), s.geometry(), s.n});
   for (int64_t y = 0; y < s.m; ++y)
     for (int64_t x = 0; x < s.m; ++x) {
@@ -120,7 +120,7 @@ TEST(Overlap, ModulusProjectionSetsMagnitudesAndKeepsPhases) {
   for (int64_t i = 0; i < pix; ++i) buf[i] = {1.0 + i, -0.5 * i}, amp[i] = 0.25f * i;
   const auto orig = buf;
   const dm::Geometry g{m, pix, 1, 1, m, m};
-  CpuBackend::for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
+  CpuBackend().for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
   for (int64_t i = 0; i < pix; ++i) {
     if (i == 5) {  // masked: unitary value, rescaled for the unnormalised inverse
       EXPECT_NEAR(buf[i].re, orig[i].re / (m * m), 1e-12);
@@ -140,7 +140,7 @@ TEST(Overlap, RelaxedProjectionInterpolatesBetweenDataAndEstimate) {
   orig = buf;
   const double relax[2] = {1.0, 0.5};  // frame 0 left alone; frame 1 moved halfway
   const dm::Geometry g{m, pix, 1, 1, m, m};
-  CpuBackend::for_each(2 * pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, relax});
+  CpuBackend().for_each(2 * pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, relax});
   for (int64_t i = 0; i < 2 * pix; ++i) {
     const double a = std::hypot(orig[i].re, orig[i].im) / m;
     const double expect = i < pix ? a : 0.5 * (a + amp[i]);
@@ -152,7 +152,7 @@ TEST(Overlap, SegmentSumsMatchLoops) {
   std::vector<double> v(5 * 7);
   for (size_t i = 0; i < v.size(); ++i) v[i] = 0.5 * i;
   double out[5];
-  CpuBackend::sum_segments(5, 7, dm::ValueOf<double>{v.data()}, out);
+  CpuBackend().sum_segments(5, 7, dm::ValueOf<double>{v.data()}, out);
   for (int k = 0; k < 5; ++k) {
     double s = 0;
     for (int i = 0; i < 7; ++i) s += v[k * 7 + i];
@@ -178,12 +178,12 @@ void expect_fused_update_matches_loops(int64_t K, int64_t L) {
   std::vector<double> den(L * plane);
   double err;
   if (K * L == 1)
-    err = CpuBackend::scatter_add_sum<double>(
+    err = CpuBackend().scatter_add_sum<double>(
         s.n, s.m, s.m,
         dm::UpdateExitScatterSingle<double>{psi_out.data(), buf.data(), probe.data(), object.data(), s.offsets.data(), g},
         num.data(), den.data(), plane);
   else
-    err = CpuBackend::scatter_add_sum<double>(
+    err = CpuBackend().scatter_add_sum<double>(
         s.n * L, s.m, s.m,
         dm::UpdateExitScatter<double>{psi_out.data(), buf.data(), probe.data(), object.data(), s.offsets.data(), g},
         num.data(), den.data(), L * plane);
@@ -263,7 +263,7 @@ TEST(Overlap, ScatterAddSumAddsAndSums) {
     omp_set_num_threads(threads);
     std::vector<Complex<double>> num(targets, {0.5, -0.5});
     std::vector<double> den(targets, 2.0);
-    const double sum = CpuBackend::scatter_add_sum<double>(n, h, w, CountingTerm{w}, num.data(), den.data(), targets);
+    const double sum = CpuBackend().scatter_add_sum<double>(n, h, w, CountingTerm{w}, num.data(), den.data(), targets);
     EXPECT_DOUBLE_EQ(sum, expect_sum) << threads << " threads";
     for (int64_t i = 0; i < targets; ++i) {
       EXPECT_DOUBLE_EQ(num[i].re, enum_[i].re) << i;
@@ -302,12 +302,12 @@ TEST(Overlap, GatherAddEqualsScatterAddInBatches) {
   if (th == 32) EXPECT_GE(tiles.entries(), s.n * 4);  // 37-pixel frames cover at least 2 x 2 tiles
   std::vector<Complex<double>> num_s(s.h * s.w), num_g(s.h * s.w);
   std::vector<double> den_s(s.h * s.w), den_g(s.h * s.w);
-  CpuBackend::scatter_add<double>(s.n, s.m, s.m, dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), g},
+  CpuBackend().scatter_add<double>(s.n, s.m, s.m, dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), g},
                                   num_s.data(), den_s.data(), s.h * s.w);
   for (int64_t j0 : {0, 13, 29}) {
     const int64_t nb = (j0 == 0 ? 13 : j0 == 13 ? 16 : s.n - 29);
     const int32_t* off = s.offsets.data() + 2 * j0;
-    CpuBackend::gather_add<double>(tiles.view(s.offsets.data()), 1, j0, nb,
+    CpuBackend().gather_add<double>(tiles.view(s.offsets.data()), 1, j0, nb,
                                    dm::ObjectTermsSingle<double>{s.psi.data() + j0 * s.m * s.m, s.probe.data(), off, g},
                                    num_g.data(), den_g.data());
   }
@@ -324,8 +324,8 @@ TEST(Overlap, GatherAddEqualsScatterAddWithModes) {
   std::vector<Complex<double>> num_s(2 * s.h * s.w), num_g(2 * s.h * s.w);
   std::vector<double> den_s(2 * s.h * s.w), den_g(2 * s.h * s.w);
   const dm::ObjectTerms<double> f{s.psi.data(), s.probe.data(), s.offsets.data(), g};
-  CpuBackend::scatter_add<double>(s.n * 2, s.m, s.m, f, num_s.data(), den_s.data(), 2 * s.h * s.w);
-  CpuBackend::gather_add<double>(tiles.view(s.offsets.data()), 2, 0, s.n, f, num_g.data(), den_g.data());
+  CpuBackend().scatter_add<double>(s.n * 2, s.m, s.m, f, num_s.data(), den_s.data(), 2 * s.h * s.w);
+  CpuBackend().gather_add<double>(tiles.view(s.offsets.data()), 2, 0, s.n, f, num_g.data(), den_g.data());
   EXPECT_LT(max_difference(num_s, num_g), 1e-12);
   for (int64_t i = 0; i < 2 * s.h * s.w; ++i) EXPECT_NEAR(den_s[i], den_g[i], 1e-12) << i;
 }
@@ -342,11 +342,11 @@ TEST(Overlap, GatherAddSumUpdatesEveryExitWaveOnce) {
   auto psi_s = s.psi, psi_g = s.psi;
   std::vector<Complex<double>> num_s(s.h * s.w), num_g(s.h * s.w);
   std::vector<double> den_s(s.h * s.w), den_g(s.h * s.w);
-  const double es = CpuBackend::scatter_add_sum<double>(
+  const double es = CpuBackend().scatter_add_sum<double>(
       s.n, s.m, s.m, dm::UpdateExitScatterSingle<double>{psi_s.data(), buf.data(), s.probe.data(), s.object.data(), s.offsets.data(), g},
       num_s.data(), den_s.data(), s.h * s.w);
   const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host);
-  const double eg = CpuBackend::gather_add_sum<double>(
+  const double eg = CpuBackend().gather_add_sum<double>(
       tiles.view(s.offsets.data()), 1, 0, s.n,
       dm::UpdateExitScatterSingle<double>{psi_g.data(), buf.data(), s.probe.data(), s.object.data(), s.offsets.data(), g},
       num_g.data(), den_g.data());
@@ -373,10 +373,10 @@ TEST(Overlap, ChunkedProbeSumsEqualProbeTerms) {
   std::vector<Complex<double>> num(all), num_c(all), parts(chunks * all);
   std::vector<double> den(all), den_c(all), dparts(chunks * all);
   for (bool add : {false, true}) {
-    CpuBackend::for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
-    CpuBackend::for_each(chunks * all, dm::ProbeTermChunks<double>{parts.data(), dparts.data(), s.psi.data(), s.object.data(),
+    CpuBackend().for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend().for_each(chunks * all, dm::ProbeTermChunks<double>{parts.data(), dparts.data(), s.psi.data(), s.object.data(),
                                                                    s.offsets.data(), g, s.n, chunks});
-    CpuBackend::for_each(all, dm::AddProbeChunks<double>{num_c.data(), den_c.data(), parts.data(), dparts.data(), all, chunks, add});
+    CpuBackend().for_each(all, dm::AddProbeChunks<double>{num_c.data(), den_c.data(), parts.data(), dparts.data(), all, chunks, add});
     EXPECT_LT(max_difference(num, num_c), 1e-12);
     for (int64_t i = 0; i < all; ++i) EXPECT_NEAR(den[i], den_c[i], 1e-12);
   }
@@ -391,8 +391,8 @@ TEST(Overlap, ProbeTermRunsEqualProbeTerms) {
   std::vector<Complex<double>> num(all), num_r(all);
   std::vector<double> den(all), den_r(all);
   for (bool add : {false, true}) {
-    CpuBackend::for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
-    CpuBackend::for_each(2 * s.m * dm::ProbeTermRuns<double>::runs(s.m),
+    CpuBackend().for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend().for_each(2 * s.m * dm::ProbeTermRuns<double>::runs(s.m),
                          dm::ProbeTermRuns<double>{num_r.data(), den_r.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
     EXPECT_EQ(max_difference(num, num_r), 0.0);
     for (int64_t i = 0; i < all; ++i) ASSERT_EQ(den[i], den_r[i]) << i;

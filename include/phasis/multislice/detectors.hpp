@@ -11,6 +11,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/multislice/grid.hpp"
 
 namespace phasis::ms {
@@ -23,12 +24,9 @@ struct AnnularDetector {
 /// Throws InputError unless 0 <= inner < outer <= the antialiased cutoff angle of grid and energy.
 void check_detector(const AnnularDetector& d, const Grid& grid, double energy_ev);
 
-/// One reading per wave of waves (batch, ny, nx).
+/// One reading per wave of waves (batch, ny, nx), computed on `device`.
 template <class T>
-std::vector<double> annular_detect_cpu(const Array<Complex<T>>& waves, const Grid& grid, double energy_ev,
-                                       const AnnularDetector& detector);
-template <class T>
-std::vector<double> annular_detect_cuda(const Array<Complex<T>>& waves, const Grid& grid, double energy_ev,
-                                        const AnnularDetector& detector);
+std::vector<double> annular_detect(const Device& device, const Array<Complex<T>>& waves, const Grid& grid,
+                                   double energy_ev, const AnnularDetector& detector);
 
 }  // namespace phasis::ms

@@ -7,15 +7,15 @@
 // Waves are (batch, ny, nx) on the potential's grid; lengths in Angstrom, energies in eV.
 // A simulation is a function of a batch of waves and a range of slices, so callers can split
 // either one (probe positions, frozen phonon configurations, thick specimens).
-// Written once over the backend (multislice_impl.hpp); the _cpu and _cuda functions instantiate it,
-// and the _cuda ones throw DeviceError without a GPU or a CUDA build.
+// Written once over the backend (multislice_impl.hpp). Every entry takes the Device it runs on
+// first (DeviceError for a device this build or machine lacks); the precision is the waves' T.
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/multislice/grid.hpp"
 #include "phasis/multislice/potential.hpp"
 
@@ -24,22 +24,12 @@ namespace phasis::ms {
 /// Runs slices [first, last) of the potential over the waves in place (last < 0: to the end).
 /// Throws InputError for a wave shape that does not match the grid or a bad slice range.
 template <class T>
-void multislice_cpu(Array<Complex<T>>& waves, const Potential& potential, double energy_ev, int64_t first = 0,
-                    int64_t last = -1);
-template <class T>
-void multislice_cuda(Array<Complex<T>>& waves, const Potential& potential, double energy_ev, int64_t first = 0,
-                     int64_t last = -1);
+void multislice(const Device& device, Array<Complex<T>>& waves, const Potential& potential, double energy_ev,
+                int64_t first = 0, int64_t last = -1);
 
 /// Fresnel propagation through vacuum over dz [Angstrom] (may be negative), with the antialiasing
 /// aperture, in place.
 template <class T>
-void propagate_cpu(Array<Complex<T>>& waves, const Grid& grid, double energy_ev, double dz);
-template <class T>
-void propagate_cuda(Array<Complex<T>>& waves, const Grid& grid, double energy_ev, double dz);
-
-/// Dispatch by device name: "cpu" | "cuda".
-template <class T>
-void multislice(Array<Complex<T>>& waves, const Potential& potential, double energy_ev, const std::string& device,
-                int64_t first = 0, int64_t last = -1);
+void propagate(const Device& device, Array<Complex<T>>& waves, const Grid& grid, double energy_ev, double dz);
 
 }  // namespace phasis::ms

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "phasis/core/array.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/grid.hpp"
@@ -39,8 +40,6 @@ struct StemOptions {
   int64_t batch = 16;         // probe positions per multislice run
   int64_t phonons = 1;        // frozen phonon configurations; > 1 needs atoms.sigma
   uint64_t seed = 0;          // of the phonon ensemble
-  std::string device = "cpu";       // cpu | cuda
-  std::string precision = "float";  // float | double
   StemTimings* timings = nullptr;   // if set, stage times are added to it
   /// CUDA, float, 512 x 512 grids: annular STEM through phasis' fused FFT kernels, two passes over
   /// the waves per slice instead of six (fused_multislice.hpp); false: cuFFT and separate passes.
@@ -49,27 +48,19 @@ struct StemOptions {
   std::function<void(int64_t configuration, double seconds)> progress;
 };
 
-/// Readings (detectors, positions): the ensemble mean of each detector's share of the beam.
-/// Throws InputError for bad options (no detectors or positions, batch or phonons < 1, a detector
-/// beyond the antialiased cutoff, bad probe) and whatever the potential rejects.
-Array<double> stem_annular(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
-                           const std::vector<Position>& positions, const StemOptions& options);
+/// Readings (detectors, positions): the ensemble mean of each detector's share of the beam, on
+/// `device` in `precision`. Throws InputError for bad options (no detectors or positions, batch or
+/// phonons < 1, a detector beyond the antialiased cutoff, bad probe) and whatever the potential
+/// rejects; DeviceError for a device this build or machine lacks.
+Array<double> stem_annular(const Device& device, Precision precision, const Atoms& atoms, const Grid& grid,
+                           const PotentialOptions& potential, const std::vector<Position>& positions,
+                           const StemOptions& options);
 
-/// The ensemble on one backend (stem_annular after its device and precision dispatch).
+/// One configuration: the potential given, no phonon averaging (options.phonons is not read); the
+/// precision is T.
 template <class T>
-Array<double> stem_ensemble_cpu(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
-                                const std::vector<Position>& positions, const StemOptions& options);
-template <class T>
-Array<double> stem_ensemble_cuda(const Atoms& atoms, const Grid& grid, const PotentialOptions& potential,
-                                 const std::vector<Position>& positions, const StemOptions& options);
-
-/// One configuration on one backend: the potential given, no phonon averaging.
-template <class T>
-Array<double> stem_annular_cpu(const Potential& potential, const std::vector<Position>& positions,
-                               const StemOptions& options);
-template <class T>
-Array<double> stem_annular_cuda(const Potential& potential, const std::vector<Position>& positions,
-                                const StemOptions& options);
+Array<double> stem_annular(const Device& device, const Potential& potential, const std::vector<Position>& positions,
+                           const StemOptions& options);
 
 /// Receives the exit waves (batch, ny, nx) of positions [first, first + batch), in host memory.
 template <class T>
@@ -80,10 +71,7 @@ using ExitWaveSink = std::function<void(int64_t first, const Array<Complex<T>>& 
 /// batches. options.detectors is not used. Throws InputError for no positions, batch < 1 or a bad
 /// probe.
 template <class T>
-void stem_exit_waves_cpu(const Potential& potential, const std::vector<Position>& positions,
-                         const StemOptions& options, const ExitWaveSink<T>& sink);
-template <class T>
-void stem_exit_waves_cuda(const Potential& potential, const std::vector<Position>& positions,
-                          const StemOptions& options, const ExitWaveSink<T>& sink);
+void stem_exit_waves(const Device& device, const Potential& potential, const std::vector<Position>& positions,
+                     const StemOptions& options, const ExitWaveSink<T>& sink);
 
 }  // namespace phasis::ms

@@ -35,8 +35,9 @@
 // atomic additions varies, so type 1 varies by rounding. One plan serves one caller thread at a
 // time; separate plans run concurrently.
 //
-// A CUDA plan (Options::target = Target::cuda) takes device pointers everywhere (InputError for
-// host memory or another GPU's) and runs on Options::device, which it selects in every call.
+// A CUDA plan (Options::device a CUDA device) takes device pointers everywhere (InputError for
+// host memory or another GPU's) and runs on that GPU, which it selects in every call, on a stream of
+// its own (its backend's); a CPU plan runs with the device's thread count.
 #pragma once
 
 #include <cstdint>
@@ -44,11 +45,11 @@
 #include <vector>
 
 #include "phasis/core/complex.hpp"  // for Complex
+#include "phasis/core/device.hpp"   // for Device
 
 namespace phasis::nufft {
 
 enum class Type { type1 = 1, type2 = 2 };
-enum class Target { cpu, cuda };
 /// How a CUDA plan spreads (type 1). shared: each thread block adds the points of one bin (1024 at
 /// a time) into a copy of the bin and its kernel-width border (the box) in shared memory,
 /// then that box into the fine grid; global: one thread per point adds straight into the fine
@@ -63,11 +64,9 @@ enum class Spread { automatic, shared, global };
 enum class Interpolate { automatic, shared, global };
 
 struct Options {
-  Target target = Target::cpu;
-  int device = 0;              // CUDA device of the plan (Target::cuda only)
+  Device device = Device::cpu();  // where the plan runs: the CPU (its threads; 0: all) or a GPU
   double upsampling = 2.0;     // fine grid / modes: 2.0, or 1.25 (smaller grid, wider kernel)
   bool fft_order = false;      // modes ordered 0, 1, ..., N/2-1, -N/2, ..., -1 (as an FFT)
-  int threads = 0;             // OpenMP threads (CPU); <= 0: OpenMP's maximum
   bool sort = true;            // sort points by bin for locality (off: keep the given order)
   bool exact_kernel = false;   // evaluate exp(...) at every use instead of the fitted polynomial
   int64_t subproblem_points = 10000;  // most points a CPU thread spreads into one private subgrid

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "phasis/core/device.hpp"
 #include "phasis/parallel/partition.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/problem.hpp"
@@ -37,8 +38,10 @@ struct DistributedRun {
 
 /// Runs DM on the CXI file at `path`. `cb` is called by part 0 only; `on_start` by the writer once
 /// the partition is known (layout, partition, parts and reduction are then set).
-DistributedRun run_dm_distributed(const std::string& path, const DmOptions& options, const std::string& device,
-                                  const std::string& precision, const DistributedOptions& dist,
+/// `device`: the CPU (with its thread count), or CUDA: then `dist.devices` lists this rank's GPUs
+/// (empty: device.index, or one chosen by the rank's place on its host under mpirun).
+DistributedRun run_dm_distributed(const std::string& path, const DmOptions& options, const Device& device,
+                                  Precision precision, const DistributedOptions& dist,
                                   const IterationCallback& cb = {},
                                   const std::function<void(const DistributedRun&)>& on_start = {});
 

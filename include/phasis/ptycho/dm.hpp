@@ -28,6 +28,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/parallel/reducer.hpp"
 
@@ -77,7 +78,6 @@ struct DmOptions {
   // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
   bool object_gather = true;
   bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
-  int threads = 0;               // CPU threads; 0: OpenMP's default
 };
 
 struct IterationInfo {
@@ -104,19 +104,10 @@ struct DmResult {
   std::string precision;          // "float" or "double"
 };
 
-/// Runs DM on the CPU backend, in precision T (float or double).
-/// `reducer`: for a part of a distributed run (see parallel/reducer.hpp); null for a whole run.
-template <class T>
-DmResult run_dm_cpu(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {},
-                    Reducer* reducer = nullptr);
-/// Runs DM on the CUDA backend (current device). Throws DeviceError when built without CUDA or
-/// when no GPU is present.
-template <class T>
-DmResult run_dm_cuda(const PtychoProblem& problem, const DmOptions& options, const IterationCallback& cb = {},
-                     Reducer* reducer = nullptr);
-
-/// Dispatch by name: device "cpu" | "cuda", precision "float" | "double".
-DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const std::string& device,
-                const std::string& precision, const IterationCallback& cb = {}, Reducer* reducer = nullptr);
+/// Runs DM on `device` in `precision` (float or double). `reducer`: for a part of a distributed run
+/// (see parallel/reducer.hpp); null for a whole run. Throws DeviceError for a device this build or
+/// machine lacks, InputError for bad options.
+DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const Device& device, Precision precision,
+                const IterationCallback& cb = {}, Reducer* reducer = nullptr);
 
 }  // namespace phasis
