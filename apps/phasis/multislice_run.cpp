@@ -12,6 +12,7 @@
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
+#include "phasis/exec/events.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/io/hdf5.hpp"
 #include "phasis/io/image.hpp"
@@ -81,15 +82,10 @@ struct MsResult {
   Array<double> exit_intensity, image;  // (ny, nx), ensemble means; vacuum = 1
 };
 
-void progress(int64_t c, int64_t n, int64_t units, const char* what, double seconds) {
-  std::printf("phonon %lld/%lld: %lld %s in %.2f s (%.1f %s/s)\n", (long long)c + 1, (long long)n, (long long)units,
-              what, seconds, seconds > 0 ? double(units) / seconds : 0.0, what);
-  std::fflush(stdout);
-}
-
 // STEM with annular detectors only: the library's fused path (detectors read on the device), one
 // set-up (plans, propagators, masks, probe spectrum) for every configuration.
-void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r, ms::StemTimings& t) {
+void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r, ms::StemTimings& t,
+                       exec::EventSink* events) {
   ms::StemOptions o;
   o.probe = c.probe;
   for (const auto& d : c.detectors) o.detectors.push_back({d.ring.inner, d.ring.outer});
@@ -99,7 +95,7 @@ void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid
   o.seed = c.seed;
   o.timings = &t;
   const int64_t n = int64_t(r.positions.size());
-  o.progress = [&](int64_t k, double seconds) { progress(k, c.phonons, n, "positions", seconds); };
+  o.events = events;
   const Array<double> mean = ms::stem_annular(parse_device(c.device), parse_precision(c.precision), atoms, g, c.potential, r.positions, o);
   for (std::size_t d = 0; d < c.detectors.size(); ++d) {
     Array<double> v(Shape{n});
@@ -110,7 +106,8 @@ void stem_annular_only(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid
 
 // STEM with any detectors: exit waves back to the host, detectors read from their patterns.
 template <class T>
-void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r, ms::StemTimings& t) {
+void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r, ms::StemTimings& t,
+                  exec::EventSink* events) {
   const int64_t n = int64_t(r.positions.size());
   const int64_t my = ms::pixelated_shape(g).first, mx = ms::pixelated_shape(g).second;
   for (const auto& d : c.detectors) {
@@ -141,13 +138,15 @@ void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, 
   o.probe = c.probe;
   o.batch = c.batch;
   o.timings = &t;
+  exec::ProgressMeter meter(events, "phonons", c.phonons, "configurations");
   for (int64_t k = 0; k < c.phonons; ++k) {
     const auto t0 = Clock::now();
     const auto tp = Clock::now();
+    exec::ScopedSpan span(events, "configuration", "chunk", 0, k);
     const ms::Potential pot(c.phonons > 1 ? ms::frozen_phonon(atoms, c.seed, k) : atoms, g, c.potential);
     t.potential += since(tp);
     ms::stem_exit_waves<T>(parse_device(c.device), pot, r.positions, o, read);
-    progress(k, c.phonons, n, "positions", since(t0));
+    meter.update(k + 1, {{"positions/s", double(n) / std::max(since(t0), 1e-9)}});
   }
   for (std::size_t d = 0; d < c.detectors.size(); ++d)
     if (c.detectors[d].type == "pixelated" && r.mean_pattern.empty()) {
@@ -159,7 +158,7 @@ void stem_general(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, 
 }
 
 template <class T>
-void hrtem(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r) {
+void hrtem(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResult& r, exec::EventSink* events) {
   const int64_t pix = g.pixels();
   r.exit_intensity = Array<double>(Shape{g.ny, g.nx});
   r.image = Array<double>(Shape{g.ny, g.nx});
@@ -167,8 +166,9 @@ void hrtem(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResul
   r.image.zero();
   // Plane waves have unit total intensity (waves.hpp); times the pixel count, vacuum reads 1.
   const double w = double(pix) / double(c.phonons);
+  exec::ProgressMeter meter(events, "phonons", c.phonons, "configurations");
   for (int64_t k = 0; k < c.phonons; ++k) {
-    const auto t0 = Clock::now();
+    exec::ScopedSpan span(events, "configuration", "chunk", 0, k);
     const ms::Potential pot(c.phonons > 1 ? ms::frozen_phonon(atoms, c.seed, k) : atoms, g, c.potential);
     Array<Complex<T>> wave = ms::plane_wave<T>(g, 1);
     ms::multislice<T>(parse_device(c.device), wave, pot, c.energy);
@@ -182,7 +182,7 @@ void hrtem(const MsConfig& c, const ms::Atoms& atoms, const ms::Grid& g, MsResul
       const float s = float(std::sqrt(double(pix)));
       for (int64_t i = 0; i < pix; ++i) r.exit_wave[i] = {float(wave[i].re) * s, float(wave[i].im) * s};
     }
-    progress(k, c.phonons, 1, "waves", since(t0));
+    meter.update(k + 1);
   }
 }
 
@@ -278,7 +278,7 @@ void write_stem_cxi(const std::string& path, const MsConfig& c, const ms::Atoms&
 }
 
 struct RunArgs {
-  std::string config, output, cxi;
+  std::string config, output, cxi, trace;
   bool pictures = true;
 };
 
@@ -288,6 +288,7 @@ void run(const RunArgs& a) {
   std::string out = a.output.empty() ? std::filesystem::path(a.config).stem().string() + ".h5" : a.output;
   require_output_path(out, a.config);
   if (!c.cxi.empty()) require_output_path(c.cxi, a.config);
+  if (!a.trace.empty()) require_output_path(a.trace, a.config);
 
   // --- checks, in the order a user would fix them ---
   ms::wavelength(c.energy);  // energy > 0
@@ -345,9 +346,14 @@ void run(const RunArgs& a) {
   const auto t0 = Clock::now();
   const bool f = c.precision == "float";
   ms::StemTimings stages;
-  if (c.wave == "plane") f ? hrtem<float>(c, atoms, g, r) : hrtem<double>(c, atoms, g, r);
-  else if (general) f ? stem_general<float>(c, atoms, g, r, stages) : stem_general<double>(c, atoms, g, r, stages);
-  else stem_annular_only(c, atoms, g, r, stages);
+  // Progress (rate and ETA) on stdout; with --trace, the chunks' spans (batches of positions per
+  // configuration, or whole configurations) in a Chrome trace.
+  exec::ProgressBar bar(stdout, 0.0);
+  exec::ChromeTrace trace;
+  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace});
+  if (c.wave == "plane") f ? hrtem<float>(c, atoms, g, r, &events) : hrtem<double>(c, atoms, g, r, &events);
+  else if (general) f ? stem_general<float>(c, atoms, g, r, stages, &events) : stem_general<double>(c, atoms, g, r, stages, &events);
+  else stem_annular_only(c, atoms, g, r, stages, &events);
   const double seconds = since(t0);
   nlohmann::json stage_json;
   if (c.wave == "probe") {
@@ -426,6 +432,11 @@ void run(const RunArgs& a) {
     write_stem_cxi(c.cxi, c, atoms, g, r, pixelated);
     std::printf("wrote %s (4D-STEM, %lld frames)\n", c.cxi.c_str(), (long long)r.positions.size());
   }
+  if (!a.trace.empty()) {
+    trace.name_worker(0, describe(parse_device(c.device)));
+    trace.write(a.trace);
+    std::printf("wrote %s (trace, %zu spans)\n", a.trace.c_str(), trace.spans().size());
+  }
 }
 
 }  // namespace
@@ -437,6 +448,8 @@ void add_multislice_run(CLI::App& multislice) {
   cmd->add_option("-o,--output", a->output, "HDF5 result file (default: the config's name with .h5, here)");
   cmd->add_option("--cxi", a->cxi, "Also write the pixelated detector's 4D-STEM data as a CXI ptychography file");
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_option("--trace", a->trace,
+                  "Write a Chrome trace (JSON; Perfetto and chrome://tracing open it): one span per chunk of work");
   cmd->callback([a] { run(*a); });
 }
 

@@ -9,7 +9,9 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
+#include "phasis/exec/events.hpp"
 #include "phasis/io/cxi.hpp"
+#include "phasis/parallel/mpi.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
@@ -27,6 +29,7 @@ struct ReconstructArgs {
   double gpu_memory_gib = 0;
   std::string reduce = "auto";
   int threads = 0;
+  std::string trace;
   bool pictures = true, quiet = false;
 };
 
@@ -55,21 +58,12 @@ void run(const ReconstructArgs& a) {
   const Device device = parse_device(a.device, a.threads);
   const Precision precision = parse_precision(a.precision);
 
-  const bool quiet = a.quiet;
-  auto progress = [quiet](const IterationInfo& i) {
-    if (i.iteration == 0 && i.streamed)
-      std::printf("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
-                  "batches of %lld\n", (long long)i.batch_frames);
-    if (quiet && i.iteration + 1 != i.iterations) return;
-    std::printf("iter %4d/%d  error %.4e  %6.2f it/s", i.iteration + 1, i.iterations, i.fourier_error,
-                i.seconds > 0 ? 1.0 / i.seconds : 0.0);
-    if (i.occupancy.size() > 1) {
-      std::printf("  modes");
-      for (double o : i.occupancy) std::printf(" %.1f%%", 100 * o);
-    }
-    std::printf("\n");
-    std::fflush(stdout);
-  };
+  // Progress (rate and ETA) on stdout: redrawn on a terminal, a line per iteration elsewhere (only the
+  // last with --quiet); with --trace, every part's iterations as spans of a Chrome trace.
+  exec::ProgressBar bar(stdout, a.quiet ? 1e300 : 0.0);
+  exec::ChromeTrace trace(mpi::world().rank);
+  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace});
+  if (!a.trace.empty()) require_output_path(a.trace, a.input);
   auto announce = [&](const DistributedRun& r) {
     // Printed by the writer once the partition is known, before the first iteration.
     const int64_t n = r.layout.offsets.shape()[0];
@@ -88,7 +82,13 @@ void run(const ReconstructArgs& a) {
   dist.partition = a.partition;
   dist.devices = parse_devices(a.devices_text);
   dist.reduce = a.reduce;
-  DistributedRun run = run_dm_distributed(a.input, dm, device, precision, dist, progress, announce);
+  DistributedRun run = run_dm_distributed(a.input, dm, device, precision, dist, &events, announce);
+  if (!a.trace.empty()) {
+    // Every rank holds its own parts' spans: rank 0 writes FILE, rank r FILE.rank<r> beside it.
+    const int rank = mpi::world().rank;
+    for (int p = 0; p < run.parts; ++p) trace.name_worker(p, "part " + std::to_string(p));
+    trace.write(rank == 0 ? a.trace : a.trace + ".rank" + std::to_string(rank));
+  }
   if (!run.writer) return;
   DmResult& result = run.result;
   PtychoProblem problem;
@@ -195,6 +195,8 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                   "GPU memory the solver may use, GiB (0: 90% of free); frames that do not fit stream from host memory")
       ->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_option("--trace", a->trace,
+                  "Write a Chrome trace (JSON; Perfetto and chrome://tracing open it): one span per iteration and part");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the last iteration");
   auto config = add_config_option(*cmd);
   cmd->callback([cmd, config, a] {

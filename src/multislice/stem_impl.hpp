@@ -101,6 +101,11 @@ class StemRunner {
     return out;
   }
 
+  /// Spans of the next potential's batches are numbered from `first` (chunk = configuration x
+  /// batches() + batch).
+  void set_chunk_base(int64_t first) { chunk_base_ = first; }
+  int64_t batches() const { return (n_ + batch_ - 1) / batch_; }
+
   /// Exit waves through one potential, batch by batch, to the host sink.
   void exit_waves(const Potential& pot, const ExitWaveSink<T>& sink) {
     batches(pot, nullptr, false, [&](int64_t j0, int64_t nb, MultisliceEngine<B, T>&) {
@@ -136,6 +141,7 @@ class StemRunner {
     clock_.lap(&StemTimings::potential);
     for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
       const int64_t nb = std::min(batch_, n_ - j0);
+      exec::ScopedSpan span(o_.events, "batch", "chunk", 0, chunk_base_ + j0 / batch_);
       auto& e = nb == batch_ ? engine_ : *tail_;
       b_.for_each(nb * (grid_.nx + grid_.ny),
                   ProbeRamps{ramps_.data(), xy_.data() + 2 * j0, grid_.ny, grid_.nx, grid_.dy, grid_.dx});
@@ -190,6 +196,7 @@ class StemRunner {
   Grid grid_;
   StemOptions o_;
   int64_t n_, batch_;
+  int64_t chunk_base_ = 0;
   StageClock<B> clock_;
   MultisliceEngine<B, T> engine_;
   std::unique_ptr<MultisliceEngine<B, T>> tail_;
@@ -259,8 +266,10 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
   StemRunner<B, T> runner(b, grid, positions, o);
   Array<double> mean;
   std::shared_ptr<const Potential> first;  // its tables serve every configuration
+  exec::ProgressMeter meter(o.events, "phonons", o.phonons, "configurations");
   for (int64_t c = 0; c < o.phonons; ++c) {
     const auto t0 = std::chrono::steady_clock::now();
+    runner.set_chunk_base(c * runner.batches());
     const HostPotential h = next.get();  // waiting here counts in the potential stage
     if (!first) first = h.potential;
     if (c + 1 < o.phonons) next = std::async(std::launch::async, make, c + 1, first);
@@ -270,7 +279,8 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
     } else {
       for (int64_t i = 0; i < mean.size(); ++i) mean[i] += r[i];
     }
-    if (o.progress) o.progress(c, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    meter.update(c + 1, {{"positions/s", seconds > 0 ? double(positions.size()) / seconds : 0.0}});
   }
   for (int64_t i = 0; i < mean.size(); ++i) mean[i] /= double(o.phonons);
   return mean;

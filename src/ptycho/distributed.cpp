@@ -27,7 +27,7 @@ std::vector<int> rank_devices(const Device& device, const DistributedOptions& di
 /// One part: read its frames, agree that every part could, build its problem and run.
 DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames, const DmOptions& opt,
                   const Device& device, Precision precision, Reducer& reducer,
-                  const IterationCallback& cb, bool& probe_from_file) {
+                  exec::EventSink* events, bool& probe_from_file) {
   PtychoData data;
   Failure failure;
   try {
@@ -39,14 +39,14 @@ DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int
   reducer.agree(failure);
   PtychoProblem pr = make_part_problem(std::move(data), frames, &reducer);
   probe_from_file = pr.probe_from_file;
-  return run_dm(pr, opt, device, precision, cb, &reducer);
+  return run_dm(pr, opt, device, precision, events, &reducer);
 }
 
 }  // namespace
 
 DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt, const Device& device,
                                   Precision precision, const DistributedOptions& dist,
-                                  const IterationCallback& cb,
+                                  exec::EventSink* events,
                                   const std::function<void(const DistributedRun&)>& on_start) {
   const mpi::World world = mpi::world();
   DistributedRun out;
@@ -93,7 +93,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
     Reducer& reducer = world.size > 1 ? static_cast<Reducer&>(mpi_sum) : alone;
     if (regions) reducer.set_regions(out.partition.regions);
     out.result = run_part(*reader, io, out.partition.frames[world.rank], opt, part_device, precision, reducer,
-                          world.rank == 0 ? cb : IterationCallback{}, out.probe_from_file);
+                          events, out.probe_from_file);
     return out;
   }
   if (!nccl_available()) throw DeviceError("several GPUs per process: expected a build with NCCL; found none");
@@ -113,7 +113,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
         if (regions) reducer.set_regions(out.partition.regions);
         bool pff = false;
         results[g] = run_part(*reader, io, out.partition.frames[part], opt, Device::cuda(devices[g]), precision, reducer,
-                              part == 0 ? cb : IterationCallback{}, pff);
+                              events, pff);
         from_file[g] = pff;
       } catch (...) {
         errors[g] = std::current_exception();

@@ -7,11 +7,11 @@
 namespace phasis {
 
 DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const Device& device, Precision precision,
-                const IterationCallback& cb, Reducer* reducer) {
+                exec::EventSink* events, Reducer* reducer) {
   Reducer local;
   Reducer& sums = reducer ? *reducer : local;
   return dispatch(device, precision,
-                  [&]<class B, class T>() { return dm::run_on<B, T>(device, problem, options, cb, sums); });
+                  [&]<class B, class T>() { return dm::run_on<B, T>(device, problem, options, events, sums); });
 }
 
 }  // namespace phasis

@@ -5,8 +5,8 @@
 namespace phasis::dm {
 
 template DmResult run_on<CpuBackend, float>(const Device&, const PtychoProblem&, const DmOptions&,
-                                            const IterationCallback&, Reducer&);
+                                            exec::EventSink*, Reducer&);
 template DmResult run_on<CpuBackend, double>(const Device&, const PtychoProblem&, const DmOptions&,
-                                             const IterationCallback&, Reducer&);
+                                             exec::EventSink*, Reducer&);
 
 }  // namespace phasis::dm

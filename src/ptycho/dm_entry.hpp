@@ -8,7 +8,7 @@
 namespace phasis::dm {
 
 template <class B, class T>
-DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb,
+DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
                 Reducer& reducer);
 
 }  // namespace phasis::dm

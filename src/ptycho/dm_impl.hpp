@@ -17,6 +17,7 @@
 #include "phasis/ptycho/dm.hpp"
 #include "ptycho/dm_fft_callbacks.hpp"
 #include "ptycho/dm_fused_fourier.hpp"
+#include "phasis/exec/events.hpp"
 #include "ptycho/dm_entry.hpp"
 #include "ptycho/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
@@ -180,6 +181,10 @@ class DifferenceMap {
   }
 
   const std::vector<double>& occupancy() const { return occupancy_; }
+  /// The current object and probe modes (this part's view: pixels outside its region are stale
+  /// in a region exchange), on the backend.
+  const Array<Complex<T>>& object() const { return object_; }
+  const Array<Complex<T>>& probe() const { return probe_; }
   bool streaming() const { return stream_; }
   int64_t batch() const { return batch_; }
 
@@ -500,8 +505,16 @@ class DifferenceMap {
   Array<uint8_t> owned_;     // object pixels this part owns (region exchange only)
 };
 
+/// What part 0 reports after an iteration: the error and, with several modes, their occupancies.
+inline exec::Values iteration_values(double error, const std::vector<double>& occupancy) {
+  exec::Values v{{"error", error}};
+  if (occupancy.size() > 1)
+    for (std::size_t k = 0; k < occupancy.size(); ++k) v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy[k]);
+  return v;
+}
+
 template <class B, class T>
-DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb,
+DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
              Reducer& reducer) {
   // A part that cannot start (bad options, out of device memory) must stop the others too, before
   // any of them waits in a sum.
@@ -517,15 +530,30 @@ DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, co
   reducer.agree(failure);
   DifferenceMap<B, T>& solver = *made;
   solver.start();
+  const int part = reducer.part();
+  exec::EventSink* reporter = part == 0 ? events : nullptr;  // progress, notes and snapshots: part 0
+  if (reporter && solver.streaming())
+    reporter->note("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
+                   "batches of " + std::to_string(solver.batch()));
+  exec::ProgressMeter meter(reporter, "dm", opt.iterations, "iterations");
   std::vector<double> errors, seconds;
   for (int it = 0; it < opt.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
-    const double err = solver.iterate(it);
-    backend.synchronize();
+    double err = 0;
+    {
+      exec::ScopedSpan span(events, "iteration", "chunk", part, it);  // the device's work included
+      err = solver.iterate(it);
+      backend.synchronize();
+    }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     errors.push_back(err);
     seconds.push_back(dt);
-    if (cb) cb(IterationInfo{it, opt.iterations, err, dt, solver.occupancy(), solver.streaming(), solver.batch()});
+    meter.update(it + 1, iteration_values(err, solver.occupancy()));
+    const bool last = it + 1 == opt.iterations;
+    if (reporter && reporter->wants_snapshots() && opt.snapshot_every > 0 && ((it + 1) % opt.snapshot_every == 0 || last)) {
+      reporter->snapshot(exec::snapshot_of("object", it, solver.object()));
+      reporter->snapshot(exec::snapshot_of("probe", it, solver.probe()));
+    }
   }
   DmResult r = solver.result();
   r.fourier_error = std::move(errors);
@@ -536,10 +564,10 @@ DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, co
 /// The entry the dispatch point calls (dm.cpp): a backend for `device`, then run(). Instantiated for
 /// CpuBackend in dm_cpu.cpp and for CudaBackend in dm_cuda.cu.
 template <class B, class T>
-DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, const IterationCallback& cb,
+DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
                 Reducer& reducer) {
   const B backend(device);
-  return run<B, T>(backend, pr, opt, cb, reducer);
+  return run<B, T>(backend, pr, opt, events, reducer);
 }
 
 }  // namespace phasis::dm

@@ -2,9 +2,11 @@
 // help texts, and every kind of bad input: one line on stderr, exit code 2, no output left
 // behind, input untouched.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -58,7 +60,7 @@ TEST(Cli, SimulateReconstructCompare) {
   ASSERT_EQ(s.exit_code, 0) << s.err;
   auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 5 --device cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("iter    5/5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dm 5/5 iterations"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(out));
   for (const char* png : {"rec_object_phase.png", "rec_object_amplitude.png", "rec_probe.png"})
     EXPECT_TRUE(std::filesystem::exists(dir.file(png))) << png;
@@ -77,10 +79,10 @@ TEST(Cli, ConfigFileSetsOptionsAndCommandLineWins) {
   std::ofstream(cfg) << "iterations = 3\nprobe-start = 1\ndevice = \"cpu\"\n";
   auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("a.h5") + "' --config '" + cfg + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("iter    3/3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dm 3/3 iterations"), std::string::npos) << r.out;
   r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("b.h5") + "' --config '" + cfg + "' --iterations 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("iter    2/2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dm 2/2 iterations"), std::string::npos) << r.out;
   std::ofstream(cfg) << "iterationz = 3\n";
   r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("c.h5") + "' --config '" + cfg + "'");
   EXPECT_EQ(r.exit_code, 2);
@@ -208,4 +210,43 @@ TEST(CliBadInput, SimulateRejectsImpossibleParameters) {
     EXPECT_EQ(count_lines(r.err), 1) << bad << ": " << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir.file("s.cxi"))) << bad;
   }
+}
+
+namespace {
+
+/// The complete ("X") events of a Chrome trace file, after checking the document's shape.
+std::vector<nlohmann::json> trace_spans(const std::string& path) {
+  std::ifstream in(path);
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  EXPECT_TRUE(doc.contains("traceEvents"));
+  std::vector<nlohmann::json> spans;
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "X") {
+      EXPECT_GE(e["dur"].get<double>(), 0.0);
+      spans.push_back(e);
+    }
+  return spans;
+}
+
+}  // namespace
+
+TEST(Cli, ReconstructTraceHasOneSpanPerIterationAndProgressShowsRateAndEta) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), out = dir.file("rec.h5"), trace = dir.file("run.json");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 40").exit_code, 0);
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 4 --device cpu --no-pictures --trace '" +
+                      trace + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Not a terminal: a line per iteration, with the rate, the time left and the error.
+  EXPECT_NE(r.out.find("dm 1/4 iterations"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("iterations/s ETA"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error"), std::string::npos) << r.out;
+  const auto spans = trace_spans(trace);
+  ASSERT_EQ(spans.size(), 4u);  // the chunks of a DM run are its iterations
+  std::set<int64_t> chunks;
+  for (const auto& s : spans) {
+    EXPECT_EQ(s["name"], "iteration");
+    chunks.insert(s["args"]["chunk"].get<int64_t>());
+  }
+  EXPECT_EQ(chunks, (std::set<int64_t>{0, 1, 2, 3}));
 }

@@ -2,11 +2,13 @@
 // the ptychography reader accepts, an HRTEM run, and the bad configs of issue 7: one line on
 // stderr, exit code 2, no output left behind.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "phasis/io/cxi.hpp"
 #include "phasis/io/hdf5.hpp"
@@ -91,7 +93,7 @@ TEST(CliMultislice, StemRunWritesEveryDetectorAndCxi) {
   const std::string out = dir.file("si.h5"), cxi = dir.file("si.cxi");
   auto r = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + out + "' --cxi '" + cxi + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("phonon 1/1: 9 positions"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("phonons 1/1 configurations"), std::string::npos) << r.out;
   for (const char* f : {"si_BF.png", "si_ADF.png", "si_mean_diffraction.png"})
     EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
 
@@ -162,7 +164,7 @@ seed = 3
 )");
   auto r = run_phasis("multislice run '" + dir.file("h.toml") + "' -o '" + dir.file("h.h5") + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("phonon 2/2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("phonons 2/2 configurations"), std::string::npos) << r.out;
   h5::File f = h5::File::open_read(dir.file("h.h5"));
   const auto ei = f.read_array<double>("hrtem/exit_intensity");
   const auto im = f.read_array<double>("hrtem/image");
@@ -247,4 +249,32 @@ name = "4D"
   double rmse = 1;
   ASSERT_EQ(std::sscanf(r.out.c_str(), "phase RMSE %lf", &rmse), 1) << r.out;
   EXPECT_LT(rmse, 0.06) << r.out;
+}
+
+TEST(CliMultislice, TraceHasOneSpanPerChunk) {
+  // Annular detectors only: the library's ensemble, whose chunks are batches of positions per
+  // configuration: 2 configurations x ceil(9 / 4) batches.
+  TempDir dir;
+  std::string text = kStem;
+  text = text.substr(0, text.find("[[detector]]\ntype = \"segmented\""));
+  text += "[phonons]\nconfigurations = 2\nsigma = { Si = 0.08 }\n[run]\ndevice = \"cpu\"\nbatch = 4\n";
+  write(dir.file("si.toml"), text);
+  const std::string trace = dir.file("run.json");
+  auto r = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + dir.file("si.h5") + "' --no-pictures --trace '" +
+                      trace + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("phonons 1/2 configurations"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("configurations/s ETA"), std::string::npos) << r.out;
+  std::ifstream in(trace);
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  std::set<int64_t> chunks;
+  int spans = 0;
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "X") {
+      ++spans;
+      EXPECT_EQ(e["name"], "batch");
+      chunks.insert(e["args"]["chunk"].get<int64_t>());
+    }
+  EXPECT_EQ(spans, 6);
+  EXPECT_EQ(chunks, (std::set<int64_t>{0, 1, 2, 3, 4, 5}));
 }

@@ -13,6 +13,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/device.hpp"
+#include "phasis/exec/events.hpp"
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/grid.hpp"
@@ -44,8 +45,11 @@ struct StemOptions {
   /// CUDA, float, 512 x 512 grids: annular STEM through phasis' fused FFT kernels, two passes over
   /// the waves per slice instead of six (fused_multislice.hpp); false: cuFFT and separate passes.
   bool fused_fft = true;
-  /// Called after each configuration (index, seconds) by stem_annular.
-  std::function<void(int64_t configuration, double seconds)> progress;
+  /// Receives (may be null) one Progress per frozen phonon configuration (task "phonons", unit
+  /// "configurations"; values: the configuration's positions per second) and one span per batch of
+  /// positions and configuration (category "chunk", chunk = configuration x batches + batch; the
+  /// backend's work is included only when `timings` synchronise it).
+  exec::EventSink* events = nullptr;
 };
 
 /// Readings (detectors, positions): the ensemble mean of each detector's share of the beam, on

@@ -36,13 +36,14 @@ struct DistributedRun {
   std::string reduction;    // "none", or "mpi" / "mpi via host" / "nccl", then ", whole object" or ", regions"
 };
 
-/// Runs DM on the CXI file at `path`. `cb` is called by part 0 only; `on_start` by the writer once
+/// Runs DM on the CXI file at `path`. `events` receives what run_dm reports (progress from part 0,
+/// spans from every part; ranks other than 0 may pass their own sink or null); `on_start` by the writer once
 /// the partition is known (layout, partition, parts and reduction are then set).
 /// `device`: the CPU (with its thread count), or CUDA: then `dist.devices` lists this rank's GPUs
 /// (empty: device.index, or one chosen by the rank's place on its host under mpirun).
 DistributedRun run_dm_distributed(const std::string& path, const DmOptions& options, const Device& device,
                                   Precision precision, const DistributedOptions& dist,
-                                  const IterationCallback& cb = {},
+                                  exec::EventSink* events = nullptr,
                                   const std::function<void(const DistributedRun&)>& on_start = {});
 
 }  // namespace phasis

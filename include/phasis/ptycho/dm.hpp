@@ -22,13 +22,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/core/device.hpp"
+#include "phasis/exec/events.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/parallel/reducer.hpp"
 
@@ -78,19 +78,8 @@ struct DmOptions {
   // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
   bool object_gather = true;
   bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
+  int snapshot_every = 10;       // iterations between snapshots, for event sinks that want them (and the last)
 };
-
-struct IterationInfo {
-  int iteration = 0;        // 0-based
-  int iterations = 0;
-  double fourier_error = 0;
-  double seconds = 0;       // wall time of this iteration
-  std::vector<double> occupancy;  // probe-mode occupancies (one entry of 1 for a single mode)
-  bool streamed = false;          // frames stream from host memory (see DmOptions::device_memory_limit)
-  int64_t batch_frames = 0;       // frames per Fourier batch
-};
-
-using IterationCallback = std::function<void(const IterationInfo&)>;
 
 struct DmResult {
   Array<Complex<double>> object;  // L x object_h x object_w
@@ -104,10 +93,15 @@ struct DmResult {
   std::string precision;          // "float" or "double"
 };
 
-/// Runs DM on `device` in `precision` (float or double). `reducer`: for a part of a distributed run
-/// (see parallel/reducer.hpp); null for a whole run. Throws DeviceError for a device this build or
+/// Runs DM on `device` in `precision` (float or double). `events` (may be null) receives, from
+/// part 0 of a distributed run, one Progress per iteration (task "dm", unit "iterations", values:
+/// the error and, with several probe modes, each mode's occupancy in %), a note when the frames
+/// stream from host memory, the object and probe as snapshots when it wants them (every
+/// `DmOptions::snapshot_every` iterations), and from every part one span per iteration (category
+/// "chunk", worker = part, chunk = iteration). `reducer`: for a part of a distributed run (see
+/// parallel/reducer.hpp); null for a whole run. Throws DeviceError for a device this build or
 /// machine lacks, InputError for bad options.
 DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const Device& device, Precision precision,
-                const IterationCallback& cb = {}, Reducer* reducer = nullptr);
+                exec::EventSink* events = nullptr, Reducer* reducer = nullptr);
 
 }  // namespace phasis
