@@ -40,20 +40,34 @@ std::string format_value(double v) {
 }  // namespace
 
 std::string format_progress(const Progress& p, int bar_width) {
+  // Built by appending words: GCC 12 warns falsely (-Wrestrict) on chains of "literal" + string.
   std::string line = p.task;
+  auto word = [&line](const std::string& w) {
+    line += ' ';
+    line += w;
+  };
   if (bar_width > 0) {
     const double fraction = p.total > 0 ? std::clamp(double(p.done) / double(p.total), 0.0, 1.0) : 0.0;
     const int filled = int(fraction * bar_width);
-    line += " [" + std::string(filled, '#') + std::string(bar_width - filled, '.') + "]";
+    std::string bar(1, '[');
+    bar.append(filled, '#').append(bar_width - filled, '.').push_back(']');
+    word(bar);
   }
-  line += " " + std::to_string(p.done) + "/" + std::to_string(p.total);
-  if (!p.unit.empty()) line += " " + p.unit;
-  line += " " + printf_string("%.3g", p.rate) + " " + (p.unit.empty() ? "units" : p.unit) + "/s";
-  if (p.done >= p.total)
-    line += " in " + format_duration(p.elapsed);
-  else
-    line += " ETA " + (p.eta < 0 ? std::string("?") : format_duration(p.eta));
-  for (const auto& [name, value] : p.values) line += " " + name + " " + format_value(value);
+  word(std::to_string(p.done) + "/" + std::to_string(p.total));
+  if (!p.unit.empty()) word(p.unit);
+  word(printf_string("%.3g", p.rate));
+  word((p.unit.empty() ? std::string("units") : p.unit) + "/s");
+  if (p.done >= p.total) {
+    word("in");
+    word(format_duration(p.elapsed));
+  } else {
+    word("ETA");
+    word(p.eta < 0 ? std::string("?") : format_duration(p.eta));
+  }
+  for (const auto& [name, value] : p.values) {
+    word(name);
+    word(format_value(value));
+  }
   return line;
 }
 

@@ -58,7 +58,9 @@ void expect_tiles(const ChunkPlan& plan) {
   for (int64_t i = 0; i < plan.count(); ++i) {
     const Range r = plan.at(i);
     EXPECT_EQ(r.begin, next) << "chunk " << i;
-    if (i + 1 < plan.count()) EXPECT_EQ(r.size(), plan.chunk) << "chunk " << i;
+    if (i + 1 < plan.count()) {
+      EXPECT_EQ(r.size(), plan.chunk) << "chunk " << i;
+    }
     EXPECT_GE(r.size(), 1);
     EXPECT_LE(r.size(), plan.chunk);
     next = r.end;
@@ -68,7 +70,7 @@ void expect_tiles(const ChunkPlan& plan) {
 
 }  // namespace
 
-TEST(PlanChunks, SizesChunksFromTheBudget) {
+TEST(ExecPlanChunks, SizesChunksFromTheBudget) {
   // 1 MiB items in a 128 MiB budget: 128 per chunk, 8 chunks for 1000, the last one 104.
   const ChunkPlan p = plan_chunks(1000, MiB, 128 * MiB);
   EXPECT_EQ(p.chunk, 128);
@@ -85,7 +87,7 @@ TEST(PlanChunks, SizesChunksFromTheBudget) {
     for (int64_t budget : {1, 5, 64, 999}) expect_tiles(plan_chunks(total, 1, budget));
 }
 
-TEST(PlanChunks, MaxChunkTotalAndItemsLargerThanTheBudget) {
+TEST(ExecPlanChunks, MaxChunkTotalAndItemsLargerThanTheBudget) {
   EXPECT_EQ(plan_chunks(1000, MiB, 128 * MiB, 50).chunk, 50);
   EXPECT_EQ(plan_chunks(1000, MiB, 128 * MiB, 50).count(), 20);
   EXPECT_EQ(plan_chunks(1000, MiB, 128 * MiB, 500).chunk, 128);  // a max above the budget's size
@@ -101,7 +103,7 @@ TEST(PlanChunks, MaxChunkTotalAndItemsLargerThanTheBudget) {
   EXPECT_THROW(plan_chunks(10, 1, 1).at(-1), InternalError);
 }
 
-TEST(PlanChunks, RejectsBadInputs) {
+TEST(ExecPlanChunks, RejectsBadInputs) {
   EXPECT_THROW(plan_chunks(-1, 1, 1), InputError);
   EXPECT_THROW(plan_chunks(10, 0, 1), InputError);
   EXPECT_THROW(plan_chunks(10, 1, 0), InputError);
@@ -115,7 +117,7 @@ TEST(PlanChunks, RejectsBadInputs) {
   }
 }
 
-TEST(ChunkBudget, AQuarterOfTheFreeMemoryAtMost) {
+TEST(ExecChunkBudget, AQuarterOfTheFreeMemoryAtMost) {
   EXPECT_EQ(budget_within(128 * MiB, 0), 128 * MiB);  // unknown free memory
   EXPECT_EQ(budget_within(128 * MiB, -1), 128 * MiB);
   EXPECT_EQ(budget_within(128 * MiB, 100 * MiB), 25 * MiB);
@@ -140,7 +142,7 @@ TEST(ChunkBudget, AQuarterOfTheFreeMemoryAtMost) {
   }
 }
 
-TEST(RunChunks, EveryChunkOnceWithOneSpanEach) {
+TEST(ExecRunChunks, EveryChunkOnceWithOneSpanEach) {
   const ChunkPlan plan = plan_chunks(103, 1, 5);  // 21 chunks, the last of 3
   for (int workers : {1, 2, 4}) {
     SCOPED_TRACE("workers " + std::to_string(workers));
@@ -186,7 +188,7 @@ TEST(RunChunks, EveryChunkOnceWithOneSpanEach) {
   }
 }
 
-TEST(RunChunks, WorkersRunAtTheSameTime) {
+TEST(ExecRunChunks, WorkersRunAtTheSameTime) {
   // Each of 4 chunks waits until all 4 have started: only 4 concurrent workers get past it.
   std::atomic<int> started{0};
   std::atomic<bool> timed_out{false};
@@ -204,7 +206,7 @@ TEST(RunChunks, WorkersRunAtTheSameTime) {
   EXPECT_FALSE(timed_out.load());
 }
 
-TEST(RunChunks, FirstExceptionStopsNewChunksAndIsRethrownAfterTheJoin) {
+TEST(ExecRunChunks, FirstExceptionStopsNewChunksAndIsRethrownAfterTheJoin) {
   const ChunkPlan plan = plan_chunks(1000, 1, 1);
   constexpr int64_t failing = 10;
   for (int workers : {1, 2, 4}) {
@@ -236,11 +238,13 @@ TEST(RunChunks, FirstExceptionStopsNewChunksAndIsRethrownAfterTheJoin) {
     EXPECT_EQ(running.load(), 0) << "a chunk still ran after run_chunks returned";
     EXPECT_LE(started_after_throw.load(), workers - 1);
     EXPECT_LT(started.load(), plan.count());
-    if (workers == 1) EXPECT_EQ(started.load(), failing + 1);
+    if (workers == 1) {
+      EXPECT_EQ(started.load(), failing + 1);
+    }
   }
 }
 
-TEST(RunChunks, RejectsNoWorkersAndRunsNothingForAnEmptySpace) {
+TEST(ExecRunChunks, RejectsNoWorkersAndRunsNothingForAnEmptySpace) {
   int calls = 0;
   auto count = [&](int, int64_t, Range) { ++calls; };
   EXPECT_THROW(run_chunks(plan_chunks(10, 1, 1), 0, count), InputError);
@@ -270,7 +274,7 @@ double chunk_sum(const std::vector<double>& v, Range r) {
 
 }  // namespace
 
-TEST(MapReduceChunks, OrderedSumHasTheSameBitsForAnyWorkersAndTiming) {
+TEST(ExecMapReduceChunks, OrderedSumHasTheSameBitsForAnyWorkersAndTiming) {
   const std::vector<double> v = wide_values(4000);
   const ChunkPlan plan = plan_chunks(4000, 8, 8 * 25);  // 160 chunks of 25
   double in_order = 0, reversed = 0;
@@ -304,7 +308,7 @@ TEST(MapReduceChunks, OrderedSumHasTheSameBitsForAnyWorkersAndTiming) {
   EXPECT_EQ(std::bit_cast<uint64_t>(four_late), std::bit_cast<uint64_t>(in_order));
 }
 
-TEST(MapReduceChunks, OrderedRunsAtMostTwiceTheWorkersAheadOfTheReduction) {
+TEST(ExecMapReduceChunks, OrderedRunsAtMostTwiceTheWorkersAheadOfTheReduction) {
   // Chunk 0 is slow; with 2 workers no chunk at or beyond 0 + 2 x 2 may start before it is reduced.
   std::atomic<bool> first_done{false};
   std::atomic<int64_t> highest_started_early{-1};
@@ -325,7 +329,7 @@ TEST(MapReduceChunks, OrderedRunsAtMostTwiceTheWorkersAheadOfTheReduction) {
   EXPECT_LT(highest_started_early.load(), 4);
 }
 
-TEST(MapReduceChunks, UnorderedMoveOnlyResultsAndFailures) {
+TEST(ExecMapReduceChunks, UnorderedMoveOnlyResultsAndFailures) {
   // A move-only result (Array): per-chunk histograms of i mod 8, summed exactly.
   const ChunkPlan plan = plan_chunks(1000, 1, 37);
   auto histogram = [](int, Range r) {

@@ -90,7 +90,7 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-TEST(Progress, RateOverTheWholeRunAndEta) {
+TEST(ExecProgress, RateOverTheWholeRunAndEta) {
   const Progress p = make_progress("dm", 25, 100, "iterations", 5.0, {{"error", 0.5}});
   EXPECT_EQ(p.task, "dm");
   EXPECT_EQ(p.unit, "iterations");
@@ -108,7 +108,7 @@ TEST(Progress, RateOverTheWholeRunAndEta) {
   EXPECT_EQ(finished.eta, 0);
 }
 
-TEST(ProgressMeter, CountsFromSeveralThreadsInIncreasingOrder) {
+TEST(ExecProgressMeter, CountsFromSeveralThreadsInIncreasingOrder) {
   RecordingSink sink;
   ProgressMeter meter(&sink, "frames", 1000, "frames");
   std::vector<std::thread> threads;
@@ -133,7 +133,7 @@ TEST(ProgressMeter, CountsFromSeveralThreadsInIncreasingOrder) {
   EXPECT_EQ(silent.done(), 2);
 }
 
-TEST(ProgressMeter, RateAndEtaFollowTheClock) {
+TEST(ExecProgressMeter, RateAndEtaFollowTheClock) {
   RecordingSink sink;
   ProgressMeter meter(&sink, "slow", 10);
   std::this_thread::sleep_for(50ms);
@@ -145,7 +145,7 @@ TEST(ProgressMeter, RateAndEtaFollowTheClock) {
   EXPECT_NEAR(p.eta, p.elapsed, 1e-9);  // half done: as long again
 }
 
-TEST(FanOut, ForwardsToEverySinkAndSnapshotsOnlyToThoseThatWantThem) {
+TEST(ExecFanOut, ForwardsToEverySinkAndSnapshotsOnlyToThoseThatWantThem) {
   RecordingSink a(false), b(true);
   FanOut fan({&a, nullptr, &b});
   EXPECT_TRUE(fan.wants_snapshots());
@@ -167,7 +167,7 @@ TEST(FanOut, ForwardsToEverySinkAndSnapshotsOnlyToThoseThatWantThem) {
   EXPECT_FALSE(NullSink().wants_snapshots());
 }
 
-TEST(ScopedSpan, EmitsOneSpanOnTheSinksClockEvenWhenAnExceptionLeaves) {
+TEST(ExecScopedSpan, EmitsOneSpanOnTheSinksClockEvenWhenAnExceptionLeaves) {
   RecordingSink sink;
   const double before = now_seconds();
   {
@@ -198,7 +198,7 @@ TEST(ScopedSpan, EmitsOneSpanOnTheSinksClockEvenWhenAnExceptionLeaves) {
   { ScopedSpan nothing(nullptr, "none", "none"); }  // a null sink: nothing happens
 }
 
-TEST(Snapshot, HostCopiesInSinglePrecision) {
+TEST(ExecSnapshot, HostCopiesInSinglePrecision) {
   Array<Complex<double>> wave(Shape{2, 3});
   for (int64_t i = 0; i < wave.size(); ++i) wave[i] = {0.1 * double(i), -1.0 / 3.0};
   const Snapshot s = snapshot_of("probe", 12, wave);
@@ -223,7 +223,7 @@ TEST(Snapshot, HostCopiesInSinglePrecision) {
   EXPECT_TRUE(std::holds_alternative<Array<float>>(from_double.data));
 }
 
-TEST(ProgressBar, PlainLinesAreRateLimitedAndTheLastIsAlwaysWritten) {
+TEST(ExecProgressBar, PlainLinesAreRateLimitedAndTheLastIsAlwaysWritten) {
   // 1 s interval: of updates at 0, 0.3, 0.6, 1.1, 1.5, 2.2 s only 0, 1.1 and 2.2 are written, then
   // the final one at 2.3 s although it comes sooner than the interval.
   const std::string out = bar_output(ProgressBar::Style::plain, 1.0,
@@ -247,7 +247,7 @@ TEST(ProgressBar, PlainLinesAreRateLimitedAndTheLastIsAlwaysWritten) {
   EXPECT_FALSE(contains(every, "\r"));
 }
 
-TEST(ProgressBar, TerminalRedrawsOneLineAndEndsItWhenDone) {
+TEST(ExecProgressBar, TerminalRedrawsOneLineAndEndsItWhenDone) {
   const std::string out = bar_output(ProgressBar::Style::terminal, 1.0,
                                      {dm_at(0, 0.0), dm_at(50, 0.5), dm_at(75, 1.0), dm_at(100, 1.2)});
   EXPECT_EQ(std::count(out.begin(), out.end(), '\r'), 4) << out;
@@ -270,7 +270,7 @@ TEST(ProgressBar, TerminalRedrawsOneLineAndEndsItWhenDone) {
   EXPECT_TRUE(contains(two, "\n\rwrite")) << two;
 }
 
-TEST(ChromeTrace, SpansFromSeveralThreadsAsCompleteEventsInMicroseconds) {
+TEST(ExecChromeTrace, SpansFromSeveralThreadsAsCompleteEventsInMicroseconds) {
   ChromeTrace trace(3);
   trace.name_worker(2, "cuda:0");
   std::vector<std::thread> threads;
@@ -323,7 +323,7 @@ TEST(ChromeTrace, SpansFromSeveralThreadsAsCompleteEventsInMicroseconds) {
   EXPECT_EQ(names, (std::map<int, std::string>{{0, "worker 0"}, {1, "worker 1"}, {2, "cuda:0"}, {3, "worker 3"}}));
 }
 
-TEST(ChromeTrace, WriteFailuresThrowInputErrorAndLeaveNoTemporaryFile) {
+TEST(ExecChromeTrace, WriteFailuresThrowInputErrorAndLeaveNoTemporaryFile) {
   ChromeTrace trace;
   trace.span(Span{"a", "b", 0, 0, 1.0, 2.0});
   phasis::testing::TempDir tmp;
