@@ -59,6 +59,10 @@ void FanOut::span(const Span& sp) {
   for (EventSink* s : sinks_) s->span(sp);
 }
 
+void FanOut::note(const std::string& text) {
+  for (EventSink* s : sinks_) s->note(text);
+}
+
 bool FanOut::wants_snapshots() const {
   for (const EventSink* s : sinks_)
     if (s->wants_snapshots()) return true;

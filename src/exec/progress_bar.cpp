@@ -100,4 +100,12 @@ void ProgressBar::progress(const Progress& p) {
   std::fflush(out_);
 }
 
+void ProgressBar::note(const std::string& text) {
+  std::lock_guard lock(mutex_);
+  if (terminal_ && !open_task_.empty()) std::fputc('\n', out_);
+  open_task_.clear();
+  std::fprintf(out_, "%s\n", text.c_str());
+  std::fflush(out_);
+}
+
 }  // namespace phasis::exec

@@ -270,6 +270,26 @@ TEST(ExecProgressBar, TerminalRedrawsOneLineAndEndsItWhenDone) {
   EXPECT_TRUE(contains(two, "\n\rwrite")) << two;
 }
 
+TEST(ExecProgressBar, NotesTakeTheirOwnLine) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    ProgressBar bar(f, 0.0, ProgressBar::Style::terminal);
+    FanOut fan({&bar});
+    fan.progress(dm_at(10, 0.1));
+    fan.note("streaming: the frames do not fit");
+    fan.progress(dm_at(100, 0.2));
+  }
+  std::rewind(f);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  std::fclose(f);
+  // The open progress line is ended before the note, which ends with its own newline.
+  EXPECT_TRUE(contains(out, "error 1.23e-04\033[K\nstreaming: the frames do not fit\n\r")) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+}
+
 TEST(ExecChromeTrace, SpansFromSeveralThreadsAsCompleteEventsInMicroseconds) {
   ChromeTrace trace(3);
   trace.name_worker(2, "cuda:0");

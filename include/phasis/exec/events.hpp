@@ -70,6 +70,8 @@ class EventSink {
   virtual void progress(const Progress&) {}
   virtual void snapshot(const Snapshot&) {}
   virtual void span(const Span&) {}
+  /// A line for the person watching ("streaming: the frames do not fit the GPU ...").
+  virtual void note(const std::string&) {}
   /// False unless overridden: reporters skip copying arrays to host when nobody reads them.
   virtual bool wants_snapshots() const { return false; }
 };
@@ -86,6 +88,7 @@ class FanOut final : public EventSink {
   void progress(const Progress& p) override;
   void snapshot(const Snapshot& s) override;
   void span(const Span& s) override;
+  void note(const std::string& text) override;
   bool wants_snapshots() const override;
 
  private:
@@ -153,6 +156,8 @@ class ProgressBar final : public EventSink {
 
   explicit ProgressBar(std::FILE* out = stderr, double min_interval = 1.0, Style style = Style::automatic);
   void progress(const Progress& p) override;
+  /// Its own line (ending an open terminal line first).
+  void note(const std::string& text) override;
 
  private:
   std::mutex mutex_;
