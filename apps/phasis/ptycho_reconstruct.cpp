@@ -106,7 +106,6 @@ void run(const ReconstructArgs& a) {
                            {"probe_start", a.dm.probe_start},
                            {"overlap_iterations", a.dm.overlap_iterations},
                            {"fuse_exit_update", a.dm.fuse_exit_update},
-                           {"fft_callbacks", a.dm.fft_callbacks},
                            {"fused_fourier", a.dm.fused_fourier},
                            {"object_gather", a.dm.object_gather},
                            {"object_inertia", a.dm.object_inertia},
@@ -116,6 +115,7 @@ void run(const ReconstructArgs& a) {
                            {"batch_frames", a.dm.batch_frames},
                            {"gpu_memory_gib", a.gpu_memory_gib},
                            {"streamed", result.streamed},
+                           {"fourier_path", result.fourier_path},
                            {"threads", a.threads},
                            {"parts", run.parts},
                            {"partition", a.partition},
@@ -162,9 +162,6 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
       ->capture_default_str();
   cmd->add_flag("--fuse-exit-update,!--no-fuse-exit-update", a->dm.fuse_exit_update,
                 "Update the exit waves and scatter them into the object in one pass (default; off: separate passes)");
-  cmd->add_flag("--fft-callbacks,!--no-fft-callbacks", a->dm.fft_callbacks,
-                "Reflect and modulus-project inside the forward cuFFT (LTO callbacks; float CUDA, one mode, "
-                "fourier relax 0; other runs ignore it; off by default: faster at 128 x 128 frames only)");
   cmd->add_flag("--fused-fourier,!--no-fused-fourier", a->dm.fused_fourier,
                 "Fourier pass in phasis' fused FFT kernels (default; float CUDA, one mode, 256 x 256 frames, "
                 "fourier relax 0; other runs ignore it; off: cuFFT and separate passes)");

@@ -9,12 +9,11 @@
 //              adds per frame pixel) with the exit update fused with the first object sums (fused
 //              yes, the default) and as separate passes (no)
 //   fourier    the Fourier pass: cuFFT with the reflection and modulus projection as their own
-//              passes (sep), with them in cuFFT LTO callbacks of the forward FFT (cb; one mode;
-//              DmOptions::fft_callbacks), or phasis' fused FFT kernels (fused; one mode, 256 x 256
-//              frames; DmOptions::fused_fourier)
+//              passes (sep), or phasis' fused FFT kernels (fused; one mode, 256 x 256 frames;
+//              DmOptions::fused_fourier)
 // Data are synthetic (random amplitudes on a Fermat spiral): timing does not depend on them.
 //   memory     device memory the solver holds, per frame and per frame and mode
-//   start ms   making the solver and its first sums (FFT plans; with callbacks, their link by nvJitLink)
+//   start ms   making the solver and its first sums (FFT plans, buffers)
 // Usage: bench_ptycho_dm [--modes 1,4,8] [frames x size ...], e.g. bench_ptycho_dm 1000x128 10000x256
 #include <cuda_runtime.h>
 
@@ -130,14 +129,13 @@ int main(int argc, char** argv) {
       const double f_ms = fft_ms(n * modes, m, batch);
       const double bytes_ms = (32.0 * modes + 4.0) * n * m * m / (bw * 1e9) * 1e3;
       const double floor_ms = bytes_ms + f_ms;
-      for (const char* fourier : {"sep", "cb", "fused"})
+      for (const char* fourier : {"sep", "fused"})
       for (bool gather : {true, false})
       for (bool fuse : {true, false}) {  // exit update fused with the first object sums, or not
-        const bool callbacks = fourier[0] == 'c', fused = fourier[0] == 'f';
-        if ((callbacks || fused) && modes > 1) continue;  // the solver would take the separate passes anyway
+        const bool fused = fourier[0] == 'f';
+        if (fused && modes > 1) continue;  // the solver would take the separate passes anyway
         if (fused && m != 256) continue;
         DmOptions opt;
-        opt.fft_callbacks = callbacks;
         opt.fused_fourier = fused;
         opt.object_gather = gather;
         opt.iterations = 1;
@@ -151,7 +149,7 @@ int main(int argc, char** argv) {
         const CudaBackend backend(Device::cuda());
         dm::DifferenceMap<CudaBackend, float> solver(backend, pr, opt, alone);
         solver.start();
-        const double make_ms = make.stop_ms();  // plans (with callbacks: nvJitLink), buffers, first sums
+        const double make_ms = make.stop_ms();  // plans, buffers, first sums
         cudaMemGetInfo(&free_after, &total);
         const double held = double(free_before - free_after);
         for (int it = 0; it < 2; ++it) solver.iterate(it + 2);

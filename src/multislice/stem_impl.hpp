@@ -64,6 +64,7 @@ class StemRunner {
     // page faults beside the potential's worker thread (H100, 2026-11-23).
     spectrum_ = Array<Complex<T>>(Shape{g.ny, g.nx}, B::memory);
     b_.for_each(g.pixels(), probe_spectrum_of<T>(g, o.probe, spectrum_.data()));
+    if (o.timings) o.timings->path = use_fused() ? "fused 512" : "separate";
     if (use_fused())
       live_groups_ = column_groups_within(g, probe_outer_frequency(g, o.probe)), aperture_groups_ = aperture_column_groups(g);
     Array<double> xy(Shape{n_, 2});

@@ -4,6 +4,7 @@
 
 #include "phasis/core/error.hpp"
 #include "fft/fft256_cuda.cuh"
+#include "core/cuda_check.hpp"
 #include "ptycho/dm_fused_fourier.hpp"
 
 namespace phasis::dm {
@@ -49,24 +50,23 @@ struct ModulusMid {
   }
 };
 
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) throw DeviceError(std::string("fused Fourier projection: ") + what + ": " + cudaGetErrorString(e));
-}
+void check(cudaError_t e, const char* what) { cuda_check(e, std::string("fused Fourier projection: ") + what); }
 
 }  // namespace
 
 void fused_fourier_projection(const Geometry& g, int64_t j0, int64_t nb, const C* psi, const float* amp, C* buf,
                               const C* probe, const C* object, const int32_t* offsets, const uint8_t* valid,
-                              float inv_gain) {
+                              float inv_gain, void* stream_ptr) {
+  const cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
   if (!fused_fourier_applies(g))
     throw InternalError("fused Fourier projection: expected one mode of 256 x 256; found " + std::to_string(g.modes()) +
                         " modes of " + std::to_string(g.m) + " x " + std::to_string(g.m));
   if (nb <= 0) return;
-  fft256::rows<false>(buf, nb * fft256::kN, ReflectLoad{psi, probe, object, offsets, g, j0});
+  fft256::rows<false>(buf, nb * fft256::kN, ReflectLoad{psi, probe, object, offsets, g, j0}, stream);
   check(cudaGetLastError(), "row FFTs");
-  fft256::columns(buf, nb, ModulusMid{amp, valid, 1.0f / float(g.m), inv_gain});
+  fft256::columns(buf, nb, ModulusMid{amp, valid, 1.0f / float(g.m), inv_gain}, stream);
   check(cudaGetLastError(), "column FFTs and modulus");
-  fft256::rows<true>(buf, nb * fft256::kN, fft256::LoadRows{buf});
+  fft256::rows<true>(buf, nb * fft256::kN, fft256::LoadRows{buf}, stream);
   check(cudaGetLastError(), "inverse row FFTs");
 }
 

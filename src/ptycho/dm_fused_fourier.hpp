@@ -20,10 +20,10 @@ namespace phasis::dm {
 inline bool fused_fourier_applies(const Geometry& g) { return g.modes() == 1 && g.m == 256; }
 
 /// buf = IFFT(ModulusProject(FFT(2 P O - psi))) for the nb frames from j0 (fused_fourier_applies(g));
-/// psi and amp point at frame j0's exit waves and amplitudes, offsets at frame 0's. Queued on the
-/// default stream, like the passes it replaces.
+/// psi and amp point at frame j0's exit waves and amplitudes, offsets at frame 0's. Queued on
+/// `stream` (a cudaStream_t: the backend's).
 void fused_fourier_projection(const Geometry& g, int64_t j0, int64_t nb, const Complex<float>* psi, const float* amp,
                               Complex<float>* buf, const Complex<float>* probe, const Complex<float>* object,
-                              const int32_t* offsets, const uint8_t* valid, float inv_gain);
+                              const int32_t* offsets, const uint8_t* valid, float inv_gain, void* stream);
 
 }  // namespace phasis::dm

@@ -15,7 +15,6 @@
 #include "backend/tile_frames.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
-#include "ptycho/dm_fft_callbacks.hpp"
 #include "ptycho/dm_fused_fourier.hpp"
 #include "phasis/exec/events.hpp"
 #include "ptycho/dm_entry.hpp"
@@ -77,6 +76,9 @@ inline void check_options(const DmOptions& o) {
     throw InputError("orthogonalize every: expected at least 1; found " + std::to_string(o.orthogonalize_every));
 }
 
+/// How the Fourier pass runs; chosen once when the solver is built (choose_fourier_path).
+enum class FourierPath { separate, fused256 };
+
 template <class B, class T>
 class DifferenceMap {
  public:
@@ -87,6 +89,7 @@ class DifferenceMap {
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         stream_(choose_streaming()),
         batch_(choose_batch()),
+        fourier_path_(choose_fourier_path()),
         probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
@@ -100,13 +103,10 @@ class DifferenceMap {
         occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
     // FFT plans (and cuFFT's work areas) only for runs whose Fourier pass uses them: the fused
     // kernels transform by themselves.
-    if (!use_fused_fourier()) {
+    if (fourier_path_ == FourierPath::separate) {
       const std::vector<int> dims{int(g_.m), int(g_.m)};
       plan_ = b_.template fft<T>(dims, batch_ * g_.modes());
       if (n_ % batch_) tail_plan_ = b_.template fft<T>(dims, (n_ % batch_) * g_.modes());
-    }
-    if constexpr (kCudaFloat) {
-      if (use_fft_callbacks() && !use_fused_fourier()) fft_callbacks_ = std::make_unique<DmFftCallbacks>(g_, batch_, n_ % batch_);
     }
     if (B::memory == Memory::device) {
       probe_chunks_ = std::clamp<int64_t>((int64_t(1) << 21) / (g_.k * g_.pix), 1, batch_);
@@ -147,14 +147,14 @@ class DifferenceMap {
     frames_.each_batch(true, true, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float* amp) {
       const int64_t len = nb * block;
       const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
-      if (!fused_fourier(j0, nb, psi, amp, inv_gain)) {
+      if (fourier_path_ == FourierPath::fused256) {
+        fused_fourier(j0, nb, psi, amp, inv_gain);
+      } else {
         const auto& plan = nb == batch_ ? *plan_ : *tail_plan_;
-        if (!fourier_callbacks(j0, nb, psi, amp, inv_gain)) {
-          b_.for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
-          plan.forward(buf_.data());
-          const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
-          b_.for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
-        }
+        b_.for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
+        plan.forward(buf_.data());
+        const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
+        b_.for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
         plan.inverse(buf_.data());
       }
       if (!fuse) {
@@ -203,6 +203,7 @@ class DifferenceMap {
     r.streamed = stream_;
     r.batch_frames = batch_;
     r.device = B::name;
+    r.fourier_path = fourier_path_ == FourierPath::fused256 ? "fused 256" : "separate";
     r.precision = sizeof(T) == 4 ? "float" : "double";
     return r;
   }
@@ -252,41 +253,23 @@ class DifferenceMap {
     return std::clamp<int64_t>(std::min(room / per_frame, batch_for(512ll << 20)), 1, n_);
   }
 
-  /// DmOptions::fft_callbacks applies: a float CUDA run (kCudaFloat) with one mode and no power
-  /// bound (it needs each frame's misfit before the projection). Other runs take the separate passes.
-  bool use_fft_callbacks() const { return opt_.fft_callbacks && g_.modes() == 1 && opt_.fourier_relax == 0; }
-
-  /// DmOptions::fused_fourier applies: a float CUDA run (kCudaFloat) with one mode of 256 x 256
-  /// frames and no power bound.
-  bool use_fused_fourier() const {
-    return kCudaFloat && opt_.fused_fourier && fused_fourier_applies(g_) && opt_.fourier_relax == 0;
+  /// The Fourier pass's strategy, chosen once: phasis' fused 256-point kernels (float CUDA, one
+  /// mode, 256 x 256 frames, no power bound, DmOptions::fused_fourier) or FFT plans and separate
+  /// passes; both compute the same math. DmResult::fourier_path records which ran.
+  FourierPath choose_fourier_path() const {
+    const bool fused = kCudaFloat && opt_.fused_fourier && fused_fourier_applies(g_) && opt_.fourier_relax == 0;
+    return fused ? FourierPath::fused256 : FourierPath::separate;
   }
 
   /// The whole Fourier projection of a batch, psi -> buf_ through the inverse FFT, in the fused
-  /// kernels (dm_fused_fourier.hpp); false (nothing done) where they do not apply.
-  bool fused_fourier(int64_t j0, int64_t nb, const Complex<T>* psi, const float* amp, T inv_gain) {
+  /// kernels (dm_fused_fourier.hpp), on the backend's stream.
+  void fused_fourier(int64_t j0, int64_t nb, const Complex<T>* psi, const float* amp, T inv_gain) {
     if constexpr (kCudaFloat) {
-      if (!use_fused_fourier()) return false;
       fused_fourier_projection(g_, j0, nb, psi, amp, buf_.data(), probe_.data(), object_.data(), offsets_.data(),
-                               valid_.data(), inv_gain);
-      return true;
+                               valid_.data(), inv_gain, b_.stream());
     } else {
       (void)j0, (void)nb, (void)psi, (void)amp, (void)inv_gain;
-      return false;
-    }
-  }
-
-  /// Reflect, forward FFT and modulus projection of a batch in one cuFFT execution with callbacks,
-  /// psi -> buf_; false (nothing done) where they do not apply.
-  bool fourier_callbacks(int64_t j0, int64_t nb, const Complex<T>* psi, const float* amp, T inv_gain) {
-    if constexpr (kCudaFloat) {
-      if (!fft_callbacks_) return false;
-      fft_callbacks_->forward_project(j0, nb, psi, amp, buf_.data(), probe_.data(), object_.data(), offsets_.data(),
-                                      valid_.data(), inv_gain);
-      return true;
-    } else {
-      (void)j0, (void)nb, (void)psi, (void)amp, (void)inv_gain;
-      return false;
+      throw InternalError("dm: the fused Fourier kernels exist for float CUDA runs only");
     }
   }
 
@@ -462,11 +445,9 @@ class DifferenceMap {
     });
   }
 
-  // The cuFFT callbacks and the fused Fourier kernels exist only in CUDA builds and for float;
-  // elsewhere the member is an empty NoFftCallbacks and the code that names either is discarded
-  // (if constexpr), so CPU-only builds never reference them.
+  // The fused Fourier kernels exist only in CUDA builds and for float; elsewhere the code that
+  // names them is discarded (if constexpr), so CPU-only builds never reference them.
   static constexpr bool kCudaFloat = B::memory == Memory::device && std::is_same_v<T, float>;
-  using FourierCallbacks = std::conditional_t<kCudaFloat, DmFftCallbacks, NoFftCallbacks>;
 
   const B& b_;
   DmOptions opt_;
@@ -475,6 +456,7 @@ class DifferenceMap {
   Geometry g_;
   bool stream_;
   int64_t batch_;
+  FourierPath fourier_path_;
   Array<Complex<T>> probe_, object_;
   Array<int32_t> offsets_;
   TileFrames tiles_;  // frames per object tile, for the gathered object sums
@@ -490,8 +472,7 @@ class DifferenceMap {
   Array<Complex<T>> pparts_num_;
   Array<T> pparts_den_;
   Array<Complex<T>> coeff_;
-  std::unique_ptr<typename B::template Fft<T>> plan_, tail_plan_;  // null when use_fused_fourier()
-  std::unique_ptr<FourierCallbacks> fft_callbacks_;  // set when use_fft_callbacks()
+  std::unique_ptr<typename B::template Fft<T>> plan_, tail_plan_;  // null on the fused path
   std::vector<double> occupancy_;
   double valid_power_ = 0;
   int64_t valid_count_ = 0;

@@ -73,7 +73,7 @@ struct ExitWave {
 };
 
 /// 2 P O_j - psi at one exit-wave element: the reflection through the overlap constraint. The
-/// Reflect pass and the forward FFT's load callback (dm_fft_callbacks.lto.cu) both call it.
+/// Reflect pass and the fused Fourier kernels' row load (dm_fused_fourier.cu) both call it.
 template <class T>
 PHASIS_HD Complex<T> reflect_wave(Complex<T> psi, const Complex<T>* probe, const Complex<T>* object,
                                   const int32_t* offsets, const Geometry& g, const ExitIndex& e) {
@@ -131,7 +131,7 @@ PHASIS_HD T modulus_gain_denominator(T a, T target, T inv_gain) {
 
 /// ModulusProject for one pixel of a single-mode frame: x is the unnormalised FFT value, `amp` its
 /// measured sqrt(I); `relaxed` says whether `relax` (the frame's power-bound factor) applies. The
-/// ModulusProject pass and the forward FFT's store callback (dm_fft_callbacks.lto.cu) both call it.
+/// ModulusProject pass and the fused Fourier kernels' column step (dm_fused_fourier.cu) both call it.
 template <class T>
 PHASIS_HD Complex<T> modulus_project_single(Complex<T> x, float amp, bool valid, T relax, bool relaxed, T inv_m,
                                             T inv_gain) {

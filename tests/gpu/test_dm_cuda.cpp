@@ -121,16 +121,14 @@ TEST(DifferenceMapCuda, FusedExitUpdateMatchesSeparatePassesThreeModes) { fused_
 #endif
 
 #if PHASIS_HAVE_CUDA
-// The Fourier pass done another way against cuFFT with the separate passes, both on the GPU, with
-// the same per-pixel functions, so only the FFT kernels and the compiler's contractions differ:
-// - DmOptions::fft_callbacks: cuFFT LTO callbacks (reflection in the load callback, modulus
-//   projection in the store callback);
-// - DmOptions::fused_fourier: phasis' fused 256 x 256 FFT kernels (dm_fused_fourier.hpp).
-// Streamed in batches, the tail batch runs too. Three modes and the power bound fall back to the
-// separate passes, so they must match just as closely.
+// The Fourier pass in phasis' fused 256 x 256 FFT kernels (DmOptions::fused_fourier,
+// dm_fused_fourier.hpp) against cuFFT with the separate passes, both on the GPU, with the same
+// per-pixel functions, so only the FFT kernels and the compiler's contractions differ. Streamed in
+// batches, the tail batch runs too. Three modes and the power bound take the separate passes (the
+// strategy is chosen once: DmResult::fourier_path says which ran, and the test asserts it).
 namespace {
 void variant_case(bool DmOptions::*variant, const char* name, int64_t m, int64_t frames, int modes, bool stream,
-                  double fourier_relax) {
+                  double fourier_relax, const char* expected_path) {
   PtychoProblem pr = problem(m, frames, fourier_relax > 0, modes);
   DmOptions o;
   o.iterations = 50;
@@ -138,11 +136,12 @@ void variant_case(bool DmOptions::*variant, const char* name, int64_t m, int64_t
   o.fourier_relax = fourier_relax;
   o.stream_frames = stream;
   o.batch_frames = stream ? frames / 4 + 1 : 0;
-  o.fft_callbacks = false;
   o.fused_fourier = false;
   const DmResult separate = run_dm(pr, o, Device::cuda(), Precision::single);
   o.*variant = true;
   const DmResult other = run_dm(pr, o, Device::cuda(), Precision::single);
+  EXPECT_EQ(separate.fourier_path, "separate");
+  EXPECT_EQ(other.fourier_path, expected_path);  // the fast path ran where it applies
   const phasis::testing::Agreement g = agreement(pr, other, separate);
   double tc = 0, ts = 0;
   for (double s : other.iteration_seconds) tc += s;
@@ -154,18 +153,13 @@ void variant_case(bool DmOptions::*variant, const char* name, int64_t m, int64_t
   EXPECT_LT(g.probe, 1e-5);
   EXPECT_LT(g.error_history, 1e-5);
 }
-void callbacks_case(int modes, bool stream, double relax) {
-  variant_case(&DmOptions::fft_callbacks, "fft callbacks", 64, 200, modes, stream, relax);
-}
 void fused_fourier_case(int modes, bool stream, double relax) {
-  variant_case(&DmOptions::fused_fourier, "fused fourier", 256, 60, modes, stream, relax);
+  const bool applies = modes == 1 && relax == 0;
+  variant_case(&DmOptions::fused_fourier, "fused fourier", 256, 60, modes, stream, relax,
+               applies ? "fused 256" : "separate");
 }
 }  // namespace
 
-TEST(DifferenceMapCuda, FftCallbacksMatchSeparatePasses) { callbacks_case(1, false, 0); }
-TEST(DifferenceMapCuda, FftCallbacksMatchSeparatePassesStreamed) { callbacks_case(1, true, 0); }
-TEST(DifferenceMapCuda, FftCallbacksFallBackWithThreeModes) { callbacks_case(3, false, 0); }
-TEST(DifferenceMapCuda, FftCallbacksFallBackWithPowerBound) { callbacks_case(1, false, 1.0); }
 TEST(DifferenceMapCuda, FusedFourierMatchesSeparatePasses) { fused_fourier_case(1, false, 0); }
 TEST(DifferenceMapCuda, FusedFourierMatchesSeparatePassesStreamed) { fused_fourier_case(1, true, 0); }
 TEST(DifferenceMapCuda, FusedFourierFallsBackWithTwoModes) { fused_fourier_case(2, false, 0); }

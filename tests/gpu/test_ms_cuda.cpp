@@ -147,6 +147,8 @@ TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
   std::printf("fused FFT STEM, %lld readings: worst relative difference %.2e against the separate passes, %.2e "
               "against the CPU; propagation %.4f s fused, %.4f s separate\n",
               (long long)cpu.size(), vs_separate, vs_cpu, tf.propagation, ts.propagation);
+  EXPECT_EQ(tf.path, "fused 512");  // the fast path actually ran
+  EXPECT_EQ(ts.path, "separate");
   EXPECT_LT(vs_separate, 2e-5);
   EXPECT_LT(vs_cpu, 1e-4);
 }

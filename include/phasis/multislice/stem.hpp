@@ -32,6 +32,9 @@ struct StemTimings {
   double probes = 0;       // incident probes at each batch's positions
   double propagation = 0;  // transmission and Fresnel propagation through every slice
   double detection = 0;    // detector readings, or exit waves to the host sink
+  // The propagation's strategy, chosen once per run: "fused 512" (phasis' fused FFT kernels, CUDA,
+  // float, 512 x 512, StemOptions::fused_fft) or "separate" (FFT plans and separate passes).
+  std::string path;
   double total() const { return setup + potential + probes + propagation + detection; }
 };
 

@@ -61,18 +61,10 @@ struct DmOptions {
   // Fuse the exit-wave update of the Fourier pass with the first object scatter (one read of the
   // exit waves fewer per iteration); false: the separate passes (the same math, for comparison).
   bool fuse_exit_update = true;
-  // Fold the Fourier pass's reflection (2 P O - psi) and modulus projection into the forward cuFFT
-  // as LTO load and store callbacks: two full passes over the Fourier batch fewer per iteration.
-  // It applies to float CUDA runs with one probe and one object mode and fourier_relax = 0 (the
-  // power bound needs each frame's misfit before projecting); any other run silently takes the
-  // separate passes, which compute the same math. Off by default: on an H100 it saves 17-20% of an
-  // iteration with 128 x 128 frames, but costs 2-3 x at 256 x 256 (cuFFT's callback kernels are
-  // slower there) and 0.5-0.9 s of linking (nvJitLink) when the solver starts.
-  bool fft_callbacks = false;
   // The Fourier pass of float CUDA runs with one mode, 256 x 256 frames and fourier_relax = 0 in
   // phasis' own fused FFT kernels (dm_fused_fourier.hpp: three passes over the batch instead of
-  // six); other runs take cuFFT and the separate passes, the same math. Takes precedence over
-  // fft_callbacks where both apply.
+  // six); other runs take cuFFT and the separate passes, the same math. Chosen once, when the
+  // solver is built; DmResult::fourier_path says which ran.
   bool fused_fourier = true;
   // Object sums gathered per object pixel over the frames above it (tile lists, no atomics, the same
   // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
@@ -91,6 +83,7 @@ struct DmResult {
   bool streamed = false;          // frames streamed from host memory (did not fit the device)
   int64_t batch_frames = 0;       // frames per Fourier batch used
   std::string precision;          // "float" or "double"
+  std::string fourier_path;       // the Fourier pass that ran: "fused 256" or "separate"
 };
 
 /// Runs DM on `device` in `precision` (float or double). `events` (may be null) receives, from
