@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "errors.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/ptycho/output.hpp"
 #include "phasis/ptycho/simulate.hpp"
@@ -34,9 +35,7 @@ void simulate_small(const std::string& path, int64_t positions) {
   ASSERT_EQ(s.exit_code, 0) << s.err;
 }
 
-double difference(const Array<Complex<double>>& a, const Array<Complex<double>>& b) {
-  return relative_l2(a.data(), b.data(), a.size());
-}
+double difference(const Array<Complex<double>>& a, const Array<Complex<double>>& b) { return relative_l2(a, b); }
 
 }  // namespace
 
