@@ -103,19 +103,18 @@ TEST(MultisliceCuda, PhononEnsembleAgreesWithCpu) {
   o.seed = 5;
   const auto positions = grid_scan({4.078, 4.078}, {8.156, 8.156}, 4, 4);
   const PotentialOptions p{Parametrization::lobato, 4.078 / 2};
-  StemTimings tc, tg;
-  o.timings = &tc;
   o.device = "cpu";
   const Array<double> c = stem_annular(atoms, g, p, positions, o);
-  o.timings = &tg;
+  // Stage times asked for: the CUDA run then synchronises the device after every stage, a path whose
+  // readings must not differ. The times are for `phasis multislice run` and scripts/gpu-ms-bench to
+  // report; a test does not look at them.
+  StemTimings timed;
+  o.timings = &timed;
   o.device = "cuda";
   const Array<double> d = stem_annular(atoms, g, p, positions, o);
   const double worst = max_pointwise_relative(d, c);
-  std::printf("STEM ensemble float, %lld readings: worst relative difference %.2e; CUDA stages: setup %.3f, "
-              "potential %.3f, probes %.3f, propagation %.3f, detection %.3f s\n",
-              (long long)c.size(), worst, tg.setup, tg.potential, tg.probes, tg.propagation, tg.detection);
+  std::printf("STEM ensemble float, %lld readings: worst relative difference %.2e\n", (long long)c.size(), worst);
   EXPECT_LT(worst, 1e-4);
-  EXPECT_GT(tg.propagation, 0.0);
 }
 
 TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
@@ -130,18 +129,14 @@ TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
   o.detectors = {{0, 20}, {65, 160}};
   o.batch = 4;
   const auto positions = grid_scan({4.078, 4.078}, {8.156, 8.156}, 3, 3);
-  StemTimings tf, ts;
-  o.timings = &tf;
   const Array<double> fused = stem_annular_cuda<float>(pot, positions, o);
   o.fused_fft = false;
-  o.timings = &ts;
   const Array<double> separate = stem_annular_cuda<float>(pot, positions, o);
-  o.timings = nullptr;
   const Array<double> cpu = stem_annular_cpu<float>(pot, positions, o);
   const double vs_separate = max_pointwise_relative(fused, separate), vs_cpu = max_pointwise_relative(fused, cpu);
   std::printf("fused FFT STEM, %lld readings: worst relative difference %.2e against the separate passes, %.2e "
-              "against the CPU; propagation %.4f s fused, %.4f s separate\n",
-              (long long)cpu.size(), vs_separate, vs_cpu, tf.propagation, ts.propagation);
+              "against the CPU\n",
+              (long long)cpu.size(), vs_separate, vs_cpu);
   EXPECT_LT(vs_separate, 2e-5);
   EXPECT_LT(vs_cpu, 1e-4);
 }
