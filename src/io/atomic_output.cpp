@@ -26,10 +26,9 @@ AtomicOutput::AtomicOutput(std::string path) : path_(std::move(path)) {
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::error_code ec;
   if (!fs::is_directory(folder, ec))
-    throw InputError("cannot write '" + path_ + "': expected an existing folder; found no folder '" +
-                     folder.string() + "'");
-  if (target.filename().empty())
-    throw InputError("cannot write '" + path_ + "': expected a file name; found a folder");
+    throw InputError("cannot write '" + path_ + "': expected an existing folder; found no folder '" + folder.string() +
+                     "'");
+  if (target.filename().empty()) throw InputError("cannot write '" + path_ + "': expected a file name; found a folder");
   // Appended piece by piece: `"." + name` trips GCC 12's false -Wrestrict (GCC bug 105329).
   std::string name = ".";
   name += target.filename().string();

@@ -45,7 +45,7 @@ TEST(AtomicOutput, CommitRenamesTheTemporaryOntoTheTarget) {
   const std::string target = dir.file("out.h5");
   AtomicOutput out(target);
   EXPECT_EQ(out.path(), target);
-  EXPECT_EQ(fs::path(out.temp_path()).parent_path(), dir.path());  // same folder: the rename is atomic
+  EXPECT_EQ(fs::path(out.temp_path()).parent_path(), dir.path());    // same folder: the rename is atomic
   EXPECT_EQ(fs::path(out.temp_path()).filename().string()[0], '.');  // hidden
   write_text(out.temp_path(), "complete");
   EXPECT_FALSE(fs::exists(target));  // nothing under the target's name before commit
