@@ -50,10 +50,7 @@ inline Agreement agreement(const PtychoProblem& pr, const DmResult& a, const DmR
   g.probe = std::max(g.probe, relative_l2(a.probe, b.probe));
   // Error histories: the largest difference relative to the largest error (the early ones), since
   // late errors are tiny and their ratios say little.
-  double top = 0;
-  for (double e : b.fourier_error) top = std::max(top, e);
-  for (size_t i = 0; i < a.fourier_error.size(); ++i)
-    g.error_history = std::max(g.error_history, std::abs(a.fourier_error[i] - b.fourier_error[i]) / top);
+  g.error_history = relative_max_norm(a.fourier_error, b.fourier_error);
   return g;
 }
 
