@@ -13,6 +13,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/io/atomic_output.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/io/hdf5.hpp"
 #include "phasis/io/image.hpp"
@@ -375,9 +376,9 @@ void run(const RunArgs& a) {
   params["cell"] = atoms.cell;
   params["seconds"] = seconds;
   if (!stage_json.is_null()) params["stage_seconds"] = stage_json;
-  const std::string tmp = out + ".tmp";
+  AtomicOutput output(out);
   {
-    h5::File file = h5::File::create(tmp);
+    h5::File file = h5::File::create(output.temp_path());
     file.write_attr("/", "parameters", params.dump());
     file.write_attr("/", "units", "lengths Angstrom, angles mrad, energies eV; detector readings: share of the beam");
     if (c.wave == "probe") {
@@ -402,7 +403,7 @@ void run(const RunArgs& a) {
     }
     file.close();
   }
-  std::filesystem::rename(tmp, out);
+  output.commit();
   std::printf("wrote %s (%.2f s)\n", out.c_str(), seconds);
   if (a.pictures) {
     const std::string stem = (std::filesystem::path(out).parent_path() / std::filesystem::path(out).stem()).string();

@@ -1,22 +1,18 @@
 // write_cxi: the CXI 1.6 layout of cxi.hpp, with the NeXus class and unit attributes that generic
-// NeXus/CXI viewers look for, written through a temporary file and an atomic rename so that a
-// reader never sees half a file.
-#include <unistd.h>
-
+// NeXus/CXI viewers look for, written through AtomicOutput (a temporary file and a rename) so that
+// a reader never sees half a file.
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "cxi_paths.hpp"
 #include "phasis/core/error.hpp"
+#include "phasis/io/atomic_output.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/io/hdf5.hpp"
 
 namespace phasis {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr int32_t kCxiVersion = 160;
 
@@ -138,22 +134,13 @@ void write_contents(h5::File& f, const PtychoData& data, const PtychoTruth* trut
 
 void write_cxi(const std::string& path, const PtychoData& data, const PtychoTruth* truth) {
   check_input(path, data, truth);
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    {
-      h5::File f = h5::File::create(tmp);
-      write_contents(f, data, truth);
-      f.close();
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) throw InputError("cannot write '" + path + "': " + ec.message());
-  } catch (...) {
-    // The file handle is closed by now (its scope has unwound), so the name can go.
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
+  AtomicOutput output(path);
+  {
+    h5::File f = h5::File::create(output.temp_path());
+    write_contents(f, data, truth);
+    f.close();
   }
+  output.commit();
 }
 
 }  // namespace phasis

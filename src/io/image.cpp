@@ -3,22 +3,19 @@
 #include "phasis/io/image.hpp"
 
 #include <png.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <vector>
 
 #include "phasis/core/error.hpp"
+#include "phasis/io/atomic_output.hpp"
 
 namespace phasis {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr double kPi = 3.14159265358979323846;
 
@@ -38,20 +35,13 @@ void write_png(const std::string& path, const uint8_t* pixels, int64_t h, int64_
   image.width = static_cast<png_uint_32>(w);
   image.height = static_cast<png_uint_32>(h);
   image.format = format;
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  std::error_code ec;
-  if (!png_image_write_to_file(&image, tmp.c_str(), 0, pixels, 0, nullptr)) {
+  AtomicOutput output(path);
+  if (!png_image_write_to_file(&image, output.temp_path().c_str(), 0, pixels, 0, nullptr)) {
     std::string why = image.message[0] ? image.message : "libpng failed";
     png_image_free(&image);
-    fs::remove(tmp, ec);
     throw InputError("cannot write '" + path + "': " + why);
   }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw InputError("cannot write '" + path + "': " + ec.message());
-  }
+  output.commit();
 }
 
 uint8_t to_byte(double v) { return static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0)); }

@@ -1,14 +1,13 @@
 // Reconstruction file and pictures (see output.hpp).
 #include "phasis/ptycho/output.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <vector>
 
 #include "phasis/core/error.hpp"
+#include "phasis/io/atomic_output.hpp"
 #include "phasis/io/hdf5.hpp"
 #include "phasis/io/image.hpp"
 
@@ -20,20 +19,6 @@ Array<Complex<float>> to_float(const Array<Complex<double>>& a) {
   Array<Complex<float>> out(a.shape());
   for (int64_t i = 0; i < a.size(); ++i) out[i] = {float(a[i].re), float(a[i].im)};
   return out;
-}
-
-/// Runs `write(tmp)` and renames tmp to `path`; removes tmp when anything fails.
-template <class F>
-void write_atomically(const std::string& path, F write) {
-  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  try {
-    write(tmp);
-    std::filesystem::rename(tmp, path);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
-  }
 }
 
 /// Bar chart of mode occupancies: one bar per mode, height = occupancy, on a 10% grid.
@@ -63,8 +48,9 @@ std::string path_stem(const std::string& path) {
 
 void write_reconstruction(const std::string& path, const DmResult& r, const PtychoProblem& pr, const std::string& input,
                           const std::string& parameters_json) {
-  write_atomically(path, [&](const std::string& tmp) {
-    h5::File f = h5::File::create(tmp);
+  AtomicOutput output(path);
+  {
+    h5::File f = h5::File::create(output.temp_path());
     // A single mode is stored as a plain 2D array, as every reader expects; modes add a first axis.
     auto squeezed = [](const Array<Complex<double>>& a) {
       Array<Complex<double>> c = a.to(Memory::host);
@@ -93,7 +79,8 @@ void write_reconstruction(const std::string& path, const DmResult& r, const Ptyc
     f.write_attr("/", "input", input);
     f.write_attr("/", "parameters", parameters_json);
     f.close();
-  });
+  }
+  output.commit();
 }
 
 Reconstruction read_reconstruction(const std::string& path) {

@@ -10,17 +10,12 @@
 #include <cstdio>
 
 #include "dm_agreement.hpp"
+#include "errors.hpp"
 #include "phasis/ptycho/simulate.hpp"
 
 using namespace phasis;
 
 namespace {
-
-double relative(const Array<Complex<double>>& a, const Array<Complex<double>>& b) {
-  double num = 0, den = 0;
-  for (int64_t i = 0; i < a.size(); ++i) num += norm2(a[i] - b[i]), den += norm2(b[i]);
-  return std::sqrt(num / den);
-}
 
 void expect_fused_equals_separate(int probe_modes, int object_modes, bool stream, int overlap_iterations = 2) {
   const PtychoProblem pr = phasis::testing::simulated_problem(64, 150, false, probe_modes);
@@ -37,7 +32,7 @@ void expect_fused_equals_separate(int probe_modes, int object_modes, bool stream
   const DmResult fused = run_dm(pr, o, Device::cpu(), Precision::double_);
   EXPECT_EQ(fused.streamed, stream);
   const phasis::testing::Agreement g = phasis::testing::agreement(pr, fused, separate);
-  const double all_object = relative(fused.object, separate.object);  // every object mode
+  const double all_object = phasis::testing::relative_l2(fused.object, separate.object);  // every object mode
   std::printf("K=%d L=%d %s, %d alternation(s): fused vs separate: object %.2e (all modes %.2e) probe %.2e "
               "error history %.2e\n",
               probe_modes, object_modes, stream ? "streamed" : "resident", overlap_iterations, g.object, all_object,

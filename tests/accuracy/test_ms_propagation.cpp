@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "errors.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
 #include "phasis/multislice/atoms.hpp"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "direct_nufft.hpp"
+#include "errors.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/nufft/nufft.hpp"
 
@@ -53,12 +54,12 @@ double error_of(Type type, const std::vector<int64_t>& modes, int sign, double t
     auto c = random_values<T>(m, 7);
     std::vector<Complex<T>> f(static_cast<std::size_t>(nk));
     plan.execute(c.data(), f.data());
-    return relative_error(f.data(), direct_type1(modes, xyz, c.data(), sign));
+    return relative_l2(f.data(), direct_type1(modes, xyz, c.data(), sign));
   }
   auto f = random_values<T>(nk, 8);
   std::vector<Complex<T>> c(static_cast<std::size_t>(m));
   plan.execute(c.data(), f.data());
-  return relative_error(c.data(), direct_type2(modes, xyz, f.data(), sign));
+  return relative_l2(c.data(), direct_type2(modes, xyz, f.data(), sign));
 }
 
 template <class T>
@@ -183,7 +184,7 @@ TYPED_TEST(Nufft, ParallelSortOfManyPointsMatchesTheUnsortedPlan) {
   b.execute_adjoint(ca.data(), fb.data());
   std::vector<Complex<double>> ref(nk);
   for (int64_t i = 0; i < nk; ++i) ref[i] = {double(fb[i].re), double(fb[i].im)};
-  EXPECT_LE(relative_error(fa.data(), ref), sizeof(T) == 8 ? 1e-13 : 1e-5);
+  EXPECT_LE(relative_l2(fa.data(), ref), sizeof(T) == 8 ? 1e-13 : 1e-5);
 }
 
 TYPED_TEST(Nufft, FftOrderIsARotationOfTheModes) {
@@ -224,13 +225,13 @@ TYPED_TEST(Nufft, ManyTransformsMatchOneByOne) {
   std::vector<Complex<T>> f(static_cast<std::size_t>(nk * nt));
   plan.execute(c.data(), f.data());
   for (int64_t t = 0; t < nt; ++t)
-    EXPECT_LE(relative_error(f.data() + t * nk, direct_type1(kModes2, xyz, c.data() + t * m, -1)), 10 * tol);
+    EXPECT_LE(relative_l2(f.data() + t * nk, direct_type1(kModes2, xyz, c.data() + t * m, -1)), 10 * tol);
   // The adjoint on the same plan: type 2 with sign +1 for every transform.
   auto g = random_values<T>(nk * nt, 3);
   std::vector<Complex<T>> d(static_cast<std::size_t>(m * nt));
   plan.execute_adjoint(d.data(), g.data());
   for (int64_t t = 0; t < nt; ++t)
-    EXPECT_LE(relative_error(d.data() + t * m, direct_type2(kModes2, xyz, g.data() + t * nk, +1)), 10 * tol);
+    EXPECT_LE(relative_l2(d.data() + t * m, direct_type2(kModes2, xyz, g.data() + t * nk, +1)), 10 * tol);
 }
 
 TYPED_TEST(Nufft, Type1AndType2AreAdjoint) {
@@ -278,7 +279,7 @@ TYPED_TEST(Nufft, Type2AtNewPointsFromOnePreparedGrid) {
     const auto xyz = random_points<T>(3, m, -3.2, 3.2, 20 + set);
     set_points(plan, xyz);
     plan.interpolate(c.data());
-    EXPECT_LE(relative_error(c.data(), direct_type2(kModes3, xyz, f.data(), -1)), 10 * tol) << "set " << set;
+    EXPECT_LE(relative_l2(c.data(), direct_type2(kModes3, xyz, f.data(), -1)), 10 * tol) << "set " << set;
   }
   // A type-1 plan prepares its adjoint direction: type 2 with the opposite sign.
   Plan<T> t1(Type::type1, kModes3, +1, tol, 1);
@@ -286,7 +287,7 @@ TYPED_TEST(Nufft, Type2AtNewPointsFromOnePreparedGrid) {
   set_points(t1, xyz);
   t1.prepare_uniform(f.data());
   t1.interpolate(c.data());
-  EXPECT_LE(relative_error(c.data(), direct_type2(kModes3, xyz, f.data(), -1)), 10 * tol);
+  EXPECT_LE(relative_l2(c.data(), direct_type2(kModes3, xyz, f.data(), -1)), 10 * tol);
   // A type-1 execution reuses the fine grid, so the prepared grid is gone.
   auto c1 = random_values<T>(250, 7);
   std::vector<Complex<T>> f1(static_cast<std::size_t>(nk));

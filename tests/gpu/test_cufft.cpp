@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "errors.hpp"
 #include "phasis/core/array.hpp"
 #include "phasis/fft/fft.hpp"
 #include "testing.hpp"

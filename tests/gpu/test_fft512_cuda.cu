@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "direct_dft.hpp"
+#include "errors.hpp"
 #include "phasis/core/array.hpp"
 #include "fft/fft512_cuda.cuh"
 
 using namespace phasis;
 using cd = std::complex<double>;
+using phasis::testing::relative_max_norm;
 
 namespace {
 
@@ -47,13 +49,6 @@ std::vector<cd> image_of(const Array<Complex<float>>& a, int b) {
   return out;
 }
 
-/// Largest |got - ref| over the largest |ref|.
-double relative_error(const std::vector<cd>& got, const std::vector<cd>& ref) {
-  double worst = 0, scale = 0;
-  for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::abs(got[i] - ref[i])), scale = std::max(scale, std::abs(ref[i]));
-  return worst / scale;
-}
-
 Array<Complex<float>> random_images(int images, unsigned seed) {
   Array<Complex<float>> host(Shape{images, N, N});
   std::mt19937 rng(seed);
@@ -77,12 +72,12 @@ TEST(Fft512Cuda, ForwardFilterInverseAgainstDirectDft) {
     std::vector<cd> ref = image_of(host, b);
     dft_axis(ref, false, false);
     dft_axis(ref, true, false);
-    const double e1 = relative_error(image_of(got_spectrum, b), ref);
+    const double e1 = relative_max_norm(image_of(got_spectrum, b), ref);
     for (int y = 0; y < N; ++y)
       for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
     dft_axis(ref, true, true);
     dft_axis(ref, false, true);
-    const double e2 = relative_error(image_of(got, b), ref);
+    const double e2 = relative_max_norm(image_of(got, b), ref);
     std::printf("image %d: spectrum %.2e, filtered inverse %.2e (relative to the largest value)\n", b, e1, e2);
     EXPECT_LT(e1, 5e-6);
     EXPECT_LT(e2, 5e-6);
@@ -101,7 +96,7 @@ TEST(Fft512Cuda, RowPassInverseFilterForwardAgainstDirectDft) {
   for (int y = 0; y < N; ++y)
     for (int x = 0; x < N; ++x) ref[size_t(y) * N + x] *= double(filter(y, x));
   dft_axis(ref, false, false);
-  const double e = relative_error(image_of(got, 0), ref);
+  const double e = relative_max_norm(image_of(got, 0), ref);
   std::printf("row pass: %.2e (relative to the largest value)\n", e);
   EXPECT_LT(e, 5e-6);
 }
@@ -144,7 +139,7 @@ TEST(Fft512Cuda, RowPassReadsAndWritesOnlyItsColumnGroups) {
         untouched += got[int64_t(i)].re == host[int64_t(i)].re && got[int64_t(i)].im == host[int64_t(i)].im;
       }
     }
-  const double e = relative_error(written, expected);
+  const double e = relative_max_norm(written, expected);
   std::printf("row pass on column groups: %.2e (relative to the largest value); %lld of %lld others untouched\n", e,
               (long long)untouched, (long long)outside);
   EXPECT_LT(e, 5e-6);
@@ -179,7 +174,7 @@ TEST(Fft512Cuda, ColumnPassWorksOnlyOnItsColumnGroups) {
           untouched += got[at].re == host[at].re && got[at].im == host[at].im;
         }
       }
-    const double e = relative_error(worked, expected);
+    const double e = relative_max_norm(worked, expected);
     std::printf("image %d, column pass on column groups: %.2e; %lld of %lld others untouched\n", b, e,
                 (long long)untouched, (long long)outside);
     EXPECT_LT(e, 5e-6);

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "errors.hpp"
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/diffraction.hpp"
@@ -22,6 +23,7 @@
 
 using namespace phasis;
 using namespace phasis::ms;
+using phasis::testing::max_pointwise_relative;
 using phasis::testing::relative_l2;
 
 #if PHASIS_HAVE_CUDA
@@ -45,8 +47,7 @@ void run_case(const std::string& name, int reps, double wave_tol, double detecto
   const double wave_err = relative_l2(gpu.data(), cpu.data(), cpu.size());
   const AnnularDetector haadf{70, 1e3 * antialias_angle(g, o.energy)};
   const auto dc = annular_detect<T>(Device::cpu(), cpu, g, o.energy, haadf), dg = annular_detect<T>(Device::cuda(), gpu, g, o.energy, haadf);
-  double det_err = 0;
-  for (std::size_t j = 0; j < dc.size(); ++j) det_err = std::max(det_err, std::abs(dg[j] - dc[j]) / dc[j]);
+  const double det_err = max_pointwise_relative(dg, dc);
   std::printf("%s %s: %lld slices, %lld x %lld: exit waves %.2e, HAADF %.2e (reading %.4f)\n", name.c_str(),
               sizeof(T) == 4 ? "float" : "double", (long long)pot.num_slices(), (long long)g.ny, (long long)g.nx,
               wave_err, det_err, dc[0]);
@@ -57,14 +58,12 @@ void run_case(const std::string& name, int reps, double wave_tol, double detecto
   const Array<double> pc = diffraction_patterns(cpu), pg = diffraction_patterns(gpu);
   const SegmentedDetector seg{10, 60, 2, 4, 0.2};
   const Array<double> sc = segmented_detect(pc, g, o.energy, seg), sg = segmented_detect(pg, g, o.energy, seg);
-  double seg_err = 0;
-  for (int64_t i = 0; i < sc.size(); ++i) seg_err = std::max(seg_err, std::abs(sg[i] - sc[i]) / sc[i]);
+  const double seg_err = max_pointwise_relative(sg, sc);
   const Array<double> xc = pixelated_crop(pc, g), xg = pixelated_crop(pg, g);
-  double num = 0, den = 0;
-  for (int64_t i = 0; i < xc.size(); ++i) num += (xg[i] - xc[i]) * (xg[i] - xc[i]), den += xc[i] * xc[i];
-  std::printf("  segmented %.2e, pixelated %.2e\n", seg_err, std::sqrt(num / den));
+  const double pix_err = relative_l2(xg, xc);
+  std::printf("  segmented %.2e, pixelated %.2e\n", seg_err, pix_err);
   EXPECT_LT(seg_err, detector_tol);
-  EXPECT_LT(std::sqrt(num / den), detector_tol);
+  EXPECT_LT(pix_err, detector_tol);
 }
 
 }  // namespace
@@ -85,8 +84,7 @@ TEST(MultisliceCuda, StemAgreesWithCpu) {
   o.batch = 5;
   const auto positions = grid_scan({0, 0}, {3.905, 3.905}, 4, 3);
   const Array<double> c = stem_annular<float>(Device::cpu(), pot, positions, o), d = stem_annular<float>(Device::cuda(), pot, positions, o);
-  double worst = 0;
-  for (int64_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::abs(d[i] - c[i]) / c[i]);
+  const double worst = max_pointwise_relative(d, c);
   std::printf("STEM float, %lld readings: worst relative difference %.2e\n", (long long)c.size(), worst);
   EXPECT_LT(worst, 1e-4);
 }
@@ -105,18 +103,16 @@ TEST(MultisliceCuda, PhononEnsembleAgreesWithCpu) {
   o.seed = 5;
   const auto positions = grid_scan({4.078, 4.078}, {8.156, 8.156}, 4, 4);
   const PotentialOptions p{Parametrization::lobato, 4.078 / 2};
-  StemTimings tc, tg;
-  o.timings = &tc;
   const Array<double> c = stem_annular(Device::cpu(), Precision::single, atoms, g, p, positions, o);
-  o.timings = &tg;
+  // Stage times asked for: the CUDA run then synchronises the device after every stage, a path whose
+  // readings must not differ. The times are for `phasis multislice run` and scripts/gpu-ms-bench to
+  // report; a test does not look at them.
+  StemTimings timed;
+  o.timings = &timed;
   const Array<double> d = stem_annular(Device::cuda(), Precision::single, atoms, g, p, positions, o);
-  double worst = 0;
-  for (int64_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::abs(d[i] - c[i]) / c[i]);
-  std::printf("STEM ensemble float, %lld readings: worst relative difference %.2e; CUDA stages: setup %.3f, "
-              "potential %.3f, probes %.3f, propagation %.3f, detection %.3f s\n",
-              (long long)c.size(), worst, tg.setup, tg.potential, tg.probes, tg.propagation, tg.detection);
+  const double worst = max_pointwise_relative(d, c);
+  std::printf("STEM ensemble float, %lld readings: worst relative difference %.2e\n", (long long)c.size(), worst);
   EXPECT_LT(worst, 1e-4);
-  EXPECT_GT(tg.propagation, 0.0);
 }
 
 TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
@@ -139,14 +135,10 @@ TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
   const Array<double> separate = stem_annular<float>(Device::cuda(), pot, positions, o);
   o.timings = nullptr;
   const Array<double> cpu = stem_annular<float>(Device::cpu(), pot, positions, o);
-  double vs_separate = 0, vs_cpu = 0;
-  for (int64_t i = 0; i < cpu.size(); ++i) {
-    vs_separate = std::max(vs_separate, std::abs(fused[i] - separate[i]) / separate[i]);
-    vs_cpu = std::max(vs_cpu, std::abs(fused[i] - cpu[i]) / cpu[i]);
-  }
+  const double vs_separate = max_pointwise_relative(fused, separate), vs_cpu = max_pointwise_relative(fused, cpu);
   std::printf("fused FFT STEM, %lld readings: worst relative difference %.2e against the separate passes, %.2e "
-              "against the CPU; propagation %.4f s fused, %.4f s separate\n",
-              (long long)cpu.size(), vs_separate, vs_cpu, tf.propagation, ts.propagation);
+              "against the CPU\n",
+              (long long)cpu.size(), vs_separate, vs_cpu);
   EXPECT_EQ(tf.path, "fused 512");  // the fast path actually ran
   EXPECT_EQ(ts.path, "separate");
   EXPECT_LT(vs_separate, 2e-5);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "direct_nufft.hpp"
+#include "errors.hpp"
 #include "phasis/core/array.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/nufft/nufft.hpp"
@@ -112,11 +113,11 @@ TYPED_TEST(NufftCuda, BothTypesMatchTheCpuPlanAndTheDirectSums) {
         SCOPED_TRACE(::testing::Message() << dims << "D sign " << sign << " transform " << t);
         const auto f_ref = direct_type1(modes, xyz, c.data() + t * m, sign);
         const auto c_ref = direct_type2(modes, xyz, f.data() + t * nk, -sign);
-        EXPECT_LE(relative_error(f_gpu.data() + t * nk, f_ref), 10 * kTol<T>);
-        EXPECT_LE(relative_error(c_gpu.data() + t * m, c_ref), 10 * kTol<T>);
+        EXPECT_LE(relative_l2(f_gpu.data() + t * nk, f_ref), 10 * kTol<T>);
+        EXPECT_LE(relative_l2(c_gpu.data() + t * m, c_ref), 10 * kTol<T>);
         // The same pipeline on both: they differ by rounding and the order of the atomic adds.
-        EXPECT_LE(relative_error(f_gpu.data() + t * nk, widen(f_cpu.data() + t * nk, nk)), kTol<T>);
-        EXPECT_LE(relative_error(c_gpu.data() + t * m, widen(c_cpu.data() + t * m, m)), kTol<T>);
+        EXPECT_LE(relative_l2(f_gpu.data() + t * nk, widen(f_cpu.data() + t * nk, nk)), kTol<T>);
+        EXPECT_LE(relative_l2(c_gpu.data() + t * m, widen(c_cpu.data() + t * m, m)), kTol<T>);
       }
     }
 }
@@ -185,8 +186,8 @@ TYPED_TEST(NufftCuda, EveryMethodOfBothTypesMatchesTheDirectSums) {
           for (int64_t t = 0; t < nt; ++t) {
             SCOPED_TRACE(::testing::Message() << dims << "D clustered " << clustered << " method " << method.name
                                               << " type " << int(type) << " transform " << t);
-            if (type == Type::type1) EXPECT_LE(relative_error(f_gpu.data() + t * nk, f_ref[t]), 10 * tol);
-            else EXPECT_LE(relative_error(c_gpu.data() + t * m, c_ref[t]), 10 * tol);
+            if (type == Type::type1) EXPECT_LE(relative_l2(f_gpu.data() + t * nk, f_ref[t]), 10 * tol);
+            else EXPECT_LE(relative_l2(c_gpu.data() + t * m, c_ref[t]), 10 * tol);
           }
         }
       }
@@ -224,7 +225,7 @@ TYPED_TEST(NufftCuda, WideKernelsFallBackToGlobalSpreading) {
   auto c_dev = to_device(c);
   Array<Complex<T>> f_out(Shape{product(modes)}, Memory::device);
   gpu.execute(c_dev.data(), f_out.data());
-  EXPECT_LE(relative_error(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1)), 10 * tol);
+  EXPECT_LE(relative_l2(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1)), 10 * tol);
 }
 
 TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {
@@ -241,7 +242,7 @@ TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {
     dp.set(plan);
     Array<Complex<T>> c(Shape{m}, Memory::device);
     plan.interpolate(c.data());
-    EXPECT_LE(relative_error(to_host(c).data(), direct_type2(modes, xyz, f.data(), -1)), 10 * kTol<T>);
+    EXPECT_LE(relative_l2(to_host(c).data(), direct_type2(modes, xyz, f.data(), -1)), 10 * kTol<T>);
   }
 }
 

@@ -278,3 +278,18 @@ TEST(CliMultislice, TraceHasOneSpanPerChunk) {
   EXPECT_EQ(spans, 6);
   EXPECT_EQ(chunks, (std::set<int64_t>{0, 1, 2, 3, 4, 5}));
 }
+
+TEST(CliMultisliceBadInput, OutputInAMissingFolder) {
+  // The result goes through AtomicOutput: one line naming the target, and nothing written anywhere
+  // (no fixed-name temporary left beside the config).
+  TempDir dir;
+  write(dir.file("c.toml"), kStem);
+  const std::string out = dir.file("missing/o.h5");
+  auto r = run_phasis("multislice run '" + dir.file("c.toml") + "' -o '" + out + "' --no-pictures");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(out), std::string::npos) << r.err;
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += 1, (void)e;
+  EXPECT_EQ(files, 1) << "output left behind";
+}

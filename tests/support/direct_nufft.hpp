@@ -91,16 +91,4 @@ std::vector<Complex<T>> random_values(int64_t n, unsigned seed) {
   return v;
 }
 
-/// ||a - b|| / ||b||, a in the plan's precision, b the double reference.
-template <class T>
-double relative_error(const Complex<T>* a, const std::vector<Complex<double>>& b) {
-  double num = 0, den = 0;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    const double dr = double(a[i].re) - b[i].re, di = double(a[i].im) - b[i].im;
-    num += dr * dr + di * di;
-    den += b[i].re * b[i].re + b[i].im * b[i].im;
-  }
-  return std::sqrt(num / den);
-}
-
 }  // namespace phasis::testing

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "errors.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/simulate.hpp"
 
@@ -46,15 +47,10 @@ inline Agreement agreement(const PtychoProblem& pr, const DmResult& a, const DmR
     den += cover[i] * norm2(b.object[i]);
   }
   g.object = std::sqrt(num / den);
-  num = den = 0;
-  for (int64_t i = 0; i < a.probe.size(); ++i) num += norm2(a.probe[i] - b.probe[i]), den += norm2(b.probe[i]);
-  g.probe = std::max(g.probe, std::sqrt(num / den));
+  g.probe = std::max(g.probe, relative_l2(a.probe, b.probe));
   // Error histories: the largest difference relative to the largest error (the early ones), since
   // late errors are tiny and their ratios say little.
-  double top = 0;
-  for (double e : b.fourier_error) top = std::max(top, e);
-  for (size_t i = 0; i < a.fourier_error.size(); ++i)
-    g.error_history = std::max(g.error_history, std::abs(a.fourier_error[i] - b.fourier_error[i]) / top);
+  g.error_history = relative_max_norm(a.fourier_error, b.fourier_error);
   return g;
 }
 

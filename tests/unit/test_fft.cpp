@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "direct_dft.hpp"
+#include "errors.hpp"
 #include "phasis/core/array.hpp"
 #include "phasis/fft/fft.hpp"
 #include "testing.hpp"
