@@ -77,12 +77,20 @@ class CpuBackend {
     for (int64_t i = 0; i < n; ++i) f(i);
   }
 
+  /// Deterministic for a given thread count: each thread sums its static share of [0, n), and the
+  /// shares are added in thread order (an OpenMP reduction adds them in the order threads finish,
+  /// which changes the last bits from run to run).
   template <class F>
   double sum(int64_t n, F f) const {
-    double acc = 0;
-#pragma omp parallel for schedule(static) num_threads(threads_) reduction(+ : acc)
-    for (int64_t i = 0; i < n; ++i) acc += double(f(i));
-    return acc;
+    std::vector<double> part(size_t(threads_) * kPad, 0.0);
+#pragma omp parallel num_threads(threads_)
+    {
+      double acc = 0;
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < n; ++i) acc += double(f(i));
+      part[size_t(omp_get_thread_num()) * kPad] = acc;
+    }
+    return in_order(part);
   }
 
   template <class F>
@@ -145,15 +153,16 @@ class CpuBackend {
   double scatter(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) const {
     const int threads = threads_;
     const double private_bytes = double(threads) * double(targets) * (sizeof(Complex<T>) + sizeof(T));
-    double extra = 0;
     if (threads > 1 && private_bytes <= double(PHASIS_SCATTER_LIMIT)) {
       std::vector<Complex<T>> pnum(size_t(threads) * targets);
       std::vector<T> pden(size_t(threads) * targets);
-#pragma omp parallel num_threads(threads) reduction(+ : extra)
+      std::vector<double> part(size_t(threads) * kPad, 0.0);
+#pragma omp parallel num_threads(threads)
       {
         const int t = omp_get_thread_num();
         Complex<T>* my_num = pnum.data() + size_t(t) * targets;
         T* my_den = pden.data() + size_t(t) * targets;
+        double my_extra = 0;
 #pragma omp for schedule(static)
         for (int64_t j = 0; j < nframes; ++j)
           for (int64_t y = 0; y < h; ++y)
@@ -161,8 +170,9 @@ class CpuBackend {
               const auto s = f(j, y, x);
               my_num[s.target] += s.value;
               my_den[s.target] += s.weight;
-              if constexpr (Sum) extra += double(s.extra);
+              if constexpr (Sum) my_extra += double(s.extra);
             }
+        part[size_t(t) * kPad] = my_extra;
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < targets; ++i)
           for (int u = 0; u < threads; ++u) {
@@ -170,19 +180,35 @@ class CpuBackend {
             den[i] += pden[size_t(u) * targets + i];
           }
       }
-      return extra;
+      return in_order(part);
     }
+    double extra = 0;
     for (int64_t j = 0; j < nframes; ++j) {
-#pragma omp parallel for schedule(static) num_threads(threads_) reduction(+ : extra)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x) {
-          const auto s = f(j, y, x);
-          num[s.target] += s.value;
-          den[s.target] += s.weight;
-          if constexpr (Sum) extra += double(s.extra);
-        }
+      std::vector<double> part(size_t(threads_) * kPad, 0.0);
+#pragma omp parallel num_threads(threads_)
+      {
+        double my_extra = 0;
+#pragma omp for schedule(static)
+        for (int64_t y = 0; y < h; ++y)
+          for (int64_t x = 0; x < w; ++x) {
+            const auto s = f(j, y, x);
+            num[s.target] += s.value;
+            den[s.target] += s.weight;
+            if constexpr (Sum) my_extra += double(s.extra);
+          }
+        part[size_t(omp_get_thread_num()) * kPad] = my_extra;
+      }
+      extra += in_order(part);
     }
     return extra;
+  }
+
+  /// Per-thread partial sums kPad doubles apart (a cache line: no false sharing), added in order.
+  static constexpr size_t kPad = 8;
+  static double in_order(const std::vector<double>& part) {
+    double total = 0;
+    for (size_t i = 0; i < part.size(); i += kPad) total += part[i];
+    return total;
   }
 
   // One tile of one layer per task: the tile's sums live on the stack while its frames are visited.
@@ -190,8 +216,10 @@ class CpuBackend {
   double gather(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num, T* den) const {
     const int64_t th = t.tile_h, tw = t.tile_w;
     const int64_t plane = t.h * t.w;
-    double extra = 0;
-#pragma omp parallel num_threads(threads_) reduction(+ : extra)
+    // Each (layer, tile) task's `extra` is kept and the tasks' sums are added in task order: the
+    // dynamic schedule hands tasks to threads in a different order each run.
+    std::vector<double> task_extra(Sum ? size_t(layers * t.tiles()) : 0, 0.0);
+#pragma omp parallel num_threads(threads_)
     {
       std::vector<Complex<T>> acc(size_t(th * tw));
       std::vector<T> wacc(size_t(th * tw));
@@ -202,6 +230,7 @@ class CpuBackend {
       const int64_t y1 = std::min(y0 + th, t.h), x1 = std::min(x0 + tw, t.w);
       std::fill(acc.begin(), acc.end(), Complex<T>(T(0), T(0)));
       std::fill(wacc.begin(), wacc.end(), T(0));
+      double my_extra = 0;
       const int32_t e1 = t.first_at_least(tile, j0 + nb);
       for (int32_t e = t.first_at_least(tile, j0); e < e1; ++e) {
         const int64_t j = t.frames[e], oy = t.offsets[2 * j], ox = t.offsets[2 * j + 1];
@@ -213,9 +242,10 @@ class CpuBackend {
             const auto s = f(jl, y - oy, x - ox);
             acc[size_t((y - y0) * tw + x - x0)] += s.value;
             wacc[size_t((y - y0) * tw + x - x0)] += s.weight;
-            if constexpr (Sum) extra += double(s.extra);
+            if constexpr (Sum) my_extra += double(s.extra);
           }
       }
+      if constexpr (Sum) task_extra[size_t(lt)] = my_extra;
       for (int64_t y = y0; y < y1; ++y)
         for (int64_t x = x0; x < x1; ++x) {
           num[l * plane + y * t.w + x] += acc[size_t((y - y0) * tw + x - x0)];
@@ -223,6 +253,8 @@ class CpuBackend {
         }
     }
     }
+    double extra = 0;
+    for (double e : task_extra) extra += e;
     return extra;
   }
 
