@@ -19,7 +19,13 @@ namespace {
 std::string temporary_name(const std::string& path) {
   static std::atomic<int64_t> counter{0};
   const std::filesystem::path p(path);
-  const std::string name = "." + p.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  // Appended word by word: GCC 12 warns falsely (-Wrestrict) on a chain of literal + string.
+  std::string name = ".";
+  name += p.filename().string();
+  name += ".tmp-";
+  name += std::to_string(getpid());
+  name += "-";
+  name += std::to_string(counter++);
   return (p.parent_path() / name).string();
 }
 
