@@ -178,11 +178,13 @@ MsConfig read_ms_config(const std::string& path) {
     int i = 0;
     for (const auto& e : *a) {
       Section d(e.as_table(), "detector[" + std::to_string(i++) + "].", path);
-      MsDetector det;
-      det.type = d.text("type", "annular");
-      if (det.type != "annular" && det.type != "segmented" && det.type != "pixelated")
-        d.bad("type", "annular, segmented or pixelated");
-      det.name = d.text("name", det.type + std::to_string(i - 1));
+      ms::Detector det;
+      const std::string type = d.text("type", "annular");
+      if (type == "annular") det.type = ms::DetectorType::annular;
+      else if (type == "segmented") det.type = ms::DetectorType::segmented;
+      else if (type == "pixelated") det.type = ms::DetectorType::pixelated;
+      else d.bad("type", "annular, segmented or pixelated");
+      det.name = d.text("name", type + std::to_string(i - 1));
       for (char ch : det.name)
         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
           d.bad("name", "letters, digits, - and _");
@@ -229,9 +231,7 @@ MsConfig read_ms_config(const std::string& path) {
 nlohmann::json MsConfig::to_json() const {
   nlohmann::json dets = nlohmann::json::array();
   for (const auto& d : detectors)
-    dets.push_back(nlohmann::json{{"name", d.name}, {"type", d.type}, {"inner_mrad", d.ring.inner}, {"outer_mrad", d.ring.outer},
-                    {"rings", d.ring.rings}, {"segments", d.ring.segments},
-                    {"rotation_deg", d.ring.rotation * 180 / ms::kPi}});
+    dets.push_back(nlohmann::json::parse(ms::detector_parameters(d)));  // as the detector's dataset records it
   nlohmann::json j = {
       {"config_file", source},
       {"energy_eV", energy},

@@ -17,15 +17,10 @@
 #include "phasis/multislice/hrtem.hpp"
 #include "phasis/multislice/potential.hpp"
 #include "phasis/multislice/scan.hpp"
+#include "phasis/multislice/simulation.hpp"
 #include "phasis/multislice/waves.hpp"
 
 namespace phasis::cli {
-
-struct MsDetector {
-  std::string name;  // names the HDF5 dataset and the PNG
-  std::string type;  // annular | segmented | pixelated
-  ms::SegmentedDetector ring;  // inner/outer for annular; all of it for segmented
-};
 
 struct MsConfig {
   std::string source;  // the config file
@@ -50,7 +45,7 @@ struct MsConfig {
   int64_t scan_points = 16;  // line
   std::vector<ms::Position> custom;
   // [[detector]]
-  std::vector<MsDetector> detectors;
+  std::vector<ms::Detector> detectors;
   // [phonons]
   int64_t phonons = 1;
   uint64_t seed = 0;

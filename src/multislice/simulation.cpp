@@ -1,0 +1,208 @@
+// ms::run: a Simulation's checks, then its strategy: STEM with annular detectors only through the
+// device-read ensemble of stem_annular; any other STEM and HRTEM through one loop over the phonon
+// configurations here (for_each_configuration), each feeding its host detectors or images.
+#include "phasis/multislice/simulation.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "multislice/detector_readers.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/multislice/energy.hpp"
+#include "phasis/multislice/multislice.hpp"
+#include "phasis/multislice/phonons.hpp"
+
+namespace phasis::ms {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+ProbeOptions probe_of(const Simulation& s) {
+  ProbeOptions p = s.probe;
+  p.energy = s.energy;
+  return p;
+}
+
+bool annular_only(const Simulation& s) {
+  return std::all_of(s.detectors.begin(), s.detectors.end(), [](const Detector& d) { return d.type == DetectorType::annular; });
+}
+
+void check_detector_name(const std::string& name, std::set<std::string>& seen) {
+  if (name.empty()) throw InputError("detector name: expected letters, digits, - and _; found an empty name");
+  for (char ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+      throw InputError("detector name: expected letters, digits, - and _; found '" + name + "'");
+  if (!seen.insert(name).second) throw InputError("detector name: expected each name once; found '" + name + "' twice");
+}
+
+/// The loop of the host-read strategies: per configuration one span ("configuration"), its
+/// potential (the static atoms for one configuration), `work(potential)` and one progress event
+/// (with positions/s when `positions` > 0). The potential's time goes to `timings.potential`.
+template <class Work>
+void for_each_configuration(const Simulation& s, exec::EventSink* events, StemTimings& timings, int64_t positions,
+                            const Work& work) {
+  exec::ProgressMeter meter(events, "phonons", s.phonons, "configurations");
+  for (int64_t k = 0; k < s.phonons; ++k) {
+    const auto t0 = Clock::now();
+    exec::ScopedSpan span(events, "configuration", "chunk", 0, k);
+    const Potential pot(s.phonons > 1 ? frozen_phonon(s.atoms, s.seed, k) : s.atoms, s.grid, s.potential);
+    timings.potential += since(t0);
+    work(pot);
+    if (positions > 0) meter.update(k + 1, {{"positions/s", double(positions) / std::max(since(t0), 1e-9)}});
+    else meter.update(k + 1);
+  }
+}
+
+// STEM with annular detectors only: the library's fused path (detectors read on the device), one
+// set-up (plans, propagators, masks, probe spectrum) for every configuration; its spans are per
+// batch of positions and configuration.
+void stem_annular_only(const Simulation& s, const Device& device, Precision precision, SimulationResult& r,
+                       exec::EventSink* events) {
+  StemOptions o;
+  o.probe = probe_of(s);
+  for (const auto& d : s.detectors) o.detectors.push_back({d.ring.inner, d.ring.outer});
+  o.batch = s.batch;
+  o.fused_fft = s.fused_fft;
+  o.phonons = s.phonons;
+  o.seed = s.seed;
+  o.timings = &r.timings;
+  o.events = events;
+  const int64_t n = int64_t(s.positions.size());
+  const Array<double> mean = stem_annular(device, precision, s.atoms, s.grid, s.potential, s.positions, o);
+  for (std::size_t d = 0; d < s.detectors.size(); ++d) {
+    Array<double> v(Shape{n});
+    for (int64_t j = 0; j < n; ++j) v[j] = mean[int64_t(d) * n + j];
+    r.readings.push_back(std::move(v));
+  }
+}
+
+// STEM with any detectors: exit waves back to the host, every detector read from their patterns.
+template <class T>
+void stem_host_detectors(const Simulation& s, const Device& device, SimulationResult& r, exec::EventSink* events) {
+  const int64_t n = int64_t(s.positions.size());
+  std::vector<std::unique_ptr<DetectorReader>> readers;
+  for (const auto& d : s.detectors) readers.push_back(make_reader(d, s.grid, s.energy, n));
+  const double w = 1.0 / double(s.phonons);
+  const ExitWaveSink<T> read = [&](int64_t first, const Array<Complex<T>>& waves) {
+    const Array<double> patterns = diffraction_patterns(waves);
+    for (auto& reader : readers) reader->add(first, patterns, w);
+  };
+  StemOptions o;
+  o.probe = probe_of(s);
+  o.batch = s.batch;
+  o.timings = &r.timings;
+  for_each_configuration(s, events, r.timings, n,
+                         [&](const Potential& pot) { stem_exit_waves<T>(device, pot, s.positions, o, read); });
+  for (auto& reader : readers) r.readings.push_back(std::move(reader->sums()));
+  const std::size_t p = first_pixelated(s);
+  if (p < s.detectors.size()) {
+    const Array<double>& px = r.readings[p];
+    const int64_t frame = px.shape()[1] * px.shape()[2];
+    r.mean_pattern = Array<double>(Shape{px.shape()[1], px.shape()[2]});
+    r.mean_pattern.zero();
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t i = 0; i < frame; ++i) r.mean_pattern[i] += px[j * frame + i] / double(n);
+  }
+}
+
+template <class T>
+void hrtem(const Simulation& s, const Device& device, SimulationResult& r, exec::EventSink* events) {
+  const Grid& g = s.grid;
+  const int64_t pix = g.pixels();
+  r.exit_intensity = Array<double>(Shape{g.ny, g.nx});
+  r.image = Array<double>(Shape{g.ny, g.nx});
+  r.exit_intensity.zero();
+  r.image.zero();
+  // Plane waves have unit total intensity (waves.hpp); times the pixel count, vacuum reads 1.
+  const double w = double(pix) / double(s.phonons);
+  bool first = true;
+  for_each_configuration(s, events, r.timings, 0, [&](const Potential& pot) {
+    Array<Complex<T>> wave = plane_wave<T>(g, 1);
+    multislice<T>(device, wave, pot, s.energy);
+    const Array<double> img = hrtem_image(wave, g, s.energy, s.ctf);
+    for (int64_t i = 0; i < pix; ++i) {
+      r.exit_intensity[i] += w * (double(wave[i].re) * wave[i].re + double(wave[i].im) * wave[i].im);
+      r.image[i] += w * img[i];
+    }
+    if (first) {
+      r.exit_wave = Array<Complex<float>>(Shape{g.ny, g.nx});
+      const float scale = float(std::sqrt(double(pix)));
+      for (int64_t i = 0; i < pix; ++i) r.exit_wave[i] = {float(wave[i].re) * scale, float(wave[i].im) * scale};
+      first = false;
+    }
+  });
+}
+
+}  // namespace
+
+const char* detector_type_name(DetectorType t) {
+  switch (t) {
+    case DetectorType::annular: return "annular";
+    case DetectorType::segmented: return "segmented";
+    case DetectorType::pixelated: return "pixelated";
+  }
+  return "unknown";
+}
+
+std::size_t first_pixelated(const Simulation& s) {
+  for (std::size_t d = 0; d < s.detectors.size(); ++d)
+    if (s.detectors[d].type == DetectorType::pixelated) return d;
+  return s.detectors.size();
+}
+
+void check_simulation(const Simulation& s) {
+  wavelength(s.energy);  // energy > 0
+  if (s.phonons < 1) throw InputError("simulation phonons: expected at least 1 configuration; found " + std::to_string(s.phonons));
+  if (s.batch < 1) throw InputError("simulation batch: expected at least 1 position; found " + std::to_string(s.batch));
+  check_atoms(s.atoms);
+  if (s.phonons > 1 && s.atoms.sigma.empty())
+    throw InputError("simulation atoms: expected an rms displacement per atom (sigma) for " + std::to_string(s.phonons) +
+                     " phonon configurations; found none");
+  check_grid(s.grid);
+  if (!(s.potential.slice_thickness > 0))
+    throw InputError("potential slice thickness: expected a positive length in Angstrom; found " +
+                     std::to_string(s.potential.slice_thickness));
+  const Grid& g = s.grid;
+  if (s.wave == WaveKind::plane) {
+    if (!s.detectors.empty()) throw InputError("simulation detectors: expected none for a plane wave (they need a probe); found " +
+                                               std::to_string(s.detectors.size()));
+    hrtem_image(plane_wave<float>(g, 1), g, s.energy, s.ctf);  // CTF parameters
+    return;
+  }
+  if (s.positions.empty()) throw InputError("simulation positions: expected at least one probe position; found none");
+  if (s.scan_shape[0] * s.scan_shape[1] != int64_t(s.positions.size()))
+    throw InputError("simulation scan shape: expected rows x columns = " + std::to_string(s.positions.size()) +
+                     " positions; found " + std::to_string(s.scan_shape[0]) + " x " + std::to_string(s.scan_shape[1]));
+  if (s.detectors.empty()) throw InputError("simulation detectors: expected at least one for a probe; found none");
+  probe<float>(g, probe_of(s), {s.positions[0]});  // semiangle within the antialiased limit
+  std::set<std::string> names;
+  for (const Detector& d : s.detectors) {
+    check_detector_name(d.name, names);
+    if (d.type == DetectorType::pixelated) continue;
+    SegmentedDetector ring = d.ring;
+    if (d.type == DetectorType::annular) ring.rings = ring.segments = 1;
+    check_segmented(ring, g, s.energy);
+  }
+}
+
+SimulationResult run(const Simulation& s, const Device& device, Precision precision, exec::EventSink* events) {
+  check_simulation(s);
+  require_device(device);
+  SimulationResult r;
+  const auto t0 = Clock::now();
+  const bool single = precision == Precision::single;
+  if (s.wave == WaveKind::plane) single ? hrtem<float>(s, device, r, events) : hrtem<double>(s, device, r, events);
+  else if (annular_only(s)) stem_annular_only(s, device, precision, r, events);
+  else if (single) stem_host_detectors<float>(s, device, r, events);
+  else stem_host_detectors<double>(s, device, r, events);
+  r.seconds = since(t0);
+  return r;
+}
+
+}  // namespace phasis::ms

@@ -1,0 +1,67 @@
+// The HDF5 file of a simulation (outputs.hpp: the layout), written through AtomicOutput: under a
+// hidden temporary name beside the target, renamed once complete; a failure leaves nothing.
+#include <nlohmann/json.hpp>
+
+#include "phasis/core/error.hpp"
+#include "phasis/io/atomic_output.hpp"
+#include "phasis/io/hdf5.hpp"
+#include "phasis/multislice/energy.hpp"
+#include "phasis/multislice/outputs.hpp"
+
+namespace phasis::ms {
+namespace {
+
+void write_contents(h5::File& file, const Simulation& s, const SimulationResult& r, const std::string& parameters_json) {
+  file.write_attr("/", "parameters", parameters_json);
+  file.write_attr("/", "units", "lengths Angstrom, angles mrad, energies eV; detector readings: share of the beam");
+  if (s.wave == WaveKind::probe) {
+    Array<double> pos(Shape{int64_t(s.positions.size()), 2});
+    for (std::size_t j = 0; j < s.positions.size(); ++j)
+      pos[int64_t(j) * 2] = s.positions[j].first, pos[int64_t(j) * 2 + 1] = s.positions[j].second;
+    file.create_groups("stem");
+    file.write("stem/positions", pos);
+    std::vector<double> shape{double(s.scan_shape[0]), double(s.scan_shape[1])};
+    file.write("stem/scan_shape", shape.data(), {2});
+    for (std::size_t d = 0; d < s.detectors.size(); ++d) {
+      const std::string ds = "stem/" + s.detectors[d].name;
+      file.write(ds, r.readings[d]);
+      file.write_attr(ds, "type", detector_type_name(s.detectors[d].type));
+      file.write_attr(ds, "parameters", detector_parameters(s.detectors[d]));
+    }
+    if (!r.mean_pattern.empty()) file.write("stem/mean_diffraction", r.mean_pattern);
+  } else {
+    file.create_groups("hrtem");
+    file.write("hrtem/exit_wave", r.exit_wave);
+    file.write("hrtem/exit_intensity", r.exit_intensity);
+    file.write("hrtem/image", r.image);
+  }
+}
+
+}  // namespace
+
+std::string detector_parameters(const Detector& d) {
+  const nlohmann::json j{{"name", d.name},         {"type", detector_type_name(d.type)},
+                         {"inner_mrad", d.ring.inner}, {"outer_mrad", d.ring.outer},
+                         {"rings", d.ring.rings},   {"segments", d.ring.segments},
+                         {"rotation_deg", d.ring.rotation * 180 / kPi}};
+  return j.dump();
+}
+
+void write_simulation(const std::string& path, const Simulation& s, const SimulationResult& r,
+                      const std::string& parameters_json) {
+  const bool stem = s.wave == WaveKind::probe;
+  if (stem && r.readings.size() != s.detectors.size())
+    throw InputError("simulation result: expected readings of " + std::to_string(s.detectors.size()) +
+                     " detectors; found " + std::to_string(r.readings.size()));
+  if (!stem && (r.exit_wave.empty() || r.exit_intensity.empty() || r.image.empty()))
+    throw InputError("simulation result: expected an HRTEM exit wave, intensity and image; found none");
+  AtomicOutput out(path);  // a failure before commit() leaves neither the temporary nor the target
+  {
+    h5::File file = h5::File::create(out.temp_path());
+    write_contents(file, s, r, parameters_json);
+    file.close();
+  }
+  out.commit();
+}
+
+}  // namespace phasis::ms

@@ -1,0 +1,319 @@
+// ms::run without the CLI: a STEM ensemble with annular, segmented and pixelated detectors and an
+// HRTEM ensemble against the same physics called by hand (probe, multislice, diffraction_patterns,
+// annular_detect, segmented_detect, pixelated_crop, hrtem_image), the annular-only strategy against
+// the host detectors, the events a run reports, the checks made before any slice, and the HDF5
+// file write_simulation leaves (and does not leave when it fails).
+// Tolerance 1e-12 in double: the references run the same arithmetic in the same order of sums; what
+// may differ is rounding inside FFTs planned for other batch sizes (the run transforms batches of
+// 2, the references all positions at once) and the device-read annular detector's own sums, each
+// about 1e-16 relative on readings of at most 1.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+#include "phasis/core/error.hpp"
+#include "phasis/io/hdf5.hpp"
+#include "phasis/multislice/detectors.hpp"
+#include "phasis/multislice/diffraction.hpp"
+#include "phasis/multislice/hrtem.hpp"
+#include "phasis/multislice/multislice.hpp"
+#include "phasis/multislice/outputs.hpp"
+#include "phasis/multislice/phonons.hpp"
+#include "phasis/multislice/simulation.hpp"
+#include "testing.hpp"
+
+using namespace phasis;
+using namespace phasis::ms;
+using phasis::testing::TempDir;
+
+namespace {
+
+constexpr double kTol = 1e-12;
+
+/// Keeps every progress event and span a run reports.
+class Recorder final : public exec::EventSink {
+ public:
+  void progress(const exec::Progress& p) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    progress_.push_back(p);
+  }
+  void span(const exec::Span& s) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    spans_.push_back(s);
+  }
+  std::vector<exec::Progress> progress_;
+  std::vector<exec::Span> spans_;
+
+ private:
+  std::mutex mutex_;
+};
+
+/// Si [100], one cell on 48 x 48 pixels (0.113 A: 74 mrad antialiased at 200 keV), two frozen
+/// phonon configurations, five positions in batches of 2, 2 and 1, and every detector type.
+Simulation stem_case() {
+  Simulation s;
+  s.atoms = crystal("Si", 1, 1, 1);
+  set_sigmas(s.atoms, {{14, 0.08}});
+  s.grid = grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], 48, 48);
+  s.potential.slice_thickness = 5.431 / 4;
+  s.energy = 200e3;
+  s.probe.energy = s.energy;
+  s.probe.semiangle_cutoff = 20;
+  s.probe.aberrations.c10 = 30;
+  s.scan = ScanKind::custom;
+  s.positions = {{0.3, 0.4}, {1.2, 2.5}, {2.7, 2.7}, {4.1, 0.9}, {5.0, 5.2}};
+  s.scan_shape = {1, 5};
+  SegmentedDetector bf{0, 20, 1, 1, 0}, adf{30, 70, 1, 1, 0}, dpc{0, 20, 2, 4, 0.3};
+  s.detectors = {{"BF", DetectorType::annular, bf},
+                 {"ADF", DetectorType::annular, adf},
+                 {"DPC", DetectorType::segmented, dpc},
+                 {"4D", DetectorType::pixelated, {}}};
+  s.phonons = 2;
+  s.seed = 5;
+  s.batch = 2;
+  return s;
+}
+
+/// Au [100], one cell at 0.2 A, a plane wave imaged through an aberrated, partially coherent lens.
+Simulation hrtem_case() {
+  Simulation s;
+  s.atoms = crystal("Au", 1, 1, 2);
+  set_sigmas(s.atoms, {{79, 0.08}});
+  s.grid = grid_from_sampling(s.atoms.cell[0], s.atoms.cell[1], 0.2);
+  s.potential.slice_thickness = 2.04;
+  s.energy = 300e3;
+  s.wave = WaveKind::plane;
+  s.ctf.aberrations.c10 = -100;
+  s.ctf.aberrations.c30 = 1e5;
+  s.ctf.focal_spread = 30;
+  s.ctf.convergence = 0.5;
+  s.phonons = 2;
+  s.seed = 3;
+  return s;
+}
+
+int64_t count_spans(const Recorder& r, const std::string& name) {
+  int64_t n = 0;
+  for (const auto& s : r.spans_) n += s.name == name;
+  return n;
+}
+
+}  // namespace
+
+TEST(MsSimulation, StemWithEveryDetectorMatchesTheEnsembleByHand) {
+  const Simulation s = stem_case();
+  Recorder events;
+  const SimulationResult r = run(s, Device::cpu(), Precision::double_, &events);
+  ASSERT_EQ(r.readings.size(), 4u);
+  const int64_t n = 5;
+  const auto [my, mx] = pixelated_shape(s.grid);
+  ASSERT_EQ(r.readings[2].shape(), (Shape{n, 2, 4}));
+  ASSERT_EQ(r.readings[3].shape(), (Shape{n, my, mx}));
+  ASSERT_EQ(r.mean_pattern.shape(), (Shape{my, mx}));
+
+  std::vector<std::vector<double>> ref(4);
+  ref[0].assign(n, 0.0), ref[1].assign(n, 0.0), ref[2].assign(std::size_t(n * 8), 0.0), ref[3].assign(std::size_t(n * my * mx), 0.0);
+  for (int64_t k = 0; k < s.phonons; ++k) {
+    const Potential pot(frozen_phonon(s.atoms, s.seed, k), s.grid, s.potential);
+    Array<Complex<double>> waves = probe<double>(s.grid, s.probe, s.positions);
+    multislice<double>(Device::cpu(), waves, pot, s.energy);
+    const Array<double> patterns = diffraction_patterns(waves);
+    for (int d = 0; d < 2; ++d) {
+      const auto v = annular_detect<double>(Device::cpu(), waves, s.grid, s.energy, {s.detectors[d].ring.inner, s.detectors[d].ring.outer});
+      for (int64_t j = 0; j < n; ++j) ref[d][std::size_t(j)] += 0.5 * v[std::size_t(j)];
+    }
+    const Array<double> seg = segmented_detect(patterns, s.grid, s.energy, s.detectors[2].ring);
+    for (int64_t i = 0; i < seg.size(); ++i) ref[2][std::size_t(i)] += 0.5 * seg[i];
+    const Array<double> crop = pixelated_crop(patterns, s.grid);
+    for (int64_t i = 0; i < crop.size(); ++i) ref[3][std::size_t(i)] += 0.5 * crop[i];
+  }
+  for (std::size_t d = 0; d < 4; ++d)
+    for (int64_t i = 0; i < r.readings[d].size(); ++i) EXPECT_NEAR(r.readings[d][i], ref[d][std::size_t(i)], kTol) << d << " " << i;
+  for (int64_t i = 0; i < my * mx; ++i) {
+    double mean = 0;
+    for (int64_t j = 0; j < n; ++j) mean += ref[3][std::size_t(j * my * mx + i)] / double(n);
+    EXPECT_NEAR(r.mean_pattern[i], mean, kTol) << i;
+  }
+  // The readings are physics, not zeros: the BF disc holds most of a 20 mrad probe, ADF some.
+  for (int64_t j = 0; j < n; ++j) {
+    EXPECT_GT(r.readings[0][j], 0.5);
+    EXPECT_GT(r.readings[1][j], 1e-4);
+  }
+
+  // One span per configuration, and the phonons' progress ending at 2 of 2.
+  EXPECT_EQ(count_spans(events, "configuration"), 2);
+  ASSERT_FALSE(events.progress_.empty());
+  EXPECT_EQ(events.progress_.back().task, "phonons");
+  EXPECT_EQ(events.progress_.back().unit, "configurations");
+  EXPECT_EQ(events.progress_.back().done, 2);
+  EXPECT_EQ(events.progress_.back().total, 2);
+  EXPECT_GT(r.timings.potential, 0.0);
+}
+
+TEST(MsSimulation, AnnularOnlyTakesTheDeviceReadEnsembleAndAgreesWithHostDetectors) {
+  Simulation s = stem_case();
+  const SimulationResult mixed = run(s, Device::cpu(), Precision::double_);
+  s.detectors.resize(2);
+  Recorder events;
+  const SimulationResult r = run(s, Device::cpu(), Precision::double_, &events);
+  // The strategy: stem_annular's ensemble, whose spans are batches (2 configurations x 3 batches).
+  EXPECT_EQ(count_spans(events, "batch"), 6);
+  EXPECT_EQ(count_spans(events, "configuration"), 0);
+  StemOptions o;
+  o.probe = s.probe;
+  o.detectors = {{0, 20}, {30, 70}};
+  o.batch = s.batch;
+  o.phonons = s.phonons;
+  o.seed = s.seed;
+  const Array<double> direct = stem_annular(Device::cpu(), Precision::double_, s.atoms, s.grid, s.potential, s.positions, o);
+  ASSERT_EQ(r.readings.size(), 2u);
+  for (int d = 0; d < 2; ++d)
+    for (int64_t j = 0; j < 5; ++j) {
+      EXPECT_EQ(r.readings[d][j], direct[d * 5 + j]) << d << " " << j;
+      EXPECT_NEAR(r.readings[d][j], mixed.readings[d][j], kTol) << d << " " << j;
+    }
+  EXPECT_TRUE(r.mean_pattern.empty());
+}
+
+TEST(MsSimulation, HrtemMatchesTheEnsembleByHand) {
+  const Simulation s = hrtem_case();
+  Recorder events;
+  const SimulationResult r = run(s, Device::cpu(), Precision::double_, &events);
+  const Grid& g = s.grid;
+  const int64_t pix = g.pixels();
+  std::vector<double> ei(std::size_t(pix), 0.0), im(std::size_t(pix), 0.0);
+  Array<Complex<double>> first;
+  for (int64_t k = 0; k < s.phonons; ++k) {
+    const Potential pot(frozen_phonon(s.atoms, s.seed, k), g, s.potential);
+    Array<Complex<double>> wave = plane_wave<double>(g, 1);
+    multislice<double>(Device::cpu(), wave, pot, s.energy);
+    const Array<double> img = hrtem_image(wave, g, s.energy, s.ctf);
+    const double w = double(pix) / 2;
+    for (int64_t i = 0; i < pix; ++i) {
+      ei[std::size_t(i)] += w * (wave[i].re * wave[i].re + wave[i].im * wave[i].im);
+      im[std::size_t(i)] += w * img[i];
+    }
+    if (k == 0) first = wave.to(Memory::host);
+  }
+  ASSERT_EQ(r.image.shape(), (Shape{g.ny, g.nx}));
+  ASSERT_EQ(r.exit_wave.shape(), (Shape{g.ny, g.nx}));
+  double lo = 1e9, hi = 0;
+  const double scale = std::sqrt(double(pix));
+  for (int64_t i = 0; i < pix; ++i) {
+    EXPECT_NEAR(r.exit_intensity[i], ei[std::size_t(i)], kTol) << i;
+    EXPECT_NEAR(r.image[i], im[std::size_t(i)], kTol) << i;
+    // Stored in float: one rounding of a value of modulus about 1.
+    EXPECT_NEAR(r.exit_wave[i].re, first[i].re * scale, 1e-6) << i;
+    EXPECT_NEAR(r.exit_wave[i].im, first[i].im * scale, 1e-6) << i;
+    lo = std::min(lo, r.image[i]), hi = std::max(hi, r.image[i]);
+  }
+  EXPECT_GT(hi - lo, 0.05);  // the lattice shows
+  EXPECT_EQ(count_spans(events, "configuration"), 2);
+  ASSERT_FALSE(events.progress_.empty());
+  EXPECT_EQ(events.progress_.back().done, 2);
+}
+
+TEST(MsSimulation, BadSimulationsThrowBeforeAnySlice) {
+  auto expect_rejected = [](const Simulation& s, const std::string& words) {
+    Recorder events;
+    try {
+      run(s, Device::cpu(), Precision::single, &events);
+      ADD_FAILURE() << "accepted: " << words;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(events.progress_.empty()) << words;
+    EXPECT_TRUE(events.spans_.empty()) << words;
+  };
+  Simulation s = stem_case();
+  s.detectors[1].ring.outer = 150;
+  expect_rejected(s, "antialiased cutoff");
+  s = stem_case();
+  s.detectors[3].name = "BF";
+  expect_rejected(s, "'BF' twice");
+  s = stem_case();
+  s.detectors[0].name = "a/b";
+  expect_rejected(s, "detector name");
+  s = stem_case();
+  s.scan_shape = {2, 2};
+  expect_rejected(s, "scan shape");
+  s = stem_case();
+  s.atoms.sigma.clear();
+  expect_rejected(s, "sigma");
+  s = stem_case();
+  s.detectors.clear();
+  expect_rejected(s, "detectors");
+  s = stem_case();
+  s.batch = 0;
+  expect_rejected(s, "batch");
+  s = stem_case();
+  s.probe.semiangle_cutoff = 90;
+  expect_rejected(s, "semiangle");
+  s = hrtem_case();
+  s.detectors = stem_case().detectors;
+  expect_rejected(s, "plane wave");
+  s = hrtem_case();
+  s.ctf.focal_spread = -1;
+  expect_rejected(s, "focal spread");
+  s = hrtem_case();
+  s.energy = 0;
+  expect_rejected(s, "energy");
+}
+
+TEST(MsSimulation, WriteSimulationKeepsTheSchemaAndLeavesNothingOnFailure) {
+  Simulation s = stem_case();
+  s.phonons = 1;
+  s.scan = ScanKind::grid;
+  s.positions = grid_scan({0, 0}, {s.atoms.cell[0], s.atoms.cell[1]}, 3, 2);
+  s.scan_shape = {2, 3};
+  const SimulationResult r = run(s, Device::cpu(), Precision::single);
+  TempDir dir;
+  const std::string out = dir.file("si.h5");
+  write_simulation(out, s, r, R"({"energy_eV":200000.0})");
+  {
+    h5::File f = h5::File::open_read(out);
+    EXPECT_EQ(f.read_attr_string("/", "parameters"), R"({"energy_eV":200000.0})");
+    EXPECT_NE(f.read_attr_string("/", "units").find("Angstrom"), std::string::npos);
+    const auto pos = f.read_array<double>("stem/positions");
+    ASSERT_EQ(pos.shape(), (Shape{6, 2}));
+    EXPECT_EQ(pos[2 * 2], s.positions[2].first);
+    EXPECT_EQ(pos[2 * 2 + 1], s.positions[2].second);
+    const auto shape = f.read_array<double>("stem/scan_shape");
+    EXPECT_EQ(shape[0], 2.0);
+    EXPECT_EQ(shape[1], 3.0);
+    for (std::size_t d = 0; d < s.detectors.size(); ++d) {
+      const std::string ds = "stem/" + s.detectors[d].name;
+      const auto a = f.read_array<double>(ds);
+      ASSERT_EQ(a.shape(), r.readings[d].shape()) << ds;
+      for (int64_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], r.readings[d][i]) << ds;
+      EXPECT_EQ(f.read_attr_string(ds, "type"), detector_type_name(s.detectors[d].type));
+      EXPECT_EQ(f.read_attr_string(ds, "parameters"), detector_parameters(s.detectors[d]));
+    }
+    EXPECT_NE(f.read_attr_string("stem/DPC", "parameters").find("\"rings\":2"), std::string::npos);
+    EXPECT_EQ(f.read_array<double>("stem/mean_diffraction").shape(), r.mean_pattern.shape());
+  }
+  const auto pictures = write_pictures(dir.file("si"), s, r);
+  EXPECT_EQ(pictures, (std::vector<std::string>{dir.file("si_BF.png"), dir.file("si_ADF.png"), dir.file("si_mean_diffraction.png")}));
+  for (const auto& p : pictures) EXPECT_TRUE(std::filesystem::exists(p)) << p;
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += 1, (void)e;
+  EXPECT_EQ(files, 4) << "a temporary file left behind";
+
+  // A target that cannot be replaced (a folder with a file in it): the rename fails, and the
+  // hidden temporary beside it is gone.
+  TempDir bad;
+  std::filesystem::create_directory(bad.file("x.h5"));
+  std::ofstream(bad.file("x.h5/keep")) << "x";
+  EXPECT_THROW(write_simulation(bad.file("x.h5"), s, r, "{}"), InputError);
+  files = 0;
+  for (auto& e : std::filesystem::directory_iterator(bad.path())) files += 1, (void)e;
+  EXPECT_EQ(files, 1) << "a temporary file left behind";
+  // The CXI writer needs a pixelated detector on a square grid: this one has both.
+  EXPECT_NO_THROW(check_stem_cxi(s, 1e6));
+  s.detectors.pop_back();
+  EXPECT_THROW(check_stem_cxi(s, 1e6), InputError);
+}
