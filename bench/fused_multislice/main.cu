@@ -34,10 +34,11 @@ using C = Complex<float>;
 
 namespace {
 
-/// The backend of GPU 0, made once (a stream and scratch).
+/// The backend of GPU 0, made once (a stream and scratch) and never destroyed: a static's
+/// destructor would run after the CUDA runtime has begun to unload.
 const CudaBackend& cuda_backend() {
-  static const CudaBackend backend(Device::cuda());
-  return backend;
+  static const CudaBackend* backend = new CudaBackend(Device::cuda());
+  return *backend;
 }
 
 constexpr int64_t N = fft512::kN;

@@ -16,10 +16,11 @@ using namespace phasis;
 
 namespace {
 
-/// The backend of GPU 0, made once (a stream and scratch).
+/// The backend of GPU 0, made once (a stream and scratch) and never destroyed: a static's
+/// destructor would run after the CUDA runtime has begun to unload.
 const CudaBackend& cuda_backend() {
-  static const CudaBackend backend(Device::cuda());
-  return backend;
+  static const CudaBackend* backend = new CudaBackend(Device::cuda());
+  return *backend;
 }
 
 struct Case {
