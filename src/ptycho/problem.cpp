@@ -102,9 +102,14 @@ ScanLayout scan_layout(const Array<double>& translations, const PtychoGeometry& 
   pr.object_h = max_y - min_y + m + 2 * padding;
   pr.object_w = max_x - min_x + m + 2 * padding;
   pr.offsets = Array<int32_t>(Shape{n, 2});
+  pr.positions = Array<double>(Shape{n, 2});
   for (int64_t j = 0; j < n; ++j) {
     pr.offsets[j * 2] = int32_t(pos[j * 2] - min_y + padding);
     pr.offsets[j * 2 + 1] = int32_t(pos[j * 2 + 1] - min_x + padding);
+    // The same corner before rounding: offsets are these rounded to the nearest pixel (min_y,
+    // min_x and padding are whole pixels), so a solver that refines positions starts from them.
+    pr.positions[j * 2] = translations[j * 3 + 1] / pr.pixel_y_m - double(min_y) + double(padding);
+    pr.positions[j * 2 + 1] = translations[j * 3 + 0] / pr.pixel_x_m - double(min_x) + double(padding);
   }
   return pr;
 }
@@ -128,9 +133,12 @@ PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& p
   pr.frames = n;
   pr.frame_size = m;
   pr.offsets = Array<int32_t>(Shape{n, 2});
+  pr.positions = Array<double>(Shape{n, 2});
   for (int64_t j = 0; j < n; ++j) {
     pr.offsets[j * 2] = layout.offsets[part[j] * 2];
     pr.offsets[j * 2 + 1] = layout.offsets[part[j] * 2 + 1];
+    pr.positions[j * 2] = layout.positions[part[j] * 2];
+    pr.positions[j * 2 + 1] = layout.positions[part[j] * 2 + 1];
   }
 
   // Amplitudes in place of intensities, DC moved to [0, 0] to match the FFT's layout.

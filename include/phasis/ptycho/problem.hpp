@@ -1,5 +1,6 @@
-// A ptychography problem in the solver's terms: frames as Fourier amplitudes, scan positions as
-// integer pixel offsets into the object array, the valid-pixel mask and an initial probe.
+// A ptychography problem in the solver's terms: frames as Fourier amplitudes, scan positions in
+// object pixels (sub-pixel, and rounded to the integer offsets that the Difference Map uses), the
+// valid-pixel mask and an initial probe.
 // Built on the host from a CXI file's contents (PtychoData) whatever backend then runs it.
 #pragma once
 
@@ -7,7 +8,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
-#include "phasis/io/cxi.hpp"  // for PtychoData
+#include "phasis/ptycho/dataset.hpp"  // for PtychoData
 #include "phasis/parallel/reducer.hpp"
 
 #include <vector>
@@ -20,6 +21,9 @@ struct ScanLayout {
   double origin_y = 0, origin_x = 0;   // object pixel coordinate (t / pixel size) of object[0, 0]
   double pixel_y_m = 0, pixel_x_m = 0; // object pixel size
   Array<int32_t> offsets;              // N x 2: (y, x) of each frame's corner in the object array
+  // N x 2: the same corners in object pixels before rounding (offsets = the nearest integers), for
+  // solvers that shift the probe by sub-pixel amounts or refine positions.
+  Array<double> positions;
 };
 
 /// A scan's frames as the solver sees them. For a part of a distributed run, `frames` and
