@@ -16,6 +16,7 @@
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
 #include "phasis/ptycho/problem.hpp"
+#include "phasis/ptycho/reconstruct.hpp"
 
 namespace phasis::cli {
 
@@ -53,7 +54,6 @@ std::vector<int> parse_devices(const std::string& text) {
 void run(const ReconstructArgs& a) {
   require_input_file(a.input, "input CXI file");
   require_output_path(a.output, a.input);
-  if (a.algorithm != "dm") throw InputError("--algorithm: expected dm; found '" + a.algorithm + "'");
   if (a.dm.iterations < 1) throw InputError("--iterations: expected at least 1; found " + std::to_string(a.dm.iterations));
   const Device device = parse_device(a.device, a.threads);
   const Precision precision = parse_precision(a.precision);
@@ -82,7 +82,7 @@ void run(const ReconstructArgs& a) {
   dist.partition = a.partition;
   dist.devices = parse_devices(a.devices_text);
   dist.reduce = a.reduce;
-  DistributedRun run = run_dm_distributed(a.input, dm, device, precision, dist, &events, announce);
+  DistributedRun run = reconstruct_distributed(a.input, a.algorithm, dm, device, precision, dist, &events, announce);
   if (!a.trace.empty()) {
     // Every rank holds its own parts' spans: rank 0 writes FILE, rank r FILE.rank<r> beside it.
     const int rank = mpi::world().rank;
@@ -144,7 +144,7 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   auto a = std::make_shared<ReconstructArgs>();
   cmd->add_option("input", a->input, "CXI file with frames, positions and geometry")->required();
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
-  cmd->add_option("--algorithm", a->algorithm, "Solver: dm (Difference Map)")->check(CLI::IsMember({"dm"}))
+  cmd->add_option("--algorithm", a->algorithm, "Solver: dm (Difference Map)")->check(CLI::IsMember(solver_names()))
       ->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();
   cmd->add_option("--device", a->device, "cpu, cuda, or auto (cuda when a GPU is present)")

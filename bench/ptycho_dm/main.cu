@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "backend/cuda.cuh"
-#include "ptycho/dm_impl.hpp"
+#include "ptycho/dm/difference_map.hpp"
 #include "../common/cuda_timing.cuh"
 
 using namespace phasis;

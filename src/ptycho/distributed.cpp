@@ -25,7 +25,8 @@ std::vector<int> rank_devices(const Device& device, const DistributedOptions& di
 }
 
 /// One part: read its frames, agree that every part could, build its problem and run.
-DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames, const DmOptions& opt,
+SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames,
+                        const std::string& algorithm, const SolverOptions& opt,
                   const Device& device, Precision precision, Reducer& reducer,
                   exec::EventSink* events, bool& probe_from_file) {
   PtychoData data;
@@ -39,12 +40,13 @@ DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int
   reducer.agree(failure);
   PtychoProblem pr = make_part_problem(std::move(data), frames, &reducer);
   probe_from_file = pr.probe_from_file;
-  return run_dm(pr, opt, device, precision, events, &reducer);
+  return reconstruct(pr, algorithm, opt, device, precision, events, &reducer);
 }
 
 }  // namespace
 
-DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt, const Device& device,
+DistributedRun reconstruct_distributed(const std::string& path, const std::string& algorithm,
+                                       const SolverOptions& opt, const Device& device,
                                   Precision precision, const DistributedOptions& dist,
                                   exec::EventSink* events,
                                   const std::function<void(const DistributedRun&)>& on_start) {
@@ -92,7 +94,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
     Reducer alone;
     Reducer& reducer = world.size > 1 ? static_cast<Reducer&>(mpi_sum) : alone;
     if (regions) reducer.set_regions(out.partition.regions);
-    out.result = run_part(*reader, io, out.partition.frames[world.rank], opt, part_device, precision, reducer,
+    out.result = run_part(*reader, io, out.partition.frames[world.rank], algorithm, opt, part_device, precision, reducer,
                           events, out.probe_from_file);
     return out;
   }
@@ -101,7 +103,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
   if (world.rank == 0) id = nccl_unique_id();
   mpi::broadcast(&id, sizeof id, 0);
   std::vector<std::exception_ptr> errors(local);
-  std::vector<DmResult> results(local);
+  std::vector<SolverResult> results(local);
   std::vector<char> from_file(local, 0);
   std::vector<std::thread> threads;
   for (int g = 0; g < local; ++g)
@@ -112,7 +114,7 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
         NcclReducer reducer(id, out.parts, part);
         if (regions) reducer.set_regions(out.partition.regions);
         bool pff = false;
-        results[g] = run_part(*reader, io, out.partition.frames[part], opt, Device::cuda(devices[g]), precision, reducer,
+        results[g] = run_part(*reader, io, out.partition.frames[part], algorithm, opt, Device::cuda(devices[g]), precision, reducer,
                               events, pff);
         from_file[g] = pff;
       } catch (...) {
@@ -125,6 +127,12 @@ DistributedRun run_dm_distributed(const std::string& path, const DmOptions& opt,
   out.result = std::move(results[0]);
   out.probe_from_file = from_file[0];
   return out;
+}
+
+DistributedRun run_dm_distributed(const std::string& path, const DmOptions& options, const Device& device,
+                                  Precision precision, const DistributedOptions& dist, exec::EventSink* events,
+                                  const std::function<void(const DistributedRun&)>& on_start) {
+  return reconstruct_distributed(path, "dm", options, device, precision, dist, events, on_start);
 }
 
 }  // namespace phasis

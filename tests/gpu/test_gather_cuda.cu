@@ -10,7 +10,7 @@
 
 #include "backend/cuda.cuh"
 #include "backend/tile_frames.hpp"
-#include "ptycho/dm_kernels.hpp"
+#include "ptycho/dm/dm_kernels.hpp"
 
 using namespace phasis;
 

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "backend/cpu.hpp"
-#include "ptycho/dm_kernels.hpp"
+#include "ptycho/dm/dm_kernels.hpp"
 #include "phasis/ptycho/modes.hpp"
 
 using namespace phasis;

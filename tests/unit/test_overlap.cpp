@@ -9,7 +9,7 @@
 #include "backend/cpu.hpp"
 #include "backend/tile_frames.hpp"
 #include "phasis/core/error.hpp"
-#include "ptycho/dm_kernels.hpp"
+#include "ptycho/dm/dm_kernels.hpp"
 #include "testing.hpp"
 
 using namespace phasis;

@@ -1,4 +1,4 @@
-// The Difference Map over several parts: the scan's frames are partitioned over MPI ranks
+// Any solver (reconstruct.hpp; the Difference Map first) over several parts: the scan's frames are partitioned over MPI ranks
 // (`mpirun -np R phasis ...`) and, on CUDA, over the GPUs of each rank (a thread and the default
 // stream per GPU). Each part reads only its own frames from the CXI file, iterates on them, and
 // the object and probe numerators and denominators are summed over all parts twice per overlap
@@ -36,11 +36,18 @@ struct DistributedRun {
   std::string reduction;    // "none", or "mpi" / "mpi via host" / "nccl", then ", whole object" or ", regions"
 };
 
-/// Runs DM on the CXI file at `path`. `events` receives what run_dm reports (progress from part 0,
+/// Runs solver `algorithm` (reconstruct.hpp) on the CXI file at `path`. `events` receives what run_dm reports (progress from part 0,
 /// spans from every part; ranks other than 0 may pass their own sink or null); `on_start` by the writer once
 /// the partition is known (layout, partition, parts and reduction are then set).
 /// `device`: the CPU (with its thread count), or CUDA: then `dist.devices` lists this rank's GPUs
 /// (empty: device.index, or one chosen by the rank's place on its host under mpirun).
+DistributedRun reconstruct_distributed(const std::string& path, const std::string& algorithm,
+                                       const SolverOptions& options, const Device& device,
+                                  Precision precision, const DistributedOptions& dist,
+                                  exec::EventSink* events = nullptr,
+                                  const std::function<void(const DistributedRun&)>& on_start = {});
+
+/// reconstruct_distributed with the Difference Map.
 DistributedRun run_dm_distributed(const std::string& path, const DmOptions& options, const Device& device,
                                   Precision precision, const DistributedOptions& dist,
                                   exec::EventSink* events = nullptr,

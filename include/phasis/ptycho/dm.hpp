@@ -29,20 +29,15 @@
 #include "phasis/core/complex.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
-#include "phasis/ptycho/problem.hpp"
 #include "phasis/parallel/reducer.hpp"
+#include "phasis/ptycho/problem.hpp"
+#include "phasis/ptycho/reconstruct.hpp"
 
 namespace phasis {
 
-struct DmOptions {
-  int iterations = 100;
-  int probe_modes = 1;           // K: mutually incoherent probe modes (seed 000, fly scans)
-  int object_modes = 1;          // L: object modes
-  int orthogonalize_every = 1;   // iterations between probe-mode orthogonalisations (K > 1)
-  int probe_start = 2;           // first iteration (0-based) that updates the probe
+/// The Difference Map's options: those every solver shares (SolverOptions) and its own.
+struct DmOptions : SolverOptions {
   int overlap_iterations = 2;    // object/probe alternations per iteration
-  double object_inertia = 1e-3;  // relative to the mean object denominator
-  double probe_inertia = 1e-3;   // relative to the mean probe denominator
   // Power bound for noisy data, as a multiple of the Poisson variance of an amplitude (1/4 photon
   // per pixel): frames that fit the data to within it are not forced onto it. 0: exact projection.
   double fourier_relax = 0;
@@ -53,47 +48,21 @@ struct DmOptions {
   // on sparse single-mode scans). A limit of 2 keeps them at 5e-7 and converges no slower; it
   // leaves consistent solutions (|T| = sqrt(I)) fixed.
   double modulus_gain_limit = 2;
-  int64_t batch_frames = 0;      // frames per Fourier batch; 0: chosen from memory (64 MiB CPU, 512 MiB GPU)
-  // Device memory the solver may use, in bytes; 0: 90% of what is free. When the frames' exit waves
-  // and amplitudes do not fit, they stay in pinned host memory and stream through the GPU in
-  // batches, copies overlapping compute.
-  int64_t device_memory_limit = 0;
   // Fuse the exit-wave update of the Fourier pass with the first object scatter (one read of the
   // exit waves fewer per iteration); false: the separate passes (the same math, for comparison).
   bool fuse_exit_update = true;
   // The Fourier pass of float CUDA runs with one mode, 256 x 256 frames and fourier_relax = 0 in
-  // phasis' own fused FFT kernels (dm_fused_fourier.hpp: three passes over the batch instead of
+  // phasis' own fused FFT kernels (dm/dm_fused_fourier.hpp: three passes over the batch instead of
   // six); other runs take cuFFT and the separate passes, the same math. Chosen once, when the
-  // solver is built; DmResult::fourier_path says which ran.
+  // solver is built; SolverResult::fourier_path says which ran.
   bool fused_fourier = true;
-  // Object sums gathered per object pixel over the frames above it (tile lists, no atomics, the same
-  // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
-  bool object_gather = true;
-  bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
-  int snapshot_every = 10;       // iterations between snapshots, for event sinks that want them (and the last)
 };
 
-struct DmResult {
-  Array<Complex<double>> object;  // L x object_h x object_w
-  Array<Complex<double>> probe;   // K x M x M
-  std::vector<double> occupancy;  // K probe-mode occupancies (fractions of the power), largest first
-  std::vector<double> fourier_error;
-  std::vector<double> iteration_seconds;
-  std::string device;             // "cpu" or "cuda"
-  bool streamed = false;          // frames streamed from host memory (did not fit the device)
-  int64_t batch_frames = 0;       // frames per Fourier batch used
-  std::string precision;          // "float" or "double"
-  std::string fourier_path;       // the Fourier pass that ran: "fused 256" or "separate"
-};
+/// DM's result is every solver's (reconstruct.hpp).
+using DmResult = SolverResult;
 
-/// Runs DM on `device` in `precision` (float or double). `events` (may be null) receives, from
-/// part 0 of a distributed run, one Progress per iteration (task "dm", unit "iterations", values:
-/// the error and, with several probe modes, each mode's occupancy in %), a note when the frames
-/// stream from host memory, the object and probe as snapshots when it wants them (every
-/// `DmOptions::snapshot_every` iterations), and from every part one span per iteration (category
-/// "chunk", worker = part, chunk = iteration). `reducer`: for a part of a distributed run (see
-/// parallel/reducer.hpp); null for a whole run. Throws DeviceError for a device this build or
-/// machine lacks, InputError for bad options.
+/// reconstruct(problem, "dm", options, ...): DM on `device` in `precision` (reconstruct.hpp says
+/// what `events` receives).
 DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const Device& device, Precision precision,
                 exec::EventSink* events = nullptr, Reducer* reducer = nullptr);
 

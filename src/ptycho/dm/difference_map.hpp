@@ -1,5 +1,6 @@
 // The Difference Map solver, written once against a backend B (CpuBackend or CudaBackend) and a
-// real type T. dm_cpu.cpp and dm_cuda.cu instantiate it; nothing else includes this file.
+// real type T: the first implementation of Solver<B, T> (solver.hpp), registered in solvers.hpp;
+// reconstruct_cpu.cpp and reconstruct_cuda.cu instantiate it through the registry.
 // Memory on the backend, per frame of M x M: exit waves 8 K L M^2 bytes (float) and amplitudes
 // 4 M^2, plus one Fourier batch, the object planes with numerator and denominator, and the probe
 // modes: about (8 K L + 4) / 4 times the input, 3x for a single mode.
@@ -15,10 +16,10 @@
 #include "backend/tile_frames.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
-#include "ptycho/dm_fused_fourier.hpp"
+#include "ptycho/dm/dm_fused_fourier.hpp"
 #include "phasis/exec/events.hpp"
-#include "ptycho/dm_entry.hpp"
-#include "ptycho/dm_kernels.hpp"
+#include "ptycho/solver.hpp"
+#include "ptycho/dm/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/parallel/reducer.hpp"
@@ -80,7 +81,7 @@ inline void check_options(const DmOptions& o) {
 enum class FourierPath { separate, fused256 };
 
 template <class B, class T>
-class DifferenceMap {
+class DifferenceMap final : public Solver<B, T> {
  public:
   /// `reducer` sums the object and probe updates, the error and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
@@ -126,7 +127,7 @@ class DifferenceMap {
   }
 
   /// The first sum over the parts; call once every part has been constructed.
-  void start() {
+  void start() override {
     double power = 0;
     frames_.each_batch(false, true, false, [&](int64_t, int64_t nb, Complex<T>*, const float* amp) {
       power += b_.sum(nb * g_.pix, ValidPower{amp, valid_.data(), g_.pix});
@@ -136,7 +137,7 @@ class DifferenceMap {
   }
 
   /// One DM iteration; returns the difference-map error (see dm.hpp).
-  double iterate(int it) {
+  double iterate(int it) override {
     double change = 0;
     const int64_t block = g_.modes() * g_.pix;  // exit-wave elements of one frame
     const bool fuse = opt_.fuse_exit_update;
@@ -181,16 +182,25 @@ class DifferenceMap {
   }
 
   const std::vector<double>& occupancy() const { return occupancy_; }
+  /// The error and, with several probe modes, each mode's occupancy in %.
+  exec::Values values(double error) const override {
+    exec::Values v{{"error", error}};
+    if (occupancy_.size() > 1)
+      for (std::size_t k = 0; k < occupancy_.size(); ++k)
+        v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy_[k]);
+    return v;
+  }
   /// The current object and probe modes (this part's view: pixels outside its region are stale
   /// in a region exchange), on the backend.
-  const Array<Complex<T>>& object() const { return object_; }
-  const Array<Complex<T>>& probe() const { return probe_; }
-  bool streaming() const { return stream_; }
-  int64_t batch() const { return batch_; }
+  const Array<Complex<T>>& object() const override { return object_; }
+  const Array<Complex<T>>& probe() const override { return probe_; }
+  bool streaming() const override { return stream_; }
+  int64_t batch() const override { return batch_; }
 
   /// Collective when the parts exchange regions: each pixel of the object comes from its owner.
-  DmResult result() {
-    DmResult r;
+  SolverResult result() override {
+    SolverResult r;
+    r.algorithm = "dm";
     if (!neighbours_.empty() || !owned_.empty()) {
       const int64_t all = g_.l * g_.plane();
       b_.for_each(all, OwnedObject<T>{onum_.data(), object_.data(), owned_.data(), g_.plane()});
@@ -486,69 +496,13 @@ class DifferenceMap {
   Array<uint8_t> owned_;     // object pixels this part owns (region exchange only)
 };
 
-/// What part 0 reports after an iteration: the error and, with several modes, their occupancies.
-inline exec::Values iteration_values(double error, const std::vector<double>& occupancy) {
-  exec::Values v{{"error", error}};
-  if (occupancy.size() > 1)
-    for (std::size_t k = 0; k < occupancy.size(); ++k) v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy[k]);
-  return v;
-}
-
+/// The registry's factory (solvers.hpp): DM from its own options.
 template <class B, class T>
-DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
-             Reducer& reducer) {
-  // A part that cannot start (bad options, out of device memory) must stop the others too, before
-  // any of them waits in a sum.
-  std::unique_ptr<DifferenceMap<B, T>> made;
-  Failure failure;
-  try {
-    check_options(opt);
-    if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
-    made = std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer);
-  } catch (...) {
-    failure = failure_of(std::current_exception());
-  }
-  reducer.agree(failure);
-  DifferenceMap<B, T>& solver = *made;
-  solver.start();
-  const int part = reducer.part();
-  exec::EventSink* reporter = part == 0 ? events : nullptr;  // progress, notes and snapshots: part 0
-  if (reporter && solver.streaming())
-    reporter->note("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
-                   "batches of " + std::to_string(solver.batch()));
-  exec::ProgressMeter meter(reporter, "dm", opt.iterations, "iterations");
-  std::vector<double> errors, seconds;
-  for (int it = 0; it < opt.iterations; ++it) {
-    const auto t0 = std::chrono::steady_clock::now();
-    double err = 0;
-    {
-      exec::ScopedSpan span(events, "iteration", "chunk", part, it);  // the device's work included
-      err = solver.iterate(it);
-      backend.synchronize();
-    }
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    errors.push_back(err);
-    seconds.push_back(dt);
-    meter.update(it + 1, iteration_values(err, solver.occupancy()));
-    const bool last = it + 1 == opt.iterations;
-    if (reporter && reporter->wants_snapshots() && opt.snapshot_every > 0 && ((it + 1) % opt.snapshot_every == 0 || last)) {
-      reporter->snapshot(exec::snapshot_of("object", it, solver.object()));
-      reporter->snapshot(exec::snapshot_of("probe", it, solver.probe()));
-    }
-  }
-  DmResult r = solver.result();
-  r.fourier_error = std::move(errors);
-  r.iteration_seconds = std::move(seconds);
-  return r;
-}
-
-/// The entry the dispatch point calls (dm.cpp): a backend for `device`, then run(). Instantiated for
-/// CpuBackend in dm_cpu.cpp and for CudaBackend in dm_cuda.cu.
-template <class B, class T>
-DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
-                Reducer& reducer) {
-  const B backend(device);
-  return run<B, T>(backend, pr, opt, events, reducer);
+std::unique_ptr<Solver<B, T>> make_solver(const B& backend, const PtychoProblem& pr, const SolverOptions& options,
+                                          Reducer& reducer) {
+  const DmOptions& opt = options_as<DmOptions>(options, "dm");
+  check_options(opt);
+  return std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer);
 }
 
 }  // namespace phasis::dm

@@ -12,7 +12,7 @@
 #include <cstdint>
 
 #include "phasis/core/complex.hpp"
-#include "ptycho/dm_kernels.hpp"
+#include "ptycho/dm/dm_kernels.hpp"
 
 namespace phasis::dm {
 

@@ -5,7 +5,7 @@
 #include "phasis/core/error.hpp"
 #include "fft/fft256_cuda.cuh"
 #include "core/cuda_check.hpp"
-#include "ptycho/dm_fused_fourier.hpp"
+#include "ptycho/dm/dm_fused_fourier.hpp"
 
 namespace phasis::dm {
 namespace {

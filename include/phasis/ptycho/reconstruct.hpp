@@ -1,0 +1,73 @@
+// Ptychographic reconstruction with any solver: what every solver shares (its options, its
+// result, how progress and pictures are reported) and the entry that runs one by name. The
+// solvers this build has are listed by solver_names(); each has its own options (dm.hpp:
+// DmOptions for "dm"), derived from SolverOptions, and its own folder in src/ptycho/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "phasis/core/array.hpp"
+#include "phasis/core/complex.hpp"
+#include "phasis/core/device.hpp"
+#include "phasis/exec/events.hpp"
+#include "phasis/parallel/reducer.hpp"
+#include "phasis/ptycho/problem.hpp"
+
+namespace phasis {
+
+/// Options every solver reads. A solver's own options derive from this (DmOptions for "dm").
+struct SolverOptions {
+  virtual ~SolverOptions() = default;
+  int iterations = 100;
+  int probe_modes = 1;           // K: mutually incoherent probe modes (seed 000, fly scans)
+  int object_modes = 1;          // L: object modes
+  int orthogonalize_every = 1;   // iterations between probe-mode orthogonalisations (K > 1)
+  int probe_start = 2;           // first iteration (0-based) that updates the probe
+  double object_inertia = 1e-3;  // relative to the mean object denominator
+  double probe_inertia = 1e-3;   // relative to the mean probe denominator
+  int64_t batch_frames = 0;      // frames per Fourier batch; 0: chosen from memory (64 MiB CPU, 512 MiB GPU)
+  // Device memory the solver may use, in bytes; 0: 90% of what is free. When the frames' exit waves
+  // and amplitudes do not fit, they stay in pinned host memory and stream through the GPU in
+  // batches, copies overlapping compute.
+  int64_t device_memory_limit = 0;
+  // Object sums gathered per object pixel over the frames above it (tile lists, no atomics, the same
+  // order on every backend); false: scattered from every frame pixel (atomic adds on the GPU).
+  bool object_gather = true;
+  bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
+  int snapshot_every = 10;       // iterations between snapshots, for event sinks that want them (and the last)
+};
+
+/// What every solver returns.
+struct SolverResult {
+  std::string algorithm;          // the solver that ran ("dm")
+  Array<Complex<double>> object;  // L x object_h x object_w
+  Array<Complex<double>> probe;   // K x M x M
+  std::vector<double> occupancy;  // K probe-mode occupancies (fractions of the power), largest first
+  std::vector<double> fourier_error;  // the solver's error per iteration (dm.hpp for DM's)
+  std::vector<double> iteration_seconds;
+  std::string device;             // "cpu" or "cuda"
+  bool streamed = false;          // frames streamed from host memory (did not fit the device)
+  int64_t batch_frames = 0;       // frames per Fourier batch used
+  std::string precision;          // "float" or "double"
+  std::string fourier_path;       // the Fourier pass that ran: "fused 256" or "separate"
+};
+
+/// The solvers of this build, by the name reconstruct() takes ("dm").
+std::vector<std::string> solver_names();
+
+/// Runs solver `algorithm` on `device` in `precision`. `options` must be that solver's options type
+/// (DmOptions for "dm"; InputError otherwise). `events` (may be null) receives, from part 0 of a
+/// distributed run, one Progress per iteration (task = the algorithm, unit "iterations", values:
+/// the error and, with several probe modes, each mode's occupancy in %), notes (frames streaming
+/// from host memory), the object and probe as snapshots when it wants them (every
+/// `snapshot_every` iterations, and the last), and from every part one span per iteration
+/// (category "chunk", worker = part, chunk = iteration). `reducer`: for a part of a distributed run
+/// (parallel/reducer.hpp); null for a whole run. Throws InputError for an unknown solver or bad
+/// options, DeviceError for a device this build or machine lacks.
+SolverResult reconstruct(const PtychoProblem& problem, const std::string& algorithm, const SolverOptions& options,
+                           const Device& device, Precision precision, exec::EventSink* events = nullptr,
+                           Reducer* reducer = nullptr);
+
+}  // namespace phasis

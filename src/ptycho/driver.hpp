@@ -1,0 +1,90 @@
+// The one loop that runs any solver (solver.hpp) on one part of a reconstruction: build it through
+// the registry (solvers.hpp), agree with the other parts that every one could, then iterate,
+// reporting progress (part 0), spans (every part) and snapshots (part 0, when the sink wants
+// them), and collect the result. reconstruct_on makes the backend for a Device; its
+// instantiations for each backend live in reconstruct_cpu.cpp and reconstruct_cuda.cu.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "phasis/core/error.hpp"
+#include "phasis/exec/events.hpp"
+#include "ptycho/reconstruct_entry.hpp"
+#include "ptycho/solvers.hpp"
+
+namespace phasis {
+
+/// The registry's solver of that name, built; InputError naming the known ones otherwise.
+template <class B, class T>
+std::unique_ptr<Solver<B, T>> make_solver(const std::string& algorithm, const B& backend, const PtychoProblem& pr,
+                                          const SolverOptions& options, Reducer& reducer) {
+  std::string known;
+  for (const SolverEntry<B, T>& e : kSolvers<B, T>) {
+    if (algorithm == e.name) return e.make(backend, pr, options, reducer);
+    known += known.empty() ? e.name : std::string(", ") + e.name;
+  }
+  throw InputError("algorithm: expected one of " + known + "; found '" + algorithm + "'");
+}
+
+template <class B, class T>
+SolverResult run_solver(const B& backend, const std::string& algorithm, const PtychoProblem& pr,
+                          const SolverOptions& options, exec::EventSink* events, Reducer& reducer) {
+  // A part that cannot start (bad options, out of device memory) must stop the others too, before
+  // any of them waits in a sum.
+  std::unique_ptr<Solver<B, T>> made;
+  Failure failure;
+  try {
+    if (options.iterations < 1)
+      throw InputError("iterations: expected at least 1; found " + std::to_string(options.iterations));
+    if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
+    made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
+  } catch (...) {
+    failure = failure_of(std::current_exception());
+  }
+  reducer.agree(failure);
+  Solver<B, T>& solver = *made;
+  solver.start();
+  const int part = reducer.part();
+  exec::EventSink* reporter = part == 0 ? events : nullptr;  // progress, notes and snapshots: part 0
+  if (reporter && solver.streaming())
+    reporter->note("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
+                   "batches of " + std::to_string(solver.batch()));
+  exec::ProgressMeter meter(reporter, algorithm, options.iterations, "iterations");
+  std::vector<double> errors, seconds;
+  for (int it = 0; it < options.iterations; ++it) {
+    const auto t0 = std::chrono::steady_clock::now();
+    double err = 0;
+    {
+      exec::ScopedSpan span(events, "iteration", "chunk", part, it);  // the device's work included
+      err = solver.iterate(it);
+      backend.synchronize();
+    }
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    errors.push_back(err);
+    seconds.push_back(dt);
+    meter.update(it + 1, solver.values(err));
+    const bool last = it + 1 == options.iterations;
+    if (reporter && reporter->wants_snapshots() && options.snapshot_every > 0 &&
+        ((it + 1) % options.snapshot_every == 0 || last)) {
+      reporter->snapshot(exec::snapshot_of("object", it, solver.object()));
+      reporter->snapshot(exec::snapshot_of("probe", it, solver.probe()));
+    }
+  }
+  SolverResult r = solver.result();
+  r.fourier_error = std::move(errors);
+  r.iteration_seconds = std::move(seconds);
+  return r;
+}
+
+/// The entry the dispatch point calls (reconstruct.cpp): a backend for `device`, then run_solver.
+template <class B, class T>
+SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const std::string& algorithm,
+                              const SolverOptions& options, exec::EventSink* events, Reducer& reducer) {
+  const B backend(device);
+  return run_solver<B, T>(backend, algorithm, pr, options, events, reducer);
+}
+
+}  // namespace phasis

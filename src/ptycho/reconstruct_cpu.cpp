@@ -1,0 +1,19 @@
+// Ptychography on the CPU backend (FFTW + OpenMP): every registered solver's instantiations, and
+// the names of the solvers (the registry is the same table for every backend).
+#include "backend/cpu.hpp"
+#include "ptycho/driver.hpp"
+
+namespace phasis {
+
+template SolverResult reconstruct_on<CpuBackend, float>(const Device&, const PtychoProblem&, const std::string&,
+                                                          const SolverOptions&, exec::EventSink*, Reducer&);
+template SolverResult reconstruct_on<CpuBackend, double>(const Device&, const PtychoProblem&, const std::string&,
+                                                           const SolverOptions&, exec::EventSink*, Reducer&);
+
+std::vector<std::string> solver_names() {
+  std::vector<std::string> names;
+  for (const auto& e : kSolvers<CpuBackend, float>) names.emplace_back(e.name);
+  return names;
+}
+
+}  // namespace phasis

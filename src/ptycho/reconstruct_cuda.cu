@@ -1,0 +1,12 @@
+// Ptychography on the CUDA backend (cuFFT + kernels): the same solvers' instantiations.
+#include "backend/cuda.cuh"
+#include "ptycho/driver.hpp"
+
+namespace phasis {
+
+template SolverResult reconstruct_on<CudaBackend, float>(const Device&, const PtychoProblem&, const std::string&,
+                                                           const SolverOptions&, exec::EventSink*, Reducer&);
+template SolverResult reconstruct_on<CudaBackend, double>(const Device&, const PtychoProblem&, const std::string&,
+                                                            const SolverOptions&, exec::EventSink*, Reducer&);
+
+}  // namespace phasis

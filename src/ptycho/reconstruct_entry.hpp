@@ -1,0 +1,16 @@
+// reconstruct_on per (backend, real type), declared for the dispatch point (reconstruct.cpp) and
+// defined in driver.hpp; its instantiations live in reconstruct_cpu.cpp and reconstruct_cuda.cu.
+#pragma once
+
+#include <string>
+
+#include "phasis/core/device.hpp"
+#include "phasis/ptycho/reconstruct.hpp"
+
+namespace phasis {
+
+template <class B, class T>
+SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const std::string& algorithm,
+                              const SolverOptions& options, exec::EventSink* events, Reducer& reducer);
+
+}  // namespace phasis

@@ -1,0 +1,61 @@
+// The interface every ptychography solver implements, over a backend B and a real type T. The
+// driver (driver.hpp) builds a solver through the registry (solvers.hpp), makes every part agree
+// that it could, then calls start() once and iterate() per iteration, reporting progress, spans
+// and snapshots, and finally result(); the solver owns its model pieces (frame store, object sums,
+// probe modes: model/ and frame_store.hpp) and the math between them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "phasis/core/array.hpp"
+#include "phasis/core/complex.hpp"
+#include "phasis/exec/events.hpp"
+#include "phasis/parallel/reducer.hpp"
+#include "phasis/ptycho/problem.hpp"
+#include "phasis/ptycho/reconstruct.hpp"
+
+namespace phasis {
+
+template <class B, class T>
+class Solver {
+ public:
+  virtual ~Solver() = default;
+  /// Collective first sums over the parts (the data's power); after every part is built.
+  virtual void start() = 0;
+  /// One iteration (0-based); returns the solver's error.
+  virtual double iterate(int it) = 0;
+  /// What a progress line shows after an iteration with `error` (the error first).
+  virtual exec::Values values(double error) const { return {{"error", error}}; }
+  /// The current object and probe modes, on the backend (this part's view in a region exchange).
+  virtual const Array<Complex<T>>& object() const = 0;
+  virtual const Array<Complex<T>>& probe() const = 0;
+  /// Frames stream from host memory, in batches of batch() frames (said once, as a note).
+  virtual bool streaming() const { return false; }
+  virtual int64_t batch() const { return 0; }
+  /// Collective: the reconstruction (every part then holds the same object and probe).
+  virtual SolverResult result() = 0;
+};
+
+/// Makes a solver from its own options type (a SolverOptions of the registered type: InputError
+/// otherwise).
+template <class B, class T>
+using SolverFactory = std::unique_ptr<Solver<B, T>> (*)(const B& backend, const PtychoProblem& problem,
+                                                        const SolverOptions& options, Reducer& reducer);
+
+template <class B, class T>
+struct SolverEntry {
+  const char* name;
+  SolverFactory<B, T> make;
+};
+
+/// The options of solver `name` as its own type, or InputError naming what was given.
+template <class Options>
+const Options& options_as(const SolverOptions& o, const char* name) {
+  const Options* own = dynamic_cast<const Options*>(&o);
+  if (!own) throw InputError(std::string("options of solver ") + name + ": expected its own options type; found another");
+  return *own;
+}
+
+}  // namespace phasis
