@@ -9,9 +9,9 @@
 //               direct sums in double over all points (type 1) or all modes (type 2)
 // CPU runs in double at tolerance 1e-6, CUDA in float at 1e-5 (as the acceptance asks).
 // Usage: bench_nufft [--device cpu|cuda|both] [--points 1e7] [--modes 128,256] [--threads N]
-//                    [--repeats 3] [--types 1,2] [--spread auto,shared,global,legacy] [--samples 16]
-// --spread: the CUDA methods, one row each: auto (the plan's choice), shared, global (type 1:
-// Options::spread, type 2: Options::interpolate), legacy (Options::legacy_cuda, automatic); any
+//                    [--repeats 3] [--types 1,2] [--spread auto,shared,global] [--samples 16]
+// --spread: the CUDA methods, one row each: auto (the plan's choice, shown as "auto: shared" or
+// "auto: global"), shared, global (type 1: Options::spread, type 2: Options::interpolate); any
 // of them with :BYTES for the boxes' shared-memory budget (shared:49152: 48 KiB boxes).
 #include <omp.h>
 
@@ -214,16 +214,15 @@ Array<T> to_array(const std::vector<T>& v, Memory mem) {
 }
 
 /// The CUDA method of a row: auto, shared or global (spreading for type 1, interpolation for
-/// type 2), or legacy (the kernels as of 2026-11-23, automatic choice: Options::legacy_cuda).
-/// A method may end in :BYTES, the shared-memory budget of its boxes (Options::shared_bytes).
+/// type 2). A method may end in :BYTES, the shared-memory budget of its boxes
+/// (Options::shared_bytes).
 void method_of(const std::string& name, nufft::Options& opt) {
   const std::size_t colon = name.find(':');
   const std::string s = name.substr(0, colon);
   if (colon != std::string::npos) opt.shared_bytes = int64_t(std::stod(name.substr(colon + 1)));
-  if (s == "auto" || s == "legacy") {
+  if (s == "auto") {
     opt.spread = nufft::Spread::automatic;
     opt.interpolate = nufft::Interpolate::automatic;
-    opt.legacy_cuda = s == "legacy";
   } else if (s == "shared") {
     opt.spread = nufft::Spread::shared;
     opt.interpolate = nufft::Interpolate::shared;
@@ -231,7 +230,7 @@ void method_of(const std::string& name, nufft::Options& opt) {
     opt.spread = nufft::Spread::global;
     opt.interpolate = nufft::Interpolate::global;
   } else {
-    throw InputError("bench_nufft --spread: expected auto, shared, global or legacy; found " + s);
+    throw InputError("bench_nufft --spread: expected auto, shared or global; found " + s);
   }
 }
 
@@ -264,8 +263,16 @@ void run(const Args& a, const Problem<T>& p, bool gpu, int64_t n, int type, cons
   if (type == 1) err = type1_error(p, n, to_host(f), a.samples);
   else err = type2_error(p, n, fin, to_host(c), a.samples);
   const double ts = median(tset), te = median(texec);
+  // The method that ran, from the plan: what the automatic choice picked at these points.
+  std::string code;
+  if (gpu) {
+    code = " (" + spread;
+    if (spread.rfind("auto", 0) == 0)
+      code += std::string(": ") + (type == 1 ? plan.spread_method() : plan.interpolate_method());
+    code += ")";
+  }
   std::printf("| %s | phasis%s | %lld^3 | %d | %s | %.0e | %d | %.3f | %.3f | %.1f | %.1f | %.1e |\n",
-              gpu ? "cuda" : "cpu", gpu ? (" (" + spread + ")").c_str() : "", (long long)n, type,
+              gpu ? "cuda" : "cpu", code.c_str(), (long long)n, type,
               sizeof(T) == 8 ? "double" : "float", tol, gpu ? 0 : a.threads, ts, te, p.m / te / 1e6,
               p.m / (ts + te) / 1e6, err);
   std::fflush(stdout);

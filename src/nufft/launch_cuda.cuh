@@ -1,7 +1,7 @@
-// Launches of the second-generation CUDA kernels of spread_cuda.cuh (type 1 or 2, in shared
-// memory or one thread per point) for every kernel width: launch_box<T, D> is instantiated once
-// per precision and dimension, each in its own translation unit (nufft_cuda_box_*.cu), so the
-// 15 widths x 4 kernels of each compile in parallel.
+// Launches of the CUDA kernels of spread_cuda.cuh (type 1 or 2, in shared memory or one thread
+// per point) for every kernel width: launch_box<T, D> is instantiated once per precision and
+// dimension, each in its own translation unit (nufft_cuda_box_*.cu), so the 15 widths x 4
+// kernels of each compile in parallel.
 #pragma once
 
 #include <algorithm>

@@ -3,9 +3,6 @@
 // spreads either bin by bin in shared memory or one thread per point with global atomics
 // (spread_cuda.cuh has both). Every call first selects the plan's device, so plans on several
 // GPUs never touch each other's memory; pointers must be device memory of that GPU.
-#include <thrust/execution_policy.h>
-#include <thrust/scan.h>
-
 #include <cub/device/device_scan.cuh>
 
 #include <algorithm>
@@ -27,33 +24,11 @@ struct Iota {
   __device__ void operator()(int64_t i) const { out[i] = i; }
 };
 
-/// Bins for shared-memory spreading: 32 x 32 (2D) or 16 x 16 x 2 (3D) cells, the largest dimension
-/// halved (down to 4) until the box fits kSharedBytes; false when it never does (wide kernels in
-/// double), and then the plan spreads with global atomics.
-template <class T>
-bool shared_bins(Geometry& out) {
-  Geometry g = out;
-  const int64_t start2[3] = {32, 32, 1}, start3[3] = {16, 16, 2};
-  for (int d = 0; d < 3; ++d) g.bin[d] = g.dims == 3 ? start3[d] : start2[d];
-  for (;;) {
-    if (box_shape(g).cells * 2 * int64_t(sizeof(T)) <= kSharedBytes) break;
-    int widest = 0;
-    for (int d = 1; d < g.dims; ++d)
-      if (g.bin[d] > g.bin[widest]) widest = d;
-    if (g.bin[widest] <= 4) return false;
-    g.bin[widest] /= 2;
-  }
-  for (int d = 0; d < 3; ++d) g.bins[d] = (g.fine[d] + g.bin[d] - 1) / g.bin[d];
-  out = g;
-  return true;
-}
-
-/// Bins of the second-generation kernels for a point density (points per fine cell): among bins
-/// of 4 ... 128 cells per dimension (z: 1 in 2D) whose box fits `budget` bytes and the fine grid
-/// (tiny grids have none: they spread and interpolate one thread per point), the one with the
-/// fewest box cells per point of a subproblem (cells / min(points per bin, subproblem size)):
-/// each subproblem zeroes its box and adds it back (type 1) or reads it (type 2) once. Returns
-/// that cost, or -1 when no bin fits.
+/// Bins for a point density (points per fine cell): among bins of 4 ... 128 cells per dimension
+/// (z: 1 in 2D) whose box fits `budget` bytes and the fine grid (tiny grids have none: they
+/// spread and interpolate one thread per point), the one with the fewest box cells per point of
+/// a subproblem (cells / min(points per bin, subproblem size)): each subproblem zeroes its box
+/// and adds it back (type 1) or reads it (type 2) once. Returns that cost, or -1 when no bin fits.
 template <class T>
 double choose_bins(Geometry& g, int64_t budget, double density) {
   const int64_t sizes[6] = {4, 8, 16, 32, 64, 128};
@@ -99,8 +74,7 @@ template <class T>
 class CudaSpreader {
  public:
   CudaSpreader(const CudaBackend& backend, const Geometry& g, const Options& opt)
-      : b_(backend), g_(g), device_(opt.device.index), sort_(opt.sort), legacy_(opt.legacy_cuda), spread_(opt.spread),
-        interp_(opt.interpolate) {
+      : b_(backend), g_(g), device_(opt.device.index), sort_(opt.sort), spread_(opt.spread), interp_(opt.interpolate) {
     int count = 0;
     cuda_detail::check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
     if (device_ < 0 || device_ >= count)
@@ -108,40 +82,28 @@ class CudaSpreader {
                        std::to_string(device_));
     if (opt.spread == Spread::shared && !opt.sort)
       throw InputError("nufft spread shared: needs sorted points (Options::sort = true)");
-    if (opt.interpolate == Interpolate::shared && !opt.sort && !legacy_)
+    if (opt.interpolate == Interpolate::shared && !opt.sort)
       throw InputError("nufft interpolate shared: needs sorted points (Options::sort = true)");
     if (opt.shared_bytes < 0)
       throw InputError("nufft shared_bytes: expected 0 (automatic) or a positive size; found " +
                        std::to_string(opt.shared_bytes));
-    // The second generation's 32-bit per-dimension indices need fine grids below 2^30 cells per
-    // dimension (far beyond any grid a GPU holds in 2D or 3D); past that, the legacy kernels.
-    for (int d = 0; d < g.dims; ++d)
-      if (g.fine[d] >= (int64_t(1) << 30)) legacy_ = true;
-    if (legacy_) {
-      if (opt.spread != Spread::global && sort_) {
-        shared_ = shared_bins<T>(g_);
-        if (!shared_ && opt.spread == Spread::shared)
-          throw InputError("nufft spread shared: a bin and the kernel's reach (width " + std::to_string(g.width) +
-                           ") do not fit in 48 KiB of shared memory; use Spread::global or automatic");
-      }
-    } else {
-      int optin = 0, per_sm = 0;
-      cuda_detail::check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device_),
-                         "cudaDeviceGetAttribute");
-      cuda_detail::check(cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device_),
-                         "cudaDeviceGetAttribute");
-      // 1 KiB per block is the system's; 256 bytes cover the kernels' static shared variables.
-      const int64_t limit = int64_t(optin) - 256;
-      budget_ = opt.shared_bytes > 0 ? std::min<int64_t>(opt.shared_bytes, limit)
-                                     : std::min<int64_t>(limit, int64_t(per_sm) / 2 - 1024 - 256);
-      Geometry probe = g_;
-      fits_ = sort_ && choose_bins<T>(probe, budget_, 1.0) >= 0;
-      const bool wants = opt.spread == Spread::shared || opt.interpolate == Interpolate::shared;
-      if (!fits_ && wants && sort_)
-        throw InputError("nufft shared: no bin and the kernel's reach (width " + std::to_string(g.width) +
-                         ") fit in " + std::to_string(budget_) +
-                         " bytes of shared memory and within the fine grid; use Spread/Interpolate global or automatic");
-    }
+    int optin = 0, per_sm = 0;
+    cuda_detail::check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device_),
+                       "cudaDeviceGetAttribute");
+    cuda_detail::check(cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device_),
+                       "cudaDeviceGetAttribute");
+    // 1 KiB per block is the system's; 256 bytes cover the kernels' static shared variables.
+    const int64_t limit = int64_t(optin) - 256;
+    budget_ = opt.shared_bytes > 0 ? std::min<int64_t>(opt.shared_bytes, limit)
+                                   : std::min<int64_t>(limit, int64_t(per_sm) / 2 - 1024 - 256);
+    Geometry probe = g_;
+    fits_ = sort_ && choose_bins<T>(probe, budget_, 1.0) >= 0;
+    const bool wants = opt.spread == Spread::shared || opt.interpolate == Interpolate::shared;
+    if (!fits_ && wants && sort_)
+      throw InputError("nufft shared: no bin and the kernel's reach (width " + std::to_string(g.width) +
+                       ") fit in " + std::to_string(budget_) +
+                       " bytes of shared memory and within the fine grid; use Spread/Interpolate global or automatic");
+    choose_methods();
     activate();
   }
 
@@ -168,7 +130,6 @@ class CudaSpreader {
     const T* in[3] = {x, y, z};
     const char* names[3] = {"x", "y", "z"};
     for (int d = 0; d < g_.dims; ++d) check_memory(in[d], names[d]);
-    if (legacy_) return set_points_legacy(m, in, names);
     if (!sort_) check_finite(m, in, names);
     // The arrays of the previous point set are kept when large enough (no allocation, no
     // implicit synchronisation); otherwise freed first: their memory may be needed for this one.
@@ -196,31 +157,24 @@ class CudaSpreader {
     gather.dims = g_.dims;
     b_.for_each(m, gather);
     m_ = m;
+    choose_methods();
     b_.synchronize();
   }
 
   void spread(const Complex<T>* c, Complex<T>* fine, int64_t transforms, const KernelEval<T>& kernel) {
     zero_bytes(fine, Memory::device, std::size_t(transforms * g_.fine_total) * sizeof(Complex<T>));
     if (m_ == 0) return;
-    if (legacy_) return spread_legacy(c, fine, transforms, kernel);
-    const bool shared = use_shared(spread_ == Spread::shared, spread_ == Spread::automatic, kSpreadSharedRatio);
-    launch(shared, true, c, fine, transforms, kernel);
+    launch(spread_shared_, true, c, fine, transforms, kernel);
   }
 
   /// Type 2's last step: c at the points from the fine grid (the CUDA engine's own interpolation).
   void interpolate(const Complex<T>* fine, Complex<T>* c, int64_t transforms, const KernelEval<T>& kernel) {
     if (m_ == 0) return;
-    if (legacy_) {
-      with_width(g_.width, [&](auto w) {
-        b_.for_each(m_, InterpolatePoints<T, decltype(w)::value>{fine, c, sx(), sy(), sz(), order(), m_,
-                                                                          transforms, g_, kernel});
-      });
-      return;
-    }
-    const bool shared =
-        use_shared(interp_ == Interpolate::shared, interp_ == Interpolate::automatic, kInterpSharedRatio);
-    launch(shared, false, const_cast<Complex<T>*>(fine), c, transforms, kernel);
+    launch(interp_shared_, false, const_cast<Complex<T>*>(fine), c, transforms, kernel);
   }
+
+  const char* spread_method() const { return spread_shared_ ? "shared" : "global"; }
+  const char* interpolate_method() const { return interp_shared_ ? "shared" : "global"; }
 
   const double* sx() const { return s_[0].data(); }
   const double* sy() const { return s_[1].data(); }
@@ -231,25 +185,37 @@ class CudaSpreader {
   // Cost model of the automatic choice: shared when the box's global traffic per point
   // (cost_ = box cells / points of a subproblem) is below this fraction of the w^d global
   // accesses per point of the one-thread-per-point kernels. Atomics (type 1) are dearer than
-  // cached reads (type 2), so type 1 switches to shared sooner. The legacy measurements on the
-  // H100 (16 x 16 x 2 bins, 3D float, width 6) put the break-even of type 1 between 19 (shared
-  // 2.7x faster) and 150 (1.4x slower) box cells per point for w^d = 216. Type 2 with the
-  // second-generation kernels (H100, 2026-11-23, 10^7 points, width 6): shared wins at 128^3
-  // modes (3,359 against 2,187 Mpts/s; points 8 times denser on the fine grid) and loses at 256^3 (1,041
-  // against 1,296, 45 cells per point), so its break-even lies between: 0.15 w^d = 32.
+  // cached reads (type 2), so type 1 switches to shared sooner. The first-generation kernels'
+  // measurements on the H100 (16 x 16 x 2 bins, 3D float, width 6; docs/performance.md) put the
+  // break-even of type 1 between 19 (shared 2.7x faster) and 150 (1.4x slower) box cells per
+  // point for w^d = 216. Type 2 with the present kernels (H100, 2026-11-23, 10^7 points, width
+  // 6): shared wins at 128^3 modes (3,359 against 2,187 Mpts/s; points 8 times denser on the fine
+  // grid) and loses at 256^3 (1,041 against 1,296, 45 cells per point), so its break-even lies
+  // between: 0.15 w^d = 32.
   static constexpr double kSpreadSharedRatio = 0.5;
   static constexpr double kInterpSharedRatio = 0.15;
 
-  bool use_shared(bool asked, bool automatic, double ratio) const {
-    if (!fits_ || !sort_ || cost_ < 0) return false;
+  /// Shared or global for one direction: as asked (the constructor made sure that a box fits
+  /// and the points are sorted when shared is), or by the cost model at the current bins for
+  /// automatic: global where no box fits, the points are unsorted, or none have been set yet.
+  bool shared_for(bool asked, bool automatic, double ratio) const {
     if (asked) return true;
-    if (!automatic) return false;
+    if (!automatic || !fits_ || !sort_ || cost_ < 0) return false;
     double wd = 1;
     for (int d = 0; d < g_.dims; ++d) wd *= g_.width;
     return cost_ < ratio * wd;
   }
 
-  /// Launches one of the four second-generation kernels: type 1 (spread) or 2, shared or not.
+  /// The methods every execution until the next set_points uses: chosen here once (at plan
+  /// creation, then by each set_points, which sizes the bins for the points' density), so an
+  /// execution only launches, and spread_method / interpolate_method report what ran.
+  void choose_methods() {
+    spread_shared_ = shared_for(spread_ == Spread::shared, spread_ == Spread::automatic, kSpreadSharedRatio);
+    interp_shared_ =
+        shared_for(interp_ == Interpolate::shared, interp_ == Interpolate::automatic, kInterpSharedRatio);
+  }
+
+  /// Launches one of the four kernels: type 1 (spread) or 2, shared or not.
   void launch(bool shared, bool spread, const Complex<T>* c, Complex<T>* out, int64_t transforms,
               const KernelEval<T>& kernel) {
     const std::vector<T>& coeffs = host_coeffs(kernel);
@@ -358,84 +324,22 @@ class CudaSpreader {
     copy_bytes(&subproblems_, Memory::host, sub_start_.data() + nb, Memory::device, sizeof(int64_t));
   }
 
-  // ---- the kernels as of 2026-11-23 (Options::legacy_cuda) ----
-
-  void set_points_legacy(int64_t m, const T* const* in, const char* const* names) {
-    check_finite(m, in, names);
-    // Free the previous point set first: its memory may be needed for this one.
-    m_ = 0;
-    order_ = Array<int64_t>();
-    for (auto& s : s_) s = Array<double>();
-    order_ = Array<int64_t>(Shape{m}, Memory::device);
-    int64_t* order = order_.data();
-    if (sort_) sort_legacy(m, in);
-    else b_.for_each(m, Iota{order});
-    for (int d = 0; d < g_.dims; ++d) {
-      s_[d] = Array<double>(Shape{m}, Memory::device);
-      b_.for_each(m, GatherFine<T>{s_[d].data(), in[d], order, double(g_.fine[d])});
-    }
-    m_ = m;
-    b_.synchronize();
-  }
-
-  void spread_legacy(const Complex<T>* c, Complex<T>* fine, int64_t transforms, const KernelEval<T>& kernel) const {
-    with_width(g_.width, [&](auto w) {
-      constexpr int W = decltype(w)::value;
-      if (shared_) {
-        const SharedSpreadArgs<T> args{c, fine, sx(), sy(), sz(), order(), bin_start_.data(), sub_start_.data(),
-                                       nbins(), subproblems_, m_, transforms, box_shape(g_), g_, kernel};
-        const int64_t blocks = std::min<int64_t>(subproblems_, int64_t(1) << 20);  // the kernel loops over the rest
-        const std::size_t bytes = std::size_t(args.box.cells) * 2 * sizeof(T);
-        spread_shared_kernel<T, W><<<unsigned(blocks), kBlockThreads, bytes>>>(args);
-        cuda_detail::check(cudaGetLastError(), "nufft shared-memory spreading");
-      } else {
-        b_.for_each(m_, SpreadAtomic<T, W>{c, fine, sx(), sy(), sz(), order(), m_, transforms, g_, kernel});
-      }
-    });
-  }
-
   int64_t nbins() const { return g_.bins[0] * g_.bins[1] * g_.bins[2]; }
-
-  /// Counting sort by bin into order_; keeps the bins' starts and, for shared-memory spreading,
-  /// the subproblems' starts.
-  void sort_legacy(int64_t m, const T* const* in) {
-    const int64_t nb = nbins();
-    const PointBin<T> bin{in[0], in[1], in[2], g_};
-    Array<int64_t> counts(Shape{nb + 1}, Memory::device);
-    counts.zero();
-    auto* counts_u = reinterpret_cast<unsigned long long*>(counts.data());
-    b_.for_each(m, CountBins<T>{bin, counts_u});
-    bin_start_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
-    // counts[nb] is 0, so the exclusive scan ends with the total, m.
-    thrust::exclusive_scan(thrust::device, counts.data(), counts.data() + nb + 1, bin_start_.data());
-    cuda_detail::check(cudaGetLastError(), "nufft bin scan");
-    // The counts become the cursors: each bin's next free slot.
-    copy_bytes(counts.data(), Memory::device, bin_start_.data(), Memory::device, counts.bytes());
-    b_.for_each(m, PlaceInBins<T>{bin, counts_u, order_.data()});
-    if (!shared_) return;
-    Array<int64_t>& subs = counts;  // reused: subproblems per bin, then 0 at nb
-    b_.for_each(nb, SubproblemsPerBin{bin_start_.data(), subs.data()});
-    zero_bytes(subs.data() + nb, Memory::device, sizeof(int64_t));
-    sub_start_ = Array<int64_t>(Shape{nb + 1}, Memory::device);
-    thrust::exclusive_scan(thrust::device, subs.data(), subs.data() + nb + 1, sub_start_.data());
-    cuda_detail::check(cudaGetLastError(), "nufft subproblem scan");
-    copy_bytes(&subproblems_, Memory::host, sub_start_.data() + nb, Memory::device, sizeof(int64_t));
-  }
 
   const CudaBackend& b_;
   Geometry g_;
   int device_;
   bool sort_;
-  bool legacy_;
   Spread spread_;
   Interpolate interp_;
-  bool shared_ = false;   // legacy: shared-memory spreading
-  bool fits_ = false;     // second generation: some bin's box fits budget_
-  int64_t budget_ = 0;    // second generation: shared memory a box may take
+  bool fits_ = false;     // some bin's box fits budget_
+  int64_t budget_ = 0;    // shared memory a box may take
   double cost_ = -1;      // box cells per point of a subproblem at the current points
+  bool spread_shared_ = false;  // the methods chosen by choose_methods
+  bool interp_shared_ = false;
   int64_t m_ = 0;
   int64_t subproblems_ = 0;
-  int64_t key_stride_ = 1;  // second generation: sort keys (sub-bins) per bin
+  int64_t key_stride_ = 1;  // sort keys (sub-bins) per bin
   Array<double> s_[3];
   Array<int64_t> order_;
   Array<int64_t> counts_;
@@ -452,6 +356,12 @@ class CudaSpreader {
 template <class T>
 std::unique_ptr<typename Plan<T>::Impl> make_cuda_engine(const Geometry& g, const KernelShape& k,
                                                          int64_t transforms, const Options& opt) {
+  // The kernels' 32-bit per-dimension indices and one-compare wraps; checked before the plan
+  // touches the device or allocates its fine grid.
+  for (int d = 0; d < g.dims; ++d)
+    if (g.fine[d] >= (int64_t(1) << 30))
+      throw InputError("nufft modes: expected a fine grid below 2^30 cells per dimension on CUDA; found " +
+                       std::to_string(g.fine[d]));
   return std::make_unique<Engine<CudaBackend, T, CudaSpreader<T>>>(g, k, transforms, opt);
 }
 

@@ -1,4 +1,4 @@
-// launch_box<double, 3> (launch_cuda.cuh): the second-generation CUDA kernels for double in 3D.
+// launch_box<double, 3> (launch_cuda.cuh): the CUDA spreading and interpolation kernels for double in 3D.
 #include "launch_cuda.cuh"
 
 namespace phasis::nufft::cuda_spread {

@@ -1,4 +1,4 @@
-// launch_box<float, 2> (launch_cuda.cuh): the second-generation CUDA kernels for float in 2D.
+// launch_box<float, 2> (launch_cuda.cuh): the CUDA spreading and interpolation kernels for float in 2D.
 #include "launch_cuda.cuh"
 
 namespace phasis::nufft::cuda_spread {

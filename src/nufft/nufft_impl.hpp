@@ -8,7 +8,8 @@
 // count before every call) and release() (the same, noexcept, before the plan's memory is freed);
 // check_memory(pointer, name) (throws InputError for memory the backend cannot read);
 // set_points(m, x, y, z) (validates, sorts, keeps fine coordinates in sorted order);
-// sx(), sy(), sz(), order(); spread(c, fine, transforms, kernel) (fine zeroed by S).
+// sx(), sy(), sz(), order(); spread(c, fine, transforms, kernel) (fine zeroed by S);
+// spread_method() and interpolate_method() (the names Plan reports: "cpu", "shared", "global").
 #pragma once
 
 #include <algorithm>
@@ -32,6 +33,9 @@ struct Plan<T>::Impl {
   virtual void prepare(const Complex<T>* f, int sign) = 0;
   /// Type 2's non-uniform half: fine grid -> c at the current points.
   virtual void interpolate(Complex<T>* c) = 0;
+  /// The methods that spreading and interpolation use now (Plan::spread_method).
+  virtual const char* spread_method() const = 0;
+  virtual const char* interpolate_method() const = 0;
 
   Geometry geometry;
   Type type = Type::type1;
@@ -149,6 +153,9 @@ class Engine final : public Plan<T>::Impl {
     });
     backend_.synchronize();
   }
+
+  const char* spread_method() const override { return spreader_.spread_method(); }
+  const char* interpolate_method() const override { return spreader_.interpolate_method(); }
 
  private:
   using Fft = typename B::template Fft<T>;

@@ -176,6 +176,15 @@ std::vector<int64_t> Plan<T>::fine_grid() const {
   return std::vector<int64_t>(g.fine, g.fine + g.dims);
 }
 
+template <class T>
+const char* Plan<T>::spread_method() const {
+  return impl_->spread_method();
+}
+template <class T>
+const char* Plan<T>::interpolate_method() const {
+  return impl_->interpolate_method();
+}
+
 template class Plan<float>;
 template class Plan<double>;
 

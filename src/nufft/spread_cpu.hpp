@@ -39,6 +39,9 @@ class CpuSpreader {
   const double* sy() const { return s_[1].data(); }
   const double* sz() const { return g_.dims == 3 ? s_[2].data() : nullptr; }
   const int64_t* order() const { return order_.data(); }
+  /// One method each on the CPU: this spreader's subgrids, and the engine's loop over points.
+  const char* spread_method() const { return "cpu"; }
+  const char* interpolate_method() const { return "cpu"; }
 
  private:
   /// Spreads sorted points [p0, p1) into sub, sized and zeroed here.

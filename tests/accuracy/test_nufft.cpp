@@ -1,6 +1,7 @@
 // nufft::Plan on the CPU against direct sums (direct_nufft.hpp): relative l2 error at most 10x the
 // requested tolerance over tolerance sweeps, both types, both signs, 2D and 3D, float and double;
-// adjointness; type 2 at new points from one prepared grid; options; bad inputs.
+// adjointness; type 2 at new points from one prepared grid; options; the methods a CPU plan
+// reports; bad inputs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -302,6 +303,25 @@ TYPED_TEST(Nufft, NoPointsGiveZeroModes) {
   std::vector<Complex<T>> f(static_cast<std::size_t>(product(kModes2)), Complex<T>(T(1), T(1)));
   plan.execute(nullptr, f.data());
   for (const auto& v : f) EXPECT_EQ(norm2(v), T(0));
+}
+
+TYPED_TEST(Nufft, CpuPlansReportTheCpuMethods) {
+  using T = TypeParam;
+  // The CUDA methods (Options::spread, interpolate) do not apply on the CPU: whatever they ask,
+  // before and after set_points, both directions report "cpu".
+  Options shared;
+  shared.spread = nufft::Spread::shared;
+  shared.interpolate = nufft::Interpolate::shared;
+  const auto xyz = random_points<T>(3, 500, -4, 4, 31);
+  for (Type type : {Type::type1, Type::type2})
+    for (const Options& opt : {Options{}, shared}) {
+      Plan<T> plan(type, kModes3, +1, 1e-4, 1, opt);
+      EXPECT_STREQ(plan.spread_method(), "cpu");
+      EXPECT_STREQ(plan.interpolate_method(), "cpu");
+      set_points(plan, xyz);
+      EXPECT_STREQ(plan.spread_method(), "cpu");
+      EXPECT_STREQ(plan.interpolate_method(), "cpu");
+    }
 }
 
 TYPED_TEST(Nufft, BadInputsThrowInputError) {

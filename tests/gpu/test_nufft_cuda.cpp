@@ -1,14 +1,17 @@
 // nufft::Plan on CUDA against the CPU plan and the direct sums, float and double, 2D and 3D, both
 // types and their adjoints, several transforms, type 2 at new points, shared-memory and global
-// spreading (bins of many subproblems, supports across the period's edge), and device-memory
-// checks.
+// spreading and interpolation (bins of many subproblems, supports across the period's edge), each
+// checked to be the method that ran (Plan::spread_method, interpolate_method), the automatic
+// choice made by set_points, the fine-grid limit, and device-memory checks.
 // Built in every configuration; the tests exist only when CUDA is (gpu_main.cpp exits 77 without
 // a device or without CUDA).
 #include <gtest/gtest.h>
 
 #if PHASIS_HAVE_CUDA
 
+#include <cstdio>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "direct_nufft.hpp"
@@ -122,33 +125,39 @@ TYPED_TEST(NufftCuda, BothTypesMatchTheCpuPlanAndTheDirectSums) {
     }
 }
 
-/// Every CUDA path of type 1 and type 2, by name: the second-generation kernels in shared memory
-/// (bins for the device's shared memory, and for a small budget: many small bins) and one thread
-/// per point, with the polynomial and the exact kernel, and the legacy kernels.
+/// Every CUDA path of type 1 and type 2, by name: the kernels in shared memory (bins for the
+/// device's shared memory, and for a small budget: many small bins) and one thread per point,
+/// with the polynomial and the exact kernel, and the automatic choice. `runs`: the method the
+/// plan must report for both directions ("shared" or "global"), or null for the automatic one.
 struct Method {
   const char* name;
+  const char* runs;
   Options options;
 };
 
 std::vector<Method> all_methods() {
   std::vector<Method> out;
-  auto add = [&](const char* name, nufft::Spread s, nufft::Interpolate i, int64_t bytes, bool exact, bool legacy) {
+  auto add = [&](const char* name, const char* runs, nufft::Spread s, nufft::Interpolate i, int64_t bytes,
+                 bool exact) {
     Options o = gpu_options(s);
     o.interpolate = i;
     o.shared_bytes = bytes;
     o.exact_kernel = exact;
-    o.legacy_cuda = legacy;
-    out.push_back({name, o});
+    out.push_back({name, runs, o});
   };
-  add("shared", nufft::Spread::shared, nufft::Interpolate::shared, 0, false, false);
-  add("shared, small boxes", nufft::Spread::shared, nufft::Interpolate::shared, 16 * 1024, false, false);
-  add("shared, exact kernel", nufft::Spread::shared, nufft::Interpolate::shared, 0, true, false);
-  add("global", nufft::Spread::global, nufft::Interpolate::global, 0, false, false);
-  add("global, exact kernel", nufft::Spread::global, nufft::Interpolate::global, 0, true, false);
-  add("automatic", nufft::Spread::automatic, nufft::Interpolate::automatic, 0, false, false);
-  add("legacy shared", nufft::Spread::shared, nufft::Interpolate::automatic, 0, false, true);
-  add("legacy global", nufft::Spread::global, nufft::Interpolate::automatic, 0, false, true);
+  add("shared", "shared", nufft::Spread::shared, nufft::Interpolate::shared, 0, false);
+  add("shared, small boxes", "shared", nufft::Spread::shared, nufft::Interpolate::shared, 16 * 1024, false);
+  add("shared, exact kernel", "shared", nufft::Spread::shared, nufft::Interpolate::shared, 0, true);
+  add("global", "global", nufft::Spread::global, nufft::Interpolate::global, 0, false);
+  add("global, exact kernel", "global", nufft::Spread::global, nufft::Interpolate::global, 0, true);
+  add("automatic", nullptr, nufft::Spread::automatic, nufft::Interpolate::automatic, 0, false);
   return out;
+}
+
+/// The method a plan's execution of `type` runs: spreading for type 1, interpolation for type 2.
+template <class T>
+std::string method_of(const Plan<T>& plan, Type type) {
+  return type == Type::type1 ? plan.spread_method() : plan.interpolate_method();
 }
 
 TYPED_TEST(NufftCuda, EveryMethodOfBothTypesMatchesTheDirectSums) {
@@ -159,8 +168,8 @@ TYPED_TEST(NufftCuda, EveryMethodOfBothTypesMatchesTheDirectSums) {
       // several subproblems of 1024 points each and their boxes wrap around the grid's edges.
       const std::vector<int64_t> modes = dims == 2 ? std::vector<int64_t>{40, 36} : std::vector<int64_t>{20, 18, 16};
       const int64_t m = 6000, nk = product(modes), nt = 2;
-      // In 3D double, legacy shared-memory boxes fit 48 KiB up to width 8 (1e-7); 2D and float at
-      // 1e-5 fit with room to spare (docs/nufft.md).
+      // 3D double at 1e-7 (width 8): its boxes fit the 48 KiB of the small budget below; 2D and
+      // float at 1e-5 fit with room to spare (docs/nufft.md).
       const double tol = sizeof(T) == 4 ? kTol<T> : (dims == 3 ? 1e-7 : kTol<T>);
       const auto xyz = clustered ? random_points<T>(dims, m, -0.1, 0.1, 21) : random_points<T>(dims, m, -4, 4, 22);
       const auto c = random_values<T>(m * nt, 23);
@@ -183,11 +192,19 @@ TYPED_TEST(NufftCuda, EveryMethodOfBothTypesMatchesTheDirectSums) {
           if (type == Type::type1) gpu.execute(c_dev.data(), f_out.data());
           else gpu.execute(c_out.data(), f_dev.data());
           const auto f_gpu = to_host(f_out), c_gpu = to_host(c_out);
+          // The path that ran: the one asked for, or for automatic either (printed).
+          const std::string ran = method_of(gpu, type);
+          if (method.runs) EXPECT_EQ(ran, method.runs) << dims << "D method " << method.name << " type " << int(type);
+          else EXPECT_TRUE(ran == "shared" || ran == "global") << ran;
           for (int64_t t = 0; t < nt; ++t) {
             SCOPED_TRACE(::testing::Message() << dims << "D clustered " << clustered << " method " << method.name
                                               << " type " << int(type) << " transform " << t);
-            if (type == Type::type1) EXPECT_LE(relative_l2(f_gpu.data() + t * nk, f_ref[t]), 10 * tol);
-            else EXPECT_LE(relative_l2(c_gpu.data() + t * m, c_ref[t]), 10 * tol);
+            const double err = type == Type::type1 ? relative_l2(f_gpu.data() + t * nk, f_ref[t])
+                                                   : relative_l2(c_gpu.data() + t * m, c_ref[t]);
+            std::printf("  %s %dD clustered %d type %d method %-20s ran %s: relative error %.2e (tol %.0e)\n",
+                        sizeof(T) == 4 ? "float " : "double", dims, int(clustered), int(type), method.name,
+                        ran.c_str(), err, tol);
+            EXPECT_LE(err, 10 * tol);
           }
         }
       }
@@ -196,23 +213,19 @@ TYPED_TEST(NufftCuda, EveryMethodOfBothTypesMatchesTheDirectSums) {
 
 TYPED_TEST(NufftCuda, WideKernelsFallBackToGlobalSpreading) {
   using T = TypeParam;
-  // The smallest tolerance the accuracy tests cover in each precision. In double (width 13) no 3D
-  // box fits 48 KiB even with 4 x 4 x 2 bins, so automatic falls back to global atomics and asking
-  // for shared is an InputError; in float (width 7) the bins shrink to 8 x 16 x 2 and stay shared.
+  // The smallest tolerance the accuracy tests cover in each precision, at a 48 KiB budget. In
+  // double (width 13) no 3D box fits (4 x 4 x 4 bins at the least: 20^3 cells of 16 bytes, 125
+  // KiB), so asking for shared is an InputError and automatic runs one thread per point; in float
+  // (width 7) boxes fit and automatic chooses by its cost model (printed).
   const double tol = sizeof(T) == 8 ? 1e-12 : 1e-6;
   const std::vector<int64_t> modes = {12, 10, 14};
   const int64_t m = 800;
   const auto xyz = random_points<T>(3, m, -4, 4, 24);
   const auto c = random_values<T>(m, 25);
-  // The same at a 48 KiB budget for the second-generation bins (4 x 4 x 4 at the least: in double
-  // at width 13, 20^3 cells of 16 bytes, 125 KiB), and with the legacy kernels.
   Options small = gpu_options(nufft::Spread::shared);
   small.shared_bytes = 48 * 1024;
-  Options legacy = gpu_options(nufft::Spread::shared);
-  legacy.legacy_cuda = true;
   if (sizeof(T) == 8) {
     EXPECT_THROW(Plan<T>(Type::type1, modes, +1, tol, 1, small), InputError);
-    EXPECT_THROW(Plan<T>(Type::type1, modes, +1, tol, 1, legacy), InputError);
     small.spread = nufft::Spread::global;
     small.interpolate = nufft::Interpolate::shared;
     EXPECT_THROW(Plan<T>(Type::type2, modes, +1, tol, 1, small), InputError);
@@ -225,7 +238,71 @@ TYPED_TEST(NufftCuda, WideKernelsFallBackToGlobalSpreading) {
   auto c_dev = to_device(c);
   Array<Complex<T>> f_out(Shape{product(modes)}, Memory::device);
   gpu.execute(c_dev.data(), f_out.data());
-  EXPECT_LE(relative_l2(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1)), 10 * tol);
+  const double err = relative_l2(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1));
+  std::printf("  %s width %d, 48 KiB budget, automatic: spreading ran %s, interpolation would run %s; "
+              "relative error %.2e\n",
+              sizeof(T) == 4 ? "float" : "double", gpu.kernel_width(), gpu.spread_method(), gpu.interpolate_method(),
+              err);
+  if (sizeof(T) == 8) {
+    EXPECT_STREQ(gpu.spread_method(), "global");
+    EXPECT_STREQ(gpu.interpolate_method(), "global");
+  }
+  EXPECT_LE(err, 10 * tol);
+}
+
+TYPED_TEST(NufftCuda, AutomaticChoiceIsMadeBySetPointsAndKeptByExecutions) {
+  using T = TypeParam;
+  // 2D, fine grid 32 x 36 at either precision's tolerance (width 6 or 11). 20,000 points are 17
+  // per fine cell: bins of 8 x 8 hold a full subproblem and their boxes cost well under a cell per
+  // point, so both directions choose shared; 3 points leave a box of hundreds of cells per point,
+  // so both choose global. Forced methods are fixed when the plan is made.
+  const std::vector<int64_t> modes = {16, 18};
+  Plan<T> plan(Type::type1, modes, +1, kTol<T>, 1, gpu_options());
+  EXPECT_STREQ(plan.spread_method(), "global");  // no points yet
+  EXPECT_STREQ(plan.interpolate_method(), "global");
+  Options forced = gpu_options(nufft::Spread::shared);
+  forced.interpolate = nufft::Interpolate::global;
+  Plan<T> fixed(Type::type1, modes, +1, kTol<T>, 1, forced);
+  EXPECT_STREQ(fixed.spread_method(), "shared");
+  EXPECT_STREQ(fixed.interpolate_method(), "global");
+  for (const int64_t m : {int64_t(20000), int64_t(3), int64_t(20000)}) {
+    const bool dense = m > 100;
+    const auto xyz = random_points<T>(2, m, -4, 4, 50 + unsigned(m % 7));
+    const auto c = random_values<T>(m, 51);
+    const auto f = random_values<T>(product(modes), 52);
+    DevicePoints<T> dp(xyz);
+    dp.set(plan);
+    const std::string spread = plan.spread_method(), interp = plan.interpolate_method();
+    std::printf("  %s %lld points on 32 x 36 cells: spreading %s, interpolation %s\n",
+                sizeof(T) == 4 ? "float" : "double", (long long)m, spread.c_str(), interp.c_str());
+    EXPECT_EQ(spread, dense ? "shared" : "global") << m << " points";
+    EXPECT_EQ(interp, dense ? "shared" : "global") << m << " points";
+    auto c_dev = to_device(c), f_dev = to_device(f);
+    Array<Complex<T>> f_out(Shape{product(modes)}, Memory::device), c_out(Shape{m}, Memory::device);
+    for (int run = 0; run < 2; ++run) {  // executions use the choice and leave it as it is
+      plan.execute(c_dev.data(), f_out.data());
+      plan.execute_adjoint(c_out.data(), f_dev.data());
+      EXPECT_EQ(plan.spread_method(), spread);
+      EXPECT_EQ(plan.interpolate_method(), interp);
+    }
+    EXPECT_LE(relative_l2(to_host(f_out).data(), direct_type1(modes, xyz, c.data(), +1)), 10 * kTol<T>);
+    EXPECT_LE(relative_l2(to_host(c_out).data(), direct_type2(modes, xyz, f.data(), -1)), 10 * kTol<T>);
+  }
+}
+
+TYPED_TEST(NufftCuda, FineGridsOf2To30CellsPerDimensionAreRefused) {
+  using T = TypeParam;
+  // 2^29 modes along x: a fine grid of 2^30 cells there (upsampling 2), past the kernels' 32-bit
+  // per-dimension indices. Refused before anything is allocated (its 10 x 2^30 cells would take 80
+  // GiB in float, 160 in double).
+  try {
+    Plan<T> plan(Type::type1, {int64_t(1) << 29, 2}, +1, 1e-4, 1, gpu_options());
+    ADD_FAILURE() << "a fine grid of 2^30 cells along x was accepted";
+  } catch (const InputError& e) {
+    std::printf("  %s\n", e.what());
+    EXPECT_NE(std::string(e.what()).find("below 2^30 cells per dimension on CUDA; found 1073741824"), std::string::npos)
+        << e.what();
+  }
 }
 
 TYPED_TEST(NufftCuda, Type2AtNewPointsFromOnePreparedGrid) {
@@ -258,14 +335,16 @@ TYPED_TEST(NufftCuda, HostPointersAndBadDevicesAreRefused) {
   plan.set_points(2, xd.data(), xd.data());
   std::vector<Complex<T>> c(2), f(64);
   EXPECT_THROW(plan.execute(c.data(), f.data()), InputError);
-  // Non-finite coordinates (found by the sort's counting pass, or by the legacy check).
+  // Non-finite coordinates: found by the sort's counting pass, or by the separate check of a plan
+  // that does not sort.
   std::vector<T> nan = {T(0.1), std::numeric_limits<T>::quiet_NaN()};
   auto nd = to_device(nan);
   EXPECT_THROW(plan.set_points(2, xd.data(), nd.data()), InputError);
-  Options legacy = gpu_options();
-  legacy.legacy_cuda = true;
-  Plan<T> old(Type::type1, {8, 8}, 1, 1e-4, 1, legacy);
-  EXPECT_THROW(old.set_points(2, nd.data(), xd.data()), InputError);
+  Options unsorted = gpu_options();
+  unsorted.sort = false;
+  Plan<T> plain(Type::type1, {8, 8}, 1, 1e-4, 1, unsorted);
+  EXPECT_THROW(plain.set_points(2, nd.data(), xd.data()), InputError);
+  EXPECT_STREQ(plain.spread_method(), "global");  // unsorted points: one thread per point
 }
 
 #endif  // PHASIS_HAVE_CUDA

@@ -136,8 +136,9 @@ TEST(NufftCudaLarge, MoreThan2To31PointsInOneCall) {
     tail2 += norm2(tail);
   }
   const double err1 = phasis::testing::relative_l2(hf, want), tail_share = std::sqrt(tail2 / ref2);
-  std::printf("type 1, %lld points: relative error %.2e; the points past 2^31 carry %.2e of the result\n",
-              (long long)kPoints, err1, tail_share);
+  std::printf("type 1 (%s spreading), %lld points: relative error %.2e; the points past 2^31 carry %.2e of the "
+              "result\n",
+              plan.spread_method(), (long long)kPoints, err1, tail_share);
   // Bound: 10x the tolerance (1e-5) as elsewhere, widened to 1e-3 for float accumulation: each
   // fine cell sums ~1e5 partial sums (one per subproblem box) whose rounding adds up as a random
   // walk, sqrt(1e5) x 6e-8 ~ 2e-5 typical, up to ~1e-3 if the roundings were correlated.
@@ -175,7 +176,8 @@ TEST(NufftCudaLarge, MoreThan2To31PointsInOneCall) {
     }
   }
   const double err2_rel = std::sqrt(e2 / r2);
-  std::printf("type 2, %lld points: relative error %.2e\n", (long long)kPoints, err2_rel);
+  std::printf("type 2 (%s interpolation), %lld points: relative error %.2e\n", plan.interpolate_method(),
+              (long long)kPoints, err2_rel);
   EXPECT_LE(err2_rel, 1e-4);  // 10x the tolerance: interpolation adds no long sums
   EXPECT_EQ(zero_past, 0);
 }

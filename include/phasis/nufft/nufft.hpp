@@ -37,7 +37,9 @@
 //
 // A CUDA plan (Options::device a CUDA device) takes device pointers everywhere (InputError for
 // host memory or another GPU's) and runs on that GPU, which it selects in every call, on a stream of
-// its own (its backend's); a CPU plan runs with the device's thread count.
+// its own (its backend's); a CPU plan runs with the device's thread count. A CUDA plan's fine grid
+// must stay below 2^30 cells per dimension (its kernels index each dimension in 32 bits; far
+// beyond any grid a GPU holds in 2D or 3D): InputError otherwise.
 #pragma once
 
 #include <cstdint>
@@ -75,9 +77,6 @@ struct Options {
   // CUDA: shared memory a block's box may take, in bytes; 0: half of what an SM has, within what
   // a block may opt into (H100: 113 KiB), so two blocks share an SM. Bins are sized to fit it.
   int64_t shared_bytes = 0;
-  // CUDA: the kernels as of 2026-11-23 instead (48 KiB boxes of 16 x 16 x 2 bins in 3D, 64-bit
-  // index arithmetic, Interpolate ignored: one thread per point), kept to compare in one run.
-  bool legacy_cuda = false;
 };
 
 /// One NUFFT geometry: modes, sign, tolerance, number of transforms, points.
@@ -117,6 +116,13 @@ class Plan {
   /// Kernel width in fine-grid cells, and the fine grid's size per dimension ({n1, n2[, n3]}).
   int kernel_width() const;
   std::vector<int64_t> fine_grid() const;
+  /// The method of the plan's spreading (its type-1 direction) and interpolation (its type-2
+  /// direction): "shared" or "global" on CUDA (as Spread and Interpolate), "cpu" on the CPU. On
+  /// CUDA, shared and global are fixed when the plan is made; automatic is decided by each
+  /// set_points, which also sizes the bins for the points' density, never by an execution
+  /// ("global" before the first set_points).
+  const char* spread_method() const;
+  const char* interpolate_method() const;
 
   struct Impl;
 
