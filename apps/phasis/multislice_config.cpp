@@ -216,7 +216,9 @@ MsConfig read_ms_config(const std::string& path) {
 
   Section rn(top.table("run"), "run.", path);
   c.device = rn.text("device", c.device);
-  if (c.device != "cpu" && c.device != "cuda") rn.bad("device", "cpu or cuda");
+  if (c.device != "cpu" && c.device != "cuda" && !(c.device.starts_with("cuda:") && c.device.size() > 5 &&
+                                                     c.device.find_first_not_of("0123456789", 5) == std::string::npos))
+    rn.bad("device", "cpu, cuda or cuda:N");
   c.precision = rn.text("precision", c.precision);
   if (c.precision != "float" && c.precision != "double") rn.bad("precision", "float or double");
   c.batch = rn.integer("batch", c.batch);

@@ -147,8 +147,18 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--algorithm", a->algorithm, "Solver: dm (Difference Map)")->check(CLI::IsMember(solver_names()))
       ->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();
-  cmd->add_option("--device", a->device, "cpu, cuda, or auto (cuda when a GPU is present)")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  cmd->add_option("--device", a->device, "cpu, cuda (GPU 0), cuda:N, or auto (cuda when a GPU is present)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            try {
+              parse_device(text);
+              return std::string();
+            } catch (const InputError& e) {
+              return std::string(e.what());
+            }
+          },
+          "DEVICE", "device"))
+      ->capture_default_str();
   cmd->add_option("--precision", a->precision, "float or double")->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
   cmd->add_option("--probe-modes", a->dm.probe_modes, "Mutually incoherent probe modes (fly scans, partial coherence)")

@@ -6,6 +6,8 @@
 // two modes run the same kernels on the same batches.
 #pragma once
 
+#include "phasis/exec/chunks.hpp"  // for ChunkPlan
+
 #include <algorithm>
 #include <cstdint>
 
@@ -21,7 +23,7 @@ class FrameStore {
   /// `backend` queues the staging's compute side (its stream on CUDA).
   FrameStore(const B& backend, const Array<float>& amplitudes, int64_t n, int64_t block, int64_t pix, int64_t batch,
              bool stream)
-      : n_(n), block_(block), pix_(pix), batch_(batch), stream_(stream), staging_(backend.staging()) {
+      : n_(n), block_(block), pix_(pix), batch_(batch), plan_{n, batch}, stream_(stream), staging_(backend.staging()) {
     if (!stream_) {
       psi_ = Array<Complex<T>>(Shape{n_ * block_}, B::memory);
       amp_ = amplitudes.to(B::memory);
@@ -45,14 +47,16 @@ class FrameStore {
   template <class F>
   void each_batch(bool need_psi, bool need_amp, bool writes_psi, F fn) {
     if (!stream_) {
-      for (int64_t j0 = 0; j0 < n_; j0 += batch_)
-        fn(j0, std::min(batch_, n_ - j0), psi_.data() + j0 * block_, amp_.data() + j0 * pix_);
+      for (int64_t b = 0; b < plan_.count(); ++b) {
+        const exec::Range r = plan_.at(b);
+        fn(r.begin, r.size(), psi_.data() + r.begin * block_, amp_.data() + r.begin * pix_);
+      }
       return;
     }
-    const int64_t batches = (n_ + batch_ - 1) / batch_;
+    const int64_t batches = plan_.count();
     auto fetch = [&](int64_t b) {
       const int s = int(b % 2);
-      const int64_t j0 = b * batch_, nb = std::min(batch_, n_ - j0);
+      const int64_t j0 = plan_.at(b).begin, nb = plan_.at(b).size();
       if (need_psi)
         staging_.fetch(s, slot_psi(s), psi_host_.data() + j0 * block_, size_t(nb * block_) * sizeof(Complex<T>));
       if (need_amp) staging_.fetch(s, slot_amp(s), amp_host_.data() + j0 * pix_, size_t(nb * pix_) * sizeof(float));
@@ -62,7 +66,7 @@ class FrameStore {
     for (int64_t b = 0; b < batches; ++b) {
       if (b + 1 < batches) fetch(b + 1);
       const int s = int(b % 2);
-      const int64_t j0 = b * batch_, nb = std::min(batch_, n_ - j0);
+      const int64_t j0 = plan_.at(b).begin, nb = plan_.at(b).size();
       staging_.use(s);
       fn(j0, nb, slot_psi(s), slot_amp(s));
       if (writes_psi)
@@ -78,6 +82,7 @@ class FrameStore {
   float* slot_amp(int s) { return amp_.data() + s * batch_ * pix_; }
 
   int64_t n_, block_, pix_, batch_;
+  exec::ChunkPlan plan_;  // the batches: chunks of `batch_` frames (the last one shorter)
   bool stream_;
   Array<Complex<T>> psi_, psi_host_;
   Array<float> amp_, amp_host_;

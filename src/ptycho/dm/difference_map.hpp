@@ -17,6 +17,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "ptycho/dm/dm_fused_fourier.hpp"
+#include "phasis/exec/chunks.hpp"
 #include "phasis/exec/events.hpp"
 #include "ptycho/solver.hpp"
 #include "ptycho/dm/dm_kernels.hpp"
@@ -246,8 +247,9 @@ class DifferenceMap final : public Solver<B, T> {
     return n_ * frame_bytes() + batch * g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)) + fixed_bytes() > memory_limit();
   }
 
+  /// Frames per batch whose Fourier buffer fits `bytes` (a chunk plan of the frames, exec/chunks.hpp).
   int64_t batch_for(int64_t bytes) const {
-    return std::clamp<int64_t>(bytes / int64_t(g_.modes() * g_.pix * sizeof(Complex<T>)), 1, n_);
+    return exec::plan_chunks(n_, int64_t(g_.modes() * g_.pix * sizeof(Complex<T>)), bytes).chunk;
   }
 
   int64_t choose_batch() const {
