@@ -5,8 +5,8 @@
 namespace phasis::dm {
 
 template DmResult run_on<CpuBackend, float>(const Device&, const PtychoProblem&, const DmOptions&,
-                                            exec::EventSink*, Reducer&);
+                                            exec::EventSink*, comm::Communicator&);
 template DmResult run_on<CpuBackend, double>(const Device&, const PtychoProblem&, const DmOptions&,
-                                             exec::EventSink*, Reducer&);
+                                             exec::EventSink*, comm::Communicator&);
 
 }  // namespace phasis::dm

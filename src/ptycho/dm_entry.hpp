@@ -9,6 +9,6 @@ namespace phasis::dm {
 
 template <class B, class T>
 DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
-                Reducer& reducer);
+                comm::Communicator& reducer);
 
 }  // namespace phasis::dm

@@ -21,7 +21,7 @@
 #include "ptycho/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
-#include "phasis/parallel/reducer.hpp"
+#include "phasis/comm/communicator.hpp"
 
 namespace phasis::dm {
 
@@ -84,7 +84,7 @@ class DifferenceMap {
  public:
   /// `reducer` sums the object and probe updates, the error and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
-  DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, Reducer& reducer)
+  DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, comm::Communicator& reducer)
       : b_(backend), opt_(opt), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         stream_(choose_streaming()),
@@ -122,7 +122,7 @@ class DifferenceMap {
     });
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
-    if (!reducer_.regions().empty()) plan_exchange();
+    if (!pr.regions.empty()) plan_exchange(pr.regions);
   }
 
   /// The first sum over the parts; call once every part has been constructed.
@@ -341,9 +341,8 @@ class DifferenceMap {
   /// fall, and only parts whose regions overlap contribute there: each part sends its sums over
   /// every overlap to that neighbour and adds what comes back, instead of an all-reduce over the
   /// whole object. Pixels outside the region keep stale values that no frame of this part reads.
-  void plan_exchange() {
-    const auto& regions = reducer_.regions();
-    const int me = reducer_.part();
+  void plan_exchange(const std::vector<Region>& regions) {
+    const int me = reducer_.rank();
     const Region mine = regions[size_t(me)];
     Array<uint8_t> owned(Shape{g_.h, g_.w});
     for (int64_t y = 0; y < g_.h; ++y)
@@ -375,7 +374,7 @@ class DifferenceMap {
   }
 
   void exchange_object_sums() {
-    std::vector<Reducer::Message> sends, recvs;
+    std::vector<comm::Communicator::Message> sends, recvs;
     for (Neighbour& nb : neighbours_) {
       const Region& r = nb.region;
       b_.for_each(g_.l * r.pixels(), PackRegion<T>{nb.send.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
@@ -451,7 +450,7 @@ class DifferenceMap {
 
   const B& b_;
   DmOptions opt_;
-  Reducer& reducer_;
+  comm::Communicator& reducer_;
   int64_t n_;
   Geometry g_;
   bool stream_;
@@ -496,22 +495,22 @@ inline exec::Values iteration_values(double error, const std::vector<double>& oc
 
 template <class B, class T>
 DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
-             Reducer& reducer) {
+             comm::Communicator& reducer) {
   // A part that cannot start (bad options, out of device memory) must stop the others too, before
   // any of them waits in a sum.
   std::unique_ptr<DifferenceMap<B, T>> made;
-  Failure failure;
+  comm::Failure failure;
   try {
     check_options(opt);
     if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
     made = std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer);
   } catch (...) {
-    failure = failure_of(std::current_exception());
+    failure = comm::failure_of(std::current_exception());
   }
   reducer.agree(failure);
   DifferenceMap<B, T>& solver = *made;
   solver.start();
-  const int part = reducer.part();
+  const int part = reducer.rank();
   exec::EventSink* reporter = part == 0 ? events : nullptr;  // progress, notes and snapshots: part 0
   if (reporter && solver.streaming())
     reporter->note("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
@@ -546,7 +545,7 @@ DmResult run(const B& backend, const PtychoProblem& pr, const DmOptions& opt, ex
 /// CpuBackend in dm_cpu.cpp and for CudaBackend in dm_cuda.cu.
 template <class B, class T>
 DmResult run_on(const Device& device, const PtychoProblem& pr, const DmOptions& opt, exec::EventSink* events,
-                Reducer& reducer) {
+                comm::Communicator& reducer) {
   const B backend(device);
   return run<B, T>(backend, pr, opt, events, reducer);
 }

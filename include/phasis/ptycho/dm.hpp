@@ -29,8 +29,8 @@
 #include "phasis/core/complex.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/problem.hpp"
-#include "phasis/parallel/reducer.hpp"
 
 namespace phasis {
 
@@ -91,10 +91,11 @@ struct DmResult {
 /// the error and, with several probe modes, each mode's occupancy in %), a note when the frames
 /// stream from host memory, the object and probe as snapshots when it wants them (every
 /// `DmOptions::snapshot_every` iterations), and from every part one span per iteration (category
-/// "chunk", worker = part, chunk = iteration). `reducer`: for a part of a distributed run (see
-/// parallel/reducer.hpp); null for a whole run. Throws DeviceError for a device this build or
+/// "chunk", worker = part, chunk = iteration). `parts`: the communicator of a distributed run's
+/// parts, this run being one of them (comm/communicator.hpp; with `problem.regions` set, the
+/// solver exchanges region overlaps through it); null for a whole run. Throws DeviceError for a device this build or
 /// machine lacks, InputError for bad options.
 DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const Device& device, Precision precision,
-                exec::EventSink* events = nullptr, Reducer* reducer = nullptr);
+                exec::EventSink* events = nullptr, comm::Communicator* parts = nullptr);
 
 }  // namespace phasis
