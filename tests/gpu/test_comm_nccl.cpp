@@ -22,7 +22,7 @@ namespace {
 template <class F>
 void on_every_gpu(int parts, F body) {
   const comm::NcclId id = comm::nccl_unique_id();
-  std::vector<std::exception_ptr> errors(size_t(parts));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(parts));
   std::vector<std::thread> threads;
   for (int p = 0; p < parts; ++p)
     threads.emplace_back([&, p] {

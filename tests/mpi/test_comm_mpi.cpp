@@ -14,6 +14,7 @@
 #include "testing.hpp"
 
 using namespace phasis;
+using phasis::testing::count_lines;
 using Message = comm::Communicator::Message;
 
 namespace {

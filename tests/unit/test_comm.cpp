@@ -16,6 +16,7 @@
 #include "testing.hpp"
 
 using namespace phasis;
+using phasis::testing::count_lines;
 
 namespace {
 
