@@ -28,7 +28,7 @@ std::vector<int> rank_devices(const Device& device, const DistributedOptions& di
 /// every part's object region when the parts exchange overlaps, else empty.
 DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames,
                   const std::vector<Region>& regions, const DmOptions& opt, const Device& device, Precision precision,
-                  comm::Communicator& comm, exec::EventSink* events, bool& probe_from_file) {
+                  comm::Communicator& parts, exec::EventSink* events, bool& probe_from_file) {
   PtychoData data;
   comm::Failure failure;
   try {
@@ -37,11 +37,11 @@ DmResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int
   } catch (...) {
     failure = comm::failure_of(std::current_exception());
   }
-  comm.agree(failure);
-  PtychoProblem pr = make_part_problem(std::move(data), frames, &comm);
+  parts.agree(failure);
+  PtychoProblem pr = make_part_problem(std::move(data), frames, &parts);
   pr.regions = regions;
   probe_from_file = pr.probe_from_file;
-  return run_dm(pr, opt, device, precision, events, &comm);
+  return run_dm(pr, opt, device, precision, events, &parts);
 }
 
 }  // namespace
