@@ -1,5 +1,6 @@
 // phasis: one binary, one file per subcommand. Errors are caught here once and become one line on
-// stderr and an exit code: 2 for bad input or usage, 1 for anything else.
+// stderr and an exit code: 2 for bad input or usage, 1 for anything else. Under an MPI launcher the
+// program owns MPI: the session here initialises it first and finalises it last.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,7 +8,7 @@
 #include <filesystem>
 
 #include "commands.hpp"
-#include "phasis/parallel/mpi.hpp"
+#include "phasis/comm/mpi.hpp"
 #include "phasis/core/error.hpp"
 
 namespace phasis::cli {
@@ -33,10 +34,11 @@ void require_output_path(const std::string& path, const std::string& input) {
 
 namespace {
 /// Under mpirun an error that every rank agreed on is printed once, by rank 0.
-bool prints_errors() { return !phasis::mpi::failure_agreed() || phasis::mpi::world().rank == 0; }
+bool prints_errors() { return !phasis::comm::failure_agreed() || phasis::comm::Mpi().rank() == 0; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  const phasis::comm::MpiSession mpi;
   CLI::App app{"phasis: coherent diffractive imaging at scale (ptychography; multislice simulation)",
                "phasis"};
   app.require_subcommand(1);

@@ -6,12 +6,12 @@
 #include <cstdlib>
 
 #include "commands.hpp"
+#include "phasis/comm/mpi.hpp"
 #include "phasis/core/array.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/io/cxi.hpp"
-#include "phasis/parallel/mpi.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
@@ -61,7 +61,7 @@ void run(const ReconstructArgs& a) {
   // Progress (rate and ETA) on stdout: redrawn on a terminal, a line per iteration elsewhere (only the
   // last with --quiet); with --trace, every part's iterations as spans of a Chrome trace.
   exec::ProgressBar bar(stdout, a.quiet ? 1e300 : 0.0);
-  exec::ChromeTrace trace(mpi::world().rank);
+  exec::ChromeTrace trace(comm::Mpi().rank());
   exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace});
   if (!a.trace.empty()) require_output_path(a.trace, a.input);
   auto announce = [&](const DistributedRun& r) {
@@ -85,7 +85,7 @@ void run(const ReconstructArgs& a) {
   DistributedRun run = reconstruct_distributed(a.input, a.algorithm, dm, device, precision, dist, &events, announce);
   if (!a.trace.empty()) {
     // Every rank holds its own parts' spans: rank 0 writes FILE, rank r FILE.rank<r> beside it.
-    const int rank = mpi::world().rank;
+    const int rank = comm::Mpi().rank();
     for (int p = 0; p < run.parts; ++p) trace.name_worker(p, "part " + std::to_string(p));
     trace.write(rank == 0 ? a.trace : a.trace + ".rank" + std::to_string(rank));
   }

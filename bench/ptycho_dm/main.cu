@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "backend/cuda.cuh"
+#include "phasis/comm/local.hpp"
 #include "ptycho/dm/difference_map.hpp"
 #include "../common/cuda_timing.cuh"
 
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
         opt.fuse_exit_update = fuse;
         size_t free_before = 0, free_after = 0, total = 0;
         cudaMemGetInfo(&free_before, &total);
-        Reducer alone;
+        comm::Local alone;
         Timer make;
         make.start();
         const CudaBackend backend(Device::cuda());

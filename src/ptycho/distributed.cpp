@@ -9,8 +9,8 @@
 
 #include "phasis/core/error.hpp"
 #include "phasis/io/cxi.hpp"
-#include "phasis/parallel/mpi.hpp"
-#include "phasis/parallel/nccl.hpp"
+#include "phasis/comm/mpi.hpp"
+#include "phasis/comm/nccl.hpp"
 
 namespace phasis {
 
@@ -24,23 +24,25 @@ std::vector<int> rank_devices(const Device& device, const DistributedOptions& di
   return {local && count > 0 ? std::atoi(local) % count : device.index};
 }
 
-/// One part: read its frames, agree that every part could, build its problem and run.
+/// One part: read its frames, agree that every part could, build its problem and run. `regions`:
+/// every part's object region when the parts exchange overlaps, else empty.
 SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames,
-                        const std::string& algorithm, const SolverOptions& opt,
-                  const Device& device, Precision precision, Reducer& reducer,
-                  exec::EventSink* events, bool& probe_from_file) {
+                      const std::vector<Region>& regions, const std::string& algorithm, const SolverOptions& opt,
+                      const Device& device, Precision precision, comm::Communicator& parts, exec::EventSink* events,
+                      bool& probe_from_file) {
   PtychoData data;
-  Failure failure;
+  comm::Failure failure;
   try {
     std::lock_guard<std::mutex> lock(io);  // HDF5 is not thread-safe
     data = reader.read_part(frames);
   } catch (...) {
-    failure = failure_of(std::current_exception());
+    failure = comm::failure_of(std::current_exception());
   }
-  reducer.agree(failure);
-  PtychoProblem pr = make_part_problem(std::move(data), frames, &reducer);
+  parts.agree(failure);
+  PtychoProblem pr = make_part_problem(std::move(data), frames, &parts);
+  pr.regions = regions;
   probe_from_file = pr.probe_from_file;
-  return reconstruct(pr, algorithm, opt, device, precision, events, &reducer);
+  return reconstruct(pr, algorithm, opt, device, precision, events, &parts);
 }
 
 }  // namespace
@@ -50,14 +52,14 @@ DistributedRun reconstruct_distributed(const std::string& path, const std::strin
                                   Precision precision, const DistributedOptions& dist,
                                   exec::EventSink* events,
                                   const std::function<void(const DistributedRun&)>& on_start) {
-  const mpi::World world = mpi::world();
+  comm::Mpi world;
   DistributedRun out;
-  out.writer = world.rank == 0;
+  out.writer = world.rank() == 0;
 
   // Every rank reads the positions (N x 3, small) and computes the same partition.
   std::unique_ptr<CxiReader> reader;
   std::vector<int> devices;
-  Failure failure;
+  comm::Failure failure;
   try {
     if (dist.reduce != "auto" && dist.reduce != "whole" && dist.reduce != "regions")
       throw InputError("reduce: expected auto, whole or regions; found '" + dist.reduce + "'");
@@ -72,17 +74,18 @@ DistributedRun reconstruct_distributed(const std::string& path, const std::strin
       if (!dist.devices.empty()) throw InputError("--devices: expected only with --device cuda");
       devices = {-1};
     }
-    out.parts = world.size * int(devices.size());
+    out.parts = world.size() * int(devices.size());
     out.partition = partition_frames(out.layout.offsets, m, out.parts, dist.partition);
   } catch (...) {
-    failure = failure_of(std::current_exception());
+    failure = comm::failure_of(std::current_exception());
   }
-  mpi::agree(failure);
+  world.agree(failure);
 
   std::mutex io;
   const int local = int(devices.size());
-  const bool nccl = device.is_cuda() && out.parts > 1 && (local > 1 || nccl_available());
+  const bool nccl = device.is_cuda() && out.parts > 1 && (local > 1 || comm::nccl_available());
   const bool regions = out.parts > 1 && (dist.reduce == "regions" || (dist.reduce == "auto" && dist.partition == "spatial"));
+  const std::vector<Region> exchanged = regions ? out.partition.regions : std::vector<Region>{};
   out.reduction = out.parts == 1 ? "none" : nccl ? "nccl" : device.is_cuda() ? "mpi via host" : "mpi";
   if (out.parts > 1) out.reduction += regions ? ", regions" : ", whole object";
   if (out.writer && on_start) on_start(out);
@@ -90,18 +93,15 @@ DistributedRun reconstruct_distributed(const std::string& path, const std::strin
     // One part per rank: the CPU, or one GPU reduced through MPI.
     const Device part_device = device.is_cuda() ? Device::cuda(devices[0]) : device;
     if (device.is_cuda()) cuda_use_device(devices[0]);
-    mpi::MpiReducer mpi_sum;
-    Reducer alone;
-    Reducer& reducer = world.size > 1 ? static_cast<Reducer&>(mpi_sum) : alone;
-    if (regions) reducer.set_regions(out.partition.regions);
-    out.result = run_part(*reader, io, out.partition.frames[world.rank], algorithm, opt, part_device, precision, reducer,
-                          events, out.probe_from_file);
+    // The world of one rank is a Local: the run's sums are then no-ops.
+    out.result = run_part(*reader, io, out.partition.frames[world.rank()], exchanged, algorithm, opt, part_device,
+                          precision, world, events, out.probe_from_file);
     return out;
   }
-  if (!nccl_available()) throw DeviceError("several GPUs per process: expected a build with NCCL; found none");
-  NcclId id;
-  if (world.rank == 0) id = nccl_unique_id();
-  mpi::broadcast(&id, sizeof id, 0);
+  if (!comm::nccl_available()) throw DeviceError("several GPUs per process: expected a build with NCCL; found none");
+  comm::NcclId id;
+  if (world.rank() == 0) id = comm::nccl_unique_id();
+  world.broadcast(&id, sizeof id, 0, Memory::host);
   std::vector<std::exception_ptr> errors(local);
   std::vector<SolverResult> results(local);
   std::vector<char> from_file(local, 0);
@@ -109,13 +109,12 @@ DistributedRun reconstruct_distributed(const std::string& path, const std::strin
   for (int g = 0; g < local; ++g)
     threads.emplace_back([&, g] {
       try {
-        const int part = world.rank * local + g;
+        const int part = world.rank() * local + g;
         cuda_use_device(devices[g]);
-        NcclReducer reducer(id, out.parts, part);
-        if (regions) reducer.set_regions(out.partition.regions);
+        comm::Nccl gpus(id, out.parts, part);
         bool pff = false;
-        results[g] = run_part(*reader, io, out.partition.frames[part], algorithm, opt, Device::cuda(devices[g]), precision, reducer,
-                              events, pff);
+        results[g] = run_part(*reader, io, out.partition.frames[part], exchanged, algorithm, opt,
+                              Device::cuda(devices[g]), precision, gpus, events, pff);
         from_file[g] = pff;
       } catch (...) {
         errors[g] = std::current_exception();

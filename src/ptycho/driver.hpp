@@ -20,7 +20,7 @@ namespace phasis {
 /// The registry's solver of that name, built; InputError naming the known ones otherwise.
 template <class B, class T>
 std::unique_ptr<Solver<B, T>> make_solver(const std::string& algorithm, const B& backend, const PtychoProblem& pr,
-                                          const SolverOptions& options, Reducer& reducer) {
+                                          const SolverOptions& options, comm::Communicator& reducer) {
   std::string known;
   for (const SolverEntry<B, T>& e : kSolvers<B, T>) {
     if (algorithm == e.name) return e.make(backend, pr, options, reducer);
@@ -31,23 +31,23 @@ std::unique_ptr<Solver<B, T>> make_solver(const std::string& algorithm, const B&
 
 template <class B, class T>
 SolverResult run_solver(const B& backend, const std::string& algorithm, const PtychoProblem& pr,
-                          const SolverOptions& options, exec::EventSink* events, Reducer& reducer) {
+                          const SolverOptions& options, exec::EventSink* events, comm::Communicator& reducer) {
   // A part that cannot start (bad options, out of device memory) must stop the others too, before
   // any of them waits in a sum.
   std::unique_ptr<Solver<B, T>> made;
-  Failure failure;
+  comm::Failure failure;
   try {
     if (options.iterations < 1)
       throw InputError("iterations: expected at least 1; found " + std::to_string(options.iterations));
     if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
     made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
   } catch (...) {
-    failure = failure_of(std::current_exception());
+    failure = comm::failure_of(std::current_exception());
   }
   reducer.agree(failure);
   Solver<B, T>& solver = *made;
   solver.start();
-  const int part = reducer.part();
+  const int part = reducer.rank();
   exec::EventSink* reporter = part == 0 ? events : nullptr;  // progress, notes and snapshots: part 0
   if (reporter && solver.streaming())
     reporter->note("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
@@ -82,7 +82,7 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
 /// The entry the dispatch point calls (reconstruct.cpp): a backend for `device`, then run_solver.
 template <class B, class T>
 SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const std::string& algorithm,
-                              const SolverOptions& options, exec::EventSink* events, Reducer& reducer) {
+                              const SolverOptions& options, exec::EventSink* events, comm::Communicator& reducer) {
   const B backend(device);
   return run_solver<B, T>(backend, algorithm, pr, options, events, reducer);
 }

@@ -120,7 +120,8 @@ PtychoProblem make_problem(PtychoData&& data, int64_t padding) {
   return make_part_problem(std::move(data), all, nullptr, padding);
 }
 
-PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& part, Reducer* reducer, int64_t padding) {
+PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& part, comm::Communicator* parts,
+                                int64_t padding) {
   const int64_t n = int64_t(part.size()), m = data.intensities.shape()[1];
   if (data.intensities.shape()[0] != n)
     throw InternalError("make_part_problem: intensities hold " + std::to_string(data.intensities.shape()[0]) +
@@ -161,7 +162,7 @@ PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& p
   } else {
     // The mean over every frame of the scan, whichever part holds them.
     std::vector<double> mean = intensity_sum(pr.amplitudes, m);
-    if (reducer) reducer->sum(mean.data(), int64_t(mean.size()), Memory::host);
+    if (parts) parts->sum(mean.data(), int64_t(mean.size()), Memory::host);
     const double frames = double(layout.offsets.shape()[0]);
     for (double& v : mean) v /= frames;
     pr.probe = probe_from_mean_intensity(mean, m);

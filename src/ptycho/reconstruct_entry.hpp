@@ -11,6 +11,6 @@ namespace phasis {
 
 template <class B, class T>
 SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const std::string& algorithm,
-                              const SolverOptions& options, exec::EventSink* events, Reducer& reducer);
+                              const SolverOptions& options, exec::EventSink* events, comm::Communicator& reducer);
 
 }  // namespace phasis

@@ -12,7 +12,7 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/exec/events.hpp"
-#include "phasis/parallel/reducer.hpp"
+#include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
 
@@ -42,7 +42,7 @@ class Solver {
 /// otherwise).
 template <class B, class T>
 using SolverFactory = std::unique_ptr<Solver<B, T>> (*)(const B& backend, const PtychoProblem& problem,
-                                                        const SolverOptions& options, Reducer& reducer);
+                                                        const SolverOptions& options, comm::Communicator& reducer);
 
 template <class B, class T>
 struct SolverEntry {

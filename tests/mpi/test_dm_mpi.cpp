@@ -14,7 +14,7 @@
 #include "errors.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/cxi.hpp"
-#include "phasis/parallel/mpi.hpp"
+#include "phasis/comm/mpi.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/simulate.hpp"
 #include "testing.hpp"
@@ -29,14 +29,14 @@ class SharedDir {
  public:
   SharedDir() {
     char name[4096] = {};
-    if (mpi::world().rank == 0) {
+    if (comm::Mpi().rank() == 0) {
       owned_ = std::make_unique<TempDir>();
       std::snprintf(name, sizeof(name), "%s", owned_->path().c_str());
     }
-    mpi::broadcast(name, sizeof(name), 0);
+    comm::Mpi().broadcast(name, sizeof(name), 0, Memory::host);
     path_ = name;
   }
-  ~SharedDir() { mpi::barrier(); }  // before rank 0's TempDir removes the folder
+  ~SharedDir() { comm::Mpi().barrier(); }  // before rank 0's TempDir removes the folder
   std::string file(const std::string& f) const { return path_ + "/" + f; }
 
  private:
@@ -46,7 +46,7 @@ class SharedDir {
 
 /// Rank 0 writes a simulated scan of 64 x 64 frames at `path`; every rank returns once it exists.
 void simulate_to(const std::string& path, int64_t positions, const std::string& initial_probe) {
-  if (mpi::world().rank == 0) {
+  if (comm::Mpi().rank() == 0) {
     SimulationOptions so;
     so.frame_size = 64;
     so.positions = positions;
@@ -56,7 +56,7 @@ void simulate_to(const std::string& path, int64_t positions, const std::string& 
     simulate(so, d, t);
     write_cxi(path, d, nullptr);
   }
-  mpi::barrier();
+  comm::Mpi().barrier();
 }
 
 /// The one-process run the ranks must reproduce: the whole scan through the same solver.
@@ -73,7 +73,7 @@ DmOptions iterations(int n) {
 }  // namespace
 
 TEST(DifferenceMapMpi, RanksMatchTheSingleProcess) {
-  const int ranks = mpi::world().size;
+  const int ranks = comm::Mpi().size();
   ASSERT_GT(ranks, 1) << "start under mpiexec with 2 or more ranks";
   SharedDir dir;
   const std::string cxi = dir.file("sim.cxi");
@@ -94,7 +94,7 @@ TEST(DifferenceMapMpi, RanksMatchTheSingleProcess) {
     // What the writer prints: the parts, the partition and the sums, one line per part.
     EXPECT_EQ(run.parts, ranks);
     EXPECT_EQ(run.reduction, c.reduction);
-    EXPECT_EQ(run.writer, mpi::world().rank == 0);
+    EXPECT_EQ(run.writer, comm::Mpi().rank() == 0);
     EXPECT_NE(describe(run.partition).find("part " + std::to_string(ranks - 1) + ": "), std::string::npos)
         << describe(run.partition);
     const double dobj = relative_l2(run.result.object, ref.object), dprobe = relative_l2(run.result.probe, ref.probe);
@@ -128,8 +128,8 @@ TEST(DifferenceMapMpi, FusedExitUpdateMatchesSeparatePasses) {
     o.fuse_exit_update = true;
     const DmResult fused = run_dm_distributed(cxi, o, Device::cpu(), Precision::double_, dist).result;
     const double dobj = relative_l2(fused.object, separate.object), dprobe = relative_l2(fused.probe, separate.probe);
-    if (mpi::world().rank == 0)
-      std::printf("%d ranks, %s: fused vs separate: object %.2e, probe %.2e\n", mpi::world().size, partition, dobj,
+    if (comm::Mpi().rank() == 0)
+      std::printf("%d ranks, %s: fused vs separate: object %.2e, probe %.2e\n", comm::Mpi().size(), partition, dobj,
                   dprobe);
     EXPECT_LT(dobj, 1e-12);
     EXPECT_LT(dprobe, 1e-12);
@@ -162,7 +162,7 @@ TEST(DifferenceMapMpi, ProbeFromTheMeanPatternOfEveryRanksFrames) {
 TEST(DifferenceMapMpi, BadFrameOnOneRankStopsEveryRank) {
   SharedDir dir;
   const std::string cxi = dir.file("nan.cxi");
-  if (mpi::world().rank == 0) {
+  if (comm::Mpi().rank() == 0) {
     PtychoData d;
     PtychoTruth t;
     SimulationOptions so;
@@ -173,7 +173,7 @@ TEST(DifferenceMapMpi, BadFrameOnOneRankStopsEveryRank) {
     d.intensities[59 * 32 * 32 + 7] = std::nanf("");
     write_cxi(cxi, d, nullptr);
   }
-  mpi::barrier();
+  comm::Mpi().barrier();
   // Every rank throws the same one-line error naming the frame, whichever rank found it, and knows
   // that every rank holds it (so the CLI prints it once, from rank 0).
   try {
@@ -183,7 +183,7 @@ TEST(DifferenceMapMpi, BadFrameOnOneRankStopsEveryRank) {
     const std::string what = e.what();
     EXPECT_NE(what.find("frame 59"), std::string::npos) << what;
     EXPECT_EQ(count_lines(what), 1) << what;
-    EXPECT_TRUE(mpi::failure_agreed());
+    EXPECT_TRUE(comm::failure_agreed());
   }
 }
 
@@ -194,7 +194,7 @@ TEST(DifferenceMapMpiKilledRank, KilledRankStopsTheRun) {
   SharedDir dir;
   const std::string cxi = dir.file("sim.cxi");
   simulate_to(cxi, 60, "model");
-  if (mpi::world().rank == 1) std::raise(SIGKILL);
+  if (comm::Mpi().rank() == 1) std::raise(SIGKILL);
   run_dm_distributed(cxi, iterations(200), Device::cpu(), Precision::single, {});
   ADD_FAILURE() << "the run went on without rank 1";
 }

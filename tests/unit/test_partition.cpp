@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "phasis/core/error.hpp"
-#include "phasis/parallel/partition.hpp"
+#include "phasis/ptycho/partition.hpp"
 
 using namespace phasis;
 

@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "phasis/core/device.hpp"
-#include "phasis/parallel/partition.hpp"
+#include "phasis/ptycho/partition.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/problem.hpp"
 
 namespace phasis {
 
 struct DistributedOptions {
-  std::string partition = "spatial";  // spatial | interleaved (parallel/partition.hpp)
+  std::string partition = "spatial";  // spatial | interleaved (ptycho/partition.hpp)
   std::vector<int> devices;           // cuda: this rank's GPUs, a part each; empty: one GPU, chosen by local rank
   // What the parts sum: "whole" all-reduces the object's numerator and denominator; "regions" sends
   // each neighbour only where their regions overlap; "auto" is regions for a spatial partition.

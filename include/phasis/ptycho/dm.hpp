@@ -29,7 +29,7 @@
 #include "phasis/core/complex.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
-#include "phasis/parallel/reducer.hpp"
+#include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
 
@@ -64,6 +64,6 @@ using DmResult = SolverResult;
 /// reconstruct(problem, "dm", options, ...): DM on `device` in `precision` (reconstruct.hpp says
 /// what `events` receives).
 DmResult run_dm(const PtychoProblem& problem, const DmOptions& options, const Device& device, Precision precision,
-                exec::EventSink* events = nullptr, Reducer* reducer = nullptr);
+                exec::EventSink* events = nullptr, comm::Communicator* parts = nullptr);
 
 }  // namespace phasis

@@ -8,8 +8,9 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/dataset.hpp"  // for PtychoData
-#include "phasis/parallel/reducer.hpp"
+#include "phasis/ptycho/partition.hpp"  // for Region
 
 #include <vector>
 
@@ -35,6 +36,10 @@ struct PtychoProblem : ScanLayout {
   Array<uint8_t> valid;                // M x M, FFT-shifted; all ones when the file had no mask
   Array<Complex<float>> probe;         // M x M initial probe (real space, centred)
   bool probe_from_file = false;
+  // A part of a spatially partitioned run: every part's object region (partition.hpp), indexed by
+  // the communicator's ranks. The solver then sends each neighbour only the sums where their
+  // regions overlap instead of summing the whole object. Empty: whole-object sums.
+  std::vector<Region> regions;
 };
 
 /// Object-pixel positions of translations (N x 3, metres): round(t / pixel size), as (y, x).
@@ -51,8 +56,8 @@ ScanLayout scan_layout(const Array<double>& translations, const PtychoGeometry& 
 
 /// The problem of part of a scan: `data` holds every translation but only the intensities of the
 /// frames `part` (ascending indices). Without a probe in the file, the initial probe comes from the
-/// mean pattern of the whole scan, summed over the parts by `reducer` (null: this part is the scan).
-PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& part, Reducer* reducer,
+/// mean pattern of the whole scan, summed over the parts by `parts` (null: this part is the scan).
+PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& part, comm::Communicator* parts,
                                 int64_t padding = 8);
 
 /// Initial probe from a mean intensity pattern (FFT-shifted, DC at [0, 0]): the inverse FFT of its

@@ -12,7 +12,7 @@
 #include "phasis/core/complex.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
-#include "phasis/parallel/reducer.hpp"
+#include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/problem.hpp"
 
 namespace phasis {
@@ -63,11 +63,12 @@ std::vector<std::string> solver_names();
 /// the error and, with several probe modes, each mode's occupancy in %), notes (frames streaming
 /// from host memory), the object and probe as snapshots when it wants them (every
 /// `snapshot_every` iterations, and the last), and from every part one span per iteration
-/// (category "chunk", worker = part, chunk = iteration). `reducer`: for a part of a distributed run
-/// (parallel/reducer.hpp); null for a whole run. Throws InputError for an unknown solver or bad
+/// (category "chunk", worker = part, chunk = iteration). `reducer`: the communicator of a distributed
+/// run's parts, this run being one of them (comm/communicator.hpp; with `problem.regions` set, the
+/// solver exchanges region overlaps through it); null for a whole run. Throws InputError for an unknown solver or bad
 /// options, DeviceError for a device this build or machine lacks.
 SolverResult reconstruct(const PtychoProblem& problem, const std::string& algorithm, const SolverOptions& options,
                            const Device& device, Precision precision, exec::EventSink* events = nullptr,
-                           Reducer* reducer = nullptr);
+                           comm::Communicator* reducer = nullptr);
 
 }  // namespace phasis

@@ -23,7 +23,7 @@
 #include "ptycho/dm/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
 #include "phasis/ptycho/modes.hpp"
-#include "phasis/parallel/reducer.hpp"
+#include "phasis/comm/communicator.hpp"
 
 namespace phasis::dm {
 
@@ -86,7 +86,7 @@ class DifferenceMap final : public Solver<B, T> {
  public:
   /// `reducer` sums the object and probe updates, the error and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
-  DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, Reducer& reducer)
+  DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, comm::Communicator& reducer)
       : b_(backend), opt_(opt), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         stream_(choose_streaming()),
@@ -124,7 +124,7 @@ class DifferenceMap final : public Solver<B, T> {
     });
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
-    if (!reducer_.regions().empty()) plan_exchange();
+    if (!pr.regions.empty()) plan_exchange(pr.regions);
   }
 
   /// The first sum over the parts; call once every part has been constructed.
@@ -353,9 +353,8 @@ class DifferenceMap final : public Solver<B, T> {
   /// fall, and only parts whose regions overlap contribute there: each part sends its sums over
   /// every overlap to that neighbour and adds what comes back, instead of an all-reduce over the
   /// whole object. Pixels outside the region keep stale values that no frame of this part reads.
-  void plan_exchange() {
-    const auto& regions = reducer_.regions();
-    const int me = reducer_.part();
+  void plan_exchange(const std::vector<Region>& regions) {
+    const int me = reducer_.rank();
     const Region mine = regions[size_t(me)];
     Array<uint8_t> owned(Shape{g_.h, g_.w});
     for (int64_t y = 0; y < g_.h; ++y)
@@ -387,7 +386,7 @@ class DifferenceMap final : public Solver<B, T> {
   }
 
   void exchange_object_sums() {
-    std::vector<Reducer::Message> sends, recvs;
+    std::vector<comm::Communicator::Message> sends, recvs;
     for (Neighbour& nb : neighbours_) {
       const Region& r = nb.region;
       b_.for_each(g_.l * r.pixels(), PackRegion<T>{nb.send.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
@@ -463,7 +462,7 @@ class DifferenceMap final : public Solver<B, T> {
 
   const B& b_;
   DmOptions opt_;
-  Reducer& reducer_;
+  comm::Communicator& reducer_;
   int64_t n_;
   Geometry g_;
   bool stream_;
@@ -501,7 +500,7 @@ class DifferenceMap final : public Solver<B, T> {
 /// The registry's factory (solvers.hpp): DM from its own options.
 template <class B, class T>
 std::unique_ptr<Solver<B, T>> make_solver(const B& backend, const PtychoProblem& pr, const SolverOptions& options,
-                                          Reducer& reducer) {
+                                          comm::Communicator& reducer) {
   const DmOptions& opt = options_as<DmOptions>(options, "dm");
   check_options(opt);
   return std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer);

@@ -1,4 +1,4 @@
-#include "phasis/parallel/partition.hpp"
+#include "phasis/ptycho/partition.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,9 +1,11 @@
+// Failures to and from exceptions (failure.hpp).
+#include "phasis/comm/failure.hpp"
+
 #include <new>
 
 #include "phasis/core/error.hpp"
-#include "phasis/parallel/reducer.hpp"
 
-namespace phasis {
+namespace phasis::comm {
 
 Failure failure_of(std::exception_ptr e) {
   try {
@@ -27,4 +29,4 @@ void raise(const Failure& f) {
   throw InternalError(f.message);
 }
 
-}  // namespace phasis
+}  // namespace phasis::comm
