@@ -22,6 +22,7 @@
 #include "ptycho/solver.hpp"
 #include "ptycho/dm/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
+#include "ptycho/model/object_sums.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/comm/communicator.hpp"
 
@@ -95,11 +96,10 @@ class DifferenceMap final : public Solver<B, T> {
         probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
-        tiles_(pr.offsets, g_.m, g_.h, g_.w, B::memory, B::gather_tile[0], B::gather_tile[1]),
+        sums_(backend, g_, pr, offsets_, opt.object_gather, reducer),
         valid_(pr.valid.to(B::memory)),
         frames_(backend, pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, batch_, stream_),
         buf_(Shape{batch_ * g_.modes(), g_.m, g_.m}, B::memory),
-        onum_(Shape{g_.l, g_.h, g_.w}, B::memory), oden_(Shape{g_.l, g_.h, g_.w}, B::memory),
         pnum_(Shape{g_.k, g_.m, g_.m}, B::memory), pden_(Shape{g_.k, g_.m, g_.m}, B::memory),
         relax_(Shape{batch_}, B::memory), coeff_(Shape{g_.k, g_.k}, B::memory),
         occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
@@ -124,7 +124,6 @@ class DifferenceMap final : public Solver<B, T> {
     });
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
-    if (!pr.regions.empty()) plan_exchange(pr.regions);
   }
 
   /// The first sum over the parts; call once every part has been constructed.
@@ -143,8 +142,7 @@ class DifferenceMap final : public Solver<B, T> {
     const int64_t block = g_.modes() * g_.pix;  // exit-wave elements of one frame
     const bool fuse = opt_.fuse_exit_update;
     if (fuse) {  // the first object scatter runs inside the Fourier pass
-      onum_.zero();
-      oden_.zero();
+      sums_.zero();
     }
     frames_.each_batch(true, true, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float* amp) {
       const int64_t len = nb * block;
@@ -165,15 +163,15 @@ class DifferenceMap final : public Solver<B, T> {
       }
       const int32_t* off = offsets_.data() + 2 * j0;
       if (g_.modes() == 1)
-        change += object_sums_with_extra(
+        change += sums_.add_with_extra(
             j0, nb, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_});
       else
-        change += object_sums_with_extra(
+        change += sums_.add_with_extra(
             j0, nb, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_});
     });
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
       if (fuse && k == 0)
-        finish_object();  // its scatter ran in the Fourier pass
+        sums_.finish(object_.data(), opt_.object_inertia);  // its sums ran in the Fourier pass
       else
         update_object();
       if (it >= opt_.probe_start) update_probe();
@@ -202,12 +200,7 @@ class DifferenceMap final : public Solver<B, T> {
   SolverResult result() override {
     SolverResult r;
     r.algorithm = "dm";
-    if (!neighbours_.empty() || !owned_.empty()) {
-      const int64_t all = g_.l * g_.plane();
-      b_.for_each(all, OwnedObject<T>{onum_.data(), object_.data(), owned_.data(), g_.plane()});
-      reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
-      object_.assign(onum_);
-    }
+    sums_.gather_owned(object_);
     r.object = convert<double>(object_.to(Memory::host));
     r.probe = convert<double>(probe_.to(Memory::host));
     r.occupancy = occupancy_;
@@ -302,105 +295,15 @@ class DifferenceMap final : public Solver<B, T> {
   }
 
   void update_object() {
-    onum_.zero();
-    oden_.zero();
+    sums_.zero();
     frames_.each_batch(true, false, false, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
       const int32_t* off = offsets_.data() + 2 * j0;
       if (g_.modes() == 1)
-        object_sums(j0, nb, ObjectTermsSingle<T>{psi, probe_.data(), off, g_});
+        sums_.add(j0, nb, ObjectTermsSingle<T>{psi, probe_.data(), off, g_});
       else
-        object_sums(j0, nb, ObjectTerms<T>{psi, probe_.data(), off, g_});
+        sums_.add(j0, nb, ObjectTerms<T>{psi, probe_.data(), off, g_});
     });
-    finish_object();
-  }
-
-  /// Adds the terms of frames [j0, j0 + nb) (functor f of ObjectTerms' form, "frames" j L + l of
-  /// the batch) to onum_ and oden_: gathered per object pixel, or scattered per frame pixel.
-  template <class F>
-  void object_sums(int64_t j0, int64_t nb, F f) {
-    if (opt_.object_gather)
-      b_.template gather_add<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
-    else
-      b_.template scatter_add<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
-  }
-
-  /// object_sums for functors that also return a scalar per pixel; returns the scalars' sum.
-  template <class F>
-  double object_sums_with_extra(int64_t j0, int64_t nb, F f) {
-    if (opt_.object_gather)
-      return b_.template gather_add_sum<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, onum_.data(), oden_.data());
-    return b_.template scatter_add_sum<T>(nb * g_.l, g_.m, g_.m, f, onum_.data(), oden_.data(), g_.l * g_.plane());
-  }
-
-  /// The object from this part's scattered sums in onum_ and oden_: combines them over the parts
-  /// (all-reduce or region exchange) and applies the inertial quotient.
-  void finish_object() {
-    const int64_t all = g_.l * g_.plane();
-    // The mean weight from this part's own sums, before they are combined: the same total either way.
-    const double mean_den = reducer_.sum(b_.sum(all, ValueOf<T>{oden_.data()})) / double(all);
-    if (exchange_regions()) {
-      exchange_object_sums();
-    } else {
-      reducer_.sum(reinterpret_cast<T*>(onum_.data()), 2 * all, B::memory);
-      reducer_.sum(oden_.data(), all, B::memory);
-    }
-    b_.for_each(all, InertialQuotient<T>{object_.data(), onum_.data(), oden_.data(), T(opt_.object_inertia * mean_den)});
-  }
-
-  bool exchange_regions() const { return !owned_.empty(); }
-
-  /// With regions, a part needs the summed numerator and denominator only where its own frames
-  /// fall, and only parts whose regions overlap contribute there: each part sends its sums over
-  /// every overlap to that neighbour and adds what comes back, instead of an all-reduce over the
-  /// whole object. Pixels outside the region keep stale values that no frame of this part reads.
-  void plan_exchange(const std::vector<Region>& regions) {
-    const int me = reducer_.rank();
-    const Region mine = regions[size_t(me)];
-    Array<uint8_t> owned(Shape{g_.h, g_.w});
-    for (int64_t y = 0; y < g_.h; ++y)
-      for (int64_t x = 0; x < g_.w; ++x) {
-        // Owner: the first part whose region holds the pixel; part 0 owns pixels no frame covers.
-        int owner = 0;
-        for (size_t q = 0; q < regions.size(); ++q) {
-          const Region& r = regions[q];
-          if (y >= r.y0 && y < r.y1 && x >= r.x0 && x < r.x1) {
-            owner = int(q);
-            break;
-          }
-        }
-        owned[y * g_.w + x] = owner == me;
-      }
-    owned_ = owned.to(B::memory);
-    for (size_t q = 0; q < regions.size(); ++q) {
-      if (int(q) == me) continue;
-      Region o{std::max(mine.y0, regions[q].y0), std::min(mine.y1, regions[q].y1), std::max(mine.x0, regions[q].x0),
-               std::min(mine.x1, regions[q].x1)};
-      if (o.y1 <= o.y0 || o.x1 <= o.x0) continue;
-      Neighbour nb;
-      nb.peer = int(q);
-      nb.region = o;
-      nb.send = Array<T>(Shape{3 * g_.l * o.pixels()}, B::memory);
-      nb.recv = Array<T>(Shape{3 * g_.l * o.pixels()}, B::memory);
-      neighbours_.push_back(std::move(nb));
-    }
-  }
-
-  void exchange_object_sums() {
-    std::vector<comm::Communicator::Message> sends, recvs;
-    for (Neighbour& nb : neighbours_) {
-      const Region& r = nb.region;
-      b_.for_each(g_.l * r.pixels(), PackRegion<T>{nb.send.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
-                                                   r.y1 - r.y0, r.x1 - r.x0});
-      sends.push_back({nb.peer, nb.send.data(), int64_t(nb.send.bytes())});
-      recvs.push_back({nb.peer, nb.recv.data(), int64_t(nb.recv.bytes())});
-    }
-    b_.synchronize();  // packed before any MPI send reads the buffers
-    reducer_.exchange(sends, recvs, B::memory);
-    for (Neighbour& nb : neighbours_) {
-      const Region& r = nb.region;
-      b_.for_each(g_.l * r.pixels(), AddRegion<T>{nb.recv.data(), onum_.data(), oden_.data(), g_, r.y0, r.x0,
-                                                  r.y1 - r.y0, r.x1 - r.x0});
-    }
+    sums_.finish(object_.data(), opt_.object_inertia);
   }
 
   void update_probe() {
@@ -470,11 +373,10 @@ class DifferenceMap final : public Solver<B, T> {
   FourierPath fourier_path_;
   Array<Complex<T>> probe_, object_;
   Array<int32_t> offsets_;
-  TileFrames tiles_;  // frames per object tile, for the gathered object sums
+  model::ObjectSums<B, T> sums_;  // the object's overlap sums, combined over the parts
   Array<uint8_t> valid_;
   FrameStore<B, T> frames_;
-  Array<Complex<T>> buf_, onum_;
-  Array<T> oden_;
+  Array<Complex<T>> buf_;
   Array<Complex<T>> pnum_;
   Array<T> pden_, relax_;
   // Probe sums on a GPU run in chunks of frames (ProbeTermChunks) so that about 2^21 threads share
@@ -488,13 +390,6 @@ class DifferenceMap final : public Solver<B, T> {
   double valid_power_ = 0;
   int64_t valid_count_ = 0;
   bool exits_ready_ = false;  // psi exists, so orthogonalisation must mix it too
-  struct Neighbour {
-    int peer = 0;
-    Region region;       // overlap of this part's region with the peer's
-    Array<T> send, recv; // packed sums over it
-  };
-  std::vector<Neighbour> neighbours_;
-  Array<uint8_t> owned_;     // object pixels this part owns (region exchange only)
 };
 
 /// The registry's factory (solvers.hpp): DM from its own options.
