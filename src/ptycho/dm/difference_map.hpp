@@ -23,6 +23,7 @@
 #include "ptycho/dm/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
 #include "ptycho/model/object_sums.hpp"
+#include "ptycho/model/probe_modes.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/comm/communicator.hpp"
 
@@ -332,24 +333,7 @@ class DifferenceMap final : public Solver<B, T> {
   /// Diagonalises the probe modes' overlap matrix and recombines them (modes.hpp); records the
   /// occupancies.
   void orthogonalize_probe() {
-    const int k = int(g_.k);
-    std::vector<Complex<double>> s(size_t(k) * k);
-    for (int a = 0; a < k; ++a)
-      for (int b = a; b < k; ++b) {
-        const Complex<T>* pa = probe_.data() + a * g_.pix;
-        const Complex<T>* pb = probe_.data() + b * g_.pix;
-        const double re = b_.sum(g_.pix, InnerTerm<T>{pa, pb, false});
-        const double im = a == b ? 0.0 : b_.sum(g_.pix, InnerTerm<T>{pa, pb, true});
-        s[a * k + b] = {re, im};
-        s[b * k + a] = {re, -im};
-      }
-    std::vector<Complex<double>> coeff;
-    orthogonalising_mix(s, k, coeff, occupancy_);
-    Array<Complex<T>> c(Shape{g_.k, g_.k});
-    for (int i = 0; i < k * k; ++i) c[i] = {T(coeff[i].re), T(coeff[i].im)};
-    coeff_.assign(c);
-    b_.for_each(g_.k * g_.pix, MixModes<T>{pnum_.data(), probe_.data(), coeff_.data(), g_.k, g_.pix});
-    probe_.assign(pnum_);
+    occupancy_ = model::orthogonalize_modes(b_, probe_, g_.k, g_.pix, coeff_, pnum_);
     if (!exits_ready_) return;
     const int64_t block = g_.modes() * g_.pix;
     frames_.each_batch(true, false, true, [&](int64_t, int64_t nb, Complex<T>* psi, const float*) {
