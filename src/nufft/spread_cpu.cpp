@@ -3,6 +3,8 @@
 
 #include <omp.h>
 
+#include "phasis/exec/chunks.hpp"  // for ChunkPlan
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -87,15 +89,18 @@ void CpuSpreader<T>::spread(const Complex<T>* c, Complex<T>* fine, int64_t trans
   b_.for_each(total, [&](int64_t i) { fine[i] = Complex<T>(T(0), T(0)); });
   if (m_ == 0) return;
   // At least one chunk per thread, so small point sets still use every thread.
-  const int64_t chunk = std::max<int64_t>(1, std::min(subproblem_, (m_ + threads_ - 1) / threads_));
-  const int64_t chunks = (m_ + chunk - 1) / chunk;
+  // The sorted points are an index space cut into chunks (exec/chunks.hpp), each spread into its
+  // own subgrid.
+  const exec::ChunkPlan plan{m_, std::max<int64_t>(1, std::min(subproblem_, (m_ + threads_ - 1) / threads_))};
+  const int64_t chunks = plan.count();
   for (int64_t t = 0; t < transforms; ++t) {
 #pragma omp parallel num_threads(threads_)
     {
       std::vector<Complex<T>> sub;  // reused across this thread's chunks
 #pragma omp for ordered schedule(dynamic, 1)
       for (int64_t k = 0; k < chunks; ++k) {
-        const SubgridBox box = spread_chunk(c + t * m_, k * chunk, std::min(m_, (k + 1) * chunk), kernel, sub);
+        const exec::Range points = plan.at(k);
+        const SubgridBox box = spread_chunk(c + t * m_, points.begin, points.end, kernel, sub);
         // Subgrids join the fine grid one at a time and in chunk order: no two threads write a
         // cell at once, and the sums are the same in every run with the same thread count.
 #pragma omp ordered
