@@ -249,6 +249,8 @@ TEST(ExecRunChunks, RejectsNoWorkersAndRunsNothingForAnEmptySpace) {
   auto count = [&](int, int64_t, Range) { ++calls; };
   EXPECT_THROW(run_chunks(plan_chunks(10, 1, 1), 0, count), InputError);
   EXPECT_THROW(run_chunks(plan_chunks(10, 1, 1), -2, count), InputError);
+  EXPECT_THROW(run_chunks(ChunkPlan{10, 0}, 2, count), InputError);
+  EXPECT_THROW(run_chunks(ChunkPlan{-1, 1}, 2, count), InputError);
   run_chunks(plan_chunks(0, 1, 1), 4, count);
   EXPECT_EQ(calls, 0);
   run_chunks(plan_chunks(3, 1, 1), 16, count);  // more workers than chunks
