@@ -64,6 +64,10 @@ int64_t default_chunk_budget(const Device& device) {
 void run_chunks(const ChunkPlan& plan, int workers, const ChunkTask& task, EventSink* sink, const std::string& name,
                 const std::string& unit) {
   if (workers <= 0) throw InputError("chunk workers: expected >= 1; found " + std::to_string(workers));
+  // A plan built by hand rather than by plan_chunks: count() would divide by zero.
+  if (plan.chunk < 1 || plan.total < 0)
+    throw InputError("chunk plan: expected chunk >= 1 and total >= 0; found chunk " + std::to_string(plan.chunk) +
+                     ", total " + std::to_string(plan.total));
   const int64_t count = plan.count();
   if (count == 0) return;
 

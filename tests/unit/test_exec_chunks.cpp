@@ -249,6 +249,8 @@ TEST(ExecRunChunks, RejectsNoWorkersAndRunsNothingForAnEmptySpace) {
   auto count = [&](int, int64_t, Range) { ++calls; };
   EXPECT_THROW(run_chunks(plan_chunks(10, 1, 1), 0, count), InputError);
   EXPECT_THROW(run_chunks(plan_chunks(10, 1, 1), -2, count), InputError);
+  EXPECT_THROW(run_chunks(ChunkPlan{10, 0}, 2, count), InputError);
+  EXPECT_THROW(run_chunks(ChunkPlan{-1, 1}, 2, count), InputError);
   run_chunks(plan_chunks(0, 1, 1), 4, count);
   EXPECT_EQ(calls, 0);
   run_chunks(plan_chunks(3, 1, 1), 16, count);  // more workers than chunks
@@ -257,12 +259,16 @@ TEST(ExecRunChunks, RejectsNoWorkersAndRunsNothingForAnEmptySpace) {
 
 namespace {
 
-/// Values of magnitudes 1e-8 to 1e16 with random signs: their double sum depends on the order.
-std::vector<double> wide_values(int64_t n) {
+/// Values near 1 with +1e16 in chunk 0 and -1e16 in chunk 1 (chunks of 25): in chunk order the
+/// large ones cancel first and the small ones then add up with fine rounding; in any order that puts
+/// other chunks before them, the small ones' sum is rounded to the large ones' step (2) on the way.
+std::vector<double> order_sensitive_values(int64_t n) {
   std::mt19937_64 rng(3);
-  std::uniform_real_distribution<double> exponent(-8, 16), sign(-1, 1);
+  std::uniform_real_distribution<double> near_one(0.5, 1.5);
   std::vector<double> v(n);
-  for (double& x : v) x = std::copysign(std::pow(10.0, exponent(rng)), sign(rng));
+  for (double& x : v) x = near_one(rng);
+  v[3] = 1e16;
+  v[30] = -1e16;
   return v;
 }
 
@@ -275,7 +281,7 @@ double chunk_sum(const std::vector<double>& v, Range r) {
 }  // namespace
 
 TEST(ExecMapReduceChunks, OrderedSumHasTheSameBitsForAnyWorkersAndTiming) {
-  const std::vector<double> v = wide_values(4000);
+  const std::vector<double> v = order_sensitive_values(4000);
   const ChunkPlan plan = plan_chunks(4000, 8, 8 * 25);  // 160 chunks of 25
   double in_order = 0, reversed = 0;
   for (int64_t c = 0; c < plan.count(); ++c) in_order += chunk_sum(v, plan.at(c));

@@ -34,7 +34,7 @@ struct Range {
   bool operator==(const Range&) const = default;
 };
 
-/// `total` items in chunks of `chunk` items: all equal except the last, which may be smaller.
+/// `total` items in chunks of `chunk` (>= 1) items: all equal except the last, which may be smaller.
 struct ChunkPlan {
   int64_t total = 0;
   int64_t chunk = 1;
@@ -81,7 +81,7 @@ using ChunkTask = std::function<void(int worker, int64_t chunk, Range items)>;
 /// chunks already running finish; it is rethrown here once all threads have joined. A worker
 /// checks for a failure just before it takes each chunk, so at most workers - 1 chunks start after
 /// the failing one threw (those that took their index in the same instant).
-/// InputError for workers <= 0.
+/// InputError for workers <= 0, or a plan with chunk < 1 or total < 0.
 void run_chunks(const ChunkPlan& plan, int workers, const ChunkTask& task, EventSink* sink = nullptr,
                 const std::string& name = "chunk", const std::string& unit = "items");
 
