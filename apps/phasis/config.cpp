@@ -55,7 +55,11 @@ void apply_config(CLI::App& app, const std::string& file) {
     if (!opt || name == "config" || name == "help")
       throw InputError("config '" + file + "': unknown key '" + key + "' (see --help for the option names)");
     if (opt->count() > 0) continue;  // the command line wins
-    opt->add_result(value_text(file, key, node));
+    // A flag's value goes through CLI11's flag translation, so that a negated flag
+    // (`no-pictures = true`) means what it says on the command line instead of setting its
+    // variable to the literal value.
+    const std::string value = value_text(file, key, node);
+    opt->add_result(opt->get_fnames().empty() ? value : opt->get_flag_value(name, value));
     opt->run_callback();
   }
 }

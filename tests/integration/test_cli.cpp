@@ -89,6 +89,24 @@ TEST(Cli, ConfigFileSetsOptionsAndCommandLineWins) {
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
 }
 
+TEST(Cli, ConfigFlagsMeanWhatTheySay) {
+  // A negated flag in the config (`no-pictures = true`) is the command line's --no-pictures, and
+  // `false` leaves the pictures on; a plain flag's false turns it off (fused-exit-update).
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), cfg = dir.file("run.toml");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 20").exit_code, 0);
+  std::ofstream(cfg) << "iterations = 2\ndevice = \"cpu\"\nno-pictures = true\nfuse-exit-update = false\n";
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("a.h5") + "' --config '" + cfg + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("a_object_phase.png")));
+  h5::File f = h5::File::open_read(dir.file("a.h5"));
+  EXPECT_NE(f.read_attr_string("/", "parameters").find("\"fuse_exit_update\":false"), std::string::npos);
+  std::ofstream(cfg) << "iterations = 2\ndevice = \"cpu\"\nno-pictures = false\n";
+  r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + dir.file("b.h5") + "' --config '" + cfg + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("b_object_phase.png")));
+}
+
 TEST(Cli, HelpDocumentsEveryOption) {
   auto top = run_phasis("--help");
   EXPECT_EQ(top.exit_code, 0);
