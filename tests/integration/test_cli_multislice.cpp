@@ -208,6 +208,23 @@ TEST(CliMultisliceBadInput, FusedFftNotABoolean) {
   expect_clean_failure(replaced(kStem, "batch = 4", "batch = 4\nfused_fft = \"yes\""), "run.fused_fft");
 }
 
+TEST(CliMultisliceBadInput, DeviceNotANameOrNumber) {
+  expect_clean_failure(replaced(kStem, "device = \"cpu\"", "device = \"cuda:x\""), "cuda:N");
+}
+
+TEST(CliMultisliceBadInput, TraceInAMissingFolder) {
+  TempDir dir;
+  write(dir.file("c.toml"), kStem);
+  const std::string trace = dir.file("missing/run.json");
+  auto r = run_phasis("multislice run '" + dir.file("c.toml") + "' -o '" + dir.file("o.h5") + "' --trace '" + trace + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += 1, (void)e;
+  EXPECT_EQ(files, 1) << "output left behind";  // the config alone: checked before any slice
+}
+
 TEST(CliMultislice, ElectronPtychographyRoundTrip) {
   // 4D-STEM of one SrTiO3 layer (thin: the projection approximation holds), written as CXI with its
   // thin-specimen truth, reconstructed by Difference Map and compared. Measured: phase RMSE 0.046
