@@ -10,11 +10,16 @@
 //   sum_segments(s, len, f, out)  out[k] = sum of f(k * len + i) for i < len, k < s (host array)
 //   scatter_add(...)          out[target] += value for every pixel of every frame, where frames
 //                             overlap: here with per-thread copies of the output (see below).
-//   scatter_add_sum(...)      scatter_add whose functor also returns a scalar per pixel
-//                             (ScatterSumTerm::extra); returns their sum, accumulated in double.
+//   sums(count)               `count` sums kept where the backend computes (Sums), read at once
+//   sum_into(n, f, sums, k)   adds sum of f(i) to sums slot k without waiting for it
+//   scatter_add_sum(..., sums, k)  scatter_add whose functor also returns a scalar per pixel
+//                             (ScatterSumTerm::extra); their sum goes to sums slot k, in double.
 //   gather_add(...)           the same sums for frames on a plane (TileFrames): every plane pixel
 //                             adds the terms of the frame pixels above it, in frame order, with no
 //                             atomics and no private copies; gather_add_sum also sums `extra`.
+// sum and max return their value, so they wait for the work before them; the *_into and *_sum
+// members leave their results in a Sums, whose read() is the one point that waits (the solvers
+// read once per iteration, not once per batch).
 #pragma once
 
 #include <omp.h>
@@ -37,6 +42,18 @@
 
 namespace phasis {
 
+/// Sums on the host: nothing to wait for; read() returns the slots (the same interface as CudaSums).
+class CpuSums {
+ public:
+  explicit CpuSums(int count = 0) : slots_(size_t(count), 0.0) {}
+  void zero() { std::fill(slots_.begin(), slots_.end(), 0.0); }
+  std::vector<double> read() const { return slots_; }
+  double& operator[](int k) { return slots_.at(size_t(k)); }
+
+ private:
+  std::vector<double> slots_;
+};
+
 /// The CPU's frames already live in host memory, so its staging is a plain copy (the solver never
 /// streams on the CPU; this keeps the one template compiling for both backends).
 struct CpuStaging {
@@ -52,6 +69,7 @@ class CpuBackend {
  public:
   static constexpr Memory memory = Memory::host;
   using Staging = CpuStaging;
+  using Sums = CpuSums;
   static constexpr const char* name = "cpu";
   template <class T>
   using Fft = FftwPlan<T>;
@@ -93,6 +111,14 @@ class CpuBackend {
     return in_order(part);
   }
 
+  Sums sums(int count) const { return Sums(count); }
+
+  /// sums[k] += sum(n, f).
+  template <class F>
+  void sum_into(int64_t n, F f, Sums& sums, int k) const {
+    sums[k] += sum(n, f);
+  }
+
   template <class F>
   double max(int64_t n, F f) const {
     double acc = -1e300;
@@ -122,12 +148,13 @@ class CpuBackend {
   }
 
   /// scatter_add for functors returning ScatterSumTerm: the same adds into num and den, and the sum
-  /// of every pixel's `extra` in double (an OpenMP reduction next to the private copies). Lets a
-  /// pass that writes per-pixel values (the exit-wave update) scatter them and report its error
-  /// in the same read.
+  /// of every pixel's `extra` in double added to sums[k] (per-thread partials next to the private
+  /// copies). Lets a pass that writes per-pixel values (the exit-wave update) scatter them and
+  /// report its error in the same read.
   template <class T, class F>
-  double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets) const {
-    return scatter<true, T>(nframes, h, w, f, num, den, targets);
+  void scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t targets,
+                       Sums& sums, int k) const {
+    sums[k] += scatter<true, T>(nframes, h, w, f, num, den, targets);
   }
 
   /// For every layer l < layers and plane pixel (oy, ox): num[l plane + oy w + ox] += the values,
@@ -139,11 +166,11 @@ class CpuBackend {
     gather<false, T>(t, layers, j0, nb, f, num, den);
   }
 
-  /// gather_add for functors returning ScatterSumTerm; returns the sum of `extra` in double.
+  /// gather_add for functors returning ScatterSumTerm; the sum of `extra` in double goes to sums[k].
   template <class T, class F>
-  double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
-                               T* den) const {
-    return gather<true, T>(t, layers, j0, nb, f, num, den);
+  void gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
+                      T* den, Sums& sums, int k) const {
+    sums[k] += gather<true, T>(t, layers, j0, nb, f, num, den);
   }
 
   void synchronize() const {}

@@ -2,8 +2,11 @@
 // this header; they instantiate solver templates with CudaBackend, so the host compiler never sees
 // device code. Reductions accumulate per block in double and combine with one atomicAdd per block.
 // A CudaBackend is an object that owns its GPU, a stream and its scratch: every kernel, copy and
-// FFT it issues goes to that stream, and a reduction waits for that stream alone (never the whole
-// device), so several backends, on several GPUs or one, run concurrently from several threads.
+// FFT it issues goes to that stream, and a reduction that returns a value waits for that stream
+// alone (never the whole device), so several backends, on several GPUs or one, run concurrently
+// from several threads. The reductions the solvers run per batch (sum_into, scatter_add_sum,
+// gather_add_sum) add into a CudaSums on the device and wait for nothing: the solver reads the
+// sums once, at the end of its iteration.
 // The stream is a blocking one: work that code outside the backend queues on the legacy default
 // stream (synchronous copies of Array, kernels launched without a stream) is still ordered with
 // the backend's, so a solver is correct whichever stream a helper uses; the hot paths name the
@@ -218,10 +221,39 @@ class CudaStaging {
   cudaEvent_t fetched_[2] = {}, free_[2] = {};
 };
 
+/// Sums kept on the GPU: the backend's reductions add into the slots on its stream without
+/// waiting; read() is the synchronisation point (one copy back and one wait on the stream).
+/// Made by CudaBackend::sums; its memory is allocated once, so a solver zeroes and reuses it.
+class CudaSums {
+ public:
+  CudaSums() = default;
+  CudaSums(int count, cudaStream_t stream);
+  ~CudaSums();
+  CudaSums(CudaSums&& o) noexcept { *this = std::move(o); }
+  CudaSums& operator=(CudaSums&& o) noexcept;
+  CudaSums(const CudaSums&) = delete;
+  CudaSums& operator=(const CudaSums&) = delete;
+
+  /// Sets every slot to 0, on the stream.
+  void zero();
+  /// Waits for the work queued on the stream so far and returns the slots.
+  std::vector<double> read() const;
+  /// Slot k on the device, for kernels that add into it.
+  double* slot(int k) const;
+
+ private:
+  void release() noexcept;
+  int count_ = 0;
+  cudaStream_t stream_ = nullptr;
+  double* dev_ = nullptr;
+  double* pinned_ = nullptr;
+};
+
 class CudaBackend {
  public:
   static constexpr Memory memory = Memory::device;
   using Staging = CudaStaging;
+  using Sums = CudaSums;
   static constexpr const char* name = "cuda";
   // gather_add's tiles: 32 x 32, a warp per tile row (gather_kernel's blocks are 32 x 8 threads).
   static constexpr int64_t gather_tile[2] = {32, 32};
@@ -254,6 +286,18 @@ class CudaBackend {
   template <class F>
   double sum(int64_t n, F f) const { return reduce<false>(n, f, 0.0); }
 
+  /// `count` zeroed sums on the device, bound to this backend's stream.
+  Sums sums(int count) const { return Sums(count, stream_); }
+
+  /// sums slot k += sum of f(i), queued on the stream; nothing waits.
+  template <class F>
+  void sum_into(int64_t n, F f, Sums& sums, int k) const {
+    if (n <= 0) return;
+    cuda_detail::reduce_kernel<false>
+        <<<cuda_detail::blocks_for(n), cuda_detail::kThreads, 0, stream_>>>(n, f, sums.slot(k));
+    cuda_detail::check(cudaGetLastError(), "reduction launch");
+  }
+
   template <class F>
   double max(int64_t n, F f) const { return reduce<true>(n, f, -1e300); }
 
@@ -280,20 +324,16 @@ class CudaBackend {
     cuda_detail::check(cudaGetLastError(), "scatter_add launch");
   }
 
-  /// scatter_add that also returns the sum of the functor's per-pixel `extra` (ScatterSumTerm).
+  /// scatter_add that also adds the sum of the functor's per-pixel `extra` (ScatterSumTerm) to
+  /// sums slot k; nothing waits.
   template <class T, class F>
-  double scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den,
-                         int64_t /*targets*/) const {
-    double* slot = zeroed_slot(0.0);
+  void scatter_add_sum(int64_t nframes, int64_t h, int64_t w, F f, Complex<T>* num, T* den, int64_t /*targets*/,
+                       Sums& sums, int k) const {
     const int64_t n = nframes * h * w;
-    if (n > 0) {
-      cuda_detail::scatter_kernel<true, T>
-          <<<cuda_detail::blocks_for(n), cuda_detail::kThreads, 0, stream_>>>(nframes, h, w, f, num, den, slot);
-      cuda_detail::check(cudaGetLastError(), "scatter_add_sum launch");
-    }
-    double out = 0;
-    read_scratch(&out, 1);
-    return out;
+    if (n <= 0) return;
+    cuda_detail::scatter_kernel<true, T>
+        <<<cuda_detail::blocks_for(n), cuda_detail::kThreads, 0, stream_>>>(nframes, h, w, f, num, den, sums.slot(k));
+    cuda_detail::check(cudaGetLastError(), "scatter_add_sum launch");
   }
 
   /// CpuBackend::gather_add's sums (cpu.hpp), in the same order per plane pixel.
@@ -308,21 +348,17 @@ class CudaBackend {
     cuda_detail::check(cudaGetLastError(), "gather_add launch");
   }
 
-  /// gather_add for functors returning ScatterSumTerm; returns the sum of `extra` in double.
+  /// gather_add for functors returning ScatterSumTerm; the sum of `extra` in double is added to
+  /// sums slot k; nothing waits.
   template <class T, class F>
-  double gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
-                        T* den) const {
+  void gather_add_sum(const TileFramesView& t, int64_t layers, int64_t j0, int64_t nb, F f, Complex<T>* num,
+                      T* den, Sums& sums, int k) const {
     check_tiles(t);
-    double* slot = zeroed_slot(0.0);
-    if (t.tiles() > 0 && layers > 0 && nb > 0) {
-      cuda_detail::gather_kernel<true, T>
-          <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8), 0, stream_>>>(
-              t, layers, j0, nb, f, num, den, slot);
-      cuda_detail::check(cudaGetLastError(), "gather_add_sum launch");
-    }
-    double out = 0;
-    read_scratch(&out, 1);
-    return out;
+    if (t.tiles() <= 0 || layers <= 0 || nb <= 0) return;
+    cuda_detail::gather_kernel<true, T>
+        <<<dim3(unsigned(t.tiles()), unsigned(layers), gather_chunks(t, layers)), dim3(32, 8), 0, stream_>>>(
+            t, layers, j0, nb, f, num, den, sums.slot(k));
+    cuda_detail::check(cudaGetLastError(), "gather_add_sum launch");
   }
 
   /// Waits for the work queued on the backend's stream (not for other streams of the device).

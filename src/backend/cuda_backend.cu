@@ -1,5 +1,7 @@
 // The CUDA backend's state (cuda.cuh): its GPU, stream and scratch; and the staging between
 // pinned host memory and the device.
+#include <utility>
+
 #include "backend/cuda.cuh"
 
 namespace phasis {
@@ -49,6 +51,52 @@ void CudaBackend::read_scratch(double* out, int64_t n) const {
   check(cudaMemcpyAsync(pinned_, scratch_, n * sizeof(double), cudaMemcpyDeviceToHost, stream_), "reduction result");
   synchronize();
   std::copy(pinned_, pinned_ + n, out);
+}
+
+CudaSums::CudaSums(int count, cudaStream_t stream) : count_(count), stream_(stream) {
+  if (count <= 0) return;
+  check(cudaMalloc(&dev_, count * sizeof(double)), "cudaMalloc (sums)");
+  check(cudaMallocHost(&pinned_, count * sizeof(double)), "cudaMallocHost (sums)");
+  zero();
+}
+
+CudaSums::~CudaSums() { release(); }
+
+void CudaSums::release() noexcept {
+  // The stream may still add into the slots.
+  if (stream_ && dev_) cudaStreamSynchronize(stream_);
+  if (dev_) cudaFree(dev_);
+  if (pinned_) cudaFreeHost(pinned_);
+  dev_ = pinned_ = nullptr;
+  count_ = 0;
+}
+
+CudaSums& CudaSums::operator=(CudaSums&& o) noexcept {
+  if (this != &o) {
+    release();
+    count_ = std::exchange(o.count_, 0);
+    stream_ = o.stream_;
+    dev_ = std::exchange(o.dev_, nullptr);
+    pinned_ = std::exchange(o.pinned_, nullptr);
+  }
+  return *this;
+}
+
+void CudaSums::zero() {
+  if (count_ > 0) check(cudaMemsetAsync(dev_, 0, count_ * sizeof(double), stream_), "sums zero");
+}
+
+double* CudaSums::slot(int k) const {
+  if (k < 0 || k >= count_)
+    throw InternalError("sums: expected a slot below " + std::to_string(count_) + "; found " + std::to_string(k));
+  return dev_ + k;
+}
+
+std::vector<double> CudaSums::read() const {
+  if (count_ <= 0) return {};
+  check(cudaMemcpyAsync(pinned_, dev_, count_ * sizeof(double), cudaMemcpyDeviceToHost, stream_), "sums read");
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (sums read)");
+  return std::vector<double>(pinned_, pinned_ + count_);
 }
 
 CudaStaging::CudaStaging(cudaStream_t compute) : compute_(compute) {

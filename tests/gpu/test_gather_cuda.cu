@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "backend/cuda.cuh"
@@ -35,7 +36,7 @@ struct Case {
     for (auto* a : {&probe, &object, &psi, &buf})
       for (int64_t i = 0; i < a->size(); ++i) (*a)[i] = {u(rng), u(rng)};
   }
-  dm::Geometry geometry() const { return {m, m * m, 1, 1, h, w}; }
+  model::Geometry geometry() const { return {m, m * m, 1, 1, h, w}; }
 };
 
 double max_difference(const Array<Complex<double>>& a, const Array<Complex<double>>& b) {
@@ -48,7 +49,7 @@ void compare(int64_t gather_blocks) {
   const int64_t saved = CudaBackend::gather_blocks;
   CudaBackend::gather_blocks = gather_blocks;
   Case c;
-  const dm::Geometry g = c.geometry();
+  const model::Geometry g = c.geometry();
   const TileFrames host_tiles(c.offsets, c.m, c.h, c.w, Memory::host), dev_tiles(c.offsets, c.m, c.h, c.w, Memory::device);
   const auto d_off = c.offsets.to(Memory::device);
   const auto d_probe = c.probe.to(Memory::device), d_object = c.object.to(Memory::device), d_buf = c.buf.to(Memory::device);
@@ -60,10 +61,10 @@ void compare(int64_t gather_blocks) {
   for (int64_t j0 : {0, 37}) {
     const int64_t nb = j0 == 0 ? 37 : c.n - 37;
     CpuBackend().gather_add<double>(host_tiles.view(c.offsets.data()), 1, j0, nb,
-                                   dm::ObjectTermsSingle<double>{c.psi.data() + j0 * g.pix, c.probe.data(), c.offsets.data() + 2 * j0, g},
+                                   model::ObjectTermsSingle<double>{c.psi.data() + j0 * g.pix, c.probe.data(), c.offsets.data() + 2 * j0, g},
                                    num.data(), den.data());
     cuda_backend().gather_add<double>(dev_tiles.view(d_off.data()), 1, j0, nb,
-                                    dm::ObjectTermsSingle<double>{d_psi.data() + j0 * g.pix, d_probe.data(), d_off.data() + 2 * j0, g},
+                                    model::ObjectTermsSingle<double>{d_psi.data() + j0 * g.pix, d_probe.data(), d_off.data() + 2 * j0, g},
                                     d_num.data(), d_den.data());
   }
   EXPECT_LT(max_difference(num, d_num.to(Memory::host)), 1e-12);
@@ -73,14 +74,26 @@ void compare(int64_t gather_blocks) {
   // The fused exit update: every exit-wave element written once, the same error sum.
   num.zero(), den.zero(), d_num.zero(), d_den.zero();
   auto psi = c.psi.to(Memory::host);
-  const double e_cpu = CpuBackend().gather_add_sum<double>(
+  const CpuBackend cpu;
+  auto cpu_sums = cpu.sums(1);
+  cpu.gather_add_sum<double>(
       host_tiles.view(c.offsets.data()), 1, 0, c.n,
       dm::UpdateExitScatterSingle<double>{psi.data(), c.buf.data(), c.probe.data(), c.object.data(), c.offsets.data(), g},
-      num.data(), den.data());
-  const double e_gpu = cuda_backend().gather_add_sum<double>(
-      dev_tiles.view(d_off.data()), 1, 0, c.n,
-      dm::UpdateExitScatterSingle<double>{d_psi.data(), d_buf.data(), d_probe.data(), d_object.data(), d_off.data(), g},
-      d_num.data(), d_den.data());
+      num.data(), den.data(), cpu_sums, 0);
+  const double e_cpu = cpu_sums.read()[0];
+  // On the GPU into the second of two slots, twice over half the frames each: the sums add up on
+  // the device and come back in one read.
+  auto gpu_sums = cuda_backend().sums(2);
+  const int64_t half = c.n / 2;
+  for (auto [j0, nb] : {std::pair<int64_t, int64_t>{0, half}, {half, c.n - half}})
+    cuda_backend().gather_add_sum<double>(
+        dev_tiles.view(d_off.data()), 1, j0, nb,
+        dm::UpdateExitScatterSingle<double>{d_psi.data() + j0 * g.pix, d_buf.data() + j0 * g.pix, d_probe.data(),
+                                            d_object.data(), d_off.data() + 2 * j0, g},
+        d_num.data(), d_den.data(), gpu_sums, 1);
+  const auto gpu_read = gpu_sums.read();
+  EXPECT_EQ(gpu_read[0], 0.0);
+  const double e_gpu = gpu_read[1];
   EXPECT_NEAR(e_gpu, e_cpu, 1e-12 * e_cpu);
   EXPECT_LT(max_difference(psi, d_psi.to(Memory::host)), 1e-14);
   EXPECT_LT(max_difference(num, d_num.to(Memory::host)), 1e-12);

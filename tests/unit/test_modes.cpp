@@ -71,7 +71,7 @@ TEST(Modes, MixMakesModesOrthogonalWithOccupancies) {
   std::vector<Complex<double>> coeff;
   std::vector<double> occ;
   orthogonalising_mix(overlap, k, coeff, occ);
-  CpuBackend().for_each(k * pix, dm::MixModes<double>{mixed.data(), modes.data(), coeff.data(), k, pix});
+  CpuBackend().for_each(k * pix, model::MixModes<double>{mixed.data(), modes.data(), coeff.data(), k, pix});
   double total = 0, occ_sum = 0;
   std::vector<double> power(k);
   for (int a = 0; a < k; ++a)
@@ -103,7 +103,7 @@ TEST(Modes, InitialModesKeepThePower) {
 
 TEST(Modes, ModulusProjectionUsesTheIncoherentSum) {
   const int64_t m = 4, pix = m * m;
-  const dm::Geometry g{m, pix, 2, 1, m, m};
+  const model::Geometry g{m, pix, 2, 1, m, m};
   std::vector<Complex<double>> buf(2 * pix), orig;
   std::vector<float> amp(pix);
   std::vector<uint8_t> valid(pix, 1);
@@ -123,7 +123,7 @@ TEST(Modes, ModulusProjectionUsesTheIncoherentSum) {
 
 TEST(Modes, ObjectAndProbeTermsSumOverTheOtherModes) {
   const int64_t n = 3, m = 4, pix = m * m, k = 2, l = 2, h = 7, w = 8;
-  const dm::Geometry g{m, pix, k, l, h, w};
+  const model::Geometry g{m, pix, k, l, h, w};
   std::mt19937 rng(9);
   std::normal_distribution<double> gauss;
   std::vector<int32_t> off = {0, 0, 2, 3, 3, 1};
@@ -132,9 +132,9 @@ TEST(Modes, ObjectAndProbeTermsSumOverTheOtherModes) {
     for (auto& z : *v) z = {gauss(rng), gauss(rng)};
   std::vector<Complex<double>> onum(l * h * w), pnum(k * pix);
   std::vector<double> oden(l * h * w), pden(k * pix);
-  CpuBackend().scatter_add<double>(n * l, m, m, dm::ObjectTerms<double>{psi.data(), probe.data(), off.data(), g},
+  CpuBackend().scatter_add<double>(n * l, m, m, model::ObjectTerms<double>{psi.data(), probe.data(), off.data(), g},
                                   onum.data(), oden.data(), l * h * w);
-  CpuBackend().for_each(k * pix, dm::ProbeTerms<double>{pnum.data(), pden.data(), psi.data(), object.data(), off.data(), g, n});
+  CpuBackend().for_each(k * pix, model::ProbeTerms<double>{pnum.data(), pden.data(), psi.data(), object.data(), off.data(), g, n});
   std::vector<Complex<double>> onum_ref(l * h * w), pnum_ref(k * pix);
   std::vector<double> oden_ref(l * h * w), pden_ref(k * pix);
   for (int64_t j = 0; j < n; ++j)

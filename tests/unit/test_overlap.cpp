@@ -20,7 +20,7 @@ struct OverlapCase {
   int64_t n = 7, m = 8, h = 21, w = 26;
   std::vector<int32_t> offsets;
   std::vector<Complex<double>> probe, object, psi;
-  dm::Geometry geometry() const { return {m, m * m, 1, 1, h, w}; }
+  model::Geometry geometry() const { return {m, m * m, 1, 1, h, w}; }
   OverlapCase() { fill(); }
   OverlapCase(int64_t n_, int64_t m_, int64_t h_, int64_t w_, int64_t modes = 1) : n(n_), m(m_), h(h_), w(w_) {
     fill(modes);
@@ -42,7 +42,7 @@ struct OverlapCase {
 TEST(Overlap, GatherMatchesDirectLoop) {
   OverlapCase s;
   std::vector<Complex<double>> out(s.n * s.m * s.m);
-  CpuBackend().for_each(s.n * s.m * s.m, dm::ExitWave<double>{out.data(), s.probe.data(), s.object.data(),
+  CpuBackend().for_each(s.n * s.m * s.m, model::ExitWave<double>{out.data(), s.probe.data(), s.object.data(),
                                                               s.offsets.data(), s.geometry()});
   for (int64_t j = 0; j < s.n; ++j)
     for (int64_t y = 0; y < s.m; ++y)
@@ -60,7 +60,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
   std::vector<Complex<double>> num(s.h * s.w);
   std::vector<double> den(s.h * s.w);
   CpuBackend().scatter_add<double>(s.n, s.m, s.m,
-                                  dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.geometry()},
+                                  model::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), s.geometry()},
                                   num.data(), den.data(), s.h * s.w);
   // Direct: for each object pixel, sum over frames that cover it.
   for (int64_t oy = 0; oy < s.h; ++oy)
@@ -80,7 +80,7 @@ TEST(Overlap, ScatterAddIsTheAdjointOfGather) {
     }
   // Adjointness: <gather(O), psi> = <O, scatter(psi)> with the probe folded in.
   std::vector<Complex<double>> g(s.n * s.m * s.m);
-  CpuBackend().for_each(s.n * s.m * s.m, dm::ExitWave<double>{g.data(), s.probe.data(), s.object.data(),
+  CpuBackend().for_each(s.n * s.m * s.m, model::ExitWave<double>{g.data(), s.probe.data(), s.object.data(),
                                                             s.offsets.data(), s.geometry()});
   Complex<double> lhs{}, rhs{};
   for (size_t i = 0; i < g.size(); ++i) lhs += conj_mul(g[i], s.psi[i]);
@@ -93,7 +93,7 @@ TEST(Overlap, ProbeSumsMatchDirectLoop) {
   OverlapCase s;
   std::vector<Complex<double>> num(s.m * s.m);
   std::vector<double> den(s.m * s.m);
-  CpuBackend().for_each(s.m * s.m, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(),
+  CpuBackend().for_each(s.m * s.m, model::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(),
                                                          s.offsets.data(), s.geometry(), s.n});
   for (int64_t y = 0; y < s.m; ++y)
     for (int64_t x = 0; x < s.m; ++x) {
@@ -119,7 +119,7 @@ TEST(Overlap, ModulusProjectionSetsMagnitudesAndKeepsPhases) {
   valid[5] = 0;
   for (int64_t i = 0; i < pix; ++i) buf[i] = {1.0 + i, -0.5 * i}, amp[i] = 0.25f * i;
   const auto orig = buf;
-  const dm::Geometry g{m, pix, 1, 1, m, m};
+  const model::Geometry g{m, pix, 1, 1, m, m};
   CpuBackend().for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
   for (int64_t i = 0; i < pix; ++i) {
     if (i == 5) {  // masked: unitary value, rescaled for the unnormalised inverse
@@ -139,7 +139,7 @@ TEST(Overlap, RelaxedProjectionInterpolatesBetweenDataAndEstimate) {
   for (int64_t i = 0; i < 2 * pix; ++i) buf[i] = {2.0 + i, 1.0 - i}, amp[i] = 0.5f * i;
   orig = buf;
   const double relax[2] = {1.0, 0.5};  // frame 0 left alone; frame 1 moved halfway
-  const dm::Geometry g{m, pix, 1, 1, m, m};
+  const model::Geometry g{m, pix, 1, 1, m, m};
   CpuBackend().for_each(2 * pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, relax});
   for (int64_t i = 0; i < 2 * pix; ++i) {
     const double a = std::hypot(orig[i].re, orig[i].im) / m;
@@ -152,7 +152,7 @@ TEST(Overlap, SegmentSumsMatchLoops) {
   std::vector<double> v(5 * 7);
   for (size_t i = 0; i < v.size(); ++i) v[i] = 0.5 * i;
   double out[5];
-  CpuBackend().sum_segments(5, 7, dm::ValueOf<double>{v.data()}, out);
+  CpuBackend().sum_segments(5, 7, model::ValueOf<double>{v.data()}, out);
   for (int k = 0; k < 5; ++k) {
     double s = 0;
     for (int i = 0; i < 7; ++i) s += v[k * 7 + i];
@@ -170,23 +170,25 @@ void expect_fused_update_matches_loops(int64_t K, int64_t L) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<double> u(-1, 1);
   const int64_t pix = s.m * s.m, plane = s.h * s.w;
-  const dm::Geometry g{s.m, pix, K, L, s.h, s.w};
+  const model::Geometry g{s.m, pix, K, L, s.h, s.w};
   std::vector<Complex<double>> probe(K * pix), object(L * plane), psi(s.n * K * L * pix), buf(psi.size());
   for (auto* v : {&probe, &object, &psi, &buf})
     for (auto& z : *v) z = {u(rng), u(rng)};
   std::vector<Complex<double>> psi_out = psi, num(L * plane);
   std::vector<double> den(L * plane);
-  double err;
+  const CpuBackend cpu;
+  auto sums = cpu.sums(1);
   if (K * L == 1)
-    err = CpuBackend().scatter_add_sum<double>(
+    cpu.scatter_add_sum<double>(
         s.n, s.m, s.m,
         dm::UpdateExitScatterSingle<double>{psi_out.data(), buf.data(), probe.data(), object.data(), s.offsets.data(), g},
-        num.data(), den.data(), plane);
+        num.data(), den.data(), plane, sums, 0);
   else
-    err = CpuBackend().scatter_add_sum<double>(
+    cpu.scatter_add_sum<double>(
         s.n * L, s.m, s.m,
         dm::UpdateExitScatter<double>{psi_out.data(), buf.data(), probe.data(), object.data(), s.offsets.data(), g},
-        num.data(), den.data(), L * plane);
+        num.data(), den.data(), L * plane, sums, 0);
+  const double err = sums.read()[0];
   // Direct: the exit update element by element, then the object sums pixel by pixel.
   double e = 0;
   std::vector<Complex<double>> expect = psi;
@@ -263,8 +265,13 @@ TEST(Overlap, ScatterAddSumAddsAndSums) {
     omp_set_num_threads(threads);
     std::vector<Complex<double>> num(targets, {0.5, -0.5});
     std::vector<double> den(targets, 2.0);
-    const double sum = CpuBackend().scatter_add_sum<double>(n, h, w, CountingTerm{w}, num.data(), den.data(), targets);
-    EXPECT_DOUBLE_EQ(sum, expect_sum) << threads << " threads";
+    const CpuBackend cpu;
+    auto sums = cpu.sums(2);
+    sums[1] = 1.5;  // adds to what the slot holds, and to its own slot only
+    cpu.scatter_add_sum<double>(n, h, w, CountingTerm{w}, num.data(), den.data(), targets, sums, 1);
+    const auto read = sums.read();
+    EXPECT_EQ(read[0], 0.0);
+    EXPECT_DOUBLE_EQ(read[1], 1.5 + expect_sum) << threads << " threads";
     for (int64_t i = 0; i < targets; ++i) {
       EXPECT_DOUBLE_EQ(num[i].re, enum_[i].re) << i;
       EXPECT_DOUBLE_EQ(num[i].im, enum_[i].im) << i;
@@ -297,18 +304,18 @@ TEST(Overlap, GatherAddEqualsScatterAddInBatches) {
   // The GPU's tiles, the CPU's, and an odd shape.
   for (auto [th, tw] : {std::pair<int64_t, int64_t>{32, 32}, {64, 256}, {7, 5}}) {
   OverlapCase s(40, 37, 101, 75);
-  const dm::Geometry g = s.geometry();
+  const model::Geometry g = s.geometry();
   const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host, th, tw);
   if (th == 32) EXPECT_GE(tiles.entries(), s.n * 4);  // 37-pixel frames cover at least 2 x 2 tiles
   std::vector<Complex<double>> num_s(s.h * s.w), num_g(s.h * s.w);
   std::vector<double> den_s(s.h * s.w), den_g(s.h * s.w);
-  CpuBackend().scatter_add<double>(s.n, s.m, s.m, dm::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), g},
+  CpuBackend().scatter_add<double>(s.n, s.m, s.m, model::ObjectTermsSingle<double>{s.psi.data(), s.probe.data(), s.offsets.data(), g},
                                   num_s.data(), den_s.data(), s.h * s.w);
   for (int64_t j0 : {0, 13, 29}) {
     const int64_t nb = (j0 == 0 ? 13 : j0 == 13 ? 16 : s.n - 29);
     const int32_t* off = s.offsets.data() + 2 * j0;
     CpuBackend().gather_add<double>(tiles.view(s.offsets.data()), 1, j0, nb,
-                                   dm::ObjectTermsSingle<double>{s.psi.data() + j0 * s.m * s.m, s.probe.data(), off, g},
+                                   model::ObjectTermsSingle<double>{s.psi.data() + j0 * s.m * s.m, s.probe.data(), off, g},
                                    num_g.data(), den_g.data());
   }
   EXPECT_LT(max_difference(num_s, num_g), 1e-12) << th << " x " << tw;
@@ -319,11 +326,11 @@ TEST(Overlap, GatherAddEqualsScatterAddInBatches) {
 // With probe and object modes, "frames" of the functor are j L + l and layer l's sums go to plane l.
 TEST(Overlap, GatherAddEqualsScatterAddWithModes) {
   OverlapCase s(12, 20, 70, 45, 2);
-  const dm::Geometry g{s.m, s.m * s.m, 2, 2, s.h, s.w};
+  const model::Geometry g{s.m, s.m * s.m, 2, 2, s.h, s.w};
   const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host);
   std::vector<Complex<double>> num_s(2 * s.h * s.w), num_g(2 * s.h * s.w);
   std::vector<double> den_s(2 * s.h * s.w), den_g(2 * s.h * s.w);
-  const dm::ObjectTerms<double> f{s.psi.data(), s.probe.data(), s.offsets.data(), g};
+  const model::ObjectTerms<double> f{s.psi.data(), s.probe.data(), s.offsets.data(), g};
   CpuBackend().scatter_add<double>(s.n * 2, s.m, s.m, f, num_s.data(), den_s.data(), 2 * s.h * s.w);
   CpuBackend().gather_add<double>(tiles.view(s.offsets.data()), 2, 0, s.n, f, num_g.data(), den_g.data());
   EXPECT_LT(max_difference(num_s, num_g), 1e-12);
@@ -334,7 +341,7 @@ TEST(Overlap, GatherAddEqualsScatterAddWithModes) {
 // the same error sum as through scatter_add_sum.
 TEST(Overlap, GatherAddSumUpdatesEveryExitWaveOnce) {
   OverlapCase s(30, 24, 80, 90);
-  const dm::Geometry g = s.geometry();
+  const model::Geometry g = s.geometry();
   std::vector<Complex<double>> buf(s.psi.size());
   std::mt19937 rng(9);
   std::uniform_real_distribution<double> u(-1, 1);
@@ -342,14 +349,17 @@ TEST(Overlap, GatherAddSumUpdatesEveryExitWaveOnce) {
   auto psi_s = s.psi, psi_g = s.psi;
   std::vector<Complex<double>> num_s(s.h * s.w), num_g(s.h * s.w);
   std::vector<double> den_s(s.h * s.w), den_g(s.h * s.w);
-  const double es = CpuBackend().scatter_add_sum<double>(
+  const CpuBackend cpu;
+  auto sums = cpu.sums(2);
+  cpu.scatter_add_sum<double>(
       s.n, s.m, s.m, dm::UpdateExitScatterSingle<double>{psi_s.data(), buf.data(), s.probe.data(), s.object.data(), s.offsets.data(), g},
-      num_s.data(), den_s.data(), s.h * s.w);
+      num_s.data(), den_s.data(), s.h * s.w, sums, 0);
   const TileFrames tiles(offsets_array(s.offsets), s.m, s.h, s.w, Memory::host);
-  const double eg = CpuBackend().gather_add_sum<double>(
+  cpu.gather_add_sum<double>(
       tiles.view(s.offsets.data()), 1, 0, s.n,
       dm::UpdateExitScatterSingle<double>{psi_g.data(), buf.data(), s.probe.data(), s.object.data(), s.offsets.data(), g},
-      num_g.data(), den_g.data());
+      num_g.data(), den_g.data(), sums, 1);
+  const double es = sums.read()[0], eg = sums.read()[1];
   EXPECT_NEAR(eg, es, 1e-9 * es);
   EXPECT_EQ(max_difference(psi_s, psi_g), 0.0);  // each element updated exactly once, by the same formula
   EXPECT_LT(max_difference(num_s, num_g), 1e-12);
@@ -368,15 +378,15 @@ TEST(Overlap, TileFramesRejectsFramesOutsideThePlane) {
 // batch (overwrite) and a later one (add).
 TEST(Overlap, ChunkedProbeSumsEqualProbeTerms) {
   OverlapCase s(23, 16, 60, 50);
-  const dm::Geometry g = s.geometry();
+  const model::Geometry g = s.geometry();
   const int64_t all = s.m * s.m, chunks = 5;
   std::vector<Complex<double>> num(all), num_c(all), parts(chunks * all);
   std::vector<double> den(all), den_c(all), dparts(chunks * all);
   for (bool add : {false, true}) {
-    CpuBackend().for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
-    CpuBackend().for_each(chunks * all, dm::ProbeTermChunks<double>{parts.data(), dparts.data(), s.psi.data(), s.object.data(),
+    CpuBackend().for_each(all, model::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend().for_each(chunks * all, model::ProbeTermChunks<double>{parts.data(), dparts.data(), s.psi.data(), s.object.data(),
                                                                    s.offsets.data(), g, s.n, chunks});
-    CpuBackend().for_each(all, dm::AddProbeChunks<double>{num_c.data(), den_c.data(), parts.data(), dparts.data(), all, chunks, add});
+    CpuBackend().for_each(all, model::AddProbeChunks<double>{num_c.data(), den_c.data(), parts.data(), dparts.data(), all, chunks, add});
     EXPECT_LT(max_difference(num, num_c), 1e-12);
     for (int64_t i = 0; i < all; ++i) EXPECT_NEAR(den[i], den_c[i], 1e-12);
   }
@@ -386,14 +396,14 @@ TEST(Overlap, ChunkedProbeSumsEqualProbeTerms) {
 // for a frame side that is not a multiple of the run, with probe and object modes.
 TEST(Overlap, ProbeTermRunsEqualProbeTerms) {
   OverlapCase s(9, 70, 120, 110, 2);
-  const dm::Geometry g{s.m, s.m * s.m, 2, 2, s.h, s.w};
+  const model::Geometry g{s.m, s.m * s.m, 2, 2, s.h, s.w};
   const int64_t all = 2 * s.m * s.m;
   std::vector<Complex<double>> num(all), num_r(all);
   std::vector<double> den(all), den_r(all);
   for (bool add : {false, true}) {
-    CpuBackend().for_each(all, dm::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
-    CpuBackend().for_each(2 * s.m * dm::ProbeTermRuns<double>::runs(s.m),
-                         dm::ProbeTermRuns<double>{num_r.data(), den_r.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend().for_each(all, model::ProbeTerms<double>{num.data(), den.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
+    CpuBackend().for_each(2 * s.m * model::ProbeTermRuns<double>::runs(s.m),
+                         model::ProbeTermRuns<double>{num_r.data(), den_r.data(), s.psi.data(), s.object.data(), s.offsets.data(), g, s.n, add});
     EXPECT_EQ(max_difference(num, num_r), 0.0);
     for (int64_t i = 0; i < all; ++i) ASSERT_EQ(den[i], den_r[i]) << i;
   }

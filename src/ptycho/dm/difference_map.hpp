@@ -22,6 +22,7 @@
 #include "ptycho/solver.hpp"
 #include "ptycho/dm/dm_kernels.hpp"
 #include "ptycho/frame_store.hpp"
+#include "ptycho/model/frame_plan.hpp"
 #include "ptycho/model/object_sums.hpp"
 #include "ptycho/model/probe_modes.hpp"
 #include "phasis/ptycho/modes.hpp"
@@ -91,33 +92,33 @@ class DifferenceMap final : public Solver<B, T> {
   DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, comm::Communicator& reducer)
       : b_(backend), opt_(opt), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
-        stream_(choose_streaming()),
-        batch_(choose_batch()),
+        memory_(plan_memory()),
         fourier_path_(choose_fourier_path()),
         probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
         sums_(backend, g_, pr, offsets_, opt.object_gather, reducer),
         valid_(pr.valid.to(B::memory)),
-        frames_(backend, pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, batch_, stream_),
-        buf_(Shape{batch_ * g_.modes(), g_.m, g_.m}, B::memory),
+        frames_(backend, pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, memory_.batch, memory_.stream),
+        buf_(Shape{memory_.batch * g_.modes(), g_.m, g_.m}, B::memory),
         pnum_(Shape{g_.k, g_.m, g_.m}, B::memory), pden_(Shape{g_.k, g_.m, g_.m}, B::memory),
-        relax_(Shape{batch_}, B::memory), coeff_(Shape{g_.k, g_.k}, B::memory),
+        relax_(Shape{memory_.batch}, B::memory), coeff_(Shape{g_.k, g_.k}, B::memory),
         occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
     // FFT plans (and cuFFT's work areas) only for runs whose Fourier pass uses them: the fused
     // kernels transform by themselves.
     if (fourier_path_ == FourierPath::separate) {
       const std::vector<int> dims{int(g_.m), int(g_.m)};
-      plan_ = b_.template fft<T>(dims, batch_ * g_.modes());
-      if (n_ % batch_) tail_plan_ = b_.template fft<T>(dims, (n_ % batch_) * g_.modes());
+      plan_ = b_.template fft<T>(dims, memory_.batch * g_.modes());
+      if (n_ % memory_.batch) tail_plan_ = b_.template fft<T>(dims, (n_ % memory_.batch) * g_.modes());
     }
     if (B::memory == Memory::device) {
-      probe_chunks_ = std::clamp<int64_t>((int64_t(1) << 21) / (g_.k * g_.pix), 1, batch_);
+      probe_chunks_ = std::clamp<int64_t>((int64_t(1) << 21) / (g_.k * g_.pix), 1, memory_.batch);
       if (probe_chunks_ > 1) {
         pparts_num_ = Array<Complex<T>>(Shape{probe_chunks_ * g_.k * g_.pix}, B::memory);
         pparts_den_ = Array<T>(Shape{probe_chunks_ * g_.k * g_.pix}, B::memory);
       }
     }
+    change_ = b_.sums(1);
     object_.assign(initial_object<T>(g_.l, g_.h, g_.w));
     if (g_.k > 1) orthogonalize_probe();
     frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
@@ -129,17 +130,17 @@ class DifferenceMap final : public Solver<B, T> {
 
   /// The first sum over the parts; call once every part has been constructed.
   void start() override {
-    double power = 0;
+    auto power = b_.sums(1);
     frames_.each_batch(false, true, false, [&](int64_t, int64_t nb, Complex<T>*, const float* amp) {
-      power += b_.sum(nb * g_.pix, ValidPower{amp, valid_.data(), g_.pix});
+      b_.sum_into(nb * g_.pix, ValidPower{amp, valid_.data(), g_.pix}, power, 0);
     });
-    valid_power_ = reducer_.sum(power);
+    valid_power_ = reducer_.sum(power.read()[0]);
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
   }
 
   /// One DM iteration; returns the difference-map error (see dm.hpp).
   double iterate(int it) override {
-    double change = 0;
+    change_.zero();  // |psi' - psi|^2 of every batch, summed on the backend and read once below
     const int64_t block = g_.modes() * g_.pix;  // exit-wave elements of one frame
     const bool fuse = opt_.fuse_exit_update;
     if (fuse) {  // the first object scatter runs inside the Fourier pass
@@ -151,7 +152,7 @@ class DifferenceMap final : public Solver<B, T> {
       if (fourier_path_ == FourierPath::fused256) {
         fused_fourier(j0, nb, psi, amp, inv_gain);
       } else {
-        const auto& plan = nb == batch_ ? *plan_ : *tail_plan_;
+        const auto& plan = nb == memory_.batch ? *plan_ : *tail_plan_;
         b_.for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
         plan.forward(buf_.data());
         const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
@@ -159,16 +160,17 @@ class DifferenceMap final : public Solver<B, T> {
         plan.inverse(buf_.data());
       }
       if (!fuse) {
-        change += b_.sum(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0});
+        b_.sum_into(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0},
+                    change_, 0);
         return;
       }
       const int32_t* off = offsets_.data() + 2 * j0;
       if (g_.modes() == 1)
-        change += sums_.add_with_extra(
-            j0, nb, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_});
+        sums_.add_with_extra(j0, nb, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
+                             change_, 0);
       else
-        change += sums_.add_with_extra(
-            j0, nb, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_});
+        sums_.add_with_extra(j0, nb, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
+                             change_, 0);
     });
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
       if (fuse && k == 0)
@@ -178,7 +180,7 @@ class DifferenceMap final : public Solver<B, T> {
       if (it >= opt_.probe_start) update_probe();
     }
     if (g_.k > 1 && it >= opt_.probe_start && (it + 1) % opt_.orthogonalize_every == 0) orthogonalize_probe();
-    return reducer_.sum(change) / valid_power_;
+    return reducer_.sum(change_.read()[0]) / valid_power_;  // the iteration's one wait for a sum
   }
 
   const std::vector<double>& occupancy() const { return occupancy_; }
@@ -194,8 +196,8 @@ class DifferenceMap final : public Solver<B, T> {
   /// in a region exchange), on the backend.
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
-  bool streaming() const override { return stream_; }
-  int64_t batch() const override { return batch_; }
+  bool streaming() const override { return memory_.stream; }
+  int64_t batch() const override { return memory_.batch; }
 
   /// Collective when the parts exchange regions: each pixel of the object comes from its owner.
   SolverResult result() override {
@@ -205,8 +207,8 @@ class DifferenceMap final : public Solver<B, T> {
     r.object = convert<double>(object_.to(Memory::host));
     r.probe = convert<double>(probe_.to(Memory::host));
     r.occupancy = occupancy_;
-    r.streamed = stream_;
-    r.batch_frames = batch_;
+    r.streamed = memory_.stream;
+    r.batch_frames = memory_.batch;
     r.device = B::name;
     r.fourier_path = fourier_path_ == FourierPath::fused256 ? "fused 256" : "separate";
     r.precision = sizeof(T) == 4 ? "float" : "double";
@@ -228,35 +230,12 @@ class DifferenceMap final : public Solver<B, T> {
     return g_.l * g_.plane() * int64_t(2 * sizeof(Complex<T>) + sizeof(T)) + 4 * g_.k * g_.pix * int64_t(sizeof(Complex<T>)) +
            tile_bytes + part_bytes;
   }
-  int64_t memory_limit() const {
-    if (opt_.device_memory_limit > 0) return opt_.device_memory_limit;
-    return B::memory == Memory::device ? int64_t(0.9 * double(device_free_bytes())) : INT64_MAX;
-  }
-
-  /// Streams frames from host memory when they do not fit the device with a full Fourier batch.
-  bool choose_streaming() const {
-    if (opt_.stream_frames) return true;
-    if (B::memory != Memory::device) return false;
-    const int64_t batch = batch_for(512ll << 20);
-    return n_ * frame_bytes() + batch * g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)) + fixed_bytes() > memory_limit();
-  }
-
-  /// Frames per batch whose Fourier buffer fits `bytes` (a chunk plan of the frames, exec/chunks.hpp).
-  int64_t batch_for(int64_t bytes) const {
-    return exec::plan_chunks(n_, int64_t(g_.modes() * g_.pix * sizeof(Complex<T>)), bytes).chunk;
-  }
-
-  int64_t choose_batch() const {
-    if (opt_.batch_frames > 0) return std::clamp<int64_t>(opt_.batch_frames, 1, n_);
-    if (!stream_) return batch_for(B::memory == Memory::device ? (512ll << 20) : (64ll << 20));
-    // Streaming: two staging slots and the Fourier buffer share what the limit leaves.
-    const int64_t per_frame = 2 * frame_bytes() + g_.modes() * g_.pix * int64_t(sizeof(Complex<T>));
-    const int64_t room = memory_limit() - fixed_bytes();
-    if (room < per_frame)
-      throw DeviceError("device memory: expected room for one frame's staging (" + std::to_string(per_frame >> 20) +
-                        " MiB) within the limit of " + std::to_string(memory_limit() >> 20) + " MiB; found " +
-                        std::to_string(std::max<int64_t>(room, 0) >> 20) + " MiB after the object and probe");
-    return std::clamp<int64_t>(std::min(room / per_frame, batch_for(512ll << 20)), 1, n_);
+  /// The frames' memory plan (model/frame_plan.hpp): exit waves and amplitudes stored per frame,
+  /// the Fourier buffer per batch frame.
+  model::FramePlan plan_memory() const {
+    const model::FrameNeeds needs{n_, frame_bytes(), g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)), fixed_bytes()};
+    return model::plan_frames(needs, B::memory, model::memory_limit(B::memory, opt_.device_memory_limit),
+                              opt_.stream_frames, opt_.batch_frames);
   }
 
   /// The Fourier pass's strategy, chosen once: phasis' fused 256-point kernels (float CUDA, one
@@ -352,8 +331,7 @@ class DifferenceMap final : public Solver<B, T> {
   comm::Communicator& reducer_;
   int64_t n_;
   Geometry g_;
-  bool stream_;
-  int64_t batch_;
+  model::FramePlan memory_;  // frames on the device or streamed, and the batch
   FourierPath fourier_path_;
   Array<Complex<T>> probe_, object_;
   Array<int32_t> offsets_;
@@ -374,6 +352,7 @@ class DifferenceMap final : public Solver<B, T> {
   double valid_power_ = 0;
   int64_t valid_count_ = 0;
   bool exits_ready_ = false;  // psi exists, so orthogonalisation must mix it too
+  typename B::Sums change_;    // the iteration's exit-wave change, on the backend
 };
 
 /// The registry's factory (solvers.hpp): DM from its own options.

@@ -12,7 +12,7 @@
 #include "backend/tile_frames.hpp"
 #include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/problem.hpp"
-#include "ptycho/dm/dm_kernels.hpp"  // Geometry and the sums' functors (ValueOf, InertialQuotient, regions)
+#include "ptycho/model/overlap_terms.hpp"  // Geometry and the sums' functors (ValueOf, InertialQuotient, regions)
 
 namespace phasis::model {
 
@@ -21,7 +21,7 @@ class ObjectSums {
  public:
   /// `offsets`: the frames' offsets on the backend (the tile lists are built from pr.offsets on the
   /// host); `gather`: per object pixel (no atomics, the same order on every backend), else scattered.
-  ObjectSums(const B& backend, const dm::Geometry& g, const PtychoProblem& pr, const Array<int32_t>& offsets,
+  ObjectSums(const B& backend, const model::Geometry& g, const PtychoProblem& pr, const Array<int32_t>& offsets,
              bool gather, comm::Communicator& parts)
       : b_(backend), g_(g), offsets_(offsets), gather_(gather), parts_(parts),
         tiles_(pr.offsets, g.m, g.h, g.w, B::memory, B::gather_tile[0], B::gather_tile[1]),
@@ -44,12 +44,14 @@ class ObjectSums {
       b_.template scatter_add<T>(nb * g_.l, g_.m, g_.m, f, num_.data(), den_.data(), g_.l * g_.plane());
   }
 
-  /// add() for functors that also return a scalar per pixel; returns the scalars' sum.
+  /// add() for functors that also return a scalar per pixel; the scalars' sum is added to slot k of
+  /// `sums` (on the backend: nothing waits for it).
   template <class F>
-  double add_with_extra(int64_t j0, int64_t nb, F f) {
+  void add_with_extra(int64_t j0, int64_t nb, F f, typename B::Sums& sums, int k) {
     if (gather_)
-      return b_.template gather_add_sum<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, num_.data(), den_.data());
-    return b_.template scatter_add_sum<T>(nb * g_.l, g_.m, g_.m, f, num_.data(), den_.data(), g_.l * g_.plane());
+      b_.template gather_add_sum<T>(tiles_.view(offsets_.data()), g_.l, j0, nb, f, num_.data(), den_.data(), sums, k);
+    else
+      b_.template scatter_add_sum<T>(nb * g_.l, g_.m, g_.m, f, num_.data(), den_.data(), g_.l * g_.plane(), sums, k);
   }
 
   /// Collective: combines this part's sums over the parts and sets object = the inertial quotient,
@@ -57,14 +59,14 @@ class ObjectSums {
   void finish(Complex<T>* object, double inertia) {
     const int64_t all = g_.l * g_.plane();
     // The mean weight from this part's own sums, before they are combined: the same total either way.
-    const double mean_den = parts_.sum(b_.sum(all, dm::ValueOf<T>{den_.data()})) / double(all);
+    const double mean_den = parts_.sum(b_.sum(all, model::ValueOf<T>{den_.data()})) / double(all);
     if (exchanges_regions()) {
       exchange();
     } else {
       parts_.sum(reinterpret_cast<T*>(num_.data()), 2 * all, B::memory);
       parts_.sum(den_.data(), all, B::memory);
     }
-    b_.for_each(all, dm::InertialQuotient<T>{object, num_.data(), den_.data(), T(inertia * mean_den)});
+    b_.for_each(all, model::InertialQuotient<T>{object, num_.data(), den_.data(), T(inertia * mean_den)});
   }
 
   /// Collective when the parts exchange regions: each pixel of `object` from its owner (the sums'
@@ -72,7 +74,7 @@ class ObjectSums {
   void gather_owned(Array<Complex<T>>& object) {
     if (!exchanges_regions()) return;
     const int64_t all = g_.l * g_.plane();
-    b_.for_each(all, dm::OwnedObject<T>{num_.data(), object.data(), owned_.data(), g_.plane()});
+    b_.for_each(all, model::OwnedObject<T>{num_.data(), object.data(), owned_.data(), g_.plane()});
     parts_.sum(reinterpret_cast<T*>(num_.data()), 2 * all, B::memory);
     object.assign(num_);
   }
@@ -120,7 +122,7 @@ class ObjectSums {
     std::vector<comm::Communicator::Message> sends, recvs;
     for (Neighbour& nb : neighbours_) {
       const Region& r = nb.region;
-      b_.for_each(g_.l * r.pixels(), dm::PackRegion<T>{nb.send.data(), num_.data(), den_.data(), g_, r.y0, r.x0,
+      b_.for_each(g_.l * r.pixels(), model::PackRegion<T>{nb.send.data(), num_.data(), den_.data(), g_, r.y0, r.x0,
                                                        r.y1 - r.y0, r.x1 - r.x0});
       sends.push_back({nb.peer, nb.send.data(), int64_t(nb.send.bytes())});
       recvs.push_back({nb.peer, nb.recv.data(), int64_t(nb.recv.bytes())});
@@ -129,7 +131,7 @@ class ObjectSums {
     parts_.exchange(sends, recvs, B::memory);
     for (Neighbour& nb : neighbours_) {
       const Region& r = nb.region;
-      b_.for_each(g_.l * r.pixels(), dm::AddRegion<T>{nb.recv.data(), num_.data(), den_.data(), g_, r.y0, r.x0,
+      b_.for_each(g_.l * r.pixels(), model::AddRegion<T>{nb.recv.data(), num_.data(), den_.data(), g_, r.y0, r.x0,
                                                       r.y1 - r.y0, r.x1 - r.x0});
     }
   }
@@ -141,7 +143,7 @@ class ObjectSums {
   };
 
   const B& b_;
-  dm::Geometry g_;
+  model::Geometry g_;
   const Array<int32_t>& offsets_;
   bool gather_;
   comm::Communicator& parts_;

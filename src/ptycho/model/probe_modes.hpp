@@ -10,7 +10,7 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/ptycho/modes.hpp"
-#include "ptycho/dm/dm_kernels.hpp"  // InnerTerm, MixModes
+#include "ptycho/model/overlap_terms.hpp"  // InnerTerm, MixModes
 
 namespace phasis::model {
 
@@ -26,8 +26,8 @@ std::vector<double> orthogonalize_modes(const B& b, Array<Complex<T>>& probe, in
     for (int64_t c = a; c < k; ++c) {
       const Complex<T>* pa = probe.data() + a * pix;
       const Complex<T>* pc = probe.data() + c * pix;
-      const double re = b.sum(pix, dm::InnerTerm<T>{pa, pc, false});
-      const double im = a == c ? 0.0 : b.sum(pix, dm::InnerTerm<T>{pa, pc, true});
+      const double re = b.sum(pix, model::InnerTerm<T>{pa, pc, false});
+      const double im = a == c ? 0.0 : b.sum(pix, model::InnerTerm<T>{pa, pc, true});
       s[size_t(a * k + c)] = {re, im};
       s[size_t(c * k + a)] = {re, -im};
     }
@@ -37,7 +37,7 @@ std::vector<double> orthogonalize_modes(const B& b, Array<Complex<T>>& probe, in
   Array<Complex<T>> host(Shape{k, k});
   for (int64_t i = 0; i < k * k; ++i) host[i] = {T(mix[size_t(i)].re), T(mix[size_t(i)].im)};
   coeff.assign(host);
-  b.for_each(k * pix, dm::MixModes<T>{scratch.data(), probe.data(), coeff.data(), k, pix});
+  b.for_each(k * pix, model::MixModes<T>{scratch.data(), probe.data(), coeff.data(), k, pix});
   probe.assign(scratch);
   return occupancy;
 }
