@@ -110,7 +110,7 @@ TEST(Modes, ModulusProjectionUsesTheIncoherentSum) {
   for (int64_t i = 0; i < 2 * pix; ++i) buf[i] = {1.0 + 0.3 * i, 0.5 - 0.1 * i};
   for (int64_t p = 0; p < pix; ++p) amp[p] = 0.7f + 0.1f * p;
   orig = buf;
-  CpuBackend().for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
+  CpuBackend().for_each(pix, model::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
   for (int64_t p = 0; p < pix; ++p) {
     // Unitary magnitudes after the projection (undo the 1/M for the inverse FFT and the M of the forward).
     const double s = norm2(buf[p]) + norm2(buf[pix + p]);

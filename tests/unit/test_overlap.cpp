@@ -120,7 +120,7 @@ TEST(Overlap, ModulusProjectionSetsMagnitudesAndKeepsPhases) {
   for (int64_t i = 0; i < pix; ++i) buf[i] = {1.0 + i, -0.5 * i}, amp[i] = 0.25f * i;
   const auto orig = buf;
   const model::Geometry g{m, pix, 1, 1, m, m};
-  CpuBackend().for_each(pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
+  CpuBackend().for_each(pix, model::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, nullptr});
   for (int64_t i = 0; i < pix; ++i) {
     if (i == 5) {  // masked: unitary value, rescaled for the unnormalised inverse
       EXPECT_NEAR(buf[i].re, orig[i].re / (m * m), 1e-12);
@@ -140,7 +140,7 @@ TEST(Overlap, RelaxedProjectionInterpolatesBetweenDataAndEstimate) {
   orig = buf;
   const double relax[2] = {1.0, 0.5};  // frame 0 left alone; frame 1 moved halfway
   const model::Geometry g{m, pix, 1, 1, m, m};
-  CpuBackend().for_each(2 * pix, dm::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, relax});
+  CpuBackend().for_each(2 * pix, model::ModulusProject<double>{buf.data(), amp.data(), valid.data(), g, 1.0 / m, relax});
   for (int64_t i = 0; i < 2 * pix; ++i) {
     const double a = std::hypot(orig[i].re, orig[i].im) / m;
     const double expect = i < pix ? a : 0.5 * (a + amp[i]);
