@@ -1,9 +1,10 @@
-// phasis ptycho reconstruct IN.cxi -o OUT.h5: Difference Map reconstruction with progress, result
+// phasis ptycho reconstruct IN.cxi -o OUT.h5: reconstruction by any registered solver with progress, result
 // file and pictures.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "commands.hpp"
 #include "phasis/comm/mpi.hpp"
@@ -24,7 +25,8 @@ namespace {
 
 struct ReconstructArgs {
   std::string input, output, algorithm = "dm", device = "auto", precision = "float";
-  DmOptions dm;
+  DmOptions dm;  // the options every solver shares, and DM's (ER's) own
+  double raar_beta = RaarOptions().beta;
   std::string partition = "spatial";
   std::string devices_text;
   double gpu_memory_gib = 0;
@@ -33,6 +35,18 @@ struct ReconstructArgs {
   std::string trace;
   bool pictures = true, quiet = false;
 };
+
+/// The chosen solver's own options type (solver.hpp's options_as checks it), its shared fields
+/// from the flags every solver takes.
+std::unique_ptr<SolverOptions> solver_options(const ReconstructArgs& a, const DmOptions& shared) {
+  if (a.algorithm == "raar") {
+    auto o = std::make_unique<RaarOptions>();
+    static_cast<DmOptions&>(*o) = shared;
+    o->beta = a.raar_beta;
+    return o;
+  }
+  return std::make_unique<DmOptions>(shared);  // dm, er
+}
 
 /// "0,1" -> {0, 1}; empty -> {}.
 std::vector<int> parse_devices(const std::string& text) {
@@ -82,7 +96,8 @@ void run(const ReconstructArgs& a) {
   dist.partition = a.partition;
   dist.devices = parse_devices(a.devices_text);
   dist.reduce = a.reduce;
-  DistributedRun run = reconstruct_distributed(a.input, a.algorithm, dm, device, precision, dist, &events, announce);
+  const std::unique_ptr<SolverOptions> options = solver_options(a, dm);
+  DistributedRun run = reconstruct_distributed(a.input, a.algorithm, *options, device, precision, dist, &events, announce);
   if (!a.trace.empty()) {
     // Every rank holds its own parts' spans: rank 0 writes FILE, rank r FILE.rank<r> beside it.
     const int rank = comm::Mpi().rank();
@@ -122,6 +137,7 @@ void run(const ReconstructArgs& a) {
                            {"reduce", a.reduce},
                            {"reduction", run.reduction},
                            {"probe_from_file", problem.probe_from_file}};
+  if (a.algorithm == "raar") params["raar_beta"] = a.raar_beta;
   write_reconstruction(a.output, result, problem, a.input, params.dump());
   double total = 0;
   for (double s : result.iteration_seconds) total += s;
@@ -144,8 +160,11 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   auto a = std::make_shared<ReconstructArgs>();
   cmd->add_option("input", a->input, "CXI file with frames, positions and geometry")->required();
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
-  cmd->add_option("--algorithm", a->algorithm, "Solver: dm (Difference Map)")->check(CLI::IsMember(solver_names()))
+  cmd->add_option("--algorithm", a->algorithm,
+                  "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction)")
+      ->check(CLI::IsMember(solver_names()))
       ->capture_default_str();
+  cmd->add_option("--raar-beta", a->raar_beta, "RAAR's relaxation beta in (0, 1] (1 is DM)")->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();
   cmd->add_option("--device", a->device, "cpu, cuda (GPU 0), cuda:N, or auto (cuda when a GPU is present)")
       ->check(CLI::Validator(

@@ -12,6 +12,8 @@ namespace phasis {
 template <class B, class T>
 inline constexpr SolverEntry<B, T> kSolvers[] = {
     {"dm", &dm::make_solver<B, T>},  // Difference Map (Thibault et al. 2008), src/ptycho/dm/
+    {"raar", &dm::make_raar<B, T>},  // relaxed averaged alternating reflections (Luke 2005), src/ptycho/dm/
+    {"er", &dm::make_er<B, T>},      // error reduction (alternating projections), src/ptycho/dm/
 };
 
 }  // namespace phasis

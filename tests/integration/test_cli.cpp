@@ -196,6 +196,22 @@ TEST(CliBadInput, PositionFarOutside) {
   expect_clean_failure(dir, dir.file("far.cxi"), "", "frame 11");
 }
 
+// Every solver of the projection family runs from the command line and says which ran.
+TEST(Cli, RaarAndErRun) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 40").exit_code, 0);
+  const std::pair<const char*, const char*> runs[] = {{"raar", "--raar-beta 0.8"}, {"er", ""}};
+  for (const auto& [name, extra] : runs) {
+    const std::string out = dir.file(std::string(name) + ".h5");
+    auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 4 --device cpu --no-pictures " +
+                        "--algorithm " + name + " " + extra);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(std::string(name) + " on cpu"), std::string::npos) << r.out;
+    EXPECT_TRUE(std::filesystem::exists(out));
+  }
+}
+
 TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   TempDir dir;
   PtychoData d;
@@ -206,7 +222,8 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--bogus 3", "bogus");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--device gpu", "device");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--device cuda:x", "cuda:N");
-  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm epie", "algorithm");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm bogus", "algorithm");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm raar --raar-beta 1.5", "raar beta");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--trace '" + dir.file("missing/run.json") + "'", "missing");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--fourier-relax -1", "fourier relax");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--precision half", "precision");

@@ -58,6 +58,13 @@ struct DmOptions : SolverOptions {
   bool fused_fourier = true;
 };
 
+/// RAAR (Luke 2005, "raar"): DM relaxed toward the overlap projection, psi' = beta psi +
+/// beta Pi_F(2 P O_j - psi) + (1 - 2 beta) P O_j; beta = 1 is DM. Smaller beta damps DM's
+/// oscillations on noisy data. ER ("er", error reduction) takes DmOptions: psi' = Pi_F(P O_j).
+struct RaarOptions : DmOptions {
+  double beta = 0.75;  // in (0, 1]
+};
+
 /// DM's result is every solver's (reconstruct.hpp).
 using DmResult = SolverResult;
 

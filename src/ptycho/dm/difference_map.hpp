@@ -89,8 +89,10 @@ class DifferenceMap final : public Solver<B, T> {
  public:
   /// `reducer` sums the object and probe updates, the error and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
-  DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, comm::Communicator& reducer)
-      : b_(backend), opt_(opt), reducer_(reducer), n_(pr.frames),
+  /// `name` and `step`: which member of the projection family runs (dm, raar, er; dm_kernels.hpp).
+  DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, comm::Communicator& reducer,
+                const char* name = "dm", ProjectionStep<T> step = ProjectionStep<T>::dm())
+      : b_(backend), opt_(opt), name_(name), step_(step), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         memory_(plan_memory()),
         fourier_path_(choose_fourier_path()),
@@ -153,23 +155,23 @@ class DifferenceMap final : public Solver<B, T> {
         fused_fourier(j0, nb, psi, amp, inv_gain);
       } else {
         const auto& plan = nb == memory_.batch ? *plan_ : *tail_plan_;
-        b_.for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0});
+        b_.for_each(len, Reflect<T>{buf_.data(), psi, probe_.data(), object_.data(), offsets_.data(), g_, j0, step_});
         plan.forward(buf_.data());
         const T* relax = opt_.fourier_relax > 0 ? power_bound(nb, amp) : nullptr;
         b_.for_each(nb * g_.pix, ModulusProject<T>{buf_.data(), amp, valid_.data(), g_, T(1) / T(g_.m), relax, inv_gain});
         plan.inverse(buf_.data());
       }
       if (!fuse) {
-        b_.sum_into(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0},
+        b_.sum_into(len, UpdateExit<T>{psi, buf_.data(), probe_.data(), object_.data(), offsets_.data(), g_, j0, step_},
                     change_, 0);
         return;
       }
       const int32_t* off = offsets_.data() + 2 * j0;
       if (g_.modes() == 1)
-        sums_.add_with_extra(j0, nb, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
+        sums_.add_with_extra(j0, nb, UpdateExitScatterSingle<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_, step_},
                              change_, 0);
       else
-        sums_.add_with_extra(j0, nb, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_},
+        sums_.add_with_extra(j0, nb, UpdateExitScatter<T>{psi, buf_.data(), probe_.data(), object_.data(), off, g_, step_},
                              change_, 0);
     });
     for (int k = 0; k < opt_.overlap_iterations; ++k) {
@@ -202,7 +204,7 @@ class DifferenceMap final : public Solver<B, T> {
   /// Collective when the parts exchange regions: each pixel of the object comes from its owner.
   SolverResult result() override {
     SolverResult r;
-    r.algorithm = "dm";
+    r.algorithm = name_;
     sums_.gather_owned(object_);
     r.object = convert<double>(object_.to(Memory::host));
     r.probe = convert<double>(probe_.to(Memory::host));
@@ -242,7 +244,9 @@ class DifferenceMap final : public Solver<B, T> {
   /// mode, 256 x 256 frames, no power bound, DmOptions::fused_fourier) or FFT plans and separate
   /// passes; both compute the same math. DmResult::fourier_path records which ran.
   FourierPath choose_fourier_path() const {
-    const bool fused = kCudaFloat && opt_.fused_fourier && fused_fourier_applies(g_) && opt_.fourier_relax == 0;
+    // The fused kernels load 2 P O_j - psi: DM's and RAAR's Fourier input, not ER's.
+    const bool fused = kCudaFloat && opt_.fused_fourier && fused_fourier_applies(g_) && opt_.fourier_relax == 0 &&
+                       step_.reflects();
     return fused ? FourierPath::fused256 : FourierPath::separate;
   }
 
@@ -328,6 +332,8 @@ class DifferenceMap final : public Solver<B, T> {
 
   const B& b_;
   DmOptions opt_;
+  const char* name_;
+  ProjectionStep<T> step_;
   comm::Communicator& reducer_;
   int64_t n_;
   Geometry g_;
@@ -355,13 +361,31 @@ class DifferenceMap final : public Solver<B, T> {
   typename B::Sums change_;    // the iteration's exit-wave change, on the backend
 };
 
-/// The registry's factory (solvers.hpp): DM from its own options.
+/// The registry's factories (solvers.hpp): DM, RAAR and ER from their own options.
 template <class B, class T>
 std::unique_ptr<Solver<B, T>> make_solver(const B& backend, const PtychoProblem& pr, const SolverOptions& options,
                                           comm::Communicator& reducer) {
   const DmOptions& opt = options_as<DmOptions>(options, "dm");
   check_options(opt);
   return std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer);
+}
+
+template <class B, class T>
+std::unique_ptr<Solver<B, T>> make_raar(const B& backend, const PtychoProblem& pr, const SolverOptions& options,
+                                        comm::Communicator& reducer) {
+  const RaarOptions& opt = options_as<RaarOptions>(options, "raar");
+  check_options(opt);
+  if (!(opt.beta > 0 && opt.beta <= 1))
+    throw InputError("raar beta: expected a value in (0, 1] (1 is DM); found " + std::to_string(opt.beta));
+  return std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer, "raar", ProjectionStep<T>::raar(opt.beta));
+}
+
+template <class B, class T>
+std::unique_ptr<Solver<B, T>> make_er(const B& backend, const PtychoProblem& pr, const SolverOptions& options,
+                                      comm::Communicator& reducer) {
+  const DmOptions& opt = options_as<DmOptions>(options, "er");
+  check_options(opt);
+  return std::make_unique<DifferenceMap<B, T>>(backend, pr, opt, reducer, "er", ProjectionStep<T>::er());
 }
 
 }  // namespace phasis::dm
