@@ -38,8 +38,8 @@ struct ReconstructArgs {
 
 /// The chosen solver's own options type (solver.hpp's options_as checks it), its shared fields
 /// from the flags every solver takes.
-std::unique_ptr<SolverOptions> solver_options(const ReconstructArgs& a, const DmOptions& shared) {
-  if (a.algorithm == "raar") {
+std::unique_ptr<SolverOptions> solver_options(const std::string& name, const ReconstructArgs& a, const DmOptions& shared) {
+  if (name == "raar") {
     auto o = std::make_unique<RaarOptions>();
     static_cast<DmOptions&>(*o) = shared;
     o->beta = a.raar_beta;
@@ -96,8 +96,15 @@ void run(const ReconstructArgs& a) {
   dist.partition = a.partition;
   dist.devices = parse_devices(a.devices_text);
   dist.reduce = a.reduce;
-  const std::unique_ptr<SolverOptions> options = solver_options(a, dm);
-  DistributedRun run = reconstruct_distributed(a.input, a.algorithm, *options, device, precision, dist, &events, announce);
+  // One solver or a chain ("dm:50,er:20"): each stage its solver's own options, the shared ones
+  // from the flags, its iterations from the chain (else --iterations).
+  SolverChain chain;
+  for (const auto& [name, iterations] : parse_chain(a.algorithm, a.dm.iterations)) {
+    std::shared_ptr<SolverOptions> options = solver_options(name, a, dm);
+    options->iterations = iterations;
+    chain.push_back({name, std::move(options)});
+  }
+  DistributedRun run = reconstruct_distributed(a.input, chain, device, precision, dist, &events, announce);
   if (!a.trace.empty()) {
     // Every rank holds its own parts' spans: rank 0 writes FILE, rank r FILE.rank<r> beside it.
     const int rank = comm::Mpi().rank();
@@ -112,7 +119,7 @@ void run(const ReconstructArgs& a) {
   problem.probe_from_file = run.probe_from_file;
 
   nlohmann::json params = {{"algorithm", a.algorithm},
-                           {"iterations", a.dm.iterations},
+                           {"iterations", int(result.fourier_error.size())},
                            {"device", kind_name(device)},
                            {"precision", a.precision},
                            {"probe_modes", a.dm.probe_modes},
@@ -137,7 +144,7 @@ void run(const ReconstructArgs& a) {
                            {"reduce", a.reduce},
                            {"reduction", run.reduction},
                            {"probe_from_file", problem.probe_from_file}};
-  if (a.algorithm == "raar") params["raar_beta"] = a.raar_beta;
+  if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
   write_reconstruction(a.output, result, problem, a.input, params.dump());
   double total = 0;
   for (double s : result.iteration_seconds) total += s;
@@ -161,8 +168,18 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("input", a->input, "CXI file with frames, positions and geometry")->required();
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
   cmd->add_option("--algorithm", a->algorithm,
-                  "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction)")
-      ->check(CLI::IsMember(solver_names()))
+                  "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction); "
+                  "or a chain, each stage from where the one before stopped: dm:50,er:20")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            try {
+              parse_chain(text, 1);
+              return std::string();
+            } catch (const InputError& e) {
+              return std::string(e.what());
+            }
+          },
+          "SOLVER[:N],...", "algorithm"))
       ->capture_default_str();
   cmd->add_option("--raar-beta", a->raar_beta, "RAAR's relaxation beta in (0, 1] (1 is DM)")->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();

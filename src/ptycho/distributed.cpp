@@ -27,7 +27,7 @@ std::vector<int> rank_devices(const Device& device, const DistributedOptions& di
 /// One part: read its frames, agree that every part could, build its problem and run. `regions`:
 /// every part's object region when the parts exchange overlaps, else empty.
 SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames,
-                      const std::vector<Region>& regions, const std::string& algorithm, const SolverOptions& opt,
+                      const std::vector<Region>& regions, const SolverChain& chain,
                       const Device& device, Precision precision, comm::Communicator& parts, exec::EventSink* events,
                       bool& probe_from_file) {
   PtychoData data;
@@ -42,16 +42,24 @@ SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector
   PtychoProblem pr = make_part_problem(std::move(data), frames, &parts);
   pr.regions = regions;
   probe_from_file = pr.probe_from_file;
-  return reconstruct(pr, algorithm, opt, device, precision, events, &parts);
+  return reconstruct(pr, chain, device, precision, events, &parts);
 }
 
 }  // namespace
 
 DistributedRun reconstruct_distributed(const std::string& path, const std::string& algorithm,
                                        const SolverOptions& opt, const Device& device,
-                                  Precision precision, const DistributedOptions& dist,
-                                  exec::EventSink* events,
-                                  const std::function<void(const DistributedRun&)>& on_start) {
+                                       Precision precision, const DistributedOptions& dist,
+                                       exec::EventSink* events,
+                                       const std::function<void(const DistributedRun&)>& on_start) {
+  // A chain of one stage; the options are the caller's (a shared_ptr that owns nothing).
+  const SolverChain one{{algorithm, std::shared_ptr<const SolverOptions>(std::shared_ptr<void>(), &opt)}};
+  return reconstruct_distributed(path, one, device, precision, dist, events, on_start);
+}
+
+DistributedRun reconstruct_distributed(const std::string& path, const SolverChain& chain, const Device& device,
+                                       Precision precision, const DistributedOptions& dist, exec::EventSink* events,
+                                       const std::function<void(const DistributedRun&)>& on_start) {
   comm::Mpi world;
   DistributedRun out;
   out.writer = world.rank() == 0;
@@ -94,7 +102,7 @@ DistributedRun reconstruct_distributed(const std::string& path, const std::strin
     const Device part_device = device.is_cuda() ? Device::cuda(devices[0]) : device;
     if (device.is_cuda()) cuda_use_device(devices[0]);
     // The world of one rank is a Local: the run's sums are then no-ops.
-    out.result = run_part(*reader, io, out.partition.frames[world.rank()], exchanged, algorithm, opt, part_device,
+    out.result = run_part(*reader, io, out.partition.frames[world.rank()], exchanged, chain, part_device,
                           precision, world, events, out.probe_from_file);
     return out;
   }
@@ -113,7 +121,7 @@ DistributedRun reconstruct_distributed(const std::string& path, const std::strin
         cuda_use_device(devices[g]);
         comm::Nccl gpus(id, out.parts, part);
         bool pff = false;
-        results[g] = run_part(*reader, io, out.partition.frames[part], exchanged, algorithm, opt,
+        results[g] = run_part(*reader, io, out.partition.frames[part], exchanged, chain,
                               Device::cuda(devices[g]), precision, gpus, events, pff);
         from_file[g] = pff;
       } catch (...) {

@@ -79,12 +79,43 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
   return r;
 }
 
-/// The entry the dispatch point calls (reconstruct.cpp): a backend for `device`, then run_solver.
+/// The stages of a chain one after another on one backend, each from the object and probe the one
+/// before left; the histories joined, the last stage's result.
 template <class B, class T>
-SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const std::string& algorithm,
-                              const SolverOptions& options, exec::EventSink* events, comm::Communicator& reducer) {
+SolverResult run_chain(const B& backend, const SolverChain& chain, const PtychoProblem& pr, exec::EventSink* events,
+                       comm::Communicator& reducer) {
+  if (chain.empty()) throw InputError("algorithm: expected at least one solver; found none");
+  SolverResult out;
+  std::string name;
+  for (std::size_t s = 0; s < chain.size(); ++s) {
+    const SolverStage& stage = chain[s];
+    if (!stage.options) throw InputError("algorithm " + stage.algorithm + ": expected its options; found none");
+    std::unique_ptr<SolverOptions> own;
+    const SolverOptions* options = stage.options.get();
+    if (s > 0) {  // every stage after the first starts where the one before stopped
+      own = options->clone();
+      auto start = std::make_shared<SolverStart>();
+      start->object = std::move(out.object);
+      start->probe = std::move(out.probe);
+      own->start = std::move(start);
+      options = own.get();
+    }
+    SolverResult r = run_solver<B, T>(backend, stage.algorithm, pr, *options, events, reducer);
+    name += (s ? "," : "") + stage.algorithm + (chain.size() > 1 ? ":" + std::to_string(options->iterations) : "");
+    r.fourier_error.insert(r.fourier_error.begin(), out.fourier_error.begin(), out.fourier_error.end());
+    r.iteration_seconds.insert(r.iteration_seconds.begin(), out.iteration_seconds.begin(), out.iteration_seconds.end());
+    out = std::move(r);
+  }
+  if (chain.size() > 1) out.algorithm = name;
+  return out;
+}
+
+/// The entry the dispatch point calls (reconstruct.cpp): a backend for `device`, then the chain.
+template <class B, class T>
+SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const SolverChain& chain,
+                            exec::EventSink* events, comm::Communicator& reducer) {
   const B backend(device);
-  return run_solver<B, T>(backend, algorithm, pr, options, events, reducer);
+  return run_chain<B, T>(backend, chain, pr, events, reducer);
 }
 
 }  // namespace phasis

@@ -5,10 +5,10 @@
 
 namespace phasis {
 
-template SolverResult reconstruct_on<CpuBackend, float>(const Device&, const PtychoProblem&, const std::string&,
-                                                          const SolverOptions&, exec::EventSink*, comm::Communicator&);
-template SolverResult reconstruct_on<CpuBackend, double>(const Device&, const PtychoProblem&, const std::string&,
-                                                           const SolverOptions&, exec::EventSink*, comm::Communicator&);
+template SolverResult reconstruct_on<CpuBackend, float>(const Device&, const PtychoProblem&, const SolverChain&,
+                                                          exec::EventSink*, comm::Communicator&);
+template SolverResult reconstruct_on<CpuBackend, double>(const Device&, const PtychoProblem&, const SolverChain&,
+                                                           exec::EventSink*, comm::Communicator&);
 
 std::vector<std::string> solver_names() {
   std::vector<std::string> names;

@@ -4,9 +4,9 @@
 
 namespace phasis {
 
-template SolverResult reconstruct_on<CudaBackend, float>(const Device&, const PtychoProblem&, const std::string&,
-                                                           const SolverOptions&, exec::EventSink*, comm::Communicator&);
-template SolverResult reconstruct_on<CudaBackend, double>(const Device&, const PtychoProblem&, const std::string&,
-                                                            const SolverOptions&, exec::EventSink*, comm::Communicator&);
+template SolverResult reconstruct_on<CudaBackend, float>(const Device&, const PtychoProblem&, const SolverChain&,
+                                                           exec::EventSink*, comm::Communicator&);
+template SolverResult reconstruct_on<CudaBackend, double>(const Device&, const PtychoProblem&, const SolverChain&,
+                                                            exec::EventSink*, comm::Communicator&);
 
 }  // namespace phasis

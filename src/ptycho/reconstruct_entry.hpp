@@ -10,7 +10,7 @@
 namespace phasis {
 
 template <class B, class T>
-SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const std::string& algorithm,
-                              const SolverOptions& options, exec::EventSink* events, comm::Communicator& reducer);
+SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const SolverChain& chain,
+                            exec::EventSink* events, comm::Communicator& reducer);
 
 }  // namespace phasis

@@ -14,6 +14,7 @@
 #include "phasis/ptycho/partition.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/problem.hpp"
+#include "phasis/ptycho/reconstruct.hpp"
 
 namespace phasis {
 
@@ -46,6 +47,12 @@ DistributedRun reconstruct_distributed(const std::string& path, const std::strin
                                   Precision precision, const DistributedOptions& dist,
                                   exec::EventSink* events = nullptr,
                                   const std::function<void(const DistributedRun&)>& on_start = {});
+
+/// The same with a chain of solvers (reconstruct.hpp's SolverChain), every part running every stage.
+DistributedRun reconstruct_distributed(const std::string& path, const SolverChain& chain, const Device& device,
+                                       Precision precision, const DistributedOptions& dist,
+                                       exec::EventSink* events = nullptr,
+                                       const std::function<void(const DistributedRun&)>& on_start = {});
 
 /// reconstruct_distributed with the Difference Map.
 DistributedRun run_dm_distributed(const std::string& path, const DmOptions& options, const Device& device,

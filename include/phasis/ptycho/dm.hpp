@@ -56,6 +56,7 @@ struct DmOptions : SolverOptions {
   // six); other runs take cuFFT and the separate passes, the same math. Chosen once, when the
   // solver is built; SolverResult::fourier_path says which ran.
   bool fused_fourier = true;
+  std::unique_ptr<SolverOptions> clone() const override { return std::make_unique<DmOptions>(*this); }
 };
 
 /// RAAR (Luke 2005, "raar"): DM relaxed toward the overlap projection, psi' = beta psi +
@@ -63,6 +64,7 @@ struct DmOptions : SolverOptions {
 /// oscillations on noisy data. ER ("er", error reduction) takes DmOptions: psi' = Pi_F(P O_j).
 struct RaarOptions : DmOptions {
   double beta = 0.75;  // in (0, 1]
+  std::unique_ptr<SolverOptions> clone() const override { return std::make_unique<RaarOptions>(*this); }
 };
 
 /// DM's result is every solver's (reconstruct.hpp).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,19 @@
 
 namespace phasis {
 
-/// Options every solver reads. A solver's own options derive from this (DmOptions for "dm").
+/// Where a solver starts: an object (L x H x W on the problem's object planes) and probe modes
+/// (K x M x M), for instance another solver's result. Either may be empty (the default start).
+/// With fewer modes than the solver runs, one mode is split as a fresh start would be.
+struct SolverStart {
+  Array<Complex<double>> object;
+  Array<Complex<double>> probe;
+};
+
+/// Options every solver reads. A solver's own options derive from this (DmOptions for "dm"), and
+/// override clone() so that a copy keeps its type.
 struct SolverOptions {
   virtual ~SolverOptions() = default;
+  virtual std::unique_ptr<SolverOptions> clone() const { return std::make_unique<SolverOptions>(*this); }
   int iterations = 100;
   int probe_modes = 1;           // K: mutually incoherent probe modes (seed 000, fly scans)
   int object_modes = 1;          // L: object modes
@@ -37,6 +48,9 @@ struct SolverOptions {
   bool object_gather = true;
   bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
   int snapshot_every = 10;       // iterations between snapshots, for event sinks that want them (and the last)
+  // Start from this object and probe (null: the unit object and the problem's probe). A chain
+  // sets it for each stage from the stage before; a user may set it to continue a run.
+  std::shared_ptr<const SolverStart> start;
 };
 
 /// What every solver returns.
@@ -70,5 +84,24 @@ std::vector<std::string> solver_names();
 SolverResult reconstruct(const PtychoProblem& problem, const std::string& algorithm, const SolverOptions& options,
                            const Device& device, Precision precision, exec::EventSink* events = nullptr,
                            comm::Communicator* reducer = nullptr);
+
+/// One stage of a chain of solvers (as PtyPy's engine lists): its solver and that solver's own
+/// options, whose `iterations` are the stage's.
+struct SolverStage {
+  std::string algorithm;
+  std::shared_ptr<const SolverOptions> options;
+};
+using SolverChain = std::vector<SolverStage>;
+
+/// "dm:50,ml:100" -> the stages' solvers and iteration counts; a name alone ("dm") takes
+/// `iterations`. InputError for an unknown solver, a count below 1, or an empty stage.
+std::vector<std::pair<std::string, int>> parse_chain(const std::string& text, int iterations);
+
+/// Runs the stages one after another on one backend, each starting from the object and probe the
+/// one before left (SolverOptions::start). The result is the last stage's, with the error and
+/// time histories of every stage in order and `algorithm` naming the chain ("dm:50,er:20").
+/// Events as reconstruct()'s, per stage.
+SolverResult reconstruct(const PtychoProblem& problem, const SolverChain& chain, const Device& device,
+                         Precision precision, exec::EventSink* events = nullptr, comm::Communicator* reducer = nullptr);
 
 }  // namespace phasis

@@ -25,40 +25,11 @@
 #include "ptycho/model/frame_plan.hpp"
 #include "ptycho/model/object_sums.hpp"
 #include "ptycho/model/probe_modes.hpp"
+#include "ptycho/model/start.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/comm/communicator.hpp"
 
 namespace phasis::dm {
-
-/// Unit transmission with a 1% deterministic pseudo-random perturbation. A perfectly flat start
-/// makes F(P O) vanish outside a band-limited probe's pupil, where the modulus projection then
-/// picks phases from rounding noise: runs in float and double, or on CPU and GPU, would part ways
-/// at the first iteration. The perturbation gives those pixels a defined phase. Object modes past
-/// the first start at a tenth of the transmission, each with its own perturbation.
-template <class T>
-Array<Complex<T>> initial_object(int64_t l, int64_t h, int64_t w) {
-  Array<Complex<T>> o(Shape{l, h, w});
-  uint64_t state = 0x9E3779B97F4A7C15ull;
-  auto next = [&state] {  // splitmix64, uniform in [-0.5, 0.5)
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return double((z ^ (z >> 31)) >> 11) * 0x1.0p-53 - 0.5;
-  };
-  for (int64_t m = 0; m < l; ++m) {
-    const double scale = m == 0 ? 1.0 : 0.1;
-    for (int64_t i = 0; i < h * w; ++i)
-      o[m * h * w + i] = {T(scale * (1 + 0.02 * next())), T(scale * 0.02 * next())};
-  }
-  return o;
-}
-
-template <class To, class From>
-Array<Complex<To>> convert(const Array<Complex<From>>& a) {
-  Array<Complex<To>> out(a.shape());
-  for (int64_t i = 0; i < a.size(); ++i) out[i] = {To(a[i].re), To(a[i].im)};
-  return out;
-}
 
 inline void check_options(const DmOptions& o) {
   if (o.iterations < 1) throw InputError("iterations: expected at least 1; found " + std::to_string(o.iterations));
@@ -96,7 +67,7 @@ class DifferenceMap final : public Solver<B, T> {
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         memory_(plan_memory()),
         fourier_path_(choose_fourier_path()),
-        probe_(convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
+        probe_(model::starting_probe<T>(pr, opt, g_.k).to(B::memory)),
         object_(Shape{g_.l, g_.h, g_.w}, B::memory),
         offsets_(pr.offsets.to(B::memory)),
         sums_(backend, g_, pr, offsets_, opt.object_gather, reducer),
@@ -121,7 +92,7 @@ class DifferenceMap final : public Solver<B, T> {
       }
     }
     change_ = b_.sums(1);
-    object_.assign(initial_object<T>(g_.l, g_.h, g_.w));
+    object_.assign(model::starting_object<T>(pr, opt, g_.l));
     if (g_.k > 1) orthogonalize_probe();
     frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
       b_.for_each(nb * g_.modes() * g_.pix, ExitWave<T>{psi, probe_.data(), object_.data(), offsets_.data() + 2 * j0, g_});
