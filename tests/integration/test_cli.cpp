@@ -212,6 +212,18 @@ TEST(Cli, RaarAndErRun) {
   }
 }
 
+// A chain runs every stage in order, each from where the one before stopped, and says so.
+TEST(Cli, AChainOfSolversRunsEveryStage) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), out = dir.file("chain.h5");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 40").exit_code, 0);
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --device cpu --no-pictures --algorithm dm:3,er:2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dm 3/3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("er 2/2"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(out));
+}
+
 TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   TempDir dir;
   PtychoData d;
@@ -224,6 +236,8 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--device cuda:x", "cuda:N");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm bogus", "algorithm");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm raar --raar-beta 1.5", "raar beta");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm dm:0,er:5", "SOLVER:ITERATIONS");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm dm:5,bogus", "bogus");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--trace '" + dir.file("missing/run.json") + "'", "missing");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--fourier-relax -1", "fourier relax");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--precision half", "precision");
