@@ -33,6 +33,7 @@ struct ReconstructArgs {
   std::string reduce = "auto";
   int threads = 0;
   std::string trace;
+  std::string probe_file;
   bool pictures = true, quiet = false;
 };
 
@@ -96,6 +97,8 @@ void run(const ReconstructArgs& a) {
   dist.partition = a.partition;
   dist.devices = parse_devices(a.devices_text);
   dist.reduce = a.reduce;
+  if (!a.probe_file.empty()) require_input_file(a.probe_file, "probe file");
+  dist.probe_file = a.probe_file;
   // One solver or a chain ("dm:50,er:20"): each stage its solver's own options, the shared ones
   // from the flags, its iterations from the chain (else --iterations).
   SolverChain chain;
@@ -143,7 +146,9 @@ void run(const ReconstructArgs& a) {
                            {"partition", a.partition},
                            {"reduce", a.reduce},
                            {"reduction", run.reduction},
-                           {"probe_from_file", problem.probe_from_file}};
+                           {"probe_from_file", problem.probe_from_file},
+                           {"probe_source", run.probe_source},
+                           {"probe_scale", run.probe_scale}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
   write_reconstruction(a.output, result, problem, a.input, params.dump());
   double total = 0;
@@ -237,6 +242,9 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--gpu-memory", a->gpu_memory_gib,
                   "GPU memory the solver may use, GiB (0: 90% of free); frames that do not fit stream from host memory")
       ->capture_default_str();
+  cmd->add_option("--probe", a->probe_file,
+                  "Start from the probe in this HDF5 file (a CXI probe location, or a phasis result's probe); "
+                  "it is scaled to the mean frame power");
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
   cmd->add_option("--trace", a->trace,
                   "Write a Chrome trace (JSON; Perfetto and chrome://tracing open it): one span per iteration and part");

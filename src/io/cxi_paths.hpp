@@ -12,6 +12,9 @@ inline constexpr const char* kPixelX = "entry_1/instrument_1/detector_1/x_pixel_
 inline constexpr const char* kPixelY = "entry_1/instrument_1/detector_1/y_pixel_size";
 inline constexpr const char* kMask = "entry_1/instrument_1/detector_1/mask";
 inline constexpr const char* kIllumination = "entry_1/instrument_1/source_1/illumination";
+inline constexpr const char* kProbeData = "entry_1/probe_1/data";  // where other writers keep a probe
+// Where a probe is looked for, in this order (the first present is used and named).
+inline constexpr const char* kProbeLocations[] = {kIllumination, kProbeData};
 inline constexpr const char* kTruth = "entry_1/phasis_truth";
 inline constexpr const char* kTruthObject = "entry_1/phasis_truth/object";
 inline constexpr const char* kTruthProbe = "entry_1/phasis_truth/probe";

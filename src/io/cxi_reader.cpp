@@ -35,6 +35,26 @@ std::string shape_str(const std::vector<int64_t>& s) {
   return out + ")";
 }
 
+/// A probe dataset: M x M, or K x M x M modes (mode 0 is used), of complex numbers.
+void check_probe(const h5::File& file, const char* at, int64_t m) {
+  const std::vector<int64_t> s = file.shape(at);
+  const bool frame = s == std::vector<int64_t>{m, m}, modes = s.size() == 3 && s[0] >= 1 && s[1] == m && s[2] == m;
+  if (!frame && !modes)
+    throw InputError(h5::message(file.path(), at, "shape " + shape_str({m, m}) + " or (K, " + std::to_string(m) + ", " +
+                                                      std::to_string(m) + "), the frames' shape",
+                                 shape_str(s)));
+  if (!file.is_complex(at))
+    throw InputError(h5::message(file.path(), at, "complex numbers (compound {r, i} of floats)", file.type_name(at)));
+}
+
+/// Mode 0 of a probe read as M x M or K x M x M.
+Array<Complex<float>> first_mode(Array<Complex<float>>&& probe, int64_t m) {
+  if (probe.shape().rank == 2) return std::move(probe);
+  Array<Complex<float>> one(Shape{m, m});
+  for (int64_t i = 0; i < m * m; ++i) one[i] = probe[i];
+  return one;
+}
+
 bool is_real_class(h5::TypeClass c) { return c == h5::TypeClass::floating || c == h5::TypeClass::integer; }
 
 }  // namespace
@@ -57,6 +77,7 @@ struct CxiReader::Impl {
   PtychoGeometry geometry;
   bool has_mask = false;
   bool has_probe = false;
+  std::string probe_path;  // the dataset the probe comes from
   bool has_truth = false;
 
   explicit Impl(const std::string& path) : file(h5::File::open_read(path)) {}
@@ -116,9 +137,13 @@ struct CxiReader::Impl {
       if (c != h5::TypeClass::integer && c != h5::TypeClass::enumeration)
         fail(cxi::kMask, "integer CXI bit flags", file.type_name(cxi::kMask));
     }
-    has_probe = frame_shaped(cxi::kIllumination);
-    if (has_probe && !file.is_complex(cxi::kIllumination))
-      fail(cxi::kIllumination, "complex numbers (compound {r, i} of floats)", file.type_name(cxi::kIllumination));
+    for (const char* at : cxi::kProbeLocations) {
+      if (!file.exists(at)) continue;
+      check_probe(file, at, m);
+      has_probe = true;
+      probe_path = at;
+      break;
+    }
     has_truth = file.exists(cxi::kTruthObject) && file.exists(cxi::kTruthProbe);
   }
 };
@@ -164,7 +189,21 @@ Array<uint8_t> CxiReader::valid_mask() const {
 
 Array<Complex<float>> CxiReader::initial_probe() const {
   if (!impl_->has_probe) return {};
-  return impl_->file.read_array<Complex<float>>(cxi::kIllumination);
+  return first_mode(impl_->file.read_array<Complex<float>>(impl_->probe_path), impl_->m);
+}
+
+std::string CxiReader::probe_source() const { return impl_->probe_path; }
+
+ProbeFile read_probe_file(const std::string& path, int64_t m) {
+  const h5::File file = h5::File::open_read(path);
+  // CXI's locations, then a phasis result's "probe".
+  for (const char* at : {cxi::kIllumination, cxi::kProbeData, "probe"}) {
+    if (!file.exists(at)) continue;
+    check_probe(file, at, m);
+    return {first_mode(file.read_array<Complex<float>>(at), m), path + ":" + at};
+  }
+  throw InputError(h5::message(path, "probe", std::string("a probe at ") + cxi::kIllumination + ", " + cxi::kProbeData +
+                                                  " or probe (a phasis result)", "none of them"));
 }
 
 PtychoTruth CxiReader::truth() const {
@@ -233,6 +272,7 @@ PtychoData CxiReader::read_part(const std::vector<int64_t>& frames) const {
 
   out.valid = valid_mask();
   out.probe = initial_probe();
+  out.probe_source = d.probe_path;
   return out;
 }
 

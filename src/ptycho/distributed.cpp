@@ -1,6 +1,7 @@
 // Partition, per-part loading and the run of each part (see distributed.hpp).
 #include "phasis/ptycho/distributed.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -29,19 +30,40 @@ std::vector<int> rank_devices(const Device& device, const DistributedOptions& di
 SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames,
                       const std::vector<Region>& regions, const SolverChain& chain,
                       const Device& device, Precision precision, comm::Communicator& parts, exec::EventSink* events,
-                      bool& probe_from_file) {
+                      const std::string& probe_file, DistributedRun& run) {
   PtychoData data;
   comm::Failure failure;
   try {
     std::lock_guard<std::mutex> lock(io);  // HDF5 is not thread-safe
     data = reader.read_part(frames);
+    if (!probe_file.empty()) {  // --probe FILE takes the place of the data file's probe
+      ProbeFile p = read_probe_file(probe_file, reader.frame_size());
+      data.probe = std::move(p.probe);
+      data.probe_source = std::move(p.source);
+    }
   } catch (...) {
     failure = comm::failure_of(std::current_exception());
   }
   parts.agree(failure);
-  PtychoProblem pr = make_part_problem(std::move(data), frames, &parts);
+  PtychoProblem pr;
+  try {
+    pr = make_part_problem(std::move(data), frames, &parts);
+  } catch (...) {
+    failure = comm::failure_of(std::current_exception());
+  }
+  parts.agree(failure);  // a bad probe stops every part, not just the one that checked it
   pr.regions = regions;
-  probe_from_file = pr.probe_from_file;
+  if (parts.rank() == 0) {
+    run.probe_from_file = pr.probe_from_file;
+    run.probe_source = pr.probe_source;
+    run.probe_scale = pr.probe_scale;
+    if (events) {
+      char scale[64];
+      std::snprintf(scale, sizeof scale, "%.4g", pr.probe_scale);
+      events->note("probe: from " + pr.probe_source +
+                   (pr.probe_from_file ? std::string(", scaled by ") + scale + " to the mean frame power" : ""));
+    }
+  }
   return reconstruct(pr, chain, device, precision, events, &parts);
 }
 
@@ -103,7 +125,7 @@ DistributedRun reconstruct_distributed(const std::string& path, const SolverChai
     if (device.is_cuda()) cuda_use_device(devices[0]);
     // The world of one rank is a Local: the run's sums are then no-ops.
     out.result = run_part(*reader, io, out.partition.frames[world.rank()], exchanged, chain, part_device,
-                          precision, world, events, out.probe_from_file);
+                          precision, world, events, dist.probe_file, out);
     return out;
   }
   if (!comm::nccl_available()) throw DeviceError("several GPUs per process: expected a build with NCCL; found none");
@@ -112,7 +134,6 @@ DistributedRun reconstruct_distributed(const std::string& path, const SolverChai
   world.broadcast(&id, sizeof id, 0, Memory::host);
   std::vector<std::exception_ptr> errors(local);
   std::vector<SolverResult> results(local);
-  std::vector<char> from_file(local, 0);
   std::vector<std::thread> threads;
   for (int g = 0; g < local; ++g)
     threads.emplace_back([&, g] {
@@ -120,10 +141,9 @@ DistributedRun reconstruct_distributed(const std::string& path, const SolverChai
         const int part = world.rank() * local + g;
         cuda_use_device(devices[g]);
         comm::Nccl gpus(id, out.parts, part);
-        bool pff = false;
+        // Only part 0 writes the probe's source into `out`.
         results[g] = run_part(*reader, io, out.partition.frames[part], exchanged, chain,
-                              Device::cuda(devices[g]), precision, gpus, events, pff);
-        from_file[g] = pff;
+                              Device::cuda(devices[g]), precision, gpus, events, dist.probe_file, out);
       } catch (...) {
         errors[g] = std::current_exception();
       }
@@ -132,7 +152,6 @@ DistributedRun reconstruct_distributed(const std::string& path, const SolverChai
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
   out.result = std::move(results[0]);
-  out.probe_from_file = from_file[0];
   return out;
 }
 

@@ -157,9 +157,31 @@ PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& p
     fftshift2(pr.valid.data(), m, m);
   }
   if (!data.probe.empty()) {
+    // Scaled so that its power is the mean frame power (Parseval, unitary FFT: a unit object
+    // passes all of it), whatever units the file's writer used.
     pr.probe = std::move(data.probe);
     pr.probe_from_file = true;
+    pr.probe_source = data.probe_source;
+    double probe_power = 0;
+    for (int64_t p = 0; p < m * m; ++p) {
+      const double v = norm2(pr.probe[p]);
+      if (!std::isfinite(v))
+        throw InputError("probe (" + data.probe_source + "): expected finite values; found " +
+                         (std::isnan(v) ? std::string("NaN") : std::string("infinity")) + " at pixel (" +
+                         std::to_string(p / m) + ", " + std::to_string(p % m) + ")");
+      probe_power += v;
+    }
+    double data_power = 0;
+    for (int64_t i = 0; i < pr.amplitudes.size(); ++i) data_power += double(pr.amplitudes[i]) * pr.amplitudes[i];
+    if (parts) parts->sum(&data_power, 1, Memory::host);
+    data_power /= double(layout.offsets.shape()[0]);
+    if (!(probe_power > 1e-30 * data_power) || !(probe_power > 0))
+      throw InputError("probe (" + data.probe_source + "): expected a probe with power; found " +
+                       (probe_power == 0 ? std::string("all zero") : "a power of " + std::to_string(probe_power)));
+    pr.probe_scale = std::sqrt(data_power / probe_power);
+    for (int64_t p = 0; p < m * m; ++p) pr.probe[p] = pr.probe[p] * float(pr.probe_scale);
   } else {
+    pr.probe_source = "mean diffraction pattern";
     // The mean over every frame of the scan, whichever part holds them.
     std::vector<double> mean = intensity_sum(pr.amplitudes, m);
     if (parts) parts->sum(mean.data(), int64_t(mean.size()), Memory::host);

@@ -224,6 +224,21 @@ TEST(Cli, AChainOfSolversRunsEveryStage) {
   EXPECT_TRUE(std::filesystem::exists(out));
 }
 
+// The log says where the starting probe came from; --probe starts from another file's probe (here
+// a result's), scaled to the measured power.
+TEST(Cli, TheStartingProbeIsNamedAndCanComeFromAFile) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), first = dir.file("first.h5"), second = dir.file("second.h5");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 40").exit_code, 0);
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + first + "' --iterations 3 --device cpu --no-pictures");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("probe: from mean diffraction pattern"), std::string::npos) << r.out;
+  r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + second + "' --iterations 3 --device cpu --no-pictures --probe '" +
+                 first + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("probe: from " + first + ":probe, scaled by"), std::string::npos) << r.out;
+}
+
 TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   TempDir dir;
   PtychoData d;
@@ -238,6 +253,8 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm raar --raar-beta 1.5", "raar beta");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm dm:0,er:5", "SOLVER:ITERATIONS");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm dm:5,bogus", "bogus");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--probe '" + dir.file("missing.h5") + "'", "probe file");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--probe '" + dir.file("ok.cxi") + "'", "probe");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--trace '" + dir.file("missing/run.json") + "'", "missing");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--fourier-relax -1", "fourier relax");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--precision half", "precision");

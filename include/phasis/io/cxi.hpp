@@ -6,8 +6,11 @@
 //   entry_1/instrument_1/detector_1/x_pixel_size  scalar, m
 //   entry_1/instrument_1/detector_1/y_pixel_size  scalar, m
 //   entry_1/instrument_1/detector_1/mask          optional M x M integer, CXI bit flags: 0 = good pixel
-//   entry_1/instrument_1/source_1/illumination    optional M x M complex initial probe
-//                                                 (h5py's complex compound {r, i}, float32 or float64)
+//   entry_1/instrument_1/source_1/illumination    optional M x M (or K x M x M: mode 0 is used)
+//                                                 complex initial probe (h5py's complex compound {r, i},
+//                                                 float32 or float64); else entry_1/probe_1/data, where
+//                                                 other writers keep it; the one used is named
+//                                                 (PtychoData::probe_source)
 //   entry_1/phasis_truth/{object, probe}          ground truth from the simulator (never read by solvers);
 //                                                 probe M x M, or K x M x M modes
 //   entry_1/phasis_truth/object_origin            2 float64: object pixel (y, x) of element [0, 0],
@@ -43,6 +46,7 @@ class CxiReader {
   void read_frames(int64_t begin, int64_t end, float* dst) const;
   Array<uint8_t> valid_mask() const;          // empty if absent
   Array<Complex<float>> initial_probe() const;  // empty if absent
+  std::string probe_source() const;             // the probe's dataset; empty if absent
   bool has_truth() const;
   PtychoTruth truth() const;
 
@@ -61,5 +65,14 @@ class CxiReader {
 /// Writes a CXI file to `path` through a temporary name and an atomic rename.
 /// `truth` may be null.
 void write_cxi(const std::string& path, const PtychoData& data, const PtychoTruth* truth);
+
+/// A probe from a file of its own (`--probe FILE`): an HDF5 file with a probe at the CXI locations
+/// above or at "probe" (a phasis result), M x M or K x M x M (mode 0 is used). `source` is
+/// "FILE:DATASET". InputError when there is none or its shape is not the frames'.
+struct ProbeFile {
+  Array<Complex<float>> probe;
+  std::string source;
+};
+ProbeFile read_probe_file(const std::string& path, int64_t m);
 
 }  // namespace phasis

@@ -3,6 +3,8 @@
 // and (from the simulator) the truth. io/cxi.hpp reads and writes it in the CXI layout.
 #pragma once
 
+#include <string>
+
 #include <cstdint>
 
 #include "phasis/core/array.hpp"    // for Array
@@ -36,6 +38,7 @@ struct PtychoData {
   Array<double> translations;       // N x 3, metres (x, y, z)
   Array<uint8_t> valid;             // M x M, 1 = good pixel; empty when the file has no mask
   Array<Complex<float>> probe;      // M x M initial probe; empty when the file has none
+  std::string probe_source;         // where the probe came from (a dataset, or FILE:DATASET); empty: none
   PtychoGeometry geometry;
 };
 

@@ -24,6 +24,8 @@ struct DistributedOptions {
   // What the parts sum: "whole" all-reduces the object's numerator and denominator; "regions" sends
   // each neighbour only where their regions overlap; "auto" is regions for a spatial partition.
   std::string reduce = "auto";
+  // A probe file (io/cxi.hpp read_probe_file) to start from instead of the data file's probe.
+  std::string probe_file;
 };
 
 struct DistributedRun {
@@ -34,6 +36,8 @@ struct DistributedRun {
   int parts = 1;
   bool writer = true;       // this process writes the output (rank 0)
   bool probe_from_file = false;
+  std::string probe_source;  // where the starting probe came from (PtychoProblem::probe_source)
+  double probe_scale = 1;    // the factor that brought a file's probe to the mean frame power
   std::string reduction;    // "none", or "mpi" / "mpi via host" / "nccl", then ", whole object" or ", regions"
 };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
@@ -36,6 +37,8 @@ struct PtychoProblem : ScanLayout {
   Array<uint8_t> valid;                // M x M, FFT-shifted; all ones when the file had no mask
   Array<Complex<float>> probe;         // M x M initial probe (real space, centred)
   bool probe_from_file = false;
+  std::string probe_source;            // the probe's dataset (or FILE:DATASET), or "mean diffraction pattern"
+  double probe_scale = 1;              // the factor that brought a file's probe to the mean frame power
   // A part of a spatially partitioned run: every part's object region (partition.hpp), indexed by
   // the communicator's ranks. The solver then sends each neighbour only the sums where their
   // regions overlap instead of summing the whole object. Empty: whole-object sums.
