@@ -160,9 +160,10 @@ void run(const ReconstructArgs& a) {
     for (double o : result.occupancy) std::printf(" %.1f%%", 100 * o);
     std::printf("\n");
   }
-  if (a.pictures) std::printf("pictures: %s_{object_phase,object_amplitude,probe%s}.png\n",
-                              write_reconstruction_pictures(a.output, result).c_str(),
-                              result.occupancy.size() > 1 ? ",probe_occupancy" : "");
+  if (a.pictures) std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s}.png\n",
+                              write_reconstruction_pictures(a.output, result, &problem).c_str(),
+                              result.occupancy.size() > 1 ? ",probe_occupancy" : "",
+                              result.fourier_error.size() > 1 ? ",error" : "");
 }
 
 }  // namespace

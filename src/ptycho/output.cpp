@@ -39,6 +39,55 @@ void write_occupancy_chart(const std::string& path, const std::vector<double>& o
   write_png_rgb(path, rgb.data(), h, w);
 }
 
+/// Error per iteration, log10 on the vertical axis with a grey line per decade, blue line.
+void write_error_curve(const std::string& path, const std::vector<double>& errors) {
+  const int64_t h = 240, w = 480, pad = 10;
+  std::vector<uint8_t> rgb(h * w * 3, 255);
+  auto px = [&](int64_t y, int64_t x, uint8_t r, uint8_t g, uint8_t b) {
+    if (y < 0 || y >= h || x < 0 || x >= w) return;
+    uint8_t* q = &rgb[(y * w + x) * 3];
+    q[0] = r, q[1] = g, q[2] = b;
+  };
+  double lo = 1e300, hi = -1e300;
+  for (double e : errors)
+    if (e > 0 && std::isfinite(e)) lo = std::min(lo, std::log10(e)), hi = std::max(hi, std::log10(e));
+  if (lo > hi) return;  // nothing positive to draw
+  lo = std::floor(lo), hi = std::max(std::ceil(hi), lo + 1);
+  auto row = [&](double v) { return pad + int64_t(std::lround((hi - v) / (hi - lo) * double(h - 1 - 2 * pad))); };
+  auto col = [&](size_t i) {
+    return pad + int64_t(std::lround(double(i) / double(std::max<size_t>(errors.size() - 1, 1)) * double(w - 1 - 2 * pad)));
+  };
+  for (double d = lo; d <= hi; ++d)
+    for (int64_t x = 0; x < w; ++x) px(row(d), x, 215, 215, 215);
+  for (size_t i = 0; i + 1 < errors.size(); ++i) {
+    if (!(errors[i] > 0 && errors[i + 1] > 0 && std::isfinite(errors[i]) && std::isfinite(errors[i + 1]))) continue;
+    const int64_t x0 = col(i), x1 = col(i + 1), y0 = row(std::log10(errors[i])), y1 = row(std::log10(errors[i + 1]));
+    const int64_t steps = std::max<int64_t>({std::abs(x1 - x0), std::abs(y1 - y0), 1});
+    for (int64_t t = 0; t <= steps; ++t) {
+      const int64_t x = x0 + (x1 - x0) * t / steps, y = y0 + (y1 - y0) * t / steps;
+      for (int64_t dy = -1; dy <= 1; ++dy) px(y + dy, x, 30, 80, 170);
+    }
+  }
+  write_png_rgb(path, rgb.data(), h, w);
+}
+
+/// The object pixels the scan lights: sum_j |P(r - r_j)|^2 of probe mode 0 over the frames at
+/// least 1% of its peak (1 = lit).
+std::vector<uint8_t> lit_region(const Array<Complex<float>>& probe, const PtychoProblem& pr, int64_t h, int64_t w) {
+  const int64_t m = probe.shape()[1];
+  std::vector<double> cover(size_t(h * w), 0.0);
+  for (int64_t j = 0; j < pr.offsets.shape()[0]; ++j)
+    for (int64_t y = 0; y < m; ++y)
+      for (int64_t x = 0; x < m; ++x) {
+        const int64_t oy = pr.offsets[2 * j] + y, ox = pr.offsets[2 * j + 1] + x;
+        if (oy >= 0 && oy < h && ox >= 0 && ox < w) cover[size_t(oy * w + ox)] += norm2(probe[y * m + x]);
+      }
+  const double peak = *std::max_element(cover.begin(), cover.end());
+  std::vector<uint8_t> lit(cover.size(), 0);
+  for (size_t i = 0; i < cover.size(); ++i) lit[i] = peak > 0 && cover[i] >= 0.01 * peak;
+  return lit;
+}
+
 }  // namespace
 
 std::string path_stem(const std::string& path) {
@@ -106,24 +155,41 @@ Reconstruction read_reconstruction(const std::string& path) {
   return rec;
 }
 
-std::string write_reconstruction_pictures(const std::string& path, const DmResult& r) {
+std::string write_reconstruction_pictures(const std::string& path, const DmResult& r, const PtychoProblem* problem) {
   const std::string stem = path_stem(path);
   Array<Complex<float>> obj = to_float(r.object), probe = to_float(r.probe);
-  const int64_t h = obj.shape()[1], w = obj.shape()[2], k = probe.shape()[0], m = probe.shape()[1];
-  Array<float> amp(Shape{h, w}), phase(Shape{h, w});  // object mode 0
-  for (int64_t i = 0; i < amp.size(); ++i) amp[i] = abs(obj[i]), phase[i] = arg(obj[i]);
+  const int64_t oh = obj.shape()[1], ow = obj.shape()[2], k = probe.shape()[0], m = probe.shape()[1];
+  // The lit region's bounding box (the whole object without a problem).
+  int64_t y0 = 0, y1 = oh, x0 = 0, x1 = ow;
+  std::vector<uint8_t> lit;
+  if (problem && problem->offsets.size() > 0) {
+    lit = lit_region(probe, *problem, oh, ow);
+    y0 = oh, y1 = 0, x0 = ow, x1 = 0;
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        if (lit[size_t(y * ow + x)]) y0 = std::min(y0, y), y1 = std::max(y1, y + 1), x0 = std::min(x0, x), x1 = std::max(x1, x + 1);
+    if (y0 >= y1) y0 = 0, y1 = oh, x0 = 0, x1 = ow, lit.clear();
+  }
+  const int64_t h = y1 - y0, w = x1 - x0;
+  Array<float> amp(Shape{h, w}), phase(Shape{h, w});  // object mode 0, cropped
+  std::vector<float> lit_amp, lit_phase;  // the values the grey scales come from
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const Complex<float> v = obj[(y + y0) * ow + x + x0];
+      amp[y * w + x] = abs(v), phase[y * w + x] = arg(v);
+      if (lit.empty() || lit[size_t((y + y0) * ow + x + x0)]) lit_amp.push_back(abs(v)), lit_phase.push_back(arg(v));
+    }
   // Grey levels over the 0.5-99.5 percentile range: a weak phase object fills the scale, and a few
   // wild pixels at the scan's edge do not wash it out.
-  auto robust_range = [](const Array<float>& a) {
-    std::vector<float> v(a.data(), a.data() + a.size());
+  auto robust_range = [](std::vector<float> v) {
     const size_t lo = v.size() / 200, hi = v.size() - 1 - v.size() / 200;
     std::nth_element(v.begin(), v.begin() + lo, v.end());
     const float vlo = v[lo];
     std::nth_element(v.begin(), v.begin() + hi, v.end());
     return std::pair<float, float>(vlo, std::max(v[hi], vlo + 1e-6f));
   };
-  const auto [plo, phi] = robust_range(phase);
-  const auto [alo, ahi] = robust_range(amp);
+  const auto [plo, phi] = robust_range(std::move(lit_phase));
+  const auto [alo, ahi] = robust_range(std::move(lit_amp));
   write_png_gray(stem + "_object_phase.png", phase.data(), h, w, plo, phi);
   write_png_gray(stem + "_object_amplitude.png", amp.data(), h, w, alo, ahi);
   // Object mode 0 above; probe modes side by side, hue = phase, brightness = amplitude.
@@ -138,6 +204,7 @@ std::string write_reconstruction_pictures(const std::string& path, const DmResul
   }
   write_png_complex(stem + "_probe.png", row.data(), m, k * m);
   if (k > 1) write_occupancy_chart(stem + "_probe_occupancy.png", r.occupancy);
+  if (r.fourier_error.size() >= 2) write_error_curve(stem + "_error.png", r.fourier_error);
   return stem;
 }
 

@@ -30,8 +30,12 @@ void write_reconstruction(const std::string& path, const DmResult& result, const
 Reconstruction read_reconstruction(const std::string& path);
 
 /// PNGs next to `path` (its name without extension + _object_phase.png, _object_amplitude.png,
-/// _probe.png). Returns the common prefix.
-std::string write_reconstruction_pictures(const std::string& path, const DmResult& result);
+/// _probe.png, and _error.png with two or more iterations: the error per iteration on a log scale,
+/// a grey line per decade). With `problem` (its offsets: the frames of the whole scan), the object
+/// pictures show only the lit region (where the frames' summed probe intensity passes 1% of its
+/// peak), and their grey scale comes from it. Returns the common prefix.
+std::string write_reconstruction_pictures(const std::string& path, const DmResult& result,
+                                          const PtychoProblem* problem = nullptr);
 
 /// Replaces the extension: "out/run.h5" -> "out/run".
 std::string path_stem(const std::string& path);
