@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ptycho/dm/difference_map.hpp"
+#include "ptycho/pie/pie.hpp"
 #include "ptycho/solver.hpp"
 
 namespace phasis {
@@ -12,6 +13,8 @@ namespace phasis {
 template <class B, class T>
 inline constexpr SolverEntry<B, T> kSolvers[] = {
     {"dm", &dm::make_solver<B, T>},  // Difference Map (Thibault et al. 2008), src/ptycho/dm/
+    {"epie", &pie::make_epie<B, T>},  // ePIE (Maiden & Rodenburg 2009), src/ptycho/pie/
+    {"rpie", &pie::make_rpie<B, T>},  // rPIE (Maiden, Johnson & Li 2017), src/ptycho/pie/
 };
 
 }  // namespace phasis
