@@ -1,4 +1,4 @@
-// Simulate, reconstruct with the Difference Map and compare with the truth: the round trip every
+// Simulate, reconstruct (the Difference Map or any solver) and compare with the truth: the round trip every
 // ptychography accuracy test makes.
 #pragma once
 
@@ -17,5 +17,9 @@ struct PtychoCase {
 
 PtychoCase simulate_and_reconstruct(const SimulationOptions& so, const DmOptions& opt, const Device& device = Device::cpu(),
                                     Precision precision = Precision::single);
+
+/// The same round trip with any registered solver (`opt` of that solver's options type).
+PtychoCase simulate_and_reconstruct(const SimulationOptions& so, const std::string& algorithm, const SolverOptions& opt,
+                                    const Device& device = Device::cpu(), Precision precision = Precision::single);
 
 }  // namespace phasis::testing

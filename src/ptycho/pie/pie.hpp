@@ -68,7 +68,7 @@ class Pie final : public Solver<B, T> {
   /// `reducer` sums each batch's terms, the misfit and the data power over the parts of a
   /// distributed run (pr then holds this part's frames, pr.frame_ids their places in the scan).
   Pie(const B& backend, const PtychoProblem& pr, const PieOptions& opt, Rule rule, comm::Communicator& reducer)
-      : b_(backend), opt_(opt), rule_(rule), reducer_(reducer), pr_(pr), n_(pr.frames),
+      : serial_(serial_backend(pr, opt)), b_(serial_ ? *serial_ : backend), opt_(opt), rule_(rule), reducer_(reducer), pr_(pr), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         probe_(dm::convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(dm::initial_object<T>(g_.l, g_.h, g_.w).to(B::memory)),
@@ -239,7 +239,24 @@ class Pie final : public Solver<B, T> {
 
   void orthogonalize_probe() { occupancy_ = model::orthogonalize_modes(b_, probe_, g_.k, g_.pix, coeff_, scratch_); }
 
-  const B& b_;
+  /// On the CPU, a backend of one thread when a batch's passes are small (frames times modes times
+  /// pixels, and the object planes that every batch steps, below kParallelWork elements): a pass
+  /// of a few thousand pixels costs less than an OpenMP region, and sequential PIE runs some
+  /// fifteen regions per frame, which crawl when the threads do not all get a core (measured: 20x
+  /// slower with two threads on two busy cores). Null otherwise, and always on a GPU.
+  static constexpr int64_t kParallelWork = int64_t(1) << 18;
+  static std::unique_ptr<B> serial_backend(const PtychoProblem& pr, const PieOptions& o) {
+    if constexpr (B::memory == Memory::host) {
+      const int64_t scan_batch = o.mini_batch == 0 ? pr.frames : std::min<int64_t>(o.mini_batch, pr.frames);
+      const int64_t work = scan_batch * o.probe_modes * o.object_modes * pr.frame_size * pr.frame_size +
+                           3 * o.object_modes * pr.object_h * pr.object_w;
+      if (work < kParallelWork) return std::make_unique<B>(1);
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<B> serial_;
+  const B& b_;  // the backend every pass runs on: the caller's, or serial_
   PieOptions opt_;
   Rule rule_;
   comm::Communicator& reducer_;
