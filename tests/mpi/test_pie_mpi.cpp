@@ -58,7 +58,7 @@ void simulate_to(const std::string& path) {
 }
 
 template <class Options>
-void ranks_match_single_process(const char* algorithm, int64_t mini_batch) {
+void ranks_match_single_process(const char* algorithm, int64_t mini_batch, double tol = 1e-5) {
   const int ranks = comm::Mpi().size();
   ASSERT_GT(ranks, 1) << "start under mpiexec with 2 or more ranks";
   SharedDir dir;
@@ -80,10 +80,11 @@ void ranks_match_single_process(const char* algorithm, int64_t mini_batch) {
     if (run.writer)
       std::printf("%s batch %lld, %d ranks, %s: object %.2e, probe %.2e from the single process\n", algorithm,
                   (long long)mini_batch, ranks, partition, dobj, dprobe);
-    // Only the order of float sums differs (each rank's sums, then the reduction); the bar is
-    // DM's (test_dm_mpi.cpp), float rounding not amplified thanks to the modulus gain limit.
-    EXPECT_LT(dobj, 1e-5) << partition;
-    EXPECT_LT(dprobe, 1e-5) << partition;
+    // Only the order of float sums differs (each rank's sums, then the reduction); with one frame
+    // per batch only its rank adds anything, so the sums are exact. The bar is DM's
+    // (test_dm_mpi.cpp), float rounding not amplified thanks to the modulus gain limit.
+    EXPECT_LE(dobj, tol) << partition;
+    EXPECT_LE(dprobe, tol) << partition;
     ASSERT_EQ(run.result.fourier_error.size(), one.fourier_error.size());
     for (size_t i = 0; i < one.fourier_error.size(); ++i)
       EXPECT_NEAR(run.result.fourier_error[i] / one.fourier_error[i], 1.0, 1e-4) << partition << ", iteration " << i;
@@ -92,6 +93,10 @@ void ranks_match_single_process(const char* algorithm, int64_t mini_batch) {
 
 }  // namespace
 
-TEST(PieMpi, EpieSequentialRanksMatchTheSingleProcess) { ranks_match_single_process<EpieOptions>("epie", 1); }
+// Measured with 2 and 3 ranks: 0 (one frame per batch), 3.4e-7 / 1.6e-7 (rPIE, batches of 10),
+// 1.3e-7 / 7.9e-6 (the whole scan: every probe pixel sums 120 frames in float, grouped by rank).
+TEST(PieMpi, EpieSequentialRanksMatchTheSingleProcess) { ranks_match_single_process<EpieOptions>("epie", 1, 0.0); }
 TEST(PieMpi, RpieMiniBatchRanksMatchTheSingleProcess) { ranks_match_single_process<RpieOptions>("rpie", 10); }
-TEST(PieMpi, EpieWholeScanBatchRanksMatchTheSingleProcess) { ranks_match_single_process<EpieOptions>("epie", 0); }
+TEST(PieMpi, EpieWholeScanBatchRanksMatchTheSingleProcess) {
+  ranks_match_single_process<EpieOptions>("epie", 0, 3e-5);
+}
