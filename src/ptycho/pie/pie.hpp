@@ -75,7 +75,7 @@ class Pie final : public Solver<B, T> {
         amplitudes_(pr.amplitudes.to(B::memory)), valid_(pr.valid.to(B::memory)),
         sums_(Shape{3 * g_.l * g_.plane() + 3 * g_.k * g_.pix}, B::memory),
         probe_rows_(Shape{g_.m}, B::memory), probe_max_(Shape{1}, B::memory),
-        coeff_(Shape{g_.k, g_.k}, B::memory), scratch_(Shape{g_.k, g_.pix}, B::memory),
+        coeff_(Shape{g_.k, g_.k}, B::memory), scratch_(Shape{g_.k, g_.m, g_.m}, B::memory),
         occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
     if (!pr.frame_ids.empty() && int64_t(pr.frame_ids.size()) != n_)
       throw InputError("frame ids: expected one per frame (" + std::to_string(n_) + "); found " +
