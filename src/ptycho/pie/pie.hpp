@@ -6,20 +6,25 @@
 // per batch, on this part's frames of it (consecutive in the part's order, possibly none):
 //   psi = P O_j;  FFT;  modulus projection (model::ModulusProject) with the misfit summed in the
 //   same pass;  inverse FFT;  Delta = psi' - psi;  the object's terms gathered per object pixel
-//   (or scattered) and the probe's per probe pixel, into ONE packed buffer of sums, summed over the
-//   parts in one reduction;  then both steps, every part alike.
+//   (or scattered) and the probe's per probe pixel;  the object's sums over the batch's box (the
+//   rectangle its frames cover, joined over the parts) and the probe's packed into ONE buffer,
+//   summed over the parts in one reduction;  then both steps, every part alike.
+// Per batch, only the box of the object is zeroed, packed, reduced and stepped: sequential PIE
+// on a large object costs per frame, not per object pixel.
 // So every part holds the same object and probe after every batch, and a distributed run updates
 // the same frames together as one process: np 1, 2, 3 differ by float summation order only.
 // max|P|^2 and max|O_j|^2 are formed on the backend in two passes (row maxima, then their
 // maximum), so a batch waits for nothing; the misfit is read once per iteration.
 // Memory on the backend: the amplitudes (4 M^2 per frame), one batch of exit waves (8 K L M^2 per
-// batch frame in float), the object and its sums (3 planes of complex per object mode).
+// batch frame in float), the object, its sums and the packed sums (about 4.5 planes of complex per
+// object mode).
 #pragma once
 
 #include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backend/tile_frames.hpp"
@@ -73,13 +78,16 @@ class Pie final : public Solver<B, T> {
         probe_(dm::convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(dm::initial_object<T>(g_.l, g_.h, g_.w).to(B::memory)),
         amplitudes_(pr.amplitudes.to(B::memory)), valid_(pr.valid.to(B::memory)),
-        sums_(Shape{3 * g_.l * g_.plane() + 3 * g_.k * g_.pix}, B::memory),
+        object_num_(Shape{g_.l, g_.h, g_.w}, B::memory), object_den_(Shape{g_.l, g_.h, g_.w}, B::memory),
+        packed_(Shape{3 * g_.l * g_.plane() + 1 + 3 * g_.k * g_.pix}, B::memory),
         probe_rows_(Shape{g_.m}, B::memory), probe_max_(Shape{1}, B::memory),
         coeff_(Shape{g_.k, g_.k}, B::memory), scratch_(Shape{g_.k, g_.m, g_.m}, B::memory),
         occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
     if (!pr.frame_ids.empty() && int64_t(pr.frame_ids.size()) != n_)
       throw InputError("frame ids: expected one per frame (" + std::to_string(n_) + "); found " +
                        std::to_string(pr.frame_ids.size()));
+    object_num_.zero();
+    object_den_.zero();
     if (g_.k > 1) orthogonalize_probe();
     misfit_ = b_.sums(1);
   }
@@ -167,22 +175,46 @@ class Pie final : public Solver<B, T> {
     order_dev_.assign(frames);
     offsets_dev_.assign(offsets);
     if (opt_.object_gather) tiles_ = TileFrames(offsets, g_.m, g_.h, g_.w, B::memory, B::gather_tile[0], B::gather_tile[1]);
+    order_offsets_ = std::move(offsets);
+  }
+
+  /// The box of the object that batch frames [s, s + nb) of this part cover, joined over the
+  /// parts (each sends its own four numbers): the only pixels the batch's sums and steps touch.
+  Region batch_box(int64_t s, int64_t nb) {
+    int64_t mine[4] = {g_.h, 0, g_.w, 0};  // y0, y1, x0, x1; empty when this part has no frame here
+    for (int64_t j = s; j < s + nb; ++j) {
+      const int64_t y = order_offsets_[2 * j], x = order_offsets_[2 * j + 1];
+      mine[0] = std::min(mine[0], y), mine[1] = std::max(mine[1], y + g_.m);
+      mine[2] = std::min(mine[2], x), mine[3] = std::max(mine[3], x + g_.m);
+    }
+    std::vector<int64_t> all(size_t(4 * reducer_.size()));
+    reducer_.all_gather(mine, int64_t(sizeof mine), all.data(), Memory::host);
+    Region box{g_.h, 0, g_.w, 0};
+    for (size_t q = 0; q < all.size(); q += 4) {
+      if (all[q] >= all[q + 1]) continue;
+      box.y0 = std::min(box.y0, all[q]), box.y1 = std::max(box.y1, all[q + 1]);
+      box.x0 = std::min(box.x0, all[q + 2]), box.x1 = std::max(box.x1, all[q + 3]);
+    }
+    return box;
   }
 
   /// One batch: this part's frames [s, s + nb) of the iteration's order (nb may be 0: the part
   /// still takes part in the reduction and the steps).
   void update_batch(int64_t s, int64_t nb, bool probe) {
-    const int64_t plane = g_.l * g_.plane(), probe_all = g_.k * g_.pix;
-    Complex<T>* object_num = reinterpret_cast<Complex<T>*>(sums_.data());
-    Complex<T>* probe_num = reinterpret_cast<Complex<T>*>(sums_.data() + 2 * plane);
-    T* object_den = sums_.data() + 2 * plane + 2 * probe_all;
-    T* probe_den = object_den + plane;
+    const Region box = batch_box(s, nb);
+    const int64_t bh = box.y1 - box.y0, bw = box.x1 - box.x0, box_all = g_.l * bh * bw, probe_all = g_.k * g_.pix;
+    // The packed sums of the one reduction: the object's over the box (re, im, den per pixel), then,
+    // from an even offset (complex alignment), the probe's numerator and denominator.
+    const int64_t probe_at = (3 * box_all + 1) / 2 * 2;
+    T* packed = packed_.data();
+    Complex<T>* probe_num = reinterpret_cast<Complex<T>*>(packed + probe_at);
+    T* probe_den = packed + probe_at + 2 * probe_all;
     const Complex<T>* p = probe_.data();
     const Complex<T>* o = object_.data();
     const int32_t* off = offsets_dev_.data() + 2 * s;
     const T g_object = rule_ == Rule::epie ? T(1) : T(opt_.alpha), g_probe = rule_ == Rule::epie ? T(1) : T(opt_.beta);
 
-    sums_.zero();
+    b_.for_each(box_all, ZeroRectangle<T>{object_num_.data(), object_den_.data(), g_, box.y0, box.x0, bh, bw});
     b_.for_each(g_.m, ProbeRowPowerMax<T>{probe_rows_.data(), p, g_});
     b_.for_each(1, MaxOfRows<T>{probe_max_.data(), probe_rows_.data(), g_.m});
     if (nb > 0) {
@@ -205,21 +237,24 @@ class Pie final : public Solver<B, T> {
       b_.for_each(len, ExitChange<T>{buf_.data(), p, o, off, g_});
       const ObjectStepTerms<T> terms{buf_.data(), p, off, g_, g_object, probe_max_.data()};
       if (opt_.object_gather)
-        b_.template gather_add<T>(tiles_.view(offsets_dev_.data()), g_.l, s, nb, terms, object_num, object_den);
+        b_.template gather_add<T>(tiles_.view(offsets_dev_.data()), g_.l, s, nb, terms, object_num_.data(),
+                                  object_den_.data());
       else
-        b_.template scatter_add<T>(nb * g_.l, g_.m, g_.m, terms, object_num, object_den, plane);
+        b_.template scatter_add<T>(nb * g_.l, g_.m, g_.m, terms, object_num_.data(), object_den_.data(), g_.l * g_.plane());
       if (probe) {
         b_.for_each(nb * g_.m, FrameRowPowerMax<T>{frame_rows_.data(), o, off, g_});
         b_.for_each(nb, MaxOfRows<T>{frame_max_.data(), frame_rows_.data(), g_.m});
-        b_.for_each(probe_all,
-                    ProbeStepTerms<T>{probe_num, probe_den, buf_.data(), o, off, g_, nb, g_probe, frame_max_.data()});
       }
     }
-    // The one reduction of the batch: object and probe sums together (the probe's stay zero
-    // before probe_start).
-    reducer_.sum(sums_.data(), sums_.size(), B::memory);
+    // A part without frames here writes zeros (frames = 0).
+    if (probe)
+      b_.for_each(probe_all, ProbeStepTerms<T>{probe_num, probe_den, buf_.data(), o, off, g_, nb, g_probe, frame_max_.data()});
+    b_.for_each(box_all, model::PackRegion<T>{packed, object_num_.data(), object_den_.data(), g_, box.y0, box.x0, bh, bw});
+    if (reducer_.size() > 1) b_.synchronize();  // packed before the communicator reads it
+    // The one reduction of the batch: object and probe sums together.
+    reducer_.sum(packed, probe ? probe_at + 3 * probe_all : 3 * box_all, B::memory);
     const T step_object = rule_ == Rule::epie ? T(opt_.alpha) : T(1), step_probe = rule_ == Rule::epie ? T(opt_.beta) : T(1);
-    b_.for_each(plane, TakeStep<T>{object_.data(), object_num, object_den, step_object});
+    b_.for_each(box_all, StepFromPacked<T>{object_.data(), packed, g_, box.y0, box.x0, bh, bw, step_object});
     if (probe) b_.for_each(probe_all, TakeStep<T>{probe_.data(), probe_num, probe_den, step_probe});
   }
 
@@ -240,7 +275,7 @@ class Pie final : public Solver<B, T> {
   void orthogonalize_probe() { occupancy_ = model::orthogonalize_modes(b_, probe_, g_.k, g_.pix, coeff_, scratch_); }
 
   /// On the CPU, a backend of one thread when a batch's passes are small (frames times modes times
-  /// pixels, and the object planes that every batch steps, below kParallelWork elements): a pass
+  /// pixels below kParallelWork elements; the object passes cover the batch's box): a pass
   /// of a few thousand pixels costs less than an OpenMP region, and sequential PIE runs some
   /// fifteen regions per frame, which crawl when the threads do not all get a core (measured: 20x
   /// slower with two threads on two busy cores). Null otherwise, and always on a GPU.
@@ -248,8 +283,7 @@ class Pie final : public Solver<B, T> {
   static std::unique_ptr<B> serial_backend(const PtychoProblem& pr, const PieOptions& o) {
     if constexpr (B::memory == Memory::host) {
       const int64_t scan_batch = o.mini_batch == 0 ? pr.frames : std::min<int64_t>(o.mini_batch, pr.frames);
-      const int64_t work = scan_batch * o.probe_modes * o.object_modes * pr.frame_size * pr.frame_size +
-                           3 * o.object_modes * pr.object_h * pr.object_w;
+      const int64_t work = scan_batch * o.probe_modes * o.object_modes * pr.frame_size * pr.frame_size;
       if (work < kParallelWork) return std::make_unique<B>(1);
     }
     return nullptr;
@@ -266,9 +300,10 @@ class Pie final : public Solver<B, T> {
   Array<Complex<T>> probe_, object_;
   Array<float> amplitudes_;
   Array<uint8_t> valid_;
-  // The batch's sums, packed for one reduction: object numerator (L planes, complex), probe
-  // numerator (K x M x M, complex), object denominator, probe denominator.
-  Array<T> sums_;
+  // The object's sums (numerator and denominator planes; each batch zeroes and reads its box),
+  // and every batch's sums packed for its one reduction (batch_box, update_batch).
+  Array<Complex<T>> object_num_;
+  Array<T> object_den_, packed_;
   Array<T> probe_rows_, probe_max_;
   Array<Complex<T>> coeff_, scratch_;  // probe-mode orthogonalisation
   std::vector<double> occupancy_;
@@ -281,6 +316,7 @@ class Pie final : public Solver<B, T> {
   Array<float> batch_amp_;
   Array<T> frame_rows_, frame_max_;   // max|O_j|^2 per batch frame (and its row maxima)
   Array<int32_t> order_dev_, offsets_dev_;  // the iteration's order of this part's frames
+  Array<int32_t> order_offsets_;            // offsets_dev_ on the host, for the batches' boxes
   TileFrames tiles_;                  // tile lists of offsets_dev_, for the gathered object sums
   std::map<int64_t, std::unique_ptr<typename B::template Fft<T>>> plans_;
   double valid_power_ = 0;

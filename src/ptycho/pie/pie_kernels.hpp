@@ -159,6 +159,43 @@ struct MaxOfRows {
   }
 };
 
+/// Object index of element i of a rectangle (rows from y0, columns from x0, rh x rw) of every
+/// object plane, as model::PackRegion counts them (i < L rh rw).
+PHASIS_HD int64_t rectangle_index(const Geometry& g, int64_t y0, int64_t x0, int64_t rh, int64_t rw, int64_t i) {
+  const int64_t per = rh * rw, l = i / per, r = i - l * per, y = r / rw;
+  return l * g.plane() + (y0 + y) * g.w + x0 + r - y * rw;
+}
+
+/// Zeroes the object sums over a rectangle of every plane: the batch's box, the only pixels its
+/// frames add to.
+template <class T>
+struct ZeroRectangle {
+  Complex<T>* num;
+  T* den;
+  Geometry g;
+  int64_t y0, x0, rh, rw;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t o = rectangle_index(g, y0, x0, rh, rw, i);
+    num[o] = Complex<T>(T(0), T(0));
+    den[o] = T(0);
+  }
+};
+
+/// The object's step over the box from its packed, reduced sums (model::PackRegion's layout: re,
+/// im, den per pixel): object += step num / den where some frame covered the pixel (den > 0).
+template <class T>
+struct StepFromPacked {
+  Complex<T>* object;
+  const T* packed;
+  Geometry g;
+  int64_t y0, x0, rh, rw;
+  T step;
+  PHASIS_HD void operator()(int64_t i) const {
+    const T den = packed[3 * i + 2];
+    if (den > T(0)) object[rectangle_index(g, y0, x0, rh, rw, i)] += Complex<T>(packed[3 * i], packed[3 * i + 1]) * (step / den);
+  }
+};
+
 /// value += step num / den where some frame of the batch covered the pixel (den > 0).
 template <class T>
 struct TakeStep {
