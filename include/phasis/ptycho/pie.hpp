@@ -25,7 +25,8 @@ namespace phasis {
 /// What ePIE and rPIE share, besides every solver's options (SolverOptions). Not used by them:
 /// the inertias (the updates are steps, not quotients), batch_frames (their batch changes the
 /// algorithm: mini_batch), stream_frames (the amplitudes stay on the device; true is refused).
-/// Distributed runs sum the whole object each batch (PtychoProblem::regions is not used).
+/// Distributed runs sum each batch's box of the object over every part (PtychoProblem::regions is
+/// not used: every part holds the whole object after every batch).
 struct PieOptions : SolverOptions {
   // ePIE: the object's step size; rPIE: the weight of max|P|^2 in the object's denominator (small
   // values take larger steps where the probe is weak). In (0, 1].

@@ -73,7 +73,8 @@ class Pie final : public Solver<B, T> {
   /// `reducer` sums each batch's terms, the misfit and the data power over the parts of a
   /// distributed run (pr then holds this part's frames, pr.frame_ids their places in the scan).
   Pie(const B& backend, const PtychoProblem& pr, const PieOptions& opt, Rule rule, comm::Communicator& reducer)
-      : serial_(serial_backend(pr, opt)), b_(serial_ ? *serial_ : backend), opt_(opt), rule_(rule), reducer_(reducer), pr_(pr), n_(pr.frames),
+      : serial_(serial_backend(pr, opt)), b_(serial_ ? *serial_ : backend), opt_(opt), rule_(rule),
+        reducer_(reducer), pr_(pr), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         probe_(dm::convert<T>(initial_probe_modes(pr.probe, g_.k)).to(B::memory)),
         object_(dm::initial_object<T>(g_.l, g_.h, g_.w).to(B::memory)),
@@ -146,7 +147,8 @@ class Pie final : public Solver<B, T> {
   const Array<Complex<T>>& probe() const override { return probe_; }
   int64_t batch() const override { return batch_; }
 
-  /// Every part already holds the whole object and probe (whole-object sums every batch).
+  /// Every part already holds the whole object and probe (every batch's sums are reduced over the
+  /// parts before the steps).
   SolverResult result() override {
     SolverResult r;
     r.algorithm = rule_ == Rule::epie ? "epie" : "rpie";
