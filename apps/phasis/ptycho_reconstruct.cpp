@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "commands.hpp"
 #include "phasis/comm/mpi.hpp"
@@ -16,6 +17,7 @@
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
+#include "phasis/ptycho/pie.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
 
@@ -27,6 +29,9 @@ struct ReconstructArgs {
   std::string input, output, algorithm = "dm", device = "auto", precision = "float";
   DmOptions dm;  // the options every solver shares, and DM's (ER's) own
   double raar_beta = RaarOptions().beta;
+  std::optional<double> pie_alpha, pie_beta;  // unset: each engine's default (epie 1, 1; rpie 0.1, 1)
+  int64_t mini_batch = PieOptions().mini_batch;
+  uint64_t seed = PieOptions().seed;
   std::string partition = "spatial";
   std::string devices_text;
   double gpu_memory_gib = 0;
@@ -40,13 +45,18 @@ struct ReconstructArgs {
 /// The chosen solver's own options type (solver.hpp's options_as checks it), its shared fields
 /// from the flags every solver takes.
 std::unique_ptr<SolverOptions> solver_options(const std::string& name, const ReconstructArgs& a, const DmOptions& shared) {
-  if (name == "raar") {
-    auto o = std::make_unique<RaarOptions>();
-    static_cast<DmOptions&>(*o) = shared;
-    o->beta = a.raar_beta;
-    return o;
+  std::unique_ptr<SolverOptions> o = default_solver_options(name);
+  if (auto* dm = dynamic_cast<DmOptions*>(o.get())) static_cast<DmOptions&>(*dm) = shared;  // dm, er, raar
+  else static_cast<SolverOptions&>(*o) = static_cast<const SolverOptions&>(shared);
+  if (auto* raar = dynamic_cast<RaarOptions*>(o.get())) raar->beta = a.raar_beta;
+  if (auto* pie = dynamic_cast<PieOptions*>(o.get())) {
+    if (a.pie_alpha) pie->alpha = *a.pie_alpha;
+    if (a.pie_beta) pie->beta = *a.pie_beta;
+    pie->mini_batch = a.mini_batch;
+    pie->seed = a.seed;
+    pie->modulus_gain_limit = shared.modulus_gain_limit;
   }
-  return std::make_unique<DmOptions>(shared);  // dm, er
+  return o;
 }
 
 /// "0,1" -> {0, 1}; empty -> {}.
@@ -150,6 +160,12 @@ void run(const ReconstructArgs& a) {
                            {"probe_source", run.probe_source},
                            {"probe_scale", run.probe_scale}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
+  if (a.algorithm.find("pie") != std::string::npos) {
+    params["mini_batch"] = a.mini_batch;
+    params["seed"] = a.seed;
+    if (a.pie_alpha) params["pie_alpha"] = *a.pie_alpha;
+    if (a.pie_beta) params["pie_beta"] = *a.pie_beta;
+  }
   write_reconstruction(a.output, result, problem, a.input, params.dump());
   double total = 0;
   for (double s : result.iteration_seconds) total += s;
@@ -174,8 +190,9 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("input", a->input, "CXI file with frames, positions and geometry")->required();
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
   cmd->add_option("--algorithm", a->algorithm,
-                  "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction); "
-                  "or a chain, each stage from where the one before stopped: dm:50,er:20")
+                  "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction), "
+                  "epie, rpie (ptychographic iterative engines); or a chain, each stage from where the one before "
+                  "stopped: dm:50,er:20")
       ->check(CLI::Validator(
           [](std::string& text) {
             try {
@@ -188,6 +205,14 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
           "SOLVER[:N],...", "algorithm"))
       ->capture_default_str();
   cmd->add_option("--raar-beta", a->raar_beta, "RAAR's relaxation beta in (0, 1] (1 is DM)")->capture_default_str();
+  cmd->add_option("--pie-alpha", a->pie_alpha,
+                  "ePIE: object step; rPIE: weight of max|P|^2 in the object's denominator; in (0, 1] "
+                  "(default: epie 1, rpie 0.1)");
+  cmd->add_option("--pie-beta", a->pie_beta, "ePIE: probe step; rPIE: weight of max|O|^2; in (0, 1] (default 1)");
+  cmd->add_option("--mini-batch", a->mini_batch,
+                  "ePIE/rPIE: frames updated together (1: the sequential engines; 0: the whole scan)")
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "ePIE/rPIE: seed of the random frame order of every iteration")->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();
   cmd->add_option("--device", a->device, "cpu, cuda (GPU 0), cuda:N, or auto (cuda when a GPU is present)")
       ->check(CLI::Validator(

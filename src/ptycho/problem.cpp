@@ -133,6 +133,7 @@ PtychoProblem make_part_problem(PtychoData&& data, const std::vector<int64_t>& p
   pr.pixel_y_m = layout.pixel_y_m, pr.pixel_x_m = layout.pixel_x_m;
   pr.frames = n;
   pr.frame_size = m;
+  pr.frame_ids = part;
   pr.offsets = Array<int32_t>(Shape{n, 2});
   pr.positions = Array<double>(Shape{n, 2});
   for (int64_t j = 0; j < n; ++j) {

@@ -44,10 +44,18 @@ template <class B, class T>
 using SolverFactory = std::unique_ptr<Solver<B, T>> (*)(const B& backend, const PtychoProblem& problem,
                                                         const SolverOptions& options, comm::Communicator& reducer);
 
+/// A solver's options at their defaults, as its own type.
+using OptionsFactory = std::unique_ptr<SolverOptions> (*)();
+template <class Options>
+std::unique_ptr<SolverOptions> default_options_of() {
+  return std::make_unique<Options>();
+}
+
 template <class B, class T>
 struct SolverEntry {
   const char* name;
   SolverFactory<B, T> make;
+  OptionsFactory options;
 };
 
 /// The options of solver `name` as its own type, or InputError naming what was given.

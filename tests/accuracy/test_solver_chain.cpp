@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <typeinfo>
 
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/compare.hpp"
@@ -118,4 +119,29 @@ TEST(SolverChain, AStageWithMoreProbeModesSplitsTheOneBefore) {
   ASSERT_EQ(r.probe.shape()[0], 3);
   EXPECT_EQ(r.occupancy.size(), 3u);
   EXPECT_GT(r.occupancy[0], 0.5);
+}
+
+// A chain across solver families: rPIE refines what DM started (each stage's own options type,
+// cloned with its start).
+TEST(SolverChain, RpieAfterDmKeepsImproving) {
+  const Scan scan;
+  auto rpie = default_solver_options("rpie");
+  rpie->iterations = 10;
+  const SolverChain dm_only{{"dm", dm_options(30)}};
+  const SolverChain chain{{"dm", dm_options(30)}, {"rpie", std::shared_ptr<const SolverOptions>(std::move(rpie))}};
+  const SolverResult a = reconstruct(scan.problem, dm_only, Device::cpu(), Precision::single);
+  const SolverResult b = reconstruct(scan.problem, chain, Device::cpu(), Precision::single);
+  std::printf("dm:30 phase RMSE %.4f rad; dm:30,rpie:10 %.4f\n", scan.phase_rmse(a), scan.phase_rmse(b));
+  EXPECT_EQ(b.algorithm, "dm:30,rpie:10");
+  EXPECT_LT(scan.phase_rmse(b), scan.phase_rmse(a));
+}
+
+TEST(SolverChain, DefaultOptionsHaveEachSolversOwnType) {
+  for (const std::string& name : solver_names()) {
+    const auto o = default_solver_options(name);
+    ASSERT_TRUE(o) << name;
+    const auto copy = o->clone();
+    EXPECT_EQ(typeid(*copy), typeid(*o)) << name << ": clone() must keep the options' type";
+  }
+  EXPECT_THROW(default_solver_options("bogus"), InputError);
 }

@@ -1,4 +1,4 @@
-// Simulate, reconstruct with the Difference Map and compare with the truth: the round trip every
+// Simulate, reconstruct (the Difference Map or any solver) and compare with the truth: the round trip every
 // ptychography accuracy test makes.
 #pragma once
 

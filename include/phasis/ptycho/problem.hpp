@@ -39,6 +39,10 @@ struct PtychoProblem : ScanLayout {
   bool probe_from_file = false;
   std::string probe_source;            // the probe's dataset (or FILE:DATASET), or "mean diffraction pattern"
   double probe_scale = 1;              // the factor that brought a file's probe to the mean frame power
+  // Each frame's index in the whole scan (a part's frames are a subset); empty: 0 .. frames - 1.
+  // Solvers whose steps follow a scan-wide frame order (ePIE, rPIE) use it to form the same
+  // batches on every part.
+  std::vector<int64_t> frame_ids;
   // A part of a spatially partitioned run: every part's object region (partition.hpp), indexed by
   // the communicator's ranks. The solver then sends each neighbour only the sums where their
   // regions overlap instead of summing the whole object. Empty: whole-object sums.

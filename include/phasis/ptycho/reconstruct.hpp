@@ -1,7 +1,8 @@
 // Ptychographic reconstruction with any solver: what every solver shares (its options, its
 // result, how progress and pictures are reported) and the entry that runs one by name. The
 // solvers this build has are listed by solver_names(); each has its own options (dm.hpp:
-// DmOptions for "dm"), derived from SolverOptions, and its own folder in src/ptycho/.
+// DmOptions for "dm"; pie.hpp: EpieOptions for "epie", RpieOptions for "rpie"), derived from
+// SolverOptions, and its own folder in src/ptycho/.
 #pragma once
 
 #include <cstdint>
@@ -70,6 +71,10 @@ struct SolverResult {
 
 /// The solvers of this build, by the name reconstruct() takes ("dm").
 std::vector<std::string> solver_names();
+
+/// Solver `name`'s own options type at its defaults (DmOptions for "dm", EpieOptions for "epie",
+/// ...), to be changed and passed to reconstruct(); InputError for an unknown name.
+std::unique_ptr<SolverOptions> default_solver_options(const std::string& name);
 
 /// Runs solver `algorithm` on `device` in `precision`. `options` must be that solver's options type
 /// (DmOptions for "dm"; InputError otherwise). `events` (may be null) receives, from part 0 of a

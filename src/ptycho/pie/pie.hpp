@@ -1,0 +1,344 @@
+// ePIE and rPIE (phasis/ptycho/pie.hpp: the update rules, the options), written once against a
+// backend B (CpuBackend or CudaBackend) and a real type T, registered in solvers.hpp as "epie" and
+// "rpie"; reconstruct_cpu.cpp and reconstruct_cuda.cu instantiate it through the registry.
+//
+// One iteration: the whole scan's frames in a random order (frame_order.hpp), cut into batches;
+// per batch, on this part's frames of it (consecutive in the part's order, possibly none):
+//   psi = P O_j;  FFT;  modulus projection (model::ModulusProject) with the misfit summed in the
+//   same pass;  inverse FFT;  Delta = psi' - psi;  the object's terms gathered per object pixel
+//   (or scattered) and the probe's per probe pixel;  the object's sums over the batch's box (the
+//   rectangle its frames cover, joined over the parts) and the probe's packed into ONE buffer,
+//   summed over the parts in one reduction;  then both steps, every part alike.
+// Per batch, only the box of the object is zeroed, packed, reduced and stepped: sequential PIE
+// on a large object costs per frame, not per object pixel.
+// So every part holds the same object and probe after every batch, and a distributed run updates
+// the same frames together as one process: np 1, 2, 3 differ by float summation order only.
+// max|P|^2 and max|O_j|^2 are formed on the backend in two passes (row maxima, then their
+// maximum), so a batch waits for nothing; the misfit is read once per iteration.
+// Memory on the backend: the amplitudes (4 M^2 per frame), one batch of exit waves (8 K L M^2 per
+// batch frame in float), the object, its sums and the packed sums (about 4.5 planes of complex per
+// object mode).
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backend/tile_frames.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/ptycho/modes.hpp"
+#include "phasis/ptycho/pie.hpp"
+#include "ptycho/model/start.hpp"  // where every solver starts
+#include "ptycho/model/overlap_terms.hpp"
+#include "ptycho/model/probe_modes.hpp"
+#include "ptycho/pie/frame_order.hpp"
+#include "ptycho/pie/pie_kernels.hpp"
+#include "ptycho/solver.hpp"
+
+namespace phasis::pie {
+
+/// Which update rule (pie.hpp): the steps and the weights of max|P|^2, max|O_j|^2.
+enum class Rule { epie, rpie };
+
+/// One line per bad value; `name` is the solver's.
+inline void check_options(const PieOptions& o, const char* name) {
+  const std::string s = std::string(name) + " ";
+  if (!(o.alpha > 0 && o.alpha <= 1)) throw InputError(s + "alpha: expected in (0, 1]; found " + std::to_string(o.alpha));
+  if (!(o.beta > 0 && o.beta <= 1)) throw InputError(s + "beta: expected in (0, 1]; found " + std::to_string(o.beta));
+  if (o.mini_batch < 0)
+    throw InputError(s + "mini batch: expected >= 1 frames, or 0 for the whole scan; found " + std::to_string(o.mini_batch));
+  if (o.probe_start < 0) throw InputError(s + "probe start: expected >= 0; found " + std::to_string(o.probe_start));
+  if (o.probe_modes < 1 || o.probe_modes > 16)
+    throw InputError(s + "probe modes: expected 1 to 16; found " + std::to_string(o.probe_modes));
+  if (o.object_modes < 1 || o.object_modes > 8)
+    throw InputError(s + "object modes: expected 1 to 8; found " + std::to_string(o.object_modes));
+  if (o.orthogonalize_every < 1)
+    throw InputError(s + "orthogonalize every: expected at least 1; found " + std::to_string(o.orthogonalize_every));
+  if (!(o.modulus_gain_limit == 0 || o.modulus_gain_limit >= 1))
+    throw InputError(s + "modulus gain limit: expected 0 (none) or >= 1; found " + std::to_string(o.modulus_gain_limit));
+  if (o.batch_frames != 0)
+    throw InputError(s + "batch frames: expected 0 (its batch is the mini batch, which changes the algorithm); found " +
+                     std::to_string(o.batch_frames));
+  if (o.stream_frames) throw InputError(s + "stream frames: expected false (the amplitudes stay on the device); found true");
+  if (o.device_memory_limit < 0)
+    throw InputError(s + "device memory limit: expected >= 0 bytes; found " + std::to_string(o.device_memory_limit));
+}
+
+template <class B, class T>
+class Pie final : public Solver<B, T> {
+ public:
+  /// `reducer` sums each batch's terms, the misfit and the data power over the parts of a
+  /// distributed run (pr then holds this part's frames, pr.frame_ids their places in the scan).
+  Pie(const B& backend, const PtychoProblem& pr, const PieOptions& opt, Rule rule, comm::Communicator& reducer)
+      : serial_(serial_backend(pr, opt)), b_(serial_ ? *serial_ : backend), opt_(opt), rule_(rule),
+        reducer_(reducer), pr_(pr), n_(pr.frames),
+        g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
+        probe_(model::starting_probe<T>(pr, opt, g_.k).to(B::memory)),
+        object_(model::starting_object<T>(pr, opt, g_.l).to(B::memory)),
+        amplitudes_(pr.amplitudes.to(B::memory)), valid_(pr.valid.to(B::memory)),
+        object_num_(Shape{g_.l, g_.h, g_.w}, B::memory), object_den_(Shape{g_.l, g_.h, g_.w}, B::memory),
+        packed_(Shape{3 * g_.l * g_.plane() + 1 + 3 * g_.k * g_.pix}, B::memory),
+        probe_rows_(Shape{g_.m}, B::memory), probe_max_(Shape{1}, B::memory),
+        coeff_(Shape{g_.k, g_.k}, B::memory), scratch_(Shape{g_.k, g_.m, g_.m}, B::memory),
+        occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
+    if (!pr.frame_ids.empty() && int64_t(pr.frame_ids.size()) != n_)
+      throw InputError("frame ids: expected one per frame (" + std::to_string(n_) + "); found " +
+                       std::to_string(pr.frame_ids.size()));
+    object_num_.zero();
+    object_den_.zero();
+    if (g_.k > 1) orthogonalize_probe();
+    misfit_ = b_.sums(1);
+  }
+
+  /// Collective: the scan's frame count and the data power over the parts; the batches' buffers.
+  void start() override {
+    std::vector<int64_t> ids = pr_.frame_ids;
+    if (ids.empty())
+      for (int64_t j = 0; j < n_; ++j) ids.push_back(j);
+    const int64_t scan = int64_t(reducer_.sum(double(n_)));
+    // Every frame of the scan in exactly one part, or the batches would not be the scan's.
+    std::vector<double> held(size_t(scan), 0.0);
+    for (int64_t id : ids)
+      if (id >= 0 && id < scan) held[size_t(id)] += 1;
+    reducer_.sum(held.data(), scan, Memory::host);
+    for (int64_t i = 0; i < scan; ++i)
+      if (held[size_t(i)] != 1)
+        throw InputError("frame ids: expected each of the scan's " + std::to_string(scan) +
+                         " frames in exactly one part; found frame " + std::to_string(i) + " in " +
+                         std::to_string(int64_t(held[size_t(i)])));
+    batch_ = opt_.mini_batch == 0 ? scan : std::min(opt_.mini_batch, scan);
+    order_ = std::make_unique<GlobalBatches>(ids, scan, batch_);
+    capacity_ = std::min(batch_, n_);
+    buf_ = Array<Complex<T>>(Shape{capacity_ * g_.modes(), g_.m, g_.m}, B::memory);
+    buf_.zero();  // slots past a short batch go through the FFT too (plan_for), never read
+    batch_amp_ = Array<float>(Shape{capacity_, g_.pix}, B::memory);
+    frame_rows_ = Array<T>(Shape{capacity_ * g_.m}, B::memory);
+    frame_max_ = Array<T>(Shape{capacity_}, B::memory);
+    order_dev_ = Array<int32_t>(Shape{n_}, B::memory);
+    offsets_dev_ = Array<int32_t>(Shape{n_, 2}, B::memory);
+
+    auto power = b_.sums(1);
+    b_.sum_into(n_ * g_.pix, model::ValidPower{amplitudes_.data(), valid_.data(), g_.pix}, power, 0);
+    valid_power_ = reducer_.sum(power.read()[0]);
+    if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
+  }
+
+  /// One iteration over every batch; returns the misfit (pie.hpp).
+  double iterate(int it) override {
+    draw_order(uint64_t(it));
+    misfit_.zero();
+    const bool probe = it >= opt_.probe_start;
+    for (int64_t b = 0; b < order_->batches(); ++b) update_batch(order_->start(b), order_->size(b), probe);
+    if (g_.k > 1 && probe && (it + 1) % opt_.orthogonalize_every == 0) orthogonalize_probe();
+    return reducer_.sum(misfit_.read()[0]) / valid_power_;  // the iteration's one wait for a sum
+  }
+
+  exec::Values values(double error) const override {
+    exec::Values v{{"error", error}};
+    if (occupancy_.size() > 1)
+      for (std::size_t k = 0; k < occupancy_.size(); ++k)
+        v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy_[k]);
+    return v;
+  }
+  const Array<Complex<T>>& object() const override { return object_; }
+  const Array<Complex<T>>& probe() const override { return probe_; }
+  int64_t batch() const override { return batch_; }
+
+  /// Every part already holds the whole object and probe (every batch's sums are reduced over the
+  /// parts before the steps).
+  SolverResult result() override {
+    SolverResult r;
+    r.algorithm = rule_ == Rule::epie ? "epie" : "rpie";
+    r.object = model::convert<double>(object_.to(Memory::host));
+    r.probe = model::convert<double>(probe_.to(Memory::host));
+    r.occupancy = occupancy_;
+    r.batch_frames = batch_;
+    r.device = B::name;
+    r.fourier_path = "separate";
+    r.precision = sizeof(T) == 4 ? "float" : "double";
+    return r;
+  }
+
+ private:
+  /// The iteration's order (the same on every part) on the backend: this part's frames as they
+  /// come, their offsets in that order, and the tile lists of those offsets for the gathered sums.
+  void draw_order(uint64_t it) {
+    order_->draw(opt_.seed + it);
+    const std::vector<int32_t>& order = order_->order();
+    Array<int32_t> frames(Shape{n_}), offsets(Shape{n_, 2});
+    for (int64_t i = 0; i < n_; ++i) {
+      frames[i] = order[size_t(i)];
+      offsets[2 * i] = pr_.offsets[2 * int64_t(order[size_t(i)])];
+      offsets[2 * i + 1] = pr_.offsets[2 * int64_t(order[size_t(i)]) + 1];
+    }
+    order_dev_.assign(frames);
+    offsets_dev_.assign(offsets);
+    if (opt_.object_gather) tiles_ = TileFrames(offsets, g_.m, g_.h, g_.w, B::memory, B::gather_tile[0], B::gather_tile[1]);
+    order_offsets_ = std::move(offsets);
+  }
+
+  /// The box of the object that batch frames [s, s + nb) of this part cover, joined over the
+  /// parts (each sends its own four numbers): the only pixels the batch's sums and steps touch.
+  Region batch_box(int64_t s, int64_t nb) {
+    int64_t mine[4] = {g_.h, 0, g_.w, 0};  // y0, y1, x0, x1; empty when this part has no frame here
+    for (int64_t j = s; j < s + nb; ++j) {
+      const int64_t y = order_offsets_[2 * j], x = order_offsets_[2 * j + 1];
+      mine[0] = std::min(mine[0], y), mine[1] = std::max(mine[1], y + g_.m);
+      mine[2] = std::min(mine[2], x), mine[3] = std::max(mine[3], x + g_.m);
+    }
+    std::vector<int64_t> all(size_t(4 * reducer_.size()));
+    reducer_.all_gather(mine, int64_t(sizeof mine), all.data(), Memory::host);
+    Region box{g_.h, 0, g_.w, 0};
+    for (size_t q = 0; q < all.size(); q += 4) {
+      if (all[q] >= all[q + 1]) continue;
+      box.y0 = std::min(box.y0, all[q]), box.y1 = std::max(box.y1, all[q + 1]);
+      box.x0 = std::min(box.x0, all[q + 2]), box.x1 = std::max(box.x1, all[q + 3]);
+    }
+    return box;
+  }
+
+  /// One batch: this part's frames [s, s + nb) of the iteration's order (nb may be 0: the part
+  /// still takes part in the reduction and the steps).
+  void update_batch(int64_t s, int64_t nb, bool probe) {
+    const Region box = batch_box(s, nb);
+    const int64_t bh = box.y1 - box.y0, bw = box.x1 - box.x0, box_all = g_.l * bh * bw, probe_all = g_.k * g_.pix;
+    // The packed sums of the one reduction: the object's over the box (re, im, den per pixel), then,
+    // from an even offset (complex alignment), the probe's numerator and denominator.
+    const int64_t probe_at = (3 * box_all + 1) / 2 * 2;
+    T* packed = packed_.data();
+    Complex<T>* probe_num = reinterpret_cast<Complex<T>*>(packed + probe_at);
+    T* probe_den = packed + probe_at + 2 * probe_all;
+    const Complex<T>* p = probe_.data();
+    const Complex<T>* o = object_.data();
+    const int32_t* off = offsets_dev_.data() + 2 * s;
+    const T g_object = rule_ == Rule::epie ? T(1) : T(opt_.alpha), g_probe = rule_ == Rule::epie ? T(1) : T(opt_.beta);
+
+    b_.for_each(box_all, ZeroRectangle<T>{object_num_.data(), object_den_.data(), g_, box.y0, box.x0, bh, bw});
+    b_.for_each(g_.m, ProbeRowPowerMax<T>{probe_rows_.data(), p, g_});
+    b_.for_each(1, MaxOfRows<T>{probe_max_.data(), probe_rows_.data(), g_.m});
+    if (nb > 0) {
+      const int64_t len = nb * g_.modes() * g_.pix;
+      const int64_t slots = plan_slots(nb);
+      const auto& plan = plan_for(slots);
+      if (slots > nb)  // slots past the batch: zeros, so repeated transforms never grow them
+        zero_bytes(buf_.data() + len, B::memory, size_t((slots - nb) * g_.modes() * g_.pix) * sizeof(Complex<T>));
+      b_.for_each(len, ExitWave<T>{buf_.data(), p, o, off, g_});
+      b_.for_each(nb * g_.pix, GatherAmplitudes{batch_amp_.data(), amplitudes_.data(), order_dev_.data() + s, g_.pix});
+      plan.forward(buf_.data());
+      const T inv_m = T(1) / T(g_.m);
+      const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
+      b_.sum_into(nb * g_.pix,
+                  ProjectAndMeasure<T>{FourierMisfit<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_m},
+                                       ModulusProject<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_m,
+                                                         nullptr, inv_gain}},
+                  misfit_, 0);
+      plan.inverse(buf_.data());
+      b_.for_each(len, ExitChange<T>{buf_.data(), p, o, off, g_});
+      const ObjectStepTerms<T> terms{buf_.data(), p, off, g_, g_object, probe_max_.data()};
+      if (opt_.object_gather)
+        b_.template gather_add<T>(tiles_.view(offsets_dev_.data()), g_.l, s, nb, terms, object_num_.data(),
+                                  object_den_.data());
+      else
+        b_.template scatter_add<T>(nb * g_.l, g_.m, g_.m, terms, object_num_.data(), object_den_.data(), g_.l * g_.plane());
+      if (probe) {
+        b_.for_each(nb * g_.m, FrameRowPowerMax<T>{frame_rows_.data(), o, off, g_});
+        b_.for_each(nb, MaxOfRows<T>{frame_max_.data(), frame_rows_.data(), g_.m});
+      }
+    }
+    // A part without frames here writes zeros (frames = 0).
+    if (probe)
+      b_.for_each(probe_all, ProbeStepTerms<T>{probe_num, probe_den, buf_.data(), o, off, g_, nb, g_probe, frame_max_.data()});
+    b_.for_each(box_all, model::PackRegion<T>{packed, object_num_.data(), object_den_.data(), g_, box.y0, box.x0, bh, bw});
+    if (reducer_.size() > 1) b_.synchronize();  // packed before the communicator reads it
+    // The one reduction of the batch: object and probe sums together.
+    reducer_.sum(packed, probe ? probe_at + 3 * probe_all : 3 * box_all, B::memory);
+    const T step_object = rule_ == Rule::epie ? T(opt_.alpha) : T(1), step_probe = rule_ == Rule::epie ? T(opt_.beta) : T(1);
+    b_.for_each(box_all, StepFromPacked<T>{object_.data(), packed, g_, box.y0, box.x0, bh, bw, step_object});
+    if (probe) b_.for_each(probe_all, TakeStep<T>{probe_.data(), probe_num, probe_den, step_probe});
+  }
+
+  /// Frames an FFT plan transforms for a batch of nb: plans are made for powers of two up to the
+  /// largest batch (and for that batch), so a part whose share of the batches varies makes few of
+  /// them; the slots past nb are zeros, transformed and ignored.
+  int64_t plan_slots(int64_t nb) const {
+    int64_t size = 1;
+    while (size < nb) size *= 2;
+    return std::min(size, capacity_);
+  }
+  const typename B::template Fft<T>& plan_for(int64_t slots) {
+    std::unique_ptr<typename B::template Fft<T>>& plan = plans_[slots];
+    if (!plan) plan = b_.template fft<T>({int(g_.m), int(g_.m)}, slots * g_.modes());
+    return *plan;
+  }
+
+  void orthogonalize_probe() { occupancy_ = model::orthogonalize_modes(b_, probe_, g_.k, g_.pix, coeff_, scratch_); }
+
+  /// On the CPU, a backend of one thread when a batch's passes are small (frames times modes times
+  /// pixels below kParallelWork elements; the object passes cover the batch's box): a pass
+  /// of a few thousand pixels costs less than an OpenMP region, and sequential PIE runs some
+  /// fifteen regions per frame, which crawl when the threads do not all get a core (measured: 20x
+  /// slower with two threads on two busy cores). Null otherwise, and always on a GPU.
+  static constexpr int64_t kParallelWork = int64_t(1) << 18;
+  static std::unique_ptr<B> serial_backend(const PtychoProblem& pr, const PieOptions& o) {
+    if constexpr (B::memory == Memory::host) {
+      const int64_t scan_batch = o.mini_batch == 0 ? pr.frames : std::min<int64_t>(o.mini_batch, pr.frames);
+      const int64_t work = scan_batch * o.probe_modes * o.object_modes * pr.frame_size * pr.frame_size;
+      if (work < kParallelWork) return std::make_unique<B>(1);
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<B> serial_;
+  const B& b_;  // the backend every pass runs on: the caller's, or serial_
+  PieOptions opt_;
+  Rule rule_;
+  comm::Communicator& reducer_;
+  const PtychoProblem& pr_;  // outlives the solver (run_solver); offsets and frame ids, on the host
+  int64_t n_;
+  Geometry g_;
+  Array<Complex<T>> probe_, object_;
+  Array<float> amplitudes_;
+  Array<uint8_t> valid_;
+  // The object's sums (numerator and denominator planes; each batch zeroes and reads its box),
+  // and every batch's sums packed for its one reduction (batch_box, update_batch).
+  Array<Complex<T>> object_num_;
+  Array<T> object_den_, packed_;
+  Array<T> probe_rows_, probe_max_;
+  Array<Complex<T>> coeff_, scratch_;  // probe-mode orthogonalisation
+  std::vector<double> occupancy_;
+  typename B::Sums misfit_;  // the iteration's misfit, on the backend
+
+  // Made in start(), once the scan's frame count is known.
+  int64_t batch_ = 1, capacity_ = 1;  // frames per batch of the scan; of this part at most
+  std::unique_ptr<GlobalBatches> order_;
+  Array<Complex<T>> buf_;             // the batch's exit waves, then their change Delta
+  Array<float> batch_amp_;
+  Array<T> frame_rows_, frame_max_;   // max|O_j|^2 per batch frame (and its row maxima)
+  Array<int32_t> order_dev_, offsets_dev_;  // the iteration's order of this part's frames
+  Array<int32_t> order_offsets_;            // offsets_dev_ on the host, for the batches' boxes
+  TileFrames tiles_;                  // tile lists of offsets_dev_, for the gathered object sums
+  std::map<int64_t, std::unique_ptr<typename B::template Fft<T>>> plans_;
+  double valid_power_ = 0;
+};
+
+/// The registry's factories (solvers.hpp): ePIE and rPIE from their own options.
+template <class B, class T>
+std::unique_ptr<Solver<B, T>> make_epie(const B& backend, const PtychoProblem& pr, const SolverOptions& options,
+                                        comm::Communicator& reducer) {
+  const EpieOptions& opt = options_as<EpieOptions>(options, "epie");
+  check_options(opt, "epie");
+  return std::make_unique<Pie<B, T>>(backend, pr, opt, Rule::epie, reducer);
+}
+
+template <class B, class T>
+std::unique_ptr<Solver<B, T>> make_rpie(const B& backend, const PtychoProblem& pr, const SolverOptions& options,
+                                        comm::Communicator& reducer) {
+  const RpieOptions& opt = options_as<RpieOptions>(options, "rpie");
+  check_options(opt, "rpie");
+  return std::make_unique<Pie<B, T>>(backend, pr, opt, Rule::rpie, reducer);
+}
+
+}  // namespace phasis::pie
