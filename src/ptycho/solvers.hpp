@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ptycho/dm/difference_map.hpp"
+#include "ptycho/ml/maximum_likelihood.hpp"
 #include "ptycho/solver.hpp"
 
 namespace phasis {
@@ -12,6 +13,7 @@ namespace phasis {
 template <class B, class T>
 inline constexpr SolverEntry<B, T> kSolvers[] = {
     {"dm", &dm::make_solver<B, T>},  // Difference Map (Thibault et al. 2008), src/ptycho/dm/
+    {"ml", &ml::make_solver<B, T>},  // maximum likelihood (Thibault & Guizar-Sicairos 2012), src/ptycho/ml/
 };
 
 }  // namespace phasis
