@@ -7,9 +7,10 @@
 // Negative log-likelihood, L = sum_j sum_q l(I_j(q); n_j(q)):
 //   poisson:  l = I - n - n log(I / n)   (I - n log I up to a constant of the data: this form is 0 at
 //             I = n, so sums stay small near the fit and float keeps their changes; n log(I/n) = 0
-//             for n = 0). I is floored at 1e-6 photons inside the log, so a model that predicts no
-//             light where photons came has a finite cost (the floored function's derivative is
-//             used consistently).
+//             for n = 0). Inside the log I is floored at 0.01 photons (below it l = I - n -
+//             n log(0.01 / n), and its derivative 1 is the one used): a model that predicts no light
+//             where photons came keeps a finite cost and a bounded curvature, which float rounding
+//             of the dark pixels would otherwise decide (src/ptycho/ml/likelihood.hpp).
 //   gaussian: on intensities, l = w (I - n)^2 / 2 with w = 1 / (n + 1): inverse variances of the
 //             counts, as the paper weights its Gaussian model, with +1 so that zero counts keep a
 //             finite weight.
