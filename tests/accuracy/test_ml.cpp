@@ -158,6 +158,25 @@ TEST(MaximumLikelihood, FloatAndDoubleAgree) {
   EXPECT_LT(g.error_history, 1e-6);
 }
 
+// Frames passing through the frame store's staging (stream_frames: the path of data larger than a
+// GPU, here through host copies) run the same kernels on the same batches as resident frames:
+// the results are identical.
+TEST(MaximumLikelihood, StreamedFramesMatchResidentFrames) {
+  const Scan s = simulate_scan(1e3, 60);
+  MlOptions o;
+  o.iterations = 10;
+  o.batch_frames = 16;  // four batches, the last one short
+  const SolverResult resident = reconstruct(s.pr, "ml", o, Device::cpu(), Precision::single);
+  o.stream_frames = true;
+  const SolverResult streamed = reconstruct(s.pr, "ml", o, Device::cpu(), Precision::single);
+  EXPECT_FALSE(resident.streamed);
+  EXPECT_TRUE(streamed.streamed);
+  EXPECT_EQ(streamed.batch_frames, 16);
+  EXPECT_EQ(phasis::testing::relative_l2(streamed.object, resident.object), 0.0);
+  EXPECT_EQ(phasis::testing::relative_l2(streamed.probe, resident.probe), 0.0);
+  EXPECT_EQ(streamed.fourier_error, resident.fourier_error);
+}
+
 // Bad options fail before any work with one line naming the option, what was expected and found.
 TEST(MaximumLikelihood, BadOptionsFailWithOneLine) {
   const Scan s = simulate_scan(1e3, 20);
