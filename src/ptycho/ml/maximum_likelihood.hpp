@@ -100,7 +100,7 @@ class MaximumLikelihood final : public Solver<B, T> {
       model::orthogonalize_modes(b_, probe_, g_.k, g_.pix, coeff, scratch);
     }
     s_.zero(), s_prev_.zero(), d_.zero();
-    scalars_ = b_.sums(3);
+    scalars_ = b_.sums(3), means_ = b_.sums(2), dots_ = b_.sums(3);
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
   }
 
@@ -255,18 +255,18 @@ class MaximumLikelihood final : public Solver<B, T> {
   /// the same combined gradient, so these sums need no reduction.
   bool conjugate_direction(bool restart) {
     const int64_t v = grad_.size(), split = grad_.object_size();
-    auto means = b_.sums(2);
-    b_.sum_into(split, model::ValueOf<T>{grad_.weight()}, means, 0);
-    b_.sum_into(v - split, model::ValueOf<T>{grad_.probe_weight()}, means, 1);
-    const std::vector<double> m = means.read();
+    means_.zero();
+    b_.sum_into(split, model::ValueOf<T>{grad_.weight()}, means_, 0);
+    b_.sum_into(v - split, model::ValueOf<T>{grad_.probe_weight()}, means_, 1);
+    const std::vector<double> m = means_.read();
     const T c_object = T(opt_.object_inertia * m[0] / double(split));
     const T c_probe = T(opt_.probe_inertia * m[1] / double(v - split));
     std::swap(s_, s_prev_);
-    auto dots = b_.sums(3);
-    b_.sum_into(v, Precondition<T>{s_.data(), grad_.gradient(), grad_.weight(), split, c_object, c_probe}, dots, 0);
-    b_.sum_into(v, model::InnerTerm<T>{grad_.gradient(), s_prev_.data(), false}, dots, 1);
-    b_.sum_into(v, model::InnerTerm<T>{grad_.gradient(), d_.data(), false}, dots, 2);
-    const std::vector<double> r = dots.read();
+    dots_.zero();
+    b_.sum_into(v, Precondition<T>{s_.data(), grad_.gradient(), grad_.weight(), split, c_object, c_probe}, dots_, 0);
+    b_.sum_into(v, model::InnerTerm<T>{grad_.gradient(), s_prev_.data(), false}, dots_, 1);
+    b_.sum_into(v, model::InnerTerm<T>{grad_.gradient(), d_.data(), false}, dots_, 2);
+    const std::vector<double> r = dots_.read();
     const double gs = r[0], gs_prev = r[1], gd = r[2];
     double beta = restart || !(gs_prev_ > 0) ? 0.0 : std::max(0.0, (gs - gs_prev) / gs_prev_);
     if (beta > 0 && -gs + beta * gd >= 0) beta = 0;  // Re <g, d> >= 0: not a descent direction
@@ -288,10 +288,10 @@ class MaximumLikelihood final : public Solver<B, T> {
       b_.for_each(nb * g_.pix, LineCoefficients<T>{reinterpret_cast<T*>(coeff), 2 * block_, buf_.data(), stride, g_, inv_pix});
     });
     if (mu_ > 0) {
-      auto r = b_.sums(3);
+      dots_.zero();
       for (int t = 0; t < 3; ++t)
-        b_.sum_into(split, SmoothnessLine<T>{object_.data(), d_.data(), g_, LineTerm(t)}, r, t);
-      const std::vector<double> v = r.read();
+        b_.sum_into(split, SmoothnessLine<T>{object_.data(), d_.data(), g_, LineTerm(t)}, dots_, t);
+      const std::vector<double> v = dots_.read();
       for (int t = 0; t < 3; ++t) reg_line_[t] = mu_ * v[size_t(t)];
     } else {
       reg_line_[0] = reg_line_[1] = reg_line_[2] = 0;
@@ -342,7 +342,9 @@ class MaximumLikelihood final : public Solver<B, T> {
   Array<Complex<T>> buf_;            // three exit-wave terms of a batch (the gradient pass uses the first)
   Array<Complex<T>> s_, s_prev_, d_;  // preconditioned gradients (this and the last iteration's), direction
   std::unique_ptr<typename B::template Fft<T>> plan_, tail_plan_, line_plan_, tail_line_plan_;
-  typename B::Sums scalars_;
+  // Sums on the backend, each read once where it is needed: the frames' cost terms (gradient pass,
+  // line points), the weights' means, the vectors' inner products and the regulariser's line.
+  typename B::Sums scalars_, means_, dots_;
   double reg_line_[3] = {0, 0, 0};  // the regulariser along the line: r0 + r1 gamma + r2 gamma^2
   double power_ = 0, measurements_ = 1, mu_ = 0;
   double start_cost_ = 0, rfactor_ = 0, gs_prev_ = 0, last_gamma_ = 0;
