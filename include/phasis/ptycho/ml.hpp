@@ -38,8 +38,9 @@
 //   and its first two derivatives then cost one pass over the coefficients each, without FFTs:
 //   safeguarded Newton steps (a bracket of the minimum; bisection or doubling where Newton leaves it
 //   or the curvature is not positive) until |f'(gamma)| <= line_search_tolerance |f'(0)| or
-//   line_search_steps evaluations past gamma = 0; the evaluated gamma of lowest cost is taken (none
-//   below f(0): no step, and the next iteration restarts). For the Gaussian model f is a polynomial
+//   line_search_steps evaluations past gamma = 0. The converged point is taken, or, when the count
+//   ran out, the evaluated gamma of lowest cost (none below f(0): no step, and the next iteration
+//   restarts). For the Gaussian model f is a polynomial
 //   of degree 8 and the Newton steps converge to its minimum; the paper truncates it (and the
 //   Poisson cost's expansion) at degree 2, which is our first Newton step from gamma = 0.
 // Error (SolverResult::fourier_error): the cost after the iteration's step, f(gamma) divided by

@@ -17,7 +17,7 @@ struct LinePoint {
 
 struct LineOutcome {
   LinePoint start;       // at gamma = 0
-  LinePoint best;        // the evaluated point of lowest cost (start when none was lower)
+  LinePoint best;        // the converged point, else the evaluated point of lowest cost (start when none was lower)
   LinePoint last;        // the last point evaluated
   int evaluations = 0;   // past gamma = 0
   bool moved() const { return best.gamma > 0; }
@@ -27,7 +27,8 @@ struct LineOutcome {
 /// is evaluated past 0). Keeps a bracket [lo, hi] of the minimum (slope < 0 at lo; slope > 0 or a
 /// non-finite cost at hi) and takes the Newton step gamma - f'/f'' when the curvature is positive
 /// and the step stays inside the bracket; otherwise it bisects (hi known) or doubles. Stops when
-/// |f'| <= tolerance |f'(0)| or after `max_evaluations` points past 0. `first_guess` is the trial
+/// |f'| <= tolerance |f'(0)| (that point is the result when its cost is below f(0)) or after
+/// `max_evaluations` points past 0 (the point of lowest cost). `first_guess` is the trial
 /// step when the curvature at 0 is not positive. eval(gamma) returns a LinePoint.
 template <class Eval>
 LineOutcome minimise_along_line(Eval eval, int max_evaluations, double tolerance, double first_guess) {
@@ -48,7 +49,12 @@ LineOutcome minimise_along_line(Eval eval, int max_evaluations, double tolerance
       hi = gamma;
     else
       lo = gamma;
-    if (finite && std::abs(p.slope) <= tolerance * std::abs(p0.slope)) break;
+    if (finite && std::abs(p.slope) <= tolerance * std::abs(p0.slope)) {
+      // Converged: near the minimum the costs of neighbouring points differ by less than their
+      // rounding, while the slope still says which is closer; take this one if it descends.
+      if (p.value < p0.value) out.best = p;
+      break;
+    }
     const double newton = finite && p.curvature > 0 ? gamma - p.slope / p.curvature : std::nan("");
     gamma = std::isfinite(newton) && newton > lo && newton < hi ? newton
             : std::isfinite(hi)                                  ? 0.5 * (lo + hi)
