@@ -138,8 +138,9 @@ void check_descent(NoiseModel noise, int iterations, double rmse_bar) {
   EXPECT_LT(restarts, iterations / 2);  // conjugate directions, mostly
 }
 
-TEST(MaximumLikelihood, PoissonCostDecreasesMonotonically) { check_descent(NoiseModel::poisson, 40, 0.5); }
-TEST(MaximumLikelihood, GaussianCostDecreasesMonotonically) { check_descent(NoiseModel::gaussian, 40, 0.5); }
+// Both bars are below what DM with the power bound reaches in 100 iterations (0.372 rad).
+TEST(MaximumLikelihood, PoissonCostDecreasesMonotonically) { check_descent(NoiseModel::poisson, 40, 0.28); }
+TEST(MaximumLikelihood, GaussianCostDecreasesMonotonically) { check_descent(NoiseModel::gaussian, 40, 0.35); }
 
 // Float and double runs of 20 Poisson iterations from the same start agree to float rounding.
 // Before the Poisson floor of 0.01 photons (likelihood.hpp; tried at 1e-6) they parted to 7e-3:
