@@ -24,9 +24,11 @@
 //   mean illumination of an object pixel, which is the data term's curvature there, so s is the
 //   ratio of the regulariser's curvature to the data's.
 // Conjugate gradients (Polak-Ribiere, preconditioned): s = M g with the diagonal M = 1 / (D + c),
-//   D_O(r) = sum_j sum_k |P^k(r - r_j)|^2 and D_P(p) = sum_j sum_l |O^l(p + r_j)|^2 (the diagonal of
-//   the Poisson cost's curvature near the fit, the weights of DM's overlap quotients), c the inertia
-//   (object_inertia, probe_inertia) times the mean of D. The paper instead rescales the probe's
+//   D_O(r) = sum_j sum_k |P^k(r - r_j)|^2 and D_P(p) = sum_j sum_l |O^l(p + r_j)|^2, the weights of
+//   DM's overlap quotients: near the fit both models' curvature in I is about 1/I, so the
+//   Gauss-Newton curvature per unitary Fourier component is about constant and its diagonal in O
+//   (in P) is proportional to D_O (D_P); c is the inertia (object_inertia, probe_inertia) times
+//   the mean of D. The paper instead rescales the probe's
 //   gradient by one scalar; the diagonal scaling also balances well- and poorly-lit pixels.
 //   beta = max(0, Re <g, s - s_prev> / Re <g_prev, s_prev>)   (negative: restart)
 //   d = -s + beta d_prev; restarted (d = -s) at the first iteration, when the probe joins
@@ -40,9 +42,9 @@
 //   or the curvature is not positive) until |f'(gamma)| <= line_search_tolerance |f'(0)| or
 //   line_search_steps evaluations past gamma = 0. The converged point is taken, or, when the count
 //   ran out, the evaluated gamma of lowest cost (none below f(0): no step, and the next iteration
-//   restarts). For the Gaussian model f is a polynomial
-//   of degree 8 and the Newton steps converge to its minimum; the paper truncates it (and the
-//   Poisson cost's expansion) at degree 2, which is our first Newton step from gamma = 0.
+//   restarts). For the Gaussian model f is a polynomial of degree 8 and the Newton steps converge
+//   to its minimum; the paper truncates it (and the Poisson cost's expansion) at degree 2, which
+//   is our first Newton step from gamma = 0.
 // Error (SolverResult::fourier_error): the cost after the iteration's step, f(gamma) divided by
 // the number of measurements (frames x valid pixels): about 1/2 at the noise floor for both
 // models with many counts per pixel (less for sparse counts). Progress also shows "R", the data
