@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "dm_agreement.hpp"  // agreement: the object weighted by its illumination, the probe, the errors
 #include "errors.hpp"
 #include "phasis/comm/mpi.hpp"
 #include "phasis/io/cxi.hpp"
@@ -72,7 +73,8 @@ void check_ranks_match(NoiseModel noise, double smoothness) {
   o.noise = noise;
   o.object_smoothness = smoothness;
   // The one-process run the ranks must reproduce.
-  const SolverResult ref = reconstruct(make_problem(CxiReader(cxi).read_all()), "ml", o, Device::cpu(), Precision::single);
+  const PtychoProblem whole = make_problem(CxiReader(cxi).read_all());
+  const SolverResult ref = reconstruct(whole, "ml", o, Device::cpu(), Precision::single);
   struct Case {
     const char* partition;
     const char* reduce;
@@ -85,17 +87,20 @@ void check_ranks_match(NoiseModel noise, double smoothness) {
     EXPECT_EQ(run.parts, ranks);
     EXPECT_EQ(run.result.algorithm, "ml");
     ASSERT_EQ(run.result.fourier_error.size(), ref.fourier_error.size());
-    const double dobj = relative_l2(run.result.object, ref.object), dprobe = relative_l2(run.result.probe, ref.probe);
-    const double derr = relative_max_norm(run.result.fourier_error, ref.fourier_error);
+    const Agreement g = agreement(whole, run.result, ref);
+    const double unweighted = relative_l2(run.result.object, ref.object);
     if (run.writer)
-      std::printf("%d ranks, noise %d, smoothness %g, %s, %s: object %.2e, probe %.2e, errors %.2e from the single "
-                  "process\n",
-                  ranks, int(noise), smoothness, c.partition, c.reduce, dobj, dprobe, derr);
-    // Only the order of float sums differs. Measured with 2 and 3 ranks: object up to 8e-7,
-    // probe 9e-8, errors 1e-8 (float against double in one process: 1e-7); the bars leave 10x.
-    EXPECT_LT(dobj, 1e-5) << c.partition << ", " << c.reduce;
-    EXPECT_LT(dprobe, 1e-5) << c.partition << ", " << c.reduce;
-    EXPECT_LT(derr, 1e-6) << c.partition << ", " << c.reduce;
+      std::printf("%d ranks, noise %d, smoothness %g, %s, %s: object %.2e (unweighted %.2e), probe %.2e, errors %.2e "
+                  "from the single process\n",
+                  ranks, int(noise), smoothness, c.partition, c.reduce, g.object, unweighted, g.probe, g.error_history);
+    // Only the order of float sums differs. The object is weighted by its illumination (what the
+    // data determine, as in the CPU-GPU comparison): with the Poisson model the pixels at the scan's
+    // edge that frames barely touch move most with rounding (unweighted up to 5e-6 with 3 ranks).
+    // Measured weighted: object up to 9e-7, probe 4e-7, errors 1e-8 (float against double in one
+    // process: 3e-7, 1e-7, 2e-8).
+    EXPECT_LT(g.object, 1e-5) << c.partition << ", " << c.reduce;
+    EXPECT_LT(g.probe, 1e-5) << c.partition << ", " << c.reduce;
+    EXPECT_LT(g.error_history, 1e-6) << c.partition << ", " << c.reduce;
   }
 }
 

@@ -72,7 +72,9 @@ struct MlOptions : SolverOptions {
   double object_smoothness = 0;
   // The line search: at most this many cost evaluations past gamma = 0 (each a pass over the
   // frames' line coefficients, no FFT), ending early once |f'(gamma)| <= tolerance |f'(0)|.
-  int line_search_steps = 4;
+  // Measured at 10^3 photons per frame: 3.4 points per iteration on average (Poisson), 1.9
+  // (Gaussian); a cap of 4 stopped some early Poisson lines at |f'| = 0.2 |f'(0)|.
+  int line_search_steps = 8;
   double line_search_tolerance = 1e-2;
 };
 

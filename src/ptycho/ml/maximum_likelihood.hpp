@@ -94,6 +94,13 @@ class MaximumLikelihood final : public Solver<B, T> {
       tail_plan_ = b_.template fft<T>(dims, tail * g_.modes());
       tail_line_plan_ = b_.template fft<T>(dims, 3 * tail * g_.modes());
     }
+    if (B::memory == Memory::device) {
+      probe_chunks_ = std::clamp<int64_t>((int64_t(1) << 21) / (g_.k * g_.pix), 1, memory_.batch);
+      if (probe_chunks_ > 1) {
+        pparts_num_ = Array<Complex<T>>(Shape{probe_chunks_ * g_.k * g_.pix}, B::memory);
+        pparts_den_ = Array<T>(Shape{probe_chunks_ * g_.k * g_.pix}, B::memory);
+      }
+    }
     object_.assign(dm::initial_object<T>(g_.l, g_.h, g_.w));
     if (g_.k > 1) {  // the modes start orthogonal, as DM's do
       Array<Complex<T>> coeff(Shape{g_.k, g_.k}, B::memory), scratch(Shape{g_.k, g_.m, g_.m}, B::memory);
@@ -201,7 +208,10 @@ class MaximumLikelihood final : public Solver<B, T> {
     const int64_t th = B::gather_tile[0], tw = B::gather_tile[1];
     const int64_t tiles = (g_.h + th - 1) / th * ((g_.w + tw - 1) / tw);
     const int64_t tile_bytes = 4 * (tiles + 1) + 4 * n_ * ((g_.m + th - 1) / th + 1) * ((g_.m + tw - 1) / tw + 1);
-    const int64_t fixed = v * (3 * int64_t(sizeof(T)) + 4 * cx) + tile_bytes;
+    const int64_t part_bytes = B::memory == Memory::device
+                                   ? std::min<int64_t>(int64_t(1) << 21, n_ * g_.k * g_.pix) * int64_t(cx + sizeof(T))
+                                   : 0;
+    const int64_t fixed = v * (3 * int64_t(sizeof(T)) + 4 * cx) + tile_bytes + part_bytes;
     const model::FrameNeeds needs{n_, block_ * cx + 4 * g_.pix, 3 * g_.modes() * g_.pix * cx, fixed};
     return model::plan_frames(needs, B::memory, model::memory_limit(B::memory, opt_.device_memory_limit),
                               opt_.stream_frames, opt_.batch_frames);
@@ -239,15 +249,23 @@ class MaximumLikelihood final : public Solver<B, T> {
     }
   }
 
-  /// sum_j sum_l conj(O^l_j) chi^{kl}_j and sum_j sum_l |O^l_j|^2 over the batch, added to the probe's part.
+  /// sum_j sum_l conj(O^l_j) chi^{kl}_j and sum_j sum_l |O^l_j|^2 over the batch, added to the
+  /// probe's part: the CPU by contiguous runs of a row per call, a GPU split over chunks of frames
+  /// so that about 2^21 threads share the batch (DM's probe sums, model/overlap_terms.hpp).
   void add_probe_terms(int64_t j0, int64_t nb, const int32_t* off) {
-    if constexpr (B::memory == Memory::host)  // contiguous runs of a row per call
+    Complex<T>* num = grad_.probe_gradient();
+    T* den = grad_.probe_weight();
+    const int64_t all = g_.k * g_.pix, chunks = std::min(nb, probe_chunks_);
+    if constexpr (B::memory == Memory::host) {
       b_.for_each(g_.k * g_.m * model::ProbeTermRuns<T>::runs(g_.m),
-                  model::ProbeTermRuns<T>{grad_.probe_gradient(), grad_.probe_weight(), buf_.data(), object_.data(), off,
-                                          g_, nb, j0 > 0});
-    else
-      b_.for_each(g_.k * g_.pix, model::ProbeTerms<T>{grad_.probe_gradient(), grad_.probe_weight(), buf_.data(),
-                                                      object_.data(), off, g_, nb, j0 > 0});
+                  model::ProbeTermRuns<T>{num, den, buf_.data(), object_.data(), off, g_, nb, j0 > 0});
+    } else if (chunks <= 1) {
+      b_.for_each(all, model::ProbeTerms<T>{num, den, buf_.data(), object_.data(), off, g_, nb, j0 > 0});
+    } else {
+      b_.for_each(chunks * all, model::ProbeTermChunks<T>{pparts_num_.data(), pparts_den_.data(), buf_.data(),
+                                                          object_.data(), off, g_, nb, chunks});
+      b_.for_each(all, model::AddProbeChunks<T>{num, den, pparts_num_.data(), pparts_den_.data(), all, chunks, j0 > 0});
+    }
   }
 
   /// Step 2: s = M g, beta (Polak-Ribiere, restarted when negative, when asked, or when the
@@ -342,6 +360,9 @@ class MaximumLikelihood final : public Solver<B, T> {
   Array<Complex<T>> buf_;            // three exit-wave terms of a batch (the gradient pass uses the first)
   Array<Complex<T>> s_, s_prev_, d_;  // preconditioned gradients (this and the last iteration's), direction
   std::unique_ptr<typename B::template Fft<T>> plan_, tail_plan_, line_plan_, tail_line_plan_;
+  int64_t probe_chunks_ = 1;  // probe sums on a GPU: chunks of the batch's frames, and their parts
+  Array<Complex<T>> pparts_num_;
+  Array<T> pparts_den_;
   // Sums on the backend, each read once where it is needed: the frames' cost terms (gradient pass,
   // line points), the weights' means, the vectors' inner products and the regulariser's line.
   typename B::Sums scalars_, means_, dots_;
