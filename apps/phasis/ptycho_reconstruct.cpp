@@ -17,6 +17,7 @@
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
+#include "phasis/ptycho/ml.hpp"
 #include "phasis/ptycho/pie.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
@@ -32,6 +33,8 @@ struct ReconstructArgs {
   std::optional<double> pie_alpha, pie_beta;  // unset: each engine's default (epie 1, 1; rpie 0.1, 1)
   int64_t mini_batch = PieOptions().mini_batch;
   uint64_t seed = PieOptions().seed;
+  std::string noise = "poisson";
+  double smoothness = MlOptions().object_smoothness;
   std::string partition = "spatial";
   std::string devices_text;
   double gpu_memory_gib = 0;
@@ -55,6 +58,10 @@ std::unique_ptr<SolverOptions> solver_options(const std::string& name, const Rec
     pie->mini_batch = a.mini_batch;
     pie->seed = a.seed;
     pie->modulus_gain_limit = shared.modulus_gain_limit;
+  }
+  if (auto* ml = dynamic_cast<MlOptions*>(o.get())) {
+    ml->noise = a.noise == "gaussian" ? NoiseModel::gaussian : NoiseModel::poisson;
+    ml->object_smoothness = a.smoothness;
   }
   return o;
 }
@@ -160,6 +167,7 @@ void run(const ReconstructArgs& a) {
                            {"probe_source", run.probe_source},
                            {"probe_scale", run.probe_scale}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
+  if (a.algorithm.find("ml") != std::string::npos) params["noise"] = a.noise, params["object_smoothness"] = a.smoothness;
   if (a.algorithm.find("pie") != std::string::npos) {
     params["mini_batch"] = a.mini_batch;
     params["seed"] = a.seed;
@@ -191,8 +199,8 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
   cmd->add_option("--algorithm", a->algorithm,
                   "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction), "
-                  "epie, rpie (ptychographic iterative engines); or a chain, each stage from where the one before "
-                  "stopped: dm:50,er:20")
+                  "epie, rpie (ptychographic iterative engines), ml (maximum likelihood); or a chain, each stage from "
+                  "where the one before stopped: dm:50,ml:50")
       ->check(CLI::Validator(
           [](std::string& text) {
             try {
@@ -211,6 +219,10 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--pie-beta", a->pie_beta, "ePIE: probe step; rPIE: weight of max|O|^2; in (0, 1] (default 1)");
   cmd->add_option("--mini-batch", a->mini_batch,
                   "ePIE/rPIE: frames updated together (1: the sequential engines; 0: the whole scan)")
+      ->capture_default_str();
+  cmd->add_option("--noise", a->noise, "ML's noise model: poisson (photon counts) or gaussian")
+      ->check(CLI::IsMember({"poisson", "gaussian"}))->capture_default_str();
+  cmd->add_option("--smoothness", a->smoothness, "ML: weight of the object smoothness regulariser (0: off)")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "ePIE/rPIE: seed of the random frame order of every iteration")->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();

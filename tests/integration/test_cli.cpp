@@ -202,7 +202,8 @@ TEST(Cli, EverySolverBeyondDmRuns) {
   const std::string cxi = dir.file("sim.cxi");
   ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 40").exit_code, 0);
   const std::pair<const char*, const char*> runs[] = {
-      {"raar", "--raar-beta 0.8"}, {"er", ""}, {"epie", "--pie-alpha 0.9"}, {"rpie", "--mini-batch 4 --seed 3"}};
+      {"raar", "--raar-beta 0.8"}, {"er", ""}, {"epie", "--pie-alpha 0.9"}, {"rpie", "--mini-batch 4 --seed 3"},
+      {"ml", "--noise gaussian --smoothness 0.01"}};
   for (const auto& [name, extra] : runs) {
     const std::string out = dir.file(std::string(name) + ".h5");
     auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 4 --device cpu --no-pictures " +
@@ -256,6 +257,8 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm dm:5,bogus", "bogus");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm epie --pie-alpha 2", "alpha");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm rpie --mini-batch -3", "batch");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm ml --noise laplace", "noise");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm ml --smoothness -1", "smoothness");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--probe '" + dir.file("missing.h5") + "'", "probe file");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--probe '" + dir.file("ok.cxi") + "'", "probe");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--trace '" + dir.file("missing/run.json") + "'", "missing");
