@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     if (options.iterations < 1)
       throw InputError("iterations: expected at least 1; found " + std::to_string(options.iterations));
     if (pr.frames < 1) throw InputError("frames: expected at least one frame in each part; found none");
+    if (!std::isfinite(options.object_inertia) || !std::isfinite(options.probe_inertia))
+      throw InputError("inertia: expected finite object and probe inertia; found " + std::to_string(options.object_inertia) +
+                       " and " + std::to_string(options.probe_inertia));
     made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
   } catch (...) {
     failure = comm::failure_of(std::current_exception());

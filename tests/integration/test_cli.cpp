@@ -15,6 +15,8 @@
 #include "phasis/ptycho/simulate.hpp"
 #include "testing.hpp"
 
+#include <sys/stat.h>
+
 using namespace phasis;
 using phasis::testing::count_lines;
 using phasis::testing::run_phasis;
@@ -241,6 +243,33 @@ TEST(Cli, TheStartingProbeIsNamedAndCanComeFromAFile) {
   EXPECT_NE(r.out.find("probe: from " + first + ":probe, scaled by"), std::string::npos) << r.out;
 }
 
+// Outputs that cannot be a result file are refused before any work, with one line: a folder, an
+// empty name, a special file (a pipe here; /dev/null as root used to become a plain file), and
+// the special file is left as it was.
+TEST(CliBadInput, OutputsThatAreNoRegularFile) {
+  TempDir dir;
+  PtychoData d;
+  PtychoTruth t;
+  small_data(d, t);
+  write_cxi(dir.file("ok.cxi"), d, nullptr);
+  const std::string pipe = dir.file("pipe");
+  ASSERT_EQ(::mkfifo(pipe.c_str(), 0600), 0);
+  const std::pair<std::string, std::string> cases[] = {
+      {dir.path().string(), "found a folder"}, {"", "found an empty one"}, {pipe, "found a device, pipe or socket"}};
+  for (const auto& [out, words] : cases) {
+    for (const char* cmd : {"ptycho reconstruct '" , "ptycho simulate '"}) {
+      const std::string line = std::string(cmd) == "ptycho simulate '"
+                                   ? "ptycho simulate '" + out + "' --frame-size 32 --positions 10"
+                                   : "ptycho reconstruct '" + dir.file("ok.cxi") + "' -o '" + out + "' --iterations 2";
+      auto r = run_phasis(line);
+      EXPECT_EQ(r.exit_code, 2) << line << ": " << r.err;
+      EXPECT_EQ(count_lines(r.err), 1) << r.err;
+      EXPECT_NE(r.err.find(words), std::string::npos) << line << ": " << r.err;
+    }
+  }
+  EXPECT_TRUE(std::filesystem::is_fifo(pipe));
+}
+
 TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   TempDir dir;
   PtychoData d;
@@ -259,6 +288,7 @@ TEST(CliBadInput, ZeroIterationsAndUnknownOption) {
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm rpie --mini-batch -3", "batch");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm ml --noise laplace", "noise");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm ml --smoothness -1", "smoothness");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--object-inertia inf", "finite");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--probe '" + dir.file("missing.h5") + "'", "probe file");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--probe '" + dir.file("ok.cxi") + "'", "probe");
   expect_clean_failure(dir, dir.file("ok.cxi"), "--trace '" + dir.file("missing/run.json") + "'", "missing");
