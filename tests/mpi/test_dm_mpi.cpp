@@ -17,32 +17,13 @@
 #include "phasis/comm/mpi.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/simulate.hpp"
+#include "shared_dir.hpp"
 #include "testing.hpp"
 
 using namespace phasis;
 using namespace phasis::testing;
 
 namespace {
-
-/// A folder every rank sees: rank 0 makes it and sends its name; removed once every rank is done.
-class SharedDir {
- public:
-  SharedDir() {
-    char name[4096] = {};
-    if (comm::Mpi().rank() == 0) {
-      owned_ = std::make_unique<TempDir>();
-      std::snprintf(name, sizeof(name), "%s", owned_->path().c_str());
-    }
-    comm::Mpi().broadcast(name, sizeof(name), 0, Memory::host);
-    path_ = name;
-  }
-  ~SharedDir() { comm::Mpi().barrier(); }  // before rank 0's TempDir removes the folder
-  std::string file(const std::string& f) const { return path_ + "/" + f; }
-
- private:
-  std::unique_ptr<TempDir> owned_;
-  std::string path_;
-};
 
 /// Rank 0 writes a simulated scan of 64 x 64 frames at `path`; every rank returns once it exists.
 void simulate_to(const std::string& path, int64_t positions, const std::string& initial_probe) {
