@@ -47,6 +47,26 @@ void require_output_path(const std::string& path, const std::string& input) {
 namespace {
 /// Under mpirun an error that every rank agreed on is printed once, by rank 0.
 bool prints_errors() { return !phasis::comm::failure_agreed() || phasis::comm::Mpi().rank() == 0; }
+
+/// "A subcommand is required" says nothing useful to someone who typed `phasis ptycho recon`: name
+/// the command's subcommands and the one the typed word abbreviates.
+std::string missing_subcommand_hint(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* command = &app;
+  for (auto chosen = command->get_subcommands(); !chosen.empty(); chosen = command->get_subcommands())
+    command = chosen.front();
+  std::string names, guess;
+  for (const CLI::App* sub : command->get_subcommands({})) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+    for (int i = 1; i < argc; ++i) {
+      const std::string word = argv[i];
+      if (!word.empty() && word[0] != '-' && word != sub->get_name() && sub->get_name().starts_with(word))
+        guess = sub->get_name();
+    }
+  }
+  std::string hint = "'" + command->get_display_name(true) + "' expects a command: " + names;
+  if (!guess.empty()) hint += "; did you mean '" + guess + "'?";
+  return hint;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,6 +92,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    const std::string what = e.what();
+    if (what.find("subcommand") != std::string::npos) {
+      std::fprintf(stderr, "phasis: error: %s (see --help)\n", missing_subcommand_hint(app, argc, argv).c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "phasis: error: %s (see --help)\n", e.what());
+    return 2;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "phasis: error: %s (see --help)\n", e.what());
     return 2;

@@ -1,4 +1,5 @@
 // phasis ptycho compare OUT.h5 TRUTH.cxi: object error over the illuminated region.
+#include <cmath>
 #include <cstdio>
 
 #include "commands.hpp"
@@ -9,6 +10,28 @@
 #include "phasis/ptycho/problem.hpp"
 
 namespace phasis::cli {
+namespace {
+
+/// A reconstruction on another pixel grid, or one that diverged, has no meaningful error against
+/// the truth: say which, instead of returning a number or blaming the illuminated region.
+void check_comparable(const Reconstruction& rec, double truth_pixel_y_m, double truth_pixel_x_m) {
+  auto differs = [](double a, double b) { return a > 0 && std::abs(a - b) > 1e-6 * b; };
+  if (differs(rec.pixel_y_m, truth_pixel_y_m) || differs(rec.pixel_x_m, truth_pixel_x_m)) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg,
+                  "compare: expected the truth's object pixel size %.4g x %.4g m; found %.4g x %.4g m in the reconstruction",
+                  truth_pixel_y_m, truth_pixel_x_m, rec.pixel_y_m, rec.pixel_x_m);
+    throw InputError(msg);
+  }
+  int64_t bad = 0;
+  for (int64_t i = 0; i < rec.object.size(); ++i)
+    bad += !(std::isfinite(rec.object[i].re) && std::isfinite(rec.object[i].im));
+  if (bad > 0)
+    throw InputError("compare: expected a finite reconstruction; found " + std::to_string(bad) +
+                     " NaN or infinite object pixels");
+}
+
+}  // namespace
 
 void add_ptycho_compare(CLI::App& ptycho) {
   auto* cmd = ptycho.add_subcommand("compare", "Object error of a reconstruction against the simulator's truth");
@@ -30,6 +53,7 @@ void add_ptycho_compare(CLI::App& ptycho) {
     PtychoTruth truth = cxi.truth();
     const PtychoGeometry g = cxi.geometry();
     const int64_t m = cxi.frame_size();
+    check_comparable(rec, g.object_pixel_y_m(m), g.object_pixel_x_m(m));
     Array<int64_t> pos = positions_in_pixels(cxi.translations(), g.object_pixel_y_m(m), g.object_pixel_x_m(m));
     for (int64_t j = 0; j < pos.shape()[0]; ++j) {
       pos[2 * j] -= int64_t(truth.origin_y);

@@ -183,7 +183,10 @@ Array<uint8_t> CxiReader::valid_mask() const {
   Array<uint32_t> flags = impl_->file.read_array<uint32_t>(cxi::kMask);
   Array<uint8_t> valid(Shape{impl_->m, impl_->m});
   // Every CXI flag (invalid, saturated, hot, dead, shadowed, ...) makes a pixel unusable.
-  for (int64_t i = 0; i < valid.size(); ++i) valid[i] = flags[i] == 0 ? 1 : 0;
+  int64_t usable = 0;
+  for (int64_t i = 0; i < valid.size(); ++i) usable += valid[i] = flags[i] == 0 ? 1 : 0;
+  if (usable == 0)
+    impl_->fail(cxi::kMask, "some usable pixels (flag 0)", "every pixel flagged");
   return valid;
 }
 

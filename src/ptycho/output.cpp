@@ -151,6 +151,10 @@ Reconstruction read_reconstruction(const std::string& path) {
   if (origin.size() != 2) throw InputError("'" + path + "' object_origin: expected 2 values; found " + std::to_string(origin.size()));
   rec.origin_y = origin[0];
   rec.origin_x = origin[1];
+  if (f.exists("pixel_size")) {
+    Array<double> pixel = f.read_array<double>("pixel_size");
+    if (pixel.size() == 2) rec.pixel_y_m = pixel[0], rec.pixel_x_m = pixel[1];
+  }
   if (f.exists("fourier_error")) rec.errors = f.read_array<double>("fourier_error");
   return rec;
 }

@@ -355,3 +355,50 @@ TEST(Cli, ReconstructTraceHasOneSpanPerIterationAndProgressShowsRateAndEta) {
   }
   EXPECT_EQ(chunks, (std::set<int64_t>{0, 1, 2, 3}));
 }
+
+TEST(CliBadInput, MessagesNameTheRealProblem) {
+  TempDir dir;
+  PtychoData d;
+  PtychoTruth t;
+  small_data(d, t);
+  // A detector whose every pixel is flagged: the mask is the problem, not "all zero" data.
+  d.valid = Array<uint8_t>(Shape{32, 32});
+  for (int64_t i = 0; i < d.valid.size(); ++i) d.valid[i] = 0;
+  write_cxi(dir.file("masked.cxi"), d, nullptr);
+  expect_clean_failure(dir, dir.file("masked.cxi"), "", "every pixel flagged");
+
+  // An abbreviated or missing command names the commands there are.
+  auto r = run_phasis("ptycho recon");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'reconstruct'"), std::string::npos) << r.err;
+  r = run_phasis("multislice");
+  EXPECT_NE(r.err.find("expects a command: run"), std::string::npos) << r.err;
+}
+
+TEST(CliBadInput, CompareRefusesWhatCannotBeCompared) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), other = dir.file("other.cxi"), out = dir.file("rec.h5");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 20").exit_code, 0);
+  ASSERT_EQ(run_phasis("ptycho simulate '" + other + "' --frame-size 32 --positions 20 --distance 3").exit_code, 0);
+  ASSERT_EQ(run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 2 --no-pictures").exit_code, 0);
+  // Another geometry: another object pixel size, so no error can be measured.
+  auto c = run_phasis("ptycho compare '" + out + "' '" + other + "'");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.err.find("pixel size"), std::string::npos) << c.err;
+  // A diverged reconstruction is named as such.
+  const std::string nan = dir.file("nan.h5");
+  {
+    const h5::File in = h5::File::open_read(out);
+    Array<Complex<double>> obj = in.read_array<Complex<double>>("object");
+    obj[obj.size() / 2] = Complex<double>(std::nan(""), 0);
+    h5::File f = h5::File::create(nan);
+    f.write("object", obj);
+    f.write("probe", in.read_array<Complex<double>>("probe"));
+    f.write("object_origin", in.read_array<double>("object_origin"));
+    f.close();
+  }
+  c = run_phasis("ptycho compare '" + nan + "' '" + cxi + "'");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.err.find("NaN"), std::string::npos) << c.err;
+}

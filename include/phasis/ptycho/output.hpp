@@ -19,6 +19,7 @@ namespace phasis {
 struct Reconstruction {
   Array<Complex<double>> object, probe;
   double origin_y = 0, origin_x = 0;
+  double pixel_y_m = 0, pixel_x_m = 0;  // object pixel size; 0 when the file does not say
   Array<double> errors;  // per iteration
 };
 
