@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,5 +27,10 @@ void apply_config(CLI::App& app, const std::string& file);
 void require_input_file(const std::string& path, const std::string& what);
 /// Checks that the folder of `path` exists and that `path` is not the same file as `input`.
 void require_output_path(const std::string& path, const std::string& input = "");
+
+/// Runs `write` (the pictures of a run whose result file is already complete). Pictures are
+/// secondary: when they cannot be written (a disk that filled up, a folder made read-only) the
+/// result file stays, one warning line says why, and the command still succeeds.
+void write_pictures_or_warn(const std::function<void()>& write);
 
 }  // namespace phasis::cli

@@ -42,6 +42,14 @@ void require_output_path(const std::string& path, const std::string& input) {
     throw InputError("output '" + path + "': expected a new file; found the input file itself");
 }
 
+void write_pictures_or_warn(const std::function<void()>& write) {
+  try {
+    write();
+  } catch (const phasis::InputError& e) {
+    std::fprintf(stderr, "phasis: warning: result written, pictures not: %s\n", e.what());
+  }
+}
+
 }  // namespace phasis::cli
 
 namespace {

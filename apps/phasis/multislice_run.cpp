@@ -166,7 +166,9 @@ void run(const RunArgs& a) {
   std::printf("wrote %s (%.2f s)\n", out.c_str(), r.seconds);
   if (a.pictures) {
     const std::string prefix = (std::filesystem::path(out).parent_path() / std::filesystem::path(out).stem()).string();
-    for (const auto& w : ms::write_pictures(prefix, s, r)) std::printf("wrote %s\n", w.c_str());
+    write_pictures_or_warn([&] {
+      for (const auto& w : ms::write_pictures(prefix, s, r)) std::printf("wrote %s\n", w.c_str());
+    });
   }
   if (!c.cxi.empty()) {
     ms::write_stem_cxi(c.cxi, s, r, c.cxi_dose);

@@ -184,10 +184,11 @@ void run(const ReconstructArgs& a) {
     for (double o : result.occupancy) std::printf(" %.1f%%", 100 * o);
     std::printf("\n");
   }
-  if (a.pictures) std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s}.png\n",
-                              write_reconstruction_pictures(a.output, result, &problem).c_str(),
-                              result.occupancy.size() > 1 ? ",probe_occupancy" : "",
-                              result.fourier_error.size() > 1 ? ",error" : "");
+  if (a.pictures) write_pictures_or_warn([&] {
+    const std::string stem = write_reconstruction_pictures(a.output, result, &problem);
+    std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s}.png\n", stem.c_str(),
+                result.occupancy.size() > 1 ? ",probe_occupancy" : "", result.fourier_error.size() > 1 ? ",error" : "");
+  });
 }
 
 }  // namespace

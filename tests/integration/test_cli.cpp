@@ -402,3 +402,19 @@ TEST(CliBadInput, CompareRefusesWhatCannotBeCompared) {
   EXPECT_EQ(c.exit_code, 2);
   EXPECT_NE(c.err.find("NaN"), std::string::npos) << c.err;
 }
+
+TEST(Cli, APictureThatCannotBeWrittenLeavesTheResultAndSaysSo) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), out = dir.file("rec.h5");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 20").exit_code, 0);
+  std::filesystem::create_directory(dir.file("rec_probe.png"));  // the probe picture cannot replace a folder
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 2");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("warning: result written, pictures not"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rec_probe.png"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(out));
+  EXPECT_EQ(run_phasis("ptycho compare '" + out + "' '" + cxi + "'").exit_code, 0);
+  for (auto& e : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+}
