@@ -28,6 +28,12 @@ void require_input_file(const std::string& path, const std::string& what);
 /// Checks that the folder of `path` exists and that `path` is not the same file as `input`.
 void require_output_path(const std::string& path, const std::string& input = "");
 
+/// Thrown by a command that stopped early on request (Ctrl-C, SIGTERM) after saving what it had:
+/// main() exits with `exit_code` (128 + the signal, as shells report it) and prints nothing more.
+struct StoppedEarly {
+  int exit_code = 130;
+};
+
 /// Runs `write` (the pictures of a run whose result file is already complete). Pictures are
 /// secondary: when they cannot be written (a disk that filled up, a folder made read-only) the
 /// result file stays, one warning line says why, and the command still succeeds.

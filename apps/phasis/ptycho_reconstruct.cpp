@@ -13,6 +13,7 @@
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/exec/interrupt.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
@@ -124,14 +125,23 @@ void run(const ReconstructArgs& a) {
     options->iterations = iterations;
     chain.push_back({name, std::move(options)});
   }
+  int planned = 0;
+  for (const SolverStage& stage : chain) planned += stage.options->iterations;
+  // Ctrl-C or SIGTERM: the iteration in progress ends, the result so far is written as usual.
+  const exec::InterruptGuard interrupts;
+  exec::clear_stop();
   DistributedRun run = reconstruct_distributed(a.input, chain, device, precision, dist, &events, announce);
+  const int stop_code = 128 + (exec::stop_signal() ? exec::stop_signal() : 2);
   if (!a.trace.empty()) {
     // Every rank holds its own parts' spans: rank 0 writes FILE, rank r FILE.rank<r> beside it.
     const int rank = comm::Mpi().rank();
     for (int p = 0; p < run.parts; ++p) trace.name_worker(p, "part " + std::to_string(p));
     trace.write(rank == 0 ? a.trace : a.trace + ".rank" + std::to_string(rank));
   }
-  if (!run.writer) return;
+  if (!run.writer) {
+    if (run.result.interrupted) throw StoppedEarly{stop_code};
+    return;
+  }
   DmResult& result = run.result;
   PtychoProblem problem;
   problem.frames = run.layout.offsets.shape()[0];
@@ -140,6 +150,7 @@ void run(const ReconstructArgs& a) {
 
   nlohmann::json params = {{"algorithm", a.algorithm},
                            {"iterations", int(result.fourier_error.size())},
+                           {"interrupted", result.interrupted},
                            {"device", kind_name(device)},
                            {"precision", a.precision},
                            {"probe_modes", a.dm.probe_modes},
@@ -189,6 +200,12 @@ void run(const ReconstructArgs& a) {
     std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s}.png\n", stem.c_str(),
                 result.occupancy.size() > 1 ? ",probe_occupancy" : "", result.fourier_error.size() > 1 ? ",error" : "");
   });
+  if (result.interrupted) {
+    std::printf("stopped on request after %zu of %d iterations; the result so far is in %s\n", result.fourier_error.size(),
+                planned, a.output.c_str());
+    std::fflush(stdout);
+    throw StoppedEarly{stop_code};
+  }
 }
 
 }  // namespace

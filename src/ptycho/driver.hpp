@@ -13,6 +13,7 @@
 
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/exec/interrupt.hpp"
 #include "ptycho/reconstruct_entry.hpp"
 #include "ptycho/solvers.hpp"
 
@@ -58,6 +59,7 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
                    "batches of " + std::to_string(solver.batch()));
   exec::ProgressMeter meter(reporter, algorithm, options.iterations, "iterations");
   std::vector<double> errors, seconds;
+  bool interrupted = false;
   for (int it = 0; it < options.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
     double err = 0;
@@ -76,8 +78,17 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
       reporter->snapshot(exec::snapshot_of("object", it, solver.object()));
       reporter->snapshot(exec::snapshot_of("probe", it, solver.probe()));
     }
+    // Stop-and-save: every part must stop after the same iteration, so with several parts the
+    // request is summed (one host scalar; a signal to any part stops them all).
+    bool stop = exec::stop_requested();
+    if (reducer.size() > 1) stop = reducer.sum(stop ? 1.0 : 0.0) > 0;
+    if (stop && !last) {
+      interrupted = true;
+      break;
+    }
   }
   SolverResult r = solver.result();
+  r.interrupted = interrupted;
   r.fourier_error = std::move(errors);
   r.iteration_seconds = std::move(seconds);
   return r;
@@ -109,6 +120,7 @@ SolverResult run_chain(const B& backend, const SolverChain& chain, const PtychoP
     r.fourier_error.insert(r.fourier_error.begin(), out.fourier_error.begin(), out.fourier_error.end());
     r.iteration_seconds.insert(r.iteration_seconds.begin(), out.iteration_seconds.begin(), out.iteration_seconds.end());
     out = std::move(r);
+    if (out.interrupted) break;  // the later stages do not start
   }
   if (chain.size() > 1) out.algorithm = name;
   return out;

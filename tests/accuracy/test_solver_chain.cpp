@@ -6,6 +6,8 @@
 #include <typeinfo>
 
 #include "phasis/core/error.hpp"
+#include "phasis/exec/events.hpp"
+#include "phasis/exec/interrupt.hpp"
 #include "phasis/ptycho/compare.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
@@ -144,4 +146,35 @@ TEST(SolverChain, DefaultOptionsHaveEachSolversOwnType) {
     EXPECT_EQ(typeid(*copy), typeid(*o)) << name << ": clone() must keep the options' type";
   }
   EXPECT_THROW(default_solver_options("bogus"), InputError);
+}
+
+namespace {
+/// Asks for a stop once `at` iterations of any stage are reported, as Ctrl-C or a stop button would.
+class StopAt final : public exec::EventSink {
+ public:
+  explicit StopAt(int64_t at) : at_(at) {}
+  void progress(const exec::Progress& p) override {
+    if (p.done == at_) exec::request_stop();
+  }
+
+ private:
+  int64_t at_;
+};
+}  // namespace
+
+TEST(SolverChain, AStopRequestEndsTheChainAfterTheIterationInProgress) {
+  const Scan scan;
+  SolverChain chain{{"dm", dm_options(40)}, {"er", dm_options(10)}};
+  StopAt stop(3);
+  exec::clear_stop();
+  const SolverResult r = reconstruct(scan.problem, chain, Device::cpu(), Precision::single, &stop);
+  exec::clear_stop();
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.fourier_error.size(), 3u);  // the third iteration finished, no fourth, no er stage
+  EXPECT_EQ(r.algorithm, "dm:40");
+  EXPECT_EQ(r.object.shape()[1], scan.problem.object_h);
+  // Without a request the same chain runs to the end.
+  const SolverResult full = reconstruct(scan.problem, SolverChain{{"dm", dm_options(4)}}, Device::cpu(), Precision::single);
+  EXPECT_FALSE(full.interrupted);
+  EXPECT_EQ(full.fourier_error.size(), 4u);
 }

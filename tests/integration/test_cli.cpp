@@ -418,3 +418,28 @@ TEST(Cli, APictureThatCannotBeWrittenLeavesTheResultAndSaysSo) {
   for (auto& e : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
 }
+
+TEST(Cli, InterruptStopsAfterTheIterationAndSavesTheResult) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), out = dir.file("rec.h5"), log = dir.file("log.txt");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 20").exit_code, 0);
+  // Started in the background of a non-interactive shell, which sets SIGINT to be ignored: phasis
+  // must catch it anyway. SIGINT is sent once the first iteration has been reported.
+  const std::string cmd = "'" + std::string(PHASIS_EXE) + "' ptycho reconstruct '" + cxi + "' -o '" + out +
+                          "' --algorithm dm:200000,er:10 >'" + log + "' 2>&1 & pid=$!; "
+                          "until grep -q 'dm 1/' '" + log + "' 2>/dev/null; do sleep 0.05; done; "
+                          "kill -INT $pid; wait $pid; echo $?";
+  auto r = phasis::testing::run_command(cmd);
+  EXPECT_EQ(r.out, "130\n") << r.err;
+  ASSERT_TRUE(std::filesystem::exists(out)) << read_file(log);
+  EXPECT_NE(read_file(log).find("stopped on request after"), std::string::npos) << read_file(log);
+  h5::File f = h5::File::open_read(out);
+  const auto params = nlohmann::json::parse(f.read_attr_string("/", "parameters"));
+  EXPECT_TRUE(params["interrupted"].get<bool>());
+  const int64_t done = f.shape("fourier_error")[0];
+  EXPECT_GE(done, 1);
+  EXPECT_LT(done, 200000);
+  for (auto& e : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  EXPECT_EQ(run_phasis("ptycho compare '" + out + "' '" + cxi + "'").exit_code, 0);
+}

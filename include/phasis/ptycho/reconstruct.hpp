@@ -64,6 +64,7 @@ struct SolverResult {
   std::vector<double> iteration_seconds;
   std::string device;             // "cpu" or "cuda"
   bool streamed = false;          // frames streamed from host memory (did not fit the device)
+  bool interrupted = false;       // stopped early on request (exec/interrupt.hpp): fewer iterations ran
   int64_t batch_frames = 0;       // frames per Fourier batch used
   std::string precision;          // "float" or "double"
   std::string fourier_path;       // the Fourier pass that ran: "fused 256" or "separate"
