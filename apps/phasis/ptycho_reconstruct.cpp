@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "checkpoint_sink.hpp"
 #include "commands.hpp"
 #include "phasis/comm/mpi.hpp"
 #include "phasis/core/array.hpp"
@@ -43,6 +44,8 @@ struct ReconstructArgs {
   int threads = 0;
   std::string trace;
   std::string probe_file;
+  int checkpoint_every = 0;
+  std::string resume;
   bool pictures = true, quiet = false;
 };
 
@@ -95,9 +98,14 @@ void run(const ReconstructArgs& a) {
   // last with --quiet); with --trace, every part's iterations as spans of a Chrome trace.
   exec::ProgressBar bar(stdout, a.quiet ? 1e300 : 0.0);
   exec::ChromeTrace trace(comm::Mpi().rank());
-  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace});
+  if (a.checkpoint_every < 0)
+    throw InputError("--checkpoint-every: expected iterations >= 0 (0: none); found " + std::to_string(a.checkpoint_every));
+  CheckpointSink checkpoint(path_stem(a.output) + ".checkpoint.h5");
+  if (a.checkpoint_every > 0) require_output_path(checkpoint.path(), a.input);
+  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, a.checkpoint_every > 0 ? &checkpoint : nullptr});
   if (!a.trace.empty()) require_output_path(a.trace, a.input);
   auto announce = [&](const DistributedRun& r) {
+    checkpoint.set_geometry(r.layout.origin_y, r.layout.origin_x, r.layout.pixel_y_m, r.layout.pixel_x_m);
     // Printed by the writer once the partition is known, before the first iteration.
     const int64_t n = r.layout.offsets.shape()[0];
     std::printf("%lld frames of %lld x %lld; object %lld x %lld; %s on %s (%s)", (long long)n, (long long)r.frame_size,
@@ -117,12 +125,23 @@ void run(const ReconstructArgs& a) {
   dist.reduce = a.reduce;
   if (!a.probe_file.empty()) require_input_file(a.probe_file, "probe file");
   dist.probe_file = a.probe_file;
+  // --resume: the first stage starts from a result or checkpoint's object and probe.
+  std::shared_ptr<SolverStart> resumed;
+  if (!a.resume.empty()) {
+    require_input_file(a.resume, "result or checkpoint to resume");
+    if (!a.probe_file.empty()) throw InputError("--resume and --probe: expected one start for the probe; found both");
+    Reconstruction from = read_reconstruction(a.resume);
+    resumed = std::make_shared<SolverStart>(SolverStart{std::move(from.object), std::move(from.probe)});
+    std::printf("resuming from %s (%lld iterations done there)\n", a.resume.c_str(), (long long)from.errors.size());
+  }
   // One solver or a chain ("dm:50,er:20"): each stage its solver's own options, the shared ones
   // from the flags, its iterations from the chain (else --iterations).
   SolverChain chain;
   for (const auto& [name, iterations] : parse_chain(a.algorithm, a.dm.iterations)) {
     std::shared_ptr<SolverOptions> options = solver_options(name, a, dm);
     options->iterations = iterations;
+    if (a.checkpoint_every > 0) options->snapshot_every = a.checkpoint_every;
+    if (resumed && chain.empty()) options->start = resumed;
     chain.push_back({name, std::move(options)});
   }
   int planned = 0;
@@ -176,7 +195,9 @@ void run(const ReconstructArgs& a) {
                            {"reduction", run.reduction},
                            {"probe_from_file", problem.probe_from_file},
                            {"probe_source", run.probe_source},
-                           {"probe_scale", run.probe_scale}};
+                           {"probe_scale", run.probe_scale},
+                           {"resumed_from", a.resume},
+                           {"checkpoint_every", a.checkpoint_every}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
   if (a.algorithm.find("ml") != std::string::npos) params["noise"] = a.noise, params["object_smoothness"] = a.smoothness;
   if (a.algorithm.find("pie") != std::string::npos) {
@@ -200,6 +221,7 @@ void run(const ReconstructArgs& a) {
     std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s}.png\n", stem.c_str(),
                 result.occupancy.size() > 1 ? ",probe_occupancy" : "", result.fourier_error.size() > 1 ? ",error" : "");
   });
+  checkpoint.remove();  // the result holds everything it had
   if (result.interrupted) {
     std::printf("stopped on request after %zu of %d iterations; the result so far is in %s\n", result.fourier_error.size(),
                 planned, a.output.c_str());
@@ -302,6 +324,11 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                   "Start from the probe in this HDF5 file (a CXI probe location, or a phasis result's probe); "
                   "it is scaled to the mean frame power");
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_option("--checkpoint-every", a->checkpoint_every,
+                  "Every N iterations write object and probe to OUT.checkpoint.h5 (removed when the run ends; "
+                  "continue a killed run with --resume)")
+      ->capture_default_str();
+  cmd->add_option("--resume", a->resume, "Start from the object and probe of a result or checkpoint file of this scan");
   cmd->add_option("--trace", a->trace,
                   "Write a Chrome trace (JSON; Perfetto and chrome://tracing open it): one span per iteration and part");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the last iteration");

@@ -57,7 +57,11 @@ SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector
     run.probe_from_file = pr.probe_from_file;
     run.probe_source = pr.probe_source;
     run.probe_scale = pr.probe_scale;
-    if (events) {
+    const bool given = !chain.empty() && chain.front().options && chain.front().options->start &&
+                       chain.front().options->start->probe.size() > 0;
+    if (events && given) {
+      events->note("probe: from the given start (a resumed run)");
+    } else if (events) {
       char scale[64];
       std::snprintf(scale, sizeof scale, "%.4g", pr.probe_scale);
       events->note("probe: from " + pr.probe_source +

@@ -132,6 +132,22 @@ void write_reconstruction(const std::string& path, const DmResult& r, const Ptyc
   output.commit();
 }
 
+void write_checkpoint(const std::string& path, const Checkpoint& c) {
+  AtomicOutput output(path);
+  {
+    h5::File f = h5::File::create(output.temp_path());
+    f.write("object", c.object);
+    f.write("probe", c.probe);
+    const double origin[2] = {c.origin_y, c.origin_x}, pixel[2] = {c.pixel_y_m, c.pixel_x_m};
+    f.write("object_origin", origin, {2});
+    f.write("pixel_size", pixel, {2});
+    f.write("fourier_error", c.errors.data(), {int64_t(c.errors.size())});
+    f.write_attr("/", "checkpoint", "iterations done: " + std::to_string(c.errors.size()) + "; running: " + c.stage);
+    f.close();
+  }
+  output.commit();
+}
+
 Reconstruction read_reconstruction(const std::string& path) {
   h5::File f = h5::File::open_read(path);
   Reconstruction rec;

@@ -443,3 +443,44 @@ TEST(Cli, InterruptStopsAfterTheIterationAndSavesTheResult) {
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
   EXPECT_EQ(run_phasis("ptycho compare '" + out + "' '" + cxi + "'").exit_code, 0);
 }
+
+TEST(Cli, AKilledRunResumesFromItsCheckpoint) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), out = dir.file("rec.h5"), log = dir.file("log.txt");
+  const std::string checkpoint = dir.file("rec.checkpoint.h5");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 40").exit_code, 0);
+  // A run that ends normally leaves no checkpoint behind.
+  ASSERT_EQ(run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 12 --checkpoint-every 5 --no-pictures").exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(checkpoint));
+  // kill -9 (nothing can be saved then) once a checkpoint exists: the checkpoint survives, whole.
+  std::filesystem::remove(out);
+  const std::string cmd = "'" + std::string(PHASIS_EXE) + "' ptycho reconstruct '" + cxi + "' -o '" + out +
+                          "' --iterations 2000000 --checkpoint-every 20 >'" + log + "' 2>&1 & pid=$!; "
+                          "until [ -f '" + checkpoint + "' ]; do sleep 0.05; done; sleep 0.2; kill -9 $pid; wait $pid; echo $?";
+  auto r = phasis::testing::run_command(cmd);
+  EXPECT_EQ(r.out, "137\n");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+  const int64_t done = h5::File::open_read(checkpoint).shape("fourier_error")[0];
+  EXPECT_GE(done, 20);
+  EXPECT_EQ(done % 20, 0);
+  // Resumed for 5 iterations, the object is as good as after `done` + 5: far better than 5 from the start.
+  auto resumed = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 5 --resume '" + checkpoint + "' --no-pictures");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("resuming from"), std::string::npos);
+  const std::string fresh = dir.file("fresh.h5");
+  ASSERT_EQ(run_phasis("ptycho reconstruct '" + cxi + "' -o '" + fresh + "' --iterations 5 --no-pictures").exit_code, 0);
+  auto rmse = [&](const std::string& file) {
+    auto c = run_phasis("ptycho compare '" + file + "' '" + cxi + "'");
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    return std::stod(c.out.substr(c.out.find("phase RMSE") + 11));
+  };
+  EXPECT_LT(rmse(out), 0.5 * rmse(fresh));
+  // A checkpoint of another scan is refused with one line.
+  const std::string other = dir.file("other.cxi");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + other + "' --frame-size 32 --positions 90").exit_code, 0);
+  auto bad = run_phasis("ptycho reconstruct '" + other + "' -o '" + dir.file("x.h5") + "' --iterations 2 --resume '" + checkpoint + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("start object"), std::string::npos) << bad.err;
+  EXPECT_EQ(run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --checkpoint-every -1").exit_code, 2);
+}

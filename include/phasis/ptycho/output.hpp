@@ -27,6 +27,18 @@ struct Reconstruction {
 void write_reconstruction(const std::string& path, const DmResult& result, const PtychoProblem& problem,
                           const std::string& input, const std::string& parameters_json);
 
+/// A checkpoint: the object and probe of a run in progress (single precision, as snapshots are),
+/// with the object's origin and pixel size and the errors so far, written through a temporary name
+/// so a crash mid-write leaves the previous checkpoint. read_reconstruction() reads it, so a run
+/// resumes from it (--resume) and compare measures it.
+struct Checkpoint {
+  Array<Complex<float>> object, probe;  // L x H x W, K x M x M
+  double origin_y = 0, origin_x = 0, pixel_y_m = 0, pixel_x_m = 0;
+  std::vector<double> errors;
+  std::string stage;  // the solver running ("dm")
+};
+void write_checkpoint(const std::string& path, const Checkpoint& c);
+
 /// Reads back what compare needs: object and its origin.
 Reconstruction read_reconstruction(const std::string& path);
 
