@@ -15,11 +15,22 @@ namespace phasis::h5::detail {
 
 static_assert(std::is_same_v<hid_t, int64_t>, "phasis::h5 stores identifiers as int64_t (HDF5 >= 1.10)");
 
+/// HDF5 registers H5close() to run at exit. After a failed write (a full disk) a dataset whose
+/// flush failed stays half-closed inside HDF5, and that teardown then crashes (H5D_close) or prints
+/// "infinite loop closing library" after phasis has reported the error. Every phasis file is
+/// closed by its owner before exit, so the teardown has nothing left to do: it is skipped. Must
+/// run before HDF5 initialises itself, hence at the first use of this library's HDF5 layer.
+inline void skip_library_teardown() {
+  static const bool once = (H5dont_atexit(), true);
+  (void)once;
+}
+
 /// Turns off HDF5's automatic error printing for its lifetime and restores the previous handler,
 /// so that the library does not write to stderr and other HDF5 users in the process are unaffected.
 class Quiet {
  public:
   Quiet() {
+    skip_library_teardown();
     H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   }
