@@ -1,0 +1,74 @@
+// The M-TIP loop (Donatelli, Zwart & Sethian 2015; seed 001, SpiniFEL): generations of
+//   slicing   model slices of the current autocorrelation at reference orientations (transform.hpp)
+//   matching  each image takes its nearest slice's orientation (matching.hpp)
+//   merging   the autocorrelation from all oriented images (merging.hpp)
+//   phasing   a density whose autocorrelation the next generation slices (phasing.hpp)
+// Generation 0 orients the images at random, so its merge is nearly the spherical average; the
+// anisotropy left by a finite set of images is what later generations sharpen.
+// Reference orientations come in batches from orientations.hpp and are never all held; slices of a
+// batch are scored against every image and dropped.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "phasis/exec/events.hpp"
+#include "phasis/spi/geometry.hpp"
+#include "phasis/spi/merging.hpp"
+#include "phasis/spi/phasing.hpp"
+
+namespace phasis::spi {
+
+/// What the solver reads: the valid pixels' reciprocal coordinates (1/A, detector frame, masked
+/// pixels already dropped) and every image's intensities at them (count x pixels, row-major).
+struct SpiImages {
+  int64_t count = 0, pixels = 0;
+  std::vector<double> sx, sy, sz;
+  std::vector<float> intensities;
+};
+
+struct MtipSettings {
+  int generations = 8;
+  int64_t references = 10000;      // size of the reference orientation set
+  int64_t reference_batch = 512;   // references sliced and scored at once
+  int64_t image_batch = 256;       // images rotated into one set of NUFFT points when merging
+  int64_t grid = 0;                // autocorrelation / density grid n (n^3); required
+  double voxel = 0;                // A; 0: 1 / (2 s_max), the coarsest that holds the data
+  double slicing_tolerance = 1e-4; // float type-2 NUFFT of the slices
+  double merging_tolerance = 1e-9; // double type-1 NUFFT of the merge
+  uint64_t seed = 1;               // generation 0's random orientations
+  MergeSettings merge;
+  PhasingSettings phasing;
+};
+
+struct GenerationMetrics {
+  double matching_distance = 0;   // median over images of 2 - 2 x.y (unit-norm image and slice)
+  double lambda = 0;              // chosen by the L-curve (absolute)
+  std::vector<double> lambdas, misfit, deviation;  // the L-curve's points
+  double cg_residual = 0;         // final relative CG residual at the chosen lambda
+  int cg_iterations = 0;
+  double phasing_error = 0;       // last cycle's || |F| - A || / ||A||
+  double seconds_slicing_matching = 0, seconds_merging = 0, seconds_phasing = 0;
+};
+
+struct MtipResult {
+  int64_t n = 0;
+  double voxel = 0;
+  std::vector<double> density, autocorrelation, merged;  // n^3 each: phased density, its
+                                                         // autocorrelation, the last merge's
+  std::vector<uint8_t> support;
+  std::vector<Rotation> orientations;  // per image (the last matching; random after generation 0)
+  std::vector<int64_t> reference_index;  // per image, -1 before any matching
+  std::vector<GenerationMetrics> generations;
+  bool interrupted = false;            // stopped by a signal after a whole generation
+};
+
+/// Checks `images` (sizes, finite non-negative values) and `settings` (grid >= 8, voxel within the
+/// data's q-range), then runs the loop. Progress: task "spi", one unit per generation, with the
+/// matching distance, CG residual and phasing error; notes name each step.
+MtipResult reconstruct(const SpiImages& images, const MtipSettings& settings, exec::EventSink* events = nullptr);
+
+/// Largest |s| of the pixels (1/A).
+double max_frequency(const SpiImages& images);
+
+}  // namespace phasis::spi

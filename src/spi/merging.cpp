@@ -1,0 +1,255 @@
+#include "phasis/spi/merging.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include "phasis/core/complex.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/fft/fft.hpp"
+#include "phasis/nufft/nufft.hpp"
+
+namespace phasis::spi {
+
+namespace {
+// Index of offset d (any integer in (-period, period)) on a circular grid of `period`.
+inline int64_t wrap(int64_t d, int64_t period) { return d < 0 ? d + period : d; }
+
+double dot(const double* a, const double* b, int64_t n) {
+  double s = 0;
+#pragma omp parallel for reduction(+ : s) schedule(static)
+  for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+}  // namespace
+
+MergeSums::MergeSums(int64_t n_, double voxel_)
+    : n(n_), voxel(voxel_), kernel(static_cast<size_t>(8 * n_ * n_ * n_)), rhs(static_cast<size_t>(n_ * n_ * n_)) {}
+
+void MergeSums::add(const MergeSums& o) {
+  if (o.n != n || o.voxel != voxel)
+    throw InputError("spi merge: expected sums on the same grid; found n " + std::to_string(o.n) + " against " +
+                     std::to_string(n));
+  for (size_t i = 0; i < kernel.size(); ++i) kernel[i] += o.kernel[i];
+  for (size_t i = 0; i < rhs.size(); ++i) rhs[i] += o.rhs[i];
+  data_norm2 += o.data_norm2;
+  points += o.points;
+}
+
+struct MergeAccumulator::Impl {
+  MergeSums sums;
+  nufft::Plan<double> plan;
+  std::vector<double> x, y, z;
+  std::vector<Complex<double>> c, f;
+  Impl(int64_t n, double voxel, double tol)
+      : sums(n, voxel),
+        plan(nufft::Type::type1, {2 * n, 2 * n, 2 * n}, -1, tol, 2, [] {
+          nufft::Options o;
+          o.fft_order = true;  // modes in circular order: the kernel is ready for the FFT convolution
+          return o;
+        }()) {}
+};
+
+MergeAccumulator::MergeAccumulator(int64_t n, double voxel, double tolerance) {
+  if (n < 2 || !(voxel > 0))
+    throw InputError("spi merge: expected a grid of n >= 2 and a positive voxel; found n " + std::to_string(n));
+  impl_ = std::make_unique<Impl>(n, voxel, tolerance);
+}
+MergeAccumulator::~MergeAccumulator() = default;
+MergeAccumulator::MergeAccumulator(MergeAccumulator&&) noexcept = default;
+MergeAccumulator& MergeAccumulator::operator=(MergeAccumulator&&) noexcept = default;
+const MergeSums& MergeAccumulator::sums() const { return impl_->sums; }
+
+void MergeAccumulator::add(int64_t m, const double* sx, const double* sy, const double* sz, const float* values) {
+  if (m <= 0) return;
+  Impl& p = *impl_;
+  MergeSums& s = p.sums;
+  const int64_t n = s.n, n2 = 2 * n;
+  const double scale = 2 * std::numbers::pi * s.voxel, h3 = s.voxel * s.voxel * s.voxel;
+  p.x.resize(m), p.y.resize(m), p.z.resize(m);
+  p.c.resize(static_cast<size_t>(2 * m));
+  double norm2 = 0;
+  for (int64_t j = 0; j < m; ++j) {
+    p.x[j] = scale * sx[j], p.y[j] = scale * sy[j], p.z[j] = scale * sz[j];
+    p.c[j] = {1.0, 0.0};
+    p.c[m + j] = {double(values[j]), 0.0};
+    norm2 += double(values[j]) * values[j];
+  }
+  p.plan.set_points(m, p.x.data(), p.y.data(), p.z.data());
+  p.f.resize(static_cast<size_t>(2 * n2 * n2 * n2));
+  p.plan.execute(p.c.data(), p.f.data());
+  const int64_t cells2 = n2 * n2 * n2;
+  for (int64_t i = 0; i < cells2; ++i) s.kernel[i] += h3 * h3 * p.f[i].re;
+  const Complex<double>* b = p.f.data() + cells2;
+  for (int64_t kz = 0; kz < n; ++kz)
+    for (int64_t ky = 0; ky < n; ++ky)
+      for (int64_t kx = 0; kx < n; ++kx) {
+        const int64_t iz = wrap(kz - n / 2, n2), iy = wrap(ky - n / 2, n2), ix = wrap(kx - n / 2, n2);
+        s.rhs[(kz * n + ky) * n + kx] += h3 * b[(iz * n2 + iy) * n2 + ix].re;
+      }
+  s.data_norm2 += norm2;
+  s.points += double(m);
+}
+
+struct ToeplitzOperator::Impl {
+  int64_t n, batch;
+  std::vector<Complex<double>> spectrum;   // FFT of the circular kernel
+  FftwPlan<double> plan;
+  mutable std::vector<Complex<double>> work;
+  Impl(int64_t n_, int64_t b) : n(n_), batch(b), plan({int(2 * n_), int(2 * n_), int(2 * n_)}, b) {}
+};
+
+ToeplitzOperator::ToeplitzOperator(const MergeSums& sums, int64_t batch) {
+  if (batch < 1) throw InputError("spi merge: expected a batch >= 1");
+  impl_ = std::make_unique<Impl>(sums.n, batch);
+  const int64_t n2 = 2 * sums.n, cells2 = n2 * n2 * n2;
+  impl_->spectrum.resize(cells2);
+  for (int64_t i = 0; i < cells2; ++i) impl_->spectrum[i] = {sums.kernel[i] / double(cells2), 0.0};
+  FftwPlan<double> one({int(n2), int(n2), int(n2)}, 1);
+  one.forward(impl_->spectrum.data());  // the 1/cells2 of the inverse transform is folded in here
+  impl_->work.resize(static_cast<size_t>(batch * cells2));
+}
+ToeplitzOperator::~ToeplitzOperator() = default;
+ToeplitzOperator::ToeplitzOperator(ToeplitzOperator&&) noexcept = default;
+int64_t ToeplitzOperator::n() const { return impl_->n; }
+int64_t ToeplitzOperator::batch() const { return impl_->batch; }
+
+void ToeplitzOperator::apply(const double* x, double* y) const {
+  const Impl& p = *impl_;
+  const int64_t n = p.n, n2 = 2 * n, cells = n * n * n, cells2 = n2 * n2 * n2;
+  std::fill(p.work.begin(), p.work.end(), Complex<double>{0, 0});
+  auto index = [&](int64_t kz, int64_t ky, int64_t kx) {
+    return (wrap(kz - n / 2, n2) * n2 + wrap(ky - n / 2, n2)) * n2 + wrap(kx - n / 2, n2);
+  };
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < p.batch; ++b)
+    for (int64_t kz = 0; kz < n; ++kz)
+      for (int64_t ky = 0; ky < n; ++ky)
+        for (int64_t kx = 0; kx < n; ++kx)
+          p.work[b * cells2 + index(kz, ky, kx)] = {x[b * cells + (kz * n + ky) * n + kx], 0.0};
+  p.plan.forward(p.work.data());
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < p.batch * cells2; ++i) p.work[i] = p.work[i] * p.spectrum[i % cells2];
+  p.plan.inverse(p.work.data());
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < p.batch; ++b)
+    for (int64_t kz = 0; kz < n; ++kz)
+      for (int64_t ky = 0; ky < n; ++ky)
+        for (int64_t kx = 0; kx < n; ++kx)
+          y[b * cells + (kz * n + ky) * n + kx] = p.work[b * cells2 + index(kz, ky, kx)].re;
+}
+
+int lcurve_corner(const std::vector<double>& misfit, const std::vector<double>& deviation) {
+  const int k = static_cast<int>(misfit.size());
+  if (k < 3) return k / 2;
+  std::vector<double> u(k), v(k);
+  for (int i = 0; i < k; ++i) u[i] = std::log(std::max(misfit[i], 1e-300)), v[i] = std::log(std::max(deviation[i], 1e-300));
+  // Curvature of the polyline through three consecutive points (Menger curvature: 4 area / product
+  // of the sides), signed so that the corner of an "L" (deviation falling, misfit rising) is positive.
+  int best = k / 2;
+  double best_curvature = -1;
+  for (int i = 1; i + 1 < k; ++i) {
+    const double ax = u[i] - u[i - 1], ay = v[i] - v[i - 1], bx = u[i + 1] - u[i], by = v[i + 1] - v[i];
+    const double cross = ax * by - ay * bx;
+    const double sides = std::hypot(ax, ay) * std::hypot(bx, by) * std::hypot(ax + bx, ay + by);
+    if (sides <= 0) continue;
+    const double curvature = 2 * cross / sides;
+    if (curvature > best_curvature) best_curvature = curvature, best = i;
+  }
+  return best;
+}
+
+MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, const MergeSettings& settings) {
+  const int64_t n = sums.n, cells = n * n * n;
+  if (sums.points <= 0) throw InputError("spi merge: expected at least one oriented pixel; found none");
+  if (!prior_in.empty() && static_cast<int64_t>(prior_in.size()) != cells)
+    throw InputError("spi merge: expected a prior of " + std::to_string(cells) + " values; found " +
+                     std::to_string(prior_in.size()));
+  std::vector<double> factors = settings.lambdas;
+  if (factors.empty()) factors = {1e-4, 1e-3, 1e-2, 1e-1, 1};
+  for (double f : factors)
+    if (!(f > 0) || !std::isfinite(f)) throw InputError("spi merge: expected positive finite lambdas");
+  std::sort(factors.begin(), factors.end());
+  const int64_t L = static_cast<int64_t>(factors.size());
+  const double scale = sums.kernel[0];  // T[0] = h^6 * points: the mean eigenvalue of A^H A
+  std::vector<double> lambda(L);
+  for (int64_t l = 0; l < L; ++l) lambda[l] = factors[l] * scale;
+
+  std::vector<uint8_t> support(cells, 1);
+  if (settings.support_radius > 0) {
+    const double r2 = settings.support_radius * settings.support_radius;
+    for (int64_t kz = 0; kz < n; ++kz)
+      for (int64_t ky = 0; ky < n; ++ky)
+        for (int64_t kx = 0; kx < n; ++kx) {
+          const double dz = kz - n / 2, dy = ky - n / 2, dx = kx - n / 2;
+          support[(kz * n + ky) * n + kx] = dx * dx + dy * dy + dz * dz <= r2;
+        }
+  }
+  const std::vector<double> prior = prior_in.empty() ? std::vector<double>(cells, 0.0) : prior_in;
+  ToeplitzOperator op(sums, L);
+  // Block CG: L independent systems (S T S + lambda_l) x = S (b + lambda_l prior), sharing each FFT.
+  std::vector<double> x(L * cells), r(L * cells), p(L * cells), q(L * cells);
+  std::vector<double> rr(L), target_norm(L);
+  for (int64_t l = 0; l < L; ++l)
+    for (int64_t i = 0; i < cells; ++i) x[l * cells + i] = support[i] ? prior[i] : 0.0;
+  op.apply(x.data(), q.data());
+  for (int64_t l = 0; l < L; ++l) {
+    double t2 = 0;
+    for (int64_t i = 0; i < cells; ++i) {
+      const int64_t j = l * cells + i;
+      const double target = support[i] ? sums.rhs[i] + lambda[l] * prior[i] : 0.0;
+      t2 += target * target;
+      r[j] = support[i] ? target - q[j] - lambda[l] * x[j] : 0.0;
+    }
+    target_norm[l] = std::sqrt(t2);
+    rr[l] = dot(r.data() + l * cells, r.data() + l * cells, cells);
+  }
+  p = r;
+  std::vector<int> iterations(L, 0);
+  std::vector<bool> done(L, false);
+  for (int it = 0; it < settings.max_iterations; ++it) {
+    bool all = true;
+    for (int64_t l = 0; l < L; ++l) {
+      done[l] = done[l] || std::sqrt(rr[l]) <= settings.tolerance * target_norm[l];
+      all = all && done[l];
+    }
+    if (all) break;
+    op.apply(p.data(), q.data());
+    for (int64_t l = 0; l < L; ++l) {
+      if (done[l]) continue;
+      double* ql = q.data() + l * cells;
+      const double* pl = p.data() + l * cells;
+      for (int64_t i = 0; i < cells; ++i) ql[i] = support[i] ? ql[i] + lambda[l] * pl[i] : 0.0;
+      const double alpha = rr[l] / dot(pl, ql, cells);
+      double* xl = x.data() + l * cells;
+      double* rl = r.data() + l * cells;
+      for (int64_t i = 0; i < cells; ++i) xl[i] += alpha * pl[i], rl[i] -= alpha * ql[i];
+      const double rr_new = dot(rl, rl, cells);
+      const double beta = rr_new / rr[l];
+      rr[l] = rr_new;
+      double* pw = p.data() + l * cells;
+      for (int64_t i = 0; i < cells; ++i) pw[i] = rl[i] + beta * pw[i];
+      ++iterations[l];
+    }
+  }
+  // The L-curve's coordinates: ||A a - d||^2 = a.T a - 2 a.b + ||d||^2, with T a by one more apply.
+  op.apply(x.data(), q.data());
+  MergeSolution out;
+  out.lambdas = lambda;
+  out.iterations = iterations;
+  for (int64_t l = 0; l < L; ++l) {
+    const double* xl = x.data() + l * cells;
+    const double m2 = dot(xl, q.data() + l * cells, cells) - 2 * dot(xl, sums.rhs.data(), cells) + sums.data_norm2;
+    out.misfit.push_back(std::sqrt(std::max(m2, 0.0)));
+    double d2 = 0;
+    for (int64_t i = 0; i < cells; ++i) d2 += (xl[i] - prior[i]) * (xl[i] - prior[i]);
+    out.deviation.push_back(std::sqrt(d2));
+    out.residual.push_back(target_norm[l] > 0 ? std::sqrt(rr[l]) / target_norm[l] : 0.0);
+  }
+  out.chosen = lcurve_corner(out.misfit, out.deviation);
+  out.autocorrelation.assign(x.begin() + out.chosen * cells, x.begin() + (out.chosen + 1) * cells);
+  return out;
+}
+
+}  // namespace phasis::spi

@@ -1,0 +1,139 @@
+#include "phasis/spi/mtip.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "phasis/core/error.hpp"
+#include "phasis/exec/interrupt.hpp"
+#include "phasis/spi/matching.hpp"
+#include "phasis/spi/orientations.hpp"
+#include "phasis/spi/transform.hpp"
+
+namespace phasis::spi {
+
+namespace {
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+void check(const SpiImages& im, const MtipSettings& s) {
+  if (im.count < 1) throw InputError("spi reconstruct: expected at least one image; found none");
+  if (im.pixels < 1) throw InputError("spi reconstruct: expected at least one valid pixel; found none (all masked?)");
+  if (static_cast<int64_t>(im.sx.size()) != im.pixels || static_cast<int64_t>(im.sy.size()) != im.pixels ||
+      static_cast<int64_t>(im.sz.size()) != im.pixels)
+    throw InputError("spi reconstruct: expected " + std::to_string(im.pixels) + " pixel coordinates; found " +
+                     std::to_string(im.sx.size()));
+  if (static_cast<int64_t>(im.intensities.size()) != im.count * im.pixels)
+    throw InputError("spi reconstruct: expected " + std::to_string(im.count) + " x " + std::to_string(im.pixels) +
+                     " intensities; found " + std::to_string(im.intensities.size()));
+  for (size_t i = 0; i < im.intensities.size(); ++i) {
+    const float v = im.intensities[i];
+    if (!std::isfinite(v) || v < 0)
+      throw InputError("spi reconstruct: expected finite non-negative intensities; found " + num(v) + " in image " +
+                       std::to_string(i / im.pixels) + ", valid pixel " + std::to_string(i % im.pixels));
+  }
+  if (s.generations < 1) throw InputError("spi reconstruct: expected generations >= 1; found " + std::to_string(s.generations));
+  if (s.references < 1)
+    throw InputError("spi reconstruct: expected at least one reference orientation; found " + std::to_string(s.references));
+  if (s.reference_batch < 1 || s.image_batch < 1)
+    throw InputError("spi reconstruct: expected reference and image batches >= 1");
+  if (s.grid < 8) throw InputError("spi reconstruct: expected a grid of at least 8 voxels a side; found " + std::to_string(s.grid));
+}
+
+double median(std::vector<float> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+}  // namespace
+
+double max_frequency(const SpiImages& im) {
+  double m = 0;
+  for (int64_t j = 0; j < im.pixels; ++j) m = std::max(m, std::sqrt(im.sx[j] * im.sx[j] + im.sy[j] * im.sy[j] + im.sz[j] * im.sz[j]));
+  return m;
+}
+
+MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSink* events) {
+  check(im, s);
+  const double s_max = max_frequency(im);
+  if (!(s_max > 0)) throw InputError("spi reconstruct: expected pixels away from the beam; found all at s = 0");
+  const double limit = 1 / (2 * s_max);
+  const double voxel = s.voxel > 0 ? s.voxel : limit;
+  if (voxel > limit * (1 + 1e-9))
+    throw InputError("spi reconstruct: expected a voxel <= 1 / (2 s_max) = " + num(limit) + " A to hold the data's q-range; found " +
+                     num(voxel) + " A");
+  const int64_t n = s.grid, m = im.pixels;
+  MtipResult out;
+  out.n = n, out.voxel = voxel;
+  out.orientations = random_rotations(im.count, s.seed);
+  out.reference_index.assign(static_cast<size_t>(im.count), -1);
+  exec::ProgressMeter meter(events, "spi", s.generations, "generations");
+  PhasingResult phased;
+  std::vector<double> prior;  // the model of the previous generation (empty: zero)
+  std::vector<float> slices;
+  std::vector<double> px, py, pz;
+  for (int g = 0; g < s.generations; ++g) {
+    GenerationMetrics gm;
+    double t0 = exec::now_seconds();
+    if (g > 0) {
+      // Slicing and matching: the model is prepared once; each reference batch is interpolated.
+      GridTransform<float> model(out.autocorrelation.data(), n, voxel, s.slicing_tolerance);
+      OrientationMatcher matcher(im.intensities.data(), im.count, m);
+      slices.resize(static_cast<size_t>(std::min(s.reference_batch, s.references) * m));
+      for (int64_t b0 = 0; b0 < s.references; b0 += s.reference_batch) {
+        const int64_t b1 = std::min(s.references, b0 + s.reference_batch);
+        model.intensities(reference_rotations(b0, b1, s.references), m, im.sx.data(), im.sy.data(), im.sz.data(),
+                          false, slices.data());
+        matcher.add_slices(b0, slices.data(), b1 - b0);
+      }
+      out.reference_index = matcher.best();
+      for (int64_t i = 0; i < im.count; ++i) out.orientations[i] = reference_rotation(out.reference_index[i], s.references);
+      gm.matching_distance = median(matcher.distance());
+    }
+    const double t1 = exec::now_seconds();
+    // Merging: every image's pixels rotated into the molecule's frame, in batches of images.
+    MergeAccumulator acc(n, voxel, s.merging_tolerance);
+    for (int64_t i0 = 0; i0 < im.count; i0 += s.image_batch) {
+      const int64_t i1 = std::min(im.count, i0 + s.image_batch), k = i1 - i0;
+      px.resize(k * m), py.resize(k * m), pz.resize(k * m);
+      for (int64_t i = i0; i < i1; ++i)
+        rotate_points(out.orientations[i], m, im.sx.data(), im.sy.data(), im.sz.data(), px.data() + (i - i0) * m,
+                      py.data() + (i - i0) * m, pz.data() + (i - i0) * m);
+      acc.add(k * m, px.data(), py.data(), pz.data(), im.intensities.data() + i0 * m);
+    }
+    MergeSolution sol = merge(acc.sums(), prior, s.merge);
+    const double t2 = exec::now_seconds();
+    phased = phase(sol.autocorrelation, n, voxel, s.phasing, g > 0 ? &phased : nullptr);
+    out.autocorrelation = autocorrelation_of(phased.density, n, voxel);
+    out.merged = std::move(sol.autocorrelation);
+    prior = out.autocorrelation;
+    const double t3 = exec::now_seconds();
+
+    gm.lambda = sol.lambdas[sol.chosen];
+    gm.lambdas = sol.lambdas, gm.misfit = sol.misfit, gm.deviation = sol.deviation;
+    gm.cg_residual = sol.residual[sol.chosen];
+    gm.cg_iterations = sol.iterations[sol.chosen];
+    gm.phasing_error = phased.error.empty() ? 0 : phased.error.back();
+    gm.seconds_slicing_matching = t1 - t0, gm.seconds_merging = t2 - t1, gm.seconds_phasing = t3 - t2;
+    out.generations.push_back(gm);
+    if (events)
+      events->note("spi generation " + std::to_string(g) + ": matching " + num(gm.seconds_slicing_matching) +
+                   " s (median distance " + num(gm.matching_distance) + "), merging " + num(gm.seconds_merging) +
+                   " s (lambda " + num(gm.lambda) + ", CG " + std::to_string(gm.cg_iterations) + " iterations, residual " +
+                   num(gm.cg_residual) + "), phasing " + num(gm.seconds_phasing) + " s (error " + num(gm.phasing_error) + ")");
+    meter.update(g + 1, {{"distance", gm.matching_distance}, {"cg", gm.cg_residual}, {"phasing", gm.phasing_error}});
+    if (exec::stop_requested() && g + 1 < s.generations) {
+      out.interrupted = true;
+      break;
+    }
+  }
+  out.density = std::move(phased.density);
+  out.support = std::move(phased.support);
+  return out;
+}
+
+}  // namespace phasis::spi
