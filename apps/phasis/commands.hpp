@@ -15,6 +15,9 @@ void add_ptycho_simulate(CLI::App& ptycho);
 void add_ptycho_reconstruct(CLI::App& ptycho);
 void add_ptycho_compare(CLI::App& ptycho);
 void add_multislice_run(CLI::App& multislice);
+void add_spi_simulate(CLI::App& spi);
+void add_spi_reconstruct(CLI::App& spi);
+void add_spi_compare(CLI::App& spi);
 
 /// Adds --config FILE: a TOML file whose keys are the command's long option names (with - or _);
 /// options given on the command line win; an unknown key is an error. Returns the path's holder.

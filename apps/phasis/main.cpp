@@ -79,7 +79,7 @@ std::string missing_subcommand_hint(const CLI::App& app, int argc, char** argv) 
 
 int main(int argc, char** argv) {
   const phasis::comm::MpiSession mpi;
-  CLI::App app{"phasis: coherent diffractive imaging at scale (ptychography; multislice simulation)",
+  CLI::App app{"phasis: coherent diffractive imaging at scale (ptychography; multislice simulation; single-particle imaging)",
                "phasis"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "phasis 0.1.0");
@@ -91,6 +91,11 @@ int main(int argc, char** argv) {
   CLI::App* multislice = app.add_subcommand("multislice", "Multislice electron scattering: STEM and HRTEM simulation");
   multislice->require_subcommand(1);
   phasis::cli::add_multislice_run(*multislice);
+  CLI::App* spi = app.add_subcommand("spi", "Single-particle imaging: simulate snapshots, reconstruct by M-TIP, compare");
+  spi->require_subcommand(1);
+  phasis::cli::add_spi_simulate(*spi);
+  phasis::cli::add_spi_reconstruct(*spi);
+  phasis::cli::add_spi_compare(*spi);
 
   try {
     app.parse(argc, argv);

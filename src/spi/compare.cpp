@@ -60,24 +60,48 @@ Rotation mean_of(const std::vector<Quat>& qs, const std::vector<bool>& use, cons
 int64_t signed_index(int64_t i, int64_t n) { return i < (n + 1) / 2 ? i : i - n; }
 }  // namespace
 
+// A half turn about the beam (z): on a flat Ewald sphere it maps s to -s, which Friedel's law makes
+// invisible, so an image's orientation is known only up to it (the sphere's curvature tells them
+// apart, weakly). Both Q and R_z(pi) Q place the image's intensities at equivalent points.
+const Rotation kHalfTurnAboutBeam{-1, 0, 0, 0, -1, 0, 0, 0, 1};
+
 Rotation mean_relative_rotation(const std::vector<Rotation>& truth, const std::vector<Rotation>& found) {
   if (truth.size() != found.size() || truth.empty())
     throw InputError("spi compare: expected as many found orientations as true ones; found " +
                      std::to_string(found.size()) + " and " + std::to_string(truth.size()));
-  std::vector<Rotation> rel(truth.size());
-  std::vector<Quat> qs(truth.size());
-  for (size_t i = 0; i < truth.size(); ++i) rel[i] = multiply(transpose(truth[i]), found[i]), qs[i] = quaternion_of(rel[i]);
-  std::vector<bool> use(truth.size(), true);
-  // The chordal mean is pulled by wrong matches; a second pass keeps those near the first mean.
-  Rotation m = mean_of(qs, use, qs[0]);
-  for (int pass = 0; pass < 2; ++pass) {
-    std::vector<double> err(truth.size());
-    for (size_t i = 0; i < truth.size(); ++i) err[i] = rotation_angle(rel[i], m);
+  const size_t count = truth.size();
+  // Each image offers two candidates for M: R^T Q and R^T R_z(pi) Q.
+  std::vector<std::array<Rotation, 2>> cand(count);
+  for (size_t i = 0; i < count; ++i)
+    cand[i] = {multiply(transpose(truth[i]), found[i]), multiply(transpose(truth[i]), multiply(kHalfTurnAboutBeam, found[i]))};
+  auto fit = [&](const Rotation& m, std::vector<Quat>& chosen, std::vector<double>& err) {
+    chosen.resize(count), err.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      const double e0 = rotation_angle(cand[i][0], m), e1 = rotation_angle(cand[i][1], m);
+      err[i] = std::min(e0, e1);
+      chosen[i] = quaternion_of(cand[i][e0 <= e1 ? 0 : 1]);
+    }
     std::vector<double> sorted = err;
     std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-    const double cut = std::max(2 * sorted[sorted.size() / 2], 1e-6);
-    for (size_t i = 0; i < truth.size(); ++i) use[i] = err[i] <= cut;
-    m = mean_of(qs, use, quaternion_of(m));
+    return sorted[sorted.size() / 2];
+  };
+  // Start from the candidate of the first images that most others agree with (the smallest median
+  // error), then refine: the mean of the nearer candidates, those beyond twice the median dropped
+  // (the chordal mean is pulled by wrong matches).
+  Rotation m = cand[0][0];
+  double best = 1e300;
+  std::vector<Quat> chosen;
+  std::vector<double> err;
+  for (size_t i = 0; i < std::min<size_t>(count, 16); ++i)
+    for (int k = 0; k < 2; ++k) {
+      const double med = fit(cand[i][k], chosen, err);
+      if (med < best) best = med, m = cand[i][k];
+    }
+  for (int pass = 0; pass < 4; ++pass) {
+    const double med = fit(m, chosen, err);
+    std::vector<bool> use(count);
+    for (size_t i = 0; i < count; ++i) use[i] = err[i] <= std::max(2 * med, 1e-6);
+    m = mean_of(chosen, use, quaternion_of(m));
   }
   return m;
 }
@@ -133,8 +157,11 @@ Comparison compare(const std::vector<double>& model, int64_t n, double voxel, co
   Comparison out;
   if (!found.empty() || !true_orientations.empty()) {
     out.rotation = mean_relative_rotation(true_orientations, found);
-    for (size_t i = 0; i < found.size(); ++i)
-      out.orientation_error.push_back(rotation_angle(found[i], multiply(true_orientations[i], out.rotation)));
+    for (size_t i = 0; i < found.size(); ++i) {
+      const Rotation expected = multiply(true_orientations[i], out.rotation);
+      out.orientation_error.push_back(std::min(rotation_angle(found[i], expected),
+                                               rotation_angle(found[i], multiply(kHalfTurnAboutBeam, expected))));
+    }
     std::vector<double> e = out.orientation_error;
     std::nth_element(e.begin(), e.begin() + e.size() / 2, e.end());
     out.median_orientation_error = e[e.size() / 2];

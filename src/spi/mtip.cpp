@@ -44,6 +44,20 @@ void check(const SpiImages& im, const MtipSettings& s) {
   if (s.grid < 8) throw InputError("spi reconstruct: expected a grid of at least 8 voxels a side; found " + std::to_string(s.grid));
 }
 
+// The pixels of `im` with |s| <= q (all of them when q covers the detector).
+SpiImages within(const SpiImages& im, double q) {
+  std::vector<int64_t> keep;
+  for (int64_t j = 0; j < im.pixels; ++j)
+    if (im.sx[j] * im.sx[j] + im.sy[j] * im.sy[j] + im.sz[j] * im.sz[j] <= q * q) keep.push_back(j);
+  SpiImages out;
+  out.count = im.count, out.pixels = int64_t(keep.size());
+  for (int64_t j : keep) out.sx.push_back(im.sx[j]), out.sy.push_back(im.sy[j]), out.sz.push_back(im.sz[j]);
+  out.intensities.resize(static_cast<size_t>(out.count * out.pixels));
+  for (int64_t i = 0; i < im.count; ++i)
+    for (int64_t k = 0; k < out.pixels; ++k) out.intensities[i * out.pixels + k] = im.intensities[i * im.pixels + keep[k]];
+  return out;
+}
+
 double median(std::vector<float> v) {
   if (v.empty()) return 0;
   std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
@@ -66,10 +80,17 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
   if (voxel > limit * (1 + 1e-9))
     throw InputError("spi reconstruct: expected a voxel <= 1 / (2 s_max) = " + num(limit) + " A to hold the data's q-range; found " +
                      num(voxel) + " A");
-  const int64_t n = s.grid, m = im.pixels;
+  if (!(s.resolution_start > 0 && s.resolution_start <= 1))
+    throw InputError("spi reconstruct: expected 0 < resolution_start <= 1; found " + num(s.resolution_start));
+  if (!(s.particle_radius >= 0)) throw InputError("spi reconstruct: expected a particle radius >= 0 A");
+  const int64_t n = s.grid;
+  const int ramp = s.ramp_generations > 0 ? s.ramp_generations : std::max(1, s.generations / 2);
   MtipResult out;
   out.n = n, out.voxel = voxel;
-  out.orientations = random_rotations(im.count, s.seed);
+  if (!s.initial_orientations.empty() && static_cast<int64_t>(s.initial_orientations.size()) != im.count)
+    throw InputError("spi reconstruct: expected one initial orientation per image (" + std::to_string(im.count) +
+                     "); found " + std::to_string(s.initial_orientations.size()));
+  out.orientations = s.initial_orientations.empty() ? random_rotations(im.count, s.seed) : s.initial_orientations;
   out.reference_index.assign(static_cast<size_t>(im.count), -1);
   exec::ProgressMeter meter(events, "spi", s.generations, "generations");
   PhasingResult phased;
@@ -79,14 +100,21 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
   for (int g = 0; g < s.generations; ++g) {
     GenerationMetrics gm;
     double t0 = exec::now_seconds();
+    const double fraction = std::min(1.0, s.resolution_start + (1 - s.resolution_start) * double(g) / ramp);
+    gm.max_frequency = fraction * s_max;
+    SpiImages subset;
+    if (fraction < 1) subset = within(im, gm.max_frequency);
+    const SpiImages& cur = fraction < 1 ? subset : im;
+    const int64_t m = cur.pixels;
+    if (m < 1) throw InputError("spi reconstruct: expected valid pixels within " + num(gm.max_frequency) + " 1/A; found none");
     if (g > 0) {
       // Slicing and matching: the model is prepared once; each reference batch is interpolated.
       GridTransform<float> model(out.autocorrelation.data(), n, voxel, s.slicing_tolerance);
-      OrientationMatcher matcher(im.intensities.data(), im.count, m);
+      OrientationMatcher matcher(cur.intensities.data(), im.count, m);
       slices.resize(static_cast<size_t>(std::min(s.reference_batch, s.references) * m));
       for (int64_t b0 = 0; b0 < s.references; b0 += s.reference_batch) {
         const int64_t b1 = std::min(s.references, b0 + s.reference_batch);
-        model.intensities(reference_rotations(b0, b1, s.references), m, im.sx.data(), im.sy.data(), im.sz.data(),
+        model.intensities(reference_rotations(b0, b1, s.references), m, cur.sx.data(), cur.sy.data(), cur.sz.data(),
                           false, slices.data());
         matcher.add_slices(b0, slices.data(), b1 - b0);
       }
@@ -101,13 +129,17 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
       const int64_t i1 = std::min(im.count, i0 + s.image_batch), k = i1 - i0;
       px.resize(k * m), py.resize(k * m), pz.resize(k * m);
       for (int64_t i = i0; i < i1; ++i)
-        rotate_points(out.orientations[i], m, im.sx.data(), im.sy.data(), im.sz.data(), px.data() + (i - i0) * m,
+        rotate_points(out.orientations[i], m, cur.sx.data(), cur.sy.data(), cur.sz.data(), px.data() + (i - i0) * m,
                       py.data() + (i - i0) * m, pz.data() + (i - i0) * m);
-      acc.add(k * m, px.data(), py.data(), pz.data(), im.intensities.data() + i0 * m);
+      acc.add(k * m, px.data(), py.data(), pz.data(), cur.intensities.data() + i0 * m);
     }
-    MergeSolution sol = merge(acc.sums(), prior, s.merge);
+    MergeSettings ms = s.merge;
+    if (s.particle_radius > 0 && ms.support_radius == 0) ms.support_radius = 2 * s.particle_radius / voxel;
+    MergeSolution sol = merge(acc.sums(), prior, ms);
     const double t2 = exec::now_seconds();
-    phased = phase(sol.autocorrelation, n, voxel, s.phasing, g > 0 ? &phased : nullptr);
+    PhasingSettings ps = s.phasing;
+    if (ps.max_frequency == 0) ps.max_frequency = gm.max_frequency;
+    phased = phase(sol.autocorrelation, n, voxel, ps, g > 0 ? &phased : nullptr);
     out.autocorrelation = autocorrelation_of(phased.density, n, voxel);
     out.merged = std::move(sol.autocorrelation);
     prior = out.autocorrelation;

@@ -146,6 +146,21 @@ PhasingResult phase(const std::vector<double>& autocorrelation, int64_t n, doubl
         blur[(z * n + y) * n + x] = std::exp(-2 * std::numbers::pi * std::numbers::pi * s.sigma * s.sigma * q2) / double(cells);
       }
 
+  // Which coefficients carry data (FFT order; q in cycles / A = index / (n h)).
+  std::vector<uint8_t> measured(cells, 1);
+  if (s.max_frequency > 0) {
+    const double q2max = std::pow(s.max_frequency * n * voxel, 2);
+    for (int64_t z = 0; z < n; ++z)
+      for (int64_t y = 0; y < n; ++y)
+        for (int64_t x = 0; x < n; ++x) {
+          auto k = [n](int64_t i) { return double(i < (n + 1) / 2 ? i : i - n); };
+          measured[(z * n + y) * n + x] = k(x) * k(x) + k(y) * k(y) + k(z) * k(z) <= q2max;
+        }
+  }
+  amp_norm = 0;
+  for (int64_t i = 0; i < cells; ++i)
+    if (measured[i]) amp_norm += amp[i] * amp[i];
+  amp_norm = std::sqrt(amp_norm);
   std::vector<double> proj(cells);
   double last_error = 0;
   // One modulus projection of rho into proj; returns || |F| - A || / ||A||.
@@ -154,6 +169,7 @@ PhasingResult phase(const std::vector<double>& autocorrelation, int64_t n, doubl
     plan.forward(f.data());
     double e2 = 0;
     for (int64_t i = 0; i < cells; ++i) {
+      if (!measured[i]) continue;
       const double m = std::sqrt(norm2(f[i]));
       e2 += (m - amp[i]) * (m - amp[i]);
       f[i] = m > 0 ? f[i] * (amp[i] / m) : C{amp[i], 0.0};

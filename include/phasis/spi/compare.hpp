@@ -4,6 +4,8 @@
 //   rotation:    images i with true R_i and found Q_i give F_model(u) = F_true(M u) with
 //                M = R_i^T Q_i for every i; M is their quaternion mean (outliers beyond twice the
 //                median spread dropped), and Q_i's error is the angle between Q_i and R_i M.
+//                On a flat Ewald sphere Friedel's law hides a half turn about the beam
+//                (Q and R_z(pi) Q give the same image), so each image counts the nearer of the two.
 //   comparison:  in Fourier space on the model's grid: F_model(q) by FFT, F_true(M q) by the type-2
 //                NUFFT of the truth's grid (no interpolation of densities), the hand whose
 //                cross-correlation peaks higher, the shift from that peak refined below a voxel

@@ -37,12 +37,20 @@ struct MtipSettings {
   double slicing_tolerance = 1e-4; // float type-2 NUFFT of the slices
   double merging_tolerance = 1e-9; // double type-1 NUFFT of the merge
   uint64_t seed = 1;               // generation 0's random orientations
+  std::vector<Rotation> initial_orientations;  // generation 0's instead (one per image), if given
+  // Resolution ramp: generation g uses the pixels with |s| <= s_max * min(1, start + (1 - start)
+  // g / ramp), so the first generations find the particle's shape, where orientations are easy to
+  // tell apart and a poor model still points the right way, before its details.
+  double resolution_start = 0.4;
+  int ramp_generations = 0;        // 0: half of the generations
+  double particle_radius = 0;      // A; > 0 confines the autocorrelation to 2 x this radius
   MergeSettings merge;
   PhasingSettings phasing;
 };
 
 struct GenerationMetrics {
   double matching_distance = 0;   // median over images of 2 - 2 x.y (unit-norm image and slice)
+  double max_frequency = 0;       // 1/A: the pixels this generation used
   double lambda = 0;              // chosen by the L-curve (absolute)
   std::vector<double> lambdas, misfit, deviation;  // the L-curve's points
   double cg_residual = 0;         // final relative CG residual at the chosen lambda

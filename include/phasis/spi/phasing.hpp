@@ -22,6 +22,10 @@ struct PhasingSettings {
                                // the tails of atoms: 0.15 cut them and left 12% amplitude error)
   double initial_threshold = 0.04;  // first support: where a exceeds this fraction of its maximum
   uint64_t seed = 1;           // random start inside the first support
+  double max_frequency = 0;    // 1/A: amplitudes are imposed only within this sphere, where the
+                               // data are (0: the whole grid); beyond it they float, so the
+                               // support and positivity fill them in instead of forcing them to
+                               // the merge's regularised guess
 };
 
 struct PhasingResult {

@@ -1,0 +1,112 @@
+// phasis spi reconstruct DATA.h5 -o MODEL.h5: M-TIP (slicing, matching, merging, phasing) over
+// generations; the model file, a CCP4/MRC map and pictures of the density.
+#include <omp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "phasis/core/error.hpp"
+#include "phasis/exec/events.hpp"
+#include "phasis/exec/interrupt.hpp"
+#include "phasis/spi/dataset.hpp"
+#include "phasis/spi/matching.hpp"
+#include "phasis/spi/orientations.hpp"
+#include "phasis/spi/output.hpp"
+
+namespace phasis::cli {
+
+namespace {
+struct SpiArgs {
+  std::string input, output;
+  spi::MtipSettings s;
+  int threads = 0;
+  bool pictures = true, quiet = false;
+};
+
+void run(const SpiArgs& a) {
+  require_input_file(a.input, "input SPI data");
+  require_output_path(a.output, a.input);
+  if (a.threads < 0) throw InputError("--threads: expected 0 (all) or more; found " + std::to_string(a.threads));
+  if (a.threads > 0) omp_set_num_threads(a.threads);
+  const spi::SpiDataset data = spi::read_dataset(a.input);
+  const spi::SpiImages images = spi::valid_pixels(data);
+  exec::ProgressBar bar(stdout, a.quiet ? 1e300 : 0.0);
+  std::printf("spi: %lld images, %lld valid pixels each, %lld reference orientations (spacing %.3g deg), grid %lld^3, "
+              "GEMM %s\n",
+              (long long)images.count, (long long)images.pixels, (long long)a.s.references,
+              spi::reference_spacing(std::max<int64_t>(a.s.references, 1)) * 180 / M_PI, (long long)a.s.grid,
+              spi::gemm_library());
+  const exec::InterruptGuard interrupts;
+  const spi::MtipResult r = spi::reconstruct(images, a.s, &bar);
+  nlohmann::json p = {{"generations", a.s.generations},   {"references", a.s.references},
+                      {"reference_batch", a.s.reference_batch}, {"grid", a.s.grid},
+                      {"voxel", r.voxel},                {"particle_radius", a.s.particle_radius},
+                      {"resolution_start", a.s.resolution_start}, {"ramp_generations", a.s.ramp_generations},
+                      {"lambdas", a.s.merge.lambdas},    {"cg_iterations", a.s.merge.max_iterations},
+                      {"phasing_cycles", a.s.phasing.cycles}, {"hio", a.s.phasing.hio_iterations},
+                      {"er", a.s.phasing.er_iterations}, {"beta", a.s.phasing.beta},
+                      {"shrinkwrap_sigma", a.s.phasing.sigma}, {"shrinkwrap_threshold", a.s.phasing.threshold},
+                      {"seed", a.s.seed},                {"gemm", spi::gemm_library()},
+                      {"interrupted", r.interrupted}};
+  spi::write_model(a.output, r, a.input, p.dump());
+  const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();
+  spi::write_mrc(stem + ".mrc", r.density, r.n, r.voxel);
+  if (a.pictures) write_pictures_or_warn([&] { spi::write_density_pictures(stem + "_density", r.density, r.n); });
+  const auto& last = r.generations.back();
+  std::printf("wrote %s and %s.mrc: density %lld^3 at %.3g A, %zu generations, median matching distance %.3g, "
+              "phasing error %.3g\n",
+              a.output.c_str(), stem.c_str(), (long long)r.n, r.voxel, r.generations.size(), last.matching_distance,
+              last.phasing_error);
+  if (r.interrupted) {
+    std::fprintf(stderr, "phasis: stopped after generation %zu of %d on request; the model so far is saved\n",
+                 r.generations.size(), a.s.generations);
+    throw StoppedEarly{128 + (exec::stop_signal() ? exec::stop_signal() : 2)};
+  }
+}
+}  // namespace
+
+void add_spi_reconstruct(CLI::App& spi) {
+  auto* cmd = spi.add_subcommand("reconstruct", "3D density from snapshots by M-TIP (slice, match, merge, phase)");
+  auto a = std::make_shared<SpiArgs>();
+  spi::MtipSettings& s = a->s;
+  s.grid = 48;
+  cmd->add_option("input", a->input, "HDF5 data (phasis spi simulate's layout)")->required();
+  cmd->add_option("-o,--output", a->output, "Model file to write (HDF5); the map goes beside it as .mrc")->required();
+  cmd->add_option("--generations", s.generations, "M-TIP generations")->capture_default_str();
+  cmd->add_option("--references", s.references, "Reference orientations (10^3 .. 10^6)")->capture_default_str();
+  cmd->add_option("--reference-batch", s.reference_batch, "References sliced and scored at once")->capture_default_str();
+  cmd->add_option("--image-batch", s.image_batch, "Images per NUFFT call when merging")->capture_default_str();
+  cmd->add_option("--grid", s.grid, "Autocorrelation and density grid, voxels per side")->capture_default_str();
+  cmd->add_option("--voxel", s.voxel, "Voxel, A (0: 1 / (2 s_max), the coarsest that holds the data)")->capture_default_str();
+  cmd->add_option("--particle-radius", s.particle_radius, "Particle radius, A (> 0 confines the autocorrelation)")
+      ->capture_default_str();
+  cmd->add_option("--resolution-start", s.resolution_start, "First generation's q-range, fraction of the data's")
+      ->capture_default_str();
+  cmd->add_option("--ramp", s.ramp_generations, "Generations to reach the full q-range (0: half)")->capture_default_str();
+  cmd->add_option("--lambdas", s.merge.lambdas, "Tikhonov weights for the L-curve, relative (comma-separated)")
+      ->delimiter(',');
+  cmd->add_option("--cg-iterations", s.merge.max_iterations, "Most CG iterations per merge")->capture_default_str();
+  cmd->add_option("--phasing-cycles", s.phasing.cycles, "Cycles of HIO, ER and shrink-wrap per generation")
+      ->capture_default_str();
+  cmd->add_option("--hio", s.phasing.hio_iterations, "HIO iterations per cycle")->capture_default_str();
+  cmd->add_option("--er", s.phasing.er_iterations, "ER iterations per cycle")->capture_default_str();
+  cmd->add_option("--beta", s.phasing.beta, "HIO feedback")->capture_default_str();
+  cmd->add_option("--shrinkwrap-sigma", s.phasing.sigma, "Shrink-wrap blur, voxels")->capture_default_str();
+  cmd->add_option("--shrinkwrap-threshold", s.phasing.threshold, "Shrink-wrap threshold, fraction of the maximum")
+      ->capture_default_str();
+  cmd->add_option("--seed", s.seed, "Seed of generation 0's random orientations")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "CPU threads (0: all)")->capture_default_str();
+  cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_flag("-q,--quiet", a->quiet, "Print only the last generation");
+  auto config = add_config_option(*cmd);
+  cmd->callback([cmd, config, a] {
+    apply_config(*cmd, *config);
+    run(*a);
+  });
+}
+
+}  // namespace phasis::cli

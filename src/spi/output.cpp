@@ -1,0 +1,172 @@
+#include "phasis/spi/output.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "phasis/core/error.hpp"
+#include "phasis/io/atomic_output.hpp"
+#include "phasis/io/hdf5.hpp"
+#include "phasis/io/image.hpp"
+
+#if PHASIS_HAVE_GEMMI
+#include <gemmi/ccp4.hpp>
+#endif
+
+namespace phasis::spi {
+
+void write_model(const std::string& path, const MtipResult& r, const std::string& input, const std::string& parameters) {
+  AtomicOutput output(path);
+  {
+    h5::File f = h5::File::create(output.temp_path());
+    const int64_t n = r.n;
+    auto cube = [&](const std::string& name, const std::vector<double>& v) {
+      std::vector<float> w(v.begin(), v.end());
+      f.write(name, w.data(), {n, n, n});
+      f.write_attr(name, "voxel", r.voxel);
+    };
+    cube("density", r.density);
+    cube("autocorrelation", r.autocorrelation);
+    cube("merged", r.merged);
+    f.write("support", r.support.data(), {n, n, n});
+    const int64_t images = int64_t(r.orientations.size());
+    f.write("orientations", r.orientations.front().data(), {images, 3, 3});
+    std::vector<int32_t> idx(r.reference_index.begin(), r.reference_index.end());
+    f.write("reference_index", idx.data(), {images});
+    f.create_groups("generations");
+    const int64_t g = int64_t(r.generations.size());
+    auto series = [&](const std::string& name, auto get) {
+      std::vector<double> v;
+      for (const auto& m : r.generations) v.push_back(get(m));
+      f.write("generations/" + name, v.data(), {g});
+    };
+    series("matching_distance", [](const GenerationMetrics& m) { return m.matching_distance; });
+    series("max_frequency", [](const GenerationMetrics& m) { return m.max_frequency; });
+    series("lambda", [](const GenerationMetrics& m) { return m.lambda; });
+    series("cg_residual", [](const GenerationMetrics& m) { return m.cg_residual; });
+    series("cg_iterations", [](const GenerationMetrics& m) { return double(m.cg_iterations); });
+    series("phasing_error", [](const GenerationMetrics& m) { return m.phasing_error; });
+    series("seconds_matching", [](const GenerationMetrics& m) { return m.seconds_slicing_matching; });
+    series("seconds_merging", [](const GenerationMetrics& m) { return m.seconds_merging; });
+    series("seconds_phasing", [](const GenerationMetrics& m) { return m.seconds_phasing; });
+    const int64_t l = g ? int64_t(r.generations.front().lambdas.size()) : 0;
+    for (const char* which : {"lambda", "misfit", "deviation"}) {
+      std::vector<double> v;
+      for (const auto& m : r.generations) {
+        const auto& src = std::string(which) == "lambda" ? m.lambdas : std::string(which) == "misfit" ? m.misfit : m.deviation;
+        v.insert(v.end(), src.begin(), src.end());
+      }
+      if (l > 0 && int64_t(v.size()) == g * l) f.write(std::string("generations/lcurve_") + which, v.data(), {g, l});
+    }
+    f.write_attr("/", "parameters", parameters);
+    f.write_attr("/", "input", input);
+    f.write_attr("/", "interrupted", r.interrupted ? "yes" : "no");
+    f.close();
+  }
+  output.commit();
+}
+
+ModelFile read_model(const std::string& path) {
+  const h5::File f = h5::File::open_read(path);
+  ModelFile m;
+  if (!f.exists("density")) throw InputError(h5::message(path, "density", "a dataset (a phasis spi model?)", "nothing there"));
+  const auto shape = f.shape("density");
+  if (shape.size() != 3 || shape[0] != shape[1] || shape[0] != shape[2] || shape[0] < 4)
+    throw InputError(h5::message(path, "density", "a cube of at least 4 voxels a side", std::to_string(shape.size()) + " dimensions"));
+  m.n = shape[0];
+  m.density.resize(m.n * m.n * m.n);
+  std::vector<float> d(m.density.size());
+  f.read("density", d.data(), int64_t(d.size()));
+  m.density.assign(d.begin(), d.end());
+  m.voxel = f.read_attr_double("density", "voxel");
+  if (f.exists("orientations")) {
+    const auto os = f.shape("orientations");
+    if (os.size() != 3 || os[1] != 3 || os[2] != 3)
+      throw InputError(h5::message(path, "orientations", "(images, 3, 3)", std::to_string(os.size()) + " dimensions"));
+    m.orientations.resize(os[0]);
+    f.read("orientations", m.orientations.front().data(), os[0] * 9);
+  }
+  return m;
+}
+
+void write_mrc(const std::string& path, const std::vector<double>& density, int64_t n, double voxel) {
+#if PHASIS_HAVE_GEMMI
+  AtomicOutput output(path);
+  {
+    gemmi::Ccp4<float> map;
+    map.grid.set_size(int(n), int(n), int(n));
+    const double edge = n * voxel;
+    map.grid.set_unit_cell(gemmi::UnitCell(edge, edge, edge, 90, 90, 90));
+    map.grid.spacegroup = &gemmi::get_spacegroup_p1();
+    // gemmi's grid has x fastest, then y, then z: the layout of density already.
+    for (size_t i = 0; i < density.size(); ++i) map.grid.data[i] = float(density[i]);
+    map.update_ccp4_header(2);
+    try {
+      map.write_ccp4_map(output.temp_path());
+    } catch (const std::exception& e) {
+      throw InputError("cannot write '" + path + "': " + e.what());
+    }
+  }
+  output.commit();
+#else
+  (void)density, (void)n, (void)voxel;
+  throw InputError("cannot write '" + path + "': this phasis was built without gemmi (CCP4/MRC maps)");
+#endif
+}
+
+namespace {
+// Three n x n panels side by side, each scaled to the range of all three.
+void write_panels(const std::string& path, const std::vector<std::vector<float>>& panels, int64_t n) {
+  const int64_t gap = 2, w = 3 * n + 2 * gap;
+  float lo = 1e30f, hi = -1e30f;
+  for (const auto& p : panels)
+    for (float v : p) lo = std::min(lo, v), hi = std::max(hi, v);
+  std::vector<float> img(n * w, lo);
+  for (int k = 0; k < 3; ++k)
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < n; ++c) img[r * w + k * (n + gap) + c] = panels[k][r * n + c];
+  write_png_gray(path, img.data(), n, w, lo, hi > lo ? hi : lo + 1);
+}
+}  // namespace
+
+void write_density_pictures(const std::string& stem, const std::vector<double>& rho, int64_t n) {
+  auto at = [&](int64_t z, int64_t y, int64_t x) { return float(rho[(z * n + y) * n + x]); };
+  const int64_t c = n / 2;
+  std::vector<std::vector<float>> slices(3, std::vector<float>(n * n)), proj(3, std::vector<float>(n * n, 0.0f));
+  for (int64_t a = 0; a < n; ++a)
+    for (int64_t b = 0; b < n; ++b) {
+      slices[0][a * n + b] = at(c, a, b);  // z = centre: rows y, columns x
+      slices[1][a * n + b] = at(a, c, b);  // y = centre: rows z, columns x
+      slices[2][a * n + b] = at(a, b, c);  // x = centre: rows z, columns y
+      for (int64_t t = 0; t < n; ++t) {
+        proj[0][a * n + b] += at(t, a, b);
+        proj[1][a * n + b] += at(a, t, b);
+        proj[2][a * n + b] += at(a, b, t);
+      }
+    }
+  write_panels(stem + "_slices.png", slices, n);
+  write_panels(stem + "_projections.png", proj, n);
+}
+
+void write_fsc_picture(const std::string& path, const FscCurve& fsc) {
+  const int64_t h = 240, w = 480, pad = 10;
+  std::vector<uint8_t> rgb(h * w * 3, 255);
+  auto px = [&](int64_t y, int64_t x, uint8_t r, uint8_t g, uint8_t b) {
+    if (y < 0 || y >= h || x < 0 || x >= w) return;
+    uint8_t* q = &rgb[(y * w + x) * 3];
+    q[0] = r, q[1] = g, q[2] = b;
+  };
+  if (fsc.fsc.size() < 2) return;
+  auto row = [&](double v) { return pad + int64_t(std::lround((1 - std::clamp(v, -0.2, 1.0)) / 1.2 * double(h - 1 - 2 * pad))); };
+  auto col = [&](size_t i) { return pad + int64_t(std::lround(double(i) / double(fsc.fsc.size() - 1) * double(w - 1 - 2 * pad))); };
+  for (double level : {0.0, 0.143, 0.5, 1.0})
+    for (int64_t x = 0; x < w; ++x) px(row(level), x, level == 0.5 || level == 0.143 ? 230 : 215, 215, level == 0.5 || level == 0.143 ? 150 : 215);
+  for (size_t i = 0; i + 1 < fsc.fsc.size(); ++i) {
+    const int64_t x0 = col(i), x1 = col(i + 1), y0 = row(fsc.fsc[i]), y1 = row(fsc.fsc[i + 1]);
+    const int64_t steps = std::max<int64_t>({std::abs(x1 - x0), std::abs(y1 - y0), 1});
+    for (int64_t t = 0; t <= steps; ++t)
+      for (int64_t dy = -1; dy <= 1; ++dy) px(y0 + (y1 - y0) * t / steps + dy, x0 + (x1 - x0) * t / steps, 30, 80, 170);
+  }
+  write_png_rgb(path, rgb.data(), h, w);
+}
+
+}  // namespace phasis::spi
