@@ -74,6 +74,8 @@ void add_spi_reconstruct(CLI::App& spi) {
   auto a = std::make_shared<SpiArgs>();
   spi::MtipSettings& s = a->s;
   s.grid = 48;
+  // A repeated option takes its last value, so a script can append overrides to a base command.
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("input", a->input, "HDF5 data (phasis spi simulate's layout)")->required();
   cmd->add_option("-o,--output", a->output, "Model file to write (HDF5); the map goes beside it as .mrc")->required();
   cmd->add_option("--generations", s.generations, "M-TIP generations")->capture_default_str();
@@ -88,7 +90,7 @@ void add_spi_reconstruct(CLI::App& spi) {
       ->capture_default_str();
   cmd->add_option("--ramp", s.ramp_generations, "Generations to reach the full q-range (0: half)")->capture_default_str();
   cmd->add_option("--lambdas", s.merge.lambdas, "Tikhonov weights for the L-curve, relative (comma-separated)")
-      ->delimiter(',');
+      ->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--cg-iterations", s.merge.max_iterations, "Most CG iterations per merge")->capture_default_str();
   cmd->add_option("--phasing-cycles", s.phasing.cycles, "Cycles of HIO, ER and shrink-wrap per generation")
       ->capture_default_str();
