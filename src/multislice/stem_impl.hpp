@@ -124,16 +124,14 @@ class StemRunner {
   void batches(const Potential& pot, const SliceBins* bins, bool spectra, F&& detect) {
     std::vector<double> thickness;
     SliceBins made;
-    if (!bins && pot.options().projection == Projection::infinite) bins = &(made = pot.bins());
+    if (!bins && pot.backend_sampled()) bins = &(made = pot.bins());
     backend_slices<B>(b_, pot, bins, slices_, staging_, thickness);
     const Array<float>& slices = slices_;
     const int64_t ns = pot.num_slices();
     const bool fused = spectra && use_fused();
     FusedSlices fused_slices{nullptr, ns, {}, live_groups_, aperture_groups_};
+    engine_.transmissions(slices.data(), ns, transmissions_);  // band-limited, for every batch and the tail
     if (fused) {
-      const Shape shape{ns, grid_.ny, grid_.nx};
-      if (!(transmissions_.shape() == shape)) transmissions_ = Array<Complex<T>>(shape, B::memory);
-      b_.for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions_.data(), slices.data(), T(engine_.sigma())});
       if constexpr (kCudaFloat) {
         fused_slices.transmissions = transmissions_.data();
         for (int64_t k = 0; k < ns; ++k) fused_slices.propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
@@ -167,11 +165,11 @@ class StemRunner {
       e.inverse(waves_.data());
       clock_.lap(&StemTimings::probes);
       if (spectra) {
-        e.run(waves_.data(), slices.data(), thickness, 0, ns - 1);
-        e.transmit(waves_.data(), slices.data() + (ns - 1) * grid_.pixels());
+        e.run(waves_.data(), transmissions_.data(), thickness, 0, ns - 1);
+        e.transmit(waves_.data(), transmissions_.data() + (ns - 1) * grid_.pixels());
         e.propagate_to_spectrum(waves_.data(), thickness[std::size_t(ns - 1)]);
       } else {
-        e.run(waves_.data(), slices.data(), thickness, 0, ns);
+        e.run(waves_.data(), transmissions_.data(), thickness, 0, ns);
       }
       clock_.lap(&StemTimings::propagation);
       detect(j0, nb, e);
@@ -213,7 +211,7 @@ class StemRunner {
   // Kept from one potential to the next (same shapes for every frozen phonon configuration):
   Array<float> slices_;                // the potential's slices on the backend
   Array<char> staging_;                // backend_slices' upload of the bins and tables
-  Array<Complex<T>> transmissions_;    // the fused path's exp(i sigma v), every slice
+  Array<Complex<T>> transmissions_;    // every slice's band-limited exp(i sigma v) (MultisliceEngine::transmissions)
 };
 
 template <class B, class T>
@@ -260,7 +258,7 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
     const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
     HostPotential h;
     h.potential = like ? std::make_shared<const Potential>(a, *like) : std::make_shared<const Potential>(a, grid, popt);
-    if (popt.projection == Projection::infinite) h.bins = h.potential->bins();
+    if (h.potential->backend_sampled()) h.bins = h.potential->bins();
     return h;
   };
   std::future<HostPotential> next = std::async(std::launch::async, make, int64_t(0), nullptr);
@@ -274,7 +272,7 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
     const HostPotential h = next.get();  // waiting here counts in the potential stage
     if (!first) first = h.potential;
     if (c + 1 < o.phonons) next = std::async(std::launch::async, make, c + 1, first);
-    Array<double> r = runner.annular(*h.potential, popt.projection == Projection::infinite ? &h.bins : nullptr);
+    Array<double> r = runner.annular(*h.potential, h.potential->backend_sampled() ? &h.bins : nullptr);
     if (c == 0) {
       mean = std::move(r);
     } else {
