@@ -74,6 +74,10 @@ void Potential::build() {
 void Potential::slice(int64_t k, float* out) const {
   if (k < 0 || k >= num_slices())
     throw InputError("slice: expected an index in [0, " + std::to_string(num_slices()) + "); found " + std::to_string(k));
+  if (!kept_.empty()) {
+    std::copy_n(kept_.data() + k * grid_.pixels(), grid_.pixels(), out);
+    return;
+  }
   const auto& members = members_.at(std::size_t(k));
   const int64_t ny = grid_.ny, nx = grid_.nx;
   const double dx = grid_.dx, dy = grid_.dy;

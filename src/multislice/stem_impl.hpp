@@ -231,14 +231,14 @@ Array<double> run_stem(const B& b, const Potential& pot, const std::vector<Posit
 }
 
 /// One frozen phonon configuration's potential, made on the host: the displaced atoms' Potential
-/// and, for the infinite projection, its bins.
+/// and its bins (pixel_average infinite projection), or with its slices kept (otherwise).
 struct HostPotential {
   std::shared_ptr<const Potential> potential;
   SliceBins bins;
 };
 
 /// The frozen phonon mean over o.phonons configurations, one runner for all of them. Each
-/// configuration's host work (displaced atoms, Potential, bins) runs on a worker thread one
+/// configuration's host work (displaced atoms, Potential, bins or host-made slices) runs on a worker thread one
 /// configuration ahead: the first while the runner sets up, each next one while the backend runs
 /// the one before.
 template <class B, class T>
@@ -252,13 +252,17 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
     // Serial: the work is small (the gold benchmark's first configuration, tables included, takes
     // 0.7 ms on one core; later ones 0.2 ms), while a fresh thread's OpenMP team costs more to
     // start than that and its waiting threads spin beside the thread that drives the backend
-    // (5-11 ms of waiting for the first configuration on an H100 with 15 threads).
+    // (5-11 ms of waiting for the first configuration on an H100 with 15 threads). The sampled
+    // form's host FFTs are heavier (0.7 s, tables included, for 20 slices of 313 x 313 and 3 elements on one core),
+    // but they overlap the backend's work on the configuration before.
     omp_set_num_threads(1);
 #endif
     const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
     HostPotential h;
-    h.potential = like ? std::make_shared<const Potential>(a, *like) : std::make_shared<const Potential>(a, grid, popt);
-    if (h.potential->backend_sampled()) h.bins = h.potential->bins();
+    auto p = like ? std::make_shared<Potential>(a, *like) : std::make_shared<Potential>(a, grid, popt);
+    if (p->backend_sampled()) h.bins = p->bins();
+    else p->keep_slices();  // made on the host anyway (sampled form, finite projection): here, ahead
+    h.potential = std::move(p);
     return h;
   };
   std::future<HostPotential> next = std::async(std::launch::async, make, int64_t(0), nullptr);

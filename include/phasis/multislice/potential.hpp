@@ -92,6 +92,10 @@ class Potential {
   void slice(int64_t k, float* out) const;
   /// Every slice: num_slices x ny x nx.
   std::vector<float> all_slices() const;
+  /// Computes every slice now and keeps them, so that later slice() calls copy them: the STEM
+  /// ensemble has its worker thread build the next configuration's host-made slices (sampled form,
+  /// finite projection) while the backend runs the current one.
+  void keep_slices() { kept_ = all_slices(); }
   /// The atoms binned on tiles of `tile` pixels for the backend's slice builder. Throws
   /// InternalError unless backend_sampled().
   SliceBins bins(int64_t tile = 16) const;
@@ -111,6 +115,7 @@ class Potential {
   Slicing slicing_;
   std::vector<std::vector<int64_t>> members_;
   std::map<int, std::vector<double>> spectra_;  // sampled infinite form: sampled_spectrum per element
+  std::vector<float> kept_;                     // keep_slices(): every slice, or empty
   std::map<int, ProjectedTable> tables_;
   std::map<int, SlabTable> slab_tables_;
 };
