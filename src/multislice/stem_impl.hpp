@@ -253,8 +253,8 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
     // 0.7 ms on one core; later ones 0.2 ms), while a fresh thread's OpenMP team costs more to
     // start than that and its waiting threads spin beside the thread that drives the backend
     // (5-11 ms of waiting for the first configuration on an H100 with 15 threads). The sampled
-    // form's host FFTs are heavier (0.7 s, tables included, for 20 slices of 313 x 313 and 3 elements on one core),
-    // but they overlap the backend's work on the configuration before.
+    // form's host FFTs are heavier (0.7 s, tables included, for 20 slices of 313 x 313 and 3
+    // elements on one core), but they overlap the backend's work on the configuration before.
     omp_set_num_threads(1);
 #endif
     const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
