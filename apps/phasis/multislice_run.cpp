@@ -6,6 +6,7 @@
 // config or a failed run leaves nothing behind.
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <filesystem>
 
 #include "commands.hpp"
@@ -128,9 +129,12 @@ void run(const RunArgs& a) {
     // The slicing actually used, which differs from the requested thickness unless it divides the
     // cell (equal slicing); the result file records it per slice.
     const ms::Slicing sl = ms::make_slicing(atoms.cell[2], s.potential.slice_thickness, s.potential.slicing);
-    std::printf("slices: %lld, %s, %.6f A thick (requested %.6f A); potential %s, %s projection\n",
-                (long long)sl.count(), ms::to_string(s.potential.slicing), sl.thickness[0], s.potential.slice_thickness,
-                ms::to_string(s.potential.form), s.potential.projection == ms::Projection::finite ? "finite" : "infinite");
+    const double last = sl.thickness.back();
+    const std::string tail = last != sl.thickness[0] ? ", the last " + std::to_string(last) + " A" : "";
+    std::printf("slices: %lld, %s, %.6f A thick%s (requested %.6f A); potential %s, %s projection\n",
+                (long long)sl.count(), ms::to_string(s.potential.slicing), sl.thickness[0], tail.c_str(),
+                s.potential.slice_thickness, ms::to_string(s.potential.form),
+                s.potential.projection == ms::Projection::finite ? "finite" : "infinite");
   }
   std::fflush(stdout);
 
