@@ -73,8 +73,8 @@ TEST(MultisliceSlices, SampledAtomIntegratesToForwardScatteringFactorExactly) {
   // The sampled form has no cutoff and its spectrum at q = 0 is F(0) / (dx dy), the plane integral
   // over the pixel area, so the pixel sum times the pixel area is the integral up to the float
   // rounding of each pixel (6e-8 relative, in sums of either sign) and the FFTs' double rounding.
-  // Measured: at most 1.4e-9 for every element, both parametrizations and a coarse 0.1 A grid (where
-  // the pixel-averaged form loses percents); the tolerance is 1e-6.
+  // Measured: at most 1.4e-9 for every element and both parametrizations on a coarse 0.1 A grid;
+  // the tolerance is 1e-6.
   for (auto p : {Parametrization::lobato, Parametrization::kirkland})
     for (int z : {1, 6, 7, 8, 14, 22, 38, 79}) {
       const double extent = 12.0;
