@@ -137,6 +137,12 @@ MsConfig read_ms_config(const std::string& path) {
   const std::string proj = po.text("projection", "infinite");
   if (proj != "infinite" && proj != "finite") po.bad("projection", "infinite or finite");
   c.potential.projection = proj == "finite" ? ms::Projection::finite : ms::Projection::infinite;
+  const std::string slicing = po.text("slicing", "equal");
+  if (slicing != "equal" && slicing != "fixed") po.bad("slicing", "equal or fixed");
+  c.potential.slicing = ms::parse_slice_mode(slicing);
+  const std::string form = po.text("form", "sampled");
+  if (form != "sampled" && form != "pixel_average") po.bad("form", "sampled or pixel_average");
+  c.potential.form = ms::parse_potential_form(form);
   po.finish();
 
   Section wv(top.table("wave"), "wave.", path);
@@ -241,7 +247,9 @@ nlohmann::json MsConfig::to_json() const {
       {"potential", {{"parametrization", ms::to_string(potential.parametrization)},
                      {"slice_thickness", potential.slice_thickness},
                      {"cutoff_fraction", potential.cutoff_fraction},
-                     {"projection", potential.projection == ms::Projection::finite ? "finite" : "infinite"}}},
+                     {"projection", potential.projection == ms::Projection::finite ? "finite" : "infinite"},
+                     {"slicing", ms::to_string(potential.slicing)},
+                     {"form", ms::to_string(potential.form)}}},
       {"wave", {{"type", wave}, {"semiangle_mrad", probe.semiangle_cutoff},
                 {"edge_mrad", probe.edge_mrad ? nlohmann::json(*probe.edge_mrad) : nlohmann::json("one reciprocal pixel")},
                 {"aberrations", aberrations_json(probe.aberrations)}}},

@@ -6,6 +6,7 @@
 // config or a failed run leaves nothing behind.
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <filesystem>
 
 #include "commands.hpp"
@@ -124,6 +125,17 @@ void run(const RunArgs& a) {
   std::printf("multislice: %lld atoms, cell %.3f x %.3f x %.3f A, grid %lld x %lld (%.4f x %.4f A), %s, %s %s\n",
               (long long)atoms.size(), atoms.cell[0], atoms.cell[1], atoms.cell[2], (long long)g.nx, (long long)g.ny,
               g.dx, g.dy, c.wave == "probe" ? "STEM" : "HRTEM", c.device.c_str(), c.precision.c_str());
+  {
+    // The slicing actually used, which differs from the requested thickness unless it divides the
+    // cell (equal slicing); the result file records it per slice.
+    const ms::Slicing sl = ms::make_slicing(atoms.cell[2], s.potential.slice_thickness, s.potential.slicing);
+    const double last = sl.thickness.back();
+    const std::string tail = last != sl.thickness[0] ? ", the last " + std::to_string(last) + " A" : "";
+    std::printf("slices: %lld, %s, %.6f A thick%s (requested %.6f A); potential %s, %s projection\n",
+                (long long)sl.count(), ms::to_string(s.potential.slicing), sl.thickness[0], tail.c_str(),
+                s.potential.slice_thickness, ms::to_string(s.potential.form),
+                s.potential.projection == ms::Projection::finite ? "finite" : "infinite");
+  }
   std::fflush(stdout);
 
   // The GPU's context is made before the clock starts, and timed on its own: it is paid once per

@@ -20,7 +20,8 @@ namespace phasis::ms {
 inline bool fused_multislice_applies(const Grid& g) { return g.ny == 512 && g.nx == 512; }
 
 /// The slices a fused run goes through (device memory): transmissions, ns slices of
-/// exp(i sigma v) (TransmissionFunction); propagators[k], slice k's Fresnel propagator
+/// exp(i sigma v) band-limited to the antialiasing aperture (MultisliceEngine::transmissions);
+/// propagators[k], slice k's Fresnel propagator
 /// (MultisliceEngine::propagator, with its 1/N); which groups of 16 columns of the probe spectrum
 /// hold a non-zero value (bit g: columns [16 g, 16 g + 16); live_column_groups); and those where
 /// the propagators do (aperture_column_groups): between passes the other columns are zero, and

@@ -11,24 +11,9 @@
 
 namespace phasis::ms {
 
-/// psi *= exp(i sigma v): the slice's transmission function, v in V Angstrom. One call per pixel p
-/// of the grid, for every wave of the batch: the phase factor is computed once per pixel, and no
-/// index is divided.
-template <class T>
-struct Transmit {
-  Complex<T>* psi;
-  const float* v;
-  int64_t pix, batch;
-  T sigma;
-  PHASIS_HD void operator()(int64_t p) const {
-    const T phase = sigma * T(v[p]);
-    const Complex<T> t(cos(phase), sin(phase));
-    for (int64_t b = 0; b < batch; ++b) psi[b * pix + p] = psi[b * pix + p] * t;
-  }
-};
-
-/// t = exp(i sigma v) at every pixel of one or more slices: Transmit's factor, stored for passes that
-/// apply it inside other work (the fused 512 x 512 multislice, fused_multislice.hpp).
+/// t = exp(i sigma v) at every pixel of one or more slices (v in V Angstrom), before the band limit
+/// of MultisliceEngine::transmissions; waves are then multiplied by t (MultiplyGrid), also inside
+/// the fused 512 x 512 multislice (fused_multislice.hpp).
 template <class T>
 struct TransmissionFunction {
   Complex<T>* t;

@@ -10,6 +10,7 @@
 
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/potential_kernels.hpp"
+#include "multislice/sampled_potential.hpp"
 
 namespace phasis::ms {
 namespace {
@@ -18,13 +19,22 @@ int64_t wrap(int64_t i, int64_t n) { return ((i % n) + n) % n; }
 
 }  // namespace
 
+const char* to_string(PotentialForm f) { return f == PotentialForm::sampled ? "sampled" : "pixel_average"; }
+
+PotentialForm parse_potential_form(const std::string& s) {
+  if (s == "sampled") return PotentialForm::sampled;
+  if (s == "pixel_average") return PotentialForm::pixel_average;
+  throw InputError("potential form: expected \"sampled\" or \"pixel_average\"; found \"" + s + "\"");
+}
+
 Potential::Potential(const Atoms& atoms, const Grid& grid, const PotentialOptions& options)
     : atoms_(atoms), grid_(grid), options_(options) {
   build();
 }
 
 Potential::Potential(const Atoms& atoms, const Potential& like)
-    : atoms_(atoms), grid_(like.grid_), options_(like.options_), tables_(like.tables_), slab_tables_(like.slab_tables_) {
+    : atoms_(atoms), grid_(like.grid_), options_(like.options_), tables_(like.tables_), slab_tables_(like.slab_tables_),
+      spectra_(like.spectra_) {
   build();
 }
 
@@ -36,27 +46,26 @@ void Potential::build() {
     throw InputError("grid: expected to span the cell, " + std::to_string(atoms_.cell[0]) + " x " +
                      std::to_string(atoms_.cell[1]) + " Angstrom; found " + std::to_string(grid_.extent_x()) + " x " +
                      std::to_string(grid_.extent_y()));
-  const double dz = options_.slice_thickness, lz = atoms_.cell[2];
-  if (!(dz > 0)) throw InputError("slice thickness: expected a positive length in Angstrom; found " + std::to_string(dz));
-  // The 1e-9 keeps a cell that is an exact multiple of the thickness from gaining an empty slice.
-  const auto n = std::max<int64_t>(1, int64_t(std::ceil(lz / dz - 1e-9)));
-  for (int64_t k = 0; k < n; ++k) thickness_.push_back(std::min(dz, lz - double(k) * dz));
+  slicing_ = make_slicing(atoms_.cell[2], options_.slice_thickness, options_.slicing);
+  const int64_t n = slicing_.count();
   members_.resize(std::size_t(n));
   const double r_min = singularity_radius(grid_.dx / kSub, grid_.dy / kSub);
+  const bool sampled_infinite = options_.projection == Projection::infinite && options_.form == PotentialForm::sampled;
   for (int z : atoms_.z) {
-    if (tables_.count(z)) continue;
+    if (tables_.count(z) && (!sampled_infinite || spectra_.count(z))) continue;
     const RadialPotential p = atomic_potential(z, options_.parametrization);
+    if (sampled_infinite && !spectra_.count(z)) spectra_.emplace(z, sampled_spectrum(p, grid_));
+    if (tables_.count(z)) continue;
     const double r_cut = std::max(p.cutoff(options_.cutoff_fraction), 2 * r_min);
     tables_.emplace(z, ProjectedTable(p, r_min, r_cut));
     if (options_.projection == Projection::finite) slab_tables_.emplace(z, SlabTable(p, r_min, r_cut));
   }
-  const auto slice_of = [&](double z) { return std::clamp<int64_t>(int64_t(std::floor(z / dz)), 0, n - 1); };
   for (int64_t a = 0; a < atoms_.size(); ++a) {
     if (options_.projection == Projection::infinite) {
-      members_[std::size_t(slice_of(atoms_.pos_z[a]))].push_back(a);
+      members_[std::size_t(slicing_.index(atoms_.pos_z[a]))].push_back(a);
     } else {
       const double rc = tables_.at(atoms_.z[a]).r_cut();
-      for (int64_t k = slice_of(atoms_.pos_z[a] - rc); k <= slice_of(atoms_.pos_z[a] + rc); ++k)
+      for (int64_t k = slicing_.index_exact(atoms_.pos_z[a] - rc); k <= slicing_.index_exact(atoms_.pos_z[a] + rc); ++k)
         members_[std::size_t(k)].push_back(a);
     }
   }
@@ -65,11 +74,34 @@ void Potential::build() {
 void Potential::slice(int64_t k, float* out) const {
   if (k < 0 || k >= num_slices())
     throw InputError("slice: expected an index in [0, " + std::to_string(num_slices()) + "); found " + std::to_string(k));
+  if (!kept_.empty()) {
+    std::copy_n(kept_.data() + k * grid_.pixels(), grid_.pixels(), out);
+    return;
+  }
   const auto& members = members_.at(std::size_t(k));
   const int64_t ny = grid_.ny, nx = grid_.nx;
   const double dx = grid_.dx, dy = grid_.dy;
   const bool finite = options_.projection == Projection::finite;
-  const double z_k = double(k) * options_.slice_thickness;
+  if (!finite && options_.form == PotentialForm::sampled) {
+    // One group per element, in the order of the elements' first atoms in the slice.
+    std::vector<SampledGroup> groups;
+    std::map<int, std::size_t> group_of;
+    for (int64_t a : members) {
+      const int z = atoms_.z[a];
+      if (!group_of.count(z)) {
+        group_of[z] = groups.size();
+        groups.push_back({&spectra_.at(z), {}, {}});
+      }
+      SampledGroup& g = groups[group_of[z]];
+      g.x.push_back(atoms_.x[a]);
+      g.y.push_back(atoms_.y[a]);
+    }
+    sampled_slice(grid_, groups, out);
+    return;
+  }
+  const bool sampled = options_.form == PotentialForm::sampled;  // finite projection, point samples
+  const double r_core = 0.5 * std::min(dx, dy);
+  const double z_k = slicing_.start[std::size_t(k)];
   // Rows in parallel, atoms within a row in sequence: no two threads write the same pixel, even
   // when an atom's disc is wider than the cell and wraps onto itself.
 #pragma omp parallel for schedule(dynamic, 4)
@@ -82,7 +114,7 @@ void Potential::slice(int64_t k, float* out) const {
       const double ax = atoms_.x[a], ay = atoms_.y[a], rc = t.r_cut();
       // Finite projection: the slab [z_k, z_k + dz_k] relative to the atom.
       const SlabTable* slab = finite ? &slab_tables_.at(atoms_.z[a]) : nullptr;
-      const double z0 = z_k - atoms_.pos_z[a], z1 = z0 + thickness_[std::size_t(k)];
+      const double z0 = z_k - atoms_.pos_z[a], z1 = z0 + slicing_.thickness[std::size_t(k)];
       const auto value = [&](double r) { return slab ? (*slab)(r, z0, z1) : t(r); };
       const auto iy0 = int64_t(std::floor((ay - rc) / dy)), iy1 = int64_t(std::ceil((ay + rc) / dy));
       // Every unwrapped row index j in [iy0, iy1] that lands on this row.
@@ -94,7 +126,8 @@ void Potential::slice(int64_t k, float* out) const {
         const auto ix0 = int64_t(std::ceil((ax - rx_max) / dx)), ix1 = int64_t(std::floor((ax + rx_max) / dx));
         for (int64_t i = ix0; i <= ix1; ++i) {
           const double rx = double(i) * dx - ax;
-          row[std::size_t(wrap(i, nx))] += pixel_value(value, rx, ry, dx, dy);
+          row[std::size_t(wrap(i, nx))] +=
+              sampled ? value(std::max(std::sqrt(rx * rx + ry * ry), r_core)) : pixel_value(value, rx, ry, dx, dy);
         }
       }
     }
@@ -103,7 +136,7 @@ void Potential::slice(int64_t k, float* out) const {
 }
 
 SliceBins Potential::bins(int64_t tile) const {
-  if (options_.projection != Projection::infinite) throw InternalError("Potential::bins: infinite projection only");
+  if (!backend_sampled()) throw InternalError("Potential::bins: infinite projection, pixel_average form only");
   SliceBins b;
   b.tile = tile;
   b.tiles_x = (grid_.nx + tile - 1) / tile;

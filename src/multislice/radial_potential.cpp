@@ -82,6 +82,20 @@ double RadialPotential::projected_slab(double r, double z0, double z1) const {
   return v;
 }
 
+double RadialPotential::projected_fourier(double q) const {
+  const double k2 = 4 * kPi * kPi * q * q;  // (2 pi q)^2
+  double f = 0;
+  for (const auto& t : terms_) {
+    const double b2 = t.width * t.width;
+    switch (t.kind) {
+      case TermKind::yukawa: f += 4 * kPi * t.amplitude / (b2 + k2); break;
+      case TermKind::exponential: f += 8 * kPi * t.amplitude * t.width / ((b2 + k2) * (b2 + k2)); break;
+      case TermKind::gaussian: f += t.amplitude * std::pow(kPi / t.width, 1.5) * std::exp(-k2 / (4 * t.width)); break;
+    }
+  }
+  return f;
+}
+
 double RadialPotential::projected_integral() const {
   double s = 0;
   for (const auto& t : terms_) {

@@ -7,6 +7,7 @@
 #include "phasis/io/hdf5.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/outputs.hpp"
+#include "phasis/multislice/slicing.hpp"
 
 namespace phasis::ms {
 namespace {
@@ -14,6 +15,19 @@ namespace {
 void write_contents(h5::File& file, const Simulation& s, const SimulationResult& r, const std::string& parameters_json) {
   file.write_attr("/", "parameters", parameters_json);
   file.write_attr("/", "units", "lengths Angstrom, angles mrad, energies eV; detector readings: share of the beam");
+  // The slices as the run cut them (slicing.hpp), whatever was requested; atoms per slice are the
+  // centres of the static lattice (frozen phonon displacements may move an atom across a boundary).
+  const Slicing sl = make_slicing(s.atoms.cell[2], s.potential.slice_thickness, s.potential.slicing);
+  file.create_groups("slices");
+  file.write("slices/thickness", sl.thickness.data(), {sl.count()});
+  file.write("slices/start", sl.start.data(), {sl.count()});
+  const std::vector<int32_t> per = atoms_per_slice(sl, s.atoms.pos_z);
+  file.write("slices/atoms", per.data(), {sl.count()});
+  file.write_attr("slices", "count", double(sl.count()));
+  file.write_attr("slices", "mode", to_string(s.potential.slicing));
+  file.write_attr("slices", "requested_thickness", s.potential.slice_thickness);
+  file.write_attr("slices", "boundary_tolerance", sl.tolerance);
+  file.write_attr("slices", "potential_form", to_string(s.potential.form));
   if (s.wave == WaveKind::probe) {
     Array<double> pos(Shape{int64_t(s.positions.size()), 2});
     for (std::size_t j = 0; j < s.positions.size(); ++j)

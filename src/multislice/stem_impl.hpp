@@ -124,16 +124,14 @@ class StemRunner {
   void batches(const Potential& pot, const SliceBins* bins, bool spectra, F&& detect) {
     std::vector<double> thickness;
     SliceBins made;
-    if (!bins && pot.options().projection == Projection::infinite) bins = &(made = pot.bins());
+    if (!bins && pot.backend_sampled()) bins = &(made = pot.bins());
     backend_slices<B>(b_, pot, bins, slices_, staging_, thickness);
     const Array<float>& slices = slices_;
     const int64_t ns = pot.num_slices();
     const bool fused = spectra && use_fused();
     FusedSlices fused_slices{nullptr, ns, {}, live_groups_, aperture_groups_};
+    engine_.transmissions(slices.data(), ns, transmissions_);  // band-limited, for every batch and the tail
     if (fused) {
-      const Shape shape{ns, grid_.ny, grid_.nx};
-      if (!(transmissions_.shape() == shape)) transmissions_ = Array<Complex<T>>(shape, B::memory);
-      b_.for_each(ns * grid_.pixels(), TransmissionFunction<T>{transmissions_.data(), slices.data(), T(engine_.sigma())});
       if constexpr (kCudaFloat) {
         fused_slices.transmissions = transmissions_.data();
         for (int64_t k = 0; k < ns; ++k) fused_slices.propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
@@ -167,11 +165,11 @@ class StemRunner {
       e.inverse(waves_.data());
       clock_.lap(&StemTimings::probes);
       if (spectra) {
-        e.run(waves_.data(), slices.data(), thickness, 0, ns - 1);
-        e.transmit(waves_.data(), slices.data() + (ns - 1) * grid_.pixels());
+        e.run(waves_.data(), transmissions_.data(), thickness, 0, ns - 1);
+        e.transmit(waves_.data(), transmissions_.data() + (ns - 1) * grid_.pixels());
         e.propagate_to_spectrum(waves_.data(), thickness[std::size_t(ns - 1)]);
       } else {
-        e.run(waves_.data(), slices.data(), thickness, 0, ns);
+        e.run(waves_.data(), transmissions_.data(), thickness, 0, ns);
       }
       clock_.lap(&StemTimings::propagation);
       detect(j0, nb, e);
@@ -213,7 +211,7 @@ class StemRunner {
   // Kept from one potential to the next (same shapes for every frozen phonon configuration):
   Array<float> slices_;                // the potential's slices on the backend
   Array<char> staging_;                // backend_slices' upload of the bins and tables
-  Array<Complex<T>> transmissions_;    // the fused path's exp(i sigma v), every slice
+  Array<Complex<T>> transmissions_;    // every slice's band-limited exp(i sigma v) (MultisliceEngine::transmissions)
 };
 
 template <class B, class T>
@@ -233,14 +231,14 @@ Array<double> run_stem(const B& b, const Potential& pot, const std::vector<Posit
 }
 
 /// One frozen phonon configuration's potential, made on the host: the displaced atoms' Potential
-/// and, for the infinite projection, its bins.
+/// and its bins (pixel_average infinite projection), or with its slices kept (otherwise).
 struct HostPotential {
   std::shared_ptr<const Potential> potential;
   SliceBins bins;
 };
 
 /// The frozen phonon mean over o.phonons configurations, one runner for all of them. Each
-/// configuration's host work (displaced atoms, Potential, bins) runs on a worker thread one
+/// configuration's host work (displaced atoms, Potential, bins or host-made slices) runs on a worker thread one
 /// configuration ahead: the first while the runner sets up, each next one while the backend runs
 /// the one before.
 template <class B, class T>
@@ -254,13 +252,17 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
     // Serial: the work is small (the gold benchmark's first configuration, tables included, takes
     // 0.7 ms on one core; later ones 0.2 ms), while a fresh thread's OpenMP team costs more to
     // start than that and its waiting threads spin beside the thread that drives the backend
-    // (5-11 ms of waiting for the first configuration on an H100 with 15 threads).
+    // (5-11 ms of waiting for the first configuration on an H100 with 15 threads). The sampled
+    // form's host FFTs are heavier (0.7 s, tables included, for 20 slices of 313 x 313 and 3
+    // elements on one core), but they overlap the backend's work on the configuration before.
     omp_set_num_threads(1);
 #endif
     const Atoms a = o.phonons > 1 ? frozen_phonon(atoms, o.seed, c) : atoms;
     HostPotential h;
-    h.potential = like ? std::make_shared<const Potential>(a, *like) : std::make_shared<const Potential>(a, grid, popt);
-    if (popt.projection == Projection::infinite) h.bins = h.potential->bins();
+    auto p = like ? std::make_shared<Potential>(a, *like) : std::make_shared<Potential>(a, grid, popt);
+    if (p->backend_sampled()) h.bins = p->bins();
+    else p->keep_slices();  // made on the host anyway (sampled form, finite projection): here, ahead
+    h.potential = std::move(p);
     return h;
   };
   std::future<HostPotential> next = std::async(std::launch::async, make, int64_t(0), nullptr);
@@ -274,7 +276,7 @@ Array<double> run_stem_ensemble(const B& b, const Atoms& atoms, const Grid& grid
     const HostPotential h = next.get();  // waiting here counts in the potential stage
     if (!first) first = h.potential;
     if (c + 1 < o.phonons) next = std::async(std::launch::async, make, c + 1, first);
-    Array<double> r = runner.annular(*h.potential, popt.projection == Projection::infinite ? &h.bins : nullptr);
+    Array<double> r = runner.annular(*h.potential, h.potential->backend_sampled() ? &h.bins : nullptr);
     if (c == 0) {
       mean = std::move(r);
     } else {

@@ -60,11 +60,33 @@ TEST(MultisliceSlices, OneAtomIntegratesToForwardScatteringFactor) {
       opt.parametrization = p;
       opt.cutoff_fraction = 1e-5;
       opt.slice_thickness = 2.0;
+      opt.form = PotentialForm::pixel_average;
       const Potential pot(atoms, grid_from_gpts(extent, extent, 600, 600), opt);
       const double expected = 2 * kPi * kBohrE * scattering_factor(z, 0, p);
       const double got = grid_integral(pot);
       EXPECT_NEAR(got, expected, 1e-3 * expected) << to_string(p) << " Z=" << z;
       std::printf("%s Z=%d: relative error %.2e\n", to_string(p), z, (got - expected) / expected);
+    }
+}
+
+TEST(MultisliceSlices, SampledAtomIntegratesToForwardScatteringFactorExactly) {
+  // The sampled form has no cutoff and its spectrum at q = 0 is F(0) / (dx dy), the plane integral
+  // over the pixel area, so the pixel sum times the pixel area is the integral up to the float
+  // rounding of each pixel (6e-8 relative, in sums of either sign) and the FFTs' double rounding.
+  // Measured: at most 1.4e-9 for every element and both parametrizations on a coarse 0.1 A grid;
+  // the tolerance is 1e-6.
+  for (auto p : {Parametrization::lobato, Parametrization::kirkland})
+    for (int z : {1, 6, 7, 8, 14, 22, 38, 79}) {
+      const double extent = 12.0;
+      const Atoms atoms = single_atom(z, 0.3137, 11.8711, extent);
+      PotentialOptions opt;
+      opt.parametrization = p;
+      opt.slice_thickness = 2.0;
+      const Potential pot(atoms, grid_from_gpts(extent, extent, 120, 120), opt);
+      const double expected = 2 * kPi * kBohrE * scattering_factor(z, 0, p);
+      const double got = grid_integral(pot);
+      EXPECT_NEAR(got, expected, 1e-6 * expected) << to_string(p) << " Z=" << z;
+      std::printf("sampled %s Z=%d: relative error %.2e\n", to_string(p), z, (got - expected) / expected);
     }
 }
 
@@ -79,20 +101,34 @@ TEST(MultisliceSlices, TableMatchesClosedForm) {
 
 TEST(MultisliceSlices, AtomsGoToTheSliceOfTheirCentre) {
   const Atoms au = crystal("Au", 2, 2, 1);  // z = 0 and a/2 = 2.039
-  const Potential pot(au, grid_from_sampling(au.cell[0], au.cell[1], 0.1), {Parametrization::lobato, 1.5});
-  ASSERT_EQ(pot.num_slices(), 3);  // 4.078 / 1.5
-  EXPECT_DOUBLE_EQ(pot.thickness(0), 1.5);
-  EXPECT_NEAR(pot.thickness(2), 4.078 - 3.0, 1e-12);
-  EXPECT_EQ(pot.atoms_in_slice(0).size(), 8u);
-  EXPECT_EQ(pot.atoms_in_slice(1).size(), 8u);
-  EXPECT_EQ(pot.atoms_in_slice(2).size(), 0u);
-  // Every slice that holds atoms carries the sum of their integrals.
-  const auto v = pot.all_slices();
-  const double px = pot.grid().dx * pot.grid().dy, per_atom = atomic_potential(79, Parametrization::lobato).projected_integral();
-  for (int k = 0; k < 3; ++k) {
-    double s = 0;
-    for (int64_t i = 0; i < pot.grid().pixels(); ++i) s += v[k * pot.grid().pixels() + i];
-    EXPECT_NEAR(s * px, pot.atoms_in_slice(k).size() * per_atom, 0.01 * per_atom * 8) << k;
+  for (auto form : {PotentialForm::sampled, PotentialForm::pixel_average}) {
+    // Equal slicing (the default): 4.078 / 1.5 = 2.72, so 3 slices of 1.3593 A.
+    PotentialOptions opt{Parametrization::lobato, 1.5};
+    opt.form = form;
+    const Potential pot(au, grid_from_sampling(au.cell[0], au.cell[1], 0.1), opt);
+    ASSERT_EQ(pot.num_slices(), 3);
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(pot.thickness(k), 4.078 / 3, 1e-12);
+    EXPECT_EQ(pot.atoms_in_slice(0).size(), 8u);
+    EXPECT_EQ(pot.atoms_in_slice(1).size(), 8u);  // 2.039 in [1.359, 2.719)
+    EXPECT_EQ(pot.atoms_in_slice(2).size(), 0u);
+    // Fixed slicing: 1.5, 1.5 and what remains.
+    opt.slicing = SliceMode::fixed;
+    const Potential fixed(au, grid_from_sampling(au.cell[0], au.cell[1], 0.1), opt);
+    ASSERT_EQ(fixed.num_slices(), 3);
+    EXPECT_DOUBLE_EQ(fixed.thickness(0), 1.5);
+    EXPECT_NEAR(fixed.thickness(2), 4.078 - 3.0, 1e-12);
+    EXPECT_EQ(fixed.atoms_in_slice(1).size(), 8u);  // 2.039 in [1.5, 3)
+    // Every slice that holds atoms carries the sum of their integrals: to 1% for the pixel average
+    // (its cutoff and core average), to float rounding for the sampled form (its pixel sum is the
+    // integral, SampledAtomIntegratesToForwardScatteringFactorExactly).
+    const double tol = form == PotentialForm::sampled ? 1e-6 : 0.01;
+    const auto v = pot.all_slices();
+    const double px = pot.grid().dx * pot.grid().dy, per_atom = atomic_potential(79, Parametrization::lobato).projected_integral();
+    for (int k = 0; k < 3; ++k) {
+      double s = 0;
+      for (int64_t i = 0; i < pot.grid().pixels(); ++i) s += v[k * pot.grid().pixels() + i];
+      EXPECT_NEAR(s * px, pot.atoms_in_slice(k).size() * per_atom, tol * per_atom * 8) << k;
+    }
   }
 }
 
@@ -106,6 +142,7 @@ TEST(MultisliceSlices, BadInputsThrow) {
   const Atoms au = crystal("Au");
   EXPECT_THROW(Potential(au, grid_from_gpts(5, 5, 32, 32)), InputError);  // grid does not span the cell
   EXPECT_THROW(Potential(au, grid_from_gpts(4.078, 4.078, 32, 32), {Parametrization::lobato, 0.0}), InputError);
+  EXPECT_THROW(parse_potential_form("smooth"), InputError);
   Atoms unknown = au;
   unknown.z[0] = 120;
   EXPECT_THROW(Potential(unknown, grid_from_gpts(4.078, 4.078, 32, 32)), InputError);
@@ -200,6 +237,7 @@ TEST(MultisliceSlices, FiniteSlicesSumToTheInfiniteProjection) {
   const Grid g = grid_from_gpts(8, 8, 160, 160);
   PotentialOptions fin{Parametrization::lobato, 0.5, 1e-4, Projection::finite};
   PotentialOptions inf{Parametrization::lobato, 10.0, 1e-4, Projection::infinite};
+  fin.form = inf.form = PotentialForm::pixel_average;
   const Potential pf(atoms, g, fin), pi(atoms, g, inf);
   ASSERT_EQ(pf.num_slices(), 20);
   ASSERT_EQ(pi.num_slices(), 1);
@@ -229,6 +267,7 @@ TEST(MultisliceSlices, FiniteSlicesSumToTheInfiniteProjection) {
 // cell's edges, a grid that is not a multiple of the tile, and (SrTiO3 1 x 1) cutoff discs wider
 // than the cell, which wrap onto themselves.
 TEST(MultisliceSlices, BackendSlicesMatchHostSlices) {
+  for (auto form : {PotentialForm::pixel_average, PotentialForm::sampled})
   for (const char* name : {"Au", "SrTiO3"})
     for (bool on_grid : {true, false}) {
       Atoms atoms = crystal(name, name[0] == 'A' ? 2 : 1, 1, 2);
@@ -236,13 +275,16 @@ TEST(MultisliceSlices, BackendSlicesMatchHostSlices) {
       if (!on_grid)
         for (int64_t a = 0; a < atoms.size(); ++a) atoms.x[a] += 0.01234, atoms.y[a] += 0.03711;
       atoms.x[0] = -0.01, atoms.y[1] = atoms.cell[1] - 1e-3;
-      const Potential pot(atoms, g, {Parametrization::lobato, 1.3});
+      PotentialOptions opt{Parametrization::lobato, 1.3};
+      opt.form = form;  // sampled: the backend copies the host's slices (backend_sampled() false)
+      const Potential pot(atoms, g, opt);
+      ASSERT_EQ(pot.backend_sampled(), form == PotentialForm::pixel_average);
       std::vector<double> thickness;
       const Array<float> dev = backend_slices<CpuBackend>(CpuBackend(), pot, thickness);
       const std::vector<float> host = pot.all_slices();
       const double worst = phasis::testing::relative_max_norm(dev, host);
-      std::printf("%s %s: %lld slices, backend against host slices: max difference %.2e of the peak\n", name,
-                  on_grid ? "on grid" : "off grid", (long long)pot.num_slices(), worst);
+      std::printf("%s %s %s: %lld slices, backend against host slices: max difference %.2e of the peak\n",
+                  to_string(form), name, on_grid ? "on grid" : "off grid", (long long)pot.num_slices(), worst);
       EXPECT_LE(worst, 1.2e-7) << name;
       ASSERT_EQ(thickness.size(), std::size_t(pot.num_slices()));
     }

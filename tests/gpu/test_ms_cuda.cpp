@@ -1,8 +1,9 @@
 // CPU and CUDA runs of the same multislice simulation agree: exit waves of aberrated probes through
 // SrTiO3 and gold, their annular detector readings, and a STEM scan, in float and double. Both backends run the
-// same template, and the potential slices are sampled by the same functor on each backend (the same
-// floats up to the last bit of log and sqrt), so they differ only in the rounding of FFTW against
-// cuFFT and of sin/cos on the two sides.
+// same template, and the potential slices are the host's (the sampled form, the default) or sampled by the
+// same functor on each backend (pixel_average: the same floats up to the last bit of log and sqrt), so they
+// differ only in the rounding of FFTW against cuFFT (propagation and the transmissions' band limit) and of
+// sin/cos on the two sides.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include "phasis/io/cxi.hpp"
 #include "phasis/io/hdf5.hpp"
@@ -150,6 +151,7 @@ crystal = "Au"
 repeat = [1, 1, 2]
 [potential]
 sampling = 0.1
+slice_thickness = 2.039
 [wave]
 type = "plane"
 [hrtem]
@@ -165,7 +167,22 @@ seed = 3
   auto r = run_phasis("multislice run '" + dir.file("h.toml") + "' -o '" + dir.file("h.h5") + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("phonons 2/2 configurations"), std::string::npos) << r.out;
+  // Au [100] two cells deep with slices of a/2: every layer sits on a slice boundary, and each of
+  // the 4 slices holds one layer (2 atoms of the 1 x 1 cell); the run says so and records it.
+  EXPECT_NE(r.out.find("slices: 4, equal, 2.039000 A thick"), std::string::npos) << r.out;
   h5::File f = h5::File::open_read(dir.file("h.h5"));
+  std::vector<double> thickness(4);
+  std::vector<int32_t> per_slice(4);
+  ASSERT_EQ(f.shape("slices/thickness"), std::vector<int64_t>{4});
+  f.read("slices/thickness", thickness.data(), 4);
+  f.read("slices/atoms", per_slice.data(), 4);
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_NEAR(thickness[std::size_t(k)], 2.039, 1e-12);
+    EXPECT_EQ(per_slice[std::size_t(k)], 2) << "slice " << k;
+  }
+  EXPECT_EQ(f.read_attr_string("slices", "mode"), "equal");
+  EXPECT_EQ(f.read_attr_string("slices", "potential_form"), "sampled");
+  EXPECT_EQ(f.read_attr_double("slices", "count"), 4.0);
   const auto ei = f.read_array<double>("hrtem/exit_intensity");
   const auto im = f.read_array<double>("hrtem/image");
   double mean_e = 0, lo = 1e9, hi = 0;
@@ -198,6 +215,16 @@ TEST(CliMultisliceBadInput, EnergyNotPositive) {
 
 TEST(CliMultisliceBadInput, DetectorBeyondCutoff) {
   expect_clean_failure(replaced(kStem, "outer = 90", "outer = 150"), "antialiased cutoff");
+}
+
+TEST(CliMultisliceBadInput, UnknownPotentialForm) {
+  expect_clean_failure(replaced(kStem, "slice_thickness = 1.3575", "slice_thickness = 1.3575\nform = \"smooth\""),
+                       "potential.form");
+}
+
+TEST(CliMultisliceBadInput, UnknownSlicing) {
+  expect_clean_failure(replaced(kStem, "slice_thickness = 1.3575", "slice_thickness = 1.3575\nslicing = \"even\""),
+                       "potential.slicing");
 }
 
 TEST(CliMultisliceBadInput, UnknownKey) {

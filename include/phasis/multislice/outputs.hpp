@@ -2,7 +2,10 @@
 // the 4D-STEM data as a CXI ptychography file. Each file goes through a temporary name and a
 // rename, so a reader never sees half a file and a failed write leaves nothing behind.
 //
-// HDF5 layout: attributes /parameters (JSON text, the caller's) and /units; STEM: stem/positions
+// HDF5 layout: attributes /parameters (JSON text, the caller's) and /units; slices/thickness,
+// slices/start [Angstrom] and slices/atoms (centres of the static lattice per slice, int32), with
+// attributes count, mode (equal or fixed), requested_thickness, boundary_tolerance [Angstrom] and
+// potential_form (sampled or pixel_average); STEM: stem/positions
 // (n, 2) [Angstrom, (x, y)], stem/scan_shape (2), one dataset stem/<detector name> per detector
 // (readings, with attributes `type` and `parameters`, detector_parameters) and, with a pixelated
 // detector, stem/mean_diffraction (my, mx); HRTEM: hrtem/exit_wave (complex float),

@@ -1,7 +1,8 @@
-// The sampling of projected potentials on a grid, as PHASIS_HD code that the host's Potential::slice
-// and the backend's slice builder (ProjectAtoms, used by the STEM driver on the CPU and on CUDA)
-// both call: a log-spaced table lookup (projected_table.hpp) and the average over sub-samples of
-// pixels near an atom's core.
+// The pixel_average form of the projected potential on a grid (potential.hpp), as PHASIS_HD code
+// that the host's Potential::slice and the backend's slice builder (ProjectAtoms, used by the STEM
+// driver on the CPU and on CUDA) both call: a log-spaced table lookup (projected_table.hpp) and the
+// average over sub-samples of pixels near an atom's core. The sampled form (the default) is built
+// on the host with FFTs instead (sampled_potential.hpp).
 #pragma once
 
 #include <cmath>

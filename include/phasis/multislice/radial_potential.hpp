@@ -10,6 +10,10 @@
 // The finite projection over [z0, z1] substitutes z = r sinh(t), so that the 1/r singularity of a
 // yukawa term becomes the smooth integrand A exp(-beta r cosh t), and sums Gauss-Legendre panels
 // of unit width in t.
+// The plane Fourier transform of each projection, F(q) = integral v_z(r) exp(-2 pi i q.r) d^2r with
+// q in cycles per Angstrom, is the atom's 3D transform at (q, 0): 4 pi A / (beta^2 + 4 pi^2 q^2),
+// 8 pi A beta / (beta^2 + 4 pi^2 q^2)^2 and A (pi / p)^(3/2) exp(-pi^2 q^2 / p); F(0) is the
+// plane integral.
 #pragma once
 
 #include <vector>
@@ -35,6 +39,8 @@ class RadialPotential {
   double projected(double r) const;
   /// Integral of V over z in [z0, z1] (relative to the atom) at distance r > 0 [V Angstrom].
   double projected_slab(double r, double z0, double z1) const;
+  /// The plane Fourier transform of projected() at spatial frequency q [1/Angstrom] [V Angstrom^3].
+  double projected_fourier(double q) const;
   /// Integral of projected() over the whole plane [V Angstrom^3].
   double projected_integral() const;
   /// Integral of projected() over the plane outside radius R [V Angstrom^3].
