@@ -50,7 +50,7 @@ void run(const SpiArgs& a) {
                       {"phasing_cycles", a.s.phasing.cycles}, {"hio", a.s.phasing.hio_iterations},
                       {"er", a.s.phasing.er_iterations}, {"beta", a.s.phasing.beta},
                       {"shrinkwrap_sigma", a.s.phasing.sigma}, {"shrinkwrap_threshold", a.s.phasing.threshold},
-                      {"seed", a.s.seed},                {"gemm", spi::gemm_library()},
+                      {"seed", a.s.seed}, {"warm_start", a.s.warm_start},                {"gemm", spi::gemm_library()},
                       {"interrupted", r.interrupted}};
   spi::write_model(a.output, r, a.input, p.dump());
   const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();
@@ -100,6 +100,7 @@ void add_spi_reconstruct(CLI::App& spi) {
   cmd->add_option("--shrinkwrap-sigma", s.phasing.sigma, "Shrink-wrap blur, voxels")->capture_default_str();
   cmd->add_option("--shrinkwrap-threshold", s.phasing.threshold, "Shrink-wrap threshold, fraction of the maximum")
       ->capture_default_str();
+  cmd->add_flag("!--cold-phasing", s.warm_start, "Phase every generation from a random start (default: from the last density)");
   cmd->add_option("--seed", s.seed, "Seed of generation 0's random orientations")->capture_default_str();
   cmd->add_option("--threads", a->threads, "CPU threads (0: all)")->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");

@@ -139,7 +139,7 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
     const double t2 = exec::now_seconds();
     PhasingSettings ps = s.phasing;
     if (ps.max_frequency == 0) ps.max_frequency = gm.max_frequency;
-    phased = phase(sol.autocorrelation, n, voxel, ps, g > 0 ? &phased : nullptr);
+    phased = phase(sol.autocorrelation, n, voxel, ps, g > 0 && s.warm_start ? &phased : nullptr);
     out.autocorrelation = autocorrelation_of(phased.density, n, voxel);
     out.merged = std::move(sol.autocorrelation);
     prior = out.autocorrelation;

@@ -44,6 +44,7 @@ struct MtipSettings {
   double resolution_start = 0.4;
   int ramp_generations = 0;        // 0: half of the generations
   double particle_radius = 0;      // A; > 0 confines the autocorrelation to 2 x this radius
+  bool warm_start = true;          // phasing starts from the previous generation's density
   MergeSettings merge;
   PhasingSettings phasing;
 };
