@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/exec/interrupt.hpp"
@@ -24,6 +25,7 @@ struct SpiArgs {
   std::string input, output;
   spi::MtipSettings s;
   int threads = 0;
+  std::string device = "cpu";
   bool pictures = true, quiet = false;
 };
 
@@ -32,16 +34,18 @@ void run(const SpiArgs& a) {
   require_output_path(a.output, a.input);
   if (a.threads < 0) throw InputError("--threads: expected 0 (all) or more; found " + std::to_string(a.threads));
   if (a.threads > 0) omp_set_num_threads(a.threads);
+  spi::MtipSettings settings = a.s;
+  settings.device = parse_device(a.device, a.threads);
   const spi::SpiDataset data = spi::read_dataset(a.input);
   const spi::SpiImages images = spi::valid_pixels(data);
   exec::ProgressBar bar(stdout, a.quiet ? 1e300 : 0.0);
   std::printf("spi: %lld images, %lld valid pixels each, %lld reference orientations (spacing %.3g deg), grid %lld^3, "
-              "GEMM %s\n",
+              "GEMM %s, on %s\n",
               (long long)images.count, (long long)images.pixels, (long long)a.s.references,
               spi::reference_spacing(std::max<int64_t>(a.s.references, 1)) * 180 / M_PI, (long long)a.s.grid,
-              spi::gemm_library());
+              settings.device.is_cuda() ? "cublas" : spi::gemm_library(), describe(settings.device).c_str());
   const exec::InterruptGuard interrupts;
-  const spi::MtipResult r = spi::reconstruct(images, a.s, &bar);
+  const spi::MtipResult r = spi::reconstruct(images, settings, &bar);
   nlohmann::json p = {{"generations", a.s.generations},   {"references", a.s.references},
                       {"reference_batch", a.s.reference_batch}, {"grid", a.s.grid},
                       {"voxel", r.voxel},                {"particle_radius", a.s.particle_radius},
@@ -50,7 +54,7 @@ void run(const SpiArgs& a) {
                       {"phasing_cycles", a.s.phasing.cycles}, {"hio", a.s.phasing.hio_iterations},
                       {"er", a.s.phasing.er_iterations}, {"beta", a.s.phasing.beta},
                       {"shrinkwrap_sigma", a.s.phasing.sigma}, {"shrinkwrap_threshold", a.s.phasing.threshold},
-                      {"seed", a.s.seed}, {"warm_start", a.s.warm_start},                {"gemm", spi::gemm_library()},
+                      {"seed", a.s.seed}, {"device", describe(settings.device)}, {"warm_start", a.s.warm_start},                {"gemm", settings.device.is_cuda() ? "cublas" : spi::gemm_library()},
                       {"interrupted", r.interrupted}};
   spi::write_model(a.output, r, a.input, p.dump());
   const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();
@@ -102,6 +106,7 @@ void add_spi_reconstruct(CLI::App& spi) {
       ->capture_default_str();
   cmd->add_flag("!--cold-phasing", s.warm_start, "Phase every generation from a random start (default: from the last density)");
   cmd->add_option("--seed", s.seed, "Seed of generation 0's random orientations")->capture_default_str();
+  cmd->add_option("--device", a->device, "cpu, cuda or cuda:N (auto: a GPU when present)")->capture_default_str();
   cmd->add_option("--threads", a->threads, "CPU threads (0: all)")->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the last generation");

@@ -7,9 +7,8 @@
 
 #include "phasis/core/error.hpp"
 #include "phasis/exec/interrupt.hpp"
-#include "phasis/spi/matching.hpp"
+#include "mtip_steps.hpp"
 #include "phasis/spi/orientations.hpp"
-#include "phasis/spi/transform.hpp"
 
 namespace phasis::spi {
 
@@ -73,6 +72,7 @@ double max_frequency(const SpiImages& im) {
 
 MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSink* events) {
   check(im, s);
+  require_device(s.device);
   const double s_max = max_frequency(im);
   if (!(s_max > 0)) throw InputError("spi reconstruct: expected pixels away from the beam; found all at s = 0");
   const double limit = 1 / (2 * s_max);
@@ -95,8 +95,6 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
   exec::ProgressMeter meter(events, "spi", s.generations, "generations");
   PhasingResult phased;
   std::vector<double> prior;  // the model of the previous generation (empty: zero)
-  std::vector<float> slices;
-  std::vector<double> px, py, pz;
   for (int g = 0; g < s.generations; ++g) {
     GenerationMetrics gm;
     double t0 = exec::now_seconds();
@@ -108,34 +106,25 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
     const int64_t m = cur.pixels;
     if (m < 1) throw InputError("spi reconstruct: expected valid pixels within " + num(gm.max_frequency) + " 1/A; found none");
     if (g > 0) {
-      // Slicing and matching: the model is prepared once; each reference batch is interpolated.
-      GridTransform<float> model(out.autocorrelation.data(), n, voxel, s.slicing_tolerance);
-      OrientationMatcher matcher(cur.intensities.data(), im.count, m);
-      slices.resize(static_cast<size_t>(std::min(s.reference_batch, s.references) * m));
-      for (int64_t b0 = 0; b0 < s.references; b0 += s.reference_batch) {
-        const int64_t b1 = std::min(s.references, b0 + s.reference_batch);
-        model.intensities(reference_rotations(b0, b1, s.references), m, cur.sx.data(), cur.sy.data(), cur.sz.data(),
-                          false, slices.data());
-        matcher.add_slices(b0, slices.data(), b1 - b0);
-      }
-      out.reference_index = matcher.best();
+      const detail::Matches found =
+          s.device.is_cuda()
+              ? detail::slice_and_match_cuda(s.device.index, out.autocorrelation, n, voxel, s.slicing_tolerance, cur,
+                                             s.references, s.reference_batch)
+              : detail::slice_and_match_cpu(out.autocorrelation, n, voxel, s.slicing_tolerance, cur, s.references,
+                                            s.reference_batch);
+      out.reference_index = found.best;
       for (int64_t i = 0; i < im.count; ++i) out.orientations[i] = reference_rotation(out.reference_index[i], s.references);
-      gm.matching_distance = median(matcher.distance());
+      gm.matching_distance = median(found.distance);
     }
     const double t1 = exec::now_seconds();
     // Merging: every image's pixels rotated into the molecule's frame, in batches of images.
-    MergeAccumulator acc(n, voxel, s.merging_tolerance);
-    for (int64_t i0 = 0; i0 < im.count; i0 += s.image_batch) {
-      const int64_t i1 = std::min(im.count, i0 + s.image_batch), k = i1 - i0;
-      px.resize(k * m), py.resize(k * m), pz.resize(k * m);
-      for (int64_t i = i0; i < i1; ++i)
-        rotate_points(out.orientations[i], m, cur.sx.data(), cur.sy.data(), cur.sz.data(), px.data() + (i - i0) * m,
-                      py.data() + (i - i0) * m, pz.data() + (i - i0) * m);
-      acc.add(k * m, px.data(), py.data(), pz.data(), cur.intensities.data() + i0 * m);
-    }
+    const MergeSums sums =
+        s.device.is_cuda()
+            ? detail::merge_sums_cuda(s.device.index, n, voxel, s.merging_tolerance, cur, out.orientations, s.image_batch)
+            : detail::merge_sums_cpu(n, voxel, s.merging_tolerance, cur, out.orientations, s.image_batch);
     MergeSettings ms = s.merge;
     if (s.particle_radius > 0 && ms.support_radius == 0) ms.support_radius = 2 * s.particle_radius / voxel;
-    MergeSolution sol = merge(acc.sums(), prior, ms);
+    MergeSolution sol = merge(sums, prior, ms);
     const double t2 = exec::now_seconds();
     PhasingSettings ps = s.phasing;
     if (ps.max_frequency == 0) ps.max_frequency = gm.max_frequency;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/spi/geometry.hpp"
 #include "phasis/spi/merging.hpp"
@@ -28,6 +29,7 @@ struct SpiImages {
 };
 
 struct MtipSettings {
+  Device device = Device::cpu();   // where slicing, matching and the merge's sums run
   int generations = 8;
   int64_t references = 10000;      // size of the reference orientation set
   int64_t reference_batch = 512;   // references sliced and scored at once

@@ -1,0 +1,99 @@
+// SPI's CUDA steps against the CPU's: slicing and matching (same references chosen, distances to
+// float rounding), the merge's type-1 sums (double), and whole generations on both devices.
+#include <gtest/gtest.h>
+
+#if PHASIS_HAVE_CUDA
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "phasis/spi/dataset.hpp"
+#include "phasis/spi/mtip.hpp"
+#include "phasis/spi/phasing.hpp"
+#include "phasis/spi/simulate.hpp"
+#include "spi/mtip_steps.hpp"
+
+using namespace phasis;
+using namespace phasis::spi;
+
+namespace {
+Molecule molecule() {
+  std::mt19937_64 rng(4);
+  std::uniform_real_distribution<double> u(-8.0, 8.0);
+  Molecule m;
+  m.b_factor = 10;
+  const char* el[] = {"C", "N", "O"};
+  for (int i = 0; i < 40; ++i) m.atoms.push_back(it92_atom(el[i % 3], {u(rng), 0.7 * u(rng), 0.5 * u(rng)}));
+  return m;
+}
+SpiDataset data(int64_t images) {
+  SimulateSettings s;
+  s.pixels = 32, s.pixel_size = 2e-3, s.distance = 0.1, s.photon_energy = 6199.2, s.images = images, s.beamstop = 1.5;
+  return simulate(molecule(), s);
+}
+double relative(const std::vector<double>& a, const std::vector<double>& b) {
+  double e = 0, r = 0;
+  for (size_t i = 0; i < a.size(); ++i) e += (a[i] - b[i]) * (a[i] - b[i]), r += b[i] * b[i];
+  return std::sqrt(e / r);
+}
+}  // namespace
+
+TEST(SpiCuda, SlicingAndMatchingAgreeWithTheCpu) {
+  const SpiDataset d = data(200);
+  const SpiImages im = valid_pixels(d);
+  const int64_t n = 24;
+  const double h = 1 / (2 * max_frequency(im));
+  std::vector<double> rho(d.density.begin(), d.density.end());
+  // A model: the autocorrelation of a blob density on the solver's grid.
+  std::vector<double> blob(n * n * n, 0.0);
+  for (int64_t z = 0; z < n; ++z)
+    for (int64_t y = 0; y < n; ++y)
+      for (int64_t x = 0; x < n; ++x) {
+        const double dx = x - n / 2 - 1.3, dy = y - n / 2 + 0.4, dz = z - n / 2;
+        blob[(z * n + y) * n + x] = std::exp(-(dx * dx / 9 + dy * dy / 4 + dz * dz / 2));
+      }
+  const auto model = autocorrelation_of(blob, n, h);
+  const auto cpu = detail::slice_and_match_cpu(model, n, h, 1e-5, im, 3000, 256);
+  const auto gpu = detail::slice_and_match_cuda(0, model, n, h, 1e-5, im, 3000, 256);
+  int same = 0;
+  for (int64_t i = 0; i < im.count; ++i) {
+    same += cpu.best[i] == gpu.best[i];
+    // NUFFT at 1e-5 and float dot products: distances agree well below the gaps between references.
+    EXPECT_NEAR(cpu.distance[i], gpu.distance[i], 1e-4 + 1e-3 * cpu.distance[i]) << i;
+  }
+  // A different choice only where two references are within rounding of each other.
+  EXPECT_GE(same, int(0.98 * im.count));
+}
+
+TEST(SpiCuda, MergeSumsAgreeWithTheCpu) {
+  const SpiDataset d = data(60);
+  const SpiImages im = valid_pixels(d);
+  const int64_t n = 16;
+  const double h = 1 / (2 * max_frequency(im));
+  const MergeSums cpu = detail::merge_sums_cpu(n, h, 1e-10, im, d.orientations, 25);
+  const MergeSums gpu = detail::merge_sums_cuda(0, n, h, 1e-10, im, d.orientations, 25);
+  // Both NUFFTs at 1e-10 in double; the GPU's atomics only reorder the sums.
+  EXPECT_LT(relative(gpu.kernel, cpu.kernel), 1e-8);
+  EXPECT_LT(relative(gpu.rhs, cpu.rhs), 1e-8);
+  EXPECT_NEAR(gpu.data_norm2, cpu.data_norm2, 1e-9 * cpu.data_norm2);
+  EXPECT_EQ(gpu.points, cpu.points);
+}
+
+TEST(SpiCuda, GenerationsAgreeWithTheCpu) {
+  const SpiDataset d = data(300);
+  const SpiImages im = valid_pixels(d);
+  MtipSettings s;
+  s.generations = 3, s.references = 2000, s.grid = 24, s.phasing.cycles = 3, s.particle_radius = 12;
+  const MtipResult cpu = reconstruct(im, s);
+  s.device = Device::cuda(0);
+  const MtipResult gpu = reconstruct(im, s);
+  int same = 0;
+  for (int64_t i = 0; i < im.count; ++i) same += cpu.reference_index[i] == gpu.reference_index[i];
+  EXPECT_GE(same, int(0.97 * im.count));
+  for (size_t g = 1; g < cpu.generations.size(); ++g)
+    EXPECT_NEAR(gpu.generations[g].matching_distance, cpu.generations[g].matching_distance,
+                2e-2 * cpu.generations[g].matching_distance);
+}
+
+#endif
