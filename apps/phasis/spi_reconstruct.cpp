@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "phasis/comm/mpi.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
@@ -36,16 +37,49 @@ void run(const SpiArgs& a) {
   if (a.threads > 0) omp_set_num_threads(a.threads);
   spi::MtipSettings settings = a.s;
   settings.device = parse_device(a.device, a.threads);
-  const spi::SpiDataset data = spi::read_dataset(a.input);
+  // Under mpirun every rank reads and matches its own share of the images; the merge's sums are
+  // summed over the ranks; rank 0 writes the result.
+  comm::Mpi mpi;
+  const int parts = mpi.size(), rank = mpi.rank();
+  const int64_t total = spi::dataset_images(a.input);
+  if (total < parts)
+    throw InputError("spi reconstruct: expected at least one image per rank; found " + std::to_string(total) + " for " +
+                     std::to_string(parts) + " ranks");
+  const int64_t begin = total * rank / parts, end = total * (rank + 1) / parts;
+  const spi::SpiDataset data = spi::read_dataset_part(a.input, begin, end);
   const spi::SpiImages images = spi::valid_pixels(data);
-  exec::ProgressBar bar(stdout, a.quiet ? 1e300 : 0.0);
-  std::printf("spi: %lld images, %lld valid pixels each, %lld reference orientations (spacing %.3g deg), grid %lld^3, "
+  exec::ProgressBar bar(stdout, a.quiet || rank > 0 ? 1e300 : 0.0);
+  exec::NullSink quiet;
+  exec::EventSink* events = rank == 0 ? static_cast<exec::EventSink*>(&bar) : &quiet;
+  if (rank == 0)
+    std::printf("spi: %lld images, %lld valid pixels each, %lld reference orientations (spacing %.3g deg), grid %lld^3, "
               "GEMM %s, on %s\n",
-              (long long)images.count, (long long)images.pixels, (long long)a.s.references,
+              (long long)total, (long long)images.pixels, (long long)a.s.references,
               spi::reference_spacing(std::max<int64_t>(a.s.references, 1)) * 180 / M_PI, (long long)a.s.grid,
               settings.device.is_cuda() ? "cublas" : spi::gemm_library(), describe(settings.device).c_str());
   const exec::InterruptGuard interrupts;
-  const spi::MtipResult r = spi::reconstruct(images, settings, &bar);
+  spi::MtipResult r = spi::reconstruct(images, settings, events, parts > 1 ? &mpi : nullptr);
+  if (parts > 1) {  // every rank's orientations, in image order, to rank 0
+    const int64_t longest = (total + parts - 1) / parts + 1;
+    std::vector<double> mine(longest * 10, 0.0), all(longest * 10 * parts);
+    for (int64_t i = 0; i < images.count; ++i) {
+      std::copy(r.orientations[i].begin(), r.orientations[i].end(), mine.begin() + 10 * i);
+      mine[10 * i + 9] = double(r.reference_index[i]);
+    }
+    mpi.all_gather(mine.data(), longest * 10 * int64_t(sizeof(double)), all.data(), Memory::host);
+    r.orientations.clear(), r.reference_index.clear();
+    for (int p = 0; p < parts; ++p)
+      for (int64_t i = 0; i < total * (p + 1) / parts - total * p / parts; ++i) {
+        const double* v = all.data() + (p * longest + i) * 10;
+        spi::Rotation q;
+        std::copy(v, v + 9, q.begin());
+        r.orientations.push_back(q), r.reference_index.push_back(int64_t(v[9]));
+      }
+  }
+  if (rank > 0) {
+    if (r.interrupted) throw StoppedEarly{128 + (exec::stop_signal() ? exec::stop_signal() : 2)};
+    return;
+  }
   nlohmann::json p = {{"generations", a.s.generations},   {"references", a.s.references},
                       {"reference_batch", a.s.reference_batch}, {"grid", a.s.grid},
                       {"voxel", r.voxel},                {"particle_radius", a.s.particle_radius},
@@ -54,7 +88,7 @@ void run(const SpiArgs& a) {
                       {"phasing_cycles", a.s.phasing.cycles}, {"hio", a.s.phasing.hio_iterations},
                       {"er", a.s.phasing.er_iterations}, {"beta", a.s.phasing.beta},
                       {"shrinkwrap_sigma", a.s.phasing.sigma}, {"shrinkwrap_threshold", a.s.phasing.threshold},
-                      {"seed", a.s.seed}, {"device", describe(settings.device)}, {"warm_start", a.s.warm_start},                {"gemm", settings.device.is_cuda() ? "cublas" : spi::gemm_library()},
+                      {"seed", a.s.seed}, {"ranks", parts}, {"device", describe(settings.device)}, {"warm_start", a.s.warm_start},                {"gemm", settings.device.is_cuda() ? "cublas" : spi::gemm_library()},
                       {"interrupted", r.interrupted}};
   spi::write_model(a.output, r, a.input, p.dump());
   const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();

@@ -26,6 +26,8 @@ std::vector<int64_t> expect_rank(const h5::File& f, const std::string& dset, int
 }
 }  // namespace
 
+SpiDataset read_dataset_part(const std::string& path, int64_t begin, int64_t end, bool truth);
+
 double wavelength_of(double photon_energy_ev) { return 12398.419843320026 / photon_energy_ev; }
 
 double edge_resolution(const Detector& d) {
@@ -61,7 +63,18 @@ void write_dataset(const std::string& path, const SpiDataset& d) {
   output.commit();
 }
 
-SpiDataset read_dataset(const std::string& path, bool truth) {
+int64_t dataset_images(const std::string& path) {
+  const h5::File f = h5::File::open_read(path);
+  return expect_rank(f, "spi/intensities", 3)[0];
+}
+
+SpiDataset read_dataset(const std::string& path, bool truth) { return read_dataset_part(path, 0, -1, truth); }
+
+SpiDataset read_dataset_part(const std::string& path, int64_t begin, int64_t end) {
+  return read_dataset_part(path, begin, end, false);
+}
+
+SpiDataset read_dataset_part(const std::string& path, int64_t begin, int64_t end, bool truth) {
   const h5::File f = h5::File::open_read(path);
   SpiDataset d;
   const auto shape = expect_rank(f, "spi/intensities", 3);
@@ -74,7 +87,11 @@ SpiDataset read_dataset(const std::string& path, bool truth) {
   d.detector = {p, f.read_scalar("spi/detector/pixel_size"), f.read_scalar("spi/detector/distance"),
                 f.read_scalar("spi/detector/wavelength")};
   if (f.exists("spi/detector/photon_energy")) d.photon_energy = f.read_scalar("spi/detector/photon_energy");
-  d.images = shape[0];
+  if (end < 0) end = shape[0];
+  if (begin < 0 || begin > end || end > shape[0])
+    throw InputError(h5::message(path, "spi/intensities", "images [" + std::to_string(begin) + ", " + std::to_string(end) + ")",
+                                 std::to_string(shape[0]) + " images"));
+  d.images = end - begin, d.first = begin, d.total = shape[0];
   const auto mshape = expect_rank(f, "spi/mask", 2);
   if (mshape[0] != p || mshape[1] != p)
     throw InputError(h5::message(path, "spi/mask", "(" + std::to_string(p) + ", " + std::to_string(p) + ") like the images",
@@ -90,11 +107,11 @@ SpiDataset read_dataset(const std::string& path, bool truth) {
   for (double v : s)
     if (!std::isfinite(v)) throw InputError(h5::message(path, "spi/s", "finite coordinates", "NaN or infinity"));
   d.intensities.resize(static_cast<size_t>(d.images * m));
-  f.read("spi/intensities", d.intensities.data(), d.images * m);
+  if (d.images > 0) f.read_rows("spi/intensities", begin, end, d.intensities.data());
   for (size_t i = 0; i < d.intensities.size(); ++i) {
     const float v = d.intensities[i];
     if (!std::isfinite(v) || v < 0) {
-      const int64_t img = int64_t(i) / m, pix = int64_t(i) % m;
+      const int64_t img = begin + int64_t(i) / m, pix = int64_t(i) % m;
       throw InputError(h5::message(path, "spi/intensities", "finite counts >= 0",
                                    std::to_string(v) + " in image " + std::to_string(img) + " at pixel (" +
                                        std::to_string(pix / p) + ", " + std::to_string(pix % p) + ")"));
@@ -102,7 +119,7 @@ SpiDataset read_dataset(const std::string& path, bool truth) {
   }
   if (truth) {
     const auto oshape = expect_rank(f, "truth/orientations", 3);
-    if (oshape[0] != d.images || oshape[1] != 3 || oshape[2] != 3)
+    if (oshape[0] != d.total || oshape[1] != 3 || oshape[2] != 3)
       throw InputError(h5::message(path, "truth/orientations", "(" + std::to_string(d.images) + ", 3, 3)", shape_text(oshape)));
     d.orientations.resize(d.images);
     f.read("truth/orientations", d.orientations.front().data(), d.images * 9);
@@ -124,6 +141,7 @@ SpiImages valid_pixels(const SpiDataset& d) {
   for (int64_t j = 0; j < m; ++j)
     if (d.mask[j]) keep.push_back(j);
   im.count = d.images, im.pixels = int64_t(keep.size());
+  im.first = d.first, im.total = d.total;
   for (int64_t j : keep) im.sx.push_back(d.s[0][j]), im.sy.push_back(d.s[1][j]), im.sz.push_back(d.s[2][j]);
   im.intensities.resize(static_cast<size_t>(im.count * im.pixels));
   for (int64_t i = 0; i < d.images; ++i)

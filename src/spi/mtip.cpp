@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "phasis/core/array.hpp"
+
 #include "phasis/core/error.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "mtip_steps.hpp"
@@ -62,6 +64,7 @@ double median(std::vector<float> v) {
   std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
   return v[v.size() / 2];
 }
+
 }  // namespace
 
 double max_frequency(const SpiImages& im) {
@@ -70,10 +73,43 @@ double max_frequency(const SpiImages& im) {
   return m;
 }
 
-MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSink* events) {
+namespace {
+// Median over the parts' values (each part's vector gathered, padded to the longest with +inf).
+double global_median(const std::vector<float>& mine, comm::Communicator* comm) {
+  if (!comm || comm->size() == 1) return median(mine);
+  const int parts = comm->size();
+  const int64_t n = int64_t(mine.size());
+  std::vector<int64_t> counts(parts);
+  comm->all_gather(&n, sizeof n, counts.data(), Memory::host);
+  const int64_t longest = *std::max_element(counts.begin(), counts.end());
+  std::vector<float> padded(longest, INFINITY), all(longest * parts);
+  std::copy(mine.begin(), mine.end(), padded.begin());
+  comm->all_gather(padded.data(), longest * int64_t(sizeof(float)), all.data(), Memory::host);
+  std::vector<float> values;
+  for (int p = 0; p < parts; ++p) values.insert(values.end(), all.begin() + p * longest, all.begin() + p * longest + counts[p]);
+  return median(values);
+}
+
+void sum_over_parts(MergeSums& sums, comm::Communicator* comm) {
+  if (!comm || comm->size() == 1) return;
+  comm->sum(sums.kernel.data(), int64_t(sums.kernel.size()), Memory::host);
+  comm->sum(sums.rhs.data(), int64_t(sums.rhs.size()), Memory::host);
+  double scalars[2] = {sums.data_norm2, sums.points};
+  comm->sum(scalars, 2, Memory::host);
+  sums.data_norm2 = scalars[0], sums.points = scalars[1];
+}
+}  // namespace
+
+MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSink* events, comm::Communicator* comm) {
   check(im, s);
   require_device(s.device);
-  const double s_max = max_frequency(im);
+  // Every part uses the largest |s| of all (the same grid everywhere).
+  double s_max = max_frequency(im);
+  if (comm && comm->size() > 1) {
+    std::vector<double> all(comm->size());
+    comm->all_gather(&s_max, sizeof s_max, all.data(), Memory::host);
+    s_max = *std::max_element(all.begin(), all.end());
+  }
   if (!(s_max > 0)) throw InputError("spi reconstruct: expected pixels away from the beam; found all at s = 0");
   const double limit = 1 / (2 * s_max);
   const double voxel = s.voxel > 0 ? s.voxel : limit;
@@ -90,7 +126,18 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
   if (!s.initial_orientations.empty() && static_cast<int64_t>(s.initial_orientations.size()) != im.count)
     throw InputError("spi reconstruct: expected one initial orientation per image (" + std::to_string(im.count) +
                      "); found " + std::to_string(s.initial_orientations.size()));
-  out.orientations = s.initial_orientations.empty() ? random_rotations(im.count, s.seed) : s.initial_orientations;
+  // Generation 0's orientations are those of the whole set, so a part's images start as they would
+  // in a run of one part.
+  const int64_t total = im.total > 0 ? im.total : im.count;
+  if (im.first < 0 || im.first + im.count > total)
+    throw InputError("spi reconstruct: expected images [first, first + count) within the total; found first " +
+                     std::to_string(im.first) + " of " + std::to_string(total));
+  if (s.initial_orientations.empty()) {
+    const auto all = random_rotations(im.first + im.count, s.seed);
+    out.orientations.assign(all.begin() + im.first, all.end());
+  } else {
+    out.orientations = s.initial_orientations;
+  }
   out.reference_index.assign(static_cast<size_t>(im.count), -1);
   exec::ProgressMeter meter(events, "spi", s.generations, "generations");
   PhasingResult phased;
@@ -114,14 +161,15 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
                                             s.reference_batch);
       out.reference_index = found.best;
       for (int64_t i = 0; i < im.count; ++i) out.orientations[i] = reference_rotation(out.reference_index[i], s.references);
-      gm.matching_distance = median(found.distance);
+      gm.matching_distance = global_median(found.distance, comm);
     }
     const double t1 = exec::now_seconds();
     // Merging: every image's pixels rotated into the molecule's frame, in batches of images.
-    const MergeSums sums =
+    MergeSums sums =
         s.device.is_cuda()
             ? detail::merge_sums_cuda(s.device.index, n, voxel, s.merging_tolerance, cur, out.orientations, s.image_batch)
             : detail::merge_sums_cpu(n, voxel, s.merging_tolerance, cur, out.orientations, s.image_batch);
+    sum_over_parts(sums, comm);  // the one reduction of a generation
     MergeSettings ms = s.merge;
     if (s.particle_radius > 0 && ms.support_radius == 0) ms.support_radius = 2 * s.particle_radius / voxel;
     MergeSolution sol = merge(sums, prior, ms);
@@ -147,7 +195,10 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
                    " s (lambda " + num(gm.lambda) + ", CG " + std::to_string(gm.cg_iterations) + " iterations, residual " +
                    num(gm.cg_residual) + "), phasing " + num(gm.seconds_phasing) + " s (error " + num(gm.phasing_error) + ")");
     meter.update(g + 1, {{"distance", gm.matching_distance}, {"cg", gm.cg_residual}, {"phasing", gm.phasing_error}});
-    if (exec::stop_requested() && g + 1 < s.generations) {
+    // Every part stops at the same generation (a signal may reach only some of them).
+    bool stop = exec::stop_requested();
+    if (comm && comm->size() > 1) stop = comm->sum(stop ? 1.0 : 0.0) > 0;
+    if (stop && g + 1 < s.generations) {
       out.interrupted = true;
       break;
     }

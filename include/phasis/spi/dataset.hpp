@@ -23,6 +23,7 @@ struct SpiDataset {
   Detector detector;
   double photon_energy = 0;           // eV
   int64_t images = 0;
+  int64_t first = 0, total = 0;        // images [first, first + images) of the file's total
   std::vector<float> intensities;      // images x P^2
   std::vector<uint8_t> mask;           // P^2
   std::array<std::vector<double>, 3> s;  // P^2 each
@@ -38,6 +39,10 @@ void write_dataset(const std::string& path, const SpiDataset& data);
 /// Reads and checks a dataset: shapes agree, intensities finite and >= 0 (the first bad value is
 /// named), mask of P x P. `truth`: also read the truth group (InputError when it is absent).
 SpiDataset read_dataset(const std::string& path, bool truth = false);
+/// Images [begin, end) only (one part of a distributed run; the truth is not read).
+SpiDataset read_dataset_part(const std::string& path, int64_t begin, int64_t end);
+/// The number of images in the file.
+int64_t dataset_images(const std::string& path);
 
 /// The solver's view: valid pixels only.
 SpiImages valid_pixels(const SpiDataset& data);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "phasis/comm/communicator.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/spi/geometry.hpp"
@@ -24,6 +25,8 @@ namespace phasis::spi {
 /// pixels already dropped) and every image's intensities at them (count x pixels, row-major).
 struct SpiImages {
   int64_t count = 0, pixels = 0;
+  int64_t first = 0, total = 0;  // a part of a distributed run: global index of image 0, and the
+                                 // images of all parts (0: count, a run of one part)
   std::vector<double> sx, sy, sz;
   std::vector<float> intensities;
 };
@@ -77,7 +80,13 @@ struct MtipResult {
 /// Checks `images` (sizes, finite non-negative values) and `settings` (grid >= 8, voxel within the
 /// data's q-range), then runs the loop. Progress: task "spi", one unit per generation, with the
 /// matching distance, CG residual and phasing error; notes name each step.
-MtipResult reconstruct(const SpiImages& images, const MtipSettings& settings, exec::EventSink* events = nullptr);
+/// Distributed (comm with more than one part): each part holds its own images (SpiImages::first,
+/// total); every part slices all references and matches its images; the merge's sums are summed
+/// over the parts (one reduction per generation: the merge is one global least-squares solve);
+/// CG and phasing are repeated on every part from the same sums, so every part holds the same model,
+/// and the result equals one part's run to float summation order. Orientations are the part's own.
+MtipResult reconstruct(const SpiImages& images, const MtipSettings& settings, exec::EventSink* events = nullptr,
+                       comm::Communicator* comm = nullptr);
 
 /// Largest |s| of the pixels (1/A).
 double max_frequency(const SpiImages& images);
