@@ -27,6 +27,7 @@ struct SpiArgs {
   spi::MtipSettings s;
   int threads = 0;
   std::string device = "cpu";
+  std::string score = "euclidean";
   bool pictures = true, quiet = false;
 };
 
@@ -37,6 +38,7 @@ void run(const SpiArgs& a) {
   if (a.threads > 0) omp_set_num_threads(a.threads);
   spi::MtipSettings settings = a.s;
   settings.device = parse_device(a.device, a.threads);
+  settings.score = spi::parse_score(a.score);
   // Under mpirun every rank reads and matches its own share of the images; the merge's sums are
   // summed over the ranks; rank 0 writes the result.
   comm::Mpi mpi;
@@ -88,7 +90,7 @@ void run(const SpiArgs& a) {
                       {"phasing_cycles", a.s.phasing.cycles}, {"hio", a.s.phasing.hio_iterations},
                       {"er", a.s.phasing.er_iterations}, {"beta", a.s.phasing.beta},
                       {"shrinkwrap_sigma", a.s.phasing.sigma}, {"shrinkwrap_threshold", a.s.phasing.threshold},
-                      {"seed", a.s.seed}, {"ranks", parts}, {"device", describe(settings.device)}, {"warm_start", a.s.warm_start},                {"gemm", settings.device.is_cuda() ? "cublas" : spi::gemm_library()},
+                      {"seed", a.s.seed}, {"score", a.score}, {"ranks", parts}, {"device", describe(settings.device)}, {"warm_start", a.s.warm_start},                {"gemm", settings.device.is_cuda() ? "cublas" : spi::gemm_library()},
                       {"interrupted", r.interrupted}};
   spi::write_model(a.output, r, a.input, p.dump());
   const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();
@@ -140,6 +142,8 @@ void add_spi_reconstruct(CLI::App& spi) {
       ->capture_default_str();
   cmd->add_flag("!--cold-phasing", s.warm_start, "Phase every generation from a random start (default: from the last density)");
   cmd->add_option("--seed", s.seed, "Seed of generation 0's random orientations")->capture_default_str();
+  cmd->add_option("--score", a->score, "Matching score: euclidean (unit-norm distance) or poisson (likelihood of counts)")
+      ->capture_default_str();
   cmd->add_option("--device", a->device, "cpu, cuda or cuda:N (auto: a GPU when present)")->capture_default_str();
   cmd->add_option("--threads", a->threads, "CPU threads (0: all)")->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");

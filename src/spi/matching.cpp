@@ -62,20 +62,60 @@ void normalise_rows(float* rows, int64_t count, int64_t length) {
   }
 }
 
-OrientationMatcher::OrientationMatcher(const float* images, int64_t count, int64_t pixels)
-    : count_(count), pixels_(pixels), images_(images, images + count * pixels),
+const char* to_string(Score s) { return s == Score::poisson ? "poisson" : "euclidean"; }
+
+Score parse_score(const std::string& t) {
+  if (t == "euclidean") return Score::euclidean;
+  if (t == "poisson") return Score::poisson;
+  throw InputError("matching score: expected euclidean or poisson; found '" + t + "'");
+}
+
+void prepare_slices(Score score, float* slices, int64_t batch, int64_t pixels, float* terms) {
+  if (score == Score::euclidean) {
+    normalise_rows(slices, batch, pixels);
+    for (int64_t j = 0; j < batch; ++j) terms[j] = 0;
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < batch; ++j) {
+    float* r = slices + j * pixels;
+    float top = 0;
+    for (int64_t k = 0; k < pixels; ++k) top = std::max(top, r[k]);
+    const float floor = top > 0 ? 1e-6f * top : 1e-30f;
+    double sum = 0;
+    for (int64_t k = 0; k < pixels; ++k) {
+      const float v = std::max(r[k], floor);
+      sum += v;
+      r[k] = std::log(v);
+    }
+    terms[j] = float(std::log(sum));
+  }
+}
+
+OrientationMatcher::OrientationMatcher(const float* images, int64_t count, int64_t pixels, Score score)
+    : count_(count), pixels_(pixels), score_(score), images_(images, images + count * pixels),
       best_(static_cast<size_t>(count), -1),
       distance_(static_cast<size_t>(count), std::numeric_limits<float>::infinity()) {
   if (count < 1 || pixels < 1)
     throw InputError("spi matching: expected at least one image of at least one pixel; found " +
                      std::to_string(count) + " of " + std::to_string(pixels));
-  normalise_rows(images_.data(), count, pixels);
+  if (score_ == Score::euclidean) {
+    normalise_rows(images_.data(), count, pixels);
+  } else {
+    totals_.resize(count);
+    for (int64_t i = 0; i < count; ++i) {
+      double t = 0;
+      for (int64_t k = 0; k < pixels; ++k) t += images_[i * pixels + k];
+      totals_[i] = float(t);
+    }
+  }
 }
 
 void OrientationMatcher::add_slices(int64_t first, const float* slices, int64_t batch) {
   if (batch <= 0) return;
   slices_.assign(slices, slices + batch * pixels_);
-  normalise_rows(slices_.data(), batch, pixels_);
+  terms_.resize(batch);
+  prepare_slices(score_, slices_.data(), batch, pixels_, terms_.data());
   // Image blocks keep the dot-product block near 32 MiB whatever the batch.
   const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(count_, (int64_t(8) << 20) / batch));
   block_.resize(static_cast<size_t>(rows * batch));
@@ -85,10 +125,15 @@ void OrientationMatcher::add_slices(int64_t first, const float* slices, int64_t 
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; ++i) {
       const float* dots = block_.data() + i * batch;
+      const float total = score_ == Score::poisson ? totals_[i0 + i] : 0.0f;
+      // Score to maximise: x.y (euclidean, unit norms) or sum k log M - K log sum M (poisson).
       int64_t arg = 0;
-      for (int64_t j = 1; j < batch; ++j)
-        if (dots[j] > dots[arg]) arg = j;
-      const float d = 2 - 2 * dots[arg];  // both unit norm
+      float best = dots[0] - total * terms_[0];
+      for (int64_t j = 1; j < batch; ++j) {
+        const float v = dots[j] - total * terms_[j];
+        if (v > best) best = v, arg = j;
+      }
+      const float d = score_ == Score::poisson ? -best : 2 - 2 * best;
       if (d < distance_[i0 + i]) distance_[i0 + i] = d, best_[i0 + i] = first + arg;
     }
   }

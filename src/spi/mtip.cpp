@@ -156,9 +156,9 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
       const detail::Matches found =
           s.device.is_cuda()
               ? detail::slice_and_match_cuda(s.device.index, out.autocorrelation, n, voxel, s.slicing_tolerance, cur,
-                                             s.references, s.reference_batch)
+                                             s.references, s.reference_batch, s.score)
               : detail::slice_and_match_cpu(out.autocorrelation, n, voxel, s.slicing_tolerance, cur, s.references,
-                                            s.reference_batch);
+                                            s.reference_batch, s.score);
       out.reference_index = found.best;
       for (int64_t i = 0; i < im.count; ++i) out.orientations[i] = reference_rotation(out.reference_index[i], s.references);
       gm.matching_distance = global_median(found.distance, comm);

@@ -9,10 +9,10 @@
 namespace phasis::spi::detail {
 
 Matches slice_and_match_cpu(const std::vector<double>& model_grid, int64_t n, double voxel, double tolerance,
-                            const SpiImages& im, int64_t references, int64_t batch) {
+                            const SpiImages& im, int64_t references, int64_t batch, Score score) {
   // The model is prepared once; each reference batch is only interpolated.
   GridTransform<float> model(model_grid.data(), n, voxel, tolerance);
-  OrientationMatcher matcher(im.intensities.data(), im.count, im.pixels);
+  OrientationMatcher matcher(im.intensities.data(), im.count, im.pixels, score);
   std::vector<float> slices(static_cast<size_t>(std::min(batch, references) * im.pixels));
   for (int64_t b0 = 0; b0 < references; b0 += batch) {
     const int64_t b1 = std::min(references, b0 + batch);
@@ -40,7 +40,8 @@ MergeSums merge_sums_cpu(int64_t n, double voxel, double tolerance, const SpiIma
 }
 
 #if !PHASIS_HAVE_CUDA
-Matches slice_and_match_cuda(int, const std::vector<double>&, int64_t, double, double, const SpiImages&, int64_t, int64_t) {
+Matches slice_and_match_cuda(int, const std::vector<double>&, int64_t, double, double, const SpiImages&, int64_t, int64_t,
+                             Score) {
   throw DeviceError("spi: this phasis was built without CUDA");
 }
 MergeSums merge_sums_cuda(int, int64_t, double, double, const SpiImages&, const std::vector<Rotation>&, int64_t) {

@@ -87,16 +87,52 @@ __global__ void real_unit_rows(const Complex<float>* c, int64_t m, float* out) {
   for (int64_t j = threadIdx.x; j < m; j += blockDim.x) out[row * m + j] = c[row * m + j].re * inv;
 }
 
-// Per image: the largest dot product of its row of the batch's block (column-major b x images), kept
-// when nearer than the image's best so far (d = 2 - 2 dot, both unit norm).
-__global__ void running_argmin(const float* dots, int64_t b, int64_t images, int64_t first, int64_t* best, float* dist) {
+// Poisson score's slices: log of the slice floored at 1e-6 of its maximum, and log of its sum, per
+// block one row (as prepare_slices on the host).
+__global__ void log_rows(const Complex<float>* c, int64_t m, float* out, float* terms) {
+  const int64_t row = blockIdx.x;
+  __shared__ float top[256];
+  __shared__ double sum[256];
+  float t = 0;
+  for (int64_t j = threadIdx.x; j < m; j += blockDim.x) t = fmaxf(t, c[row * m + j].re);
+  top[threadIdx.x] = t;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w) top[threadIdx.x] = fmaxf(top[threadIdx.x], top[threadIdx.x + w]);
+    __syncthreads();
+  }
+  const float floor = top[0] > 0 ? 1e-6f * top[0] : 1e-30f;
+  double s = 0;
+  for (int64_t j = threadIdx.x; j < m; j += blockDim.x) {
+    const float v = fmaxf(c[row * m + j].re, floor);
+    s += v;
+    out[row * m + j] = logf(v);
+  }
+  sum[threadIdx.x] = s;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w) sum[threadIdx.x] += sum[threadIdx.x + w];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) terms[row] = float(log(sum[0]));
+}
+
+// Per image: the best score of its row of the batch's block (column-major b x images), kept when
+// better than the image's best so far: x.y (euclidean: d = 2 - 2 x.y) or x.log M - K log sum M
+// (poisson: d = minus that). totals and terms are null for the euclidean score.
+__global__ void running_argmin(const float* dots, int64_t b, int64_t images, int64_t first, const float* totals,
+                               const float* terms, int64_t* best, float* dist) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= images) return;
   const float* d = dots + i * b;
+  const float total = totals ? totals[i] : 0.0f;
   int64_t arg = 0;
-  for (int64_t j = 1; j < b; ++j)
-    if (d[j] > d[arg]) arg = j;
-  const float v = 2 - 2 * d[arg];
+  float top = d[0] - (terms ? total * terms[0] : 0.0f);
+  for (int64_t j = 1; j < b; ++j) {
+    const float v = d[j] - (terms ? total * terms[j] : 0.0f);
+    if (v > top) top = v, arg = j;
+  }
+  const float v = terms ? -top : 2 - 2 * top;
   if (v < dist[i]) dist[i] = v, best[i] = first + arg;
 }
 
@@ -122,7 +158,7 @@ std::vector<double> flat(const std::vector<Rotation>& r, size_t begin, size_t en
 }  // namespace
 
 Matches slice_and_match_cuda(int device, const std::vector<double>& model, int64_t n, double voxel, double tolerance,
-                             const SpiImages& im, int64_t references, int64_t batch) {
+                             const SpiImages& im, int64_t references, int64_t batch, Score score) {
   cuda_check(cudaSetDevice(device), "spi: cudaSetDevice");
   const int64_t m = im.pixels, count = im.count;
   nufft::Options o;
@@ -137,10 +173,22 @@ Matches slice_and_match_cuda(int device, const std::vector<double>& model, int64
     plan.prepare_uniform(df.p);
     cuda_check(cudaDeviceSynchronize(), "spi: prepare model");
   }
-  // Images scaled to unit norm on the host (once per generation), then kept on the GPU.
+  // Images scaled to unit norm on the host (once per generation; the Poisson score takes the counts
+  // and their totals), then kept on the GPU.
+  const bool poisson = score == Score::poisson;
   std::vector<float> unit(im.intensities);
-  normalise_rows(unit.data(), count, m);
-  Buffer<float> images;
+  Buffer<float> images, totals, terms;
+  if (poisson) {
+    std::vector<float> t(count);
+    for (int64_t i = 0; i < count; ++i) {
+      double sum = 0;
+      for (int64_t k = 0; k < m; ++k) sum += unit[i * m + k];
+      t[i] = float(sum);
+    }
+    totals.upload(t.data(), t.size());
+  } else {
+    normalise_rows(unit.data(), count, m);
+  }
   images.upload(unit.data(), unit.size());
   Buffer<double> sx, sy, sz;
   sx.upload(im.sx.data(), m), sy.upload(im.sy.data(), m), sz.upload(im.sz.data(), m);
@@ -148,6 +196,7 @@ Matches slice_and_match_cuda(int device, const std::vector<double>& model, int64
   Buffer<double> rot(9 * b);
   Buffer<float> x(b * m), y(b * m), z(b * m), slices(b * m), dots(b * count);
   Buffer<Complex<float>> c(b * m);
+  if (poisson) terms.resize(b);
   Buffer<int64_t> best(count);
   Buffer<float> dist(count);
   {
@@ -167,13 +216,17 @@ Matches slice_and_match_cuda(int device, const std::vector<double>& model, int64
     plan.set_points(k * m, x.p, y.p, z.p);
     plan.interpolate(c.p);
     cuda_check(cudaDeviceSynchronize(), "spi: slicing");
-    real_unit_rows<<<unsigned(k), 256>>>(c.p, m, slices.p);
+    if (poisson)
+      log_rows<<<unsigned(k), 256>>>(c.p, m, slices.p, terms.p);
+    else
+      real_unit_rows<<<unsigned(k), 256>>>(c.p, m, slices.p);
     // dots (column-major k x count) = slices (k x m) . images^T.
     const float one = 1, zero = 0;
     check_blas(cublasSgemm(blas.h, CUBLAS_OP_T, CUBLAS_OP_N, int(k), int(count), int(m), &one, slices.p, int(m), images.p,
                            int(m), &zero, dots.p, int(k)),
                "sgemm");
-    running_argmin<<<blocks(count), 256>>>(dots.p, k, count, b0, best.p, dist.p);
+    running_argmin<<<blocks(count), 256>>>(dots.p, k, count, b0, poisson ? totals.p : nullptr, poisson ? terms.p : nullptr,
+                                           best.p, dist.p);
     cuda_check(cudaGetLastError(), "spi: matching kernels");
   }
   Matches out;

@@ -22,13 +22,13 @@ struct Matches {
 };
 
 Matches slice_and_match_cpu(const std::vector<double>& model, int64_t n, double voxel, double tolerance,
-                            const SpiImages& images, int64_t references, int64_t batch);
+                            const SpiImages& images, int64_t references, int64_t batch, Score score);
 MergeSums merge_sums_cpu(int64_t n, double voxel, double tolerance, const SpiImages& images,
                          const std::vector<Rotation>& orientations, int64_t image_batch);
 
 /// CUDA versions on GPU `device`; DeviceError in a build without CUDA.
 Matches slice_and_match_cuda(int device, const std::vector<double>& model, int64_t n, double voxel, double tolerance,
-                             const SpiImages& images, int64_t references, int64_t batch);
+                             const SpiImages& images, int64_t references, int64_t batch, Score score);
 MergeSums merge_sums_cuda(int device, int64_t n, double voxel, double tolerance, const SpiImages& images,
                           const std::vector<Rotation>& orientations, int64_t image_batch);
 

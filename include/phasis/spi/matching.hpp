@@ -5,9 +5,17 @@
 // and the dot products of a block of images with a batch of slices are one GEMM (a BLAS's sgemm on
 // the CPU). Slices arrive in batches and a running argmin keeps, per image, the best reference so
 // far: the images x references distance matrix is never held, only a block of it.
+//
+// Photon-counting data have another, better score (Score::poisson): the log-likelihood of the
+// counts k under the slice M scaled to the image's total (the scale maximising it),
+//   LL(k | M) = sum_p k_p log M_p - K log(sum_p M_p) + const,   K = sum_p k_p,
+// again one GEMM (counts against log M) plus a term per image and slice; the "distance" is -LL
+// (up to a per-image constant): smaller is better, as for the Euclidean score. Slices are floored
+// at 1e-6 of their maximum before the logarithm (the model can be zero where counts are not).
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace phasis::spi {
@@ -19,11 +27,20 @@ void gemm_abt(int64_t rows, int64_t cols, int64_t depth, const float* a, const f
 /// Which of the two gemm_abt was built: "openblas" or "builtin".
 const char* gemm_library();
 
+enum class Score { euclidean, poisson };
+const char* to_string(Score s);
+/// "euclidean" or "poisson"; InputError otherwise.
+Score parse_score(const std::string& text);
+
+/// The transform of a batch of slices (batch x pixels) the score's GEMM takes, in place: unit norm
+/// (euclidean) or log of the floored slice (poisson); `terms` gets per slice 0 or log(sum M).
+void prepare_slices(Score score, float* slices, int64_t batch, int64_t pixels, float* terms);
+
 class OrientationMatcher {
  public:
   /// `count` images of `pixels` values each (row-major), copied and scaled to unit norm (an
   /// all-zero image stays zero and matches every slice equally: it takes the first).
-  OrientationMatcher(const float* images, int64_t count, int64_t pixels);
+  OrientationMatcher(const float* images, int64_t count, int64_t pixels, Score score = Score::euclidean);
 
   /// Slices of references first, first + 1, ..., first + batch - 1 (row-major, batch x pixels);
   /// scaled here like the images. Each image keeps the nearer of its best so far and these.
@@ -36,7 +53,10 @@ class OrientationMatcher {
 
  private:
   int64_t count_, pixels_;
-  std::vector<float> images_;     // unit-norm copies
+  Score score_;
+  std::vector<float> images_;     // unit-norm copies (euclidean) or the counts (poisson)
+  std::vector<float> totals_;     // poisson: counts per image
+  std::vector<float> terms_;      // per slice of the batch: log(sum M) (poisson)
   std::vector<int64_t> best_;
   std::vector<float> distance_;
   std::vector<float> slices_, block_;  // scratch: scaled slices, one block of dot products

@@ -16,6 +16,7 @@
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/spi/geometry.hpp"
+#include "phasis/spi/matching.hpp"
 #include "phasis/spi/merging.hpp"
 #include "phasis/spi/phasing.hpp"
 
@@ -40,6 +41,7 @@ struct MtipSettings {
   int64_t grid = 0;                // autocorrelation / density grid n (n^3); required
   double voxel = 0;                // A; 0: 1 / (2 s_max), the coarsest that holds the data
   double slicing_tolerance = 1e-4; // float type-2 NUFFT of the slices
+  Score score = Score::euclidean;  // matching: unit-norm distance, or the Poisson likelihood of counts
   double merging_tolerance = 1e-9; // double type-1 NUFFT of the merge
   uint64_t seed = 1;               // generation 0's random orientations
   std::vector<Rotation> initial_orientations;  // generation 0's instead (one per image), if given
