@@ -13,30 +13,13 @@
 #include "phasis/spi/phasing.hpp"
 #include "phasis/spi/simulate.hpp"
 #include "spi/mtip_steps.hpp"
+#include "spi_case.hpp"
 
 using namespace phasis;
 using namespace phasis::spi;
 
 namespace {
-Molecule molecule() {
-  std::mt19937_64 rng(4);
-  std::uniform_real_distribution<double> u(-8.0, 8.0);
-  Molecule m;
-  m.b_factor = 10;
-  const char* el[] = {"C", "N", "O"};
-  for (int i = 0; i < 40; ++i) m.atoms.push_back(it92_atom(el[i % 3], {u(rng), 0.7 * u(rng), 0.5 * u(rng)}));
-  return m;
-}
-SpiDataset data(int64_t images) {
-  SimulateSettings s;
-  s.pixels = 32, s.pixel_size = 2e-3, s.distance = 0.1, s.photon_energy = 6199.2, s.images = images, s.beamstop = 1.5;
-  return simulate(molecule(), s);
-}
-double relative(const std::vector<double>& a, const std::vector<double>& b) {
-  double e = 0, r = 0;
-  for (size_t i = 0; i < a.size(); ++i) e += (a[i] - b[i]) * (a[i] - b[i]), r += b[i] * b[i];
-  return std::sqrt(e / r);
-}
+SpiDataset data(int64_t images) { return phasis::testing::spi_data(images, 32, 2e-3, 1.5); }
 }  // namespace
 
 TEST(SpiCuda, SlicingAndMatchingAgreeWithTheCpu) {
@@ -76,8 +59,8 @@ TEST(SpiCuda, MergeSumsAgreeWithTheCpu) {
   const MergeSums cpu = detail::merge_sums_cpu(n, h, 1e-10, im, d.orientations, 25);
   const MergeSums gpu = detail::merge_sums_cuda(0, n, h, 1e-10, im, d.orientations, 25);
   // Both NUFFTs at 1e-10 in double; the GPU's atomics only reorder the sums.
-  EXPECT_LT(relative(gpu.kernel, cpu.kernel), 1e-8);
-  EXPECT_LT(relative(gpu.rhs, cpu.rhs), 1e-8);
+  EXPECT_LT(phasis::testing::relative_l2(gpu.kernel, cpu.kernel), 1e-8);
+  EXPECT_LT(phasis::testing::relative_l2(gpu.rhs, cpu.rhs), 1e-8);
   EXPECT_NEAR(gpu.data_norm2, cpu.data_norm2, 1e-9 * cpu.data_norm2);
   EXPECT_EQ(gpu.points, cpu.points);
 }

@@ -11,22 +11,13 @@
 #include "phasis/spi/mtip.hpp"
 #include "phasis/spi/simulate.hpp"
 #include "spi/mtip_steps.hpp"
+#include "spi_case.hpp"
 
 using namespace phasis;
 using namespace phasis::spi;
 
 namespace {
-SpiDataset data(int64_t images) {
-  std::mt19937_64 rng(4);
-  std::uniform_real_distribution<double> u(-8.0, 8.0);
-  Molecule m;
-  m.b_factor = 10;
-  const char* el[] = {"C", "N", "O"};
-  for (int i = 0; i < 40; ++i) m.atoms.push_back(it92_atom(el[i % 3], {u(rng), 0.7 * u(rng), 0.5 * u(rng)}));
-  SimulateSettings s;
-  s.pixels = 24, s.pixel_size = 2.6e-3, s.distance = 0.1, s.photon_energy = 6199.2, s.images = images;
-  return simulate(m, s);
-}
+SpiDataset data(int64_t images) { return phasis::testing::spi_data(images, 24, 2.6e-3); }
 // This rank's images of `all`.
 SpiImages share(const SpiImages& all, int rank, int parts) {
   const int64_t b = all.count * rank / parts, e = all.count * (rank + 1) / parts;
@@ -34,11 +25,6 @@ SpiImages share(const SpiImages& all, int rank, int parts) {
   p.count = e - b, p.first = b, p.total = all.count;
   p.intensities.assign(all.intensities.begin() + b * all.pixels, all.intensities.begin() + e * all.pixels);
   return p;
-}
-double relative(const std::vector<double>& a, const std::vector<double>& b) {
-  double e = 0, r = 0;
-  for (size_t i = 0; i < a.size(); ++i) e += (a[i] - b[i]) * (a[i] - b[i]), r += b[i] * b[i];
-  return std::sqrt(e / r);
 }
 }  // namespace
 
@@ -54,8 +40,8 @@ TEST(SpiMpi, MergeSumsOverRanksEqualOneProcess) {
   mpi.sum(parts.kernel.data(), int64_t(parts.kernel.size()), Memory::host);
   mpi.sum(parts.rhs.data(), int64_t(parts.rhs.size()), Memory::host);
   // Only the order of the sums differs; the NUFFT's error is per point, whatever the batches.
-  EXPECT_LT(relative(parts.kernel, one.kernel), 1e-12);
-  EXPECT_LT(relative(parts.rhs, one.rhs), 1e-12);
+  EXPECT_LT(phasis::testing::relative_l2(parts.kernel, one.kernel), 1e-12);
+  EXPECT_LT(phasis::testing::relative_l2(parts.rhs, one.rhs), 1e-12);
 }
 
 // A whole generation (merge and phasing) on every rank. The merge's CG stops at a residual of 1e-5
@@ -74,8 +60,8 @@ TEST(SpiMpi, AGenerationOverRanksEqualsOneProcess) {
   MtipSettings reordered = s;
   reordered.image_batch = 7;
   const MtipResult other = reconstruct(all, reordered);
-  const double sensitivity = relative(other.merged, one.merged);
-  EXPECT_LT(relative(parts.merged, one.merged), 10 * sensitivity + 1e-12) << sensitivity;  // np 2: 6.6e-5 vs 1.3e-5
+  const double sensitivity = phasis::testing::relative_l2(other.merged, one.merged);
+  EXPECT_LT(phasis::testing::relative_l2(parts.merged, one.merged), 10 * sensitivity + 1e-12) << sensitivity;  // np 2: 6.6e-5 vs 1.3e-5
   EXPECT_EQ(parts.generations[0].lambda, one.generations[0].lambda);
   EXPECT_EQ(parts.orientations.size(), size_t(share(all, mpi.rank(), mpi.size()).count));
 }
