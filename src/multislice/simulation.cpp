@@ -8,6 +8,9 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+
+#include "phasis/core/array.hpp"
+#include "phasis/multislice/memory.hpp"
 #include <set>
 #include <string>
 
@@ -194,6 +197,9 @@ void check_simulation(const Simulation& s) {
 SimulationResult run(const Simulation& s, const Device& device, Precision precision, exec::EventSink* events) {
   check_simulation(s);
   require_device(device);
+  // Refused at the start, in one line, when the big arrays cannot fit (memory.hpp).
+  const MemoryEstimate need = estimate_memory(s, device, precision);
+  check_memory(need, available_host_bytes(), device.is_cuda() ? double(device_free_bytes()) : 0.0);
   SimulationResult r;
   const auto t0 = Clock::now();
   const bool single = precision == Precision::single;
