@@ -114,17 +114,18 @@ void write_mrc(const std::string& path, const std::vector<double>& density, int6
 }
 
 namespace {
-// Three n x n panels side by side, each scaled to the range of all three.
+// Three n x n panels side by side, each scaled to the range of all three, enlarged by whole pixels
+// to at least 256 rows (a 48^3 density would otherwise be a stamp).
 void write_panels(const std::string& path, const std::vector<std::vector<float>>& panels, int64_t n) {
-  const int64_t gap = 2, w = 3 * n + 2 * gap;
+  const int64_t k = std::max<int64_t>(1, (256 + n - 1) / n), side = n * k, gap = 2 * k, w = 3 * side + 2 * gap;
   float lo = 1e30f, hi = -1e30f;
   for (const auto& p : panels)
     for (float v : p) lo = std::min(lo, v), hi = std::max(hi, v);
-  std::vector<float> img(n * w, lo);
-  for (int k = 0; k < 3; ++k)
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t c = 0; c < n; ++c) img[r * w + k * (n + gap) + c] = panels[k][r * n + c];
-  write_png_gray(path, img.data(), n, w, lo, hi > lo ? hi : lo + 1);
+  std::vector<float> img(side * w, lo);
+  for (int p = 0; p < 3; ++p)
+    for (int64_t r = 0; r < side; ++r)
+      for (int64_t c = 0; c < side; ++c) img[r * w + p * (side + gap) + c] = panels[p][(r / k) * n + c / k];
+  write_png_gray(path, img.data(), side, w, lo, hi > lo ? hi : lo + 1);
 }
 }  // namespace
 
