@@ -470,12 +470,15 @@ TEST(Cli, AKilledRunResumesFromItsCheckpoint) {
   EXPECT_NE(resumed.out.find("resuming from"), std::string::npos);
   const std::string fresh = dir.file("fresh.h5");
   ASSERT_EQ(run_phasis("ptycho reconstruct '" + cxi + "' -o '" + fresh + "' --iterations 5 --no-pictures").exit_code, 0);
-  auto rmse = [&](const std::string& file) {
-    auto c = run_phasis("ptycho compare '" + file + "' '" + cxi + "'");
-    EXPECT_EQ(c.exit_code, 0) << c.err;
-    return std::stod(c.out.substr(c.out.find("phase RMSE") + 11));
+  // The Fourier error where each run stopped: the resumed one continues from the checkpoint's, far
+  // below that of 5 iterations from the start. (The phase RMSE against the truth was compared
+  // here first; on 40 positions of 32^2 it is not monotone in the iterations and failed once in CI
+  // under load: 0.25 against 0.22.)
+  auto last_error = [&](const std::string& file) {
+    const auto e = h5::File::open_read(file).read_array<double>("fourier_error");
+    return e[e.size() - 1];
   };
-  EXPECT_LT(rmse(out), 0.5 * rmse(fresh));
+  EXPECT_LT(last_error(out), 0.5 * last_error(fresh)) << last_error(out) << " " << last_error(fresh);
   // A checkpoint of another scan is refused with one line.
   const std::string other = dir.file("other.cxi");
   ASSERT_EQ(run_phasis("ptycho simulate '" + other + "' --frame-size 32 --positions 90").exit_code, 0);
