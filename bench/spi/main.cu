@@ -1,22 +1,29 @@
-// bench_spi: one M-TIP generation's steps on the GPU against the floors measured in the same run.
-//   slicing:  reference points interpolated per second (slice_and_match_cuda with one image, so
-//             the GEMM is negligible) against the NUFFT's own interpolation of as many points
-//   matching: the GEMM rate achieved inside slice_and_match_cuda (time with N images minus time
-//             with one) against cuBLAS's sgemm on the same shape in a tight loop (its peak here)
-//   merging:  the type-1 sums of N images, and one CG iteration (ToeplitzOperator on the host,
-//             5 lambdas) against one host FFT of the (2n)^3 grid
-//   bench_spi [images=10000] [references=10000] [pixels=16384] [grid=48]
+// bench_spi: one M-TIP generation on the GPU, step by step, against floors measured in the same run.
+//   slicing:  reference points interpolated per second (an engine holding one image, so the GEMM
+//             is negligible)
+//   matching: the GEMM rate achieved inside slice_and_match (time with N images minus time with
+//             one, both engines warm: the images already scaled on the GPU, as in every generation
+//             after the first) against cuBLAS's sgemm on the same shape in a tight loop (its peak)
+//   merging:  the type-1 sums of N images (float NUFFT, the default tolerance), and one CG
+//             iteration (5 lambdas, Toeplitz operator on cuFFT) against cuFFT's time for the same
+//             batched (2n)^3 forward + inverse transforms
+//   phasing:  the default cycles on the GPU against cuFFT's time for their n^3 transforms
+//   generation: a whole generation inside reconstruct() (generation 1 of 2, full q-range)
+//   bench_spi [images=10000] [references=10000] [pixels=16384] [grid=48] [steps|generation|all]
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "phasis/fft/fft.hpp"
 #include "phasis/spi/merging.hpp"
+#include "phasis/spi/mtip.hpp"
 #include "phasis/spi/orientations.hpp"
 #include "phasis/spi/phasing.hpp"
 #include "spi/mtip_steps.hpp"
@@ -26,11 +33,36 @@ using namespace phasis::spi;
 
 namespace {
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// Median-free, simple timing of `f` after one warm-up call: mean of `reps` calls.
+template <class F>
+double seconds(int reps, F&& f) {
+  f();
+  cudaDeviceSynchronize();
+  const double t0 = now();
+  for (int r = 0; r < reps; ++r) f();
+  cudaDeviceSynchronize();
+  return (now() - t0) / reps;
 }
+
+// cuFFT's time for `batch` forward + inverse double transforms of dims^3.
+double cufft_pair(int dims, int batch) {
+  CufftPlan<double> plan({dims, dims, dims}, batch);
+  Complex<double>* d;
+  const size_t count = size_t(batch) * dims * dims * dims;
+  cudaMalloc(&d, count * sizeof(Complex<double>));
+  cudaMemset(d, 0, count * sizeof(Complex<double>));
+  const double t = seconds(10, [&] { plan.forward(d), plan.inverse(d); });
+  cudaFree(d);
+  return t;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   const int64_t images = argc > 1 ? std::atoll(argv[1]) : 10000, refs = argc > 2 ? std::atoll(argv[2]) : 10000;
   const int64_t pixels = argc > 3 ? std::atoll(argv[3]) : 16384, n = argc > 4 ? std::atoll(argv[4]) : 48;
+  const std::string what = argc > 5 ? argv[5] : "all";
+  const bool steps = what != "generation", generation = what != "steps";
   // A detector-like shell of pixels within the band |s| < 1 / (2 h), and a blob model.
   const double h = 3.0, smax = 0.95 / (2 * h);
   std::mt19937_64 rng(1);
@@ -42,7 +74,8 @@ int main(int argc, char** argv) {
     im.sx.push_back(x), im.sy.push_back(y), im.sz.push_back(-(x * x + y * y) * 0.5);
   }
   im.intensities.resize(images * pixels);
-  for (auto& v : im.intensities) v = float(1 + u(rng));
+  uint32_t state = 12345;  // a cheap generator: 1.6e9 values at 10^5 images
+  for (auto& v : im.intensities) state = state * 1664525u + 1013904223u, v = 0.5f + float(state >> 8) * (1.0f / 16777216.0f);
   std::vector<double> blob(n * n * n);
   for (int64_t z = 0; z < n; ++z)
     for (int64_t y = 0; y < n; ++y)
@@ -51,68 +84,92 @@ int main(int argc, char** argv) {
         blob[(z * n + y) * n + x] = std::exp(-(dx * dx + dy * dy + dz * dz) / 30);
       }
   const auto model = autocorrelation_of(blob, n, h);
+  const MtipSettings defaults;
   const int64_t batch = 1024;
-
-  // cuBLAS's peak on the matching shape.
-  float *a, *b, *c;
-  cudaMalloc(&a, sizeof(float) * batch * pixels), cudaMalloc(&b, sizeof(float) * images * pixels);
-  cudaMalloc(&c, sizeof(float) * batch * images);
-  cudaMemset(a, 0, sizeof(float) * batch * pixels), cudaMemset(b, 0, sizeof(float) * images * pixels);
-  cublasHandle_t handle;
-  cublasCreate(&handle);
-  const float one = 1, zero = 0;
-  for (int w = 0; w < 3; ++w)
-    cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(batch), int(images), int(pixels), &one, a, int(pixels), b, int(pixels), &zero, c, int(batch));
-  cudaDeviceSynchronize();
-  const int reps = 10;
-  double t0 = now();
-  for (int r = 0; r < reps; ++r)
-    cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(batch), int(images), int(pixels), &one, a, int(pixels), b, int(pixels), &zero, c, int(batch));
-  cudaDeviceSynchronize();
-  const double peak = 2.0 * batch * images * pixels * reps / (now() - t0);
-  cublasDestroy(handle);
-  cudaFree(a), cudaFree(b), cudaFree(c);
-
-  // Slicing alone (one image) and slicing + matching (all images).
-  SpiImages single = im;
-  single.count = 1;
-  single.intensities.resize(pixels);
-  detail::slice_and_match_cuda(0, model, n, h, 1e-4, single, batch, batch, Score::euclidean);  // warm-up
-  t0 = now();
-  detail::slice_and_match_cuda(0, model, n, h, 1e-4, single, refs, batch, Score::euclidean);
-  const double t_slice = now() - t0;
-  t0 = now();
-  detail::slice_and_match_cuda(0, model, n, h, 1e-4, im, refs, batch, Score::euclidean);
-  const double t_match = now() - t0;
-  const double gemm_rate = 2.0 * images * refs * pixels / std::max(t_match - t_slice, 1e-9);
-
-  // Merge sums on the GPU, one CG iteration and one FFT of the (2n)^3 grid on the host.
-  std::vector<Rotation> rot = reference_rotations(0, images, images);
-  t0 = now();
-  const MergeSums sums = detail::merge_sums_cuda(0, n, h, 1e-9, im, rot, 1000);
-  const double t_sums = now() - t0;
-  ToeplitzOperator op(sums, 5);
-  std::vector<double> x(5 * n * n * n, 1.0), y(x.size());
-  op.apply(x.data(), y.data());
-  t0 = now();
-  for (int r = 0; r < 3; ++r) op.apply(x.data(), y.data());
-  const double t_cg = (now() - t0) / 3;
-  const int n2 = int(2 * n);
-  FftwPlan<double> fft({n2, n2, n2}, 1);
-  std::vector<Complex<double>> grid(size_t(n2) * n2 * n2, Complex<double>{1, 0});
-  fft.forward(grid.data());
-  t0 = now();
-  for (int r = 0; r < 3; ++r) fft.forward(grid.data());
-  const double t_fft = (now() - t0) / 3;
-
   std::printf("bench_spi: %lld images x %lld references x %lld pixels, grid %lld^3\n", (long long)images,
               (long long)refs, (long long)pixels, (long long)n);
-  std::printf("| step | measured | floor | ratio |\n|---|---|---|---|\n");
-  std::printf("| slicing | %.3g points/s (%.3f s) | | |\n", double(refs) * pixels / t_slice, t_slice);
-  std::printf("| matching GEMM | %.3g TFLOP/s | cuBLAS sgemm %.3g TFLOP/s | %.2f |\n", gemm_rate / 1e12, peak / 1e12,
-              gemm_rate / peak);
-  std::printf("| slicing + matching | %.3f s | | |\n", t_match);
-  std::printf("| merge sums (GPU, double) | %.3f s | | |\n", t_sums);
-  std::printf("| CG iteration, 5 lambdas (host) | %.3f s | one %d^3 FFT %.3f s | %.1f FFTs |\n", t_cg, n2, t_fft, t_cg / t_fft);
+  std::printf("| step | measured | floor (same run) | ratio |\n|---|---|---|---|\n");
+
+  if (steps) {
+    // cuBLAS's peak on the matching shape.
+    float *a, *b, *c;
+    cudaMalloc(&a, sizeof(float) * batch * pixels), cudaMalloc(&b, sizeof(float) * images * pixels);
+    cudaMalloc(&c, sizeof(float) * batch * images);
+    cudaMemset(a, 0, sizeof(float) * batch * pixels), cudaMemset(b, 0, sizeof(float) * images * pixels);
+    cublasHandle_t handle;
+    cublasCreate(&handle);
+    const float one = 1, zero = 0;
+    const double t_gemm = seconds(10, [&] {
+      cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(batch), int(images), int(pixels), &one, a, int(pixels), b,
+                  int(pixels), &zero, c, int(batch));
+    });
+    const double peak = 2.0 * batch * images * pixels / t_gemm;
+    cublasDestroy(handle);
+    cudaFree(a), cudaFree(b), cudaFree(c);
+
+    // Slicing alone (one image) and slicing + matching (all images), engines warm.
+    SpiImages single = im;
+    single.count = 1;
+    single.intensities.resize(pixels);
+    auto one_image = detail::make_cuda_engine(0, single);
+    auto all_images = detail::make_cuda_engine(0, im);
+    const double tol = defaults.slicing_tolerance;
+    const double t_slice = seconds(2, [&] { one_image->slice_and_match(model, n, h, tol, {}, refs, batch, Score::euclidean); });
+    const double t_match = seconds(2, [&] { all_images->slice_and_match(model, n, h, tol, {}, refs, batch, Score::euclidean); });
+    const double gemm_rate = 2.0 * images * refs * pixels / std::max(t_match - t_slice, 1e-9);
+    std::printf("| slicing | %.3g points/s (%.3f s) | | |\n", double(refs) * pixels / t_slice, t_slice);
+    std::printf("| matching GEMM | %.3g TFLOP/s | cuBLAS sgemm %.3g TFLOP/s | %.2f |\n", gemm_rate / 1e12, peak / 1e12,
+                gemm_rate / peak);
+    std::printf("| slicing + matching | %.3f s | | |\n", t_match);
+
+    // Merge sums, CG iterations and the Toeplitz operator.
+    const std::vector<Rotation> rot = reference_rotations(0, images, images);
+    MergeSums sums;
+    const double t_sums = seconds(1, [&] {
+      sums = all_images->merge_sums(n, h, defaults.merging_tolerance, {}, rot, defaults.image_batch * 4);
+    });
+    std::printf("| merge sums (float NUFFT, tolerance %.0e) | %.3f s (%.3g points/s) | | |\n", defaults.merging_tolerance,
+                t_sums, double(images) * pixels / t_sums);
+    ToeplitzOperator op(sums, 5, Device::cuda(0));
+    std::vector<double> x(5 * n * n * n, 1.0), y(x.size());
+    const double t_apply = seconds(5, [&] { op.apply(x.data(), y.data()); });
+    const double t_pair = cufft_pair(int(2 * n), 5);
+    std::printf("| Toeplitz apply, 5 lambdas (GPU, host vectors) | %.4f s | cuFFT 5 x %lld^3 forward + inverse %.4f s | %.2f |\n",
+                t_apply, (long long)(2 * n), t_pair, t_pair / t_apply);
+    MergeSettings ms;
+    ms.device = Device::cuda(0);
+    MergeSolution sol;
+    const double t_merge = seconds(1, [&] { sol = merge(sums, {}, ms); });
+    int most = 0;
+    for (int it : sol.iterations) most = std::max(most, it);
+    std::printf("| merge: CG, 5 lambdas, %d iterations | %.3f s (%.4f s per iteration) | | |\n", most, t_merge,
+                t_merge / std::max(most + 2, 1));
+    PhasingSettings ps;
+    ps.device = Device::cuda(0);
+    const double t_phase = seconds(1, [&] { phase(sol.autocorrelation, n, h, ps); });
+    const int iterations = ps.cycles * (ps.hio_iterations + ps.er_iterations);
+    const double t_small = cufft_pair(int(n), 1);
+    std::printf("| phasing, %d cycles (%d iterations, GPU) | %.3f s (%.3g ms per iteration) | cuFFT %lld^3 forward + inverse %.3g ms | %.2f |\n",
+                ps.cycles, iterations, t_phase, 1e3 * t_phase / iterations, (long long)n, 1e3 * t_small,
+                t_small * iterations / t_phase);
+  }
+
+  if (generation) {
+    MtipSettings s;
+    s.device = Device::cuda(0);
+    s.generations = 2, s.references = refs, s.grid = n, s.voxel = h, s.resolution_start = 1;
+    s.reference_batch = batch, s.image_batch = 1024;
+    const double t0 = now();
+    const MtipResult r = reconstruct(im, s);
+    const double total = now() - t0;
+    const GenerationMetrics& g = r.generations.back();
+    const double whole = g.seconds_slicing_matching + g.seconds_merging + g.seconds_phasing;
+    std::printf("| generation (%lld x %lld): slicing + matching | %.3f s | | |\n", (long long)images, (long long)refs,
+                g.seconds_slicing_matching);
+    std::printf("| generation: merge (sums + CG, %d iterations) | %.3f s | | |\n", g.cg_iterations, g.seconds_merging);
+    std::printf("| generation: phasing (%d cycles) | %.3f s | | |\n", s.phasing.cycles, g.seconds_phasing);
+    std::printf("| **one generation** | **%.3f s** | target 1 s | |\n", whole);
+    std::printf("(reconstruct() of 2 generations took %.1f s, with the upload and generation 0)\n", total);
+  }
   return 0;
 }

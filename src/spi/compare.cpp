@@ -9,6 +9,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
 #include "phasis/spi/transform.hpp"
+#include "grid_layout.hpp"
 
 namespace phasis::spi {
 
@@ -170,11 +171,10 @@ Comparison compare(const std::vector<double>& model, int64_t n, double voxel, co
   const double h3 = voxel * voxel * voxel;
   // Model spectrum in the transform's convention F(q) = h^3 sum rho(x) e^{+2 pi i q.x}, FFT order.
   std::vector<C> fm(cells);
-  const int64_t half = n / 2;
-  for (int64_t z = 0; z < n; ++z)
-    for (int64_t y = 0; y < n; ++y)
-      for (int64_t x = 0; x < n; ++x)
-        fm[(((z + n - half) % n) * n + (y + n - half) % n) * n + (x + n - half) % n] = {model[(z * n + y) * n + x], 0.0};
+  {
+    const std::vector<double> shifted = detail::to_fft_order(model, n);
+    for (int64_t i = 0; i < cells; ++i) fm[i] = {shifted[i], 0.0};
+  }
   plan.forward(fm.data());
   for (auto& v : fm) v = {v.re * h3, -v.im * h3};
   // Truth at M q for every q of the model's reciprocal grid.
@@ -272,12 +272,9 @@ Comparison compare(const std::vector<double>& model, int64_t n, double voxel, co
   std::vector<C> r(cells);
   for (int64_t i = 0; i < cells; ++i) r[i] = {ft[i].re / h3, -ft[i].im / h3};
   plan.inverse(r.data());
-  out.aligned_truth.resize(cells);
-  for (int64_t z = 0; z < n; ++z)
-    for (int64_t y = 0; y < n; ++y)
-      for (int64_t x = 0; x < n; ++x)
-        out.aligned_truth[(z * n + y) * n + x] =
-            r[(((z + n - half) % n) * n + (y + n - half) % n) * n + (x + n - half) % n].re / double(cells);
+  std::vector<double> real(cells);
+  for (int64_t i = 0; i < cells; ++i) real[i] = r[i].re / double(cells);
+  out.aligned_truth = detail::to_centred(real, n);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
 #include "phasis/nufft/nufft.hpp"
+#include "toeplitz_cuda.hpp"
 
 namespace phasis::spi {
 
@@ -37,18 +38,61 @@ void MergeSums::add(const MergeSums& o) {
   points += o.points;
 }
 
+namespace {
+nufft::Options merge_options() {
+  nufft::Options o;
+  o.fft_order = true;  // modes in circular order: the kernel is ready for the FFT convolution
+  return o;
+}
+
+// One batch's two type-1 transforms (ones: the kernel; values: the right-hand side) in precision T,
+// added into the double sums.
+template <class T>
+struct MergePlan {
+  nufft::Plan<T> plan;
+  std::vector<T> x, y, z;
+  std::vector<Complex<T>> c, f;
+  MergePlan(int64_t n, double tol) : plan(nufft::Type::type1, {2 * n, 2 * n, 2 * n}, -1, tol, 2, merge_options()) {}
+
+  void add(MergeSums& s, int64_t m, const double* sx, const double* sy, const double* sz, const float* values) {
+    const int64_t n = s.n, n2 = 2 * n, cells2 = n2 * n2 * n2;
+    const double scale = 2 * std::numbers::pi * s.voxel, h3 = s.voxel * s.voxel * s.voxel;
+    x.resize(m), y.resize(m), z.resize(m);
+    c.resize(static_cast<size_t>(2 * m));
+    double norm2 = 0;
+    for (int64_t j = 0; j < m; ++j) {
+      x[j] = T(scale * sx[j]), y[j] = T(scale * sy[j]), z[j] = T(scale * sz[j]);
+      c[j] = {T(1), T(0)};
+      c[m + j] = {T(values[j]), T(0)};
+      norm2 += double(values[j]) * values[j];
+    }
+    plan.set_points(m, x.data(), y.data(), z.data());
+    f.resize(static_cast<size_t>(2 * cells2));
+    plan.execute(c.data(), f.data());
+    for (int64_t i = 0; i < cells2; ++i) s.kernel[i] += h3 * h3 * double(f[i].re);
+    const Complex<T>* b = f.data() + cells2;
+    for (int64_t kz = 0; kz < n; ++kz)
+      for (int64_t ky = 0; ky < n; ++ky)
+        for (int64_t kx = 0; kx < n; ++kx) {
+          const int64_t iz = wrap(kz - n / 2, n2), iy = wrap(ky - n / 2, n2), ix = wrap(kx - n / 2, n2);
+          s.rhs[(kz * n + ky) * n + kx] += h3 * double(b[(iz * n2 + iy) * n2 + ix].re);
+        }
+    s.data_norm2 += norm2;
+    s.points += double(m);
+  }
+};
+}  // namespace
+
 struct MergeAccumulator::Impl {
   MergeSums sums;
-  nufft::Plan<double> plan;
-  std::vector<double> x, y, z;
-  std::vector<Complex<double>> c, f;
-  Impl(int64_t n, double voxel, double tol)
-      : sums(n, voxel),
-        plan(nufft::Type::type1, {2 * n, 2 * n, 2 * n}, -1, tol, 2, [] {
-          nufft::Options o;
-          o.fft_order = true;  // modes in circular order: the kernel is ready for the FFT convolution
-          return o;
-        }()) {}
+  std::unique_ptr<MergePlan<float>> single;  // one of the two, by the tolerance
+  std::unique_ptr<MergePlan<double>> twice;
+  Impl(int64_t n, double voxel, double tol) : sums(n, voxel) {
+    if (tol >= 1e-5)
+      single = std::make_unique<MergePlan<float>>(n, tol);
+    else
+      twice = std::make_unique<MergePlan<double>>(n, tol);
+  }
 };
 
 MergeAccumulator::MergeAccumulator(int64_t n, double voxel, double tolerance) {
@@ -63,52 +107,36 @@ const MergeSums& MergeAccumulator::sums() const { return impl_->sums; }
 
 void MergeAccumulator::add(int64_t m, const double* sx, const double* sy, const double* sz, const float* values) {
   if (m <= 0) return;
-  Impl& p = *impl_;
-  MergeSums& s = p.sums;
-  const int64_t n = s.n, n2 = 2 * n;
-  const double scale = 2 * std::numbers::pi * s.voxel, h3 = s.voxel * s.voxel * s.voxel;
-  p.x.resize(m), p.y.resize(m), p.z.resize(m);
-  p.c.resize(static_cast<size_t>(2 * m));
-  double norm2 = 0;
-  for (int64_t j = 0; j < m; ++j) {
-    p.x[j] = scale * sx[j], p.y[j] = scale * sy[j], p.z[j] = scale * sz[j];
-    p.c[j] = {1.0, 0.0};
-    p.c[m + j] = {double(values[j]), 0.0};
-    norm2 += double(values[j]) * values[j];
-  }
-  p.plan.set_points(m, p.x.data(), p.y.data(), p.z.data());
-  p.f.resize(static_cast<size_t>(2 * n2 * n2 * n2));
-  p.plan.execute(p.c.data(), p.f.data());
-  const int64_t cells2 = n2 * n2 * n2;
-  for (int64_t i = 0; i < cells2; ++i) s.kernel[i] += h3 * h3 * p.f[i].re;
-  const Complex<double>* b = p.f.data() + cells2;
-  for (int64_t kz = 0; kz < n; ++kz)
-    for (int64_t ky = 0; ky < n; ++ky)
-      for (int64_t kx = 0; kx < n; ++kx) {
-        const int64_t iz = wrap(kz - n / 2, n2), iy = wrap(ky - n / 2, n2), ix = wrap(kx - n / 2, n2);
-        s.rhs[(kz * n + ky) * n + kx] += h3 * b[(iz * n2 + iy) * n2 + ix].re;
-      }
-  s.data_norm2 += norm2;
-  s.points += double(m);
+  if (impl_->single)
+    impl_->single->add(impl_->sums, m, sx, sy, sz, values);
+  else
+    impl_->twice->add(impl_->sums, m, sx, sy, sz, values);
 }
 
 struct ToeplitzOperator::Impl {
   int64_t n, batch;
-  std::vector<Complex<double>> spectrum;   // FFT of the circular kernel
-  FftwPlan<double> plan;
+  std::vector<Complex<double>> spectrum;         // FFT of the circular kernel, with 1/cells2
+  std::unique_ptr<FftwPlan<double>> plan;        // CPU
+  std::unique_ptr<detail::CudaToeplitz> gpu;     // or a GPU
   mutable std::vector<Complex<double>> work;
-  Impl(int64_t n_, int64_t b) : n(n_), batch(b), plan({int(2 * n_), int(2 * n_), int(2 * n_)}, b) {}
 };
 
-ToeplitzOperator::ToeplitzOperator(const MergeSums& sums, int64_t batch) {
+ToeplitzOperator::ToeplitzOperator(const MergeSums& sums, int64_t batch, Device device) {
   if (batch < 1) throw InputError("spi merge: expected a batch >= 1");
-  impl_ = std::make_unique<Impl>(sums.n, batch);
+  impl_ = std::make_unique<Impl>();
+  Impl& p = *impl_;
+  p.n = sums.n, p.batch = batch;
   const int64_t n2 = 2 * sums.n, cells2 = n2 * n2 * n2;
-  impl_->spectrum.resize(cells2);
-  for (int64_t i = 0; i < cells2; ++i) impl_->spectrum[i] = {sums.kernel[i] / double(cells2), 0.0};
+  p.spectrum.resize(cells2);
+  for (int64_t i = 0; i < cells2; ++i) p.spectrum[i] = {sums.kernel[i] / double(cells2), 0.0};
   FftwPlan<double> one({int(n2), int(n2), int(n2)}, 1);
-  one.forward(impl_->spectrum.data());  // the 1/cells2 of the inverse transform is folded in here
-  impl_->work.resize(static_cast<size_t>(batch * cells2));
+  one.forward(p.spectrum.data());  // the 1/cells2 of the inverse transform is folded in here
+  if (device.is_cuda()) {
+    p.gpu = std::make_unique<detail::CudaToeplitz>(device.index, sums.n, batch, p.spectrum);
+  } else {
+    p.plan = std::make_unique<FftwPlan<double>>(std::vector<int>{int(n2), int(n2), int(n2)}, batch);
+    p.work.resize(static_cast<size_t>(batch * cells2));
+  }
 }
 ToeplitzOperator::~ToeplitzOperator() = default;
 ToeplitzOperator::ToeplitzOperator(ToeplitzOperator&&) noexcept = default;
@@ -117,6 +145,10 @@ int64_t ToeplitzOperator::batch() const { return impl_->batch; }
 
 void ToeplitzOperator::apply(const double* x, double* y) const {
   const Impl& p = *impl_;
+  if (p.gpu) {
+    p.gpu->apply(x, y);
+    return;
+  }
   const int64_t n = p.n, n2 = 2 * n, cells = n * n * n, cells2 = n2 * n2 * n2;
   std::fill(p.work.begin(), p.work.end(), Complex<double>{0, 0});
   auto index = [&](int64_t kz, int64_t ky, int64_t kx) {
@@ -128,10 +160,10 @@ void ToeplitzOperator::apply(const double* x, double* y) const {
       for (int64_t ky = 0; ky < n; ++ky)
         for (int64_t kx = 0; kx < n; ++kx)
           p.work[b * cells2 + index(kz, ky, kx)] = {x[b * cells + (kz * n + ky) * n + kx], 0.0};
-  p.plan.forward(p.work.data());
+  p.plan->forward(p.work.data());
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < p.batch * cells2; ++i) p.work[i] = p.work[i] * p.spectrum[i % cells2];
-  p.plan.inverse(p.work.data());
+  p.plan->inverse(p.work.data());
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t b = 0; b < p.batch; ++b)
     for (int64_t kz = 0; kz < n; ++kz)
@@ -187,7 +219,7 @@ MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, 
         }
   }
   const std::vector<double> prior = prior_in.empty() ? std::vector<double>(cells, 0.0) : prior_in;
-  ToeplitzOperator op(sums, L);
+  ToeplitzOperator op(sums, L, settings.device);
   // Block CG: L independent systems (S T S + lambda_l) x = S (b + lambda_l prior), sharing each FFT.
   std::vector<double> x(L * cells), r(L * cells), p(L * cells), q(L * cells);
   std::vector<double> rr(L), target_norm(L);
@@ -220,15 +252,19 @@ MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, 
       if (done[l]) continue;
       double* ql = q.data() + l * cells;
       const double* pl = p.data() + l * cells;
-      for (int64_t i = 0; i < cells; ++i) ql[i] = support[i] ? ql[i] + lambda[l] * pl[i] : 0.0;
+      const double lam = lambda[l];
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < cells; ++i) ql[i] = support[i] ? ql[i] + lam * pl[i] : 0.0;
       const double alpha = rr[l] / dot(pl, ql, cells);
       double* xl = x.data() + l * cells;
       double* rl = r.data() + l * cells;
+#pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < cells; ++i) xl[i] += alpha * pl[i], rl[i] -= alpha * ql[i];
       const double rr_new = dot(rl, rl, cells);
       const double beta = rr_new / rr[l];
       rr[l] = rr_new;
       double* pw = p.data() + l * cells;
+#pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < cells; ++i) pw[i] = rl[i] + beta * pw[i];
       ++iterations[l];
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "phasis/core/array.hpp"
@@ -45,18 +46,13 @@ void check(const SpiImages& im, const MtipSettings& s) {
   if (s.grid < 8) throw InputError("spi reconstruct: expected a grid of at least 8 voxels a side; found " + std::to_string(s.grid));
 }
 
-// The pixels of `im` with |s| <= q (all of them when q covers the detector).
-SpiImages within(const SpiImages& im, double q) {
-  std::vector<int64_t> keep;
+// The pixels of `im` with |s| <= q (empty: all of them, when q covers the detector).
+detail::PixelSelection within(const SpiImages& im, double q) {
+  detail::PixelSelection keep;
   for (int64_t j = 0; j < im.pixels; ++j)
     if (im.sx[j] * im.sx[j] + im.sy[j] * im.sy[j] + im.sz[j] * im.sz[j] <= q * q) keep.push_back(j);
-  SpiImages out;
-  out.count = im.count, out.pixels = int64_t(keep.size());
-  for (int64_t j : keep) out.sx.push_back(im.sx[j]), out.sy.push_back(im.sy[j]), out.sz.push_back(im.sz[j]);
-  out.intensities.resize(static_cast<size_t>(out.count * out.pixels));
-  for (int64_t i = 0; i < im.count; ++i)
-    for (int64_t k = 0; k < out.pixels; ++k) out.intensities[i * out.pixels + k] = im.intensities[i * im.pixels + keep[k]];
-  return out;
+  if (int64_t(keep.size()) == im.pixels) keep.clear();
+  return keep;
 }
 
 double median(std::vector<float> v) {
@@ -139,6 +135,9 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
     out.orientations = s.initial_orientations;
   }
   out.reference_index.assign(static_cast<size_t>(im.count), -1);
+  // The run's images stay on the engine's device for every generation.
+  const std::unique_ptr<detail::MtipEngine> engine =
+      s.device.is_cuda() ? detail::make_cuda_engine(s.device.index, im) : detail::make_cpu_engine(im);
   exec::ProgressMeter meter(events, "spi", s.generations, "generations");
   PhasingResult phased;
   std::vector<double> prior;  // the model of the previous generation (empty: zero)
@@ -147,35 +146,28 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
     double t0 = exec::now_seconds();
     const double fraction = std::min(1.0, s.resolution_start + (1 - s.resolution_start) * double(g) / ramp);
     gm.max_frequency = fraction * s_max;
-    SpiImages subset;
-    if (fraction < 1) subset = within(im, gm.max_frequency);
-    const SpiImages& cur = fraction < 1 ? subset : im;
-    const int64_t m = cur.pixels;
-    if (m < 1) throw InputError("spi reconstruct: expected valid pixels within " + num(gm.max_frequency) + " 1/A; found none");
+    const detail::PixelSelection keep = fraction < 1 ? within(im, gm.max_frequency) : detail::PixelSelection{};
+    if (fraction < 1 && keep.empty() && max_frequency(im) > gm.max_frequency)
+      throw InputError("spi reconstruct: expected valid pixels within " + num(gm.max_frequency) + " 1/A; found none");
     if (g > 0) {
-      const detail::Matches found =
-          s.device.is_cuda()
-              ? detail::slice_and_match_cuda(s.device.index, out.autocorrelation, n, voxel, s.slicing_tolerance, cur,
-                                             s.references, s.reference_batch, s.score)
-              : detail::slice_and_match_cpu(out.autocorrelation, n, voxel, s.slicing_tolerance, cur, s.references,
-                                            s.reference_batch, s.score);
+      const detail::Matches found = engine->slice_and_match(out.autocorrelation, n, voxel, s.slicing_tolerance, keep,
+                                                            s.references, s.reference_batch, s.score);
       out.reference_index = found.best;
       for (int64_t i = 0; i < im.count; ++i) out.orientations[i] = reference_rotation(out.reference_index[i], s.references);
       gm.matching_distance = global_median(found.distance, comm);
     }
     const double t1 = exec::now_seconds();
     // Merging: every image's pixels rotated into the molecule's frame, in batches of images.
-    MergeSums sums =
-        s.device.is_cuda()
-            ? detail::merge_sums_cuda(s.device.index, n, voxel, s.merging_tolerance, cur, out.orientations, s.image_batch)
-            : detail::merge_sums_cpu(n, voxel, s.merging_tolerance, cur, out.orientations, s.image_batch);
+    MergeSums sums = engine->merge_sums(n, voxel, s.merging_tolerance, keep, out.orientations, s.image_batch);
     sum_over_parts(sums, comm);  // the one reduction of a generation
     MergeSettings ms = s.merge;
+    ms.device = s.device;
     if (s.particle_radius > 0 && ms.support_radius == 0) ms.support_radius = 2 * s.particle_radius / voxel;
     MergeSolution sol = merge(sums, prior, ms);
     const double t2 = exec::now_seconds();
     PhasingSettings ps = s.phasing;
     if (ps.max_frequency == 0) ps.max_frequency = gm.max_frequency;
+    ps.device = s.device;
     phased = phase(sol.autocorrelation, n, voxel, ps, g > 0 && s.warm_start ? &phased : nullptr);
     out.autocorrelation = autocorrelation_of(phased.density, n, voxel);
     out.merged = std::move(sol.autocorrelation);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numbers>
 #include <random>
 #include <string>
@@ -9,33 +10,16 @@
 #include "phasis/core/complex.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
+#include "grid_layout.hpp"
+#include "phasing_engine.hpp"
 
 namespace phasis::spi {
 
 namespace {
 using C = Complex<double>;
 
-// Between the centred layout (index i holds offset i - n/2) and FFT order (offset k at k mod n).
-template <class T>
-std::vector<T> to_fft_order(const std::vector<T>& centred, int64_t n) {
-  std::vector<T> out(centred.size());
-  const int64_t h = n / 2;
-  for (int64_t z = 0; z < n; ++z)
-    for (int64_t y = 0; y < n; ++y)
-      for (int64_t x = 0; x < n; ++x)
-        out[(((z + n - h) % n) * n + (y + n - h) % n) * n + (x + n - h) % n] = centred[(z * n + y) * n + x];
-  return out;
-}
-template <class T>
-std::vector<T> to_centred(const std::vector<T>& fft, int64_t n) {
-  std::vector<T> out(fft.size());
-  const int64_t h = n / 2;
-  for (int64_t z = 0; z < n; ++z)
-    for (int64_t y = 0; y < n; ++y)
-      for (int64_t x = 0; x < n; ++x)
-        out[(z * n + y) * n + x] = fft[(((z + n - h) % n) * n + (y + n - h) % n) * n + (x + n - h) % n];
-  return out;
-}
+using detail::to_centred;
+using detail::to_fft_order;
 
 // Integer shift that puts the density's circular centre of mass on the origin (FFT order), from the
 // phase of its first Fourier coefficient along each axis (robust to wrap-around).
@@ -66,7 +50,64 @@ void recentre(std::vector<double>& rho, std::vector<uint8_t>& support, int64_t n
       }
   rho.swap(r2), support.swap(s2);
 }
+
+// The CPU's steps: FFTW and OpenMP loops over the grid.
+class CpuPhasing final : public detail::PhasingEngine {
+ public:
+  explicit CpuPhasing(int64_t n) : n_(n), cells_(n * n * n), plan_({int(n), int(n), int(n)}, 1), f_(cells_), proj_(cells_) {}
+  void load(const std::vector<double>& amp, const std::vector<uint8_t>& measured, const std::vector<double>& blur,
+            const std::vector<double>& rho, const std::vector<uint8_t>& support) override {
+    amp_ = amp, measured_ = measured, blur_ = blur, rho_ = rho, support_ = support;
+  }
+  double modulus(bool) override {
+    const int64_t cells = cells_;
+    for (int64_t i = 0; i < cells; ++i) f_[i] = {rho_[i], 0.0};
+    plan_.forward(f_.data());
+    double e2 = 0;
+#pragma omp parallel for reduction(+ : e2) schedule(static)
+    for (int64_t i = 0; i < cells; ++i) {
+      if (!measured_[i]) continue;
+      const double m = std::sqrt(norm2(f_[i]));
+      e2 += (m - amp_[i]) * (m - amp_[i]);
+      f_[i] = m > 0 ? f_[i] * (amp_[i] / m) : C{amp_[i], 0.0};
+    }
+    plan_.inverse(f_.data());
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < cells; ++i) proj_[i] = f_[i].re / double(cells);
+    return e2;
+  }
+  void hio(double beta) override {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < cells_; ++i) rho_[i] = support_[i] && proj_[i] >= 0 ? proj_[i] : rho_[i] - beta * proj_[i];
+  }
+  void er() override {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < cells_; ++i) rho_[i] = support_[i] ? std::max(proj_[i], 0.0) : 0.0;
+  }
+  void shrinkwrap(double threshold) override {
+    for (int64_t i = 0; i < cells_; ++i) f_[i] = {rho_[i], 0.0};
+    plan_.forward(f_.data());
+    for (int64_t i = 0; i < cells_; ++i) f_[i] = f_[i] * blur_[i];
+    plan_.inverse(f_.data());
+    double bmax = 0;
+    for (int64_t i = 0; i < cells_; ++i) bmax = std::max(bmax, f_[i].re);
+    if (bmax > 0)
+      for (int64_t i = 0; i < cells_; ++i) support_[i] = f_[i].re > threshold * bmax;
+  }
+  void store(std::vector<double>& rho, std::vector<uint8_t>& support) override { rho = rho_, support = support_; }
+
+ private:
+  int64_t n_, cells_;
+  FftwPlan<double> plan_;
+  std::vector<C> f_;
+  std::vector<double> amp_, blur_, rho_, proj_;
+  std::vector<uint8_t> measured_, support_;
+};
 }  // namespace
+
+namespace detail {
+std::unique_ptr<PhasingEngine> make_cpu_phasing(int64_t n) { return std::make_unique<CpuPhasing>(n); }
+}  // namespace detail
 
 std::vector<double> fourier_amplitudes(const std::vector<double>& density, int64_t n) {
   const std::vector<double> r = to_fft_order(density, n);
@@ -161,45 +202,23 @@ PhasingResult phase(const std::vector<double>& autocorrelation, int64_t n, doubl
   for (int64_t i = 0; i < cells; ++i)
     if (measured[i]) amp_norm += amp[i] * amp[i];
   amp_norm = std::sqrt(amp_norm);
-  std::vector<double> proj(cells);
-  double last_error = 0;
-  // One modulus projection of rho into proj; returns || |F| - A || / ||A||.
-  auto modulus = [&]() {
-    for (int64_t i = 0; i < cells; ++i) f[i] = {rho[i], 0.0};
-    plan.forward(f.data());
-    double e2 = 0;
-    for (int64_t i = 0; i < cells; ++i) {
-      if (!measured[i]) continue;
-      const double m = std::sqrt(norm2(f[i]));
-      e2 += (m - amp[i]) * (m - amp[i]);
-      f[i] = m > 0 ? f[i] * (amp[i] / m) : C{amp[i], 0.0};
-    }
-    plan.inverse(f.data());
-    for (int64_t i = 0; i < cells; ++i) proj[i] = f[i].re / double(cells);
-    return std::sqrt(e2) / amp_norm;
-  };
+  auto engine = s.device.is_cuda() ? detail::make_cuda_phasing(s.device.index, n) : detail::make_cpu_phasing(n);
+  engine->load(amp, measured, blur, rho, support);
   PhasingResult out;
   for (int cycle = 0; cycle < s.cycles; ++cycle) {
     for (int it = 0; it < s.hio_iterations; ++it) {
-      modulus();
-      for (int64_t i = 0; i < cells; ++i)
-        rho[i] = support[i] && proj[i] >= 0 ? proj[i] : rho[i] - s.beta * proj[i];
+      engine->modulus(false);
+      engine->hio(s.beta);
     }
+    double e2 = 0;
     for (int it = 0; it < s.er_iterations; ++it) {
-      last_error = modulus();
-      for (int64_t i = 0; i < cells; ++i) rho[i] = support[i] ? std::max(proj[i], 0.0) : 0.0;
+      e2 = engine->modulus(it + 1 == s.er_iterations);  // the error of the cycle's last ER
+      engine->er();
     }
-    out.error.push_back(last_error);
-    // Shrink-wrap from the ER density.
-    for (int64_t i = 0; i < cells; ++i) f[i] = {rho[i], 0.0};
-    plan.forward(f.data());
-    for (int64_t i = 0; i < cells; ++i) f[i] = f[i] * blur[i];
-    plan.inverse(f.data());
-    double bmax = 0;
-    for (int64_t i = 0; i < cells; ++i) bmax = std::max(bmax, f[i].re);
-    if (bmax > 0)
-      for (int64_t i = 0; i < cells; ++i) support[i] = f[i].re > s.threshold * bmax;
+    out.error.push_back(std::sqrt(e2) / amp_norm);
+    engine->shrinkwrap(s.threshold);  // from the ER density
   }
+  engine->store(rho, support);
   recentre(rho, support, n);
   out.density = to_centred(rho, n);
   out.support = to_centred(support, n);

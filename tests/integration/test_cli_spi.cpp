@@ -151,4 +151,10 @@ TEST(CliSpi, BadDataGetsOneLine) {
   expect_clean_failure(dir, rec(data, " --references 0"), data, out, "reference orientation");
   expect_clean_failure(dir, rec(data, " --voxel 50"), data, out, "q-range");
   expect_clean_failure(dir, rec(data, " --grid 4"), data, out, "at least 8");
+  // This change's options: an unknown score, an empty first q-range, a negative radius, a device
+  // that is not one.
+  expect_clean_failure(dir, rec(data, " --score l1"), data, out, "euclidean or poisson");
+  expect_clean_failure(dir, rec(data, " --resolution-start 0"), data, out, "resolution_start");
+  expect_clean_failure(dir, rec(data, " --particle-radius -1"), data, out, "particle radius");
+  expect_clean_failure(dir, rec(data, " --device gpu7"), data, out, "gpu7");
 }

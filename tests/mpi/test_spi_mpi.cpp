@@ -62,7 +62,8 @@ TEST(SpiMpi, AGenerationOverRanksEqualsOneProcess) {
   const MtipResult other = reconstruct(all, reordered);
   const double sensitivity = phasis::testing::relative_l2(other.merged, one.merged);
   EXPECT_LT(phasis::testing::relative_l2(parts.merged, one.merged), 10 * sensitivity + 1e-12) << sensitivity;  // np 2: 6.6e-5 vs 1.3e-5
-  // The same weight of the L-curve (lambda is a factor times T[0], summed in another order).
-  EXPECT_NEAR(parts.generations[0].lambda, one.generations[0].lambda, 1e-12 * one.generations[0].lambda);
+  // The same weight of the L-curve (lambda is a factor times T[0], a single-precision NUFFT's sum
+  // in another order: equal to float rounding, measured 1.4e-7 at np 2).
+  EXPECT_NEAR(parts.generations[0].lambda, one.generations[0].lambda, 1e-6 * one.generations[0].lambda);
   EXPECT_EQ(parts.orientations.size(), size_t(share(all, mpi.rank(), mpi.size()).count));
 }

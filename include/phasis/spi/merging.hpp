@@ -17,6 +17,8 @@
 #include <memory>
 #include <vector>
 
+#include "phasis/core/device.hpp"
+
 namespace phasis::spi {
 
 /// The type-1 sums of one merge: the Toeplitz kernel T ((2n)^3, index (D mod 2n), z slowest), the
@@ -35,7 +37,8 @@ struct MergeSums {
 };
 
 /// Accumulates MergeSums from batches of oriented pixels with one type-1 plan (2 transforms share
-/// every sort of the points). tolerance: the NUFFT's (double precision).
+/// every sort of the points). tolerance: the NUFFT's; >= 1e-5 runs it in single precision (the
+/// float NUFFT reaches that; the sums are still added in double), finer ones in double.
 class MergeAccumulator {
  public:
   MergeAccumulator(int64_t n, double voxel, double tolerance = 1e-9);
@@ -51,10 +54,11 @@ class MergeAccumulator {
   std::unique_ptr<Impl> impl_;
 };
 
-/// A^H A applied by FFT convolution on the (2n)^3 grid, to `batch` vectors at once.
+/// A^H A applied by FFT convolution on the (2n)^3 grid, to `batch` vectors at once, on the CPU
+/// (FFTW) or a GPU (cuFFT; x and y stay host arrays, so CG's vector steps are the same code).
 class ToeplitzOperator {
  public:
-  ToeplitzOperator(const MergeSums& sums, int64_t batch);
+  ToeplitzOperator(const MergeSums& sums, int64_t batch, Device device = Device::cpu());
   ~ToeplitzOperator();
   ToeplitzOperator(ToeplitzOperator&&) noexcept;
   /// y = T * x for `batch` consecutive n^3 vectors.
@@ -73,6 +77,7 @@ struct MergeSettings {
   double tolerance = 1e-5;        // CG stops when ||r|| < tolerance ||rhs||
   double support_radius = 0;      // voxels; > 0 keeps a zero outside the ball (the autocorrelation
                                   // of a particle of diameter D vanishes beyond D)
+  Device device = Device::cpu();  // where the Toeplitz operator's FFTs run
 };
 
 struct MergeSolution {

@@ -42,7 +42,7 @@ struct MtipSettings {
   double voxel = 0;                // A; 0: 1 / (2 s_max), the coarsest that holds the data
   double slicing_tolerance = 1e-4; // float type-2 NUFFT of the slices
   Score score = Score::euclidean;  // matching: unit-norm distance, or the Poisson likelihood of counts
-  double merging_tolerance = 1e-9; // double type-1 NUFFT of the merge
+  double merging_tolerance = 1e-5; // type-1 NUFFT of the merge (>= 1e-5: single precision)
   uint64_t seed = 1;               // generation 0's random orientations
   std::vector<Rotation> initial_orientations;  // generation 0's instead (one per image), if given
   // Resolution ramp: generation g uses the pixels with |s| <= s_max * min(1, start + (1 - start)

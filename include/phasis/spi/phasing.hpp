@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "phasis/core/device.hpp"
+
 namespace phasis::spi {
 
 struct PhasingSettings {
@@ -26,6 +28,7 @@ struct PhasingSettings {
                                // data are (0: the whole grid); beyond it they float, so the
                                // support and positivity fill them in instead of forcing them to
                                // the merge's regularised guess
+  Device device = Device::cpu();  // where the cycles run (setup and recentring: on the host)
 };
 
 struct PhasingResult {
