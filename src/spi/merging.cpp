@@ -9,6 +9,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
 #include "phasis/nufft/nufft.hpp"
+#include "friedel.hpp"
 #include "toeplitz_cuda.hpp"
 
 namespace phasis::spi {
@@ -45,37 +46,40 @@ nufft::Options merge_options() {
   return o;
 }
 
-// One batch's two type-1 transforms (ones: the kernel; values: the right-hand side) in precision T,
-// added into the double sums.
+// One batch's type-1 transform of the strengths 1 + i v_j in precision T (friedel.hpp: both sums
+// from one transform), added into the double sums.
 template <class T>
 struct MergePlan {
   nufft::Plan<T> plan;
   std::vector<T> x, y, z;
   std::vector<Complex<T>> c, f;
-  MergePlan(int64_t n, double tol) : plan(nufft::Type::type1, {2 * n, 2 * n, 2 * n}, -1, tol, 2, merge_options()) {}
+  MergePlan(int64_t n, double tol) : plan(nufft::Type::type1, {2 * n, 2 * n, 2 * n}, -1, tol, 1, merge_options()) {}
 
   void add(MergeSums& s, int64_t m, const double* sx, const double* sy, const double* sz, const float* values) {
     const int64_t n = s.n, n2 = 2 * n, cells2 = n2 * n2 * n2;
     const double scale = 2 * std::numbers::pi * s.voxel, h3 = s.voxel * s.voxel * s.voxel;
     x.resize(m), y.resize(m), z.resize(m);
-    c.resize(static_cast<size_t>(2 * m));
+    c.resize(static_cast<size_t>(m));
     double norm2 = 0;
     for (int64_t j = 0; j < m; ++j) {
       x[j] = T(scale * sx[j]), y[j] = T(scale * sy[j]), z[j] = T(scale * sz[j]);
-      c[j] = {T(1), T(0)};
-      c[m + j] = {T(values[j]), T(0)};
+      c[j] = {T(1), T(values[j])};
       norm2 += double(values[j]) * values[j];
     }
     plan.set_points(m, x.data(), y.data(), z.data());
-    f.resize(static_cast<size_t>(2 * cells2));
+    f.resize(static_cast<size_t>(cells2));
     plan.execute(c.data(), f.data());
-    for (int64_t i = 0; i < cells2; ++i) s.kernel[i] += h3 * h3 * double(f[i].re);
-    const Complex<T>* b = f.data() + cells2;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < cells2; ++i) {
+      const int64_t j = detail::friedel_partner(i, n2);
+      if (j >= 0) s.kernel[i] += h3 * h3 * 0.5 * (double(f[i].re) + double(f[j].re));
+    }
     for (int64_t kz = 0; kz < n; ++kz)
       for (int64_t ky = 0; ky < n; ++ky)
         for (int64_t kx = 0; kx < n; ++kx) {
           const int64_t iz = wrap(kz - n / 2, n2), iy = wrap(ky - n / 2, n2), ix = wrap(kx - n / 2, n2);
-          s.rhs[(kz * n + ky) * n + kx] += h3 * double(b[(iz * n2 + iy) * n2 + ix].re);
+          const int64_t i = (iz * n2 + iy) * n2 + ix, j = detail::friedel_partner(i, n2);
+          s.rhs[(kz * n + ky) * n + kx] += h3 * 0.5 * (double(f[i].im) + double(f[j].im));
         }
     s.data_norm2 += norm2;
     s.points += double(m);

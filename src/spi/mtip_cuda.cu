@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cuda_buffer.cuh"
+#include "friedel.hpp"
 #include "mtip_steps.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/nufft/nufft.hpp"
@@ -146,8 +147,7 @@ __global__ void running_argmin(const float* dots, int64_t b, int64_t images, int
   if (v < dist[i]) dist[i] = v, best[i] = first + arg;
 }
 
-// The batch's two transforms' strengths: ones (the kernel) then the selected raw values (the
-// right-hand side); sum of the values' squares into *norm2.
+// The batch's strengths 1 + i v (friedel.hpp), v the selected raw values; sum of v^2 into *norm2.
 template <class T>
 __global__ void fill_values(const float* raw, int64_t all, const int64_t* keep, int64_t m, int64_t points,
                             Complex<T>* c, double* norm2) {
@@ -156,18 +156,22 @@ __global__ void fill_values(const float* raw, int64_t all, const int64_t* keep, 
   if (i < points) {
     const int64_t r = i / m, j = i % m;
     const float v = raw[r * all + (keep ? keep[j] : j)];
-    c[i] = {T(1), T(0)};
-    c[points + i] = {T(v), T(0)};
+    c[i] = {T(1), T(v)};
     v2 = double(v) * v;
   }
   const double s = block_sum(v2);
   if (threadIdx.x == 0) atomicAdd(norm2, s);
 }
 
+// Both sums from F = A + i B (friedel.hpp): acc[0, cells2) += Re A, acc[cells2, 2 cells2) += Re B.
 template <class T>
-__global__ void add_real(const Complex<T>* f, int64_t count, double* acc) {
-  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < count) acc[i] += double(f[i].re);
+__global__ void add_friedel(const Complex<T>* f, int64_t modes, double* acc) {
+  const int64_t cells2 = modes * modes * modes, i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= cells2) return;
+  const int64_t j = friedel_partner(i, modes);
+  if (j < 0) return;
+  acc[i] += 0.5 * (double(f[i].re) + double(f[j].re));
+  acc[cells2 + i] += 0.5 * (double(f[i].im) + double(f[j].im));
 }
 
 std::vector<double> flat(const std::vector<Rotation>& r, size_t begin, size_t end) {
@@ -288,11 +292,11 @@ class CudaEngine final : public MtipEngine {
     nufft::Options o;
     o.device = Device::cuda(device_);
     o.fft_order = true;
-    nufft::Plan<T> plan(nufft::Type::type1, {n2, n2, n2}, -1, tolerance, 2, o);
+    nufft::Plan<T> plan(nufft::Type::type1, {n2, n2, n2}, -1, tolerance, 1, o);
     const int64_t kb = std::min(image_batch, count_);
     Buffer<double> rot(9 * kb), acc(2 * cells2), norm2(1);
     Buffer<T> x(kb * m), y(kb * m), z(kb * m);
-    Buffer<Complex<T>> c(2 * kb * m), f(2 * cells2);  // c: ones then values, per batch
+    Buffer<Complex<T>> c(kb * m), f(cells2);
     cuda_check(cudaMemset(acc.p, 0, 2 * cells2 * sizeof(double)), "spi: clear sums");
     cuda_check(cudaMemset(norm2.p, 0, sizeof(double)), "spi: clear sums");
     const double scale = 2 * std::numbers::pi * voxel;
@@ -306,7 +310,7 @@ class CudaEngine final : public MtipEngine {
                                               norm2.p);
       plan.set_points(points, x.p, y.p, z.p);
       plan.execute(c.p, f.p);
-      add_real<T><<<blocks(2 * cells2), 256>>>(f.p, 2 * cells2, acc.p);
+      add_friedel<T><<<blocks(cells2), 256>>>(f.p, n2, acc.p);
       cuda_check(cudaGetLastError(), "spi: merge sums");
       sums.points += double(points);
     }

@@ -36,8 +36,9 @@ struct MergeSums {
   void add(const MergeSums& other);
 };
 
-/// Accumulates MergeSums from batches of oriented pixels with one type-1 plan (2 transforms share
-/// every sort of the points). tolerance: the NUFFT's; >= 1e-5 runs it in single precision (the
+/// Accumulates MergeSums from batches of oriented pixels with one type-1 transform per batch (of
+/// 1 + i v_j: both sums at once, src/spi/friedel.hpp). The kernel's D = -n entries (never used by
+/// the convolution) are zero. tolerance: the NUFFT's; >= 1e-5 runs it in single precision (the
 /// float NUFFT reaches that; the sums are still added in double), finer ones in double.
 class MergeAccumulator {
  public:
