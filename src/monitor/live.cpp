@@ -140,15 +140,23 @@ void LiveView::progress(const exec::Progress& p) {
   st.touch();
 }
 
+// Between progress events (multislice reports one per configuration, snapshots per batch) the
+// gate also opens by time alone, for one snapshot per min_interval while the encoder is idle.
 bool LiveView::wants_snapshots() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->gate;
+  const State& st = *state_;
+  std::lock_guard lock(st.mutex);
+  return st.gate || (!st.encoding && st.pending.empty() && exec::now_seconds() >= st.next_gate);
 }
 
 void LiveView::snapshot(const exec::Snapshot& s) {
+  State& st = *state_;
   {
-    std::lock_guard lock(state_->mutex);
-    if (!state_->gate) return;
+    std::lock_guard lock(st.mutex);
+    const double now = exec::now_seconds();
+    if (!st.gate) {
+      if (st.encoding || !st.pending.empty() || now < st.next_gate) return;
+      st.next_gate = now + st.settings.min_interval;
+    }
   }
   show(s);
 }

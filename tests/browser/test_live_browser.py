@@ -7,6 +7,7 @@ written (exit 130, as for Ctrl-C). Exits 77 (skipped) only when no Chromium is i
 usage: test_live_browser.py PHASIS [SCREENSHOT.png]"""
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -114,6 +115,7 @@ def main():
         if run.poll() is None:
             run.kill()
             run.wait()
+    shutil.rmtree(work, ignore_errors=True)
     print("PASS")
 
 

@@ -9,6 +9,7 @@ usage: test_live_http.py PHASIS"""
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -138,6 +139,7 @@ def main():
             run.wait()
     if open(cxi, "rb").read() != before:
         fail("input modified")
+    shutil.rmtree(work, ignore_errors=True)
     print("PASS")
 
 
