@@ -2,6 +2,7 @@
 #include "phasis/monitor/live.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 
@@ -17,6 +18,11 @@ using Json = nlohmann::json;
 
 /// A number JSON can carry (NaN and infinities are not JSON): null instead.
 Json number(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+/// Seconds since 1970 on the system clock: a browser on the same machine can tell how old an update is.
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 /// A value shown as a curve: the error, distances; not the occupancies (they have a unit, "%").
 bool is_curve(const std::string& name) { return name.empty() || name.back() != '%'; }
@@ -54,8 +60,10 @@ void encoder_loop(LiveView::State& st) {
     st.stats.pictures += int64_t(made.size());
     st.stats.encode_seconds_total += dt;
     st.stats.encode_seconds_max = std::max(st.stats.encode_seconds_max, dt);
+    const double wall = wall_seconds();
     for (Picture& p : made) {
       LiveView::State::Shown& shown = st.pictures[p.name];
+      shown.wall = wall, shown.encode_seconds = dt;
       shown.picture = std::make_shared<const Picture>(std::move(p));
       ++shown.version;
     }
@@ -103,9 +111,15 @@ LiveView::LiveView(LiveSettings settings) : state_(std::make_unique<State>()) {
 
 LiveView::~LiveView() {
   State& st = *state_;
-  finish("done");
+  finish("failed");  // a run that ended normally said so before
   {
-    std::lock_guard lock(st.mutex);
+    // The pages see the last state (a second at most: a stalled browser does not hold the exit).
+    std::unique_lock lock(st.mutex);
+    st.changed.wait_for(lock, std::chrono::seconds(1), [&] {
+      for (const LiveCursor* c : st.streams)
+        if (c->seq != st.seq) return false;
+      return true;
+    });
     st.closing = true;
     st.changed.notify_all();
     st.work.notify_all();
@@ -131,7 +145,8 @@ void LiveView::progress(const exec::Progress& p) {
     if (is_curve(name)) st.series[name].push_back(v);
   }
   st.progress = {{"task", p.task}, {"done", p.done}, {"total", p.total}, {"unit", p.unit}, {"elapsed", number(p.elapsed)},
-                 {"rate", number(p.rate)}, {"eta", number(p.eta)}, {"values", values}};
+                 {"rate", number(p.rate)}, {"eta", number(p.eta)}, {"values", values},
+                 {"wall", wall_seconds()}};
   // The gate for this step's snapshots (reporters send them after the progress event): open when
   // the encoder is idle and min_interval has passed, and always for a task's last step.
   const double now = exec::now_seconds();
@@ -230,7 +245,8 @@ std::string LiveView::State::event_json(LiveCursor& c) const {
     if (sent == shown_picture.version) continue;
     const Picture& p = *shown_picture.picture;
     pics.push_back({{"name", name}, {"title", p.title}, {"version", shown_picture.version}, {"step", p.step},
-                    {"h", p.h}, {"w", p.w}, {"bytes", p.png.size()}});
+                    {"h", p.h}, {"w", p.w}, {"bytes", p.png.size()},
+                    {"wall", shown_picture.wall}, {"encode_ms", 1e3 * shown_picture.encode_seconds}});
     sent = shown_picture.version;
   }
   e["pictures"] = std::move(pics);

@@ -77,6 +77,10 @@ class HttpServer final : public LiveServer {
     });
     server_.Get("/events", [this](const httplib::Request&, httplib::Response& res) {
       auto cursor = std::make_shared<LiveCursor>();
+      {
+        std::lock_guard lock(st_.mutex);
+        st_.streams.insert(cursor.get());
+      }
       res.set_header("X-Accel-Buffering", "no");
       res.set_chunked_content_provider("text/event-stream", [this, cursor](size_t, httplib::DataSink& sink) {
         std::string event;
@@ -89,6 +93,7 @@ class HttpServer final : public LiveServer {
           if (st_.seq != cursor->seq) {
             event = "data: " + st_.event_json(*cursor) + "\n\n";
             ++st_.stats.events_sent;
+            st_.changed.notify_all();  // the view's destructor waits for every stream to be current
           } else {
             event = ": still here\n\n";
           }
@@ -102,6 +107,10 @@ class HttpServer final : public LiveServer {
         std::unique_lock lock(st_.mutex);
         st_.changed.wait_for(lock, std::chrono::milliseconds(100), [&] { return st_.closing; });
         return true;
+      }, [this, cursor](bool) {
+        std::lock_guard lock(st_.mutex);
+        st_.streams.erase(cursor.get());
+        st_.changed.notify_all();
       });
     });
   }

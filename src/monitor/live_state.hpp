@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,6 +57,8 @@ struct LiveView::State {
   struct Shown {
     std::shared_ptr<const Picture> picture;
     int64_t version = 0;
+    double wall = 0;            // when it was published (system clock, seconds since 1970)
+    double encode_seconds = 0;  // drawing and encoding its batch of snapshots
   };
   std::map<std::string, Shown> pictures;
   LiveStats stats;
@@ -69,6 +72,7 @@ struct LiveView::State {
   std::thread encoder;
 
   std::unique_ptr<LiveServer> server;
+  std::set<const LiveCursor*> streams;  // the open event streams (the last state reaches them before the end)
 
   /// Bumps seq and wakes the event streams; call with `mutex` held.
   void touch() {

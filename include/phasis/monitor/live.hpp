@@ -56,7 +56,8 @@ class LiveView final : public exec::EventSink {
   /// Checks the settings (a token for a remote bind) and listens: InputError when the port cannot
   /// be had (in use, not this machine's address), before any work of the run. Serving starts at once.
   explicit LiveView(LiveSettings settings);
-  /// Ends the run's view (finish("done") unless finished) and stops serving.
+  /// Ends the run's view (finish("failed") unless finished: an exception is on its way), lets the
+  /// open pages receive the last state (up to a second) and stops serving.
   ~LiveView() override;
   LiveView(const LiveView&) = delete;
   LiveView& operator=(const LiveView&) = delete;
