@@ -2,7 +2,8 @@
 // OUT.checkpoint.h5 (through a temporary name), so a run killed without warning (out of memory,
 // a node lost, kill -9) can continue with --resume OUT.checkpoint.h5. The solver sends the arrays
 // as snapshots (driver.hpp, part 0 only); this sink writes them on the solver's thread, between
-// iterations.
+// iterations. It asks for them only every N iterations of a stage (and at its last), so another
+// sink that wants more (the live view) does not make it write more.
 #pragma once
 
 #include <filesystem>
@@ -17,7 +18,7 @@ namespace phasis::cli {
 
 class CheckpointSink final : public exec::EventSink {
  public:
-  explicit CheckpointSink(std::string path) : path_(std::move(path)) {}
+  CheckpointSink(std::string path, int every) : path_(std::move(path)), every_(every) {}
 
   /// The object's place, known once the scan is laid out (before the first iteration).
   void set_geometry(double origin_y, double origin_x, double pixel_y_m, double pixel_x_m) {
@@ -29,12 +30,14 @@ class CheckpointSink final : public exec::EventSink {
     std::lock_guard lock(mutex_);
     for (const auto& [name, value] : p.values)
       if (name == "error") c_.errors.push_back(value), c_.stage = p.task;
+    due_ = every_ > 0 && (p.done % every_ == 0 || p.done == p.total);
   }
 
   void snapshot(const exec::Snapshot& s) override {
     const auto* a = std::get_if<Array<Complex<float>>>(&s.data);
     if (!a) return;
     std::lock_guard lock(mutex_);
+    if (!due_) return;
     if (s.name == "object") c_.object = a->to(Memory::host), object_step_ = s.step;
     if (s.name == "probe" && s.step == object_step_ && c_.object.size() > 0) {
       c_.probe = a->to(Memory::host);
@@ -43,7 +46,11 @@ class CheckpointSink final : public exec::EventSink {
     }
   }
 
-  bool wants_snapshots() const override { return true; }
+  /// After the progress of a checkpoint's iteration (reporters send snapshots after progress).
+  bool wants_snapshots() const override {
+    std::lock_guard lock(mutex_);
+    return due_;
+  }
 
   /// The run ended with its result written: the checkpoint has served its purpose.
   void remove() {
@@ -53,8 +60,10 @@ class CheckpointSink final : public exec::EventSink {
   const std::string& path() const { return path_; }
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::string path_;
+  int every_ = 0;
+  bool due_ = false;
   Checkpoint c_;
   int64_t object_step_ = -1;
   bool written_ = false;

@@ -14,6 +14,8 @@
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/monitor/report.hpp"
+#include "live_options.hpp"
 #include "phasis/multislice/elements.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/outputs.hpp"
@@ -95,8 +97,29 @@ ms::Simulation to_simulation(const MsConfig& c) {
 
 struct RunArgs {
   std::string config, output, cxi, trace;
-  bool pictures = true;
+  bool pictures = true, report = true;
+  LiveArgs live;
 };
+
+/// Detector d's readings as a raster picture (grid scans with one value per position), else none.
+std::vector<monitor::Picture> reading_pictures(const ms::Simulation& s, const ms::SimulationResult& r, int64_t max_side) {
+  std::vector<monitor::Picture> out;
+  const int64_t rows = s.scan_shape[0], cols = s.scan_shape[1];
+  if (s.scan != ms::ScanKind::grid || rows * cols < 1) return out;
+  monitor::Renderer renderer;
+  renderer.max_side = max_side;
+  for (size_t d = 0; d < r.readings.size() && d < s.detectors.size(); ++d) {
+    if (r.readings[d].shape().rank != 1 || r.readings[d].size() != rows * cols) continue;
+    Array<float> image(Shape{rows, cols});
+    for (int64_t j = 0; j < rows * cols; ++j) image[j] = float(r.readings[d][j]);
+    for (monitor::Picture& p : renderer.render(exec::Snapshot{d == 0 ? "stem_image" : "detector_" + s.detectors[d].name, 0,
+                                                              std::move(image)})) {
+      p.title = "detector " + s.detectors[d].name;
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
 
 void run(const RunArgs& a) {
   MsConfig c = read_ms_config(a.config);
@@ -137,6 +160,9 @@ void run(const RunArgs& a) {
                 s.potential.projection == ms::Projection::finite ? "finite" : "infinite");
   }
   std::fflush(stdout);
+  // The live view listens before any work: a port in use ends the command here.
+  std::unique_ptr<monitor::LiveView> live = start_live(a.live, "multislice run " + a.config);
+  if (live) live->set_info("config", a.config), live->set_info("output", out), live->set_info("device", c.device);
 
   // The GPU's context is made before the clock starts, and timed on its own: it is paid once per
   // process, whatever the simulation.
@@ -150,7 +176,7 @@ void run(const RunArgs& a) {
   // configuration, or whole configurations) in a Chrome trace.
   exec::ProgressBar bar(stdout, 0.0);
   exec::ChromeTrace trace;
-  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace});
+  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, live.get()});
   const ms::SimulationResult r = ms::run(s, device, precision, &events);
   const ms::StemTimings& stages = r.timings;
   nlohmann::json stage_json;
@@ -182,6 +208,38 @@ void run(const RunArgs& a) {
       for (const auto& w : ms::write_pictures(prefix, s, r)) std::printf("wrote %s\n", w.c_str());
     });
   }
+  const std::string stem_path = (std::filesystem::path(out).parent_path() / std::filesystem::path(out).stem()).string();
+  if (a.report) write_pictures_or_warn([&] {
+    monitor::Report report;
+    report.title = "phasis multislice run: " + a.config;
+    report.summary = {{"config", a.config}, {"output", out}, {"device", c.device + " (" + c.precision + ")"},
+                      {"kind", c.wave == "probe" ? "STEM, " + std::to_string(s.positions.size()) + " positions" : "HRTEM"},
+                      {"atoms", std::to_string(atoms.size())},
+                      {"grid", std::to_string(g.nx) + " x " + std::to_string(g.ny)}};
+    report.pictures = reading_pictures(s, r, 1024);
+    if (r.image.size() > 0) {
+      Array<float> image(Shape{r.image.shape()[0], r.image.shape()[1]});
+      for (int64_t i = 0; i < image.size(); ++i) image[i] = float(r.image[i]);
+      for (monitor::Picture& p : monitor::Renderer().render(exec::Snapshot{"hrtem_image", 0, std::move(image)}))
+        report.pictures.push_back(std::move(p));
+    }
+    report.timings = {{"run", r.seconds}};
+    if (!stage_json.is_null())
+      for (auto it = stage_json.begin(); it != stage_json.end(); ++it) report.timings.emplace_back(it.key(), it.value().get<double>());
+    report.parameters_json = params.dump();
+    monitor::write_html_report(stem_path + "_report.html", report);
+    std::printf("wrote %s_report.html\n", stem_path.c_str());
+  });
+  if (live) {
+    const int64_t rows = s.scan_shape[0], cols = s.scan_shape[1];  // the whole image, last
+    if (s.scan == ms::ScanKind::grid && !r.readings.empty() && r.readings[0].shape().rank == 1 &&
+        r.readings[0].size() == rows * cols && rows > 0) {
+      Array<float> image(Shape{rows, cols});
+      for (int64_t j = 0; j < image.size(); ++j) image[j] = float(r.readings[0][j]);
+      live->show(exec::Snapshot{"stem_image", s.phonons - 1, std::move(image)});
+    }
+    live->finish("done");
+  }
   if (!c.cxi.empty()) {
     ms::write_stem_cxi(c.cxi, s, r, c.cxi_dose);
     std::printf("wrote %s (4D-STEM, %lld frames)\n", c.cxi.c_str(), (long long)s.positions.size());
@@ -202,8 +260,10 @@ void add_multislice_run(CLI::App& multislice) {
   cmd->add_option("-o,--output", a->output, "HDF5 result file (default: the config's name with .h5, here)");
   cmd->add_option("--cxi", a->cxi, "Also write the pixelated detector's 4D-STEM data as a CXI ptychography file");
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_flag("!--no-report", a->report, "Do not write the HTML report (OUT_report.html)");
   cmd->add_option("--trace", a->trace,
                   "Write a Chrome trace (JSON; Perfetto and chrome://tracing open it): one span per chunk of work");
+  add_live_options(*cmd, a->live);
   cmd->callback([a] { run(*a); });
 }
 

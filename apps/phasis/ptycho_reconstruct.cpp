@@ -9,6 +9,7 @@
 
 #include "checkpoint_sink.hpp"
 #include "commands.hpp"
+#include "live_options.hpp"
 #include "phasis/comm/mpi.hpp"
 #include "phasis/core/array.hpp"
 #include "phasis/core/device.hpp"
@@ -16,6 +17,8 @@
 #include "phasis/exec/events.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "phasis/io/cxi.hpp"
+#include "phasis/monitor/render.hpp"
+#include "phasis/monitor/report.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
@@ -46,7 +49,8 @@ struct ReconstructArgs {
   std::string probe_file;
   int checkpoint_every = 0;
   std::string resume;
-  bool pictures = true, quiet = false;
+  bool pictures = true, quiet = false, report = true;
+  LiveArgs live;
 };
 
 /// The chosen solver's own options type (solver.hpp's options_as checks it), its shared fields
@@ -100,12 +104,24 @@ void run(const ReconstructArgs& a) {
   exec::ChromeTrace trace(comm::Mpi().rank());
   if (a.checkpoint_every < 0)
     throw InputError("--checkpoint-every: expected iterations >= 0 (0: none); found " + std::to_string(a.checkpoint_every));
-  CheckpointSink checkpoint(path_stem(a.output) + ".checkpoint.h5");
+  CheckpointSink checkpoint(path_stem(a.output) + ".checkpoint.h5", a.checkpoint_every);
   if (a.checkpoint_every > 0) require_output_path(checkpoint.path(), a.input);
-  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, a.checkpoint_every > 0 ? &checkpoint : nullptr});
   if (!a.trace.empty()) require_output_path(a.trace, a.input);
+  // The live view listens before any work: a port in use ends the command here.
+  std::unique_ptr<monitor::LiveView> live = start_live(a.live, "ptycho reconstruct " + a.input);
+  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, a.checkpoint_every > 0 ? &checkpoint : nullptr, live.get()});
+  if (live) {
+    live->set_info("input", a.input);
+    live->set_info("output", a.output);
+    live->set_info("algorithm", a.algorithm);
+    live->set_info("device", a.device + " (" + a.precision + ")");
+  }
+  const double started = exec::now_seconds();
   auto announce = [&](const DistributedRun& r) {
     checkpoint.set_geometry(r.layout.origin_y, r.layout.origin_x, r.layout.pixel_y_m, r.layout.pixel_x_m);
+    if (live)
+      live->show(exec::Snapshot{"coverage", 0, monitor::scan_coverage(r.layout.offsets, r.frame_size, r.layout.object_h,
+                                                                      r.layout.object_w)});
     // Printed by the writer once the partition is known, before the first iteration.
     const int64_t n = r.layout.offsets.shape()[0];
     std::printf("%lld frames of %lld x %lld; object %lld x %lld; %s on %s (%s)", (long long)n, (long long)r.frame_size,
@@ -140,7 +156,9 @@ void run(const ReconstructArgs& a) {
   for (const auto& [name, iterations] : parse_chain(a.algorithm, a.dm.iterations)) {
     std::shared_ptr<SolverOptions> options = solver_options(name, a, dm);
     options->iterations = iterations;
-    if (a.checkpoint_every > 0) options->snapshot_every = a.checkpoint_every;
+    // Every iteration may send snapshots; each sink asks only for those it wants (the checkpoint's
+    // every N, the live view's when its encoder is free), so none is copied for nobody.
+    if (a.checkpoint_every > 0 || live) options->snapshot_every = 1;
     if (resumed && chain.empty()) options->start = resumed;
     chain.push_back({name, std::move(options)});
   }
@@ -221,6 +239,59 @@ void run(const ReconstructArgs& a) {
     std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s}.png\n", stem.c_str(),
                 result.occupancy.size() > 1 ? ",probe_occupancy" : "", result.fourier_error.size() > 1 ? ",error" : "");
   });
+  const double wall = exec::now_seconds() - started;
+  // The view's last pictures are the result's (a stop request skips the last snapshot).
+  const int64_t done = int64_t(result.fourier_error.size());
+  if (live) {
+    live->show(exec::snapshot_of("object", done - 1, result.object));
+    live->show(exec::snapshot_of("probe", done - 1, result.probe));
+  }
+  if (a.report) write_pictures_or_warn([&] {
+    monitor::Report report;
+    report.title = "phasis ptycho reconstruct: " + a.input;
+    char line[96];
+    report.summary = {{"input", a.input}, {"output", a.output}, {"algorithm", a.algorithm},
+                      {"device", std::string(kind_name(device)) + " (" + a.precision + ")" +
+                                     (run.parts > 1 ? ", " + std::to_string(run.parts) + " parts" : "")}};
+    std::snprintf(line, sizeof line, "%lld of %lld x %lld; object %lld x %lld", (long long)problem.frames,
+                  (long long)run.frame_size, (long long)run.frame_size, (long long)problem.object_h, (long long)problem.object_w);
+    report.summary.emplace_back("frames", line);
+    report.summary.emplace_back("iterations", std::to_string(done) + " of " + std::to_string(planned) +
+                                                  (result.interrupted ? " (stopped on request)" : ""));
+    std::snprintf(line, sizeof line, "%.4e", result.fourier_error.back());
+    report.summary.emplace_back("final error", line);
+    if (result.occupancy.size() > 1) {
+      std::string occ;
+      for (double o : result.occupancy) std::snprintf(line, sizeof line, "%s%.1f%%", occ.empty() ? "" : " ", 100 * o), occ += line;
+      report.summary.emplace_back("probe mode occupancy", occ);
+    }
+    monitor::Renderer renderer;
+    const Array<float> coverage = monitor::scan_coverage(problem.offsets, run.frame_size, problem.object_h, problem.object_w);
+    renderer.coverage = &coverage;
+    auto add = [&](const exec::Snapshot& snap) {
+      for (monitor::Picture& p : renderer.render(snap)) report.pictures.push_back(std::move(p));
+    };
+    add(exec::snapshot_of("object", done - 1, result.object));
+    add(exec::snapshot_of("probe", done - 1, result.probe));
+    add(exec::snapshot_of("coverage", 0, coverage));
+    report.curves.push_back({"error", "iteration", result.fourier_error});
+    double iterating = 0;
+    for (double t : result.iteration_seconds) iterating += t;
+    report.timings = {{"whole run (wall clock)", wall}, {"iterations", iterating},
+                      {"mean iteration", iterating / double(done)}, {"reading, setup and writing", wall - iterating}};
+    report.parameters_json = params.dump();
+    if (live) {
+      const monitor::LiveStats ls = live->stats();
+      std::snprintf(line, sizeof line, "live view: %lld snapshots encoded, %.1f ms mean, %.1f ms longest",
+                    (long long)ls.snapshots, ls.snapshots ? 1e3 * ls.encode_seconds_total / double(ls.snapshots) : 0.0,
+                    1e3 * ls.encode_seconds_max);
+      report.notes.push_back(line);
+    }
+    const std::string path = path_stem(a.output) + "_report.html";
+    monitor::write_html_report(path, report);
+    std::printf("report: %s\n", path.c_str());
+  });
+  if (live) live->finish(result.interrupted ? "stopped" : "done");
   checkpoint.remove();  // the result holds everything it had
   if (result.interrupted) {
     std::printf("stopped on request after %zu of %d iterations; the result so far is in %s\n", result.fourier_error.size(),
@@ -324,6 +395,8 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                   "Start from the probe in this HDF5 file (a CXI probe location, or a phasis result's probe); "
                   "it is scaled to the mean frame power");
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_flag("!--no-report", a->report, "Do not write the HTML report (OUT_report.html: pictures, curves, parameters, timings)");
+  add_live_options(*cmd, a->live);
   cmd->add_option("--checkpoint-every", a->checkpoint_every,
                   "Every N iterations write object and probe to OUT.checkpoint.h5 (removed when the run ends; "
                   "continue a killed run with --resume)")

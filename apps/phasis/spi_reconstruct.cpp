@@ -13,6 +13,8 @@
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/monitor/report.hpp"
+#include "live_options.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "phasis/spi/dataset.hpp"
 #include "phasis/spi/matching.hpp"
@@ -28,7 +30,8 @@ struct SpiArgs {
   int threads = 0;
   std::string device = "cpu";
   std::string score = "euclidean";
-  bool pictures = true, quiet = false;
+  bool pictures = true, quiet = false, report = true;
+  LiveArgs live;
 };
 
 void run(const SpiArgs& a) {
@@ -43,6 +46,10 @@ void run(const SpiArgs& a) {
   // summed over the ranks; rank 0 writes the result.
   comm::Mpi mpi;
   const int parts = mpi.size(), rank = mpi.rank();
+  // The live view listens before any work: a port in use ends the command here.
+  std::unique_ptr<monitor::LiveView> live = start_live(a.live, "spi reconstruct " + a.input);
+  if (live) live->set_info("input", a.input), live->set_info("output", a.output), live->set_info("device", a.device);
+  const double started = exec::now_seconds();
   const int64_t total = spi::dataset_images(a.input);
   if (total < parts)
     throw InputError("spi reconstruct: expected at least one image per rank; found " + std::to_string(total) + " for " +
@@ -52,7 +59,8 @@ void run(const SpiArgs& a) {
   const spi::SpiImages images = spi::valid_pixels(data);
   exec::ProgressBar bar(stdout, a.quiet || rank > 0 ? 1e300 : 0.0);
   exec::NullSink quiet;
-  exec::EventSink* events = rank == 0 ? static_cast<exec::EventSink*>(&bar) : &quiet;
+  exec::FanOut watched({&bar, live.get()});
+  exec::EventSink* events = rank == 0 ? static_cast<exec::EventSink*>(&watched) : &quiet;
   if (rank == 0)
     std::printf("spi: %lld images, %lld valid pixels each, %lld reference orientations (spacing %.3g deg), grid %lld^3, "
               "GEMM %s, on %s\n",
@@ -96,6 +104,38 @@ void run(const SpiArgs& a) {
   const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();
   spi::write_mrc(stem + ".mrc", r.density, r.n, r.voxel);
   if (a.pictures) write_pictures_or_warn([&] { spi::write_density_pictures(stem + "_density", r.density, r.n); });
+  if (a.report) write_pictures_or_warn([&] {
+    monitor::Report report;
+    report.title = "phasis spi reconstruct: " + a.input;
+    report.summary = {{"input", a.input}, {"output", a.output}, {"device", describe(settings.device)},
+                      {"images", std::to_string(total)},
+                      {"generations", std::to_string(r.generations.size()) + " of " + std::to_string(a.s.generations) +
+                                          (r.interrupted ? " (stopped on request)" : "")},
+                      {"grid", std::to_string(r.n) + "^3 at " + std::to_string(r.voxel) + " A"}};
+    Array<float> d(Shape{r.n, r.n, r.n});
+    for (int64_t i = 0; i < r.n * r.n * r.n; ++i) d.data()[i] = float(r.density[size_t(i)]);
+    for (monitor::Picture& pic : monitor::Renderer().render(exec::Snapshot{"density", int64_t(r.generations.size()) - 1, std::move(d)}))
+      report.pictures.push_back(std::move(pic));
+    monitor::ReportCurve distance{"matching distance", "generation", {}}, phasing{"phasing error", "generation", {}},
+        cg{"CG residual", "generation", {}};
+    double matching = 0, merging = 0, phasing_s = 0;
+    for (const auto& g : r.generations) {
+      distance.values.push_back(g.matching_distance), phasing.values.push_back(g.phasing_error), cg.values.push_back(g.cg_residual);
+      matching += g.seconds_slicing_matching, merging += g.seconds_merging, phasing_s += g.seconds_phasing;
+    }
+    report.curves = {distance, phasing, cg};
+    report.timings = {{"whole run (wall clock)", exec::now_seconds() - started}, {"slicing and matching", matching},
+                      {"merging", merging}, {"phasing", phasing_s}};
+    report.parameters_json = p.dump();
+    monitor::write_html_report(stem + "_report.html", report);
+    std::printf("report: %s_report.html\n", stem.c_str());
+  });
+  if (live) {
+    Array<float> d(Shape{r.n, r.n, r.n});
+    for (int64_t i = 0; i < r.n * r.n * r.n; ++i) d.data()[i] = float(r.density[size_t(i)]);
+    live->show(exec::Snapshot{"density", int64_t(r.generations.size()) - 1, std::move(d)});
+    live->finish(r.interrupted ? "stopped" : "done");
+  }
   const auto& last = r.generations.back();
   std::printf("wrote %s and %s.mrc: density %lld^3 at %.3g A, %zu generations, median matching distance %.3g, "
               "phasing error %.3g\n",
@@ -147,6 +187,8 @@ void add_spi_reconstruct(CLI::App& spi) {
   cmd->add_option("--device", a->device, "cpu, cuda or cuda:N (auto: a GPU when present)")->capture_default_str();
   cmd->add_option("--threads", a->threads, "CPU threads (0: all)")->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
+  cmd->add_flag("!--no-report", a->report, "Do not write the HTML report (OUT_report.html)");
+  add_live_options(*cmd, a->live);
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the last generation");
   auto config = add_config_option(*cmd);
   cmd->callback([cmd, config, a] {

@@ -2,13 +2,16 @@
 #include "phasis/exec/interrupt.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 namespace phasis::exec {
 namespace {
 
 std::atomic<bool> requested{false};
 std::atomic<int> by_signal{0};
+std::atomic<bool> pause_requested{false};
 struct sigaction previous_int, previous_term;
 
 extern "C" void on_signal(int sig) {
@@ -43,5 +46,11 @@ void clear_stop() {
   by_signal.store(0);
 }
 int stop_signal() { return by_signal.load(); }
+
+void set_paused(bool p) { pause_requested.store(p); }
+bool paused() { return pause_requested.load(); }
+void wait_while_paused() {
+  while (pause_requested.load() && !stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 }  // namespace phasis::exec

@@ -26,15 +26,20 @@ void check_size(const std::string& path, int64_t h, int64_t w) {
                      " x " + std::to_string(w));
 }
 
-/// Writes 8-bit pixels of `format` (PNG_FORMAT_GRAY or PNG_FORMAT_RGB) via a temporary name.
-void write_png(const std::string& path, const uint8_t* pixels, int64_t h, int64_t w, png_uint_32 format) {
-  check_size(path, h, w);
+png_image describe(int64_t h, int64_t w, png_uint_32 format) {
   png_image image;
   std::memset(&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
   image.width = static_cast<png_uint_32>(w);
   image.height = static_cast<png_uint_32>(h);
   image.format = format;
+  return image;
+}
+
+/// Writes 8-bit pixels of `format` (PNG_FORMAT_GRAY or PNG_FORMAT_RGB) via a temporary name.
+void write_png(const std::string& path, const uint8_t* pixels, int64_t h, int64_t w, png_uint_32 format) {
+  check_size(path, h, w);
+  png_image image = describe(h, w, format);
   AtomicOutput output(path);
   if (!png_image_write_to_file(&image, output.temp_path().c_str(), 0, pixels, 0, nullptr)) {
     std::string why = image.message[0] ? image.message : "libpng failed";
@@ -42,6 +47,24 @@ void write_png(const std::string& path, const uint8_t* pixels, int64_t h, int64_
     throw InputError("cannot write '" + path + "': " + why);
   }
   output.commit();
+}
+
+/// The same pixels as a PNG file's bytes in memory: libpng sizes the buffer in a first call.
+std::vector<uint8_t> encode_png(const uint8_t* pixels, int64_t h, int64_t w, png_uint_32 format) {
+  check_size("(in memory)", h, w);
+  png_image image = describe(h, w, format);
+  png_alloc_size_t bytes = 0;
+  std::vector<uint8_t> out;
+  if (png_image_write_to_memory(&image, nullptr, &bytes, 0, pixels, 0, nullptr)) {
+    out.resize(bytes);
+    if (png_image_write_to_memory(&image, out.data(), &bytes, 0, pixels, 0, nullptr)) {
+      out.resize(bytes);
+      return out;
+    }
+  }
+  std::string why = image.message[0] ? image.message : "libpng failed";
+  png_image_free(&image);
+  throw InputError("cannot encode a PNG image: " + why);
 }
 
 uint8_t to_byte(double v) { return static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0)); }
@@ -106,15 +129,8 @@ std::vector<uint8_t> colour_by_phase(const Complex<float>* data, int64_t n, Brig
   return rgb;
 }
 
-}  // namespace
-
-void write_png_rgb(const std::string& path, const uint8_t* rgb, int64_t h, int64_t w) {
-  write_png(path, rgb, h, w, PNG_FORMAT_RGB);
-}
-
-void write_png_gray(const std::string& path, const float* data, int64_t h, int64_t w, float lo, float hi) {
-  check_size(path, h, w);
-  const int64_t n = h * w;
+/// Grey levels of a real image mapped from [lo, hi] (lo == hi: the finite data's min and max).
+std::vector<uint8_t> grey_levels(const float* data, int64_t n, float lo, float hi) {
   double dlo = lo, dhi = hi;
   if (lo == hi) {
     dlo = INFINITY;
@@ -130,23 +146,59 @@ void write_png_gray(const std::string& path, const float* data, int64_t h, int64
   const double scale = dhi != dlo ? 1.0 / (dhi - dlo) : 0.0;
   std::vector<uint8_t> grey(static_cast<std::size_t>(n));
   for (int64_t i = 0; i < n; ++i) grey[i] = std::isnan(data[i]) ? 0 : to_byte((data[i] - dlo) * scale);
-  write_png(path, grey.data(), h, w, PNG_FORMAT_GRAY);
+  return grey;
+}
+
+std::vector<uint8_t> phase_colours(const Complex<float>* data, int64_t n) {
+  // Full brightness above a fifth of the largest amplitude, fading to black below it: the phase
+  // of near-zero amplitudes is noise and should not draw the eye.
+  const double knee = 0.2 * max_amplitude(data, n);
+  return colour_by_phase(data, n, [knee](double a) { return knee > 0 ? std::min(1.0, a / knee) : 0.0; });
+}
+
+std::vector<uint8_t> complex_colours(const Complex<float>* data, int64_t n) {
+  const double mx = max_amplitude(data, n);
+  return colour_by_phase(data, n, [mx](double a) { return mx > 0 ? a / mx : 0.0; });
+}
+
+}  // namespace
+
+void write_png_rgb(const std::string& path, const uint8_t* rgb, int64_t h, int64_t w) {
+  write_png(path, rgb, h, w, PNG_FORMAT_RGB);
+}
+
+void write_png_gray(const std::string& path, const float* data, int64_t h, int64_t w, float lo, float hi) {
+  check_size(path, h, w);
+  write_png(path, grey_levels(data, h * w, lo, hi).data(), h, w, PNG_FORMAT_GRAY);
 }
 
 void write_png_phase(const std::string& path, const Complex<float>* data, int64_t h, int64_t w) {
   check_size(path, h, w);
-  // Full brightness above a fifth of the largest amplitude, fading to black below it: the phase
-  // of near-zero amplitudes is noise and should not draw the eye.
-  const double knee = 0.2 * max_amplitude(data, h * w);
-  auto rgb = colour_by_phase(data, h * w, [knee](double a) { return knee > 0 ? std::min(1.0, a / knee) : 0.0; });
-  write_png(path, rgb.data(), h, w, PNG_FORMAT_RGB);
+  write_png(path, phase_colours(data, h * w).data(), h, w, PNG_FORMAT_RGB);
 }
 
 void write_png_complex(const std::string& path, const Complex<float>* data, int64_t h, int64_t w) {
   check_size(path, h, w);
-  const double mx = max_amplitude(data, h * w);
-  auto rgb = colour_by_phase(data, h * w, [mx](double a) { return mx > 0 ? a / mx : 0.0; });
-  write_png(path, rgb.data(), h, w, PNG_FORMAT_RGB);
+  write_png(path, complex_colours(data, h * w).data(), h, w, PNG_FORMAT_RGB);
+}
+
+std::vector<uint8_t> encode_png_rgb(const uint8_t* rgb, int64_t h, int64_t w) {
+  return encode_png(rgb, h, w, PNG_FORMAT_RGB);
+}
+
+std::vector<uint8_t> encode_png_gray(const float* data, int64_t h, int64_t w, float lo, float hi) {
+  check_size("(in memory)", h, w);
+  return encode_png(grey_levels(data, h * w, lo, hi).data(), h, w, PNG_FORMAT_GRAY);
+}
+
+std::vector<uint8_t> encode_png_phase(const Complex<float>* data, int64_t h, int64_t w) {
+  check_size("(in memory)", h, w);
+  return encode_png(phase_colours(data, h * w).data(), h, w, PNG_FORMAT_RGB);
+}
+
+std::vector<uint8_t> encode_png_complex(const Complex<float>* data, int64_t h, int64_t w) {
+  check_size("(in memory)", h, w);
+  return encode_png(complex_colours(data, h * w).data(), h, w, PNG_FORMAT_RGB);
 }
 
 }  // namespace phasis

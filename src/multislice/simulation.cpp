@@ -76,6 +76,7 @@ void stem_annular_only(const Simulation& s, const Device& device, Precision prec
   o.seed = s.seed;
   o.timings = &r.timings;
   o.events = events;
+  if (s.scan == ScanKind::grid) o.scan_shape = s.scan_shape;
   const int64_t n = int64_t(s.positions.size());
   const Array<double> mean = stem_annular(device, precision, s.atoms, s.grid, s.potential, s.positions, o);
   for (std::size_t d = 0; d < s.detectors.size(); ++d) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <memory>
 #include <type_traits>
@@ -14,6 +15,7 @@
 #endif
 
 #include "phasis/core/array.hpp"
+#include "phasis/exec/interrupt.hpp"
 #include "multislice/fused_multislice.hpp"
 #include "multislice/multislice_impl.hpp"
 #include "phasis/multislice/phonons.hpp"
@@ -98,8 +100,20 @@ class StemRunner {
       const auto r = read_in_fused_pass_ ? fused_readings(nb) : e.annular_spectrum(waves_.data(), masks_, double(grid_.pixels()));
       for (int64_t d = 0; d < nd; ++d)
         for (int64_t j = 0; j < nb; ++j) out[d * n_ + j0 + j] = r[std::size_t(d)][std::size_t(j)];
+      show_filling(out, j0 + nb);
+      exec::wait_while_paused();  // the live view's pause, between batches
     });
     return out;
+  }
+
+  /// The first detector's readings of positions [0, filled) as a raster picture, the rest NaN
+  /// (options.scan_shape), when the sink wants it; a host copy of a few kB between batches.
+  void show_filling(const Array<double>& out, int64_t filled) const {
+    const int64_t rows = o_.scan_shape[0], cols = o_.scan_shape[1];
+    if (!o_.events || rows * cols != n_ || rows < 1 || !o_.events->wants_snapshots()) return;
+    Array<float> image(Shape{rows, cols});
+    for (int64_t j = 0; j < n_; ++j) image[j] = j < filled ? float(out[j]) : NAN;
+    o_.events->snapshot(exec::Snapshot{"stem_image", chunk_base_ / std::max<int64_t>(batches(), 1), std::move(image)});
   }
 
   /// Spans of the next potential's batches are numbered from `first` (chunk = configuration x

@@ -78,6 +78,7 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
       reporter->snapshot(exec::snapshot_of("object", it, solver.object()));
       reporter->snapshot(exec::snapshot_of("probe", it, solver.probe()));
     }
+    exec::wait_while_paused();  // the live view's pause: between iterations, after the snapshot
     // Stop-and-save: every part must stop after the same iteration, so with several parts the
     // request is summed (one host scalar; a signal to any part stops them all).
     bool stop = exec::stop_requested();

@@ -187,6 +187,12 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
                    " s (lambda " + num(gm.lambda) + ", CG " + std::to_string(gm.cg_iterations) + " iterations, residual " +
                    num(gm.cg_residual) + "), phasing " + num(gm.seconds_phasing) + " s (error " + num(gm.phasing_error) + ")");
     meter.update(g + 1, {{"distance", gm.matching_distance}, {"cg", gm.cg_residual}, {"phasing", gm.phasing_error}});
+    if (events && events->wants_snapshots()) {  // the live view's projections of this generation's density
+      Array<float> d(Shape{n, n, n});
+      for (int64_t i = 0; i < n * n * n; ++i) d.data()[i] = float(phased.density[size_t(i)]);
+      events->snapshot(exec::Snapshot{"density", g, std::move(d)});
+    }
+    exec::wait_while_paused();
     // Every part stops at the same generation (a signal may reach only some of them).
     bool stop = exec::stop_requested();
     if (comm && comm->size() > 1) stop = comm->sum(stop ? 1.0 : 0.0) > 0;

@@ -74,6 +74,35 @@ TEST(Cli, SimulateReconstructCompare) {
   EXPECT_NE(c.out.find("phase RMSE"), std::string::npos);
 }
 
+TEST(Cli, TheReportHoldsPicturesCurveParametersAndTimings) {
+  TempDir dir;
+  const std::string cxi = dir.file("sim.cxi"), out = dir.file("rec.h5"), report = dir.file("rec_report.html");
+  ASSERT_EQ(run_phasis("ptycho simulate '" + cxi + "' --frame-size 32 --positions 30").exit_code, 0);
+  auto r = run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 7 --probe-modes 2 --no-pictures");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("report: " + report), std::string::npos) << r.out;
+  const auto read = phasis::testing::read_report(report);
+  ASSERT_EQ(read.exit_code, 0) << read.out;
+  const auto j = nlohmann::json::parse(read.out);
+  // Object phase and amplitude (cropped to the lit region), the two probe modes side by side
+  // (32 x 64) and the coverage (the object's size), each a decodable PNG inside the file.
+  std::set<std::string> names;
+  for (const auto& p : j["pictures"]) names.insert(p[0].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"picture-object_phase", "picture-object_amplitude", "picture-probe",
+                                          "picture-coverage"}));
+  for (const auto& p : j["pictures"])
+    if (p[0] == "picture-probe") EXPECT_EQ(p, (nlohmann::json{"picture-probe", 64, 32}));
+  EXPECT_EQ(j["curves"]["curve-error"].get<int>(), 7);
+  EXPECT_EQ(j["tables"]["summary"]["iterations"], "7 of 7");
+  EXPECT_EQ(j["tables"]["parameters"]["algorithm"], "dm");
+  EXPECT_EQ(j["tables"]["parameters"]["probe_modes"], "2");
+  EXPECT_TRUE(j["tables"]["timings"].contains("mean iteration"));
+  // --no-report: none.
+  std::filesystem::remove(report);
+  ASSERT_EQ(run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --iterations 2 --no-pictures --no-report").exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(report));
+}
+
 TEST(Cli, ConfigFileSetsOptionsAndCommandLineWins) {
   TempDir dir;
   const std::string cxi = dir.file("sim.cxi"), cfg = dir.file("run.toml");

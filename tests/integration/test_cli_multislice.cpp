@@ -97,6 +97,12 @@ TEST(CliMultislice, StemRunWritesEveryDetectorAndCxi) {
   EXPECT_NE(r.out.find("phonons 1/1 configurations"), std::string::npos) << r.out;
   for (const char* f : {"si_BF.png", "si_ADF.png", "si_mean_diffraction.png"})
     EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
+  // The report: the annular detectors' 3 x 3 images (one value per position), the stage timings.
+  const auto read = phasis::testing::read_report(dir.file("si_report.html"));
+  ASSERT_EQ(read.exit_code, 0) << read.out;
+  const auto report = nlohmann::json::parse(read.out);
+  EXPECT_EQ(report["pictures"], (nlohmann::json{{"picture-stem_image", 3, 3}, {"picture-detector_ADF", 3, 3}})) << read.out;
+  EXPECT_TRUE(report["tables"]["timings"].contains("propagation")) << read.out;
 
   h5::File f = h5::File::open_read(out);
   EXPECT_NE(f.read_attr_string("/", "parameters").find("\"parametrization\":\"lobato\""), std::string::npos);

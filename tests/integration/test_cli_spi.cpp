@@ -1,6 +1,7 @@
 // `phasis spi` end to end: simulate -> reconstruct -> compare on a tiny case, and every kind of
 // bad input the issue names: one line on stderr, exit code 2, no output left behind, input untouched.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -104,6 +105,14 @@ TEST(CliSpi, SimulateReconstructCompare) {
   EXPECT_NE(c.out.find("FSC 0.5:"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("median error"), std::string::npos) << c.out;
   EXPECT_TRUE(std::filesystem::exists(dir.file("model_fsc.png")));
+  // The report: the density's three projections side by side, a curve per metric of 2 generations.
+  const auto read = phasis::testing::read_report(dir.file("model_report.html"));
+  ASSERT_EQ(read.exit_code, 0) << read.out;
+  const auto j = nlohmann::json::parse(read.out);
+  ASSERT_EQ(j["pictures"].size(), 1u) << read.out;
+  EXPECT_EQ(j["pictures"][0], (nlohmann::json{"picture-density_projections", 48, 16}));
+  EXPECT_EQ(j["curves"]["curve-phasing error"].get<int>(), 2);
+  EXPECT_EQ(j["tables"]["parameters"]["grid"], "16");
 }
 
 TEST(CliSpi, BadStructuresGetOneLine) {

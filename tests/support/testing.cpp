@@ -48,6 +48,10 @@ RunResult run_command(const std::string& command) {
 
 RunResult run_phasis(const std::string& args) { return run_command(std::string(PHASIS_EXE) + " " + args); }
 
+RunResult read_report(const std::string& path) {
+  return run_command(std::string(PHASIS_PYTHON) + " '" + PHASIS_TEST_SUPPORT + "/check_report.py' '" + path + "'");
+}
+
 int count_lines(const std::string& s) {
   int n = 0;
   for (std::size_t i = 0; i < s.size(); ++i)

@@ -31,6 +31,10 @@ RunResult run_phasis(const std::string& args);
 /// Runs any shell command the same way.
 RunResult run_command(const std::string& command);
 
+/// An HTML report read by tests/support/check_report.py (Python's HTML parser): its pictures,
+/// curves and tables as JSON text, or the one line saying why it is not well formed (exit code 1).
+RunResult read_report(const std::string& path);
+
 /// Number of lines in s (a trailing newline does not start a new line).
 int count_lines(const std::string& s);
 

@@ -173,3 +173,23 @@ TEST(Image, UnwritablePathThrowsAndLeavesNothing) {
   EXPECT_THROW(write_png_gray(tmp.file("x.png"), v, 0, 1), InputError);
   EXPECT_TRUE(fs::is_empty(tmp.path()));
 }
+
+// The live view and the report send the same pictures from memory: byte for byte the files' PNGs.
+TEST(Image, InMemoryPngsEqualTheFiles) {
+  TempDir dir;
+  const int64_t h = 5, w = 7;
+  std::vector<float> grey(size_t(h * w));
+  std::vector<Complex<float>> c(size_t(h * w));
+  for (int64_t i = 0; i < h * w; ++i) grey[size_t(i)] = float(i % 9), c[size_t(i)] = {std::cos(0.3f * i), std::sin(0.7f * i)};
+  auto bytes = [](const std::string& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+  };
+  write_png_gray(dir.file("g.png"), grey.data(), h, w, 1, 6);
+  write_png_phase(dir.file("p.png"), c.data(), h, w);
+  write_png_complex(dir.file("c.png"), c.data(), h, w);
+  EXPECT_EQ(encode_png_gray(grey.data(), h, w, 1, 6), bytes(dir.file("g.png")));
+  EXPECT_EQ(encode_png_phase(c.data(), h, w), bytes(dir.file("p.png")));
+  EXPECT_EQ(encode_png_complex(c.data(), h, w), bytes(dir.file("c.png")));
+  EXPECT_THROW(encode_png_gray(grey.data(), 0, w), InputError);
+}

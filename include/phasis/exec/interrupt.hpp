@@ -25,4 +25,12 @@ void clear_stop();
 /// The signal that requested the stop (SIGINT, SIGTERM), 0 for request_stop() or none.
 int stop_signal();
 
+/// Pause (the live view's button): a run that calls wait_while_paused() between its steps holds
+/// there until resumed or asked to stop. Safe from any thread.
+void set_paused(bool paused);
+bool paused();
+/// Returns at once unless paused; otherwise when resumed or when a stop is requested (a signal
+/// stops a paused run too). Polls every 20 ms: a paused run costs no CPU worth naming.
+void wait_while_paused();
+
 }  // namespace phasis::exec

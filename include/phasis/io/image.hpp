@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "phasis/core/complex.hpp"  // for Complex
 
@@ -17,5 +18,12 @@ void write_png_phase(const std::string& path, const Complex<float>* data, int64_
 void write_png_complex(const std::string& path, const Complex<float>* data, int64_t h, int64_t w);
 /// 8-bit RGB PNG, rows of 3*w bytes; written to a temporary name and renamed.
 void write_png_rgb(const std::string& path, const uint8_t* rgb, int64_t h, int64_t w);
+
+/// The same pictures as PNG files' bytes in memory (the live view and the HTML report send or
+/// embed them); InputError for an empty or oversized image.
+std::vector<uint8_t> encode_png_gray(const float* data, int64_t h, int64_t w, float lo = 0, float hi = 0);
+std::vector<uint8_t> encode_png_phase(const Complex<float>* data, int64_t h, int64_t w);
+std::vector<uint8_t> encode_png_complex(const Complex<float>* data, int64_t h, int64_t w);
+std::vector<uint8_t> encode_png_rgb(const uint8_t* rgb, int64_t h, int64_t w);
 
 }  // namespace phasis

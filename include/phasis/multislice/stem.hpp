@@ -6,6 +6,8 @@
 // masks and the spectrum are made once per run and serve every configuration.
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -53,6 +55,10 @@ struct StemOptions {
   /// positions and configuration (category "chunk", chunk = configuration x batches + batch; the
   /// backend's work is included only when `timings` synchronise it).
   exec::EventSink* events = nullptr;
+  /// (rows, columns) when the positions are a raster of that shape: then, after a batch and when
+  /// `events` wants snapshots, the first detector's readings so far go to it as the snapshot
+  /// "stem_image" (rows x columns, NaN where no reading has come yet), the image filling in.
+  std::array<int64_t, 2> scan_shape{0, 0};
 };
 
 /// Readings (detectors, positions): the ensemble mean of each detector's share of the beam, on
