@@ -75,11 +75,10 @@ Result make_result(SolverResult&& r, ScanLayout&& layout, int64_t m, std::string
 template <class T>
 Array<T> copy_in(const AnyArray& a, const char* what, const std::vector<int64_t>& shape, const std::vector<std::string>& names) {
   const T* p = array_in<T>(a, what, shape, names);
-  Array<T> out(Shape{});
   Shape s;
   s.rank = int(shape.size());
   for (size_t i = 0; i < shape.size(); ++i) s.dims[i] = int64_t(a.shape(i));
-  out = Array<T>(s);
+  Array<T> out(s);
   std::memcpy(out.data(), p, out.bytes());
   return out;
 }
@@ -113,10 +112,11 @@ Result reconstruct_py(nb::object input, std::optional<AnyArray> frames, std::opt
     const std::string path = nb::cast<std::string>(nb::module_::import_("os").attr("fspath")(input));
     require_input_file(path, "input CXI file");
     if (!a.dist.probe_file.empty()) require_input_file(a.dist.probe_file, "probe file");
-    return run_released(progress, [&](exec::EventSink* events) {
-      DistributedRun run = reconstruct_distributed(path, chain, device, precision, a.dist, events);
-      return make_result(std::move(run.result), std::move(run.layout), run.frame_size, run.probe_source);
+    // Python objects are made once the GIL is back: the work returns C++ values only.
+    DistributedRun run = run_released(progress, [&](exec::EventSink* events) {
+      return reconstruct_distributed(path, chain, device, precision, a.dist, events);
     });
+    return make_result(std::move(run.result), std::move(run.layout), run.frame_size, run.probe_source);
   }
   if (!a.dist.probe_file.empty()) throw InputError("probe_file: expected with a CXI file input; pass probe= with arrays");
   PtychoData data;
@@ -148,14 +148,16 @@ Result reconstruct_py(nb::object input, std::optional<AnyArray> frames, std::opt
   if (valid) data.valid = copy_in<uint8_t>(*valid, "valid", {m, m}, {"M", "M"});
   if (probe) data.probe = copy_in<Complex<float>>(*probe, "probe", {m, m}, {"M", "M"});
   if (probe) data.probe_source = "probe argument";
-  data.intensities = Array<float>(Shape{n, m, frames->ndim() == 3 ? int64_t(frames->shape(2)) : 0});
-  return run_released(progress, [&](exec::EventSink* events) {
+  data.intensities = Array<float>(Shape{n, m, int64_t(frames->shape(2))});
+  PtychoProblem problem;
+  SolverResult r = run_released(progress, [&](exec::EventSink* events) {
     std::memcpy(data.intensities.data(), intensities, data.intensities.bytes());
     check_data(data);
-    PtychoProblem problem = make_problem(std::move(data));
-    SolverResult r = reconstruct(problem, chain, device, precision, events);
-    return make_result(std::move(r), std::move(static_cast<ScanLayout&>(problem)), m, problem.probe_source);
+    problem = make_problem(std::move(data));
+    return reconstruct(problem, chain, device, precision, events);
   });
+  const std::string source = problem.probe_source;
+  return make_result(std::move(r), std::move(static_cast<ScanLayout&>(problem)), m, source);
 }
 
 CompareResult compare_py(nb::object reconstruction, nb::object truth, double threshold, int64_t max_shift) {
