@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "phasis/io/paths.hpp"  // for require_input_file, require_output_path
+
 namespace phasis::cli {
 
 void add_ptycho_simulate(CLI::App& ptycho);
@@ -26,10 +28,6 @@ std::shared_ptr<std::string> add_config_option(CLI::App& app);
 /// Call at the start of the command's callback (after CLI11 has parsed the command line).
 void apply_config(CLI::App& app, const std::string& file);
 
-/// Checks that `path` names a readable regular file (InputError otherwise).
-void require_input_file(const std::string& path, const std::string& what);
-/// Checks that the folder of `path` exists and that `path` is not the same file as `input`.
-void require_output_path(const std::string& path, const std::string& input = "");
 
 /// Thrown by a command that stopped early on request (Ctrl-C, SIGTERM) after saving what it had:
 /// main() exits with `exit_code` (128 + the signal, as shells report it) and prints nothing more.

@@ -9,91 +9,25 @@
 #include <string>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
-#include "multislice_config.hpp"
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/monitor/report.hpp"
 #include "live_options.hpp"
+#include "phasis/multislice/config.hpp"
 #include "phasis/multislice/elements.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/outputs.hpp"
-#include "phasis/multislice/phonons.hpp"
 #include "phasis/multislice/simulation.hpp"
-#include "phasis/multislice/structure.hpp"
 
 namespace phasis::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-ms::Atoms build_atoms(const MsConfig& c) {
-  ms::Atoms atoms;
-  if (!c.crystal.empty()) {
-    atoms = ms::crystal(c.crystal, c.repeat[0], c.repeat[1], c.repeat[2], c.zone_axis);
-  } else {
-    require_input_file(c.file, "structure.file");
-    atoms = ms::repeat(ms::read_atoms(c.file), 1, 1, 1);
-    if (atoms.cell[0] <= 0 || atoms.cell[1] <= 0 || atoms.cell[2] <= 0 || c.vacuum > 0) ms::center_in_box(atoms, c.vacuum);
-    atoms = ms::repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
-  }
-  ms::check_atoms(atoms);
-  if (c.phonons > 1) {
-    std::map<int, double> sigma;
-    for (const auto& [sym, s] : c.sigma) sigma[ms::atomic_number(sym)] = s;
-    if (sigma.empty() && atoms.sigma.empty())
-      throw InputError("phonons.sigma: expected an rms displacement per element for " + std::to_string(c.phonons) +
-                       " configurations; found none");
-    if (!sigma.empty()) ms::set_sigmas(atoms, sigma);
-  }
-  return atoms;
-}
-
-std::vector<ms::Position> build_scan(const MsConfig& c, const ms::Atoms& atoms, std::array<int64_t, 2>& shape) {
-  const ms::Position start = c.scan_start ? ms::Position{(*c.scan_start)[0], (*c.scan_start)[1]} : ms::Position{0, 0};
-  if (c.scan == "grid") {
-    const ms::Position end = c.scan_end ? ms::Position{(*c.scan_end)[0], (*c.scan_end)[1]}
-                                        : ms::Position{atoms.cell[0], atoms.cell[1]};
-    shape = {c.scan_gpts[1], c.scan_gpts[0]};
-    return ms::grid_scan(start, end, c.scan_gpts[0], c.scan_gpts[1], c.endpoint);
-  }
-  if (c.scan == "line") {
-    const ms::Position end = c.scan_end ? ms::Position{(*c.scan_end)[0], (*c.scan_end)[1]} : ms::Position{atoms.cell[0], 0};
-    if (c.scan_points < 1) throw InputError("scan.points: expected at least 1; found " + std::to_string(c.scan_points));
-    shape = {1, c.scan_points};
-    return ms::line_scan(start, end, c.scan_points);
-  }
-  if (c.custom.empty()) throw InputError("scan.positions: expected at least one [x, y] position for a custom scan");
-  shape = {1, int64_t(c.custom.size())};
-  return c.custom;
-}
-
-/// The library's description of the config's simulation: the atoms and the scan built, the grid
-/// chosen; the library checks the rest (check_simulation).
-ms::Simulation to_simulation(const MsConfig& c) {
-  ms::Simulation s;
-  s.atoms = build_atoms(c);
-  s.grid = c.gpts ? ms::grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], (*c.gpts)[0], (*c.gpts)[1])
-                  : ms::grid_from_sampling(s.atoms.cell[0], s.atoms.cell[1], *c.sampling);
-  ms::check_grid(s.grid);
-  s.potential = c.potential;
-  s.energy = c.energy;
-  s.wave = c.wave == "probe" ? ms::WaveKind::probe : ms::WaveKind::plane;
-  s.probe = c.probe;
-  if (s.wave == ms::WaveKind::probe) {
-    s.scan = c.scan == "grid" ? ms::ScanKind::grid : c.scan == "line" ? ms::ScanKind::line : ms::ScanKind::custom;
-    s.positions = build_scan(c, s.atoms, s.scan_shape);
-  }
-  s.detectors = c.detectors;
-  s.phonons = c.phonons;
-  s.seed = c.seed;
-  s.ctf = c.ctf;
-  s.batch = c.batch;
-  s.fused_fft = c.fused_fft;
-  return s;
-}
 
 struct RunArgs {
   std::string config, output, cxi, trace;
@@ -122,7 +56,7 @@ std::vector<monitor::Picture> reading_pictures(const ms::Simulation& s, const ms
 }
 
 void run(const RunArgs& a) {
-  MsConfig c = read_ms_config(a.config);
+  ms::MsConfig c = ms::read_ms_config(a.config);
   if (!a.cxi.empty()) c.cxi = a.cxi;
   std::string out = a.output.empty() ? std::filesystem::path(a.config).stem().string() + ".h5" : a.output;
   require_output_path(out, a.config);
@@ -132,17 +66,7 @@ void run(const RunArgs& a) {
   const Precision precision = parse_precision(c.precision);
 
   // --- checks, in the order a user would fix them: the config's keys, then the library's ---
-  ms::wavelength(c.energy);  // energy > 0
-  if (c.phonons < 1) throw InputError("phonons.configurations: expected at least 1; found " + std::to_string(c.phonons));
-  if (c.batch < 1) throw InputError("run.batch: expected at least 1; found " + std::to_string(c.batch));
-  if (!(c.cxi_dose > 0)) throw InputError("run.cxi_dose: expected a positive number of electrons per frame");
-  if (c.wave == "probe" && c.detectors.empty())
-    throw InputError("config: expected at least one [[detector]] for a probe (wave.type = probe)");
-  if (c.wave == "plane" && !c.detectors.empty())
-    throw InputError("config: detectors need a probe (wave.type = probe); found a plane wave");
-  const ms::Simulation s = to_simulation(c);
-  ms::check_simulation(s);
-  if (!c.cxi.empty()) ms::check_stem_cxi(s, c.cxi_dose);
+  const ms::Simulation s = ms::simulation_from_config(c);
   const ms::Atoms& atoms = s.atoms;
   const ms::Grid& g = s.grid;
   std::printf("multislice: %lld atoms, cell %.3f x %.3f x %.3f A, grid %lld x %lld (%.4f x %.4f A), %s, %s %s\n",
@@ -191,7 +115,7 @@ void run(const RunArgs& a) {
   }
 
   // --- output: HDF5, then pictures and CXI (each through a temporary name) ---
-  nlohmann::json params = c.to_json();
+  nlohmann::json params = nlohmann::json::parse(c.to_json());
   params["grid"] = {{"gpts", {g.nx, g.ny}}, {"sampling", {g.dx, g.dy}}, {"extent", {g.extent_x(), g.extent_y()}}};
   params["wavelength_A"] = ms::wavelength(c.energy);
   params["antialias_cutoff_mrad"] = 1e3 * ms::antialias_angle(g, c.energy);

@@ -19,6 +19,7 @@
 #include "phasis/io/cxi.hpp"
 #include "phasis/monitor/render.hpp"
 #include "phasis/monitor/report.hpp"
+#include "phasis/ptycho/chain.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
@@ -52,27 +53,6 @@ struct ReconstructArgs {
   bool pictures = true, quiet = false, report = true;
   LiveArgs live;
 };
-
-/// The chosen solver's own options type (solver.hpp's options_as checks it), its shared fields
-/// from the flags every solver takes.
-std::unique_ptr<SolverOptions> solver_options(const std::string& name, const ReconstructArgs& a, const DmOptions& shared) {
-  std::unique_ptr<SolverOptions> o = default_solver_options(name);
-  if (auto* dm = dynamic_cast<DmOptions*>(o.get())) static_cast<DmOptions&>(*dm) = shared;  // dm, er, raar
-  else static_cast<SolverOptions&>(*o) = static_cast<const SolverOptions&>(shared);
-  if (auto* raar = dynamic_cast<RaarOptions*>(o.get())) raar->beta = a.raar_beta;
-  if (auto* pie = dynamic_cast<PieOptions*>(o.get())) {
-    if (a.pie_alpha) pie->alpha = *a.pie_alpha;
-    if (a.pie_beta) pie->beta = *a.pie_beta;
-    pie->mini_batch = a.mini_batch;
-    pie->seed = a.seed;
-    pie->modulus_gain_limit = shared.modulus_gain_limit;
-  }
-  if (auto* ml = dynamic_cast<MlOptions*>(o.get())) {
-    ml->noise = a.noise == "gaussian" ? NoiseModel::gaussian : NoiseModel::poisson;
-    ml->object_smoothness = a.smoothness;
-  }
-  return o;
-}
 
 /// "0,1" -> {0, 1}; empty -> {}.
 std::vector<int> parse_devices(const std::string& text) {
@@ -152,16 +132,18 @@ void run(const ReconstructArgs& a) {
   }
   // One solver or a chain ("dm:50,er:20"): each stage its solver's own options, the shared ones
   // from the flags, its iterations from the chain (else --iterations).
-  SolverChain chain;
-  for (const auto& [name, iterations] : parse_chain(a.algorithm, a.dm.iterations)) {
-    std::shared_ptr<SolverOptions> options = solver_options(name, a, dm);
-    options->iterations = iterations;
-    // Every iteration may send snapshots; each sink asks only for those it wants (the checkpoint's
-    // every N, the live view's when its encoder is free), so none is copied for nobody.
-    if (a.checkpoint_every > 0 || live) options->snapshot_every = 1;
-    if (resumed && chain.empty()) options->start = resumed;
-    chain.push_back({name, std::move(options)});
-  }
+  SolverSettings settings;
+  settings.shared = dm;
+  settings.raar_beta = a.raar_beta;
+  settings.pie_alpha = a.pie_alpha;
+  settings.pie_beta = a.pie_beta;
+  settings.mini_batch = a.mini_batch;
+  settings.seed = a.seed;
+  settings.noise = a.noise == "gaussian" ? NoiseModel::gaussian : NoiseModel::poisson;
+  settings.smoothness = a.smoothness;
+  // Every iteration may send snapshots; each sink asks only for those it wants (the checkpoint's
+  // every N, the live view's when its encoder is free), so none is copied for nobody.
+  const SolverChain chain = make_chain(a.algorithm, settings, resumed, a.checkpoint_every > 0 || live ? 1 : 0);
   int planned = 0;
   for (const SolverStage& stage : chain) planned += stage.options->iterations;
   // Ctrl-C or SIGTERM: the iteration in progress ends, the result so far is written as usual.

@@ -8,6 +8,9 @@
 
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
+#include "phasis/ptycho/problem.hpp"  // for positions_in_pixels
+#include <cstdio>
+#include <string>
 
 namespace phasis {
 
@@ -273,6 +276,37 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
   res.complex_error = std::sqrt(err / tn);
   res.phase_rmse = std::sqrt(ph / s.size());
   return res;
+}
+
+CompareResult compare_with_truth(const Array<Complex<double>>& object, double origin_y, double origin_x,
+                                 double pixel_y_m, double pixel_x_m, const PtychoTruth& truth,
+                                 const PtychoGeometry& g, int64_t m, const Array<double>& translations,
+                                 double threshold, int64_t max_shift) {
+  if (!(threshold > 0 && threshold < 1)) throw InputError("threshold: expected in (0, 1); found " + std::to_string(threshold));
+  // A reconstruction on another pixel grid, or one that diverged, has no meaningful error against
+  // the truth: say which, instead of returning a number or blaming the illuminated region.
+  const double truth_pixel_y_m = g.object_pixel_y_m(m), truth_pixel_x_m = g.object_pixel_x_m(m);
+  auto differs = [](double a, double b) { return a > 0 && std::abs(a - b) > 1e-6 * b; };
+  if (differs(pixel_y_m, truth_pixel_y_m) || differs(pixel_x_m, truth_pixel_x_m)) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg,
+                  "compare: expected the truth's object pixel size %.4g x %.4g m; found %.4g x %.4g m in the reconstruction",
+                  truth_pixel_y_m, truth_pixel_x_m, pixel_y_m, pixel_x_m);
+    throw InputError(msg);
+  }
+  int64_t bad = 0;
+  for (int64_t i = 0; i < object.size(); ++i) bad += !(std::isfinite(object[i].re) && std::isfinite(object[i].im));
+  if (bad > 0)
+    throw InputError("compare: expected a finite reconstruction; found " + std::to_string(bad) +
+                     " NaN or infinite object pixels");
+  Array<int64_t> pos = positions_in_pixels(translations, truth_pixel_y_m, truth_pixel_x_m);
+  for (int64_t j = 0; j < pos.shape()[0]; ++j) {
+    pos[2 * j] -= int64_t(truth.origin_y);
+    pos[2 * j + 1] -= int64_t(truth.origin_x);
+  }
+  const int64_t h = truth.object.shape()[0], w = truth.object.shape()[1];
+  const Array<uint8_t> region = illuminated_region(truth.probe, pos, h, w, threshold);
+  return compare_objects(object, origin_y, origin_x, truth.object, truth.origin_y, truth.origin_x, region, max_shift);
 }
 
 }  // namespace phasis

@@ -11,6 +11,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/ptycho/dataset.hpp"  // for PtychoGeometry, PtychoTruth
 
 namespace phasis {
 
@@ -33,5 +34,15 @@ CompareResult compare_objects(const Array<Complex<double>>& rec, double rec_oy, 
 /// maximum. offsets: N x 2 corner positions in the truth object array.
 Array<uint8_t> illuminated_region(const Array<Complex<float>>& probe, const Array<int64_t>& offsets,
                                   int64_t h, int64_t w, double fraction = 0.1);
+
+/// A reconstructed object (L x H x W or H x W, element [0, 0] at object pixel (origin_y, origin_x),
+/// pixels of pixel_y_m x pixel_x_m; 0: unknown) against a simulation's truth, over the region its
+/// scan (translations N x 3, frames of `frame_size` under `geometry`) lit above `threshold` of the
+/// peak, shifts up to `max_shift` searched: what `phasis ptycho compare` prints. InputError for a
+/// threshold outside (0, 1), another pixel size, or a non-finite object.
+CompareResult compare_with_truth(const Array<Complex<double>>& object, double origin_y, double origin_x,
+                                 double pixel_y_m, double pixel_x_m, const PtychoTruth& truth,
+                                 const PtychoGeometry& geometry, int64_t frame_size,
+                                 const Array<double>& translations, double threshold = 0.1, int64_t max_shift = 8);
 
 }  // namespace phasis

@@ -42,4 +42,10 @@ struct PtychoData {
   PtychoGeometry geometry;
 };
 
+/// Checks a dataset made in memory (not read from a file, whose reader checks it): intensities
+/// N x M x M, finite and non-negative (the first bad frame and pixel named), translations N x 3
+/// and finite, the geometry positive and finite, the mask and the probe M x M when present.
+/// InputError naming the first problem.
+void check_data(const PtychoData& data);
+
 }  // namespace phasis

@@ -1,17 +1,24 @@
 // Reads the TOML configuration of `phasis multislice run` (see multislice_config.hpp).
-#include "multislice_config.hpp"
+#include "phasis/multislice/config.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <toml++/toml.h>
 
 #include <filesystem>
 #include <set>
 
-#include "commands.hpp"
+#include "phasis/io/paths.hpp"
+#include "phasis/multislice/elements.hpp"
+#include "phasis/multislice/structure.hpp"
+#include "phasis/multislice/phonons.hpp"
+#include "phasis/multislice/outputs.hpp"
+#include "phasis/multislice/energy.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/parametrization.hpp"
 
-namespace phasis::cli {
+namespace phasis::ms {
 namespace {
 
 /// One table of the file: typed getters that remember which keys were read, and `finish` that
@@ -95,7 +102,7 @@ nlohmann::json aberrations_json(const ms::Aberrations& a) {
 
 }  // namespace
 
-MsConfig read_ms_config(const std::string& path) {
+MsConfig read_ms_config(const std::string& path, bool need_structure) {
   require_input_file(path, "multislice config");
   toml::table root;
   try {
@@ -115,7 +122,9 @@ MsConfig read_ms_config(const std::string& path) {
   // A relative structure path is relative to the config file, so a config and its structure move together.
   if (!c.file.empty() && std::filesystem::path(c.file).is_relative())
     c.file = (std::filesystem::path(path).parent_path() / c.file).string();
-  if (c.crystal.empty() == c.file.empty()) st.bad("crystal", "exactly one of structure.crystal and structure.file");
+  if (need_structure ? c.crystal.empty() == c.file.empty() : !(c.crystal.empty() && c.file.empty()))
+    st.bad("crystal", need_structure ? "exactly one of structure.crystal and structure.file"
+                                     : "no structure.crystal or structure.file (the atoms are given)");
   c.zone_axis = st.text("zone_axis", c.zone_axis);
   if (st.has("repeat")) {
     auto r = st.numbers("repeat", 3);
@@ -236,7 +245,7 @@ MsConfig read_ms_config(const std::string& path) {
   return c;
 }
 
-nlohmann::json MsConfig::to_json() const {
+std::string MsConfig::to_json() const {
   nlohmann::json dets = nlohmann::json::array();
   for (const auto& d : detectors)
     dets.push_back(nlohmann::json::parse(ms::detector_parameters(d)));  // as the detector's dataset records it
@@ -263,7 +272,94 @@ nlohmann::json MsConfig::to_json() const {
   if (gpts) j["potential"]["gpts"] = *gpts;
   if (scan_start) j["scan"]["start"] = *scan_start;
   if (scan_end) j["scan"]["end"] = *scan_end;
-  return j;
+  return j.dump();
 }
 
-}  // namespace phasis::cli
+namespace {
+
+Atoms build_atoms(const MsConfig& c, const Atoms* given) {
+  Atoms atoms;
+  if (given) {
+    atoms = repeat(*given, c.repeat[0], c.repeat[1], c.repeat[2]);
+  } else if (!c.crystal.empty()) {
+    atoms = crystal(c.crystal, c.repeat[0], c.repeat[1], c.repeat[2], c.zone_axis);
+  } else {
+    require_input_file(c.file, "structure.file");
+    atoms = repeat(read_atoms(c.file), 1, 1, 1);
+    if (atoms.cell[0] <= 0 || atoms.cell[1] <= 0 || atoms.cell[2] <= 0 || c.vacuum > 0) center_in_box(atoms, c.vacuum);
+    atoms = repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
+  }
+  check_atoms(atoms);
+  if (c.phonons > 1) {
+    std::map<int, double> sigma;
+    for (const auto& [sym, s] : c.sigma) sigma[atomic_number(sym)] = s;
+    if (sigma.empty() && atoms.sigma.empty())
+      throw InputError("phonons.sigma: expected an rms displacement per element for " + std::to_string(c.phonons) +
+                       " configurations; found none");
+    if (!sigma.empty()) set_sigmas(atoms, sigma);
+  }
+  return atoms;
+}
+
+std::vector<Position> build_scan(const MsConfig& c, const Atoms& atoms, std::array<int64_t, 2>& shape) {
+  const Position start = c.scan_start ? Position{(*c.scan_start)[0], (*c.scan_start)[1]} : Position{0, 0};
+  if (c.scan == "grid") {
+    const Position end = c.scan_end ? Position{(*c.scan_end)[0], (*c.scan_end)[1]}
+                                        : Position{atoms.cell[0], atoms.cell[1]};
+    shape = {c.scan_gpts[1], c.scan_gpts[0]};
+    return grid_scan(start, end, c.scan_gpts[0], c.scan_gpts[1], c.endpoint);
+  }
+  if (c.scan == "line") {
+    const Position end = c.scan_end ? Position{(*c.scan_end)[0], (*c.scan_end)[1]} : Position{atoms.cell[0], 0};
+    if (c.scan_points < 1) throw InputError("scan.points: expected at least 1; found " + std::to_string(c.scan_points));
+    shape = {1, c.scan_points};
+    return line_scan(start, end, c.scan_points);
+  }
+  if (c.custom.empty()) throw InputError("scan.positions: expected at least one [x, y] position for a custom scan");
+  shape = {1, int64_t(c.custom.size())};
+  return c.custom;
+}
+
+/// The library's description of the config's simulation: the atoms and the scan built, the grid
+/// chosen; the library checks the rest (check_simulation).
+Simulation to_simulation(const MsConfig& c, const Atoms* given) {
+  Simulation s;
+  s.atoms = build_atoms(c, given);
+  s.grid = c.gpts ? grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], (*c.gpts)[0], (*c.gpts)[1])
+                  : grid_from_sampling(s.atoms.cell[0], s.atoms.cell[1], *c.sampling);
+  check_grid(s.grid);
+  s.potential = c.potential;
+  s.energy = c.energy;
+  s.wave = c.wave == "probe" ? WaveKind::probe : WaveKind::plane;
+  s.probe = c.probe;
+  if (s.wave == WaveKind::probe) {
+    s.scan = c.scan == "grid" ? ScanKind::grid : c.scan == "line" ? ScanKind::line : ScanKind::custom;
+    s.positions = build_scan(c, s.atoms, s.scan_shape);
+  }
+  s.detectors = c.detectors;
+  s.phonons = c.phonons;
+  s.seed = c.seed;
+  s.ctf = c.ctf;
+  s.batch = c.batch;
+  s.fused_fft = c.fused_fft;
+  return s;
+}
+
+}  // namespace
+
+Simulation simulation_from_config(const MsConfig& c, const Atoms* atoms) {
+  wavelength(c.energy);  // energy > 0
+  if (c.phonons < 1) throw InputError("phonons.configurations: expected at least 1; found " + std::to_string(c.phonons));
+  if (c.batch < 1) throw InputError("run.batch: expected at least 1; found " + std::to_string(c.batch));
+  if (!(c.cxi_dose > 0)) throw InputError("run.cxi_dose: expected a positive number of electrons per frame");
+  if (c.wave == "probe" && c.detectors.empty())
+    throw InputError("config: expected at least one [[detector]] for a probe (wave.type = probe)");
+  if (c.wave == "plane" && !c.detectors.empty())
+    throw InputError("config: detectors need a probe (wave.type = probe); found a plane wave");
+  Simulation s = to_simulation(c, atoms);
+  check_simulation(s);
+  if (!c.cxi.empty()) check_stem_cxi(s, c.cxi_dose);
+  return s;
+}
+
+}  // namespace phasis::ms

@@ -1,4 +1,5 @@
-// The TOML configuration of `phasis multislice run`: what to simulate, read into plain structs.
+// The TOML configuration of `phasis multislice run` (and phasis.multislice.run): what to simulate,
+// read into plain structs, and the Simulation it describes.
 // Every key is checked (an unknown key or a wrong type is one InputError naming it), so a typo
 // never passes silently. docs/multislice.md lists the keys; the defaults are those below.
 #pragma once
@@ -9,8 +10,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/diffraction.hpp"
@@ -20,7 +19,7 @@
 #include "phasis/multislice/simulation.hpp"
 #include "phasis/multislice/waves.hpp"
 
-namespace phasis::cli {
+namespace phasis::ms {
 
 struct MsConfig {
   std::string source;  // the config file
@@ -29,29 +28,29 @@ struct MsConfig {
   std::array<int, 3> repeat{1, 1, 1};
   double vacuum = 0;  // Angstrom, around a structure file's atoms when it has no cell
   // [potential]
-  ms::PotentialOptions potential;
+  PotentialOptions potential;
   std::optional<double> sampling;
   std::optional<std::array<int64_t, 2>> gpts;  // (nx, ny)
   // top level
   double energy = 200e3;
   // [wave]
   std::string wave = "probe";  // probe | plane
-  ms::ProbeOptions probe;
+  ProbeOptions probe;
   // [scan]
   std::string scan = "grid";  // grid | line | custom
   std::optional<std::array<double, 2>> scan_start, scan_end;  // Angstrom (x, y); default: the cell
   std::array<int64_t, 2> scan_gpts{8, 8};
   bool endpoint = false;
   int64_t scan_points = 16;  // line
-  std::vector<ms::Position> custom;
+  std::vector<Position> custom;
   // [[detector]]
-  std::vector<ms::Detector> detectors;
+  std::vector<Detector> detectors;
   // [phonons]
   int64_t phonons = 1;
   uint64_t seed = 0;
   std::map<std::string, double> sigma;  // element symbol -> Angstrom
   // [hrtem]
-  ms::CtfOptions ctf;
+  CtfOptions ctf;
   // [run]
   std::string device = "cpu", precision = "float";
   int64_t batch = 16;
@@ -59,10 +58,21 @@ struct MsConfig {
   std::string cxi;
   double cxi_dose = 1e6;  // electrons per frame in the CXI file
 
-  nlohmann::json to_json() const;
+  /// Every setting as JSON text (the result file records it).
+  std::string to_json() const;
 };
 
-/// Reads and checks the file's keys and types (not the physics, which the library checks).
-MsConfig read_ms_config(const std::string& path);
+/// Reads and checks the file's keys and types (not the physics, which simulation_from_config checks).
+/// need_structure = false: the atoms come from elsewhere (simulation_from_config's `atoms`), and a
+/// [structure] crystal or file is an error (repeat and zone_axis still read).
+MsConfig read_ms_config(const std::string& path, bool need_structure = true);
 
-}  // namespace phasis::cli
+/// The simulation a config describes: its atoms built (a named crystal or a structure file,
+/// repeated, the phonons' sigmas set), its grid, wave, scan and detectors; checked as a whole
+/// (check_simulation, and check_stem_cxi when the config asks for a CXI file). InputError for the
+/// first problem, in the order a user would fix them.
+/// `atoms` (not null): these atoms (a cell of them, repeated by [structure] repeat) instead of the
+/// config's crystal or file.
+Simulation simulation_from_config(const MsConfig& c, const Atoms* atoms = nullptr);
+
+}  // namespace phasis::ms
