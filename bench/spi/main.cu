@@ -8,12 +8,15 @@
 //             iteration (5 lambdas, Toeplitz operator on cuFFT) against cuFFT's time for the same
 //             batched (2n)^3 forward + inverse transforms
 //   phasing:  the default cycles on the GPU against cuFFT's time for their n^3 transforms
-//   generation: a whole generation inside reconstruct() (generation 1 of 2, full q-range)
+//   generation: a whole generation inside reconstruct() (generation 1 of 2, full q-range, started
+//             from the true orientations so that its matching and merge see a converged run's)
 //   bench_spi [images=10000] [references=10000] [pixels=16384] [grid=48] [steps|generation|all]
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +25,8 @@
 #include <vector>
 
 #include "phasis/fft/fft.hpp"
+#include "phasis/nufft/nufft.hpp"
+#include "phasis/spi/geometry.hpp"
 #include "phasis/spi/merging.hpp"
 #include "phasis/spi/mtip.hpp"
 #include "phasis/spi/orientations.hpp"
@@ -43,6 +48,54 @@ double seconds(int reps, F&& f) {
   for (int r = 0; r < reps; ++r) f();
   cudaDeviceSynchronize();
   return (now() - t0) / reps;
+}
+
+// The images as slices of `model` (the autocorrelation) at random orientations, floored at zero,
+// computed by the CUDA type-2 NUFFT: matching then spreads them over the references as real data
+// do (random images would all match a few references, and the merge would spread onto a few
+// identical point sets, a worst case of atomic contention that real data never are).
+void slice_images(const std::vector<double>& model, int64_t n, double h, SpiImages& im) {
+  nufft::Options o;
+  o.device = Device::cuda(0);
+  nufft::Plan<float> plan(nufft::Type::type2, {n, n, n}, +1, 1e-4, 1, o);
+  const double h3 = h * h * h, scale = 2 * 3.141592653589793 * h;
+  std::vector<Complex<float>> f(model.size());
+  for (size_t i = 0; i < f.size(); ++i) f[i] = {float(model[i] * h3), 0.0f};
+  Complex<float>* df;
+  cudaMalloc(&df, f.size() * sizeof(Complex<float>));
+  cudaMemcpy(df, f.data(), f.size() * sizeof(Complex<float>), cudaMemcpyHostToDevice);
+  plan.prepare_uniform(df);
+  cudaDeviceSynchronize();
+  cudaFree(df);
+  const int64_t m = im.pixels, batch = 1024;
+  const std::vector<Rotation> rot = random_rotations(im.count, 7);
+  std::vector<float> x(batch * m), y(batch * m), z(batch * m);
+  std::vector<Complex<float>> c(batch * m);
+  float *dx, *dy, *dz;
+  Complex<float>* dc;
+  cudaMalloc(&dx, x.size() * 4), cudaMalloc(&dy, y.size() * 4), cudaMalloc(&dz, z.size() * 4);
+  cudaMalloc(&dc, c.size() * sizeof(Complex<float>));
+  for (int64_t i0 = 0; i0 < im.count; i0 += batch) {
+    const int64_t k = std::min(batch, im.count - i0);
+#pragma omp parallel for
+    for (int64_t i = 0; i < k; ++i) {
+      const Rotation& R = rot[i0 + i];
+      for (int64_t j = 0; j < m; ++j) {  // R^T s, as rotate_points
+        const double a = im.sx[j], b = im.sy[j], cc = im.sz[j];
+        x[i * m + j] = float(scale * (R[0] * a + R[3] * b + R[6] * cc));
+        y[i * m + j] = float(scale * (R[1] * a + R[4] * b + R[7] * cc));
+        z[i * m + j] = float(scale * (R[2] * a + R[5] * b + R[8] * cc));
+      }
+    }
+    cudaMemcpy(dx, x.data(), k * m * 4, cudaMemcpyHostToDevice), cudaMemcpy(dy, y.data(), k * m * 4, cudaMemcpyHostToDevice);
+    cudaMemcpy(dz, z.data(), k * m * 4, cudaMemcpyHostToDevice);
+    plan.set_points(k * m, dx, dy, dz);
+    plan.interpolate(dc);
+    cudaMemcpy(c.data(), dc, k * m * sizeof(Complex<float>), cudaMemcpyDeviceToHost);
+#pragma omp parallel for
+    for (int64_t i = 0; i < k * m; ++i) im.intensities[i0 * m + i] = std::max(c[i].re, 0.0f);
+  }
+  cudaFree(dx), cudaFree(dy), cudaFree(dz), cudaFree(dc);
 }
 
 // cuFFT's time for `batch` forward + inverse double transforms of dims^3.
@@ -73,17 +126,20 @@ int main(int argc, char** argv) {
     const double x = u(rng) * smax * 0.7, y = u(rng) * smax * 0.7;
     im.sx.push_back(x), im.sy.push_back(y), im.sz.push_back(-(x * x + y * y) * 0.5);
   }
-  im.intensities.resize(images * pixels);
-  uint32_t state = 12345;  // a cheap generator: 1.6e9 values at 10^5 images
-  for (auto& v : im.intensities) state = state * 1664525u + 1013904223u, v = 0.5f + float(state >> 8) * (1.0f / 16777216.0f);
   std::vector<double> blob(n * n * n);
   for (int64_t z = 0; z < n; ++z)
     for (int64_t y = 0; y < n; ++y)
       for (int64_t x = 0; x < n; ++x) {
         const double dx = x - n / 2.0, dy = (y - n / 2.0) * 1.3, dz = (z - n / 2.0) * 1.7;
-        blob[(z * n + y) * n + x] = std::exp(-(dx * dx + dy * dy + dz * dz) / 30);
+        blob[(z * n + y) * n + x] = std::exp(-(dx * dx + dy * dy + dz * dz) / 30) +
+                                    0.6 * std::exp(-((dx - 4) * (dx - 4) + (dy + 3) * (dy + 3) + dz * dz) / 6);
       }
   const auto model = autocorrelation_of(blob, n, h);
+  im.intensities.resize(images * pixels);
+  const double t_images = now();
+  slice_images(model, n, h, im);
+  std::printf("(images: %lld slices of the model at random orientations, made in %.1f s)\n", (long long)images,
+              now() - t_images);
   const MtipSettings defaults;
   const int64_t batch = 1024;
   std::printf("bench_spi: %lld images x %lld references x %lld pixels, grid %lld^3\n", (long long)images,
@@ -159,6 +215,7 @@ int main(int argc, char** argv) {
     s.device = Device::cuda(0);
     s.generations = 2, s.references = refs, s.grid = n, s.voxel = h, s.resolution_start = 1;
     s.reference_batch = batch, s.image_batch = 1024;
+    s.initial_orientations = random_rotations(images, 7);  // the true ones: generation 1 matches as in a converged run
     const double t0 = now();
     const MtipResult r = reconstruct(im, s);
     const double total = now() - t0;

@@ -146,11 +146,15 @@ TEST(SpiCuda, AGenerationAgreesWithTheCpu) {
   MtipSettings s;
   s.generations = 1, s.references = 2000, s.grid = 24, s.phasing.cycles = 3, s.particle_radius = 12;
   const MtipResult cpu = reconstruct(im, s);
+  // The merge's CG stops at 1e-5 of an ill-conditioned system, so a mere reordering of the float
+  // sums moves its result: measured here as the CPU against itself with other image batches. The
+  // GPU (other sums, same float NUFFT tolerance) must stay within a few such reorderings.
+  MtipSettings reordered = s;
+  reordered.image_batch = 37;
+  const double sensitivity = phasis::testing::relative_l2(reconstruct(im, reordered).merged, cpu.merged);
   s.device = Device::cuda(0);
   const MtipResult gpu = reconstruct(im, s);
-  // The merge's CG stops at 1e-5 of an ill-conditioned system: a reordering of the sums moves it
-  // by about 1e-5 (tests/mpi/test_spi_mpi.cpp measures 1.3e-5 within one process).
-  EXPECT_LT(phasis::testing::relative_l2(gpu.merged, cpu.merged), 1e-3);
+  EXPECT_LT(phasis::testing::relative_l2(gpu.merged, cpu.merged), 10 * sensitivity + 1e-9) << sensitivity;
   // lambda is relative to T[0], a float NUFFT's sum on each device: equal to its rounding.
   EXPECT_NEAR(gpu.generations[0].lambda, cpu.generations[0].lambda, 1e-5 * cpu.generations[0].lambda);
 }
