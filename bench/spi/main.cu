@@ -10,7 +10,7 @@
 //   phasing:  the default cycles on the GPU against cuFFT's time for their n^3 transforms
 //   generation: a whole generation inside reconstruct() (generation 1 of 2, full q-range, started
 //             from the true orientations so that its matching and merge see a converged run's)
-//   bench_spi [images=10000] [references=10000] [pixels=16384] [grid=48] [steps|generation|all]
+//   bench_spi [images=10000] [references=10000] [pixels=16384] [grid=48] [steps|generation|all] [merge batch=1024]
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
   const int64_t images = argc > 1 ? std::atoll(argv[1]) : 10000, refs = argc > 2 ? std::atoll(argv[2]) : 10000;
   const int64_t pixels = argc > 3 ? std::atoll(argv[3]) : 16384, n = argc > 4 ? std::atoll(argv[4]) : 48;
   const std::string what = argc > 5 ? argv[5] : "all";
+  const int64_t merge_batch = argc > 6 ? std::atoll(argv[6]) : 1024;  // images per merge transform in the generation
   const bool steps = what != "generation", generation = what != "steps";
   // A detector-like shell of pixels within the band |s| < 1 / (2 h), and a blob model.
   const double h = 3.0, smax = 0.95 / (2 * h);
@@ -179,13 +180,18 @@ int main(int argc, char** argv) {
     std::printf("| slicing + matching | %.3f s | | |\n", t_match);
 
     // Merge sums, CG iterations and the Toeplitz operator.
-    const std::vector<Rotation> rot = reference_rotations(0, images, images);
+    const std::vector<Rotation> rot = random_rotations(images, 7);  // the images' own
     MergeSums sums;
     const double t_sums = seconds(1, [&] {
       sums = all_images->merge_sums(n, h, defaults.merging_tolerance, {}, rot, defaults.image_batch * 4);
     });
-    std::printf("| merge sums (float NUFFT, tolerance %.0e) | %.3f s (%.3g points/s) | | |\n", defaults.merging_tolerance,
-                t_sums, double(images) * pixels / t_sums);
+    std::printf("| merge sums (float NUFFT, tolerance %.0e, batches of 1024 images) | %.3f s (%.3g points/s) | | |\n",
+                defaults.merging_tolerance, t_sums, double(images) * pixels / t_sums);
+    const double t_sums_large = seconds(1, [&] {
+      sums = all_images->merge_sums(n, h, defaults.merging_tolerance, {}, rot, 4096);
+    });
+    std::printf("| merge sums, batches of 4096 images | %.3f s (%.3g points/s) | | |\n", t_sums_large,
+                double(images) * pixels / t_sums_large);
     ToeplitzOperator op(sums, 5, Device::cuda(0));
     std::vector<double> x(5 * n * n * n, 1.0), y(x.size());
     const double t_apply = seconds(5, [&] { op.apply(x.data(), y.data()); });
@@ -214,7 +220,7 @@ int main(int argc, char** argv) {
     MtipSettings s;
     s.device = Device::cuda(0);
     s.generations = 2, s.references = refs, s.grid = n, s.voxel = h, s.resolution_start = 1;
-    s.reference_batch = batch, s.image_batch = 1024;
+    s.reference_batch = batch, s.image_batch = merge_batch;
     s.initial_orientations = random_rotations(images, 7);  // the true ones: generation 1 matches as in a converged run
     const double t0 = now();
     const MtipResult r = reconstruct(im, s);

@@ -9,6 +9,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
 #include "phasis/nufft/nufft.hpp"
+#include "block_cg.hpp"
 #include "friedel.hpp"
 #include "toeplitz_cuda.hpp"
 
@@ -196,6 +197,63 @@ int lcurve_corner(const std::vector<double>& misfit, const std::vector<double>& 
   return best;
 }
 
+namespace detail {
+struct ToeplitzAccess {
+  static const CudaToeplitz* gpu(const ToeplitzOperator& op) { return op.impl_->gpu.get(); }
+};
+}  // namespace detail
+
+namespace {
+// block_cg's vectors on the host (block_cg.hpp says what each step does).
+struct CpuCgVectors {
+  const ToeplitzOperator& op;
+  const std::vector<uint8_t>& support;
+  std::vector<double>&x, &r, &p, &q;
+
+  int64_t cells() const { return int64_t(support.size()); }
+  void apply() { op.apply(p.data(), q.data()); }
+  void regularise(const std::vector<double>& lambda, const std::vector<char>& active) {
+    const int64_t n = cells();
+    for (size_t l = 0; l < lambda.size(); ++l) {
+      if (!active[l]) continue;
+      double* ql = q.data() + l * n;
+      const double* pl = p.data() + l * n;
+      const double lam = lambda[l];
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < n; ++i) ql[i] = support[i] ? ql[i] + lam * pl[i] : 0.0;
+    }
+  }
+  std::vector<double> dots_of(const std::vector<double>& a, const std::vector<double>& b, const std::vector<char>& active) {
+    std::vector<double> out(active.size(), 0.0);
+    for (size_t l = 0; l < active.size(); ++l)
+      if (active[l]) out[l] = dot(a.data() + l * cells(), b.data() + l * cells(), cells());
+    return out;
+  }
+  std::vector<double> dots_pq(const std::vector<char>& active) { return dots_of(p, q, active); }
+  std::vector<double> dots_rr(const std::vector<char>& active) { return dots_of(r, r, active); }
+  void step(const std::vector<double>& alpha, const std::vector<char>& active) {
+    const int64_t n = cells();
+    for (size_t l = 0; l < active.size(); ++l) {
+      if (!active[l]) continue;
+      double *xl = x.data() + l * n, *rl = r.data() + l * n;
+      const double *pl = p.data() + l * n, *ql = q.data() + l * n, a = alpha[l];
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < n; ++i) xl[i] += a * pl[i], rl[i] -= a * ql[i];
+    }
+  }
+  void turn(const std::vector<double>& beta, const std::vector<char>& active) {
+    const int64_t n = cells();
+    for (size_t l = 0; l < active.size(); ++l) {
+      if (!active[l]) continue;
+      double* pl = p.data() + l * n;
+      const double *rl = r.data() + l * n, b = beta[l];
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < n; ++i) pl[i] = rl[i] + b * pl[i];
+    }
+  }
+};
+}  // namespace
+
 MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, const MergeSettings& settings) {
   const int64_t n = sums.n, cells = n * n * n;
   if (sums.points <= 0) throw InputError("spi merge: expected at least one oriented pixel; found none");
@@ -241,37 +299,14 @@ MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, 
     target_norm[l] = std::sqrt(t2);
     rr[l] = dot(r.data() + l * cells, r.data() + l * cells, cells);
   }
-  p = r;
   std::vector<int> iterations(L, 0);
-  std::vector<bool> done(L, false);
-  for (int it = 0; it < settings.max_iterations; ++it) {
-    bool all = true;
-    for (int64_t l = 0; l < L; ++l) {
-      done[l] = done[l] || std::sqrt(rr[l]) <= settings.tolerance * target_norm[l];
-      all = all && done[l];
-    }
-    if (all) break;
-    op.apply(p.data(), q.data());
-    for (int64_t l = 0; l < L; ++l) {
-      if (done[l]) continue;
-      double* ql = q.data() + l * cells;
-      const double* pl = p.data() + l * cells;
-      const double lam = lambda[l];
-#pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < cells; ++i) ql[i] = support[i] ? ql[i] + lam * pl[i] : 0.0;
-      const double alpha = rr[l] / dot(pl, ql, cells);
-      double* xl = x.data() + l * cells;
-      double* rl = r.data() + l * cells;
-#pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < cells; ++i) xl[i] += alpha * pl[i], rl[i] -= alpha * ql[i];
-      const double rr_new = dot(rl, rl, cells);
-      const double beta = rr_new / rr[l];
-      rr[l] = rr_new;
-      double* pw = p.data() + l * cells;
-#pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < cells; ++i) pw[i] = rl[i] + beta * pw[i];
-      ++iterations[l];
-    }
+  if (const detail::CudaToeplitz* gpu = detail::ToeplitzAccess::gpu(op)) {
+    detail::block_cg_cuda(*gpu, support, lambda, target_norm, x, r, rr, iterations, settings.max_iterations,
+                          settings.tolerance);
+  } else {
+    p = r;
+    CpuCgVectors v{op, support, x, r, p, q};
+    detail::block_cg(v, lambda, target_norm, rr, iterations, settings.max_iterations, settings.tolerance);
   }
   // The L-curve's coordinates: ||A a - d||^2 = a.T a - 2 a.b + ||d||^2, with T a by one more apply.
   op.apply(x.data(), q.data());

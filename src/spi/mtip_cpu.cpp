@@ -107,6 +107,12 @@ struct CudaToeplitz::Impl {};
 CudaToeplitz::CudaToeplitz(int, int64_t, int64_t, const std::vector<Complex<double>>&) { no_cuda(); }
 CudaToeplitz::~CudaToeplitz() = default;
 void CudaToeplitz::apply(const double*, double*) const { no_cuda(); }
+void CudaToeplitz::apply_device(const double*, double*) const { no_cuda(); }
+int CudaToeplitz::device() const { no_cuda(); }
+void block_cg_cuda(const CudaToeplitz&, const std::vector<uint8_t>&, const std::vector<double>&, const std::vector<double>&,
+                   std::vector<double>&, std::vector<double>&, std::vector<double>&, std::vector<int>&, int, double) {
+  no_cuda();
+}
 #endif
 
 }  // namespace phasis::spi::detail

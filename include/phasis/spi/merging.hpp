@@ -21,6 +21,10 @@
 
 namespace phasis::spi {
 
+namespace detail {
+struct ToeplitzAccess;  // merging.cpp: the CG reaches the GPU operator through it
+}
+
 /// The type-1 sums of one merge: the Toeplitz kernel T ((2n)^3, index (D mod 2n), z slowest), the
 /// right-hand side b = Re A^H d (n^3, centred), sum d_j^2 and the number of points.
 struct MergeSums {
@@ -68,6 +72,7 @@ class ToeplitzOperator {
   int64_t batch() const;
 
  private:
+  friend struct detail::ToeplitzAccess;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
