@@ -127,7 +127,7 @@ void run(const ReconstructArgs& a) {
     require_input_file(a.resume, "result or checkpoint to resume");
     if (!a.probe_file.empty()) throw InputError("--resume and --probe: expected one start for the probe; found both");
     Reconstruction from = read_reconstruction(a.resume);
-    resumed = std::make_shared<SolverStart>(SolverStart{std::move(from.object), std::move(from.probe)});
+    resumed = std::make_shared<SolverStart>(SolverStart{std::move(from.object), std::move(from.probe), {}});
     std::printf("resuming from %s (%lld iterations done there)\n", a.resume.c_str(), (long long)from.errors.size());
   }
   // One solver or a chain ("dm:50,er:20"): each stage its solver's own options, the shared ones
