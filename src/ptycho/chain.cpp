@@ -40,7 +40,7 @@ SolverChain make_chain(const std::string& algorithm, const SolverSettings& s, st
   if (refine >= total)
     throw InputError("refine positions from: expected an iteration below the run's " + std::to_string(total) +
                      " iterations; found " + std::to_string(refine));
-  if (refine >= 0 && !(s.shared.position_step_limit > 0))
+  if (!(s.shared.position_step_limit > 0))
     throw InputError("position step limit: expected > 0 pixels per iteration; found " +
                      std::to_string(s.shared.position_step_limit));
   int done = 0;
