@@ -2,6 +2,8 @@
 // file and pictures.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -127,7 +129,7 @@ void run(const ReconstructArgs& a) {
     require_input_file(a.resume, "result or checkpoint to resume");
     if (!a.probe_file.empty()) throw InputError("--resume and --probe: expected one start for the probe; found both");
     Reconstruction from = read_reconstruction(a.resume);
-    resumed = std::make_shared<SolverStart>(SolverStart{std::move(from.object), std::move(from.probe)});
+    resumed = std::make_shared<SolverStart>(SolverStart{std::move(from.object), std::move(from.probe), {}});
     std::printf("resuming from %s (%lld iterations done there)\n", a.resume.c_str(), (long long)from.errors.size());
   }
   // One solver or a chain ("dm:50,er:20"): each stage its solver's own options, the shared ones
@@ -200,6 +202,12 @@ void run(const ReconstructArgs& a) {
                            {"checkpoint_every", a.checkpoint_every}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
   if (a.algorithm.find("ml") != std::string::npos) params["noise"] = a.noise, params["object_smoothness"] = a.smoothness;
+  if (a.dm.refine_positions_from >= 0) {
+    params["refine_positions_from"] = a.dm.refine_positions_from;
+    params["position_step_limit"] = a.dm.position_step_limit;
+    params["position_affine_gain"] = a.dm.position_affine_gain;
+    params["position_affine_weight"] = a.dm.position_affine_weight;
+  }
   if (a.algorithm.find("pie") != std::string::npos) {
     params["mini_batch"] = a.mini_batch;
     params["seed"] = a.seed;
@@ -211,6 +219,21 @@ void run(const ReconstructArgs& a) {
   for (double s : result.iteration_seconds) total += s;
   std::printf("wrote %s (%.2f s, %.1f ms/iteration, final error %.4e)\n", a.output.c_str(), total,
               1e3 * total / result.iteration_seconds.size(), result.fourier_error.back());
+  if (a.dm.refine_positions_from >= 0 && result.positions.size() == result.positions_given.size()) {
+    // The mean move is a translation of the whole scan (not observable); the RMS is of the rest.
+    const int64_t n = result.positions.shape()[0];
+    double my = 0, mx = 0, ss = 0, largest = 0;
+    for (int64_t j = 0; j < n; ++j)
+      my += result.positions[2 * j] - result.positions_given[2 * j], mx += result.positions[2 * j + 1] - result.positions_given[2 * j + 1];
+    my /= double(n), mx /= double(n);
+    for (int64_t j = 0; j < n; ++j) {
+      const double dy = result.positions[2 * j] - result.positions_given[2 * j] - my;
+      const double dx = result.positions[2 * j + 1] - result.positions_given[2 * j + 1] - mx;
+      ss += dy * dy + dx * dx, largest = std::max(largest, std::hypot(dy, dx));
+    }
+    std::printf("positions refined: moved %.3f px RMS (largest %.2f px) after removing the mean move (%.3f, %.3f) px\n",
+                std::sqrt(ss / double(n)), largest, my, mx);
+  }
   if (result.occupancy.size() > 1) {
     std::printf("probe mode occupancy:");
     for (double o : result.occupancy) std::printf(" %.1f%%", 100 * o);
@@ -218,8 +241,11 @@ void run(const ReconstructArgs& a) {
   }
   if (a.pictures) write_pictures_or_warn([&] {
     const std::string stem = write_reconstruction_pictures(a.output, result, &problem);
-    std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s}.png\n", stem.c_str(),
-                result.occupancy.size() > 1 ? ",probe_occupancy" : "", result.fourier_error.size() > 1 ? ",error" : "");
+    std::printf("pictures: %s_{object_phase,object_amplitude,probe%s%s%s}.png\n", stem.c_str(),
+                result.occupancy.size() > 1 ? ",probe_occupancy" : "", result.fourier_error.size() > 1 ? ",error" : "",
+                result.positions.empty() ? "" : ",positions");
+    if (!result.positions.empty())
+      std::printf("positions picture: moves drawn %.0f times their length\n", kPositionExaggeration);
   });
   const double wall = exec::now_seconds() - started;
   // The view's last pictures are the result's (a stop request skips the last snapshot).
@@ -319,6 +345,17 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "ePIE/rPIE: seed of the random frame order of every iteration")->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();
+  cmd->add_option("--refine-positions-from", a->dm.refine_positions_from,
+                  "ePIE/rPIE: refine scan positions from this iteration (0-based, counted over a chain) on; -1: never")
+      ->capture_default_str();
+  cmd->add_option("--position-step-limit", a->dm.position_step_limit,
+                  "Largest move of one position in one iteration, object pixels")->capture_default_str();
+  cmd->add_option("--position-affine-gain", a->dm.position_affine_gain,
+                  "Take the affine part (scale, rotation, shear) of each iteration's position steps this many times, "
+                  "in [1, 100]")->capture_default_str();
+  cmd->add_option("--position-affine-weight", a->dm.position_affine_weight,
+                  "Pull positions toward the affine scan model by this fraction per iteration, in [0, 1]")
+      ->capture_default_str();
   cmd->add_option("--device", a->device, "cpu, cuda (GPU 0), cuda:N, or auto (cuda when a GPU is present)")
       ->check(CLI::Validator(
           [](std::string& text) {

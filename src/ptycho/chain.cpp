@@ -1,6 +1,10 @@
 // Chains of solvers from flat settings (chain.hpp).
 #include "phasis/ptycho/chain.hpp"
 
+#include <algorithm>
+
+#include "phasis/core/error.hpp"
+
 namespace phasis {
 
 std::unique_ptr<SolverOptions> solver_options(const std::string& name, const SolverSettings& s) {
@@ -25,9 +29,26 @@ std::unique_ptr<SolverOptions> solver_options(const std::string& name, const Sol
 SolverChain make_chain(const std::string& algorithm, const SolverSettings& s, std::shared_ptr<const SolverStart> start,
                        int snapshot_every) {
   SolverChain chain;
-  for (const auto& [name, iterations] : parse_chain(algorithm, s.shared.iterations)) {
+  const auto stages = parse_chain(algorithm, s.shared.iterations);
+  // Position refinement counts iterations over the whole chain: each stage gets the iteration of
+  // its own at which refinement starts (0 when it started in a stage before, -1 when not yet).
+  const int refine = s.shared.refine_positions_from;
+  int total = 0;
+  for (const auto& stage : stages) total += stage.second;
+  if (refine < -1)
+    throw InputError("refine positions from: expected an iteration >= 0 (or -1: never); found " + std::to_string(refine));
+  if (refine >= total)
+    throw InputError("refine positions from: expected an iteration below the run's " + std::to_string(total) +
+                     " iterations; found " + std::to_string(refine));
+  if (!(s.shared.position_step_limit > 0))
+    throw InputError("position step limit: expected > 0 pixels per iteration; found " +
+                     std::to_string(s.shared.position_step_limit));
+  int done = 0;
+  for (const auto& [name, iterations] : stages) {
     std::shared_ptr<SolverOptions> options = solver_options(name, s);
     options->iterations = iterations;
+    options->refine_positions_from = refine < 0 || refine >= done + iterations ? -1 : std::max(0, refine - done);
+    done += iterations;
     if (snapshot_every > 0) options->snapshot_every = snapshot_every;
     if (start && chain.empty()) options->start = start;
     chain.push_back({name, std::move(options)});

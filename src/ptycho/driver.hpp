@@ -46,6 +46,9 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
       throw InputError("inertia: expected finite object and probe inertia; found " + std::to_string(options.object_inertia) +
                        " and " + std::to_string(options.probe_inertia));
     made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
+    if (options.refine_positions_from >= 0 && !made->refines_positions())
+      throw InputError(algorithm + ": position refinement: expected a solver that refines positions (epie, rpie); found " +
+                       algorithm);
   } catch (...) {
     failure = comm::failure_of(std::current_exception());
   }
@@ -113,6 +116,7 @@ SolverResult run_chain(const B& backend, const SolverChain& chain, const PtychoP
       auto start = std::make_shared<SolverStart>();
       start->object = std::move(out.object);
       start->probe = std::move(out.probe);
+      if (!out.positions.empty()) start->positions = out.positions.to(Memory::host);  // refined by a stage before: the next starts from them
       own->start = std::move(start);
       options = own.get();
     }
@@ -120,6 +124,7 @@ SolverResult run_chain(const B& backend, const SolverChain& chain, const PtychoP
     name += (s ? "," : "") + stage.algorithm + (chain.size() > 1 ? ":" + std::to_string(options->iterations) : "");
     r.fourier_error.insert(r.fourier_error.begin(), out.fourier_error.begin(), out.fourier_error.end());
     r.iteration_seconds.insert(r.iteration_seconds.begin(), out.iteration_seconds.begin(), out.iteration_seconds.end());
+    if (r.positions.empty()) r.positions = std::move(out.positions), r.positions_given = std::move(out.positions_given);
     out = std::move(r);
     if (out.interrupted) break;  // the later stages do not start
   }

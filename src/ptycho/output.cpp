@@ -121,6 +121,11 @@ void write_reconstruction(const std::string& path, const DmResult& r, const Ptyc
     f.write("fourier_error", r.fourier_error.data(), {int64_t(r.fourier_error.size())});
     f.write("iteration_seconds", r.iteration_seconds.data(), {int64_t(r.iteration_seconds.size())});
     f.write("offsets", pr.offsets);
+    if (!r.positions.empty()) {
+      f.write("positions_given", r.positions_given);
+      f.write("positions", r.positions);
+      f.write_attr("positions", "units", "object pixels (y, x) of each frame's corner");
+    }
     f.write_attr("/", "phasis_version", "0.1.0");
     f.write_attr("/", "algorithm", "dm");
     f.write_attr("/", "device", r.device);
@@ -225,6 +230,8 @@ std::string write_reconstruction_pictures(const std::string& path, const DmResul
   write_png_complex(stem + "_probe.png", row.data(), m, k * m);
   if (k > 1) write_occupancy_chart(stem + "_probe_occupancy.png", r.occupancy);
   if (r.fourier_error.size() >= 2) write_error_curve(stem + "_error.png", r.fourier_error);
+  if (!r.positions.empty() && r.positions_given.size() == r.positions.size())
+    write_positions_picture(stem + "_positions.png", r.positions_given, r.positions, kPositionExaggeration);
   return stem;
 }
 

@@ -34,6 +34,9 @@ class Solver {
   /// Frames stream from host memory, in batches of batch() frames (said once, as a note).
   virtual bool streaming() const { return false; }
   virtual int64_t batch() const { return 0; }
+  /// Whether it refines scan positions (SolverOptions::refine_positions_from); the driver refuses
+  /// refinement for solvers that do not.
+  virtual bool refines_positions() const { return false; }
   /// Collective: the reconstruction (every part then holds the same object and probe).
   virtual SolverResult result() = 0;
 };

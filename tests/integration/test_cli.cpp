@@ -516,3 +516,34 @@ TEST(Cli, AKilledRunResumesFromItsCheckpoint) {
   EXPECT_NE(bad.err.find("start object"), std::string::npos) << bad.err;
   EXPECT_EQ(run_phasis("ptycho reconstruct '" + cxi + "' -o '" + out + "' --checkpoint-every -1").exit_code, 2);
 }
+
+// Position refinement: one line and exit 2 for a lone frame, a start at or beyond the run's
+// iterations (--iterations 2 here: 0 and 1 exist), a step limit that is not positive and a
+// solver that does not refine; a run that refines writes the positions and their picture.
+TEST(CliBadInput, PositionRefinement) {
+  TempDir dir;
+  PtychoData d;
+  PtychoTruth t;
+  small_data(d, t);
+  write_cxi(dir.file("ok.cxi"), d, nullptr);
+  SimulationOptions one;
+  one.frame_size = 32;
+  one.positions = 1;
+  PtychoData d1;
+  PtychoTruth t1;
+  simulate(one, d1, t1);
+  write_cxi(dir.file("one.cxi"), d1, nullptr);
+  expect_clean_failure(dir, dir.file("one.cxi"), "--algorithm rpie --device cpu --refine-positions-from 0", "at least 2 frames");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm rpie --refine-positions-from 2", "refine positions from");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm rpie --refine-positions-from 0 --position-step-limit -1",
+                       "position step limit");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm rpie --refine-positions-from 0 --position-affine-gain 0.5",
+                       "affine gain");
+  expect_clean_failure(dir, dir.file("ok.cxi"), "--algorithm dm --device cpu --refine-positions-from 0", "refines positions");
+  const std::string out = dir.file("r.h5");
+  auto r = run_phasis("ptycho reconstruct '" + dir.file("ok.cxi") + "' -o '" + out +
+                      "' --iterations 4 --device cpu --algorithm rpie --refine-positions-from 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("positions refined"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("r_positions.png")));
+}

@@ -5,6 +5,8 @@
 //   probe             M x M complex       pixel_size      (y, x) object pixel size, m
 //   fourier_error     per iteration       iteration_seconds
 //   offsets           N x 2 frame corners in the object array
+//   positions_given, positions  N x 2 frame corners in object pixels (y, x) as given and as the
+//                     solver left them (sub-pixel, refined), when it reports them (ePIE, rPIE)
 //   attributes on /: phasis_version, algorithm, device, precision, input, parameters (JSON)
 #pragma once
 
@@ -22,6 +24,14 @@ struct Reconstruction {
   double pixel_y_m = 0, pixel_x_m = 0;  // object pixel size; 0 when the file does not say
   Array<double> errors;  // per iteration
 };
+
+/// The factor OUT_positions.png draws position changes by (sub-pixel moves become visible).
+inline constexpr double kPositionExaggeration = 10;
+
+/// The picture of refined positions: a blue dot at each given position and a red line to the
+/// refined one, its length multiplied by `exaggeration` (N x 2 object pixels each).
+void write_positions_picture(const std::string& path, const Array<double>& given, const Array<double>& refined,
+                             double exaggeration);
 
 /// Writes the result file. `parameters_json` records every option as the run used it.
 void write_reconstruction(const std::string& path, const DmResult& result, const PtychoProblem& problem,

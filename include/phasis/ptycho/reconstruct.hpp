@@ -25,6 +25,7 @@ namespace phasis {
 struct SolverStart {
   Array<Complex<double>> object;
   Array<Complex<double>> probe;
+  Array<double> positions;  // scan N x 2 corners in object pixels (a stage's refined ones); empty: the problem's
 };
 
 /// Options every solver reads. A solver's own options derive from this (DmOptions for "dm"), and
@@ -49,6 +50,13 @@ struct SolverOptions {
   bool object_gather = true;
   bool stream_frames = false;    // stream even when the frames fit (tests the streamed path anywhere)
   int snapshot_every = 10;       // iterations between snapshots, for event sinks that want them (and the last)
+  // Position refinement (ePIE, rPIE; src/ptycho/model/positions.hpp): from this iteration (0-based)
+  // of the solver on, each frame's position moves by the least-squares step of the data misfit's
+  // gradient with respect to its shift; -1: never. Solvers that do not refine refuse >= 0.
+  int refine_positions_from = -1;
+  double position_step_limit = 1;     // largest move of one position in one iteration, pixels (> 0)
+  double position_affine_gain = 1;    // the affine part of each iteration's steps taken this many times, in [1, 100]
+  double position_affine_weight = 0;  // pull toward the affine scan model per iteration, in [0, 1] (0: none)
   // Start from this object and probe (null: the unit object and the problem's probe). A chain
   // sets it for each stage from the stage before; a user may set it to continue a run.
   std::shared_ptr<const SolverStart> start;
@@ -68,6 +76,9 @@ struct SolverResult {
   int64_t batch_frames = 0;       // frames per Fourier batch used
   std::string precision;          // "float" or "double"
   std::string fourier_path;       // the Fourier pass that ran: "fused 256" or "separate"
+  // Scan N x 2 frame corners in object pixels (y, x) as given and as the solver left them (refined
+  // or sub-pixel); empty when the solver neither refines nor reports them.
+  Array<double> positions_given, positions;
 };
 
 /// The solvers of this build, by the name reconstruct() takes ("dm").

@@ -60,7 +60,8 @@ PHASIS_HD Complex<T> model_wave(const Complex<T>* probe, const Complex<T>* objec
   return probe[e.k * g.pix + e.p] * object[e.l * g.plane() + object_index(offsets, g, e.j, e.p)];
 }
 
-/// psi = P O_j for every mode of every frame: the initial exit waves.
+/// psi = P O_j for every mode of every frame: the initial exit waves. probe_stride > 0: each frame
+/// has its own probe modes (frame j's at probe + j probe_stride: sub-pixel shifts, subpixel.hpp).
 template <class T>
 struct ExitWave {
   Complex<T>* psi;
@@ -68,7 +69,11 @@ struct ExitWave {
   const Complex<T>* object;
   const int32_t* offsets;
   Geometry g;
-  PHASIS_HD void operator()(int64_t i) const { psi[i] = model_wave(probe, object, offsets, g, ExitIndex(i, g, 0)); }
+  int64_t probe_stride = 0;
+  PHASIS_HD void operator()(int64_t i) const {
+    const ExitIndex e(i, g, 0);
+    psi[i] = model_wave(probe + e.j * probe_stride, object, offsets, g, e);
+  }
 };
 
 }  // namespace phasis::model

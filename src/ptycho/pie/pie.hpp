@@ -18,6 +18,14 @@
 // Memory on the backend: the amplitudes (4 M^2 per frame), one batch of exit waves (8 K L M^2 per
 // batch frame in float), the object, its sums and the packed sums (about 4.5 planes of complex per
 // object mode).
+// Sub-pixel positions (model/subpixel.hpp), when some frame of the part sits off the object grid or
+// positions are refined: each batch frame's probe modes are shifted by its sub-pixel rest (a
+// Fourier phase ramp: one FFT of the probe, one inverse FFT per frame and mode), and its probe
+// term shifted back before the sum (a forward and an inverse FFT more); two more batch buffers of
+// K M^2 per frame, three with refinement (the probe's derivatives along y and x). Positions on the
+// grid take the integer path unchanged. Refinement (model/positions.hpp): from
+// refine_positions_from on, each frame's step is formed in its batch from the same Delta as the
+// object's, taken at the end of the iteration.
 #pragma once
 
 #include <algorithm>
@@ -33,7 +41,9 @@
 #include "phasis/ptycho/pie.hpp"
 #include "ptycho/model/start.hpp"  // where every solver starts
 #include "ptycho/model/overlap_terms.hpp"
+#include "ptycho/model/positions.hpp"
 #include "ptycho/model/probe_modes.hpp"
+#include "ptycho/model/subpixel.hpp"
 #include "ptycho/pie/frame_order.hpp"
 #include "ptycho/pie/pie_kernels.hpp"
 #include "ptycho/solver.hpp"
@@ -65,6 +75,10 @@ inline void check_options(const PieOptions& o, const char* name) {
   if (o.stream_frames) throw InputError(s + "stream frames: expected false (the amplitudes stay on the device); found true");
   if (o.device_memory_limit < 0)
     throw InputError(s + "device memory limit: expected >= 0 bytes; found " + std::to_string(o.device_memory_limit));
+  model::check_position_options(o, name);
+  if (o.refine_positions_from >= o.iterations)
+    throw InputError(s + "refine positions from: expected an iteration below the " + std::to_string(o.iterations) +
+                     " iterations; found " + std::to_string(o.refine_positions_from));
 }
 
 template <class B, class T>
@@ -83,7 +97,8 @@ class Pie final : public Solver<B, T> {
         packed_(Shape{3 * g_.l * g_.plane() + 1 + 3 * g_.k * g_.pix}, B::memory),
         probe_rows_(Shape{g_.m}, B::memory), probe_max_(Shape{1}, B::memory),
         coeff_(Shape{g_.k, g_.k}, B::memory), scratch_(Shape{g_.k, g_.m, g_.m}, B::memory),
-        occupancy_(size_t(g_.k), 1.0 / double(g_.k)) {
+        occupancy_(size_t(g_.k), 1.0 / double(g_.k)), positions_(pr, opt),
+        subpixel_(opt.refine_positions_from >= 0 || positions_.off_grid()) {
     if (!pr.frame_ids.empty() && int64_t(pr.frame_ids.size()) != n_)
       throw InputError("frame ids: expected one per frame (" + std::to_string(n_) + "); found " +
                        std::to_string(pr.frame_ids.size()));
@@ -124,6 +139,18 @@ class Pie final : public Solver<B, T> {
     b_.sum_into(n_ * g_.pix, model::ValidPower{amplitudes_.data(), valid_.data(), g_.pix}, power, 0);
     valid_power_ = reducer_.sum(power.read()[0]);
     if (!(valid_power_ > 0)) throw InputError("data: expected some signal on valid pixels; found all zero");
+    if (opt_.refine_positions_from >= 0 && scan < 2)
+      throw InputError("position refinement: expected a scan of at least 2 frames (a lone frame's position is the "
+                       "unobservable global translation); found " + std::to_string(scan));
+    if (subpixel_) {
+      shifts_dev_ = Array<T>(Shape{n_, 2}, B::memory);
+      spec_ = Array<Complex<T>>(Shape{g_.k, g_.m, g_.m}, B::memory);
+      spec_plan_ = b_.template fft<T>({int(g_.m), int(g_.m)}, g_.k);
+      for (Array<Complex<T>>* a : {&fp_, &aux_}) *a = Array<Complex<T>>(Shape{capacity_ * g_.k, g_.m, g_.m}, B::memory);
+      if (opt_.refine_positions_from >= 0) aux2_ = Array<Complex<T>>(Shape{capacity_ * g_.k, g_.m, g_.m}, B::memory);
+      for (Array<Complex<T>>* a : {&fp_, &aux_, &aux2_}) a->zero();
+      position_sums_.assign(size_t(4 * capacity_), 0.0);
+    }
   }
 
   /// One iteration over every batch; returns the misfit (pie.hpp).
@@ -131,7 +158,9 @@ class Pie final : public Solver<B, T> {
     draw_order(uint64_t(it));
     misfit_.zero();
     const bool probe = it >= opt_.probe_start;
+    refine_now_ = opt_.refine_positions_from >= 0 && it >= opt_.refine_positions_from;
     for (int64_t b = 0; b < order_->batches(); ++b) update_batch(order_->start(b), order_->size(b), probe);
+    if (refine_now_) positions_.end_iteration(reducer_);
     if (g_.k > 1 && probe && (it + 1) % opt_.orthogonalize_every == 0) orthogonalize_probe();
     return reducer_.sum(misfit_.read()[0]) / valid_power_;  // the iteration's one wait for a sum
   }
@@ -146,6 +175,7 @@ class Pie final : public Solver<B, T> {
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
   int64_t batch() const override { return batch_; }
+  bool refines_positions() const override { return true; }
 
   /// Every part already holds the whole object and probe (every batch's sums are reduced over the
   /// parts before the steps).
@@ -159,6 +189,11 @@ class Pie final : public Solver<B, T> {
     r.device = B::name;
     r.fourier_path = "separate";
     r.precision = sizeof(T) == 4 ? "float" : "double";
+    if (subpixel_) {  // collective: every part takes both branches alike (refinement is global)
+      r.positions = positions_.scan_positions(pr_, reducer_);
+      model::ScanPositions given(pr_, SolverOptions{});
+      r.positions_given = given.scan_positions(pr_, reducer_);
+    }
     return r;
   }
 
@@ -169,13 +204,17 @@ class Pie final : public Solver<B, T> {
     order_->draw(opt_.seed + it);
     const std::vector<int32_t>& order = order_->order();
     Array<int32_t> frames(Shape{n_}), offsets(Shape{n_, 2});
+    Array<T> shifts(Shape{n_, 2});
     for (int64_t i = 0; i < n_; ++i) {
-      frames[i] = order[size_t(i)];
-      offsets[2 * i] = pr_.offsets[2 * int64_t(order[size_t(i)])];
-      offsets[2 * i + 1] = pr_.offsets[2 * int64_t(order[size_t(i)]) + 1];
+      const int64_t f = order[size_t(i)];
+      frames[i] = int32_t(f);
+      offsets[2 * i] = positions_.offsets()[2 * f];
+      offsets[2 * i + 1] = positions_.offsets()[2 * f + 1];
+      shifts[2 * i] = T(positions_.rest(f, 0)), shifts[2 * i + 1] = T(positions_.rest(f, 1));
     }
     order_dev_.assign(frames);
     offsets_dev_.assign(offsets);
+    if (subpixel_) shifts_dev_.assign(shifts);
     if (opt_.object_gather) tiles_ = TileFrames(offsets, g_.m, g_.h, g_.w, B::memory, B::gather_tile[0], B::gather_tile[1]);
     order_offsets_ = std::move(offsets);
   }
@@ -225,7 +264,21 @@ class Pie final : public Solver<B, T> {
       const auto& plan = plan_for(slots);
       if (slots > nb)  // slots past the batch: zeros, so repeated transforms never grow them
         zero_bytes(buf_.data() + len, B::memory, size_t((slots - nb) * g_.modes() * g_.pix) * sizeof(Complex<T>));
-      b_.for_each(len, ExitWave<T>{buf_.data(), p, o, off, g_});
+      // Sub-pixel: the batch's own probes P_j (subpixel.hpp), made from one spectrum of the probe.
+      const int64_t stride = subpixel_ ? g_.k * g_.pix : 0, fp_len = nb * g_.k * g_.pix;
+      const Complex<T>* pw = subpixel_ ? fp_.data() : p;
+      const T* sh = subpixel_ ? shifts_dev_.data() + 2 * s : nullptr;
+      const typename B::template Fft<T>* pplan = subpixel_ ? &probe_plan_for(slots) : nullptr;
+      if (subpixel_) {
+        if (slots > nb)  // as buf_: zeros past the batch through the plan's transforms
+          for (Array<Complex<T>>* a : {&fp_, &aux_, &aux2_})
+            if (!a->empty()) zero_bytes(a->data() + fp_len, B::memory, size_t((slots - nb) * g_.k * g_.pix) * sizeof(Complex<T>));
+        b_.for_each(g_.k * g_.pix, CopyComplex<T>{spec_.data(), p});
+        spec_plan_->forward(spec_.data());
+        b_.for_each(fp_len, ShiftedProbeSpectra<T>{fp_.data(), spec_.data(), sh, g_.m, g_.pix, g_.k, -1});
+        pplan->inverse(fp_.data());
+      }
+      b_.for_each(len, ExitWave<T>{buf_.data(), pw, o, off, g_, stride});
       b_.for_each(nb * g_.pix, GatherAmplitudes{batch_amp_.data(), amplitudes_.data(), order_dev_.data() + s, g_.pix});
       plan.forward(buf_.data());
       const T inv_m = T(1) / T(g_.m);
@@ -236,8 +289,18 @@ class Pie final : public Solver<B, T> {
                                                          nullptr, inv_gain}},
                   misfit_, 0);
       plan.inverse(buf_.data());
-      b_.for_each(len, ExitChange<T>{buf_.data(), p, o, off, g_});
-      const ObjectStepTerms<T> terms{buf_.data(), p, off, g_, g_object, probe_max_.data()};
+      b_.for_each(len, ExitChange<T>{buf_.data(), pw, o, off, g_, stride});
+      if (refine_now_) {  // each frame's position step from this Delta and the old O and P
+        for (int axis = 0; axis < 2; ++axis) {
+          Array<Complex<T>>& d = axis == 0 ? aux_ : aux2_;
+          b_.for_each(fp_len, ShiftedProbeSpectra<T>{d.data(), spec_.data(), sh, g_.m, g_.pix, g_.k, axis});
+          pplan->inverse(d.data());
+        }
+        b_.sum_segments(4 * nb, g_.pix, PositionTerms<T>{buf_.data(), aux_.data(), aux2_.data(), o, off, g_},
+                        position_sums_.data());
+        for (int64_t j = 0; j < nb; ++j) positions_.propose(order_->order()[size_t(s + j)], &position_sums_[size_t(4 * j)]);
+      }
+      const ObjectStepTerms<T> terms{buf_.data(), pw, off, g_, g_object, probe_max_.data(), stride};
       if (opt_.object_gather)
         b_.template gather_add<T>(tiles_.view(offsets_dev_.data()), g_.l, s, nb, terms, object_num_.data(),
                                   object_den_.data());
@@ -247,9 +310,17 @@ class Pie final : public Solver<B, T> {
         b_.for_each(nb * g_.m, FrameRowPowerMax<T>{frame_rows_.data(), o, off, g_});
         b_.for_each(nb, MaxOfRows<T>{frame_max_.data(), frame_rows_.data(), g_.m});
       }
+      if (probe && subpixel_) {  // each frame's term conj(O_j) Delta_j shifted back by -delta_j, then summed
+        b_.for_each(fp_len, FrameProbeTerms<T>{aux_.data(), buf_.data(), o, off, g_});
+        pplan->forward(aux_.data());
+        b_.for_each(fp_len, ShiftBack<T>{aux_.data(), sh, g_.m, g_.pix, g_.k});
+        pplan->inverse(aux_.data());
+        b_.for_each(probe_all, SumShiftedProbeTerms<T>{probe_num, probe_den, aux_.data(), o, off, g_, nb, g_probe,
+                                                       frame_max_.data()});
+      }
     }
     // A part without frames here writes zeros (frames = 0).
-    if (probe)
+    if (probe && !(subpixel_ && nb > 0))
       b_.for_each(probe_all, ProbeStepTerms<T>{probe_num, probe_den, buf_.data(), o, off, g_, nb, g_probe, frame_max_.data()});
     b_.for_each(box_all, model::PackRegion<T>{packed, object_num_.data(), object_den_.data(), g_, box.y0, box.x0, bh, bw});
     if (reducer_.size() > 1) b_.synchronize();  // packed before the communicator reads it
@@ -271,6 +342,13 @@ class Pie final : public Solver<B, T> {
   const typename B::template Fft<T>& plan_for(int64_t slots) {
     std::unique_ptr<typename B::template Fft<T>>& plan = plans_[slots];
     if (!plan) plan = b_.template fft<T>({int(g_.m), int(g_.m)}, slots * g_.modes());
+    return *plan;
+  }
+
+  /// A plan for the batch's probes: `slots` frames of K modes (plan_slots' sizes).
+  const typename B::template Fft<T>& probe_plan_for(int64_t slots) {
+    std::unique_ptr<typename B::template Fft<T>>& plan = probe_plans_[slots];
+    if (!plan) plan = b_.template fft<T>({int(g_.m), int(g_.m)}, slots * g_.k);
     return *plan;
   }
 
@@ -322,6 +400,16 @@ class Pie final : public Solver<B, T> {
   TileFrames tiles_;                  // tile lists of offsets_dev_, for the gathered object sums
   std::map<int64_t, std::unique_ptr<typename B::template Fft<T>>> plans_;
   double valid_power_ = 0;
+
+  // Positions (model/positions.hpp) and the sub-pixel path (subpixel.hpp).
+  model::ScanPositions positions_;
+  bool subpixel_ = false, refine_now_ = false;
+  Array<T> shifts_dev_;                  // the iteration's order's sub-pixel rests (dy, dx)
+  Array<Complex<T>> spec_;               // the probe's spectrum, per batch
+  Array<Complex<T>> fp_, aux_, aux2_;    // the batch's probes P_j; their terms or d_y P_j; d_x P_j
+  std::unique_ptr<typename B::template Fft<T>> spec_plan_;
+  std::map<int64_t, std::unique_ptr<typename B::template Fft<T>>> probe_plans_;
+  std::vector<double> position_sums_;    // four per batch frame (PositionTerms)
 };
 
 /// The registry's factories (solvers.hpp): ePIE and rPIE from their own options.

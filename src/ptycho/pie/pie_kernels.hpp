@@ -49,7 +49,11 @@ struct ExitChange {
   const Complex<T>* object;
   const int32_t* offsets;  // of the batch's first frame
   Geometry g;
-  PHASIS_HD void operator()(int64_t i) const { buf[i] -= model_wave(probe, object, offsets, g, ExitIndex(i, g, 0)); }
+  int64_t probe_stride = 0;  // > 0: per-frame probes (forward.hpp's ExitWave)
+  PHASIS_HD void operator()(int64_t i) const {
+    const ExitIndex e(i, g, 0);
+    buf[i] -= model_wave(probe + e.j * probe_stride, object, offsets, g, e);
+  }
 };
 
 /// The object's terms for object mode l of batch frame j ("frame" jl = j L + l of the gather or
@@ -62,12 +66,13 @@ struct ObjectStepTerms {
   Geometry g;
   T gamma;
   const T* probe_max;  // max over pixels of sum_k |P^k|^2, on the backend
+  int64_t probe_stride = 0;  // > 0: per-frame probes (forward.hpp's ExitWave)
   PHASIS_HD ScatterTerm<T> operator()(int64_t jl, int64_t y, int64_t x) const {
     const int64_t p = y * g.m + x, j = jl / g.l, l = jl - j * g.l;
     Complex<T> num{};
     T power = 0;
     for (int64_t k = 0; k < g.k; ++k) {
-      const Complex<T> pr = probe[k * g.pix + p];
+      const Complex<T> pr = probe[j * probe_stride + k * g.pix + p];
       num += conj_mul(pr, delta[((j * g.k + k) * g.l + l) * g.pix + p]);
       power += norm2(pr);
     }
