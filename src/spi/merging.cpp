@@ -5,6 +5,7 @@
 #include <numbers>
 #include <string>
 
+#include "phasis/comm/communicator.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/fft/fft.hpp"
@@ -254,7 +255,63 @@ struct CpuCgVectors {
 };
 }  // namespace
 
-MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, const MergeSettings& settings) {
+namespace {
+struct LambdaSolutions {
+  std::vector<double> x;  // one n^3 solution per lambda
+  std::vector<double> misfit, deviation, residual;
+  std::vector<int> iterations;
+};
+
+// Block CG: the independent systems (S T S + lambda_l) x = S (b + lambda_l prior), sharing each FFT,
+// and each solution's L-curve coordinates.
+LambdaSolutions solve_lambdas(const MergeSums& sums, const std::vector<double>& prior, const std::vector<uint8_t>& support,
+                              const std::vector<double>& lambda, const MergeSettings& settings) {
+  const int64_t n = sums.n, cells = n * n * n, L = int64_t(lambda.size());
+  ToeplitzOperator op(sums, L, settings.device);
+  std::vector<double> x(L * cells), r(L * cells), p(L * cells), q(L * cells);
+  std::vector<double> rr(L), target_norm(L);
+  for (int64_t l = 0; l < L; ++l)
+    for (int64_t i = 0; i < cells; ++i) x[l * cells + i] = support[i] ? prior[i] : 0.0;
+  op.apply(x.data(), q.data());
+  for (int64_t l = 0; l < L; ++l) {
+    double t2 = 0;
+    for (int64_t i = 0; i < cells; ++i) {
+      const int64_t j = l * cells + i;
+      const double target = support[i] ? sums.rhs[i] + lambda[l] * prior[i] : 0.0;
+      t2 += target * target;
+      r[j] = support[i] ? target - q[j] - lambda[l] * x[j] : 0.0;
+    }
+    target_norm[l] = std::sqrt(t2);
+    rr[l] = dot(r.data() + l * cells, r.data() + l * cells, cells);
+  }
+  LambdaSolutions out;
+  out.iterations.assign(L, 0);
+  if (const detail::CudaToeplitz* gpu = detail::ToeplitzAccess::gpu(op)) {
+    detail::block_cg_cuda(*gpu, support, lambda, target_norm, x, r, rr, out.iterations, settings.max_iterations,
+                          settings.tolerance);
+  } else {
+    p = r;
+    CpuCgVectors v{op, support, x, r, p, q};
+    detail::block_cg(v, lambda, target_norm, rr, out.iterations, settings.max_iterations, settings.tolerance);
+  }
+  // The L-curve's coordinates: ||A a - d||^2 = a.T a - 2 a.b + ||d||^2, with T a by one more apply.
+  op.apply(x.data(), q.data());
+  for (int64_t l = 0; l < L; ++l) {
+    const double* xl = x.data() + l * cells;
+    const double m2 = dot(xl, q.data() + l * cells, cells) - 2 * dot(xl, sums.rhs.data(), cells) + sums.data_norm2;
+    out.misfit.push_back(std::sqrt(std::max(m2, 0.0)));
+    double d2 = 0;
+    for (int64_t i = 0; i < cells; ++i) d2 += (xl[i] - prior[i]) * (xl[i] - prior[i]);
+    out.deviation.push_back(std::sqrt(d2));
+    out.residual.push_back(target_norm[l] > 0 ? std::sqrt(rr[l]) / target_norm[l] : 0.0);
+  }
+  out.x = std::move(x);
+  return out;
+}
+}  // namespace
+
+MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, const MergeSettings& settings,
+                    comm::Communicator* comm) {
   const int64_t n = sums.n, cells = n * n * n;
   if (sums.points <= 0) throw InputError("spi merge: expected at least one oriented pixel; found none");
   if (!prior_in.empty() && static_cast<int64_t>(prior_in.size()) != cells)
@@ -281,49 +338,37 @@ MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior_in, 
         }
   }
   const std::vector<double> prior = prior_in.empty() ? std::vector<double>(cells, 0.0) : prior_in;
-  ToeplitzOperator op(sums, L, settings.device);
-  // Block CG: L independent systems (S T S + lambda_l) x = S (b + lambda_l prior), sharing each FFT.
-  std::vector<double> x(L * cells), r(L * cells), p(L * cells), q(L * cells);
-  std::vector<double> rr(L), target_norm(L);
-  for (int64_t l = 0; l < L; ++l)
-    for (int64_t i = 0; i < cells; ++i) x[l * cells + i] = support[i] ? prior[i] : 0.0;
-  op.apply(x.data(), q.data());
-  for (int64_t l = 0; l < L; ++l) {
-    double t2 = 0;
-    for (int64_t i = 0; i < cells; ++i) {
-      const int64_t j = l * cells + i;
-      const double target = support[i] ? sums.rhs[i] + lambda[l] * prior[i] : 0.0;
-      t2 += target * target;
-      r[j] = support[i] ? target - q[j] - lambda[l] * x[j] : 0.0;
+  // The lambda sweep over the parts: part r solves the weights l = r, r + parts, ...; every system
+  // is independent of the others, so the split changes nothing but the FFT batch.
+  const int parts = comm ? comm->size() : 1, rank = comm ? comm->rank() : 0;
+  std::vector<double> mine;
+  for (int64_t l = rank; l < L; l += parts) mine.push_back(lambda[l]);
+  std::vector<double> misfit(L, 0.0), deviation(L, 0.0), residual(L, 0.0), its(L, 0.0);
+  std::vector<double> x;
+  if (!mine.empty()) {
+    const LambdaSolutions solved = solve_lambdas(sums, prior, support, mine, settings);
+    x = solved.x;
+    for (size_t k = 0; k < mine.size(); ++k) {
+      const size_t l = size_t(rank) + k * size_t(parts);
+      misfit[l] = solved.misfit[k], deviation[l] = solved.deviation[k], residual[l] = solved.residual[k];
+      its[l] = solved.iterations[k];
     }
-    target_norm[l] = std::sqrt(t2);
-    rr[l] = dot(r.data() + l * cells, r.data() + l * cells, cells);
   }
-  std::vector<int> iterations(L, 0);
-  if (const detail::CudaToeplitz* gpu = detail::ToeplitzAccess::gpu(op)) {
-    detail::block_cg_cuda(*gpu, support, lambda, target_norm, x, r, rr, iterations, settings.max_iterations,
-                          settings.tolerance);
-  } else {
-    p = r;
-    CpuCgVectors v{op, support, x, r, p, q};
-    detail::block_cg(v, lambda, target_norm, rr, iterations, settings.max_iterations, settings.tolerance);
+  if (parts > 1) {  // each entry has one owner: the sums are its values
+    for (auto* v : {&misfit, &deviation, &residual, &its}) comm->sum(v->data(), L, Memory::host);
   }
-  // The L-curve's coordinates: ||A a - d||^2 = a.T a - 2 a.b + ||d||^2, with T a by one more apply.
-  op.apply(x.data(), q.data());
   MergeSolution out;
   out.lambdas = lambda;
-  out.iterations = iterations;
-  for (int64_t l = 0; l < L; ++l) {
-    const double* xl = x.data() + l * cells;
-    const double m2 = dot(xl, q.data() + l * cells, cells) - 2 * dot(xl, sums.rhs.data(), cells) + sums.data_norm2;
-    out.misfit.push_back(std::sqrt(std::max(m2, 0.0)));
-    double d2 = 0;
-    for (int64_t i = 0; i < cells; ++i) d2 += (xl[i] - prior[i]) * (xl[i] - prior[i]);
-    out.deviation.push_back(std::sqrt(d2));
-    out.residual.push_back(target_norm[l] > 0 ? std::sqrt(rr[l]) / target_norm[l] : 0.0);
-  }
+  out.misfit = misfit, out.deviation = deviation, out.residual = residual;
+  for (double v : its) out.iterations.push_back(int(v));
   out.chosen = lcurve_corner(out.misfit, out.deviation);
-  out.autocorrelation.assign(x.begin() + out.chosen * cells, x.begin() + (out.chosen + 1) * cells);
+  const int owner = out.chosen % parts;
+  out.autocorrelation.assign(static_cast<size_t>(cells), 0.0);
+  if (rank == owner) {
+    const size_t k = size_t(out.chosen / parts);
+    std::copy(x.begin() + k * cells, x.begin() + (k + 1) * cells, out.autocorrelation.begin());
+  }
+  if (parts > 1) comm->broadcast(out.autocorrelation.data(), cells * int64_t(sizeof(double)), owner, Memory::host);
   return out;
 }
 

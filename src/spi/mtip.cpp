@@ -163,7 +163,7 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
     MergeSettings ms = s.merge;
     ms.device = s.device;
     if (s.particle_radius > 0 && ms.support_radius == 0) ms.support_radius = 2 * s.particle_radius / voxel;
-    MergeSolution sol = merge(sums, prior, ms);
+    MergeSolution sol = merge(sums, prior, ms, comm);  // the lambdas spread over the parts
     const double t2 = exec::now_seconds();
     PhasingSettings ps = s.phasing;
     if (ps.max_frequency == 0) ps.max_frequency = gm.max_frequency;

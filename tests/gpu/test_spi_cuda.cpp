@@ -124,13 +124,15 @@ TEST(SpiCuda, MergeOnTheGpuAgreesWithTheCpu) {
   const MergeSolution cpu = merge(sums, {}, s);
   s.device = Device::cuda(0);
   const MergeSolution gpu = merge(sums, {}, s);
-  // The same block CG in double; only the dots' summation order differs (rounding ~1e-16), which
-  // tens of iterations on an ill-conditioned system amplify, measured below 1e-8.
+  // The same block CG in double; only the dots' summation order differs (rounding ~1e-16, and the
+  // GPU's atomics make it vary from run to run), which tens of iterations on an ill-conditioned
+  // system amplify. The iteration counts are not compared: a system whose residual creeps along
+  // the tolerance stops at quite different counts (seen on an H200) with solutions within 1e-6.
   EXPECT_EQ(gpu.chosen, cpu.chosen);
   EXPECT_LT(phasis::testing::relative_l2(gpu.autocorrelation, cpu.autocorrelation), 1e-6);
   for (size_t l = 0; l < cpu.iterations.size(); ++l) {
-    EXPECT_NEAR(gpu.iterations[l], cpu.iterations[l], 1) << l;
-    EXPECT_NEAR(gpu.misfit[l], cpu.misfit[l], 1e-6 * cpu.misfit[l]) << l;
+    // misfit^2 = a.T a - 2 a.b + ||d||^2 cancels terms of the size of ||d||^2: compared at that scale.
+    EXPECT_NEAR(gpu.misfit[l] * gpu.misfit[l], cpu.misfit[l] * cpu.misfit[l], 1e-6 * sums.data_norm2) << l;
   }
 }
 

@@ -44,6 +44,29 @@ TEST(SpiMpi, MergeSumsOverRanksEqualOneProcess) {
   EXPECT_LT(phasis::testing::relative_l2(parts.rhs, one.rhs), 1e-12);
 }
 
+// The lambda sweep spread over the ranks (each solving every size-th weight from the same sums)
+// gives every rank what one process solving all weights gets: the systems are independent, only
+// the FFT batch differs (FFTW may pick other codelets: rounding, amplified by CG to far below 1e-8).
+TEST(SpiMpi, LambdasOverRanksEqualOneProcess) {
+  comm::Mpi mpi;
+  const SpiDataset d = data(60);
+  const SpiImages all = valid_pixels(d);
+  const double h = 1 / (2 * max_frequency(all));
+  const MergeSums sums = detail::merge_sums_cpu(16, h, 1e-10, all, d.orientations, 30);
+  MergeSettings s;
+  s.support_radius = 7;
+  const MergeSolution one = merge(sums, {}, s);
+  const MergeSolution spread = merge(sums, {}, s, &mpi);
+  EXPECT_EQ(spread.chosen, one.chosen);
+  EXPECT_EQ(spread.iterations, one.iterations);
+  EXPECT_LT(phasis::testing::relative_l2(spread.autocorrelation, one.autocorrelation), 1e-8);
+  ASSERT_EQ(spread.misfit.size(), one.misfit.size());
+  for (size_t l = 0; l < one.misfit.size(); ++l) {
+    EXPECT_NEAR(spread.misfit[l], one.misfit[l], 1e-8 * one.misfit[l]) << l;
+    EXPECT_NEAR(spread.deviation[l], one.deviation[l], 1e-8 * one.deviation[l]) << l;
+  }
+}
+
 // A whole generation (merge and phasing) on every rank. The merge's CG stops at a residual of 1e-5
 // of an ill-conditioned system, so any change in the order of the sums moves its result by about
 // that tolerance times the condition number: measured 8e-6 between two image batchings of one

@@ -19,6 +19,10 @@
 
 #include "phasis/core/device.hpp"
 
+namespace phasis::comm {
+class Communicator;
+}
+
 namespace phasis::spi {
 
 namespace detail {
@@ -97,7 +101,10 @@ struct MergeSolution {
 };
 
 /// Solves the normal equations for every lambda of `settings`, toward `prior` (n^3; empty: zero).
-MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior, const MergeSettings& settings);
+/// With `comm` (every part holding the same summed sums) the lambdas are spread over the parts and
+/// every part gets the whole solution: the same as one process, beyond the FFT batch's rounding.
+MergeSolution merge(const MergeSums& sums, const std::vector<double>& prior, const MergeSettings& settings,
+                    comm::Communicator* comm = nullptr);
 
 /// Index of the corner of an L-curve (points in order of increasing lambda): the point of largest
 /// curvature of (log misfit, log deviation); the middle one when fewer than 3 points.
