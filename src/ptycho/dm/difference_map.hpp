@@ -172,6 +172,30 @@ class DifferenceMap final : public Solver<B, T> {
   bool streaming() const override { return memory_.stream; }
   int64_t batch() const override { return memory_.batch; }
 
+  /// Streaming input: a solver on the grown scan from this one's object (placed in the new box;
+  /// new pixels start as a fresh object would), probe modes and old exit waves; new frames start
+  /// from P O, as every frame of a fresh start does.
+  std::unique_ptr<Solver<B, T>> grown(const PtychoProblem& pr, int64_t dy, int64_t dx) override {
+    if (pr.frames < n_ || dy < 0 || dx < 0 || pr.object_h < g_.h + dy || pr.object_w < g_.w + dx)
+      throw InternalError("dm grown: expected the old frames and object box inside the new ones");
+    const Array<Complex<T>> old = object_.to(Memory::host);
+    Array<Complex<T>> placed = model::initial_object<T>(g_.l, pr.object_h, pr.object_w);
+    for (int64_t l = 0; l < g_.l; ++l)
+      for (int64_t y = 0; y < g_.h; ++y)
+        for (int64_t x = 0; x < g_.w; ++x)
+          placed[(l * pr.object_h + y + dy) * pr.object_w + x + dx] = old[(l * g_.h + y) * g_.w + x];
+    auto start = std::make_shared<SolverStart>();
+    start->object = model::convert<double>(placed);
+    start->probe = model::convert<double>(probe_.to(Memory::host));
+    DmOptions opt = opt_;
+    opt.start = std::move(start);
+    auto next = std::make_unique<DifferenceMap>(b_, pr, opt, reducer_, name_, step_);
+    next->probe_.assign(probe_);  // exactly this probe (the constructor re-orthogonalises modes)
+    next->occupancy_ = occupancy_;
+    next->frames_.copy_exit_waves(frames_, n_);
+    return next;
+  }
+
   /// Collective when the parts exchange regions: each pixel of the object comes from its owner.
   SolverResult result() override {
     SolverResult r;
