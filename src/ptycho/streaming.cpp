@@ -147,14 +147,17 @@ StreamRun stream_on(const Device& device, StreamReceiver& rx, const StreamOption
     if (source_done && !said_done && events) {
       const StreamStats s = rx.stats();
       char line[256];
+      // Iterations that ran on the complete set before the source was known to be done count:
+      // they were on every frame there is.
+      const int more = std::max(0, after_needed - after);
+      const std::string next = more > 0 ? std::to_string(more) + " more iterations on them"
+                                        : "ending (" + std::to_string(after) + " iterations ran on them)";
       if (s.went_silent)
-        std::snprintf(line, sizeof line,
-                      "stream: no message for %g s and no end message after %lld%s%s frames; iterating on them: %d more iterations",
+        std::snprintf(line, sizeof line, "stream: no message for %g s and no end message after %lld%s%s frames; %s",
                       o.silence_s, (long long)s.received, s.expected ? " of " : "",
-                      s.expected ? std::to_string(s.expected).c_str() : "", after_needed - after);
+                      s.expected ? std::to_string(s.expected).c_str() : "", next.c_str());
       else
-        std::snprintf(line, sizeof line, "stream: ended after %lld frames; %d more iterations on them", (long long)s.received,
-                      after_needed - after);
+        std::snprintf(line, sizeof line, "stream: ended after %lld frames; %s", (long long)s.received, next.c_str());
       events->note(line);
       said_done = true;
     }
