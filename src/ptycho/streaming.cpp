@@ -132,6 +132,8 @@ StreamRun stream_on(const Device& device, StreamReceiver& rx, const StreamOption
   for (int it = 0;; ++it) {
     const bool source_done = rx.finished(o.silence_s);  // before take(): then take() holds every frame
     std::vector<stream::Frame> fresh = rx.take();
+    const auto t_grow = std::chrono::steady_clock::now();
+    double grow_seconds = 0;
     if (!fresh.empty()) {
       const double oy = pr.origin_y, ox = pr.origin_x;
       const int64_t oh = pr.object_h, ow = pr.object_w;
@@ -143,6 +145,7 @@ StreamRun stream_on(const Device& device, StreamReceiver& rx, const StreamOption
       pr = std::move(next);
       after = 0;
       if (on_layout && (pr.object_h != oh || pr.object_w != ow || dy || dx)) on_layout(pr, h.frame_size);
+      grow_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_grow).count();
     }
     if (source_done && !said_done && events) {
       const StreamStats s = rx.stats();
@@ -174,7 +177,7 @@ StreamRun stream_on(const Device& device, StreamReceiver& rx, const StreamOption
     times.push_back(dt);
     ++after;
     const StreamStats s = rx.stats();
-    out.stats.timeline.push_back({seconds(), it, s.received, pr.frames});
+    out.stats.timeline.push_back({seconds(), it, s.received, pr.frames, grow_seconds});
     if (events) {
       exec::Progress p;
       p.task = stage.algorithm;

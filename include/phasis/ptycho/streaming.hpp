@@ -35,6 +35,7 @@ struct StreamSample {
   int64_t iteration = 0;
   int64_t received = 0;         // frames the receiver had accepted
   int64_t in_solver = 0;        // frames the iteration ran on
+  double grow_seconds = 0;      // rebuilding the solver on the grown scan before it (0: no growth)
 };
 
 struct StreamStats {
