@@ -23,12 +23,23 @@ StreamReceiver::~StreamReceiver() {
 
 void StreamReceiver::run() {
   stream::Message msg;
-  while (!stop_) {
-    if (!puller_.receive(msg, kPollMs)) continue;
-    stream::Decoded d = stream::decode(msg, have_header_ ? &header_ : nullptr);  // the header is this thread's
-    accept(std::move(d));
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (ended_ || silent_) return;  // nothing after the end joins
+  try {
+    while (!stop_) {
+      if (!puller_.receive(msg, kPollMs)) continue;
+      stream::Decoded d = stream::decode(msg, have_header_ ? &header_ : nullptr);  // the header is this thread's
+      accept(std::move(d));
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ended_ || silent_) return;  // nothing after the end joins
+    }
+  } catch (const std::exception& e) {
+    // The socket failed (or memory ran out): the source counts as stopped; what arrived stays.
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      silent_ = true;
+      stats_.went_silent = true;
+    }
+    arrived_.notify_all();
+    if (events_) events_->note(std::string("stream: the receiver stopped: ") + e.what());
   }
 }
 

@@ -25,10 +25,26 @@ namespace {
 /// frames arrive, the layout recomputed over every position received.
 class GrowingScan {
  public:
-  explicit GrowingScan(const stream::Header& h) : h_(h), m_(h.frame_size) {}
+  explicit GrowingScan(const stream::Header& h, exec::EventSink* events)
+      : h_(h), m_(h.frame_size), events_(events), py_(h.geometry.object_pixel_y_m(m_)), px_(h.geometry.object_pixel_x_m(m_)) {}
 
+  /// Appends the frames; one whose position lies farther from the others than scan_layout
+  /// accepts (a position far outside the scan) is dropped with a line and counted.
   void add(std::vector<stream::Frame>&& frames) {
     for (stream::Frame& f : frames) {
+      const int64_t y = std::llround(f.y_m / py_), x = std::llround(f.x_m / px_);
+      const int64_t limit = std::max<int64_t>((frames_seen() + 1) * m_, 4 * m_);
+      const int64_t y0 = std::min(y, ymin_), y1 = std::max(y, ymax_), x0 = std::min(x, xmin_), x1 = std::max(x, xmax_);
+      if (frames_seen() > 0 && (y1 - y0 > limit || x1 - x0 > limit)) {
+        ++dropped_;
+        if (events_)
+          events_->note("stream: dropped a message (frame " + std::to_string(f.index) + ": expected a position within " +
+                        std::to_string(limit) + " object pixels of the scan's others; found (" + std::to_string(y) + ", " +
+                        std::to_string(x) + ") against y " + std::to_string(ymin_) + ".." + std::to_string(ymax_) + ", x " +
+                        std::to_string(xmin_) + ".." + std::to_string(xmax_) + ")");
+        continue;
+      }
+      ymin_ = y0, ymax_ = y1, xmin_ = x0, xmax_ = x1;
       const int64_t pix = m_ * m_;
       const size_t at = amplitudes_.size();
       amplitudes_.resize(at + size_t(pix));
@@ -41,6 +57,7 @@ class GrowingScan {
     }
   }
   int64_t frames() const { return int64_t(ids_.size()); }
+  int64_t dropped() const { return dropped_; }
   const std::vector<int64_t>& ids() const { return ids_; }
 
   /// The problem of every frame so far. The initial probe (used by the first solver only; later
@@ -80,8 +97,13 @@ class GrowingScan {
   }
 
  private:
+  int64_t frames_seen() const { return int64_t(ids_.size()); }
+
   const stream::Header& h_;
   int64_t m_;
+  exec::EventSink* events_;
+  double py_, px_;  // object pixel size
+  int64_t ymin_ = 0, ymax_ = 0, xmin_ = 0, xmax_ = 0, dropped_ = 0;
   std::vector<float> amplitudes_;
   std::vector<double> translations_;
   std::vector<int64_t> ids_;
@@ -100,7 +122,7 @@ StreamRun stream_on(const Device& device, StreamReceiver& rx, const StreamOption
                                                 : INT64_MAX;
   rx.wait_frames(start_frames, o.silence_s);
   if (exec::stop_requested()) throw InputError("stream " + o.address + ": stopped on request before the solver started");
-  GrowingScan scan(h);
+  GrowingScan scan(h, events);
   scan.add(rx.take());
   if (scan.frames() == 0)
     throw InputError("stream " + o.address + ": expected frames; found " +
@@ -212,6 +234,8 @@ StreamRun stream_on(const Device& device, StreamReceiver& rx, const StreamOption
   out.stats = rx.stats();
   out.stats.timeline = timeline;
   out.stats.iterations_after_last = after;
+  out.stats.malformed += scan.dropped();  // positions far outside the scan
+  out.stats.received -= scan.dropped();
   out.layout = std::move(static_cast<ScanLayout&>(pr));
   return out;
 }

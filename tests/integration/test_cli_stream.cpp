@@ -188,7 +188,7 @@ TEST(CliStream, ASourceThatStopsEndsTheRunAfterItsIterations) {
   EXPECT_EQ(tl.back().in_solver, 25);
 }
 
-// Malformed messages and a repeated frame are dropped, counted and reported in a line each; every
+// Malformed messages, a repeated frame and a position far outside the scan are dropped, counted and reported in a line each; every
 // good frame still joins.
 TEST(CliStream, MalformedMessagesAreDroppedCountedAndReported) {
   if (!stream::available()) GTEST_SKIP() << "built without ZeroMQ";
@@ -209,7 +209,7 @@ TEST(CliStream, MalformedMessagesAreDroppedCountedAndReported) {
     stream::Header h;
     h.frame_size = m;
     h.geometry = reader.geometry();
-    h.frames = n;
+    h.frames = n + 1;  // and one more, far outside the scan
     stream::Pusher push(address);
     ASSERT_TRUE(push.send(stream::encode_header(h), 20000));
     for (int64_t j = 0; j < n; ++j) {
@@ -222,7 +222,8 @@ TEST(CliStream, MalformedMessagesAreDroppedCountedAndReported) {
         push.send(stream::encode_frame(3, t[9], t[10], all.data() + 3 * m * m, m));  // frame 3 again
       }
     }
-    push.send(stream::encode_end(n));
+    push.send(stream::encode_frame(n, 1.0, t[1], all.data(), m));  // x = 1 m: far outside the scan
+    push.send(stream::encode_end(n + 1));
   }
   solver.join();
   ASSERT_EQ(rec.exit_code, 0) << rec.out << rec.err;
@@ -230,14 +231,15 @@ TEST(CliStream, MalformedMessagesAreDroppedCountedAndReported) {
   int dropped = 0;
   for (size_t at = all.find("stream: dropped a message"); at != std::string::npos; at = all.find("stream: dropped a message", at + 1))
     ++dropped;
-  EXPECT_EQ(dropped, 3) << all;
+  EXPECT_EQ(dropped, 4) << all;
   EXPECT_NE(all.find("JSON object as the first part; found 'not json at all'"), std::string::npos) << all;
   EXPECT_NE(all.find("frame 10: expected 2 parts, the second 4096 bytes of float32; found 2 parts, the second 100 bytes"),
             std::string::npos) << all;
   EXPECT_NE(all.find("frame 3: expected each index once"), std::string::npos) << all;
+  EXPECT_NE(all.find("frame 30: expected a position within"), std::string::npos) << all;
   const nlohmann::json st = stream_parameters(out);
   EXPECT_EQ(st["received"], 30);
-  EXPECT_EQ(st["malformed"], 2);
+  EXPECT_EQ(st["malformed"], 3);
   EXPECT_EQ(st["duplicates"], 1);
 }
 
