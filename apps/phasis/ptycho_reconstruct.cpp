@@ -274,9 +274,9 @@ void run(const ReconstructArgs& a) {
                         {"iterations_after_last", st.iterations_after_last},
                         {"first_frame_s", st.first_frame_s}, {"last_frame_s", st.last_frame_s},
                         {"start_frames", a.stream.start_frames}, {"silence_s", a.stream.silence_s}};
-    write_stream_timeline(path_stem(a.output) + "_stream.csv", st);
   }
   write_reconstruction(a.output, result, problem, a.input, params.dump());
+  if (streamed) write_stream_timeline(path_stem(a.output) + "_stream.csv", stream_stats);  // after the result
   double total = 0;
   for (double s : result.iteration_seconds) total += s;
   std::printf("wrote %s (%.2f s, %.1f ms/iteration, final error %.4e)\n", a.output.c_str(), total,
