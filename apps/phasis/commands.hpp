@@ -16,6 +16,7 @@ namespace phasis::cli {
 void add_ptycho_simulate(CLI::App& ptycho);
 void add_ptycho_reconstruct(CLI::App& ptycho);
 void add_ptycho_compare(CLI::App& ptycho);
+void add_ptycho_replay(CLI::App& ptycho);
 void add_multislice_run(CLI::App& multislice);
 void add_spi_simulate(CLI::App& spi);
 void add_spi_reconstruct(CLI::App& spi);

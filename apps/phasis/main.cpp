@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   phasis::cli::add_ptycho_simulate(*ptycho);
   phasis::cli::add_ptycho_reconstruct(*ptycho);
   phasis::cli::add_ptycho_compare(*ptycho);
+  phasis::cli::add_ptycho_replay(*ptycho);
   CLI::App* multislice = app.add_subcommand("multislice", "Multislice electron scattering: STEM and HRTEM simulation");
   multislice->require_subcommand(1);
   phasis::cli::add_multislice_run(*multislice);

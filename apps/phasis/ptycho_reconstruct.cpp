@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -29,6 +30,7 @@
 #include "phasis/ptycho/pie.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
+#include "phasis/ptycho/streaming.hpp"
 
 namespace phasis::cli {
 
@@ -54,7 +56,23 @@ struct ReconstructArgs {
   std::string resume;
   bool pictures = true, quiet = false, report = true;
   LiveArgs live;
+  StreamOptions stream;  // input tcp://HOST:PORT: frames arrive while the solver runs
 };
+
+bool is_stream_address(const std::string& input) { return input.rfind("tcp://", 0) == 0 || input.rfind("ipc://", 0) == 0; }
+
+/// Frames received and frames in the solver per iteration, beside the output: OUT_stream.csv.
+void write_stream_timeline(const std::string& path, const StreamStats& s) {
+  std::ofstream f(path + ".tmp");
+  f << "seconds,iteration,received,in_solver,grow_seconds\n";
+  for (const StreamSample& x : s.timeline)
+    f << x.t << ',' << x.iteration << ',' << x.received << ',' << x.in_solver << ',' << x.grow_seconds << '\n';
+  f.close();
+  if (!f || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
+    std::remove((path + ".tmp").c_str());
+    throw InputError("stream timeline " + path + ": expected a writable file; found it could not be written");
+  }
+}
 
 /// "0,1" -> {0, 1}; empty -> {}.
 std::vector<int> parse_devices(const std::string& text) {
@@ -74,8 +92,10 @@ std::vector<int> parse_devices(const std::string& text) {
 }
 
 void run(const ReconstructArgs& a) {
-  require_input_file(a.input, "input CXI file");
-  require_output_path(a.output, a.input);
+  const bool streamed = is_stream_address(a.input);
+  if (!streamed) require_input_file(a.input, "input CXI file");
+  require_output_path(a.output, streamed ? "" : a.input);
+  if (streamed) require_output_path(path_stem(a.output) + "_stream.csv");
   if (a.dm.iterations < 1) throw InputError("--iterations: expected at least 1; found " + std::to_string(a.dm.iterations));
   const Device device = parse_device(a.device, a.threads);
   const Precision precision = parse_precision(a.precision);
@@ -151,7 +171,47 @@ void run(const ReconstructArgs& a) {
   // Ctrl-C or SIGTERM: the iteration in progress ends, the result so far is written as usual.
   const exec::InterruptGuard interrupts;
   exec::clear_stop();
-  DistributedRun run = reconstruct_distributed(a.input, chain, device, precision, dist, &events, announce);
+  DistributedRun run;
+  StreamStats stream_stats;
+  if (streamed) {
+    // The object box grows with the scan: the coverage picture follows it; the line is printed once.
+    bool announced = false;
+    auto on_layout = [&](const ScanLayout& layout, int64_t m) {
+      DistributedRun r;
+      static_cast<ScanLayout&>(r.layout) = ScanLayout{layout.object_h, layout.object_w, layout.origin_y, layout.origin_x,
+                                                      layout.pixel_y_m, layout.pixel_x_m, layout.offsets.to(Memory::host),
+                                                      layout.positions.to(Memory::host)};
+      r.frame_size = m;
+      if (!announced) announce(r);
+      checkpoint.set_geometry(layout.origin_y, layout.origin_x, layout.pixel_y_m, layout.pixel_x_m);
+      if (announced && live)
+        live->show(exec::Snapshot{"coverage", 0, monitor::scan_coverage(layout.offsets, m, layout.object_h, layout.object_w)});
+      announced = true;
+    };
+    if (!a.probe_file.empty()) throw InputError("--probe with a stream: expected the probe in the stream's header; found --probe");
+    if (!dist.devices.empty() || a.partition != "spatial" || a.reduce != "auto")
+      throw InputError("streaming input: expected one part (no --devices, --partition, --reduce); found them set");
+    StreamOptions so = a.stream;
+    so.address = a.input;
+    StreamRun sr = reconstruct_stream(so, chain, device, precision, &events, on_layout);
+    run.result = std::move(sr.result);
+    run.layout = std::move(sr.layout);
+    run.frame_size = sr.frame_size;
+    run.probe_from_file = sr.probe_from_file;
+    run.probe_source = sr.probe_source;
+    run.probe_scale = sr.probe_scale;
+    run.reduction = "none";
+    stream_stats = std::move(sr.stats);
+    const StreamStats& st = stream_stats;
+    std::printf("stream: %lld frames received%s%s, %lld dropped as malformed, %lld repeated; %s; %lld iterations on all of "
+                "them; object %lld x %lld\n",
+                (long long)st.received, st.expected ? " of " : "", st.expected ? std::to_string(st.expected).c_str() : "",
+                (long long)st.malformed, (long long)st.duplicates,
+                st.ended ? "ended by its end message" : st.went_silent ? "ended by silence (no end message)" : "stopped on request",
+                (long long)st.iterations_after_last, (long long)run.layout.object_h, (long long)run.layout.object_w);
+  } else {
+    run = reconstruct_distributed(a.input, chain, device, precision, dist, &events, announce);
+  }
   const int stop_code = 128 + (exec::stop_signal() ? exec::stop_signal() : 2);
   if (!a.trace.empty()) {
     // Every rank holds its own parts' spans: rank 0 writes FILE, rank r FILE.rank<r> beside it.
@@ -214,7 +274,17 @@ void run(const ReconstructArgs& a) {
     if (a.pie_alpha) params["pie_alpha"] = *a.pie_alpha;
     if (a.pie_beta) params["pie_beta"] = *a.pie_beta;
   }
+  if (streamed) {
+    const StreamStats& st = stream_stats;
+    params["stream"] = {{"expected", st.expected},     {"received", st.received},
+                        {"malformed", st.malformed},   {"duplicates", st.duplicates},
+                        {"ended", st.ended},           {"went_silent", st.went_silent},
+                        {"iterations_after_last", st.iterations_after_last},
+                        {"first_frame_s", st.first_frame_s}, {"last_frame_s", st.last_frame_s},
+                        {"start_frames", a.stream.start_frames}, {"silence_s", a.stream.silence_s}};
+  }
   write_reconstruction(a.output, result, problem, a.input, params.dump());
+  if (streamed) write_stream_timeline(path_stem(a.output) + "_stream.csv", stream_stats);  // after the result
   double total = 0;
   for (double s : result.iteration_seconds) total += s;
   std::printf("wrote %s (%.2f s, %.1f ms/iteration, final error %.4e)\n", a.output.c_str(), total,
@@ -283,6 +353,12 @@ void run(const ReconstructArgs& a) {
     add(exec::snapshot_of("probe", done - 1, result.probe));
     add(exec::snapshot_of("coverage", 0, coverage));
     report.curves.push_back({"error", "iteration", result.fourier_error});
+    if (streamed) {
+      std::vector<double> received, in_solver;
+      for (const StreamSample& x : stream_stats.timeline) received.push_back(double(x.received)), in_solver.push_back(double(x.in_solver));
+      report.curves.push_back({"frames received", "iteration", received});
+      report.curves.push_back({"frames in the solver", "iteration", in_solver});
+    }
     double iterating = 0;
     for (double t : result.iteration_seconds) iterating += t;
     report.timings = {{"whole run (wall clock)", wall}, {"iterations", iterating},
@@ -314,7 +390,9 @@ void run(const ReconstructArgs& a) {
 void add_ptycho_reconstruct(CLI::App& ptycho) {
   auto* cmd = ptycho.add_subcommand("reconstruct", "Reconstruct object and probe from a CXI ptychography file");
   auto a = std::make_shared<ReconstructArgs>();
-  cmd->add_option("input", a->input, "CXI file with frames, positions and geometry")->required();
+  cmd->add_option("input", a->input,
+                  "CXI file with frames, positions and geometry; or tcp://HOST:PORT to listen on for a frame stream "
+                  "(phasis ptycho replay; docs/ptychography.md)")->required();
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
   cmd->add_option("--algorithm", a->algorithm,
                   "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction), "
@@ -344,7 +422,7 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--smoothness", a->smoothness, "ML: weight of the object smoothness regulariser (0: off)")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "ePIE/rPIE: seed of the random frame order of every iteration")->capture_default_str();
-  cmd->add_option("--iterations", a->dm.iterations, "Number of iterations")->capture_default_str();
+  cmd->add_option("--iterations", a->dm.iterations, "Number of iterations (streaming input: iterations on the complete set, after the last frame)")->capture_default_str();
   cmd->add_option("--refine-positions-from", a->dm.refine_positions_from,
                   "ePIE/rPIE: refine scan positions from this iteration (0-based, counted over a chain) on; -1: never")
       ->capture_default_str();
@@ -416,6 +494,14 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
   cmd->add_flag("!--no-report", a->report, "Do not write the HTML report (OUT_report.html: pictures, curves, parameters, timings)");
   add_live_options(*cmd, a->live);
+  cmd->add_option("--stream-start", a->stream.start_frames,
+                  "Streaming input: start iterating once this many frames arrived (0: a tenth of the header's count)")
+      ->capture_default_str();
+  cmd->add_option("--stream-silence", a->stream.silence_s,
+                  "Streaming input: seconds without a message after which the source counts as stopped")
+      ->capture_default_str();
+  cmd->add_option("--stream-wait", a->stream.header_wait_s, "Streaming input: seconds to wait for the stream's header")
+      ->capture_default_str();
   cmd->add_option("--checkpoint-every", a->checkpoint_every,
                   "Every N iterations write object and probe to OUT.checkpoint.h5 (removed when the run ends; "
                   "continue a killed run with --resume)")

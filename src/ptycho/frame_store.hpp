@@ -13,6 +13,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/core/error.hpp"
 
 namespace phasis::dm {
 
@@ -36,6 +37,16 @@ class FrameStore {
     copy_bytes(amp_host_.data(), host, amplitudes.data(), amplitudes.memory(), amplitudes.bytes());
     psi_ = Array<Complex<T>>(Shape{2 * batch_ * block_}, B::memory);
     amp_ = Array<float>(Shape{2 * batch_ * pix_}, B::memory);
+  }
+
+  /// Copies the exit waves of the first `frames` frames of `from` (a store of the same frame
+  /// block), wherever either keeps them: a grown scan carries its old frames' state.
+  void copy_exit_waves(const FrameStore& from, int64_t frames) {
+    const Array<Complex<T>>& src = from.stream_ ? from.psi_host_ : from.psi_;
+    Array<Complex<T>>& dst = stream_ ? psi_host_ : psi_;
+    if (from.block_ != block_ || frames > from.n_ || frames > n_)
+      throw InternalError("FrameStore::copy_exit_waves: frames or blocks differ");
+    copy_bytes(dst.data(), dst.memory(), src.data(), src.memory(), size_t(frames * block_) * sizeof(Complex<T>));
   }
 
   bool streaming() const { return stream_; }

@@ -11,6 +11,7 @@
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/problem.hpp"
@@ -39,6 +40,14 @@ class Solver {
   virtual bool refines_positions() const { return false; }
   /// Collective: the reconstruction (every part then holds the same object and probe).
   virtual SolverResult result() = 0;
+  /// Streaming input (ptycho/streaming.hpp): the same solver on `grown`, whose first frames are
+  /// this problem's in the same order and whose object box holds this one's pixel (y, x) at
+  /// (y + dy, x + dx), carrying the solver's state (object, probe, each old frame's own state).
+  /// start() is then due again. Solvers that cannot take frames while running say so.
+  virtual std::unique_ptr<Solver> grown(const PtychoProblem& grown, int64_t dy, int64_t dx) {
+    (void)grown, (void)dy, (void)dx;
+    throw InputError("streaming input: expected a solver that takes frames while it runs (dm, raar, er); found another");
+  }
 };
 
 /// Makes a solver from its own options type (a SolverOptions of the registered type: InputError

@@ -61,8 +61,10 @@ class DifferenceMap final : public Solver<B, T> {
   /// `reducer` sums the object and probe updates, the error and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
   /// `name` and `step`: which member of the projection family runs (dm, raar, er; dm_kernels.hpp).
+  /// `carried`: the first frames whose exit waves the caller copies in afterwards (grown()), so
+  /// they are not computed here.
   DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, comm::Communicator& reducer,
-                const char* name = "dm", ProjectionStep<T> step = ProjectionStep<T>::dm())
+                const char* name = "dm", ProjectionStep<T> step = ProjectionStep<T>::dm(), int64_t carried = 0)
       : b_(backend), opt_(opt), name_(name), step_(step), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         memory_(plan_memory()),
@@ -95,7 +97,10 @@ class DifferenceMap final : public Solver<B, T> {
     object_.assign(model::starting_object<T>(pr, opt, g_.l));
     if (g_.k > 1) orthogonalize_probe();
     frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
-      b_.for_each(nb * g_.modes() * g_.pix, ExitWave<T>{psi, probe_.data(), object_.data(), offsets_.data() + 2 * j0, g_});
+      const int64_t skip = std::clamp<int64_t>(carried - j0, 0, nb);  // carried frames: overwritten later
+      if (skip == nb) return;
+      b_.for_each((nb - skip) * g_.modes() * g_.pix, ExitWave<T>{psi + skip * g_.modes() * g_.pix, probe_.data(),
+                                                                 object_.data(), offsets_.data() + 2 * (j0 + skip), g_});
     });
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
@@ -171,6 +176,30 @@ class DifferenceMap final : public Solver<B, T> {
   const Array<Complex<T>>& probe() const override { return probe_; }
   bool streaming() const override { return memory_.stream; }
   int64_t batch() const override { return memory_.batch; }
+
+  /// Streaming input: a solver on the grown scan from this one's object (placed in the new box;
+  /// new pixels start as a fresh object would), probe modes and old exit waves; new frames start
+  /// from P O, as every frame of a fresh start does.
+  std::unique_ptr<Solver<B, T>> grown(const PtychoProblem& pr, int64_t dy, int64_t dx) override {
+    if (pr.frames < n_ || dy < 0 || dx < 0 || pr.object_h < g_.h + dy || pr.object_w < g_.w + dx)
+      throw InternalError("dm grown: expected the old frames and object box inside the new ones");
+    const Array<Complex<T>> old = object_.to(Memory::host);
+    Array<Complex<T>> placed = model::initial_object<T>(g_.l, pr.object_h, pr.object_w);
+    for (int64_t l = 0; l < g_.l; ++l)
+      for (int64_t y = 0; y < g_.h; ++y)
+        for (int64_t x = 0; x < g_.w; ++x)
+          placed[(l * pr.object_h + y + dy) * pr.object_w + x + dx] = old[(l * g_.h + y) * g_.w + x];
+    auto start = std::make_shared<SolverStart>();
+    start->object = model::convert<double>(placed);
+    start->probe = model::convert<double>(probe_.to(Memory::host));
+    DmOptions opt = opt_;
+    opt.start = std::move(start);
+    auto next = std::make_unique<DifferenceMap>(b_, pr, opt, reducer_, name_, step_, n_);
+    next->probe_.assign(probe_);  // exactly this probe (the constructor re-orthogonalises modes)
+    next->occupancy_ = occupancy_;
+    next->frames_.copy_exit_waves(frames_, n_);
+    return next;
+  }
 
   /// Collective when the parts exchange regions: each pixel of the object comes from its owner.
   SolverResult result() override {
