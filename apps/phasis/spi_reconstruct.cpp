@@ -4,12 +4,14 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "phasis/comm/mpi.hpp"
+#include "phasis/core/array.hpp"  // cuda_device_count
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
@@ -46,6 +48,13 @@ void run(const SpiArgs& a) {
   // summed over the ranks; rank 0 writes the result.
   comm::Mpi mpi;
   const int parts = mpi.size(), rank = mpi.rank();
+  // Several ranks on one host, `--device cuda` without a number: each rank its own GPU, by its
+  // place on the host (as ptycho reconstruct chooses).
+  if (settings.device.is_cuda() && parts > 1 && a.device.find(':') == std::string::npos) {
+    const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+    const int count = cuda_device_count();
+    if (local && count > 0) settings.device.index = std::atoi(local) % count;
+  }
   // The live view listens before any work: a port in use ends the command here.
   std::unique_ptr<monitor::LiveView> live = start_live(a.live, "spi reconstruct " + a.input);
   if (live) live->set_info("input", a.input), live->set_info("output", a.output), live->set_info("device", a.device);

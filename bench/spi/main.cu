@@ -174,7 +174,32 @@ int main(int argc, char** argv) {
     const double t_slice = seconds(2, [&] { one_image->slice_and_match(model, n, h, tol, {}, refs, batch, Score::euclidean); });
     const double t_match = seconds(2, [&] { all_images->slice_and_match(model, n, h, tol, {}, refs, batch, Score::euclidean); });
     const double gemm_rate = 2.0 * images * refs * pixels / std::max(t_match - t_slice, 1e-9);
-    std::printf("| slicing | %.3g points/s (%.3f s) | | |\n", double(refs) * pixels / t_slice, t_slice);
+    // The NUFFT's own rate on as many points per call (one reference batch's worth), uniform in
+    // [-pi, pi)^3: set_points + interpolate, the floor that slicing's rotation and scaling add to.
+    double t_nufft = 0;
+    {
+      nufft::Options o;
+      o.device = Device::cuda(0);
+      nufft::Plan<float> plan(nufft::Type::type2, {n, n, n}, +1, tol, 1, o);
+      std::vector<Complex<float>> f(n * n * n, Complex<float>{1.0f, 0.0f});
+      const int64_t pts = batch * pixels;
+      std::vector<float> hx(pts), hy(pts), hz(pts);
+      std::uniform_real_distribution<float> w(-3.14159f, 3.14159f);
+      for (int64_t i = 0; i < pts; ++i) hx[i] = w(rng), hy[i] = w(rng), hz[i] = w(rng);
+      float *dx, *dy, *dz;
+      Complex<float>*df, *dc;
+      cudaMalloc(&dx, pts * 4), cudaMalloc(&dy, pts * 4), cudaMalloc(&dz, pts * 4);
+      cudaMalloc(&df, f.size() * sizeof(Complex<float>)), cudaMalloc(&dc, pts * sizeof(Complex<float>));
+      cudaMemcpy(dx, hx.data(), pts * 4, cudaMemcpyHostToDevice), cudaMemcpy(dy, hy.data(), pts * 4, cudaMemcpyHostToDevice);
+      cudaMemcpy(dz, hz.data(), pts * 4, cudaMemcpyHostToDevice);
+      cudaMemcpy(df, f.data(), f.size() * sizeof(Complex<float>), cudaMemcpyHostToDevice);
+      plan.prepare_uniform(df);
+      t_nufft = seconds(5, [&] { plan.set_points(pts, dx, dy, dz), plan.interpolate(dc); });
+      cudaFree(dx), cudaFree(dy), cudaFree(dz), cudaFree(df), cudaFree(dc);
+    }
+    const double nufft_rate = double(batch) * pixels / t_nufft, slice_rate = double(refs) * pixels / t_slice;
+    std::printf("| slicing | %.3g points/s (%.3f s) | NUFFT set_points + interpolate %.3g points/s | %.2f |\n", slice_rate,
+                t_slice, nufft_rate, slice_rate / nufft_rate);
     std::printf("| matching GEMM | %.3g TFLOP/s | cuBLAS sgemm %.3g TFLOP/s | %.2f |\n", gemm_rate / 1e12, peak / 1e12,
                 gemm_rate / peak);
     std::printf("| slicing + matching | %.3f s | | |\n", t_match);
