@@ -1,7 +1,7 @@
 // --config FILE: options from a TOML file. Keys are the command's long option names ("iterations",
 // "probe-start" or "probe_start"); values given on the command line win. An unknown key, a table
 // or an array is an error, so a typo never passes silently.
-#include <toml++/toml.h>
+#include "io/toml.hpp"  // toml++, with its Unicode classifiers made safe
 
 #include <sstream>
 

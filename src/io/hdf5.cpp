@@ -84,12 +84,25 @@ std::string shape_str(const std::vector<int64_t>& shape) {
   return s + ")";
 }
 
-std::vector<int64_t> space_shape(hid_t space) {
+std::vector<int64_t> space_shape(hid_t space, const std::string& file, const std::string& what) {
   int rank = H5Sget_simple_extent_ndims(space);
   if (rank < 0) throw InternalError("HDF5: cannot query a dataspace: " + last_error());
   std::vector<hsize_t> dims(rank);
   H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  return std::vector<int64_t>(dims.begin(), dims.end());
+  std::vector<int64_t> shape;
+  hsize_t elements = 1;
+  bool too_large = false;
+  for (hsize_t d : dims) {
+    too_large = too_large || d > hsize_t(kMaxElements) || (d > 0 && elements > hsize_t(kMaxElements) / d);
+    if (!too_large) elements *= d;
+    shape.push_back(d > hsize_t(kMaxElements) ? -1 : int64_t(d));
+  }
+  if (too_large) {
+    std::string dims_text = "(";
+    for (std::size_t i = 0; i < dims.size(); ++i) dims_text += (i ? ", " : "") + std::to_string(dims[i]);
+    throw InputError(message(file, what, "at most 2^56 elements", "dimensions " + dims_text + ")"));
+  }
+  return shape;
 }
 
 TypeClass classify(hid_t type) {
@@ -264,7 +277,7 @@ std::vector<int64_t> File::shape(const std::string& dset) const {
   Quiet q;
   Handle d = open_dataset(dset);
   Handle space(H5Dget_space(d.id()));
-  return detail::space_shape(space.id());
+  return detail::space_shape(space.id(), path_, dset);
 }
 
 int File::rank(const std::string& dset) const { return static_cast<int>(shape(dset).size()); }

@@ -84,7 +84,7 @@ void File::read(const std::string& dset, T* dst, int64_t count) const {
   Handle ftype(H5Dget_type(d.id()));
   r.check<T>(ftype.id());
   Handle space(H5Dget_space(d.id()));
-  std::vector<int64_t> shape = detail::space_shape(space.id());
+  std::vector<int64_t> shape = detail::space_shape(space.id(), path_, dset);
   int64_t n = element_count(shape);
   if (n != count)
     r.fail(std::to_string(count) + " elements", detail::shape_str(shape) + ", " + std::to_string(n) + " elements");
@@ -112,7 +112,7 @@ void File::read_rows(const std::string& dset, int64_t begin, int64_t end, T* dst
   Handle ftype(H5Dget_type(d.id()));
   r.check<T>(ftype.id());
   Handle fspace(H5Dget_space(d.id()));
-  std::vector<int64_t> shape = detail::space_shape(fspace.id());
+  std::vector<int64_t> shape = detail::space_shape(fspace.id(), path_, dset);
   if (shape.empty()) r.fail("an array of rank 1 or more", "a scalar");
   if (begin < 0 || begin > end || end > shape[0])
     throw InternalError(message(path_, dset, "rows [begin, end) within [0, " + std::to_string(shape[0]) + ")",
@@ -171,7 +171,7 @@ double File::read_scalar(const std::string& dset) const {
   TypeClass c = detail::classify(ftype.id());
   if (c != TypeClass::floating && c != TypeClass::integer) r.fail("a number", detail::type_str(ftype.id()));
   Handle space(H5Dget_space(d.id()));
-  std::vector<int64_t> shape = detail::space_shape(space.id());
+  std::vector<int64_t> shape = detail::space_shape(space.id(), path_, dset);
   if (element_count(shape) != 1) r.fail("a scalar", "shape " + detail::shape_str(shape));
   double v = 0;
   r.read(d.id(), ftype.id(), H5S_ALL, H5S_ALL, &v, 1);
@@ -246,8 +246,8 @@ std::string File::read_attr_string(const std::string& obj, const std::string& na
   Handle ftype(H5Aget_type(a.id()));
   if (detail::classify(ftype.id()) != TypeClass::string) fail(what, "a string", detail::type_str(ftype.id()));
   Handle space(H5Aget_space(a.id()));
-  if (element_count(detail::space_shape(space.id())) != 1)
-    fail(what, "one string", "shape " + detail::shape_str(detail::space_shape(space.id())));
+  if (element_count(detail::space_shape(space.id(), path_, what)) != 1)
+    fail(what, "one string", "shape " + detail::shape_str(detail::space_shape(space.id(), path_, what)));
   std::string out;
   if (H5Tis_variable_str(ftype.id()) > 0) {
     Handle mtype(H5Tcopy(H5T_C_S1));
@@ -277,7 +277,7 @@ double File::read_attr_double(const std::string& obj, const std::string& name) c
   TypeClass c = detail::classify(ftype.id());
   if (c != TypeClass::floating && c != TypeClass::integer) fail(what, "a number", detail::type_str(ftype.id()));
   Handle space(H5Aget_space(a.id()));
-  std::vector<int64_t> shape = detail::space_shape(space.id());
+  std::vector<int64_t> shape = detail::space_shape(space.id(), path_, what);
   if (element_count(shape) != 1) fail(what, "one number", "shape " + detail::shape_str(shape));
   double v = 0;
   if (H5Aread(a.id(), H5T_NATIVE_DOUBLE, &v) < 0) fail(what, "a readable number", detail::last_error());

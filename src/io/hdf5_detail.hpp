@@ -48,8 +48,12 @@ std::string last_error();
 
 /// "(3, 64, 64)", "scalar" for rank 0.
 std::string shape_str(const std::vector<int64_t>& shape);
-/// Dimensions of a dataspace.
-std::vector<int64_t> space_shape(hid_t space);
+/// Dimensions of a dataspace of dataset or attribute `what` in `file`. InputError when their product
+/// exceeds kMaxElements (a corrupt or hostile file), so that element and byte counts made from them
+/// never overflow an int64.
+std::vector<int64_t> space_shape(hid_t space, const std::string& file, const std::string& what);
+/// 2^56 elements: 16 bytes each (complex double) still fit an int64 byte count.
+constexpr int64_t kMaxElements = int64_t(1) << 56;
 /// "float32", "uint16", "compound {r: float64, i: float64}", "string", ...
 std::string type_str(hid_t type);
 TypeClass classify(hid_t type);

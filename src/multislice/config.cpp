@@ -3,9 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <toml++/toml.h>
+#include "io/toml.hpp"  // toml++, with its Unicode classifiers made safe
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
+#include <sstream>
 #include <set>
 
 #include "phasis/io/paths.hpp"
@@ -20,6 +23,15 @@
 
 namespace phasis::ms {
 namespace {
+
+// Whole numbers from a TOML array of numbers are exact in a double up to 2^53.
+constexpr int64_t kWholeLimit = int64_t(1) << 53;
+
+std::string number_text(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
 
 /// One table of the file: typed getters that remember which keys were read, and `finish` that
 /// rejects the rest.
@@ -66,6 +78,18 @@ class Section {
         else bad(k, "an array of numbers");
       }
     if (!a || (count && out.size() != count)) bad(k, "an array of " + std::to_string(count) + " numbers");
+    return out;
+  }
+  /// An array of `count` whole numbers (2 or 2.0) in [lo, hi]: a cast of 2.5, 1e30 or nan to an
+  /// integer would truncate silently or be undefined.
+  std::vector<int64_t> wholes(const std::string& k, std::size_t count, int64_t lo, int64_t hi) {
+    std::vector<int64_t> out;
+    for (double v : numbers(k, count)) {
+      if (!(v == std::floor(v) && v >= double(lo) && v <= double(hi)))
+        bad(k, "an array of " + std::to_string(count) + " whole numbers from " + std::to_string(lo) + " to " +
+                   std::to_string(hi) + "; found " + number_text(v));
+      out.push_back(int64_t(v));
+    }
     return out;
   }
   const toml::table* table(const std::string& k) {
@@ -127,7 +151,7 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
                                      : "no structure.crystal or structure.file (the atoms are given)");
   c.zone_axis = st.text("zone_axis", c.zone_axis);
   if (st.has("repeat")) {
-    auto r = st.numbers("repeat", 3);
+    auto r = st.wholes("repeat", 3, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
     for (int i = 0; i < 3; ++i) c.repeat[i] = int(r[i]);
   }
   c.vacuum = st.number("vacuum", c.vacuum);
@@ -137,7 +161,7 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   c.potential.parametrization = ms::parse_parametrization(po.text("parametrization", "lobato"));
   if (po.has("sampling")) c.sampling = po.number("sampling", 0);
   if (po.has("gpts")) {
-    auto g = po.numbers("gpts", 2);
+    auto g = po.wholes("gpts", 2, -kWholeLimit, kWholeLimit);
     c.gpts = std::array<int64_t, 2>{int64_t(g[0]), int64_t(g[1])};
   }
   if (c.sampling.has_value() == c.gpts.has_value()) po.bad("sampling", "exactly one of potential.sampling and potential.gpts");
@@ -168,7 +192,7 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   if (c.scan != "grid" && c.scan != "line" && c.scan != "custom") sc.bad("type", "grid, line or custom");
   if (sc.has("start")) { auto v = sc.numbers("start", 2); c.scan_start = std::array<double, 2>{v[0], v[1]}; }
   if (sc.has("end")) { auto v = sc.numbers("end", 2); c.scan_end = std::array<double, 2>{v[0], v[1]}; }
-  if (sc.has("gpts")) { auto v = sc.numbers("gpts", 2); c.scan_gpts = {int64_t(v[0]), int64_t(v[1])}; }
+  if (sc.has("gpts")) { auto v = sc.wholes("gpts", 2, -kWholeLimit, kWholeLimit); c.scan_gpts = {v[0], v[1]}; }
   c.endpoint = sc.boolean("endpoint", c.endpoint);
   c.scan_points = sc.integer("points", c.scan_points);
   if (sc.has("positions")) {

@@ -40,6 +40,10 @@ Atoms read_structure(const std::string& path) {
         if (z < 1 || z > 103)
           throw InputError("structure file '" + path + "': expected known elements; found atom '" + a.name + "' of element '" +
                            a.element.name() + "'");
+        if (!(std::isfinite(a.pos.x) && std::isfinite(a.pos.y) && std::isfinite(a.pos.z) && std::isfinite(a.b_iso)))
+          throw InputError("structure file '" + path + "': expected finite coordinates and B factors; found atom '" + a.name +
+                           "' at (" + std::to_string(a.pos.x) + ", " + std::to_string(a.pos.y) + ", " +
+                           std::to_string(a.pos.z) + "), B " + std::to_string(a.b_iso));
         atoms.add(z, a.pos.x, a.pos.y, a.pos.z);
         b.push_back(a.b_iso);
       }
@@ -48,7 +52,7 @@ Atoms read_structure(const std::string& path) {
     for (double v : b) atoms.sigma.push_back(std::sqrt(v / (8 * kPi * kPi)));
   const auto& c = st.cell;
   const auto right = [](double angle) { return std::abs(angle - 90) < 1e-3; };
-  if (c.a > 1 && c.b > 1 && c.c > 1 && right(c.alpha) && right(c.beta) && right(c.gamma)) atoms.cell = {c.a, c.b, c.c};
+  if (std::isfinite(c.a) && std::isfinite(c.b) && std::isfinite(c.c) && c.a > 1 && c.b > 1 && c.c > 1 && right(c.alpha) && right(c.beta) && right(c.gamma)) atoms.cell = {c.a, c.b, c.c};
   return atoms;
 }
 #else

@@ -48,8 +48,14 @@ std::map<std::string, std::string> comment_pairs(const std::string& line) {
 
 int species_number(const std::string& token, const std::string& where) {
   if (!token.empty() && std::all_of(token.begin(), token.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    // Four digits at most: std::stoi of a longer run of digits may not fit an int.
+    if (token.size() > 4) throw InputError(where + ": expected an element symbol or atomic number; found '" + token + "'");
     const int z = std::stoi(token);
-    element_symbol(z);
+    try {
+      element_symbol(z);
+    } catch (const InputError& e) {
+      throw InputError(where + ": " + e.what());
+    }
     return z;
   }
   try {
@@ -58,6 +64,9 @@ int species_number(const std::string& token, const std::string& where) {
     throw InputError(where + ": " + e.what());
   }
 }
+
+// Columns per atom line: far more than any extended XYZ file has, and small enough to add in an int.
+constexpr int kMaxColumns = 10000;
 
 struct Columns {
   int species = 0;
@@ -79,6 +88,12 @@ Columns property_columns(const std::string& spec, const std::string& where) {
     } catch (const std::exception&) {
       throw InputError(where + ": Properties: expected a column count; found '" + parts[i + 2] + "'");
     }
+    // A count below 1 would put a column before its own start (a negative index into the line).
+    if (n < 1 || n > kMaxColumns)
+      throw InputError(where + ": Properties: expected a column count from 1 to " + std::to_string(kMaxColumns) + "; found '" +
+                       parts[i + 2] + "'");
+    if (c.count > kMaxColumns)
+      throw InputError(where + ": Properties: expected at most " + std::to_string(kMaxColumns) + " columns; found '" + spec + "'");
     if (name == "species") c.species = c.count;
     if (name == "pos") c.pos = c.count;
     c.count += n;
@@ -110,6 +125,9 @@ Atoms parse_xyz(std::istream& in, const std::string& source) {
         if (r != c && std::abs(v[3 * r + c]) > 1e-8 * std::abs(v[3 * r + r]))
           throw InputError(source + ":2: Lattice: expected an orthogonal cell (diagonal lattice vectors); found '" +
                            it->second + "'");
+    for (int d = 0; d < 3; ++d)
+      if (!(std::isfinite(v[4 * d]) && v[4 * d] > 0))
+        throw InputError(source + ":2: Lattice: expected cell lengths > 0 (finite); found '" + it->second + "'");
     atoms.cell = {v[0], v[4], v[8]};
   }
   Columns cols;
@@ -127,9 +145,9 @@ Atoms parse_xyz(std::istream& in, const std::string& source) {
       try {
         std::size_t used = 0;
         p[d] = std::stod(tok[cols.pos + d], &used);
-        if (used != tok[cols.pos + d].size()) throw std::invalid_argument("trailing");
+        if (used != tok[cols.pos + d].size() || !std::isfinite(p[d])) throw std::invalid_argument("trailing or not finite");
       } catch (const std::exception&) {
-        throw InputError(where + ": expected a number for the position; found '" + tok[cols.pos + d] + "'");
+        throw InputError(where + ": expected a finite number for the position; found '" + tok[cols.pos + d] + "'");
       }
     }
     atoms.add(species_number(tok[cols.species], where), p[0], p[1], p[2]);

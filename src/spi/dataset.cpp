@@ -86,6 +86,10 @@ SpiDataset read_dataset_part(const std::string& path, int64_t begin, int64_t end
     if (!f.exists(name)) throw InputError(h5::message(path, name, "a dataset", "nothing there"));
   d.detector = {p, f.read_scalar("spi/detector/pixel_size"), f.read_scalar("spi/detector/distance"),
                 f.read_scalar("spi/detector/wavelength")};
+  for (const char* name : {"spi/detector/pixel_size", "spi/detector/distance", "spi/detector/wavelength"}) {
+    const double v = f.read_scalar(name);
+    if (!(std::isfinite(v) && v > 0)) throw InputError(h5::message(path, name, "a positive, finite value", std::to_string(v)));
+  }
   if (f.exists("spi/detector/photon_energy")) d.photon_energy = f.read_scalar("spi/detector/photon_energy");
   if (end < 0) end = shape[0];
   if (begin < 0 || begin > end || end > shape[0])

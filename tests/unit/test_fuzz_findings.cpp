@@ -1,0 +1,85 @@
+// Inputs the fuzz targets (fuzz/, scripts/fuzz) found to crash a reader or to reach undefined
+// behaviour, each now rejected with one InputError line. Text inputs are written here; binary ones
+// (HDF5) are files under tests/data/fuzz/. The fuzz corpus holds the same inputs for the targets.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "phasis/core/error.hpp"
+#include "phasis/multislice/config.hpp"
+#include "phasis/multislice/structure.hpp"
+#include "phasis/multislice/xyz.hpp"
+#include "testing.hpp"
+
+using namespace phasis;
+
+namespace {
+
+/// The InputError's message of parse_xyz(text); fails the test when it does not throw one.
+std::string xyz_error(const std::string& text) {
+  std::istringstream in(text);
+  try {
+    (void)ms::parse_xyz(in, "t.xyz");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InputError for:\n" << text;
+  return "";
+}
+
+std::string config_error(const std::string& text) {
+  testing::TempDir dir;
+  const std::string path = dir.file("c.toml");
+  std::ofstream(path) << text;
+  try {
+    (void)ms::read_ms_config(path);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InputError for:\n" << text;
+  return "";
+}
+
+void expect_one_line(const std::string& message, const std::string& part) {
+  EXPECT_NE(message.find(part), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+}  // namespace
+
+TEST(FuzzFindings, XyzNegativeColumnCountIsRejected) {
+  // A count of -5 put the position columns before the line's start: a read out of bounds.
+  expect_one_line(xyz_error("1\nProperties=species:S:-5:pos:R:3\nSi 0 0 0\n"), "column count from 1");
+  expect_one_line(xyz_error("1\nProperties=species:S:1:pos:R:2147483647\nSi 0 0 0\n"), "column count from 1");
+}
+
+TEST(FuzzFindings, XyzLongAtomicNumberIsRejected) {
+  // std::stoi threw std::out_of_range (an internal error) for a number of more digits than an int.
+  expect_one_line(xyz_error("1\n\n99999999999 0 0 0\n"), "element symbol or atomic number");
+  expect_one_line(xyz_error("1\n\n200 0 0 0\n"), "atomic number");
+}
+
+TEST(FuzzFindings, XyzNonFiniteValuesAreRejected) {
+  expect_one_line(xyz_error("1\n\nSi nan 0 0\n"), "finite number for the position");
+  expect_one_line(xyz_error("1\n\nSi 0 inf 0\n"), "finite number for the position");
+  expect_one_line(xyz_error("1\nLattice=\"nan 0 0 0 1 0 0 0 1\"\nSi 0 0 0\n"), "cell lengths > 0");
+  expect_one_line(xyz_error("1\nLattice=\"-2 0 0 0 1 0 0 0 1\"\nSi 0 0 0\n"), "cell lengths > 0");
+}
+
+TEST(FuzzFindings, ConfigIntegerArraysAreWholeAndInRange) {
+  // repeat = [1e30, ...] and gpts = [nan, ...] were cast to integers: undefined behaviour.
+  const std::string head = "[structure]\ncrystal = \"Si\"\n";
+  expect_one_line(config_error(head + "repeat = [1e30, 1, 1]\n[potential]\nsampling = 0.1\n"), "whole numbers");
+  expect_one_line(config_error(head + "repeat = [2.5, 1, 1]\n[potential]\nsampling = 0.1\n"), "found 2.5");
+  expect_one_line(config_error(head + "[potential]\ngpts = [nan, 64]\n"), "whole numbers");
+  expect_one_line(config_error(head + "[potential]\nsampling = 0.1\n[scan]\ngpts = [inf, 4]\n"), "whole numbers");
+  // Whole numbers written as floats still read.
+  testing::TempDir dir;
+  std::ofstream(dir.file("ok.toml")) << head << "repeat = [2.0, 1, 3]\n[potential]\ngpts = [32.0, 16]\n";
+  const ms::MsConfig c = ms::read_ms_config(dir.file("ok.toml"));
+  EXPECT_EQ(c.repeat[0], 2);
+  EXPECT_EQ(c.repeat[2], 3);
+  EXPECT_EQ((*c.gpts)[0], 32);
+}
