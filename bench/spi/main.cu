@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <numbers>
 #include <random>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "phasis/spi/orientations.hpp"
 #include "phasis/spi/phasing.hpp"
 #include "spi/mtip_steps.hpp"
+#include "spi/orientation_groups.hpp"
 
 using namespace phasis;
 using namespace phasis::spi;
@@ -108,6 +110,47 @@ double cufft_pair(int dims, int batch) {
   const double t = seconds(10, [&] { plan.forward(d), plan.inverse(d); });
   cudaFree(d);
   return t;
+}
+
+// Where the merge's sums spend their time: one merge batch of its points (the images' pixels at
+// their orientations, crowding the origin where every Ewald sphere passes), the type-1 plan's
+// set_points (the bin sort) and execute (spreading, FFT, deconvolution) timed apart, for each
+// spreading method.
+void merge_breakdown(const SpiImages& im, const std::vector<Rotation>& rot, int64_t n, double h, double tol,
+                     int64_t k) {
+  const int64_t m = im.pixels, pts = k * m, n2 = 2 * n;
+  const double scale = 2 * std::numbers::pi * h;
+  std::vector<float> hx(pts), hy(pts), hz(pts);
+  for (int64_t r = 0; r < k; ++r)
+    for (int64_t j = 0; j < m; ++j) {
+      const auto& R = rot[size_t(r)];
+      const double a = im.sx[j], b = im.sy[j], c = im.sz[j];
+      hx[r * m + j] = float(scale * (R[0] * a + R[3] * b + R[6] * c));
+      hy[r * m + j] = float(scale * (R[1] * a + R[4] * b + R[7] * c));
+      hz[r * m + j] = float(scale * (R[2] * a + R[5] * b + R[8] * c));
+    }
+  float *dx, *dy, *dz;
+  Complex<float>*dc, *df;
+  cudaMalloc(&dx, pts * 4), cudaMalloc(&dy, pts * 4), cudaMalloc(&dz, pts * 4);
+  cudaMalloc(&dc, pts * sizeof(Complex<float>)), cudaMalloc(&df, n2 * n2 * n2 * sizeof(Complex<float>));
+  cudaMemcpy(dx, hx.data(), pts * 4, cudaMemcpyHostToDevice), cudaMemcpy(dy, hy.data(), pts * 4, cudaMemcpyHostToDevice);
+  cudaMemcpy(dz, hz.data(), pts * 4, cudaMemcpyHostToDevice);
+  std::vector<Complex<float>> ones(pts, Complex<float>{1.0f, 0.5f});
+  cudaMemcpy(dc, ones.data(), pts * sizeof(Complex<float>), cudaMemcpyHostToDevice);
+  for (nufft::Spread method : {nufft::Spread::automatic, nufft::Spread::shared, nufft::Spread::global}) {
+    nufft::Options o;
+    o.device = Device::cuda(0);
+    o.fft_order = true;
+    o.spread = method;
+    nufft::Plan<float> plan(nufft::Type::type1, {n2, n2, n2}, -1, tol, 1, o);
+    const double t_set = seconds(3, [&] { plan.set_points(pts, dx, dy, dz); });
+    const double t_exec = seconds(3, [&] { plan.execute(dc, df); });
+    std::printf("| merge batch of %lld images (%.3g points), spreading %s (w %d, fine %lld^3) | set_points %.4f s, "
+                "execute %.4f s (%.3g points/s) | | |\n",
+                (long long)k, double(pts), plan.spread_method(), plan.kernel_width(), (long long)plan.fine_grid()[0],
+                t_set, t_exec, double(pts) / (t_set + t_exec));
+  }
+  cudaFree(dx), cudaFree(dy), cudaFree(dz), cudaFree(dc), cudaFree(df);
 }
 }  // namespace
 
@@ -217,6 +260,21 @@ int main(int argc, char** argv) {
     });
     std::printf("| merge sums, batches of 4096 images | %.3f s (%.3g points/s) | | |\n", t_sums_large,
                 double(images) * pixels / t_sums_large);
+    // As matching leaves them: each image at one of the references (drawn at random), so that
+    // images sharing a reference are added before spreading (src/spi/orientation_groups.hpp).
+    std::vector<Rotation> matched(images);
+    {
+      const std::vector<Rotation> grid = reference_rotations(0, refs, refs);
+      std::uniform_int_distribution<int64_t> pick(0, refs - 1);
+      for (auto& r : matched) r = grid[size_t(pick(rng))];
+    }
+    const double t_matched = seconds(1, [&] {
+      sums = all_images->merge_sums(n, h, defaults.merging_tolerance, {}, matched, defaults.image_batch * 4);
+    });
+    std::printf("| merge sums, images at reference orientations (%lld distinct of %lld) | %.3f s (%.3g image points/s) | | |\n",
+                (long long)detail::group_orientations(matched).count(), (long long)images, t_matched,
+                double(images) * pixels / t_matched);
+    merge_breakdown(im, rot, n, h, defaults.merging_tolerance, defaults.image_batch * 4);
     ToeplitzOperator op(sums, 5, Device::cuda(0));
     std::vector<double> x(5 * n * n * n, 1.0), y(x.size());
     const double t_apply = seconds(5, [&] { op.apply(x.data(), y.data()); });

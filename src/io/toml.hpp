@@ -11,6 +11,15 @@
 
 #include <cstdint>  // for uint_least64_t, which the classifiers use unqualified
 
+// Floats parsed by std::from_chars (GCC >= 11) rather than toml++'s default for GCC, a
+// std::stringstream imbued with the classic locale: locale-independent, faster, and it keeps
+// iostreams' facets out of config parsing. In the Python module on the GPU machine (Python 3.12,
+// numpy 2 imported first) the stringstream path crashed inside istream::operator>>(double&)
+// (a virtual call through the wrong facet); the CLI and the same module without numpy did not.
+#ifndef TOML_FLOAT_CHARCONV
+#define TOML_FLOAT_CHARCONV 1
+#endif
+
 #include <toml++/impl/preprocessor.h>
 
 #if TOML_LIB_MAJOR == 3 && TOML_LIB_MINOR <= 4

@@ -57,16 +57,19 @@ struct MergePlan {
   std::vector<Complex<T>> c, f;
   MergePlan(int64_t n, double tol) : plan(nufft::Type::type1, {2 * n, 2 * n, 2 * n}, -1, tol, 1, merge_options()) {}
 
-  void add(MergeSums& s, int64_t m, const double* sx, const double* sy, const double* sz, const float* values) {
+  // weights: each point's number of pixels (null: one each); norm2 < 0: sum values^2 here.
+  void add(MergeSums& s, int64_t m, const double* sx, const double* sy, const double* sz, const float* weights,
+           const float* values, double norm2, double pixels) {
     const int64_t n = s.n, n2 = 2 * n, cells2 = n2 * n2 * n2;
     const double scale = 2 * std::numbers::pi * s.voxel, h3 = s.voxel * s.voxel * s.voxel;
     x.resize(m), y.resize(m), z.resize(m);
     c.resize(static_cast<size_t>(m));
-    double norm2 = 0;
+    const bool own_norm = norm2 < 0;
+    if (own_norm) norm2 = 0;
     for (int64_t j = 0; j < m; ++j) {
       x[j] = T(scale * sx[j]), y[j] = T(scale * sy[j]), z[j] = T(scale * sz[j]);
-      c[j] = {T(1), T(values[j])};
-      norm2 += double(values[j]) * values[j];
+      c[j] = {T(weights ? weights[j] : 1.0f), T(values[j])};
+      if (own_norm) norm2 += double(values[j]) * values[j];
     }
     plan.set_points(m, x.data(), y.data(), z.data());
     f.resize(static_cast<size_t>(cells2));
@@ -84,7 +87,7 @@ struct MergePlan {
           s.rhs[(kz * n + ky) * n + kx] += h3 * 0.5 * (double(f[i].im) + double(f[j].im));
         }
     s.data_norm2 += norm2;
-    s.points += double(m);
+    s.points += pixels;
   }
 };
 }  // namespace
@@ -114,9 +117,18 @@ const MergeSums& MergeAccumulator::sums() const { return impl_->sums; }
 void MergeAccumulator::add(int64_t m, const double* sx, const double* sy, const double* sz, const float* values) {
   if (m <= 0) return;
   if (impl_->single)
-    impl_->single->add(impl_->sums, m, sx, sy, sz, values);
+    impl_->single->add(impl_->sums, m, sx, sy, sz, nullptr, values, -1, double(m));
   else
-    impl_->twice->add(impl_->sums, m, sx, sy, sz, values);
+    impl_->twice->add(impl_->sums, m, sx, sy, sz, nullptr, values, -1, double(m));
+}
+
+void MergeAccumulator::add_grouped(int64_t m, const double* sx, const double* sy, const double* sz,
+                                   const float* weights, const float* values, double data_norm2, double pixels) {
+  if (m <= 0) return;
+  if (impl_->single)
+    impl_->single->add(impl_->sums, m, sx, sy, sz, weights, values, data_norm2, pixels);
+  else
+    impl_->twice->add(impl_->sums, m, sx, sy, sz, weights, values, data_norm2, pixels);
 }
 
 struct ToeplitzOperator::Impl {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mtip_steps.hpp"
+#include "orientation_groups.hpp"
 #include "phasing_engine.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/spi/matching.hpp"
@@ -50,14 +51,30 @@ class CpuEngine final : public MtipEngine {
     const SpiImages& im = selected(keep);
     MergeAccumulator acc(n, voxel, tolerance);
     const int64_t m = im.pixels;
+    // One set of points per orientation (orientation_groups.hpp), image_batch of them per transform.
+    const OrientationGroups g = group_orientations(orientations);
     std::vector<double> px, py, pz;
-    for (int64_t i0 = 0; i0 < im.count; i0 += image_batch) {
-      const int64_t i1 = std::min(im.count, i0 + image_batch), k = i1 - i0;
-      px.resize(k * m), py.resize(k * m), pz.resize(k * m);
-      for (int64_t i = i0; i < i1; ++i)
-        rotate_points(orientations[i], m, im.sx.data(), im.sy.data(), im.sz.data(), px.data() + (i - i0) * m,
-                      py.data() + (i - i0) * m, pz.data() + (i - i0) * m);
-      acc.add(k * m, px.data(), py.data(), pz.data(), im.intensities.data() + i0 * m);
+    std::vector<float> weights, values;
+    for (int64_t g0 = 0; g0 < g.count(); g0 += image_batch) {
+      const int64_t g1 = std::min(g.count(), g0 + image_batch), k = g1 - g0;
+      px.resize(k * m), py.resize(k * m), pz.resize(k * m), weights.resize(k * m), values.resize(k * m);
+      double norm2 = 0;
+      for (int64_t q = g0; q < g1; ++q) {
+        const int64_t at = (q - g0) * m;
+        rotate_points(g.rotation[q], m, im.sx.data(), im.sy.data(), im.sz.data(), px.data() + at, py.data() + at,
+                      pz.data() + at);
+        std::fill_n(weights.data() + at, m, float(g.start[q + 1] - g.start[q]));
+        for (int64_t j = 0; j < m; ++j) {
+          double sum = 0;
+          for (int64_t e = g.start[q]; e < g.start[q + 1]; ++e) {
+            const double v = im.intensities[g.members[e] * m + j];
+            sum += v, norm2 += v * v;
+          }
+          values[at + j] = float(sum);
+        }
+      }
+      acc.add_grouped(k * m, px.data(), py.data(), pz.data(), weights.data(), values.data(), norm2,
+                      double((g.start[g1] - g.start[g0]) * m));
     }
     return acc.sums();
   }

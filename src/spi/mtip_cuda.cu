@@ -9,10 +9,12 @@
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <type_traits>
 
 #include "cuda_buffer.cuh"
 #include "friedel.hpp"
 #include "mtip_steps.hpp"
+#include "orientation_groups.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/nufft/nufft.hpp"
 #include "phasis/spi/matching.hpp"
@@ -147,17 +149,23 @@ __global__ void running_argmin(const float* dots, int64_t b, int64_t images, int
   if (v < dist[i]) dist[i] = v, best[i] = first + arg;
 }
 
-// The batch's strengths 1 + i v (friedel.hpp), v the selected raw values; sum of v^2 into *norm2.
+// The batch's strengths w + i v (friedel.hpp) for groups g0 ... of images of one orientation
+// (orientation_groups.hpp): w the group's image count, v the sum of its images' selected raw
+// values; the sum of every value's square into *norm2.
 template <class T>
-__global__ void fill_values(const float* raw, int64_t all, const int64_t* keep, int64_t m, int64_t points,
-                            Complex<T>* c, double* norm2) {
+__global__ void fill_grouped(const float* raw, int64_t all, const int64_t* keep, int64_t m, const int64_t* members,
+                             const int64_t* start, int64_t g0, int64_t points, Complex<T>* c, double* norm2) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   double v2 = 0;
   if (i < points) {
-    const int64_t r = i / m, j = i % m;
-    const float v = raw[r * all + (keep ? keep[j] : j)];
-    c[i] = {T(1), T(v)};
-    v2 = double(v) * v;
+    const int64_t q = g0 + i / m, j = i % m, pixel = keep ? keep[j] : j;
+    double sum = 0;
+    for (int64_t e = start[q]; e < start[q + 1]; ++e) {
+      const double v = raw[members[e] * all + pixel];
+      sum += v, v2 += v * v;
+    }
+    // The sum rounded to float as the CPU engine's (exact for photon counts below 2^24).
+    c[i] = {T(double(start[q + 1] - start[q])), T(float(sum))};
   }
   const double s = block_sum(v2);
   if (threadIdx.x == 0) atomicAdd(norm2, s);
@@ -289,31 +297,32 @@ class CudaEngine final : public MtipEngine {
   MergeSums merge(int64_t n, double voxel, double tolerance, const std::vector<Rotation>& orientations,
                   int64_t image_batch) {
     const int64_t m = m_, n2 = 2 * n, cells2 = n2 * n2 * n2;
-    nufft::Options o;
-    o.device = Device::cuda(device_);
-    o.fft_order = true;
-    nufft::Plan<T> plan(nufft::Type::type1, {n2, n2, n2}, -1, tolerance, 1, o);
-    const int64_t kb = std::min(image_batch, count_);
+    nufft::Plan<T>& plan = merge_plan<T>(n2, tolerance);
+    // One set of points per orientation (orientation_groups.hpp), image_batch of them per transform.
+    const OrientationGroups g = group_orientations(orientations);
+    const int64_t groups = g.count(), kb = std::min(image_batch, groups);
     Buffer<double> rot(9 * kb), acc(2 * cells2), norm2(1);
+    Buffer<int64_t> members(count_), start(groups + 1);
+    members.upload(g.members.data(), count_), start.upload(g.start.data(), groups + 1);
     Buffer<T> x(kb * m), y(kb * m), z(kb * m);
     Buffer<Complex<T>> c(kb * m), f(cells2);
     cuda_check(cudaMemset(acc.p, 0, 2 * cells2 * sizeof(double)), "spi: clear sums");
     cuda_check(cudaMemset(norm2.p, 0, sizeof(double)), "spi: clear sums");
     const double scale = 2 * std::numbers::pi * voxel;
     MergeSums sums(n, voxel);
-    for (int64_t i0 = 0; i0 < count_; i0 += kb) {
-      const int64_t k = std::min(count_, i0 + kb) - i0, points = k * m;
-      const std::vector<double> flat_r = flat(orientations, size_t(i0), size_t(i0 + k));
+    for (int64_t g0 = 0; g0 < groups; g0 += kb) {
+      const int64_t k = std::min(groups, g0 + kb) - g0, points = k * m;
+      const std::vector<double> flat_r = flat(g.rotation, size_t(g0), size_t(g0 + k));
       rot.upload(flat_r.data(), flat_r.size());
       rotate_kernel<T><<<blocks(points), 256>>>(rot.p, k, m, sx_.p, sy_.p, sz_.p, scale, x.p, y.p, z.p);
-      fill_values<T><<<blocks(points), 256>>>(raw_.p + i0 * all_, all_, keep_host_.empty() ? nullptr : keep_.p, m, points, c.p,
-                                              norm2.p);
+      fill_grouped<T><<<blocks(points), 256>>>(raw_.p, all_, keep_host_.empty() ? nullptr : keep_.p, m, members.p,
+                                               start.p, g0, points, c.p, norm2.p);
       plan.set_points(points, x.p, y.p, z.p);
       plan.execute(c.p, f.p);
       add_friedel<T><<<blocks(cells2), 256>>>(f.p, n2, acc.p);
       cuda_check(cudaGetLastError(), "spi: merge sums");
-      sums.points += double(points);
     }
+    sums.points = double(count_ * m);
     std::vector<double> host(2 * cells2);
     acc.download(host.data(), host.size());
     norm2.download(&sums.data_norm2, 1);
@@ -328,7 +337,29 @@ class CudaEngine final : public MtipEngine {
     return sums;
   }
 
+  // The merge's type-1 plan, kept across generations while its grid and tolerance stay.
+  template <class T>
+  nufft::Plan<T>& merge_plan(int64_t n2, double tolerance) {
+    auto& plan = [this]() -> std::unique_ptr<nufft::Plan<T>>& {
+      if constexpr (std::is_same_v<T, float>) return merge_float_;
+      else return merge_double_;
+    }();
+    if (!plan || merge_n2_ != n2 || merge_tolerance_ != tolerance) {
+      merge_float_.reset(), merge_double_.reset();
+      nufft::Options o;
+      o.device = Device::cuda(device_);
+      o.fft_order = true;
+      plan = std::make_unique<nufft::Plan<T>>(nufft::Type::type1, std::vector<int64_t>{n2, n2, n2}, -1, tolerance, 1, o);
+      merge_n2_ = n2, merge_tolerance_ = tolerance;
+    }
+    return *plan;
+  }
+
   int device_;
+  std::unique_ptr<nufft::Plan<float>> merge_float_;
+  std::unique_ptr<nufft::Plan<double>> merge_double_;
+  int64_t merge_n2_ = 0;
+  double merge_tolerance_ = 0;
   int64_t count_, all_, m_ = 0;
   Buffer<float> raw_;                             // count x all intensities, as read
   std::vector<double> sx_host_, sy_host_, sz_host_;

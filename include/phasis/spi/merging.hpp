@@ -56,6 +56,11 @@ class MergeAccumulator {
   MergeAccumulator& operator=(MergeAccumulator&&) noexcept;
   /// m points (1/A, molecule frame) with their measured values.
   void add(int64_t m, const double* sx, const double* sy, const double* sz, const float* values);
+  /// m points, each the sum values[j] of weights[j] pixels measured at the same coordinates (the
+  /// images of one orientation, src/spi/orientation_groups.hpp); data_norm2 and pixels: the sum of
+  /// those pixels' squared values and their number.
+  void add_grouped(int64_t m, const double* sx, const double* sy, const double* sz, const float* weights,
+                   const float* values, double data_norm2, double pixels);
   const MergeSums& sums() const;
 
  private:
