@@ -13,9 +13,9 @@
 
 // Floats parsed by std::from_chars (GCC >= 11) rather than toml++'s default for GCC, a
 // std::stringstream imbued with the classic locale: locale-independent, faster, and it keeps
-// iostreams' facets out of config parsing. In the Python module on the GPU machine (Python 3.12,
-// numpy 2 imported first) the stringstream path crashed inside istream::operator>>(double&)
-// (a virtual call through the wrong facet); the CLI and the same module without numpy did not.
+// iostreams' facets out of config parsing. (The Python module on the GPU machine crashed inside
+// that stringstream's operator>>(double&) when numpy was imported before it; with from_chars it
+// still crashes there, later in multislice.run: the cause is not this parser. Issue 22.)
 #ifndef TOML_FLOAT_CHARCONV
 #define TOML_FLOAT_CHARCONV 1
 #endif

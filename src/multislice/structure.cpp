@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <string>
 
@@ -21,8 +23,38 @@ namespace phasis::ms {
 bool structure_reader_available() { return PHASIS_HAVE_GEMMI; }
 
 #if PHASIS_HAVE_GEMMI
+namespace {
+// gemmi's PDB reader assumes text: a record name holding a byte >= 0x80 reaches a left shift of a
+// negative char (gemmi::ialpha4_id, undefined behaviour that fuzz_structure found), and a NUL ends
+// a line early. PDB records are ASCII (wwPDB format guide), so a record name that is not printable
+// ASCII, or a NUL anywhere, is refused before gemmi reads the file; other columns may hold any byte.
+void check_pdb_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
+    for (size_t i = 0; i < line.size(); ++i) {
+      const auto c = static_cast<unsigned char>(line[i]);
+      const bool bad = c == 0 || (i < 6 && c != '\r' && (c < 0x20 || c > 0x7e));
+      if (bad) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", c);
+        throw InputError("structure file '" + path + "': expected a PDB text file (an ASCII record name, no NUL); found byte " +
+                         hex + " at line " + std::to_string(number) + ", column " + std::to_string(i + 1));
+      }
+    }
+  }
+}
+
+bool is_pdb(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+  return ext == ".pdb" || ext == ".ent";
+}
+}  // namespace
+
 Atoms read_structure(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError("structure file: cannot open '" + path + "'");
+  if (is_pdb(path)) check_pdb_text(path);
   gemmi::Structure st;
   try {
     st = gemmi::read_structure_file(path);

@@ -84,3 +84,28 @@ TEST(FuzzFindings, ConfigIntegerArraysAreWholeAndInRange) {
   EXPECT_EQ(c.repeat[2], 3);
   EXPECT_EQ((*c.gpts)[0], 32);
 }
+
+TEST(FuzzFindings, PdbRecordNamesAreAsciiAndNulIsRefused) {
+  if (!ms::structure_reader_available()) GTEST_SKIP() << "built without gemmi";
+  phasis::testing::TempDir dir;
+  const std::string atom =
+      "ATOM      1  N   ALA A   1       1.000   2.000   3.000  1.00 10.00           N\n";
+  auto error_of = [&](const std::string& text) {
+    const std::string path = dir.file("m.pdb");
+    std::ofstream(path, std::ios::binary) << text;
+    try {
+      (void)ms::read_atoms(path);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    ADD_FAILURE() << "no InputError";
+    return std::string();
+  };
+  // A record name "AT\xff\xff..." reached a left shift of a negative char inside gemmi (UBSan).
+  expect_one_line(error_of(atom + "AT\xff\xff\xff\xff 2 C\n"), "found byte 0xff at line 2, column 3");
+  expect_one_line(error_of(atom + std::string("ATOM  \0", 7) + "\n"), "found byte 0x00 at line 2, column 7");
+  // Bytes beyond the record name are the columns' business: a UTF-8 remark still reads.
+  const std::string path = dir.file("ok.pdb");
+  std::ofstream(path) << "REMARK   1 AUTHOR J. M\xc3\xbcller\n" << atom << "END\n";
+  EXPECT_EQ(ms::read_atoms(path).size(), 1u);
+}
