@@ -1,6 +1,8 @@
 // Signal handlers may only touch lock-free atomics; everything else happens in the run's loop.
 #include "phasis/exec/interrupt.hpp"
 
+#include "phasis/core/signal_cleanup.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -16,6 +18,7 @@ struct sigaction previous_int, previous_term;
 
 extern "C" void on_signal(int sig) {
   if (requested.exchange(true)) {  // the second request: end now, as the default action does
+    signal_cleanup::unlink_all();     // no destructor runs: the outputs' temporaries go here
     std::signal(sig, SIG_DFL);
     std::raise(sig);
     return;
@@ -26,6 +29,7 @@ extern "C" void on_signal(int sig) {
 }  // namespace
 
 InterruptGuard::InterruptGuard() {
+  signal_cleanup::install_handlers();  // first, so that they are what the destructor restores
   struct sigaction sa = {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "phasis/core/error.hpp"
+#include "phasis/core/signal_cleanup.hpp"
 
 namespace phasis {
 
@@ -34,9 +35,13 @@ AtomicOutput::AtomicOutput(std::string path) : path_(std::move(path)) {
   name += target.filename().string();
   name += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(next_temporary++);
   temp_ = (folder / name).string();
+  // A signal that ends the process removes the temporary too (core/signal_cleanup.hpp).
+  signal_cleanup::install_handlers();
+  slot_ = signal_cleanup::add(temp_.c_str());
 }
 
 AtomicOutput::~AtomicOutput() {
+  signal_cleanup::remove(slot_);
   if (committed_) return;
   std::error_code ec;
   fs::remove(temp_, ec);  // nothing to do when the writer never created it
@@ -49,6 +54,8 @@ void AtomicOutput::commit() {
     throw InputError("cannot write '" + path_ + "': expected to rename the finished temporary onto it; found " +
                      ec.message());
   committed_ = true;
+  signal_cleanup::remove(slot_);
+  slot_ = -1;
 }
 
 }  // namespace phasis

@@ -51,6 +51,39 @@ struct Reader {
     }
   }
 
+  /// The dataset's storage must be what its dataspace declares before libhdf5 reads it: fuzz_cxi
+  /// found heap overflows inside H5Dread for chunks larger than a fixed dimension (which HDF5 never
+  /// writes) and for a chunk index that H5Dget_storage_size reports as damaged. An unwritten
+  /// contiguous or compact dataset (no stored bytes) would read as fill values, a silent array of
+  /// zeros. Chunked data may be compressed or sparse, so only its index is checked.
+  void check_storage(hid_t d, hid_t ftype, const std::vector<int64_t>& shape) const {
+    H5Eclear2(H5E_DEFAULT);
+    const auto stored = static_cast<unsigned long long>(H5Dget_storage_size(d));
+    if (H5Eget_num(H5E_DEFAULT) > 0) fail("a readable dataset", "damaged storage (" + detail::last_error() + ")");
+    Handle dcpl(H5Dget_create_plist(d));
+    const H5D_layout_t layout = H5Pget_layout(dcpl.id());
+    if (layout == H5D_CHUNKED) {
+      const int rank = static_cast<int>(shape.size());
+      std::vector<hsize_t> chunk(shape.size() + 1, 0), dims(shape.size()), maxdims(shape.size());
+      Handle space(H5Dget_space(d));
+      if (H5Pget_chunk(dcpl.id(), rank, chunk.data()) != rank ||
+          H5Sget_simple_extent_dims(space.id(), dims.data(), maxdims.data()) != rank)
+        fail("a chunk shape of the dataset's rank", "another (" + detail::last_error() + ")");
+      for (int i = 0; i < rank; ++i)
+        if (maxdims[i] != H5S_UNLIMITED && chunk[i] > maxdims[i])
+          fail("chunks within the dataset's fixed dimensions", "a chunk of " + std::to_string(chunk[i]) + " along axis " +
+               std::to_string(i) + " of " + std::to_string(maxdims[i]) + " (a damaged file)");
+      return;
+    }
+    if (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS) return;
+    int64_t elements = 1;
+    for (int64_t v : shape) elements *= v;
+    const auto want = static_cast<unsigned long long>(elements) * H5Tget_size(ftype);
+    if (stored != want)
+      fail(std::to_string(want) + " bytes of stored data (" + std::to_string(elements) + " elements)",
+           std::to_string(stored) + (stored == 0 ? " (a dataset never written)" : " (a damaged or truncated file)"));
+  }
+
   template <class T>
   void read(hid_t d, hid_t ftype, hid_t mspace, hid_t fspace, T* dst, int64_t n) const {
     if constexpr (std::is_integral_v<T>) {
@@ -88,6 +121,7 @@ void File::read(const std::string& dset, T* dst, int64_t count) const {
   int64_t n = element_count(shape);
   if (n != count)
     r.fail(std::to_string(count) + " elements", detail::shape_str(shape) + ", " + std::to_string(n) + " elements");
+  if (n > 0) r.check_storage(d.id(), ftype.id(), shape);
   if (n > 0) r.read(d.id(), ftype.id(), H5S_ALL, H5S_ALL, dst, n);
 }
 
@@ -118,6 +152,7 @@ void File::read_rows(const std::string& dset, int64_t begin, int64_t end, T* dst
     throw InternalError(message(path_, dset, "rows [begin, end) within [0, " + std::to_string(shape[0]) + ")",
                                 "[" + std::to_string(begin) + ", " + std::to_string(end) + ")"));
   if (begin == end) return;
+  r.check_storage(d.id(), ftype.id(), shape);
   std::vector<hsize_t> start(shape.size(), 0), count(shape.begin(), shape.end());
   start[0] = static_cast<hsize_t>(begin);
   count[0] = static_cast<hsize_t>(end - begin);

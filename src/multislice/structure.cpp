@@ -24,22 +24,25 @@ bool structure_reader_available() { return PHASIS_HAVE_GEMMI; }
 
 #if PHASIS_HAVE_GEMMI
 namespace {
-// gemmi's PDB reader assumes text: a record name holding a byte >= 0x80 reaches a left shift of a
-// negative char (gemmi::ialpha4_id, undefined behaviour that fuzz_structure found), and a NUL ends
-// a line early. PDB records are ASCII (wwPDB format guide), so a record name that is not printable
-// ASCII, or a NUL anywhere, is refused before gemmi reads the file; other columns may hold any byte.
+// gemmi's PDB reader assumes ASCII: a byte >= 0x80 in a record name or a residue name reaches a
+// left shift of a negative char (gemmi::ialpha4_id, undefined behaviour that fuzz_structure found
+// twice), and a NUL ends a line early. PDB records are ASCII (wwPDB format guide), so every line
+// must be printable ASCII (and tabs), except the free-text records a person writes (REMARK,
+// TITLE, AUTHOR, JRNL: a UTF-8 name there is harmless); a NUL is refused anywhere.
 void check_pdb_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string line;
   for (int64_t number = 1; std::getline(in, line); ++number) {
+    const bool free_text = line.rfind("REMARK", 0) == 0 || line.rfind("TITLE", 0) == 0 ||
+                           line.rfind("AUTHOR", 0) == 0 || line.rfind("JRNL", 0) == 0;
     for (size_t i = 0; i < line.size(); ++i) {
       const auto c = static_cast<unsigned char>(line[i]);
-      const bool bad = c == 0 || (i < 6 && c != '\r' && (c < 0x20 || c > 0x7e));
-      if (bad) {
+      const bool text = c == '\t' || c == '\r' || (c >= 0x20 && c <= 0x7e) || (free_text && c >= 0x80);
+      if (!text) {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02x", c);
-        throw InputError("structure file '" + path + "': expected a PDB text file (an ASCII record name, no NUL); found byte " +
-                         hex + " at line " + std::to_string(number) + ", column " + std::to_string(i + 1));
+        throw InputError("structure file '" + path + "': expected a PDB text file (ASCII records); found byte " + hex +
+                         " at line " + std::to_string(number) + ", column " + std::to_string(i + 1));
       }
     }
   }

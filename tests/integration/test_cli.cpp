@@ -473,6 +473,28 @@ TEST(Cli, InterruptStopsAfterTheIterationAndSavesTheResult) {
   EXPECT_EQ(run_phasis("ptycho compare '" + out + "' '" + cxi + "'").exit_code, 0);
 }
 
+TEST(Cli, ASignalDuringTheWriteLeavesNoTemporary) {
+  TempDir dir;
+  const std::string cxi = dir.file("big.cxi"), log = dir.file("log.txt");
+  // SIGTERM or SIGINT while the output's temporary exists (frames of 256^2, about 260 MB: the
+  // write takes a while): the process ends by the signal (143, 130), and neither the temporary nor
+  // the target stays. `env --default-signal=INT`: a background job of a non-interactive shell
+  // starts with SIGINT ignored, which phasis keeps outside a reconstruction (as any program does);
+  // a terminal's Ctrl-C reaches a foreground run with the default action.
+  for (const char* sig : {"TERM", "INT"}) {
+    const std::string cmd = "env --default-signal=INT '" + std::string(PHASIS_EXE) + "' ptycho simulate '" + cxi +
+                            "' --positions 1000 --frame-size 256 >'" + log + "' 2>&1 & pid=$!; "
+                            "until ls -a '" + dir.path().string() + "' | grep -q 'tmp-'; do "
+                            "kill -0 $pid 2>/dev/null || break; sleep 0.005; done; kill -" + std::string(sig) +
+                            " $pid; wait $pid; echo $?";
+    auto r = phasis::testing::run_command(cmd);
+    EXPECT_EQ(r.out, std::string(sig) == "TERM" ? "143\n" : "130\n") << sig << ": " << r.err;
+    for (auto& e : std::filesystem::directory_iterator(dir.path()))
+      EXPECT_EQ(e.path().string().find("tmp-"), std::string::npos) << sig << ": " << e.path();
+    EXPECT_FALSE(std::filesystem::exists(cxi)) << sig;
+  }
+}
+
 TEST(Cli, AKilledRunResumesFromItsCheckpoint) {
   TempDir dir;
   const std::string cxi = dir.file("sim.cxi"), out = dir.file("rec.h5"), log = dir.file("log.txt");

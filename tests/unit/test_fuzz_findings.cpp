@@ -7,7 +7,11 @@
 #include <sstream>
 #include <string>
 
+#include <hdf5.h>
+
 #include "phasis/core/error.hpp"
+#include "phasis/io/cxi.hpp"
+#include "phasis/io/hdf5.hpp"
 #include "phasis/multislice/config.hpp"
 #include "phasis/multislice/structure.hpp"
 #include "phasis/multislice/xyz.hpp"
@@ -104,8 +108,39 @@ TEST(FuzzFindings, PdbRecordNamesAreAsciiAndNulIsRefused) {
   // A record name "AT\xff\xff..." reached a left shift of a negative char inside gemmi (UBSan).
   expect_one_line(error_of(atom + "AT\xff\xff\xff\xff 2 C\n"), "found byte 0xff at line 2, column 3");
   expect_one_line(error_of(atom + std::string("ATOM  \0", 7) + "\n"), "found byte 0x00 at line 2, column 7");
-  // Bytes beyond the record name are the columns' business: a UTF-8 remark still reads.
+  // A residue name "\xca.." reached the same shift through gemmi::Residue::is_water.
+  expect_one_line(error_of(atom + "ATOM      2  C   \xcaLA A   1       1.000   2.000   3.000  1.00 10.00           C\n"),
+                  "found byte 0xca at line 2, column 18");
+  // Free text may hold any byte but NUL: a UTF-8 remark still reads.
   const std::string path = dir.file("ok.pdb");
   std::ofstream(path) << "REMARK   1 AUTHOR J. M\xc3\xbcller\n" << atom << "END\n";
   EXPECT_EQ(ms::read_atoms(path).size(), 1u);
+}
+
+TEST(FuzzFindings, Hdf5StorageIsCheckedBeforeReading) {
+  // A chunk of 247 frames in a dataset of 4 (fixed dimensions): libhdf5 overflowed a heap buffer
+  // inside H5Dread (ASan). The input is in the fuzz corpus.
+  const std::string damaged = std::string(PHASIS_TEST_DATA) + "/../../fuzz/corpus/fuzz_cxi/finding_chunk_beyond_extent.cxi";
+  try {
+    (void)CxiReader(damaged).read_all();
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    expect_one_line(e.what(), "expected chunks within the dataset's fixed dimensions; found a chunk of 247");
+  }
+  // A contiguous dataset created and never written reads as fill values: refused, not zeros.
+  phasis::testing::TempDir dir;
+  const std::string path = dir.file("unwritten.h5");
+  {
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t dims[2] = {3, 4};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t d = H5Dcreate2(f, "values", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(d), H5Sclose(space), H5Fclose(f);
+  }
+  try {
+    (void)h5::File::open_read(path).read_array<float>("values");
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    expect_one_line(e.what(), "expected 48 bytes of stored data (12 elements); found 0 (a dataset never written)");
+  }
 }

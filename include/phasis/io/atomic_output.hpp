@@ -2,7 +2,8 @@
 // so a failure never leaves a half-written file under the target's name and a reader never sees
 // one. The temporary sits in the target's folder (a rename within one file system is atomic),
 // hidden and unique per process and object, ".NAME.tmp-PID-N", so concurrent runs writing the same
-// target never share it.
+// target never share it. While it exists the temporary is registered with core/signal_cleanup.hpp,
+// so SIGINT, SIGTERM or SIGHUP ending the process (no destructor runs then) removes it as well.
 #pragma once
 
 #include <string>
@@ -25,8 +26,9 @@ class AtomicOutput {
   void commit();
 
  private:
-  std::string path_, temp_;
+  std::string path_, temp_;  // temp_ is never changed: its c_str() is registered
   bool committed_ = false;
+  int slot_ = -1;
 };
 
 }  // namespace phasis
