@@ -34,12 +34,40 @@ struct SpiArgs {
   std::string score = "euclidean";
   bool pictures = true, quiet = false, report = true;
   LiveArgs live;
+  int checkpoint_every = 0;  // generations; 0: none
+  std::string resume;
 };
+
+/// Every rank's orientations and reference indices, in image order, on every rank (collective).
+void gather_orientations(comm::Mpi& mpi, int64_t total, int64_t count, spi::MtipResult& r) {
+  const int parts = mpi.size();
+  const int64_t longest = (total + parts - 1) / parts + 1;
+  std::vector<double> mine(longest * 10, 0.0), all(longest * 10 * parts);
+  for (int64_t i = 0; i < count; ++i) {
+    std::copy(r.orientations[i].begin(), r.orientations[i].end(), mine.begin() + 10 * i);
+    mine[10 * i + 9] = double(r.reference_index[i]);
+  }
+  mpi.all_gather(mine.data(), longest * 10 * int64_t(sizeof(double)), all.data(), Memory::host);
+  r.orientations.clear(), r.reference_index.clear();
+  for (int p = 0; p < parts; ++p)
+    for (int64_t i = 0; i < total * (p + 1) / parts - total * p / parts; ++i) {
+      const double* v = all.data() + (p * longest + i) * 10;
+      spi::Rotation q;
+      std::copy(v, v + 9, q.begin());
+      r.orientations.push_back(q), r.reference_index.push_back(int64_t(v[9]));
+    }
+}
 
 void run(const SpiArgs& a) {
   require_input_file(a.input, "input SPI data");
   require_output_path(a.output, a.input);
   if (a.threads < 0) throw InputError("--threads: expected 0 (all) or more; found " + std::to_string(a.threads));
+  if (a.checkpoint_every < 0)
+    throw InputError("--checkpoint-every: expected generations >= 0 (0: none); found " + std::to_string(a.checkpoint_every));
+  const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();
+  const std::string checkpoint = stem + ".checkpoint.h5";
+  if (a.checkpoint_every > 0) require_output_path(checkpoint, a.input);
+  if (!a.resume.empty()) require_input_file(a.resume, "checkpoint to resume from");
   if (a.threads > 0) omp_set_num_threads(a.threads);
   spi::MtipSettings settings = a.s;
   settings.device = parse_device(a.device, a.threads);
@@ -76,41 +104,51 @@ void run(const SpiArgs& a) {
               (long long)total, (long long)images.pixels, (long long)a.s.references,
               spi::reference_spacing(std::max<int64_t>(a.s.references, 1)) * 180 / M_PI, (long long)a.s.grid,
               settings.device.is_cuda() ? "cublas" : spi::gemm_library(), describe(settings.device).c_str());
-  const exec::InterruptGuard interrupts;
-  spi::MtipResult r = spi::reconstruct(images, settings, events, parts > 1 ? &mpi : nullptr);
-  if (parts > 1) {  // every rank's orientations, in image order, to rank 0
-    const int64_t longest = (total + parts - 1) / parts + 1;
-    std::vector<double> mine(longest * 10, 0.0), all(longest * 10 * parts);
-    for (int64_t i = 0; i < images.count; ++i) {
-      std::copy(r.orientations[i].begin(), r.orientations[i].end(), mine.begin() + 10 * i);
-      mine[10 * i + 9] = double(r.reference_index[i]);
-    }
-    mpi.all_gather(mine.data(), longest * 10 * int64_t(sizeof(double)), all.data(), Memory::host);
-    r.orientations.clear(), r.reference_index.clear();
-    for (int p = 0; p < parts; ++p)
-      for (int64_t i = 0; i < total * (p + 1) / parts - total * p / parts; ++i) {
-        const double* v = all.data() + (p * longest + i) * 10;
-        spi::Rotation q;
-        std::copy(v, v + 9, q.begin());
-        r.orientations.push_back(q), r.reference_index.push_back(int64_t(v[9]));
-      }
-  }
-  if (rank > 0) {
-    if (r.interrupted) throw StoppedEarly{128 + (exec::stop_signal() ? exec::stop_signal() : 2)};
-    return;
-  }
   nlohmann::json p = {{"generations", a.s.generations},   {"references", a.s.references},
                       {"reference_batch", a.s.reference_batch}, {"grid", a.s.grid},
-                      {"voxel", r.voxel},                {"particle_radius", a.s.particle_radius},
+                      {"voxel", a.s.voxel},              {"particle_radius", a.s.particle_radius},
                       {"resolution_start", a.s.resolution_start}, {"ramp_generations", a.s.ramp_generations},
                       {"lambdas", a.s.merge.lambdas},    {"cg_iterations", a.s.merge.max_iterations},
                       {"phasing_cycles", a.s.phasing.cycles}, {"hio", a.s.phasing.hio_iterations},
                       {"er", a.s.phasing.er_iterations}, {"beta", a.s.phasing.beta},
                       {"shrinkwrap_sigma", a.s.phasing.sigma}, {"shrinkwrap_threshold", a.s.phasing.threshold},
                       {"seed", a.s.seed}, {"score", a.score}, {"ranks", parts}, {"device", describe(settings.device)}, {"warm_start", a.s.warm_start},                {"gemm", settings.device.is_cuda() ? "cublas" : spi::gemm_library()},
-                      {"interrupted", r.interrupted}};
+                      {"checkpoint_every", a.checkpoint_every}, {"resumed_from", a.resume}};
+  // --resume: the state after the checkpoint's generations; this rank's share of its orientations.
+  if (!a.resume.empty()) {
+    spi::MtipResult from = spi::read_checkpoint(a.resume);
+    if (int64_t(from.orientations.size()) != total)
+      throw InputError("--resume '" + a.resume + "': expected the orientations of this data's " + std::to_string(total) +
+                       " images; found " + std::to_string(from.orientations.size()));
+    from.orientations = std::vector<spi::Rotation>(from.orientations.begin() + begin, from.orientations.begin() + end);
+    from.reference_index = std::vector<int64_t>(from.reference_index.begin() + begin, from.reference_index.begin() + end);
+    if (rank == 0) std::printf("resuming from %s (%zu generations done there)\n", a.resume.c_str(), from.generations.size());
+    settings.resume = std::make_shared<const spi::MtipResult>(std::move(from));
+  }
+  // --checkpoint-every N: the state every N generations (every rank takes part in the gather), and
+  // on a stop request in a run of one rank; rank 0 writes it.
+  bool checkpointed = false;
+  if (a.checkpoint_every > 0)
+    settings.on_generation = [&](const spi::MtipResult& state) {
+      const int done = int(state.generations.size());
+      const bool due = done % a.checkpoint_every == 0 || (parts == 1 && exec::stop_requested());
+      if (!due || done == a.s.generations) return;
+      spi::MtipResult whole = state;
+      if (parts > 1) gather_orientations(mpi, total, images.count, whole);
+      nlohmann::json q = p;
+      q["voxel"] = whole.voxel;
+      if (rank == 0) spi::write_checkpoint(checkpoint, whole, a.input, q.dump()), checkpointed = true;
+    };
+  const exec::InterruptGuard interrupts;
+  spi::MtipResult r = spi::reconstruct(images, settings, events, parts > 1 ? &mpi : nullptr);
+  if (parts > 1) gather_orientations(mpi, total, images.count, r);  // every rank's, in image order
+  if (rank > 0) {
+    if (r.interrupted) throw StoppedEarly{128 + (exec::stop_signal() ? exec::stop_signal() : 2)};
+    return;
+  }
+  p["voxel"] = r.voxel;
+  p["interrupted"] = r.interrupted;
   spi::write_model(a.output, r, a.input, p.dump());
-  const std::string stem = (std::filesystem::path(a.output).parent_path() / std::filesystem::path(a.output).stem()).string();
   spi::write_mrc(stem + ".mrc", r.density, r.n, r.voxel);
   if (a.pictures) write_pictures_or_warn([&] { spi::write_density_pictures(stem + "_density", r.density, r.n); });
   if (a.report) write_pictures_or_warn([&] {
@@ -153,8 +191,13 @@ void run(const SpiArgs& a) {
   if (r.interrupted) {
     std::fprintf(stderr, "phasis: stopped after generation %zu of %d on request; the model so far is saved\n",
                  r.generations.size(), a.s.generations);
+    if (checkpointed)
+      std::fprintf(stderr, "phasis: to continue: the same command with --resume %s\n", checkpoint.c_str());
     throw StoppedEarly{128 + (exec::stop_signal() ? exec::stop_signal() : 2)};
   }
+  // Ended with its result written: the checkpoint has served its purpose.
+  std::error_code ec;
+  if (checkpointed) std::filesystem::remove(checkpoint, ec);
 }
 }  // namespace
 
@@ -168,6 +211,10 @@ void add_spi_reconstruct(CLI::App& spi) {
   cmd->add_option("input", a->input, "HDF5 data (phasis spi simulate's layout)")->required();
   cmd->add_option("-o,--output", a->output, "Model file to write (HDF5); the map goes beside it as .mrc")->required();
   cmd->add_option("--generations", s.generations, "M-TIP generations")->capture_default_str();
+  cmd->add_option("--checkpoint-every", a->checkpoint_every,
+                  "Every N generations, the run's state to OUT.checkpoint.h5 (0: none; removed when the run ends)")
+      ->capture_default_str();
+  cmd->add_option("--resume", a->resume, "Continue a run from its checkpoint (the same data and settings)");
   cmd->add_option("--references", s.references, "Reference orientations (10^3 .. 10^6)")->capture_default_str();
   cmd->add_option("--reference-batch", s.reference_batch, "References sliced and scored at once")->capture_default_str();
   cmd->add_option("--image-batch", s.image_batch, "Images per NUFFT call when merging")->capture_default_str();

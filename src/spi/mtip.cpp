@@ -141,7 +141,29 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
   exec::ProgressMeter meter(events, "spi", s.generations, "generations");
   PhasingResult phased;
   std::vector<double> prior;  // the model of the previous generation (empty: zero)
-  for (int g = 0; g < s.generations; ++g) {
+  int first_generation = 0;
+  if (s.resume) {  // the state after the resumed run's generations: everything the loop carries
+    const MtipResult& r = *s.resume;
+    const size_t cells = size_t(n * n * n);
+    const int done = int(r.generations.size());
+    if (r.n != n || std::abs(r.voxel - voxel) > 1e-9 * voxel)
+      throw InputError("spi resume: expected a grid of " + std::to_string(n) + "^3 at " + num(voxel) + " A; found " +
+                       std::to_string(r.n) + "^3 at " + num(r.voxel) + " A");
+    if (int64_t(r.orientations.size()) != im.count || int64_t(r.reference_index.size()) != im.count)
+      throw InputError("spi resume: expected the orientations of " + std::to_string(im.count) + " images; found " +
+                       std::to_string(r.orientations.size()));
+    if (r.density.size() != cells || r.autocorrelation.size() != cells || r.support.size() != cells)
+      throw InputError("spi resume: expected density, autocorrelation and support of " + std::to_string(n) + "^3");
+    if (done < 1 || done >= s.generations)
+      throw InputError("spi resume: expected between 1 and " + std::to_string(s.generations - 1) +
+                       " generations done (of the " + std::to_string(s.generations) + " asked); found " + std::to_string(done));
+    out.generations = r.generations, out.orientations = r.orientations, out.reference_index = r.reference_index;
+    out.autocorrelation = r.autocorrelation, out.merged = r.merged;
+    phased.density = r.density, phased.support = r.support;
+    prior = out.autocorrelation;
+    first_generation = done;
+  }
+  for (int g = first_generation; g < s.generations; ++g) {
     GenerationMetrics gm;
     double t0 = exec::now_seconds();
     const double fraction = std::min(1.0, s.resolution_start + (1 - s.resolution_start) * double(g) / ramp);
@@ -191,6 +213,11 @@ MtipResult reconstruct(const SpiImages& im, const MtipSettings& s, exec::EventSi
       Array<float> d(Shape{n, n, n});
       for (int64_t i = 0; i < n * n * n; ++i) d.data()[i] = float(phased.density[size_t(i)]);
       events->snapshot(exec::Snapshot{"density", g, std::move(d)});
+    }
+    if (s.on_generation) {
+      MtipResult state = out;
+      state.density = phased.density, state.support = phased.support;
+      s.on_generation(state);
     }
     exec::wait_while_paused();
     // Every part stops at the same generation (a signal may reach only some of them).

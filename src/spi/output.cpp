@@ -14,14 +14,21 @@
 
 namespace phasis::spi {
 
-void write_model(const std::string& path, const MtipResult& r, const std::string& input, const std::string& parameters) {
+namespace {
+// The model file; volumes in float (a result) or double (a checkpoint, resumed bit for bit).
+void write_model_file(const std::string& path, const MtipResult& r, const std::string& input, const std::string& parameters,
+                      bool full_precision) {
   AtomicOutput output(path);
   {
     h5::File f = h5::File::create(output.temp_path());
     const int64_t n = r.n;
     auto cube = [&](const std::string& name, const std::vector<double>& v) {
-      std::vector<float> w(v.begin(), v.end());
-      f.write(name, w.data(), {n, n, n});
+      if (full_precision) {
+        f.write(name, v.data(), {n, n, n});
+      } else {
+        std::vector<float> w(v.begin(), v.end());
+        f.write(name, w.data(), {n, n, n});
+      }
       f.write_attr(name, "voxel", r.voxel);
     };
     cube("density", r.density);
@@ -60,9 +67,73 @@ void write_model(const std::string& path, const MtipResult& r, const std::string
     f.write_attr("/", "parameters", parameters);
     f.write_attr("/", "input", input);
     f.write_attr("/", "interrupted", r.interrupted ? "yes" : "no");
+    if (full_precision) f.write_attr("/", "checkpoint", "generations done: " + std::to_string(g));
     f.close();
   }
   output.commit();
+}
+}  // namespace
+
+void write_model(const std::string& path, const MtipResult& r, const std::string& input, const std::string& parameters) {
+  write_model_file(path, r, input, parameters, false);
+}
+
+void write_checkpoint(const std::string& path, const MtipResult& r, const std::string& input, const std::string& parameters) {
+  write_model_file(path, r, input, parameters, true);
+}
+
+MtipResult read_checkpoint(const std::string& path) {
+  const h5::File f = h5::File::open_read(path);
+  if (!f.has_attr("/", "checkpoint"))
+    throw InputError("'" + path + "': expected a checkpoint of phasis spi reconstruct (--checkpoint-every); found no checkpoint attribute");
+  MtipResult r;
+  const ModelFile m = read_model(path);
+  r.n = m.n, r.voxel = m.voxel, r.orientations = m.orientations;
+  const int64_t cells = r.n * r.n * r.n;
+  auto cube = [&](const char* name) {
+    std::vector<double> v(static_cast<size_t>(cells));
+    f.read(name, v.data(), cells);
+    return v;
+  };
+  r.density = cube("density"), r.autocorrelation = cube("autocorrelation"), r.merged = cube("merged");
+  r.support.resize(size_t(cells));
+  f.read("support", r.support.data(), cells);
+  const int64_t images = int64_t(r.orientations.size());
+  std::vector<int32_t> idx(static_cast<size_t>(images));
+  f.read("reference_index", idx.data(), images);
+  r.reference_index.assign(idx.begin(), idx.end());
+  const int64_t g = f.shape("generations/lambda").at(0);
+  auto series = [&](const std::string& name) {
+    std::vector<double> v(static_cast<size_t>(g));
+    f.read("generations/" + name, v.data(), g);
+    return v;
+  };
+  const auto distance = series("matching_distance"), freq = series("max_frequency"), lambda = series("lambda"),
+             residual = series("cg_residual"), iterations = series("cg_iterations"), error = series("phasing_error"),
+             t_match = series("seconds_matching"), t_merge = series("seconds_merging"), t_phase = series("seconds_phasing");
+  std::vector<double> lcurve[3];
+  int64_t l = 0;
+  if (f.exists("generations/lcurve_lambda")) {
+    l = f.shape("generations/lcurve_lambda").at(1);
+    const char* names[3] = {"lambda", "misfit", "deviation"};
+    for (int k = 0; k < 3; ++k) {
+      lcurve[k].resize(size_t(g * l));
+      f.read(std::string("generations/lcurve_") + names[k], lcurve[k].data(), g * l);
+    }
+  }
+  for (int64_t i = 0; i < g; ++i) {
+    GenerationMetrics gm;
+    gm.matching_distance = distance[i], gm.max_frequency = freq[i], gm.lambda = lambda[i], gm.cg_residual = residual[i];
+    gm.cg_iterations = int(iterations[i]), gm.phasing_error = error[i];
+    gm.seconds_slicing_matching = t_match[i], gm.seconds_merging = t_merge[i], gm.seconds_phasing = t_phase[i];
+    if (l > 0) {
+      gm.lambdas.assign(lcurve[0].begin() + i * l, lcurve[0].begin() + (i + 1) * l);
+      gm.misfit.assign(lcurve[1].begin() + i * l, lcurve[1].begin() + (i + 1) * l);
+      gm.deviation.assign(lcurve[2].begin() + i * l, lcurve[2].begin() + (i + 1) * l);
+    }
+    r.generations.push_back(std::move(gm));
+  }
+  return r;
 }
 
 ModelFile read_model(const std::string& path) {

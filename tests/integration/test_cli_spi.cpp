@@ -167,3 +167,54 @@ TEST(CliSpi, BadDataGetsOneLine) {
   expect_clean_failure(dir, rec(data, " --particle-radius -1"), data, out, "particle radius");
   expect_clean_failure(dir, rec(data, " --device gpu7"), data, out, "gpu7");
 }
+
+TEST(CliSpi, AKilledRunResumesFromItsCheckpointAsIfUninterrupted) {
+  TempDir dir;
+  const std::string pdb = dir.file("mol.pdb"), data = dir.file("data.h5"), log = dir.file("log.txt");
+  const std::string whole = dir.file("whole.h5"), killed = dir.file("killed.h5"), checkpoint = dir.file("killed.checkpoint.h5");
+  write_pdb(pdb);
+  ASSERT_EQ(run_phasis("spi simulate '" + pdb + "' -o '" + data + "'" + kSim).exit_code, 0);
+  // One thread: the NUFFT's sums then add in one order, so the two runs can be compared bit for bit.
+  const std::string rec = " --grid 16 --references 300 --generations 30 --phasing-cycles 2 --hio 10 --er 5 "
+                          "--cg-iterations 10 --threads 1 -q --no-pictures --no-report";
+  auto u = run_phasis("spi reconstruct '" + data + "' -o '" + whole + "'" + rec + " --checkpoint-every 2");
+  ASSERT_EQ(u.exit_code, 0) << u.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("whole.checkpoint.h5")));  // a run that ends removes it
+  // kill -9 (nothing can be saved then) once a checkpoint exists: it survives, whole.
+  const std::string cmd = "'" + std::string(PHASIS_EXE) + "' spi reconstruct '" + data + "' -o '" + killed + "'" + rec +
+                          " --checkpoint-every 2 >'" + log + "' 2>&1 & pid=$!; until [ -f '" + checkpoint +
+                          "' ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; kill -9 $pid; wait $pid; echo $?";
+  auto k = phasis::testing::run_command(cmd);
+  ASSERT_EQ(k.out, "137\n") << read_file(log);
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+  EXPECT_FALSE(std::filesystem::exists(killed));
+  const int64_t done = h5::File::open_read(checkpoint).shape("generations/lambda")[0];
+  EXPECT_EQ(done % 2, 0);
+  EXPECT_GE(done, 2);
+  auto r = run_phasis("spi reconstruct '" + data + "' -o '" + killed + "'" + rec + " --resume '" + checkpoint + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The resumed run ends where the uninterrupted one did: the same density, orientations, metrics.
+  auto values = [](const std::string& file, const std::string& name) {
+    const h5::File f = h5::File::open_read(file);
+    int64_t count = 1;
+    for (int64_t d : f.shape(name)) count *= d;
+    std::vector<double> v(static_cast<size_t>(count));
+    f.read(name, v.data(), count);
+    return v;
+  };
+  for (const char* name : {"density", "orientations", "reference_index", "generations/phasing_error", "generations/lambda"})
+    EXPECT_EQ(values(whole, name), values(killed, name)) << name;
+  EXPECT_EQ(values(killed, "generations/lambda").size(), 30u);
+  // A checkpoint of other data, or one with every asked generation done: one line, exit 2, nothing written.
+  const std::string other = dir.file("other.h5"), out = dir.file("x.h5");
+  ASSERT_EQ(run_phasis("spi simulate '" + pdb + "' -o '" + other + "'" + std::string(kSim).replace(10, 2, "30")).exit_code, 0);
+  expect_clean_failure(dir, "spi reconstruct '" + other + "' -o '" + out + "'" + rec + " --resume '" + checkpoint + "'",
+                       checkpoint, out, "orientations of this data's 30 images");
+  expect_clean_failure(dir, "spi reconstruct '" + data + "' -o '" + out + "'" +
+                                std::string(rec).replace(rec.find("generations 30"), 14, "generations 2") + " --resume '" + checkpoint + "'",
+                       checkpoint, out, "generations done");
+  expect_clean_failure(dir, "spi reconstruct '" + data + "' -o '" + out + "'" + rec + " --resume '" + data + "'", data, out,
+                       "expected a checkpoint");
+  expect_clean_failure(dir, "spi reconstruct '" + data + "' -o '" + out + "'" + rec + " --checkpoint-every -1", "", out,
+                       "--checkpoint-every");
+}

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "phasis/comm/communicator.hpp"
@@ -31,6 +33,8 @@ struct SpiImages {
   std::vector<double> sx, sy, sz;
   std::vector<float> intensities;
 };
+
+struct MtipResult;
 
 struct MtipSettings {
   Device device = Device::cpu();   // where slicing, matching and the merge's sums run
@@ -54,6 +58,14 @@ struct MtipSettings {
   bool warm_start = true;          // phasing starts from the previous generation's density
   MergeSettings merge;
   PhasingSettings phasing;
+  // Resuming (`--resume`): the state of a run with these settings after some of its generations,
+  // as on_generation gave it (read back by read_checkpoint, output.hpp): its metrics, the
+  // autocorrelation, density and support, and this part's orientations. The loop continues at the
+  // next generation and ends as the uninterrupted run would.
+  std::shared_ptr<const MtipResult> resume;
+  // Called on every part after each generation with the state so far (density and support
+  // included), between generations: a checkpoint writer (`--checkpoint-every`).
+  std::function<void(const MtipResult&)> on_generation;
 };
 
 struct GenerationMetrics {

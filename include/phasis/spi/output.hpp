@@ -30,6 +30,13 @@ void write_model(const std::string& path, const MtipResult& result, const std::s
 /// InputError naming the dataset on anything missing or of the wrong shape.
 ModelFile read_model(const std::string& path);
 
+/// A checkpoint (`--checkpoint-every`): a model file whose volumes are in double, so that a run
+/// resumed from it (MtipSettings::resume) continues bit for bit; `phasis spi compare` reads it as
+/// a model. read_checkpoint gives back the state: metrics, volumes, support, orientations.
+void write_checkpoint(const std::string& path, const MtipResult& state, const std::string& input,
+                      const std::string& parameters_json);
+MtipResult read_checkpoint(const std::string& path);
+
 /// CCP4/MRC map (mode 2, float32) of an n^3 centred density; InputError without gemmi.
 void write_mrc(const std::string& path, const std::vector<double>& density, int64_t n, double voxel);
 
