@@ -148,7 +148,13 @@ struct CxiReader::Impl {
   }
 };
 
-CxiReader::CxiReader(const std::string& path) : impl_(std::make_unique<Impl>(path)) { impl_->validate(); }
+CxiReader::CxiReader(const std::string& path) {
+  // The layout's lookups first in a child: a damaged file that crashes libhdf5 there is an
+  // InputError (hdf5_probe.cpp), then for real.
+  h5::run_isolated(path, [&] { Impl(path).validate(); });
+  impl_ = std::make_unique<Impl>(path);
+  impl_->validate();
+}
 
 CxiReader::~CxiReader() = default;
 
@@ -198,6 +204,11 @@ Array<Complex<float>> CxiReader::initial_probe() const {
 std::string CxiReader::probe_source() const { return impl_->probe_path; }
 
 ProbeFile read_probe_file(const std::string& path, int64_t m) {
+  h5::run_isolated(path, [&] {  // the lookups first in a child, as CxiReader's
+    const h5::File g = h5::File::open_read(path);
+    for (const char* at : {cxi::kIllumination, cxi::kProbeData, "probe"})
+      if (g.exists(at)) (void)g.shape(at);
+  });
   const h5::File file = h5::File::open_read(path);
   // CXI's locations, then a phasis result's "probe".
   for (const char* at : {cxi::kIllumination, cxi::kProbeData, "probe"}) {

@@ -182,6 +182,7 @@ File File::open_read(const std::string& path) {
 #endif
   H5Eclear2(H5E_DEFAULT);
   if (is_hdf5 <= 0) throw InputError("'" + path + "' is not an HDF5 file");
+  detail::probe_in_child(path);  // a damaged file crashes a child, not this process
   Handle h(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   if (!h.valid()) throw InputError("cannot open '" + path + "': " + detail::last_error());
   return File(std::move(h), path);

@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -45,6 +46,11 @@ class Quiet {
 
 /// The most specific message on HDF5's error stack (one line), then clears the stack.
 std::string last_error();
+
+/// Opens and walks `path` in a child process (hdf5_probe.cpp); InputError when that walk crashes
+/// libhdf5 (a damaged file). Returns at once when no child can be started.
+void probe_in_child(const std::string& path);
+
 
 /// "(3, 64, 64)", "scalar" for rank 0.
 std::string shape_str(const std::vector<int64_t>& shape);

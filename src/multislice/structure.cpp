@@ -15,6 +15,8 @@
 #include "phasis/multislice/xyz.hpp"
 
 #if PHASIS_HAVE_GEMMI
+#include <gemmi/cif.hpp>
+#include <gemmi/mmcif.hpp>
 #include <gemmi/mmread.hpp>
 #endif
 
@@ -48,6 +50,27 @@ void check_pdb_text(const std::string& path) {
   }
 }
 
+// gemmi's mmCIF reader turns integer fields (sequence numbers, serials, charges, model numbers:
+// dozens of sites) into int without a range check, so ten digits overflow (undefined behaviour
+// that fuzz_structure found in make_structure_from_block). No mmCIF field holds an integer of ten
+// digits or more, so any value starting with one is refused before gemmi converts.
+void check_integer(const std::string& v, const std::string& path) {
+  size_t i = v.empty() || (v[0] != '-' && v[0] != '+') ? 0 : 1, digits = 0;
+  while (i + digits < v.size() && std::isdigit(static_cast<unsigned char>(v[i + digits]))) ++digits;
+  if (digits >= 10)
+    throw InputError("structure file '" + path + "': expected numbers below 10^9 in its fields; found '" +
+                     v.substr(0, 40) + "'");
+}
+
+void check_cif_integers(const gemmi::cif::Block& block, const std::string& path) {
+  for (const gemmi::cif::Item& item : block.items) {
+    if (item.type == gemmi::cif::ItemType::Pair) check_integer(item.pair[1], path);
+    if (item.type == gemmi::cif::ItemType::Loop)
+      for (const std::string& v : item.loop.values) check_integer(v, path);
+    if (item.type == gemmi::cif::ItemType::Frame) check_cif_integers(item.frame, path);
+  }
+}
+
 bool is_pdb(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
@@ -60,7 +83,15 @@ Atoms read_structure(const std::string& path) {
   if (is_pdb(path)) check_pdb_text(path);
   gemmi::Structure st;
   try {
-    st = gemmi::read_structure_file(path);
+    if (is_pdb(path)) {
+      st = gemmi::read_structure_file(path);
+    } else {  // mmCIF: the document first, its numbers checked, then the structure
+      gemmi::cif::Document doc = gemmi::cif::read_file(path);
+      for (const gemmi::cif::Block& block : doc.blocks) check_cif_integers(block, path);
+      st = gemmi::make_structure(doc);
+    }
+  } catch (const InputError&) {
+    throw;
   } catch (const std::exception& e) {
     throw InputError("structure file '" + path + "': " + e.what());
   }

@@ -144,3 +144,42 @@ TEST(FuzzFindings, Hdf5StorageIsCheckedBeforeReading) {
     expect_one_line(e.what(), "expected 48 bytes of stored data (12 elements); found 0 (a dataset never written)");
   }
 }
+
+TEST(FuzzFindings, AFileThatCrashesLibhdf5IsADamagedFile) {
+  // A corrupt local heap: libhdf5 1.10 read through a null pointer looking up a dataset's path
+  // (H5Lexists -> H5G__stab_lookup -> H5F__accum_read). The lookups now run in a child first.
+  const std::string damaged = std::string(PHASIS_TEST_DATA) + "/../../fuzz/corpus/fuzz_cxi/finding_heap_lookup_crash.cxi";
+  try {
+    (void)CxiReader(damaged);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    expect_one_line(e.what(), "expected a readable HDF5 file; found a damaged one");
+  }
+  // --probe FILE's reader looks up other paths, which this file's heap does not break: one line.
+  EXPECT_THROW((void)read_probe_file(damaged, 16), InputError);
+}
+
+TEST(FuzzFindings, MmcifIntegersOfTenDigitsAreRefused) {
+  if (!ms::structure_reader_available()) GTEST_SKIP() << "built without gemmi";
+  // gemmi converts label_seq_id (and other integer fields) to int unchecked: ten digits overflowed.
+  phasis::testing::TempDir dir;
+  const std::string path = dir.file("m.cif");
+  std::ofstream(path) << "data_m\nloop_\n_atom_site.group_PDB\n_atom_site.id\n_atom_site.type_symbol\n"
+                         "_atom_site.label_atom_id\n_atom_site.label_comp_id\n_atom_site.label_asym_id\n"
+                         "_atom_site.label_seq_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\n"
+                         "ATOM 1 C CA ALA A -9999999999 1.0 2.0 3.0\n";
+  try {
+    (void)ms::read_atoms(path);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    expect_one_line(e.what(), "expected numbers below 10^9 in its fields; found '-9999999999'");
+  }
+  // The same file with a sequence number of 9 digits reads.
+  std::ofstream(path) << "data_m\nloop_\n_atom_site.group_PDB\n_atom_site.id\n_atom_site.type_symbol\n"
+                         "_atom_site.label_atom_id\n_atom_site.label_comp_id\n_atom_site.label_asym_id\n"
+                         "_atom_site.label_seq_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\n"
+                         "_atom_site.auth_seq_id\n_atom_site.label_alt_id\n_atom_site.occupancy\n"
+                         "_atom_site.B_iso_or_equiv\n"
+                         "ATOM 1 C CA ALA A 999999999 1.0 2.0 3.0 999999999 . 1.0 10.0\n";
+  EXPECT_EQ(ms::read_atoms(path).size(), 1u);
+}

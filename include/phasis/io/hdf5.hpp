@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ class Handle {
 /// "'FILE' WHAT: expected EXPECTED; found FOUND": the one shape every data error message has.
 std::string message(const std::string& file, const std::string& what, const std::string& expected,
                     const std::string& found);
+
+/// Runs `checks` (a reader's metadata checks of `path`: lookups, shapes, small datasets) in a
+/// child process first, then returns for the caller to run them for real; InputError when the
+/// child does not end normally: a damaged file crashed libhdf5, which it does on some corrupt
+/// heaps (src/io/hdf5_probe.cpp). Data reads are not repeated there.
+void run_isolated(const std::string& path, const std::function<void()>& checks);
 
 /// An open HDF5 file. Dataset paths are relative to the root ("entry_1/data_1/data").
 /// Element types T supported by the templates: float, double, int32_t, uint8_t, uint32_t,
