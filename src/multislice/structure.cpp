@@ -31,10 +31,15 @@ namespace {
 // twice), and a NUL ends a line early. PDB records are ASCII (wwPDB format guide), so every line
 // must be printable ASCII (and tabs), except the free-text records a person writes (REMARK,
 // TITLE, AUTHOR, JRNL: a UTF-8 name there is harmless); a NUL is refused anywhere.
-void check_pdb_text(const std::string& path) {
+//
+// The text comes back with every line padded to 80 columns: gemmi reads fixed columns of some
+// records past a short line's end (a LINK line of 74 to 77 characters: a heap overflow in
+// process_conn that fuzz_structure found), and a PDB line is 80 columns by definition.
+std::string checked_pdb_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  std::string line;
+  std::string line, text;
   for (int64_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     const bool free_text = line.rfind("REMARK", 0) == 0 || line.rfind("TITLE", 0) == 0 ||
                            line.rfind("AUTHOR", 0) == 0 || line.rfind("JRNL", 0) == 0;
     for (size_t i = 0; i < line.size(); ++i) {
@@ -47,7 +52,11 @@ void check_pdb_text(const std::string& path) {
                          " at line " + std::to_string(number) + ", column " + std::to_string(i + 1));
       }
     }
+    if (line.size() < 80) line.resize(80, ' ');
+    text += line;
+    text += '\n';
   }
+  return text;
 }
 
 // gemmi's mmCIF reader turns integer fields (sequence numbers, serials, charges, model numbers:
@@ -80,11 +89,10 @@ bool is_pdb(const std::string& path) {
 
 Atoms read_structure(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError("structure file: cannot open '" + path + "'");
-  if (is_pdb(path)) check_pdb_text(path);
   gemmi::Structure st;
   try {
     if (is_pdb(path)) {
-      st = gemmi::read_structure_file(path);
+      st = gemmi::read_pdb_string(checked_pdb_text(path), path);
     } else {  // mmCIF: the document first, its numbers checked, then the structure
       gemmi::cif::Document doc = gemmi::cif::read_file(path);
       for (const gemmi::cif::Block& block : doc.blocks) check_cif_integers(block, path);

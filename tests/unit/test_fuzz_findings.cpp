@@ -183,3 +183,17 @@ TEST(FuzzFindings, MmcifIntegersOfTenDigitsAreRefused) {
                          "ATOM 1 C CA ALA A 999999999 1.0 2.0 3.0 999999999 . 1.0 10.0\n";
   EXPECT_EQ(ms::read_atoms(path).size(), 1u);
 }
+
+TEST(FuzzFindings, ShortPdbLinesArePaddedForGemmi) {
+  if (!ms::structure_reader_available()) GTEST_SKIP() << "built without gemmi";
+  // A LINK record of 75 characters: gemmi read its distance field (columns 74-78) past the line's
+  // end, a heap overflow under ASan (scripts/sanitize runs this test so); padded now to 80 columns.
+  phasis::testing::TempDir dir;
+  const std::string path = dir.file("link.pdb");
+  std::string link = "LINK         O   ALA A   1                 N   ALA A   2     1555   1555  1";
+  ASSERT_EQ(link.size(), 75u);
+  std::ofstream(path) << "ATOM      1  N   ALA A   1       1.000   2.000   3.000  1.00 10.00           N\n"
+                      << "ATOM      2  O   ALA A   1       2.000   2.000   3.000  1.00 10.00           O\n"
+                      << link << "\nEND\n";
+  EXPECT_EQ(ms::read_atoms(path).size(), 2u);
+}
