@@ -32,9 +32,11 @@ namespace {
 // must be printable ASCII (and tabs), except the free-text records a person writes (REMARK,
 // TITLE, AUTHOR, JRNL: a UTF-8 name there is harmless); a NUL is refused anywhere.
 //
-// The text comes back with every line padded to 80 columns: gemmi reads fixed columns of some
-// records past a short line's end (a LINK line of 74 to 77 characters: a heap overflow in
-// process_conn that fuzz_structure found), and a PDB line is 80 columns by definition.
+// The text comes back with every line made 80 columns (a PDB line's width by definition): gemmi
+// reads fixed columns of some records past a short line's end (a LINK line of 74 to 77
+// characters: a heap overflow in process_conn that fuzz_structure found), and cuts a long line
+// after 81 characters, reading the rest as a line of its own (a free-text line's UTF-8 bytes then
+// became a record name).
 std::string checked_pdb_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string line, text;
@@ -52,7 +54,7 @@ std::string checked_pdb_text(const std::string& path) {
                          " at line " + std::to_string(number) + ", column " + std::to_string(i + 1));
       }
     }
-    if (line.size() < 80) line.resize(80, ' ');
+    line.resize(80, ' ');  // longer lines too: gemmi reads 81 characters and starts a new line with the rest
     text += line;
     text += '\n';
   }

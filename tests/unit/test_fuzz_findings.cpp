@@ -196,4 +196,8 @@ TEST(FuzzFindings, ShortPdbLinesArePaddedForGemmi) {
                       << "ATOM      2  O   ALA A   1       2.000   2.000   3.000  1.00 10.00           O\n"
                       << link << "\nEND\n";
   EXPECT_EQ(ms::read_atoms(path).size(), 2u);
+  // A remark longer than 80 columns whose 82nd byte is UTF-8: gemmi took the rest for a record.
+  std::ofstream(path) << "REMARK   1 " << std::string(71, 'x') << "\xe0\xa0\x80 more\n"
+                      << "ATOM      1  N   ALA A   1       1.000   2.000   3.000  1.00 10.00           N\nEND\n";
+  EXPECT_EQ(ms::read_atoms(path).size(), 1u);
 }
