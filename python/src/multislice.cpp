@@ -70,9 +70,10 @@ void add_multislice(nb::module_& m) {
         if (a.cell[0] <= 0 || a.cell[1] <= 0 || a.cell[2] <= 0 || vacuum > 0) ms::center_in_box(a, vacuum);
         return a;
       },
-      nb::arg("path"), nb::arg("vacuum") = 0.0, "Atoms of a structure file (PDB, mmCIF, XYZ), as a config's structure.file.");
+      nb::arg("path"), nb::arg("vacuum") = 0.0, "Atoms of a structure file (PDB, mmCIF, small-molecule CIF, XYZ, POSCAR), as a config's structure.file along [001].");
   m.def("crystal", &ms::crystal, nb::arg("name"), nb::arg("nx") = 1, nb::arg("ny") = 1, nb::arg("nz") = 1,
-        nb::arg("zone_axis") = "100", "A named crystal (\"Au\", \"Si\", \"SrTiO3\") along a zone axis, repeated.");
+        nb::arg("zone_axis") = "001", nb::arg("lattice_constant") = 0.0,
+        "A named crystal (\"Au\", \"Si\", \"SrTiO3\", \"GaN\", \"MoS2\") along a zone axis [uvw], repeated.");
 
   nb::class_<MsResult>(m, "Result", "A multislice run: detector readings (STEM) or exit wave and image (HRTEM).")
       .def_ro("readings", &MsResult::readings, "Detector name -> float64 readings: (n), (n, rings, segments) or (n, my, mx).")

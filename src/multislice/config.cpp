@@ -149,7 +149,39 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   if (need_structure ? c.crystal.empty() == c.file.empty() : !(c.crystal.empty() && c.file.empty()))
     st.bad("crystal", need_structure ? "exactly one of structure.crystal and structure.file"
                                      : "no structure.crystal or structure.file (the atoms are given)");
-  c.zone_axis = st.text("zone_axis", c.zone_axis);
+  if (st.has("zone_axis")) {
+    if (root["structure"]["zone_axis"].is_array()) {
+      const auto v = st.wholes("zone_axis", 3, -1000, 1000);
+      c.zone_axis = zone_axis_text({int(v[0]), int(v[1]), int(v[2])});
+    } else {
+      c.zone_axis = st.text("zone_axis", c.zone_axis);
+    }
+    try {
+      parse_zone_axis(c.zone_axis);
+    } catch (const InputError& e) {
+      st.bad("zone_axis", std::string(e.what()).substr(std::string("zone axis: expected ").size()));
+    }
+  }
+  c.lattice_constant = st.number("lattice_constant", c.lattice_constant);
+  if (st.has("lattice_constant") && !(c.lattice_constant > 0 && std::isfinite(c.lattice_constant)))
+    st.bad("lattice_constant", "a length > 0 in Angstrom; found " + number_text(c.lattice_constant));
+  if (st.has("lattice_constant") && c.crystal.empty()) st.bad("lattice_constant", "a built-in crystal (structure.crystal)");
+  c.orient.strain_tolerance = st.number("strain_tolerance", c.orient.strain_tolerance);
+  if (!(c.orient.strain_tolerance >= 0 && c.orient.strain_tolerance < 0.5))
+    st.bad("strain_tolerance", "a number from 0 to 0.5; found " + number_text(c.orient.strain_tolerance));
+  if (st.has("max_repetitions")) {
+    const int64_t r = st.integer("max_repetitions", c.orient.max_repetitions);
+    if (r < 1 || r > 30) st.bad("max_repetitions", "an integer from 1 to 30; found " + std::to_string(r));
+    c.orient.max_repetitions = int(r);
+  }
+  if (st.has("tilt")) {
+    const auto v = st.numbers("tilt", 2);
+    c.tilt = {v[0], v[1]};
+    if (!(std::isfinite(v[0]) && std::isfinite(v[1])) || std::hypot(v[0], v[1]) > kMaxTiltMrad)
+      st.bad("tilt", "[tx, ty] in mrad of magnitude at most " + number_text(kMaxTiltMrad) +
+                         " (the small-angle limit of the shear that applies it, docs/multislice.md); found [" +
+                         number_text(v[0]) + ", " + number_text(v[1]) + "]");
+  }
   if (st.has("repeat")) {
     auto r = st.wholes("repeat", 3, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
     for (int i = 0; i < 3; ++i) c.repeat[i] = int(r[i]);
@@ -276,7 +308,9 @@ std::string MsConfig::to_json() const {
   nlohmann::json j = {
       {"config_file", source},
       {"energy_eV", energy},
-      {"structure", {{"crystal", crystal}, {"file", file}, {"zone_axis", zone_axis}, {"repeat", repeat}, {"vacuum", vacuum}}},
+      {"structure", {{"crystal", crystal}, {"file", file}, {"zone_axis", zone_axis}, {"repeat", repeat}, {"vacuum", vacuum},
+                     {"lattice_constant", lattice_constant}, {"strain_tolerance", orient.strain_tolerance},
+                     {"max_repetitions", orient.max_repetitions}, {"tilt_mrad", tilt}}},
       {"potential", {{"parametrization", ms::to_string(potential.parametrization)},
                      {"slice_thickness", potential.slice_thickness},
                      {"cutoff_fraction", potential.cutoff_fraction},
@@ -301,18 +335,37 @@ std::string MsConfig::to_json() const {
 
 namespace {
 
-Atoms build_atoms(const MsConfig& c, const Atoms* given) {
-  Atoms atoms;
-  if (given) {
-    atoms = repeat(*given, c.repeat[0], c.repeat[1], c.repeat[2]);
-  } else if (!c.crystal.empty()) {
-    atoms = crystal(c.crystal, c.repeat[0], c.repeat[1], c.repeat[2], c.zone_axis);
-  } else {
-    require_input_file(c.file, "structure.file");
-    atoms = repeat(read_atoms(c.file), 1, 1, 1);
-    if (atoms.cell[0] <= 0 || atoms.cell[1] <= 0 || atoms.cell[2] <= 0 || c.vacuum > 0) center_in_box(atoms, c.vacuum);
-    atoms = repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
+/// The structure's cell before repetition: a crystal (built-in, or a file with a cell of any
+/// shape) along the zone axis, or a file's atoms as they are.
+Atoms oriented_cell(const MsConfig& c, const Atoms* given) {
+  const std::array<int, 3> zone = parse_zone_axis(c.zone_axis);
+  const bool along_c = zone == std::array<int, 3>{0, 0, 1};
+  if (given) return along_c ? *given : orient(crystal_from_atoms(*given), zone, c.orient).atoms;
+  if (!c.crystal.empty()) return orient(builtin_crystal(c.crystal, c.lattice_constant), zone, c.orient).atoms;
+  require_input_file(c.file, "structure.file");
+  if (std::optional<Crystal> cr = read_crystal(c.file)) {
+    Atoms atoms = orient(*cr, zone, c.orient).atoms;
+    if (c.vacuum > 0) center_in_box(atoms, c.vacuum);
+    return atoms;
   }
+  Atoms atoms = read_atoms(c.file);
+  const bool has_cell = atoms.cell[0] > 0 && atoms.cell[1] > 0 && atoms.cell[2] > 0;
+  if (!along_c) {
+    if (!has_cell)
+      throw InputError("structure.zone_axis: expected [0 0 1] for a structure without a cell ('" + c.file +
+                       "' has none); found " + zone_axis_text(zone));
+    atoms = orient(crystal_from_atoms(atoms), zone, c.orient).atoms;
+  }
+  if (!has_cell || c.vacuum > 0) center_in_box(atoms, c.vacuum);
+  return atoms;
+}
+
+Atoms build_atoms(const MsConfig& c, const Atoms* given) {
+  Atoms atoms = oriented_cell(c, given);
+  check_atoms(atoms);
+  atoms = repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
+  // The shear after the repetition: it grows with depth through the whole specimen.
+  tilt_specimen(atoms, c.tilt);
   check_atoms(atoms);
   if (c.phonons > 1) {
     std::map<int, double> sigma;

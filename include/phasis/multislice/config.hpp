@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "phasis/multislice/atoms.hpp"
+#include "phasis/multislice/crystal.hpp"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/hrtem.hpp"
@@ -24,7 +25,10 @@ namespace phasis::ms {
 struct MsConfig {
   std::string source;  // the config file
   // [structure]
-  std::string crystal, file, zone_axis = "100";
+  std::string crystal, file, zone_axis = "001";  // zone_axis: parse_zone_axis text ([u v w] arrays become it)
+  double lattice_constant = 0;                     // Angstrom, a of a built-in crystal; 0: its own
+  OrientOptions orient;                            // strain_tolerance, max_repetitions (crystal.hpp)
+  std::array<double, 2> tilt{0, 0};                // mrad, specimen tilt (crystal.hpp: tilt_specimen)
   std::array<int, 3> repeat{1, 1, 1};
   double vacuum = 0;  // Angstrom, around a structure file's atoms when it has no cell
   // [potential]

@@ -1,0 +1,99 @@
+// Periodic crystals of any cell shape (triclinic to cubic), and the orthogonal multislice cell of a
+// crystal seen along a zone axis [uvw], with a small specimen tilt.
+//
+// Orientation (orient): the zone axis is the lattice direction u a + v b + w c; the new cell's z
+// vector is that lattice vector divided by gcd(u, v, w), so the new cell is exactly periodic along
+// the beam. Its x and y vectors are the lattice vectors (components |n_i| <= max_repetitions in
+// a, b, c) nearly perpendicular to the beam and to each other, chosen for (in that order) the
+// fewest original cells in the supercell, the smallest strain, the shortest x, the shortest y, x
+// nearest to the Cartesian x axis (projected on the plane normal to the beam). The three vectors
+// span a supercell that is orthogonal up to the strain
+//   strain = max |cos(angle)| over the three pairs of supercell vectors
+// (to first order the engineering shear strain of making those angles right); it must be at most
+// strain_tolerance. The atoms keep their fractional coordinates in the supercell, and the box takes
+// the lengths of its three vectors: an exactly orthogonal supercell (a hexagonal cell along [001]
+// or [100], a cubic one along any [uvw]) is only rotated. abTEM's orthogonalize_cell does the same
+// job (a near-orthogonal supercell within a tolerance, then strained to a box); this is phasis' own
+// search.
+//
+// Tilt (tilt_specimen): the incident beam travels along (tan tx, tan ty, 1) in the specimen's
+// frame, abTEM's convention for `tilt`. phasis shears the atoms instead of tilting the wave:
+// x -= z tan tx, y -= z tan ty (z = 0 the entrance surface), wrapped into the periodic cell. In the
+// Fresnel (small-angle) propagator a tilted wave through the specimen equals an untilted one
+// through the sheared specimen, and the shear needs nothing from the propagators, so it holds on
+// every path (CPU, CUDA, the fused 512 kernels) and for probes and plane waves alike; abTEM shifts
+// the wave by dz tan t per slice in its propagator, which is the same shear taken slice by slice
+// (phasis shears each atom at its own depth, which differs from abTEM by at most dz tan t).
+// Validity: the shear is the small-angle form of a rotation (it keeps the depths and tan t ~ t);
+// at kMaxTiltMrad (100 mrad) the projected lengths of a true rotation differ by 1 - cos t = 0.5%,
+// so larger tilts are refused.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "phasis/multislice/atoms.hpp"
+
+namespace phasis::ms {
+
+using Vec3 = std::array<double, 3>;
+
+struct Crystal {
+  std::array<Vec3, 3> lattice{};  // the cell vectors a, b, c (rows), Cartesian [Angstrom]
+  std::vector<int> z;              // atomic numbers
+  std::vector<Vec3> frac;          // fractional coordinates of each atom in (a, b, c)
+  std::vector<double> sigma;       // empty, or rms thermal displacement per atom [Angstrom]
+
+  int64_t size() const { return int64_t(z.size()); }
+};
+
+/// Lattice vectors from a, b, c [Angstrom] and alpha, beta, gamma [degrees], a along x and b in the
+/// xy plane (the crystallographic convention). InputError for lengths <= 0 or angles that make no cell.
+std::array<Vec3, 3> lattice_from_parameters(double a, double b, double c, double alpha, double beta, double gamma);
+
+/// Throws InputError unless the cell has atoms, lattice vectors of positive finite volume, finite
+/// coordinates and atomic numbers 1..103.
+void check_crystal(const Crystal& crystal);
+
+/// An orthogonal Atoms cell as a Crystal (fractional coordinates position / cell length).
+Crystal crystal_from_atoms(const Atoms& atoms);
+
+/// "[110]", "110", "1-10", "1 1 0", "[1,1,0]", "-2 1 10" (with separators, any integers) -> {u, v, w}.
+/// Throws InputError for other text and for [000].
+std::array<int, 3> parse_zone_axis(const std::string& text);
+std::string zone_axis_text(const std::array<int, 3>& uvw);
+
+struct OrientOptions {
+  double strain_tolerance = 0.01;  // largest |cos| between supercell vectors (see above)
+  int max_repetitions = 8;         // largest |component| of the in-plane vectors in a, b, c
+};
+
+struct Oriented {
+  Atoms atoms;                            // the orthogonal cell, the zone axis along +z
+  std::array<std::array<int, 3>, 3> supercell{};  // rows: x, y, z vectors in units of a, b, c
+  double strain = 0;                      // as defined above
+  int64_t cells = 1;                      // original cells in the supercell (|det supercell|)
+};
+
+/// The crystal along `zone_axis` as an orthogonal periodic cell (see above). A cell whose lattice is
+/// already diagonal, along [001], comes back as it is (same atoms, same order). InputError for
+/// [000], a bad crystal, or no supercell within the tolerance and repetitions (the message gives
+/// the smallest strain found).
+Oriented orient(const Crystal& crystal, const std::array<int, 3>& zone_axis, const OrientOptions& options = {});
+
+/// The built-in crystals as cells: "Au" (fcc, a = 4.078), "Si" (diamond, 5.431), "SrTiO3" (cubic
+/// perovskite, 3.905), "GaN" (wurtzite, a = 3.189, c = 5.185, u = 0.377), "MoS2" (2H, P6_3/mmc,
+/// a = 3.160, c = 12.294, S at z = 0.621); hexagonal cells with gamma = 120 degrees.
+/// lattice_constant > 0 replaces a (and scales c with it). InputError for other names or a
+/// lattice constant that is not a positive finite length.
+Crystal builtin_crystal(const std::string& name, double lattice_constant = 0);
+
+/// Largest specimen tilt phasis applies [mrad] (see the validity note above).
+constexpr double kMaxTiltMrad = 100;
+
+/// Shears the atoms for a specimen tilt (tx, ty) in mrad (see above). InputError for a non-finite
+/// tilt or one beyond kMaxTiltMrad (its magnitude).
+void tilt_specimen(Atoms& atoms, const std::array<double, 2>& tilt_mrad);
+
+}  // namespace phasis::ms
