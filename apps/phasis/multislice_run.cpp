@@ -72,6 +72,14 @@ void run(const RunArgs& a) {
   std::printf("multislice: %lld atoms, cell %.3f x %.3f x %.3f A, grid %lld x %lld (%.4f x %.4f A), %s, %s %s\n",
               (long long)atoms.size(), atoms.cell[0], atoms.cell[1], atoms.cell[2], (long long)g.nx, (long long)g.ny,
               g.dx, g.dy, c.wave == "probe" ? "STEM" : "HRTEM", c.device.c_str(), c.precision.c_str());
+  if (s.supercell && s.supercell->rows != std::array<std::array<int, 3>, 3>{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}) {
+    // The cell cut from the crystal, and how far it was strained to make it orthogonal.
+    const auto& sc = *s.supercell;
+    const auto v = [](const std::array<int, 3>& r) { return ms::zone_axis_text(r); };
+    std::printf("structure: zone axis %s, orthogonal cell x %s y %s z %s of the crystal's a, b, c: %lld cells, strain %.3g (tolerance %.3g)\n",
+                v(sc.zone_axis).c_str(), v(sc.rows[0]).c_str(), v(sc.rows[1]).c_str(), v(sc.rows[2]).c_str(),
+                (long long)sc.cells, sc.strain, c.orient.strain_tolerance);
+  }
   {
     // The slicing actually used, which differs from the requested thickness unless it divides the
     // cell (equal slicing); the result file records it per slice.
@@ -121,6 +129,9 @@ void run(const RunArgs& a) {
   params["antialias_cutoff_mrad"] = 1e3 * ms::antialias_angle(g, c.energy);
   params["atoms"] = atoms.size();
   params["cell"] = atoms.cell;
+  if (s.supercell)
+    params["supercell"] = {{"zone_axis", s.supercell->zone_axis}, {"rows", s.supercell->rows},
+                           {"cells", s.supercell->cells}, {"strain", s.supercell->strain}};
   params["seconds"] = r.seconds;
   if (!stage_json.is_null()) params["stage_seconds"] = stage_json;
   if (!stages.path.empty()) params["propagation_path"] = stages.path;  // the strategy that ran

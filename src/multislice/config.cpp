@@ -336,15 +336,21 @@ std::string MsConfig::to_json() const {
 namespace {
 
 /// The structure's cell before repetition: a crystal (built-in, or a file with a cell of any
-/// shape) along the zone axis, or a file's atoms as they are.
-Atoms oriented_cell(const MsConfig& c, const Atoms* given) {
+/// shape) along the zone axis, or a file's atoms as they are. `supercell` is set when a crystal
+/// was cut.
+Atoms oriented_cell(const MsConfig& c, const Atoms* given, std::optional<Supercell>& supercell) {
   const std::array<int, 3> zone = parse_zone_axis(c.zone_axis);
   const bool along_c = zone == std::array<int, 3>{0, 0, 1};
-  if (given) return along_c ? *given : orient(crystal_from_atoms(*given), zone, c.orient).atoms;
-  if (!c.crystal.empty()) return orient(builtin_crystal(c.crystal, c.lattice_constant), zone, c.orient).atoms;
+  const auto cut = [&](const Crystal& crystal) {
+    Oriented o = orient(crystal, zone, c.orient);
+    supercell = o.supercell;
+    return std::move(o.atoms);
+  };
+  if (given) return along_c ? *given : cut(crystal_from_atoms(*given));
+  if (!c.crystal.empty()) return cut(builtin_crystal(c.crystal, c.lattice_constant));
   require_input_file(c.file, "structure.file");
   if (std::optional<Crystal> cr = read_crystal(c.file)) {
-    Atoms atoms = orient(*cr, zone, c.orient).atoms;
+    Atoms atoms = cut(*cr);
     if (c.vacuum > 0) center_in_box(atoms, c.vacuum);
     return atoms;
   }
@@ -354,14 +360,14 @@ Atoms oriented_cell(const MsConfig& c, const Atoms* given) {
     if (!has_cell)
       throw InputError("structure.zone_axis: expected [0 0 1] for a structure without a cell ('" + c.file +
                        "' has none); found " + zone_axis_text(zone));
-    atoms = orient(crystal_from_atoms(atoms), zone, c.orient).atoms;
+    atoms = cut(crystal_from_atoms(atoms));
   }
   if (!has_cell || c.vacuum > 0) center_in_box(atoms, c.vacuum);
   return atoms;
 }
 
-Atoms build_atoms(const MsConfig& c, const Atoms* given) {
-  Atoms atoms = oriented_cell(c, given);
+Atoms build_atoms(const MsConfig& c, const Atoms* given, std::optional<Supercell>& supercell) {
+  Atoms atoms = oriented_cell(c, given, supercell);
   check_atoms(atoms);
   atoms = repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
   // The shear after the repetition: it grows with depth through the whole specimen.
@@ -401,7 +407,7 @@ std::vector<Position> build_scan(const MsConfig& c, const Atoms& atoms, std::arr
 /// chosen; the library checks the rest (check_simulation).
 Simulation to_simulation(const MsConfig& c, const Atoms* given) {
   Simulation s;
-  s.atoms = build_atoms(c, given);
+  s.atoms = build_atoms(c, given, s.supercell);
   s.grid = c.gpts ? grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], (*c.gpts)[0], (*c.gpts)[1])
                   : grid_from_sampling(s.atoms.cell[0], s.atoms.cell[1], *c.sampling);
   check_grid(s.grid);

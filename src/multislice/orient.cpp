@@ -214,7 +214,8 @@ Oriented orient(const Crystal& c, const std::array<int, 3>& zone, const OrientOp
       out.atoms.add(c.z[std::size_t(n)], f[0] * lat[0][0], f[1] * lat[1][1], f[2] * lat[2][2]);
     }
     out.atoms.sigma = c.sigma;
-    out.supercell = {IVec{1, 0, 0}, IVec{0, 1, 0}, IVec{0, 0, 1}};
+    out.supercell.zone_axis = zone;
+    out.supercell.rows = {IVec{1, 0, 0}, IVec{0, 1, 0}, IVec{0, 0, 1}};
     return out;
   }
 
@@ -282,9 +283,7 @@ Oriented orient(const Crystal& c, const std::array<int, 3>& zone, const OrientOp
                      " repetitions; found none (smallest strain " +
                      (std::isfinite(smallest_strain) ? number_text(smallest_strain) : std::string(": no lattice vectors")) +
                      "; raise structure.strain_tolerance or structure.max_repetitions)");
-  out.supercell = best_m;
-  out.strain = best.strain;
-  out.cells = best.cells;
+  out.supercell = {zone, best_m, best.strain, best.cells};
   out.atoms = fill_supercell(c, best_m, Vec3{best.lx, best.ly, lz}, best.cells);
   return out;
 }

@@ -131,10 +131,10 @@ TEST(MultisliceCrystal, GrapheneBecomesTheRectangularCell) {
   hand.add(6, a / 2, 5 * kS3 * a / 6, 5);
   hand.add(6, 0, 2 * kS3 * a / 3, 5);
   EXPECT_TRUE(same_cell(o.atoms, hand, 1e-9));
-  EXPECT_EQ(o.cells, 2);
-  EXPECT_LT(o.strain, 1e-12);  // a and a + 2b are exactly perpendicular: rotated, not strained
-  EXPECT_EQ(o.supercell[0], (std::array<int, 3>{1, 0, 0}));
-  EXPECT_EQ(o.supercell[1], (std::array<int, 3>{1, 2, 0}));
+  EXPECT_EQ(o.supercell.cells, 2);
+  EXPECT_LT(o.supercell.strain, 1e-12);  // a and a + 2b are exactly perpendicular: rotated, not strained
+  EXPECT_EQ(o.supercell.rows[0], (std::array<int, 3>{1, 0, 0}));
+  EXPECT_EQ(o.supercell.rows[1], (std::array<int, 3>{1, 2, 0}));
   // C-C bonds of 1.42 A, three per atom, across the new faces too.
   expect_same_environments(graphene(a), o.atoms, 2.0);
 }
@@ -152,12 +152,12 @@ TEST(MultisliceCrystal, OrientedCellsKeepEveryNeighbour) {
     OrientOptions opt;
     opt.strain_tolerance = 1e-9;  // these directions all have exactly orthogonal supercells
     const Oriented o = orient(c, k.zone, opt);
-    EXPECT_LT(o.strain, 1e-9);
+    EXPECT_LT(o.supercell.strain, 1e-9);
     // Density: cells x the crystal's atoms in cells x the crystal's volume.
-    EXPECT_EQ(o.atoms.size(), o.cells * c.size());
-    EXPECT_NEAR(o.atoms.cell[0] * o.atoms.cell[1] * o.atoms.cell[2], double(o.cells) * volume(c), 1e-9 * volume(c) * o.cells);
+    EXPECT_EQ(o.atoms.size(), o.supercell.cells * c.size());
+    EXPECT_NEAR(o.atoms.cell[0] * o.atoms.cell[1] * o.atoms.cell[2], double(o.supercell.cells) * volume(c), 1e-9 * volume(c) * o.supercell.cells);
     // The z vector is the zone axis itself (divided by the indices' gcd).
-    EXPECT_EQ(o.supercell[2], k.zone);
+    EXPECT_EQ(o.supercell.rows[2], k.zone);
     expect_same_environments(c, o.atoms, 3.5);
   }
 }
@@ -210,22 +210,22 @@ TEST(MultisliceCrystal, StrainTolerance) {
   for (double tol : {1e-3, 1e-2, 5e-2}) {
     SCOPED_TRACE(tol);
     const Oriented o = with(tol);
-    EXPECT_GT(o.strain, 0.0);
-    EXPECT_LE(o.strain, tol);
-    EXPECT_LT(o.cells, last_cells);  // more tolerance, a smaller cell
-    last_cells = o.cells;
-    EXPECT_EQ(o.atoms.size(), o.cells);
+    EXPECT_GT(o.supercell.strain, 0.0);
+    EXPECT_LE(o.supercell.strain, tol);
+    EXPECT_LT(o.supercell.cells, last_cells);  // more tolerance, a smaller cell
+    last_cells = o.supercell.cells;
+    EXPECT_EQ(o.atoms.size(), o.supercell.cells);
     // The box keeps the supercell vectors' lengths: its volume exceeds the supercell's by the
     // shear only, 1 / sqrt(1 - sum cos^2 + ...) <= 1 + 2 strain^2 for these small strains.
     const double v = o.atoms.cell[0] * o.atoms.cell[1] * o.atoms.cell[2];
-    EXPECT_GE(v / (double(o.cells) * volume(m)), 1.0 - 1e-12);
-    EXPECT_LE(v / (double(o.cells) * volume(m)), 1.0 + 2 * o.strain * o.strain + 1e-12);
+    EXPECT_GE(v / (double(o.supercell.cells) * volume(m)), 1.0 - 1e-12);
+    EXPECT_LE(v / (double(o.supercell.cells) * volume(m)), 1.0 + 2 * o.supercell.strain * o.supercell.strain + 1e-12);
   }
-  EXPECT_EQ(with(1e-3).cells, 10);
+  EXPECT_EQ(with(1e-3).supercell.cells, 10);
   // GaN along [111]: c / a is not rational, so only a strained cell (0.4%, 22 cells) exists.
   const Oriented gan = orient(builtin_crystal("GaN"), {1, 1, 1});
-  EXPECT_GT(gan.strain, 1e-3);
-  EXPECT_LE(gan.strain, 0.01);
+  EXPECT_GT(gan.supercell.strain, 1e-3);
+  EXPECT_LE(gan.supercell.strain, 0.01);
 }
 
 TEST(MultisliceCrystal, ZoneAxisText) {

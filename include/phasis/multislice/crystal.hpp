@@ -69,11 +69,17 @@ struct OrientOptions {
   int max_repetitions = 8;         // largest |component| of the in-plane vectors in a, b, c
 };
 
+/// How an orthogonal cell was cut from a crystal.
+struct Supercell {
+  std::array<int, 3> zone_axis{0, 0, 1};
+  std::array<std::array<int, 3>, 3> rows{};  // the x, y, z vectors in units of a, b, c
+  double strain = 0;                         // as defined above
+  int64_t cells = 1;                         // crystal cells in the supercell (|det rows|)
+};
+
 struct Oriented {
-  Atoms atoms;                            // the orthogonal cell, the zone axis along +z
-  std::array<std::array<int, 3>, 3> supercell{};  // rows: x, y, z vectors in units of a, b, c
-  double strain = 0;                      // as defined above
-  int64_t cells = 1;                      // original cells in the supercell (|det supercell|)
+  Atoms atoms;  // the orthogonal cell, the zone axis along +z
+  Supercell supercell;
 };
 
 /// The crystal along `zone_axis` as an orthogonal periodic cell (see above). A cell whose lattice is

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/multislice/atoms.hpp"
+#include "phasis/multislice/crystal.hpp"
 #include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/grid.hpp"
 #include "phasis/multislice/hrtem.hpp"
@@ -45,6 +47,7 @@ std::string detector_parameters(const Detector& d);
 
 struct Simulation {
   Atoms atoms;  // with per-atom sigma when phonons > 1
+  std::optional<Supercell> supercell;  // when the atoms' cell was cut from a crystal (crystal.hpp: orient)
   Grid grid;
   PotentialOptions potential;
   double energy = 200e3;  // eV
