@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/crystal.hpp"
+#include "phasis/multislice/xyz.hpp"
 
 using namespace phasis;
 using namespace phasis::ms;
@@ -137,6 +139,27 @@ TEST(MultisliceCrystal, GrapheneBecomesTheRectangularCell) {
   EXPECT_EQ(o.supercell.rows[1], (std::array<int, 3>{1, 2, 0}));
   // C-C bonds of 1.42 A, three per atom, across the new faces too.
   expect_same_environments(graphene(a), o.atoms, 2.0);
+}
+
+TEST(MultisliceCrystal, ExtendedXyzWithAHexagonalLattice) {
+  // Graphene as extended XYZ (Cartesian positions, the hexagonal Lattice): the same rectangular
+  // cell as from fractional coordinates. parse_xyz keeps refusing the oblique cell.
+  const double a = 2.46, h = kS3 * a / 2;
+  std::ostringstream text;
+  text.precision(17);
+  text << "2\nLattice=\"" << a << " 0 0 " << -a / 2 << " " << h << " 0 0 0 10\" Properties=species:S:1:pos:R:3\n"
+       << "C 0 " << kS3 * a / 3 << " 5\nC " << a / 2 << " " << kS3 * a / 6 << " 5\n";
+  std::istringstream in(text.str());
+  const std::optional<Crystal> c = parse_xyz_crystal(in, "g.extxyz");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_NEAR(c->frac[0][0], 1.0 / 3, 1e-12);
+  EXPECT_NEAR(c->frac[0][1], 2.0 / 3, 1e-12);
+  EXPECT_NEAR(c->frac[1][2], 0.5, 1e-12);
+  EXPECT_TRUE(same_cell(orient(*c, {0, 0, 1}).atoms, orient(graphene(a), {0, 0, 1}).atoms, 1e-9));
+  std::istringstream again(text.str());
+  EXPECT_THROW(parse_xyz(again, "g.extxyz"), InputError);
+  std::istringstream plain("1\ncomment\nC 0 0 0\n");
+  EXPECT_FALSE(parse_xyz_crystal(plain, "p.xyz").has_value());
 }
 
 TEST(MultisliceCrystal, OrientedCellsKeepEveryNeighbour) {
