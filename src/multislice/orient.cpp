@@ -42,6 +42,9 @@ std::string number_text(double v) {
   return o.str();
 }
 
+/// In-plane vectors the supercell search pairs at most (the shortest ones).
+constexpr std::size_t kMaxCandidates = 1000;
+
 /// v in [0, 1) (v - floor(v) rounds to 1 for tiny negative v).
 double wrap01(double v) {
   v -= std::floor(v);
@@ -246,6 +249,11 @@ Oriented orient(const Crystal& c, const std::array<int, 3>& zone, const OrientOp
         const double len = norm(v), cz_ = std::abs(dot(v, zhat)) / len;
         if (cz_ <= o.strain_tolerance + 1e-12) cands.push_back({n, v, len, cz_, dot(v, ref) / len});
       }
+  // The pair search is quadratic in the candidates: keep the kMaxCandidates shortest (a cell with
+  // one tiny vector makes every combination nearly perpendicular to it; real cells have a few
+  // hundred candidates at 8 repetitions).
+  std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) { return a.len < b.len; });
+  if (cands.size() > kMaxCandidates) cands.resize(kMaxCandidates);
   // Lexicographic preference with tolerances for the float rounding of equal lengths and angles.
   struct Key {
     int64_t cells;

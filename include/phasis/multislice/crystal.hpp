@@ -3,8 +3,9 @@
 //
 // Orientation (orient): the zone axis is the lattice direction u a + v b + w c; the new cell's z
 // vector is that lattice vector divided by gcd(u, v, w), so the new cell is exactly periodic along
-// the beam. Its x and y vectors are the lattice vectors (components |n_i| <= max_repetitions in
-// a, b, c) nearly perpendicular to the beam and to each other, chosen for (in that order) the
+// the beam. Its x and y vectors are lattice vectors (components |n_i| <= max_repetitions in a, b,
+// c; the 1000 shortest of those within the tolerance of the plane normal to the beam) nearly
+// perpendicular to the beam and to each other, chosen for (in that order) the
 // fewest original cells in the supercell, the smallest strain, the shortest x, the shortest y, x
 // nearest to the Cartesian x axis (projected on the plane normal to the beam). The three vectors
 // span a supercell that is orthogonal up to the strain
