@@ -281,6 +281,7 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   Section ht(top.table("hrtem"), "hrtem.", path);
   read_aberrations(ht, c.ctf.aberrations);
   c.ctf.aperture = ht.number("aperture", c.ctf.aperture);
+  if (ht.has("aperture_edge")) c.ctf.aperture_edge = ht.number("aperture_edge", 0);
   c.ctf.focal_spread = ht.number("focal_spread", c.ctf.focal_spread);
   c.ctf.convergence = ht.number("convergence", c.ctf.convergence);
   ht.finish();
@@ -324,6 +325,7 @@ std::string MsConfig::to_json() const {
       {"detectors", dets},
       {"phonons", {{"configurations", phonons}, {"seed", seed}, {"sigma", sigma}}},
       {"hrtem", {{"aberrations", aberrations_json(ctf.aberrations)}, {"aperture_mrad", ctf.aperture},
+                 {"aperture_edge_mrad", ctf.aperture_edge ? nlohmann::json(*ctf.aperture_edge) : nlohmann::json("one reciprocal pixel")},
                  {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence}}},
       {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
   if (sampling) j["potential"]["sampling"] = *sampling;
