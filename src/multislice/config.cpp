@@ -208,6 +208,9 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   const std::string form = po.text("form", "sampled");
   if (form != "sampled" && form != "pixel_average") po.bad("form", "sampled or pixel_average");
   c.potential.form = ms::parse_potential_form(form);
+  const std::string output = po.text("output", "none");
+  if (output != "none" && output != "projected" && output != "slices") po.bad("output", "none, projected or slices");
+  c.potential_output = ms::parse_potential_output(output);
   po.finish();
 
   Section wv(top.table("wave"), "wave.", path);
@@ -317,7 +320,8 @@ std::string MsConfig::to_json() const {
                      {"cutoff_fraction", potential.cutoff_fraction},
                      {"projection", potential.projection == ms::Projection::finite ? "finite" : "infinite"},
                      {"slicing", ms::to_string(potential.slicing)},
-                     {"form", ms::to_string(potential.form)}}},
+                     {"form", ms::to_string(potential.form)},
+                     {"output", ms::to_string(potential_output)}}},
       {"wave", {{"type", wave}, {"semiangle_mrad", probe.semiangle_cutoff},
                 {"edge_mrad", probe.edge_mrad ? nlohmann::json(*probe.edge_mrad) : nlohmann::json("one reciprocal pixel")},
                 {"aberrations", aberrations_json(probe.aberrations)}}},
@@ -414,6 +418,7 @@ Simulation to_simulation(const MsConfig& c, const Atoms* given) {
                   : grid_from_sampling(s.atoms.cell[0], s.atoms.cell[1], *c.sampling);
   check_grid(s.grid);
   s.potential = c.potential;
+  s.potential_output = c.potential_output;
   s.energy = c.energy;
   s.wave = c.wave == "probe" ? WaveKind::probe : WaveKind::plane;
   s.probe = c.probe;

@@ -208,8 +208,41 @@ SimulationResult run(const Simulation& s, const Device& device, Precision precis
   else if (annular_only(s)) stem_annular_only(s, device, precision, r, events);
   else if (single) stem_host_detectors<float>(s, device, r, events);
   else stem_host_detectors<double>(s, device, r, events);
+  if (s.potential_output != PotentialOutput::none) {
+    // The static lattice's slices, as the run cut them (phonon configurations displace the atoms).
+    const Potential pot(s.atoms, s.grid, s.potential);
+    const std::vector<float> v = pot.all_slices();
+    const int64_t n = pot.num_slices(), pix = s.grid.pixels();
+    if (s.potential_output == PotentialOutput::slices) {
+      r.potential = Array<float>(Shape{n, s.grid.ny, s.grid.nx});
+      for (int64_t i = 0; i < n * pix; ++i) r.potential[i] = v[std::size_t(i)];
+    } else {
+      r.potential = Array<float>(Shape{s.grid.ny, s.grid.nx});
+      for (int64_t i = 0; i < pix; ++i) {
+        double sum = 0;  // in double: thick specimens add hundreds of slices
+        for (int64_t k = 0; k < n; ++k) sum += v[std::size_t(k * pix + i)];
+        r.potential[i] = float(sum);
+      }
+    }
+  }
   r.seconds = since(t0);
   return r;
+}
+
+const char* to_string(PotentialOutput p) {
+  switch (p) {
+    case PotentialOutput::none: return "none";
+    case PotentialOutput::projected: return "projected";
+    case PotentialOutput::slices: return "slices";
+  }
+  return "none";
+}
+
+PotentialOutput parse_potential_output(const std::string& s) {
+  if (s == "none") return PotentialOutput::none;
+  if (s == "projected") return PotentialOutput::projected;
+  if (s == "slices") return PotentialOutput::slices;
+  throw InputError("potential output: expected none, projected or slices; found '" + s + "'");
 }
 
 }  // namespace phasis::ms

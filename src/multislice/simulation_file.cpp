@@ -28,6 +28,12 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
   file.write_attr("slices", "requested_thickness", s.potential.slice_thickness);
   file.write_attr("slices", "boundary_tolerance", sl.tolerance);
   file.write_attr("slices", "potential_form", to_string(s.potential.form));
+  if (!r.potential.empty()) {
+    const char* ds = r.potential.shape().rank == 3 ? "potential/slices" : "potential/projected";
+    file.create_groups("potential");
+    file.write(ds, r.potential);
+    file.write_attr(ds, "units", "V Angstrom (projected potential, the static lattice)");
+  }
   if (s.wave == WaveKind::probe) {
     Array<double> pos(Shape{int64_t(s.positions.size()), 2});
     for (std::size_t j = 0; j < s.positions.size(); ++j)

@@ -21,7 +21,9 @@
 #include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/hrtem.hpp"
 #include "phasis/multislice/multislice.hpp"
+#include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/outputs.hpp"
+#include "phasis/multislice/parametrization.hpp"
 #include "phasis/multislice/phonons.hpp"
 #include "phasis/multislice/simulation.hpp"
 #include "testing.hpp"
@@ -316,4 +318,36 @@ TEST(MsSimulation, WriteSimulationKeepsTheSchemaAndLeavesNothingOnFailure) {
   EXPECT_NO_THROW(check_stem_cxi(s, 1e6));
   s.detectors.pop_back();
   EXPECT_THROW(check_stem_cxi(s, 1e6), InputError);
+}
+
+TEST(MultisliceRun, ProjectedPotentialOutput) {
+  // potential_output: the static lattice's slices as the run cut them, or their sum. The sampled
+  // form's pixel sum times the pixel area is each atom's plane integral 2 pi a0 e f_e(0) to float
+  // rounding (test_ms_slices: 1.4e-9), so the projected potential of the specimen integrates to the
+  // sum over its atoms; the tolerance 1e-6 is far above the rounding of 2 x 32 x 32 float pixels.
+  Simulation s = hrtem_case();
+  s.phonons = 1;
+  s.potential_output = PotentialOutput::slices;
+  const SimulationResult sl = run(s, Device::cpu(), Precision::double_);
+  const Potential pot(s.atoms, s.grid, s.potential);
+  ASSERT_EQ(sl.potential.shape().rank, 3);
+  ASSERT_EQ(sl.potential.shape()[0], pot.num_slices());
+  const std::vector<float> want = pot.all_slices();
+  for (int64_t i = 0; i < sl.potential.size(); ++i) ASSERT_EQ(sl.potential[i], want[std::size_t(i)]);
+  s.potential_output = PotentialOutput::projected;
+  const SimulationResult pr = run(s, Device::cpu(), Precision::double_);
+  ASSERT_EQ(pr.potential.shape().rank, 2);
+  double sum = 0;
+  for (int64_t i = 0; i < pr.potential.size(); ++i) sum += pr.potential[i];
+  const double integral = sum * s.grid.dx * s.grid.dy;
+  const double expected = double(s.atoms.size()) * 2 * kPi * kBohrE * scattering_factor(79, 0, s.potential.parametrization);
+  EXPECT_NEAR(integral, expected, 1e-6 * expected);
+  // The file holds it with its units; none leaves no potential.
+  TempDir dir;
+  write_simulation(dir.file("p.h5"), s, pr, "{}");
+  h5::File f = h5::File::open_read(dir.file("p.h5"));
+  EXPECT_EQ(f.shape("potential/projected"), (std::vector<int64_t>{s.grid.ny, s.grid.nx}));
+  s.potential_output = PotentialOutput::none;
+  EXPECT_TRUE(run(s, Device::cpu(), Precision::double_).potential.empty());
+  EXPECT_THROW(parse_potential_output("all"), InputError);
 }

@@ -361,6 +361,7 @@ tilt = [5, 0]
 [potential]
 sampling = 0.1
 slice_thickness = 1.6
+output = "projected"
 [wave]
 type = "plane"
 )";
@@ -383,6 +384,8 @@ TEST(CliMultislice, HexagonalPoscarAlongAZoneAxisWithTilt) {
   EXPECT_NE(p.find("\"zone_axis\":\"[1 0 0]\""), std::string::npos) << p;
   EXPECT_NE(p.find("\"tilt_mrad\":[5.0,0.0]"), std::string::npos) << p;
   EXPECT_NE(p.find("\"supercell\":{\"cells\":2"), std::string::npos) << p;
+  // [potential] output = "projected": the specimen's projected potential on the grid, V A.
+  EXPECT_EQ(f.shape("potential/projected"), (std::vector<int64_t>{f.shape("hrtem/image")[0], f.shape("hrtem/image")[1]}));
   EXPECT_NE(r.out.find("structure: zone axis [1 0 0], orthogonal cell x [0 0 1] y [-1 -2 0] z [1 0 0]"), std::string::npos) << r.out;
 }
 

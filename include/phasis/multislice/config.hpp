@@ -33,6 +33,7 @@ struct MsConfig {
   double vacuum = 0;  // Angstrom, around a structure file's atoms when it has no cell
   // [potential]
   PotentialOptions potential;
+  PotentialOutput potential_output = PotentialOutput::none;  // [potential] output
   std::optional<double> sampling;
   std::optional<std::array<int64_t, 2>> gpts;  // (nx, ny)
   // top level

@@ -45,6 +45,13 @@ struct Detector {
 /// in degrees): the `parameters` attribute of its dataset.
 std::string detector_parameters(const Detector& d);
 
+/// Whether the run also returns the static lattice's projected potential: none, the whole
+/// specimen's (the sum over slices, (ny, nx)) or every slice's ((slices, ny, nx)); V Angstrom.
+enum class PotentialOutput { none, projected, slices };
+const char* to_string(PotentialOutput p);
+/// "none", "projected", "slices"; InputError for anything else.
+PotentialOutput parse_potential_output(const std::string& s);
+
 struct Simulation {
   Atoms atoms;  // with per-atom sigma when phonons > 1
   std::optional<Supercell> supercell;  // when the atoms' cell was cut from a crystal (crystal.hpp: orient)
@@ -63,6 +70,7 @@ struct Simulation {
   uint64_t seed = 0;
   // HRTEM only
   CtfOptions ctf;
+  PotentialOutput potential_output = PotentialOutput::none;
   // how STEM runs
   int64_t batch = 16;     // probe positions per multislice run
   bool fused_fft = true;  // StemOptions::fused_fft (annular STEM, CUDA, float, 512 x 512)
@@ -77,6 +85,9 @@ struct SimulationResult {
   // HRTEM
   Array<Complex<float>> exit_wave;      // (ny, nx), first configuration, scaled so vacuum has modulus 1
   Array<double> exit_intensity, image;  // (ny, nx), ensemble means; vacuum = 1
+  // Simulation::potential_output: the static lattice's potential [V Angstrom], (ny, nx) or
+  // (slices, ny, nx), as the run sliced it; empty for none
+  Array<float> potential;
   double seconds = 0;                   // wall time of the run after its checks
 };
 
