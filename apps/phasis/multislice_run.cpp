@@ -4,6 +4,7 @@
 // (outputs.hpp) make the HDF5 file, the PNGs and the CXI file. Everything is checked before the
 // first slice is computed, and files are written only once the simulation has finished, so a bad
 // config or a failed run leaves nothing behind.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -76,7 +77,7 @@ void run(const RunArgs& a) {
     // The cell cut from the crystal, and how far it was strained to make it orthogonal.
     const auto& sc = *s.supercell;
     const auto v = [](const std::array<int, 3>& r) { return ms::zone_axis_text(r); };
-    std::printf("structure: zone axis %s, orthogonal cell x %s y %s z %s of the crystal's a, b, c: %lld cells, strain %.3g (tolerance %.3g)\n",
+    std::printf("structure: zone axis %s, simulation cell x %s y %s z %s of the crystal's a, b, c: %lld cells, strain %.3g (tolerance %.3g)\n",
                 v(sc.zone_axis).c_str(), v(sc.rows[0]).c_str(), v(sc.rows[1]).c_str(), v(sc.rows[2]).c_str(),
                 (long long)sc.cells, sc.strain, c.orient.strain_tolerance);
   }
@@ -111,6 +112,19 @@ void run(const RunArgs& a) {
   exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, live.get()});
   const ms::SimulationResult r = ms::run(s, device, precision, &events);
   const ms::StemTimings& stages = r.timings;
+  if (!r.lost_beyond_aperture.empty()) {
+    double mean = 0, most = 0;
+    for (int64_t i = 0; i < r.lost_beyond_aperture.size(); ++i)
+      mean += r.lost_beyond_aperture[i] / double(r.lost_beyond_aperture.size()), most = std::max(most, r.lost_beyond_aperture[i]);
+    std::printf("lost beyond the antialiasing aperture: %.3g of the beam (mean), %.3g (max)\n", mean, most);
+  }
+  if (s.wave == ms::WaveKind::plane) {
+    // The brightest indexed spots; the whole table is hrtem/spots.
+    std::printf("spots: %zu of at least %.3g of the beam", r.spots.size(), s.spot_threshold);
+    for (std::size_t k = 0; k < std::min<std::size_t>(r.spots.size(), 4); ++k)
+      std::printf("%s (%g %g %g) %.4g", k ? "," : ";", r.spots[k].h, r.spots[k].k, r.spots[k].l, r.spots[k].intensity);
+    std::printf("\n");
+  }
   nlohmann::json stage_json;
   if (s.wave == ms::WaveKind::probe) {
     // Each stage synchronises the device at its end, so device time is counted where it is spent.

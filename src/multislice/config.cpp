@@ -286,6 +286,7 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   c.ctf.aperture = ht.number("aperture", c.ctf.aperture);
   if (ht.has("aperture_edge")) c.ctf.aperture_edge = ht.number("aperture_edge", 0);
   c.ctf.focal_spread = ht.number("focal_spread", c.ctf.focal_spread);
+  c.spot_threshold = ht.number("spot_threshold", c.spot_threshold);
   c.ctf.convergence = ht.number("convergence", c.ctf.convergence);
   ht.finish();
 
@@ -330,7 +331,8 @@ std::string MsConfig::to_json() const {
       {"phonons", {{"configurations", phonons}, {"seed", seed}, {"sigma", sigma}}},
       {"hrtem", {{"aberrations", aberrations_json(ctf.aberrations)}, {"aperture_mrad", ctf.aperture},
                  {"aperture_edge_mrad", ctf.aperture_edge ? nlohmann::json(*ctf.aperture_edge) : nlohmann::json("one reciprocal pixel")},
-                 {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence}}},
+                 {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence},
+                 {"spot_threshold", spot_threshold}}},
       {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
   if (sampling) j["potential"]["sampling"] = *sampling;
   if (gpts) j["potential"]["gpts"] = *gpts;
@@ -376,6 +378,12 @@ Atoms build_atoms(const MsConfig& c, const Atoms* given, std::optional<Supercell
   Atoms atoms = oriented_cell(c, given, supercell);
   check_atoms(atoms);
   atoms = repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
+  if (supercell) {
+    // The record describes the simulation cell: the oriented cell's vectors times the repeats.
+    for (int d = 0; d < 3; ++d)
+      for (int& v : supercell->rows[std::size_t(d)]) v *= c.repeat[std::size_t(d)];
+    supercell->cells *= int64_t(c.repeat[0]) * c.repeat[1] * c.repeat[2];
+  }
   // The shear after the repetition: it grows with depth through the whole specimen.
   tilt_specimen(atoms, c.tilt);
   check_atoms(atoms);
@@ -430,6 +438,7 @@ Simulation to_simulation(const MsConfig& c, const Atoms* given) {
   s.phonons = c.phonons;
   s.seed = c.seed;
   s.ctf = c.ctf;
+  s.spot_threshold = c.spot_threshold;
   s.batch = c.batch;
   s.fused_fft = c.fused_fft;
   return s;

@@ -351,3 +351,82 @@ TEST(MultisliceRun, ProjectedPotentialOutput) {
   EXPECT_TRUE(run(s, Device::cpu(), Precision::double_).potential.empty());
   EXPECT_THROW(parse_potential_output("all"), InputError);
 }
+
+TEST(MultisliceRun, PlaneWaveSpotsFollowTheCrystal) {
+  // Au [001], 2 x 2 x 2 cells with every atom on a pixel: the listed spots (1e-4 of the beam and
+  // up) are the fcc reflections of the zero-order Laue zone, h and k even, l = 0; the odd ones
+  // (the supercell's frequencies where the lattice has none) stay at rounding (1e-20 here); the
+  // square grid keeps the four-fold symmetry, so (200), (020), (-200), (0-20) agree to 1e-12.
+  Simulation s;
+  s.atoms = crystal("Au", 2, 2, 2);
+  s.supercell = Supercell{{0, 0, 1}, {{{2, 0, 0}, {0, 2, 0}, {0, 0, 2}}}, 0, 8};
+  s.grid = grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], 64, 64);
+  s.potential.slice_thickness = 4.078 / 2;
+  s.wave = WaveKind::plane;
+  const SimulationResult r = run(s, Device::cpu(), Precision::double_);
+  ASSERT_GT(r.spots.size(), 8u);
+  EXPECT_EQ(r.spots[0].h, 0.0);  // the direct beam is the brightest
+  EXPECT_EQ(r.spots[0].k, 0.0);
+  double total = 0;
+  for (int64_t i = 0; i < r.diffraction.size(); ++i) total += r.diffraction[i];
+  EXPECT_LE(total, 1 + 1e-12);
+  EXPECT_GT(total, 0.98);  // at 0.13 A sampling 1.3% of the beam scatters beyond the aperture
+  double s200[4] = {0, 0, 0, 0};
+  for (const Spot& p : r.spots) {
+    SCOPED_TRACE(std::to_string(p.h) + " " + std::to_string(p.k));
+    EXPECT_EQ(p.h, std::round(p.h));
+    EXPECT_EQ(p.k, std::round(p.k));
+    EXPECT_EQ(p.l, 0.0);
+    EXPECT_EQ(std::fmod(std::abs(p.h), 2.0), 0.0);
+    EXPECT_EQ(std::fmod(std::abs(p.k), 2.0), 0.0);
+    if (p.h == 2 && p.k == 0) s200[0] = p.intensity;
+    if (p.h == 0 && p.k == 2) s200[1] = p.intensity;
+    if (p.h == -2 && p.k == 0) s200[2] = p.intensity;
+    if (p.h == 0 && p.k == -2) s200[3] = p.intensity;
+  }
+  ASSERT_GT(s200[0], 1e-4);
+  for (int i = 1; i < 4; ++i) EXPECT_NEAR(s200[i], s200[0], 1e-12 + 1e-9 * s200[0]);
+  // (100) and (110): pixels (1, 0) and (1, 1) of the 2 x 2 cell.
+  EXPECT_LT(r.diffraction[1], 1e-14);
+  EXPECT_LT(r.diffraction[64 + 1], 1e-14);
+}
+
+TEST(MultisliceRun, IntensityLostBeyondTheAperture) {
+  // What propagation cuts at the antialiasing aperture is 1 - sum |psi_exit|^2 (the transmission
+  // and the propagator are otherwise unitary). STEM: per position, the phonon mean, against the
+  // exit waves by hand, on the host-detector path and the annular-only one (1e-12 in double).
+  const Simulation s = stem_case();
+  const SimulationResult r = run(s, Device::cpu(), Precision::double_);
+  ASSERT_EQ(r.readings.size(), s.detectors.size());  // the run's own detector is not among them
+  ASSERT_EQ(r.lost_beyond_aperture.shape(), (Shape{int64_t(s.positions.size())}));
+  std::vector<double> lost(s.positions.size(), 0.0);
+  for (int64_t k = 0; k < s.phonons; ++k) {
+    const Potential pot(frozen_phonon(s.atoms, s.seed, k), s.grid, s.potential);
+    Array<Complex<double>> waves = probe<double>(s.grid, s.probe, s.positions);
+    multislice<double>(Device::cpu(), waves, pot, s.energy);
+    for (std::size_t j = 0; j < lost.size(); ++j) {
+      double kept = 0;
+      for (int64_t i = 0; i < s.grid.pixels(); ++i) {
+        const auto& c = waves[int64_t(j) * s.grid.pixels() + i];
+        kept += c.re * c.re + c.im * c.im;
+      }
+      lost[j] += (1 - kept) / double(s.phonons);
+    }
+  }
+  Simulation annular = s;
+  annular.detectors.resize(2);
+  const SimulationResult ra = run(annular, Device::cpu(), Precision::double_);
+  for (std::size_t j = 0; j < lost.size(); ++j) {
+    EXPECT_NEAR(r.lost_beyond_aperture[int64_t(j)], lost[j], kTol) << j;
+    EXPECT_NEAR(ra.lost_beyond_aperture[int64_t(j)], lost[j], kTol) << j;
+    EXPECT_GT(lost[j], 1e-6);  // Si at 0.11 A scatters some of the beam past 74 mrad
+  }
+  // Plane waves: one value, 1 - the mean exit intensity (vacuum = 1).
+  Simulation h = hrtem_case();
+  const SimulationResult rh = run(h, Device::cpu(), Precision::double_);
+  ASSERT_EQ(rh.lost_beyond_aperture.size(), 1);
+  double mean = 0;
+  for (int64_t i = 0; i < rh.exit_intensity.size(); ++i) mean += rh.exit_intensity[i] / double(rh.exit_intensity.size());
+  EXPECT_NEAR(rh.lost_beyond_aperture[0], 1 - mean, 1e-12);
+  EXPECT_GT(rh.lost_beyond_aperture[0], 1e-4);
+}

@@ -384,9 +384,22 @@ TEST(CliMultislice, HexagonalPoscarAlongAZoneAxisWithTilt) {
   EXPECT_NE(p.find("\"zone_axis\":\"[1 0 0]\""), std::string::npos) << p;
   EXPECT_NE(p.find("\"tilt_mrad\":[5.0,0.0]"), std::string::npos) << p;
   EXPECT_NE(p.find("\"supercell\":{\"cells\":2"), std::string::npos) << p;
+  // The indexed spot table (the crystal's h k l through the supercell) and the mean pattern.
+  const auto spots = f.shape("hrtem/spots");
+  ASSERT_EQ(spots.size(), 2u);
+  EXPECT_EQ(spots[1], 7);
+  EXPECT_GT(spots[0], 1);
+  EXPECT_EQ(f.read_attr_string("hrtem/spots", "indexed_by"), "the crystal's a, b, c");
+  const auto table = f.read_array<double>("hrtem/spots");
+  EXPECT_EQ(table[0], 0.0);  // the direct beam first: (0 0 0)
+  EXPECT_EQ(table[1], 0.0);
+  EXPECT_EQ(table[2], 0.0);
+  for (int64_t r0 = 0; r0 < spots[0]; ++r0) EXPECT_EQ(table[r0 * 7 + 0], 0.0) << "along [100] every zero-order spot has h = 0";
+  EXPECT_NE(r.out.find("spots: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lost beyond the antialiasing aperture: "), std::string::npos) << r.out;
   // [potential] output = "projected": the specimen's projected potential on the grid, V A.
   EXPECT_EQ(f.shape("potential/projected"), (std::vector<int64_t>{f.shape("hrtem/image")[0], f.shape("hrtem/image")[1]}));
-  EXPECT_NE(r.out.find("structure: zone axis [1 0 0], orthogonal cell x [0 0 1] y [-1 -2 0] z [1 0 0]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("structure: zone axis [1 0 0], simulation cell x [0 0 1] y [-1 -2 0] z [1 0 0]"), std::string::npos) << r.out;
 }
 
 TEST(CliMultisliceBadInput, CifWithoutACell) {

@@ -56,6 +56,7 @@ struct MsConfig {
   std::map<std::string, double> sigma;  // element symbol -> Angstrom
   // [hrtem]
   CtfOptions ctf;
+  double spot_threshold = 1e-4;  // [hrtem] spot_threshold: the spot table's least share of the beam
   // [run]
   std::string device = "cpu", precision = "float";
   int64_t batch = 16;

@@ -23,6 +23,7 @@
 #include "phasis/multislice/hrtem.hpp"
 #include "phasis/multislice/potential.hpp"
 #include "phasis/multislice/scan.hpp"
+#include "phasis/multislice/spots.hpp"
 #include "phasis/multislice/stem.hpp"
 #include "phasis/multislice/waves.hpp"
 
@@ -70,6 +71,7 @@ struct Simulation {
   uint64_t seed = 0;
   // HRTEM only
   CtfOptions ctf;
+  double spot_threshold = 1e-4;  // the spot table lists spots of at least this share of the beam
   PotentialOutput potential_output = PotentialOutput::none;
   // how STEM runs
   int64_t batch = 16;     // probe positions per multislice run
@@ -85,6 +87,11 @@ struct SimulationResult {
   // HRTEM
   Array<Complex<float>> exit_wave;      // (ny, nx), first configuration, scaled so vacuum has modulus 1
   Array<double> exit_intensity, image;  // (ny, nx), ensemble means; vacuum = 1
+  Array<double> diffraction;            // (ny, nx), unshifted: the exit waves' mean pattern, shares of the beam
+  std::vector<Spot> spots;              // its indexed spots (spots.hpp), at least spot_threshold
+  // The share of the beam lost beyond the antialiasing aperture (propagation cuts it there): per
+  // probe position (STEM, phonon means) or one value (plane waves)
+  Array<double> lost_beyond_aperture;
   // Simulation::potential_output: the static lattice's potential [V Angstrom], (ny, nx) or
   // (slices, ny, nx), as the run sliced it; empty for none
   Array<float> potential;
