@@ -359,7 +359,8 @@ Atoms oriented_cell(const MsConfig& c, const Atoms* given, std::optional<Superce
   require_input_file(c.file, "structure.file");
   if (std::optional<Crystal> cr = read_crystal(c.file)) {
     Atoms atoms = cut(*cr);
-    if (c.vacuum > 0) center_in_box(atoms, c.vacuum);
+    // Vacuum makes a new box: no longer a cell of the crystal, so no supercell to index spots by.
+    if (c.vacuum > 0) center_in_box(atoms, c.vacuum), supercell.reset();
     return atoms;
   }
   Atoms atoms = read_atoms(c.file);
@@ -370,7 +371,7 @@ Atoms oriented_cell(const MsConfig& c, const Atoms* given, std::optional<Superce
                        "' has none); found " + zone_axis_text(zone));
     atoms = cut(crystal_from_atoms(atoms));
   }
-  if (!has_cell || c.vacuum > 0) center_in_box(atoms, c.vacuum);
+  if (!has_cell || c.vacuum > 0) center_in_box(atoms, c.vacuum), supercell.reset();
   return atoms;
 }
 
