@@ -15,6 +15,7 @@
 #include <string>
 
 #include "multislice/detector_readers.hpp"
+#include "multislice/multislice_kernels.hpp"  // for AnnularBits::kMaxBits
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/multislice.hpp"
@@ -223,19 +224,26 @@ SimulationResult run(const Simulation& s, const Device& device, Precision precis
     // One more annular detector over the whole antialiasing aperture reads what each probe's exit
     // wave still holds (on every strategy, the fused kernels included); the rest was lost beyond
     // the aperture. Its outer angle passes the cutoff by 1e-10 so no propagated pixel is missed.
+    // Not with AnnularBits::kMaxBits annular detectors alone: one more would take the fused 512
+    // path's reading off the device (lost_beyond_aperture stays empty).
     Simulation t = s;
-    Detector all;
-    all.name = "beyond_aperture";
-    all.ring.inner = 0;
-    all.ring.outer = 1e3 * antialias_angle(s.grid, s.energy) * (1 + 1e-10);
-    t.detectors.push_back(all);
+    const bool measure = !annular_only(s) || s.detectors.size() < std::size_t(AnnularBits::kMaxBits);
+    if (measure) {
+      Detector all;
+      all.name = "beyond_aperture";
+      all.ring.inner = 0;
+      all.ring.outer = 1e3 * antialias_angle(s.grid, s.energy) * (1 + 1e-10);
+      t.detectors.push_back(all);
+    }
     if (annular_only(t)) stem_annular_only(t, device, precision, r, events);
     else if (single) stem_host_detectors<float>(t, device, r, events);
     else stem_host_detectors<double>(t, device, r, events);
-    const Array<double> kept = std::move(r.readings.back());
-    r.readings.pop_back();
-    r.lost_beyond_aperture = Array<double>(kept.shape());
-    for (int64_t i = 0; i < kept.size(); ++i) r.lost_beyond_aperture[i] = 1 - kept[i];
+    if (measure) {
+      const Array<double> kept = std::move(r.readings.back());
+      r.readings.pop_back();
+      r.lost_beyond_aperture = Array<double>(kept.shape());
+      for (int64_t i = 0; i < kept.size(); ++i) r.lost_beyond_aperture[i] = 1 - kept[i];
+    }
   }
   if (s.potential_output != PotentialOutput::none) {
     // The static lattice's slices, as the run cut them (phonon configurations displace the atoms).

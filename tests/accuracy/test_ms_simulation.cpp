@@ -421,6 +421,13 @@ TEST(MultisliceRun, IntensityLostBeyondTheAperture) {
     EXPECT_NEAR(ra.lost_beyond_aperture[int64_t(j)], lost[j], kTol) << j;
     EXPECT_GT(lost[j], 1e-6);  // Si at 0.11 A scatters some of the beam past 74 mrad
   }
+  // Four annular detectors alone fill the fused kernels' device reading: no fifth, no measure.
+  Simulation four = annular;
+  four.detectors.push_back({"A", DetectorType::annular, {20, 40, 1, 1, 0}});
+  four.detectors.push_back({"B", DetectorType::annular, {40, 70, 1, 1, 0}});
+  const SimulationResult r4 = run(four, Device::cpu(), Precision::double_);
+  EXPECT_EQ(r4.readings.size(), 4u);
+  EXPECT_TRUE(r4.lost_beyond_aperture.empty());
   // Plane waves: one value, 1 - the mean exit intensity (vacuum = 1).
   Simulation h = hrtem_case();
   const SimulationResult rh = run(h, Device::cpu(), Precision::double_);

@@ -90,7 +90,8 @@ struct SimulationResult {
   Array<double> diffraction;            // (ny, nx), unshifted: the exit waves' mean pattern, shares of the beam
   std::vector<Spot> spots;              // its indexed spots (spots.hpp), at least spot_threshold
   // The share of the beam lost beyond the antialiasing aperture (propagation cuts it there): per
-  // probe position (STEM, phonon means) or one value (plane waves)
+  // probe position (STEM, phonon means) or one value (plane waves); empty for STEM with 4 or more
+  // annular detectors alone (measuring it would take the fused kernels' reading off the device)
   Array<double> lost_beyond_aperture;
   // Simulation::potential_output: the static lattice's potential [V Angstrom], (ny, nx) or
   // (slices, ny, nx), as the run sliced it; empty for none
