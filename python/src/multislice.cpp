@@ -40,7 +40,7 @@ struct MsResult {
   std::shared_ptr<ms::SimulationResult> r;
   std::shared_ptr<ms::Simulation> s;
   nb::dict readings;
-  nb::object mean_pattern, exit_wave, exit_intensity, image;
+  nb::object mean_pattern, exit_wave, exit_intensity, image, diffraction, potential, lost_beyond_aperture;
 };
 
 }  // namespace
@@ -81,6 +81,15 @@ void add_multislice(nb::module_& m) {
       .def_ro("exit_wave", &MsResult::exit_wave, "HRTEM: (ny, nx) complex64, first configuration.")
       .def_ro("exit_intensity", &MsResult::exit_intensity)
       .def_ro("image", &MsResult::image, "HRTEM: (ny, nx) image, vacuum = 1.")
+      .def_ro("diffraction", &MsResult::diffraction, "HRTEM: (ny, nx) mean diffraction pattern, unshifted, shares of the beam.")
+      .def_ro("potential", &MsResult::potential, "[potential] output: (ny, nx) or (slices, ny, nx) float32, V A.")
+      .def_ro("lost_beyond_aperture", &MsResult::lost_beyond_aperture,
+              "Share of the beam lost beyond the antialiasing aperture: (n) positions or (1) for a plane wave.")
+      .def_prop_ro("spots", [](const MsResult& r) {
+        nb::list out;  // (h, k, l, kx, ky, angle_mrad, intensity), brightest first
+        for (const ms::Spot& p : r.r->spots) out.append(nb::make_tuple(p.h, p.k, p.l, p.kx, p.ky, p.angle, p.intensity));
+        return out;
+      }, "HRTEM: the indexed spots, (h, k, l, kx, ky, angle_mrad, intensity) tuples, brightest first.")
       .def_prop_ro("scan_shape", [](const MsResult& r) { return r.s->scan_shape; }, "(rows, columns) of the positions.")
       .def_prop_ro("seconds", [](const MsResult& r) { return r.r->seconds; })
       .def_prop_ro("propagation_path", [](const MsResult& r) { return r.r->timings.path; })
@@ -112,6 +121,9 @@ void add_multislice(nb::module_& m) {
         out.exit_wave = view(r.exit_wave);
         out.exit_intensity = view(r.exit_intensity);
         out.image = view(r.image);
+        out.diffraction = view(r.diffraction);
+        out.potential = view(r.potential);
+        out.lost_beyond_aperture = view(r.lost_beyond_aperture);
         return out;
       },
       nb::arg("config"), nb::kw_only(), nb::arg("atoms") = nb::none(), nb::arg("device") = nb::none(),

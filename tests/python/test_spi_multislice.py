@@ -110,3 +110,35 @@ def test_multislice_equals_the_cli(cli, tmp_path):
         multislice.run(str(config), atoms=atoms)
     with pytest.raises(phasis.InputError, match="numbers: expected a C-contiguous int32"):
         multislice.Atoms(np.array(si.numbers, np.int64), np.zeros((len(si), 3)), si.cell)
+
+
+PLANE = """energy = 200e3
+[structure]
+crystal = "GaN"
+zone_axis = [1, 0, 0]
+repeat = [1, 1, 2]
+[potential]
+gpts = [64, 80]
+slice_thickness = 1.6
+output = "projected"
+[wave]
+type = "plane"
+"""
+
+
+def test_multislice_plane_wave_outputs_equal_the_file(cli, tmp_path):
+    # Issue 17's outputs through Python: the indexed spots, the mean pattern, the projected
+    # potential and the loss beyond the aperture, as the CLI's file holds them.
+    config = tmp_path / "gan.toml"
+    config.write_text(PLANE)
+    out = tmp_path / "gan.h5"
+    cli("multislice", "run", config, "-o", out, "--no-pictures", "--no-report")
+    r = multislice.run(str(config))
+    with h5py.File(out, "r") as f:
+        np.testing.assert_array_equal(np.array(r.spots), f["hrtem/spots"][()])
+        np.testing.assert_array_equal(r.potential, f["potential/projected"][()])
+        assert f.attrs["lost_beyond_aperture_mean"] == r.lost_beyond_aperture[0]
+    assert r.spots[0][:3] == (0.0, 0.0, 0.0)
+    assert all(s[0] == 0.0 for s in r.spots)  # along [100] the zero-order Laue zone has h = 0
+    assert r.diffraction.shape == (80, 64)
+    assert abs(r.diffraction.sum() + r.lost_beyond_aperture[0] - 1) < 1e-12
