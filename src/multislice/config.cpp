@@ -151,8 +151,12 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
                                      : "no structure.crystal or structure.file (the atoms are given)");
   if (st.has("zone_axis")) {
     if (root["structure"]["zone_axis"].is_array()) {
-      const auto v = st.wholes("zone_axis", 3, -1000, 1000);
-      c.zone_axis = zone_axis_text({int(v[0]), int(v[1]), int(v[2])});
+      // [u, v, w] or hexagonal [U, V, T, W], kept as the text parse_zone_axis reads.
+      const std::size_t n = root["structure"]["zone_axis"].as_array()->size();
+      if (n != 3 && n != 4) st.bad("zone_axis", "an array of 3 whole numbers (or 4, hexagonal [UVTW])");
+      c.zone_axis = "[";
+      for (int64_t x : st.wholes("zone_axis", n, -1000, 1000)) c.zone_axis += (c.zone_axis.size() > 1 ? " " : "") + std::to_string(x);
+      c.zone_axis += "]";
     } else {
       c.zone_axis = st.text("zone_axis", c.zone_axis);
     }

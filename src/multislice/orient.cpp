@@ -185,6 +185,11 @@ std::array<int, 3> parse_zone_axis(const std::string& text) {
       v.push_back(sign * (s[i] - '0'));
     }
   }
+  if (v.size() == 4) {
+    // Miller-Bravais [UVTW] of a hexagonal cell (T = -(U + V)) is [2U + V, U + 2V, W] in a, b, c.
+    if (v[2] != -(v[0] + v[1])) throw bad(" or four [UVTW] with T = -(U + V)");
+    v = {2 * v[0] + v[1], v[0] + 2 * v[1], v[3]};
+  }
   if (v.size() != 3) throw bad("");
   if (v[0] == 0 && v[1] == 0 && v[2] == 0) throw bad(", not all zero");
   return {v[0], v[1], v[2]};

@@ -417,6 +417,8 @@ TEST(CliMultisliceBadInput, PoscarWithMismatchedCounts) {
 TEST(CliMultisliceBadInput, ZoneAxisZero) {
   expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"Si\"\nzone_axis = \"000\""), "structure.zone_axis");
   expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"Si\"\nzone_axis = [0, 0, 0]"), "not all zero");
+  // Four indices are hexagonal [UVTW], whose T must be -(U + V).
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"GaN\"\nzone_axis = [1, 1, 1, 0]"), "T = -(U + V)");
 }
 
 TEST(CliMultisliceBadInput, TiltPastTheShearsValidity) {

@@ -256,7 +256,12 @@ TEST(MultisliceCrystal, ZoneAxisText) {
   EXPECT_EQ(parse_zone_axis("[1-10]"), (std::array<int, 3>{1, -1, 0}));
   EXPECT_EQ(parse_zone_axis("-2 1 10"), (std::array<int, 3>{-2, 1, 10}));
   EXPECT_EQ(parse_zone_axis("[1,1,2]"), (std::array<int, 3>{1, 1, 2}));
-  for (const char* bad : {"000", "[0 0 0]", "11", "1100", "abc", "1 1", "1.5 0 0", ""}) {
+  // Miller-Bravais: [11-20] is a + b (3a + 3b), [10-10] is 2a + b, [0001] is c.
+  EXPECT_EQ(parse_zone_axis("[11-20]"), (std::array<int, 3>{3, 3, 0}));
+  EXPECT_EQ(parse_zone_axis("1 0 -1 0"), (std::array<int, 3>{2, 1, 0}));
+  EXPECT_EQ(parse_zone_axis("0001"), (std::array<int, 3>{0, 0, 1}));
+  EXPECT_EQ(orient(builtin_crystal("GaN"), parse_zone_axis("11-20")).supercell.rows[2], (std::array<int, 3>{1, 1, 0}));
+  for (const char* bad : {"000", "[0 0 0]", "11", "1100", "1 1 1 0", "0000", "abc", "1 1", "1.5 0 0", "12345", ""}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW(parse_zone_axis(bad), InputError);
   }

@@ -60,8 +60,10 @@ void check_crystal(const Crystal& crystal);
 /// An orthogonal Atoms cell as a Crystal (fractional coordinates position / cell length).
 Crystal crystal_from_atoms(const Atoms& atoms);
 
-/// "[110]", "110", "1-10", "1 1 0", "[1,1,0]", "-2 1 10" (with separators, any integers) -> {u, v, w}.
-/// Throws InputError for other text and for [000].
+/// "[110]", "110", "1-10", "1 1 0", "[1,1,0]", "-2 1 10" (with separators, any integers) -> {u, v, w};
+/// four indices are hexagonal Miller-Bravais [UVTW] (T = -(U + V)): "[11-20]" -> {3, 3, 0} (the
+/// lattice direction 2U + V, U + 2V, W; orient divides by the gcd). Throws InputError for other
+/// text and for [000].
 std::array<int, 3> parse_zone_axis(const std::string& text);
 std::string zone_axis_text(const std::array<int, 3>& uvw);
 
