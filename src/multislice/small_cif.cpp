@@ -60,9 +60,14 @@ std::optional<Crystal> read_small_cif(const std::string& path) {
     throw InputError("CIF file '" + path + "': " + e.what());
   }
   if (doc.blocks.empty()) throw InputError("CIF file '" + path + "': expected a data block; found none");
-  gemmi::cif::Block& block = doc.blocks.front();
-  // Small-molecule CIF puts fractional coordinates in _atom_site_fract_x; mmCIF has _atom_site.Cartn_x.
-  if (!block.find_values("_atom_site_fract_x").item()) return std::nullopt;
+  // Small-molecule CIF puts fractional coordinates in _atom_site_fract_x (mmCIF has
+  // _atom_site.Cartn_x); the first block that has them is the crystal (files may open with a
+  // block of publication data).
+  gemmi::cif::Block* found = nullptr;
+  for (auto& b : doc.blocks)
+    if (!found && b.find_values("_atom_site_fract_x").item()) found = &b;
+  if (!found) return std::nullopt;
+  gemmi::cif::Block& block = *found;
   const std::string where = "CIF file '" + path + "'";
   gemmi::SmallStructure st;
   try {

@@ -164,6 +164,11 @@ TEST(MultisliceStructure, SmallMoleculeCifBySpaceGroupName) {
   EXPECT_NEAR(c->lattice[1][0], 0.0, 1e-12);
   ASSERT_EQ(c->sigma.size(), 8u);  // sigma = sqrt(U_iso)
   for (int64_t i = 0; i < c->size(); ++i) EXPECT_NEAR(c->sigma[std::size_t(i)], c->z[std::size_t(i)] == 11 ? 0.1 : 0.12, 1e-12);
+  // A block of publication data first: the crystal is the block with the atom sites.
+  write(dir.file("two.cif"), (std::string("data_global\n_publ_section_title 'rock salt'\n") + kNaCl).c_str());
+  const std::optional<Crystal> two = read_crystal(dir.file("two.cif"));
+  ASSERT_TRUE(two.has_value());
+  EXPECT_EQ(two->size(), 8);
   // read_atoms: the same 8 atoms in the orthogonal 5.64 A cell.
   const Atoms a = read_atoms(dir.file("nacl.cif"));
   EXPECT_EQ(a.size(), 8);

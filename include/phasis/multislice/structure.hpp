@@ -1,7 +1,7 @@
 // Structure files for multislice: PDB, mmCIF and small-molecule CIF through gemmi (optional at
 // build time), XYZ and extended XYZ through xyz.hpp, VASP POSCAR through poscar.hpp, chosen by
 // file name.
-// Small-molecule CIF (a block with _atom_site_fract_x; otherwise a .cif is read as mmCIF): the
+// Small-molecule CIF (the first block with _atom_site_fract_x; without one a .cif is mmCIF): the
 // cell (_cell_length_*, _cell_angle_*), the symmetry operations it lists
 // (_space_group_symop_operation_xyz or _symmetry_equiv_pos_as_xyz), else those of its
 // Hermann-Mauguin name (_space_group_name_H-M_alt, _symmetry_space_group_name_H-M; gemmi's default
@@ -29,7 +29,7 @@ bool structure_reader_available();
 /// has no gemmi.
 Atoms read_structure(const std::string& path);
 
-/// A small-molecule CIF as a crystal (above); nullopt when the file's first block has no
+/// A small-molecule CIF as a crystal (above); nullopt when no block of the file has
 /// _atom_site_fract_x (an mmCIF file). InputError for a file without a cell, unknown elements or
 /// space groups, bad symmetry operations, partial occupancies, and when the build has no gemmi.
 std::optional<Crystal> read_small_cif(const std::string& path);
