@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""phasis against abTEM on plane-wave diffraction spots of hexagonal crystals along [001].
+"""phasis against abTEM on plane-wave diffraction spots of hexagonal crystals.
 
-GaN (wurtzite, a = 3.189, c = 5.185, u = 0.377) and 2H-MoS2 (a = 3.160, c = 12.294, S at z = 0.621),
-10 cells deep. phasis reads the 4-atom (6-atom) hexagonal cell from a POSCAR and cuts its own
-orthogonal cell along [001] (structure.zone_axis; the a x sqrt3 a rectangle, 2 cells); abTEM gets the
-same hexagonal cell through ase and abtem.orthogonalize_cell. About 0.05 A sampling
-(gpts = ceil(extent / 0.05) per axis), slices of c / 2 (GaN) and c / 4 (MoS2), Lobato, infinite
-projection, 200 keV, both in double precision, abTEM's antialiasing aperture made hard like phasis's.
+GaN (wurtzite, a = 3.189, c = 5.185, u = 0.377) along [001] and [100], and 2H-MoS2 (a = 3.160,
+c = 12.294, S at z = 0.621) along [001], 10 cells deep. phasis reads the 4-atom (6-atom) hexagonal
+cell from a POSCAR and cuts its own orthogonal cell along the zone axis (structure.zone_axis: along
+[001] the a x sqrt3 a rectangle, along [100] c x sqrt3 a, 2 cells each); abTEM gets the same
+hexagonal cell through ase and abtem.orthogonalize_cell (for [100] the rectangle turned with
+plane="zy", which gives phasis's cell mirrored in y: phasis's pattern is compared flipped in ky).
+About 0.05 A sampling (gpts = ceil(extent / 0.05) per axis), slices of c / 2 (GaN [001]), c / 4
+(MoS2), a / 2 (GaN [100]), Lobato, infinite projection, 200 keV, both in double precision, abTEM's
+antialiasing aperture made hard like phasis's.
 Reported: whether the two orthogonal cells hold the same atoms, the number of spots (pixels of the
 exit wave's diffraction pattern) above 1e-4 of the incident intensity in abTEM's pattern, and the
 worst and median |phasis - abTEM| / abTEM over them.
@@ -23,12 +26,13 @@ import h5py
 import numpy as np
 
 T = 1.0 / 3
-CASES = [  # name, a, c, [(symbol, fractional position)], slices per cell
-    ("GaN [001]", 3.189, 5.185, [("Ga", (T, 2 * T, 0)), ("Ga", (2 * T, T, 0.5)),
-                                  ("N", (T, 2 * T, 0.377)), ("N", (2 * T, T, 0.877))], 2),
-    ("MoS2 [001]", 3.160, 12.294, [("Mo", (T, 2 * T, 0.25)), ("Mo", (2 * T, T, 0.75)),
-                                    ("S", (2 * T, T, 0.121)), ("S", (2 * T, T, 0.379)),
-                                    ("S", (T, 2 * T, 0.621)), ("S", (T, 2 * T, 0.879))], 4),
+GAN = [("Ga", (T, 2 * T, 0)), ("Ga", (2 * T, T, 0.5)), ("N", (T, 2 * T, 0.377)), ("N", (2 * T, T, 0.877))]
+MOS2 = [("Mo", (T, 2 * T, 0.25)), ("Mo", (2 * T, T, 0.75)), ("S", (2 * T, T, 0.121)), ("S", (2 * T, T, 0.379)),
+        ("S", (T, 2 * T, 0.621)), ("S", (T, 2 * T, 0.879))]
+CASES = [  # name, a, c, sites, phasis zone axis, abTEM plane (None: as orthogonalized), slice thickness
+    ("GaN [001]", 3.189, 5.185, GAN, "001", None, 5.185 / 2),
+    ("MoS2 [001]", 3.160, 12.294, MOS2, "001", None, 12.294 / 4),
+    ("GaN [100]", 3.189, 5.185, GAN, "100", "zy", 3.189 / 2),
 ]
 CELLS = 10
 SAMPLING = 0.05
@@ -57,10 +61,10 @@ def write_poscar(path, a, c, sites):
                     f.write(" ".join(f"{x:.16f}" for x in p) + "\n")
 
 
-def run_phasis(exe, folder, poscar, gpts, dz):
+def run_phasis(exe, folder, poscar, zone, gpts, dz):
     cfg = os.path.join(folder, "c.toml")
     with open(cfg, "w") as f:
-        f.write(f'energy = {ENERGY}\n[structure]\nfile = "{poscar}"\nzone_axis = "001"\nrepeat = [1, 1, {CELLS}]\n'
+        f.write(f'energy = {ENERGY}\n[structure]\nfile = "{poscar}"\nzone_axis = "{zone}"\nrepeat = [1, 1, {CELLS}]\n'
                 f'[potential]\nparametrization = "lobato"\ngpts = [{gpts[0]}, {gpts[1]}]\nslice_thickness = {dz}\n'
                 f'[wave]\ntype = "plane"\n[run]\ndevice = "cpu"\nprecision = "double"\n')
     out = os.path.join(folder, "c.h5")
@@ -96,12 +100,13 @@ def main():
 
     abtem.config.set({"device": "cpu", "precision": "float64", "antialias.taper": 0.0})
     print(f"abTEM {abtem.__version__}; {CELLS} cells, ~{SAMPLING} A, {ENERGY / 1e3:.0f} keV; spots above {FLOOR}")
-    for name, a, c, sites, per_cell in CASES:
+    for name, a, c, sites, zone, plane, dz in CASES:
         hexa = ase.Atoms([s for s, _ in sites], scaled_positions=[p for _, p in sites], cell=hexagonal(a, c), pbc=True)
         ortho = abtem.orthogonalize_cell(hexa)
+        if plane:
+            ortho = abtem.orthogonalize_cell(ortho, plane=plane)
         extent = np.diag(ortho.cell.array)
         gpts = [int(np.ceil(e / SAMPLING)) for e in extent[:2]]
-        dz = c / per_cell
         pot = abtem.Potential(ortho * (1, 1, CELLS), gpts=gpts, slice_thickness=dz, parametrization="lobato",
                               projection="infinite")
         wave = abtem.PlaneWave(energy=ENERGY).multislice(pot).compute()
@@ -110,18 +115,20 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             poscar = os.path.join(tmp, "POSCAR")
             write_poscar(poscar, a, c, sites)
-            got = run_phasis(args.phasis, tmp, poscar, gpts, dz)
-            # phasis's own orthogonal cell against abtem.orthogonalize_cell's.
+            got = run_phasis(args.phasis, tmp, poscar, zone, gpts, dz)
+            # phasis's own orthogonal cell against abtem.orthogonalize_cell's (mirrored in y for "zy").
             from phasis import multislice
-            mine = multislice.read_atoms(poscar)
-            same = np.allclose(mine.cell, extent, atol=1e-9) and same_atoms(
-                list(zip(mine.numbers, np.stack([mine.x, mine.y, mine.z], axis=1))),
-                list(zip(ortho.numbers, ortho.positions)), extent)
+            cut = multislice.read_atoms(poscar, zone_axis=zone)
+            y = -np.asarray(cut.y) if plane else np.asarray(cut.y)
+            same = np.allclose(cut.cell, extent, atol=1e-9) and same_atoms(
+                list(zip(cut.numbers, np.stack([cut.x, y, cut.z], axis=1))), list(zip(ortho.numbers, ortho.positions)),
+                extent)
+        if plane:
+            got = np.roll(got[::-1], 1, axis=0)  # ky -> -ky
         rel = np.abs(got[spots] - ref[spots]) / ref[spots]
         print(f"{name}: cell {extent[0]:.4f} x {extent[1]:.4f} A ({len(ortho)} atoms, the same as abTEM's: {same}), "
               f"{gpts[0]} x {gpts[1]} gpts, slices {dz:.5f} A: {spots.sum()} spots, worst {rel.max():.3g}, "
               f"median {np.median(rel):.3g}")
-
 
 if __name__ == "__main__":
     main()

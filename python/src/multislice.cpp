@@ -12,9 +12,10 @@
 #include "phasis/core/error.hpp"
 #include "phasis/io/paths.hpp"
 #include "phasis/multislice/config.hpp"
+#include "phasis/multislice/crystal.hpp"
 #include "phasis/multislice/outputs.hpp"
-#include "phasis/multislice/simulation.hpp"
 #include "phasis/multislice/structure.hpp"
+#include "phasis/multislice/simulation.hpp"
 
 namespace phasis::py {
 namespace {
@@ -63,14 +64,27 @@ void add_multislice(nb::module_& m) {
 
   m.def(
       "read_atoms",
-      [](const std::string& path, double vacuum) {
+      [](const std::string& path, double vacuum, const std::string& zone_axis) {
         require_input_file(path, "structure");
-        ms::Atoms a = ms::read_atoms(path);
+        const std::array<int, 3> zone = ms::parse_zone_axis(zone_axis);
+        ms::Atoms a;
+        if (std::optional<ms::Crystal> c = ms::read_crystal(path)) {
+          a = ms::orient(*c, zone).atoms;  // a crystal of any cell, along the zone axis
+        } else {
+          a = ms::read_atoms(path);
+          const bool has_cell = a.cell[0] > 0 && a.cell[1] > 0 && a.cell[2] > 0;
+          if (zone != std::array<int, 3>{0, 0, 1}) {
+            if (!has_cell) throw InputError("zone_axis: expected [0 0 1] for a structure without a cell; found " + zone_axis);
+            a = ms::orient(ms::crystal_from_atoms(a), zone).atoms;
+          }
+        }
         // As a config's structure.file: a structure without a cell is centred in a box.
         if (a.cell[0] <= 0 || a.cell[1] <= 0 || a.cell[2] <= 0 || vacuum > 0) ms::center_in_box(a, vacuum);
         return a;
       },
-      nb::arg("path"), nb::arg("vacuum") = 0.0, "Atoms of a structure file (PDB, mmCIF, small-molecule CIF, XYZ, POSCAR), as a config's structure.file along [001].");
+      nb::arg("path"), nb::arg("vacuum") = 0.0, nb::arg("zone_axis") = "001",
+      "Atoms of a structure file (PDB, mmCIF, small-molecule CIF, XYZ, POSCAR), as a config's structure.file: crystals "
+      "of any cell cut along the zone axis [uvw] into an orthogonal cell.");
   m.def("crystal", &ms::crystal, nb::arg("name"), nb::arg("nx") = 1, nb::arg("ny") = 1, nb::arg("nz") = 1,
         nb::arg("zone_axis") = "001", nb::arg("lattice_constant") = 0.0,
         "A named crystal (\"Au\", \"Si\", \"SrTiO3\", \"GaN\", \"MoS2\") along a zone axis [uvw], repeated.");
