@@ -389,8 +389,6 @@ Atoms build_atoms(const MsConfig& c, const Atoms* given, std::optional<Supercell
       for (int& v : supercell->rows[std::size_t(d)]) v *= c.repeat[std::size_t(d)];
     supercell->cells *= int64_t(c.repeat[0]) * c.repeat[1] * c.repeat[2];
   }
-  // The shear after the repetition: it grows with depth through the whole specimen.
-  tilt_specimen(atoms, c.tilt);
   check_atoms(atoms);
   if (c.phonons > 1) {
     std::map<int, double> sigma;
@@ -431,6 +429,7 @@ Simulation to_simulation(const MsConfig& c, const Atoms* given) {
                   : grid_from_sampling(s.atoms.cell[0], s.atoms.cell[1], *c.sampling);
   check_grid(s.grid);
   s.potential = c.potential;
+  s.potential.tilt = c.tilt;  // the shear of the slices, through the whole (repeated) specimen
   s.potential_output = c.potential_output;
   s.energy = c.energy;
   s.wave = c.wave == "probe" ? WaveKind::probe : WaveKind::plane;

@@ -17,14 +17,16 @@
 // job (a near-orthogonal supercell within a tolerance, then strained to a box); this is phasis' own
 // search.
 //
-// Tilt (tilt_specimen): the incident beam travels along (tan tx, tan ty, 1) in the specimen's
-// frame, abTEM's convention for `tilt`. phasis shears the atoms instead of tilting the wave:
-// x -= z tan tx, y -= z tan ty (z = 0 the entrance surface), wrapped into the periodic cell. In the
-// Fresnel (small-angle) propagator a tilted wave through the specimen equals an untilted one
-// through the sheared specimen, and the shear needs nothing from the propagators, so it holds on
-// every path (CPU, CUDA, the fused 512 kernels) and for probes and plane waves alike; abTEM shifts
-// the wave by dz tan t per slice in its propagator, which is the same shear taken slice by slice
-// (phasis shears each atom at its own depth, which differs from abTEM by at most dz tan t).
+// Tilt ([structure] tilt; PotentialOptions::tilt): the incident beam travels along
+// (tan tx, tan ty, 1) in the specimen's frame, abTEM's convention, applied as abTEM applies it: in
+// the Fresnel (small-angle) propagator a tilted wave through the specimen equals an untilted one
+// through the specimen sheared by x -= z tan tx, y -= z tan ty (z = 0 the entrance surface), and the
+// shear is taken slice by slice: the multislice engine moves slice k's band-limited transmission
+// function by -z_k tan t (z_k its start) with a phase on its spectrum, exact for any sub-pixel shift
+// and the same on every path (CPU, CUDA, the fused 512 kernels), for probes and plane waves.
+// (abTEM moves the wave by dz tan t in each slice's propagator instead: the same thing, up to the
+// exit wave's overall shift.) tilt_specimen below shears the atoms themselves, each at its own
+// depth: the same physics with the atoms moved off the grid's points (tests use it).
 // Validity: the shear is the small-angle form of a rotation (it keeps the depths and tan t ~ t);
 // at kMaxTiltMrad (100 mrad) the projected lengths of a true rotation differ by 1 - cos t = 0.5%,
 // so larger tilts are refused.
@@ -101,7 +103,8 @@ Crystal builtin_crystal(const std::string& name, double lattice_constant = 0);
 /// Largest specimen tilt phasis applies [mrad] (see the validity note above).
 constexpr double kMaxTiltMrad = 100;
 
-/// Shears the atoms for a specimen tilt (tx, ty) in mrad (see above). InputError for a non-finite
+/// Shears the atoms for a specimen tilt (tx, ty) in mrad, x -= z tan tx, y -= z tan ty, wrapped
+/// (see above; runs take the tilt through PotentialOptions::tilt). InputError for a non-finite
 /// tilt or one beyond kMaxTiltMrad (its magnitude).
 void tilt_specimen(Atoms& atoms, const std::array<double, 2>& tilt_mrad);
 
