@@ -149,8 +149,9 @@ TEST(MultisliceCuda, FusedFftStemAgreesWithSeparatePassesAndCpu) {
 
 TEST(MultisliceCuda, RunLossBeyondTheApertureAgreesWithCpu) {
   // ms::run adds one annular detector over the whole antialiasing aperture to read the share each
-  // probe keeps (issue 17); on the fused 512 path (annular only, float) and with a segmented
-  // detector (exit waves read on the host) it agrees with the CPU, and the user's readings too.
+  // probe keeps (issue 17); on the fused 512 path (annular only, float), there with a specimen tilt,
+  // and with a segmented detector (exit waves read on the host) it agrees with the CPU, and the
+  // user's readings too.
   Simulation s;
   s.atoms = crystal("Au", 3, 3, 2);
   s.grid = grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], 512, 512);
@@ -160,11 +161,12 @@ TEST(MultisliceCuda, RunLossBeyondTheApertureAgreesWithCpu) {
   s.positions = {{4.0, 4.1}, {5.1, 6.2}, {7.3, 4.4}};
   s.scan_shape = {1, 3};
   s.detectors = {{"BF", DetectorType::annular, {0, 20, 1, 1, 0}}, {"HAADF", DetectorType::annular, {65, 160, 1, 1, 0}}};
-  for (int pass = 0; pass < 2; ++pass) {
-    if (pass == 1) s.detectors.push_back({"DPC", DetectorType::segmented, {0, 20, 1, 4, 0}});
+  for (int pass = 0; pass < 3; ++pass) {
+    if (pass == 1) s.potential.tilt = {10, -5};  // the tilt's shifted transmission functions (ShiftSpectra)
+    if (pass == 2) s.detectors.push_back({"DPC", DetectorType::segmented, {0, 20, 1, 4, 0}});
     const SimulationResult gpu = run(s, Device::cuda(), Precision::single);
     const SimulationResult cpu = run(s, Device::cpu(), Precision::single);
-    if (pass == 0) EXPECT_EQ(gpu.timings.path, "fused 512");
+    if (pass < 2) EXPECT_EQ(gpu.timings.path, "fused 512");
     ASSERT_EQ(gpu.readings.size(), s.detectors.size());
     for (std::size_t d = 0; d < s.detectors.size(); ++d) EXPECT_LT(max_pointwise_relative(gpu.readings[d], cpu.readings[d]), 1e-4);
     ASSERT_EQ(gpu.lost_beyond_aperture.size(), 3);
