@@ -4,6 +4,7 @@
 // (outputs.hpp) make the HDF5 file, the PNGs and the CXI file. Everything is checked before the
 // first slice is computed, and files are written only once the simulation has finished, so a bad
 // config or a failed run leaves nothing behind.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -72,6 +73,14 @@ void run(const RunArgs& a) {
   std::printf("multislice: %lld atoms, cell %.3f x %.3f x %.3f A, grid %lld x %lld (%.4f x %.4f A), %s, %s %s\n",
               (long long)atoms.size(), atoms.cell[0], atoms.cell[1], atoms.cell[2], (long long)g.nx, (long long)g.ny,
               g.dx, g.dy, c.wave == "probe" ? "STEM" : "HRTEM", c.device.c_str(), c.precision.c_str());
+  if (s.supercell && s.supercell->rows != std::array<std::array<int, 3>, 3>{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}) {
+    // The cell cut from the crystal, and how far it was strained to make it orthogonal.
+    const auto& sc = *s.supercell;
+    const auto v = [](const std::array<int, 3>& r) { return ms::zone_axis_text(r); };
+    std::printf("structure: zone axis %s, simulation cell x %s y %s z %s of the crystal's a, b, c: %lld cells, strain %.3g (tolerance %.3g)\n",
+                v(sc.zone_axis).c_str(), v(sc.rows[0]).c_str(), v(sc.rows[1]).c_str(), v(sc.rows[2]).c_str(),
+                (long long)sc.cells, sc.strain, c.orient.strain_tolerance);
+  }
   {
     // The slicing actually used, which differs from the requested thickness unless it divides the
     // cell (equal slicing); the result file records it per slice.
@@ -103,6 +112,19 @@ void run(const RunArgs& a) {
   exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, live.get()});
   const ms::SimulationResult r = ms::run(s, device, precision, &events);
   const ms::StemTimings& stages = r.timings;
+  if (!r.lost_beyond_aperture.empty()) {
+    double mean = 0, most = 0;
+    for (int64_t i = 0; i < r.lost_beyond_aperture.size(); ++i)
+      mean += r.lost_beyond_aperture[i] / double(r.lost_beyond_aperture.size()), most = std::max(most, r.lost_beyond_aperture[i]);
+    std::printf("lost beyond the antialiasing aperture: %.3g of the beam (mean), %.3g (max)\n", mean, most);
+  }
+  if (s.wave == ms::WaveKind::plane) {
+    // The brightest indexed spots; the whole table is hrtem/spots.
+    std::printf("spots: %zu of at least %.3g of the beam", r.spots.size(), s.spot_threshold);
+    for (std::size_t k = 0; k < std::min<std::size_t>(r.spots.size(), 4); ++k)
+      std::printf("%s (%g %g %g) %.4g", k ? "," : ";", r.spots[k].h, r.spots[k].k, r.spots[k].l, r.spots[k].intensity);
+    std::printf("\n");
+  }
   nlohmann::json stage_json;
   if (s.wave == ms::WaveKind::probe) {
     // Each stage synchronises the device at its end, so device time is counted where it is spent.
@@ -121,6 +143,9 @@ void run(const RunArgs& a) {
   params["antialias_cutoff_mrad"] = 1e3 * ms::antialias_angle(g, c.energy);
   params["atoms"] = atoms.size();
   params["cell"] = atoms.cell;
+  if (s.supercell)
+    params["supercell"] = {{"zone_axis", s.supercell->zone_axis}, {"rows", s.supercell->rows},
+                           {"cells", s.supercell->cells}, {"strain", s.supercell->strain}};
   params["seconds"] = r.seconds;
   if (!stage_json.is_null()) params["stage_seconds"] = stage_json;
   if (!stages.path.empty()) params["propagation_path"] = stages.path;  // the strategy that ran

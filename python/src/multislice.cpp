@@ -12,9 +12,10 @@
 #include "phasis/core/error.hpp"
 #include "phasis/io/paths.hpp"
 #include "phasis/multislice/config.hpp"
+#include "phasis/multislice/crystal.hpp"
 #include "phasis/multislice/outputs.hpp"
-#include "phasis/multislice/simulation.hpp"
 #include "phasis/multislice/structure.hpp"
+#include "phasis/multislice/simulation.hpp"
 
 namespace phasis::py {
 namespace {
@@ -40,7 +41,7 @@ struct MsResult {
   std::shared_ptr<ms::SimulationResult> r;
   std::shared_ptr<ms::Simulation> s;
   nb::dict readings;
-  nb::object mean_pattern, exit_wave, exit_intensity, image;
+  nb::object mean_pattern, exit_wave, exit_intensity, image, diffraction, potential, lost_beyond_aperture;
 };
 
 }  // namespace
@@ -63,16 +64,30 @@ void add_multislice(nb::module_& m) {
 
   m.def(
       "read_atoms",
-      [](const std::string& path, double vacuum) {
+      [](const std::string& path, double vacuum, const std::string& zone_axis) {
         require_input_file(path, "structure");
-        ms::Atoms a = ms::read_atoms(path);
+        const std::array<int, 3> zone = ms::parse_zone_axis(zone_axis);
+        ms::Atoms a;
+        if (std::optional<ms::Crystal> c = ms::read_crystal(path)) {
+          a = ms::orient(*c, zone).atoms;  // a crystal of any cell, along the zone axis
+        } else {
+          a = ms::read_atoms(path);
+          const bool has_cell = a.cell[0] > 0 && a.cell[1] > 0 && a.cell[2] > 0;
+          if (zone != std::array<int, 3>{0, 0, 1}) {
+            if (!has_cell) throw InputError("zone_axis: expected [0 0 1] for a structure without a cell; found " + zone_axis);
+            a = ms::orient(ms::crystal_from_atoms(a), zone).atoms;
+          }
+        }
         // As a config's structure.file: a structure without a cell is centred in a box.
         if (a.cell[0] <= 0 || a.cell[1] <= 0 || a.cell[2] <= 0 || vacuum > 0) ms::center_in_box(a, vacuum);
         return a;
       },
-      nb::arg("path"), nb::arg("vacuum") = 0.0, "Atoms of a structure file (PDB, mmCIF, XYZ), as a config's structure.file.");
+      nb::arg("path"), nb::arg("vacuum") = 0.0, nb::arg("zone_axis") = "001",
+      "Atoms of a structure file (PDB, mmCIF, small-molecule CIF, XYZ, POSCAR), as a config's structure.file: crystals "
+      "of any cell cut along the zone axis [uvw] into an orthogonal cell.");
   m.def("crystal", &ms::crystal, nb::arg("name"), nb::arg("nx") = 1, nb::arg("ny") = 1, nb::arg("nz") = 1,
-        nb::arg("zone_axis") = "100", "A named crystal (\"Au\", \"Si\", \"SrTiO3\") along a zone axis, repeated.");
+        nb::arg("zone_axis") = "001", nb::arg("lattice_constant") = 0.0,
+        "A named crystal (\"Au\", \"Si\", \"SrTiO3\", \"GaN\", \"MoS2\") along a zone axis [uvw], repeated.");
 
   nb::class_<MsResult>(m, "Result", "A multislice run: detector readings (STEM) or exit wave and image (HRTEM).")
       .def_ro("readings", &MsResult::readings, "Detector name -> float64 readings: (n), (n, rings, segments) or (n, my, mx).")
@@ -80,6 +95,15 @@ void add_multislice(nb::module_& m) {
       .def_ro("exit_wave", &MsResult::exit_wave, "HRTEM: (ny, nx) complex64, first configuration.")
       .def_ro("exit_intensity", &MsResult::exit_intensity)
       .def_ro("image", &MsResult::image, "HRTEM: (ny, nx) image, vacuum = 1.")
+      .def_ro("diffraction", &MsResult::diffraction, "HRTEM: (ny, nx) mean diffraction pattern, unshifted, shares of the beam.")
+      .def_ro("potential", &MsResult::potential, "[potential] output: (ny, nx) or (slices, ny, nx) float32, V A.")
+      .def_ro("lost_beyond_aperture", &MsResult::lost_beyond_aperture,
+              "Share of the beam lost beyond the antialiasing aperture: (n) positions or (1) for a plane wave.")
+      .def_prop_ro("spots", [](const MsResult& r) {
+        nb::list out;  // (h, k, l, kx, ky, angle_mrad, intensity), brightest first
+        for (const ms::Spot& p : r.r->spots) out.append(nb::make_tuple(p.h, p.k, p.l, p.kx, p.ky, p.angle, p.intensity));
+        return out;
+      }, "HRTEM: the indexed spots, (h, k, l, kx, ky, angle_mrad, intensity) tuples, brightest first.")
       .def_prop_ro("scan_shape", [](const MsResult& r) { return r.s->scan_shape; }, "(rows, columns) of the positions.")
       .def_prop_ro("seconds", [](const MsResult& r) { return r.r->seconds; })
       .def_prop_ro("propagation_path", [](const MsResult& r) { return r.r->timings.path; })
@@ -111,6 +135,9 @@ void add_multislice(nb::module_& m) {
         out.exit_wave = view(r.exit_wave);
         out.exit_intensity = view(r.exit_intensity);
         out.image = view(r.image);
+        out.diffraction = view(r.diffraction);
+        out.potential = view(r.potential);
+        out.lost_beyond_aperture = view(r.lost_beyond_aperture);
         return out;
       },
       nb::arg("config"), nb::kw_only(), nb::arg("atoms") = nb::none(), nb::arg("device") = nb::none(),

@@ -149,7 +149,43 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   if (need_structure ? c.crystal.empty() == c.file.empty() : !(c.crystal.empty() && c.file.empty()))
     st.bad("crystal", need_structure ? "exactly one of structure.crystal and structure.file"
                                      : "no structure.crystal or structure.file (the atoms are given)");
-  c.zone_axis = st.text("zone_axis", c.zone_axis);
+  if (st.has("zone_axis")) {
+    if (root["structure"]["zone_axis"].is_array()) {
+      // [u, v, w] or hexagonal [U, V, T, W], kept as the text parse_zone_axis reads.
+      const std::size_t n = root["structure"]["zone_axis"].as_array()->size();
+      if (n != 3 && n != 4) st.bad("zone_axis", "an array of 3 whole numbers (or 4, hexagonal [UVTW])");
+      c.zone_axis = "[";
+      for (int64_t x : st.wholes("zone_axis", n, -1000, 1000)) c.zone_axis += (c.zone_axis.size() > 1 ? " " : "") + std::to_string(x);
+      c.zone_axis += "]";
+    } else {
+      c.zone_axis = st.text("zone_axis", c.zone_axis);
+    }
+    try {
+      parse_zone_axis(c.zone_axis);
+    } catch (const InputError& e) {
+      st.bad("zone_axis", std::string(e.what()).substr(std::string("zone axis: expected ").size()));
+    }
+  }
+  c.lattice_constant = st.number("lattice_constant", c.lattice_constant);
+  if (st.has("lattice_constant") && !(c.lattice_constant > 0 && std::isfinite(c.lattice_constant)))
+    st.bad("lattice_constant", "a length > 0 in Angstrom; found " + number_text(c.lattice_constant));
+  if (st.has("lattice_constant") && c.crystal.empty()) st.bad("lattice_constant", "a built-in crystal (structure.crystal)");
+  c.orient.strain_tolerance = st.number("strain_tolerance", c.orient.strain_tolerance);
+  if (!(c.orient.strain_tolerance >= 0 && c.orient.strain_tolerance < 0.5))
+    st.bad("strain_tolerance", "a number from 0 to 0.5; found " + number_text(c.orient.strain_tolerance));
+  if (st.has("max_repetitions")) {
+    const int64_t r = st.integer("max_repetitions", c.orient.max_repetitions);
+    if (r < 1 || r > 30) st.bad("max_repetitions", "an integer from 1 to 30; found " + std::to_string(r));
+    c.orient.max_repetitions = int(r);
+  }
+  if (st.has("tilt")) {
+    const auto v = st.numbers("tilt", 2);
+    c.tilt = {v[0], v[1]};
+    if (!(std::isfinite(v[0]) && std::isfinite(v[1])) || std::hypot(v[0], v[1]) > kMaxTiltMrad)
+      st.bad("tilt", "[tx, ty] in mrad of magnitude at most " + number_text(kMaxTiltMrad) +
+                         " (the small-angle limit of the shear that applies it, docs/multislice.md); found [" +
+                         number_text(v[0]) + ", " + number_text(v[1]) + "]");
+  }
   if (st.has("repeat")) {
     auto r = st.wholes("repeat", 3, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
     for (int i = 0; i < 3; ++i) c.repeat[i] = int(r[i]);
@@ -176,6 +212,9 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   const std::string form = po.text("form", "sampled");
   if (form != "sampled" && form != "pixel_average") po.bad("form", "sampled or pixel_average");
   c.potential.form = ms::parse_potential_form(form);
+  const std::string output = po.text("output", "none");
+  if (output != "none" && output != "projected" && output != "slices") po.bad("output", "none, projected or slices");
+  c.potential_output = ms::parse_potential_output(output);
   po.finish();
 
   Section wv(top.table("wave"), "wave.", path);
@@ -249,7 +288,9 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   Section ht(top.table("hrtem"), "hrtem.", path);
   read_aberrations(ht, c.ctf.aberrations);
   c.ctf.aperture = ht.number("aperture", c.ctf.aperture);
+  if (ht.has("aperture_edge")) c.ctf.aperture_edge = ht.number("aperture_edge", 0);
   c.ctf.focal_spread = ht.number("focal_spread", c.ctf.focal_spread);
+  c.spot_threshold = ht.number("spot_threshold", c.spot_threshold);
   c.ctf.convergence = ht.number("convergence", c.ctf.convergence);
   ht.finish();
 
@@ -276,13 +317,16 @@ std::string MsConfig::to_json() const {
   nlohmann::json j = {
       {"config_file", source},
       {"energy_eV", energy},
-      {"structure", {{"crystal", crystal}, {"file", file}, {"zone_axis", zone_axis}, {"repeat", repeat}, {"vacuum", vacuum}}},
+      {"structure", {{"crystal", crystal}, {"file", file}, {"zone_axis", zone_axis}, {"repeat", repeat}, {"vacuum", vacuum},
+                     {"lattice_constant", lattice_constant}, {"strain_tolerance", orient.strain_tolerance},
+                     {"max_repetitions", orient.max_repetitions}, {"tilt_mrad", tilt}}},
       {"potential", {{"parametrization", ms::to_string(potential.parametrization)},
                      {"slice_thickness", potential.slice_thickness},
                      {"cutoff_fraction", potential.cutoff_fraction},
                      {"projection", potential.projection == ms::Projection::finite ? "finite" : "infinite"},
                      {"slicing", ms::to_string(potential.slicing)},
-                     {"form", ms::to_string(potential.form)}}},
+                     {"form", ms::to_string(potential.form)},
+                     {"output", ms::to_string(potential_output)}}},
       {"wave", {{"type", wave}, {"semiangle_mrad", probe.semiangle_cutoff},
                 {"edge_mrad", probe.edge_mrad ? nlohmann::json(*probe.edge_mrad) : nlohmann::json("one reciprocal pixel")},
                 {"aberrations", aberrations_json(probe.aberrations)}}},
@@ -290,7 +334,9 @@ std::string MsConfig::to_json() const {
       {"detectors", dets},
       {"phonons", {{"configurations", phonons}, {"seed", seed}, {"sigma", sigma}}},
       {"hrtem", {{"aberrations", aberrations_json(ctf.aberrations)}, {"aperture_mrad", ctf.aperture},
-                 {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence}}},
+                 {"aperture_edge_mrad", ctf.aperture_edge ? nlohmann::json(*ctf.aperture_edge) : nlohmann::json("one reciprocal pixel")},
+                 {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence},
+                 {"spot_threshold", spot_threshold}}},
       {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
   if (sampling) j["potential"]["sampling"] = *sampling;
   if (gpts) j["potential"]["gpts"] = *gpts;
@@ -301,17 +347,47 @@ std::string MsConfig::to_json() const {
 
 namespace {
 
-Atoms build_atoms(const MsConfig& c, const Atoms* given) {
-  Atoms atoms;
-  if (given) {
-    atoms = repeat(*given, c.repeat[0], c.repeat[1], c.repeat[2]);
-  } else if (!c.crystal.empty()) {
-    atoms = crystal(c.crystal, c.repeat[0], c.repeat[1], c.repeat[2], c.zone_axis);
-  } else {
-    require_input_file(c.file, "structure.file");
-    atoms = repeat(read_atoms(c.file), 1, 1, 1);
-    if (atoms.cell[0] <= 0 || atoms.cell[1] <= 0 || atoms.cell[2] <= 0 || c.vacuum > 0) center_in_box(atoms, c.vacuum);
-    atoms = repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
+/// The structure's cell before repetition: a crystal (built-in, or a file with a cell of any
+/// shape) along the zone axis, or a file's atoms as they are. `supercell` is set when a crystal
+/// was cut.
+Atoms oriented_cell(const MsConfig& c, const Atoms* given, std::optional<Supercell>& supercell) {
+  const std::array<int, 3> zone = parse_zone_axis(c.zone_axis);
+  const bool along_c = zone == std::array<int, 3>{0, 0, 1};
+  const auto cut = [&](const Crystal& crystal) {
+    Oriented o = orient(crystal, zone, c.orient);
+    supercell = o.supercell;
+    return std::move(o.atoms);
+  };
+  if (given) return along_c ? *given : cut(crystal_from_atoms(*given));
+  if (!c.crystal.empty()) return cut(builtin_crystal(c.crystal, c.lattice_constant));
+  require_input_file(c.file, "structure.file");
+  if (std::optional<Crystal> cr = read_crystal(c.file)) {
+    Atoms atoms = cut(*cr);
+    // Vacuum makes a new box: no longer a cell of the crystal, so no supercell to index spots by.
+    if (c.vacuum > 0) center_in_box(atoms, c.vacuum), supercell.reset();
+    return atoms;
+  }
+  Atoms atoms = read_atoms(c.file);
+  const bool has_cell = atoms.cell[0] > 0 && atoms.cell[1] > 0 && atoms.cell[2] > 0;
+  if (!along_c) {
+    if (!has_cell)
+      throw InputError("structure.zone_axis: expected [0 0 1] for a structure without a cell ('" + c.file +
+                       "' has none); found " + zone_axis_text(zone));
+    atoms = cut(crystal_from_atoms(atoms));
+  }
+  if (!has_cell || c.vacuum > 0) center_in_box(atoms, c.vacuum), supercell.reset();
+  return atoms;
+}
+
+Atoms build_atoms(const MsConfig& c, const Atoms* given, std::optional<Supercell>& supercell) {
+  Atoms atoms = oriented_cell(c, given, supercell);
+  check_atoms(atoms);
+  atoms = repeat(atoms, c.repeat[0], c.repeat[1], c.repeat[2]);
+  if (supercell) {
+    // The record describes the simulation cell: the oriented cell's vectors times the repeats.
+    for (int d = 0; d < 3; ++d)
+      for (int& v : supercell->rows[std::size_t(d)]) v *= c.repeat[std::size_t(d)];
+    supercell->cells *= int64_t(c.repeat[0]) * c.repeat[1] * c.repeat[2];
   }
   check_atoms(atoms);
   if (c.phonons > 1) {
@@ -348,11 +424,13 @@ std::vector<Position> build_scan(const MsConfig& c, const Atoms& atoms, std::arr
 /// chosen; the library checks the rest (check_simulation).
 Simulation to_simulation(const MsConfig& c, const Atoms* given) {
   Simulation s;
-  s.atoms = build_atoms(c, given);
+  s.atoms = build_atoms(c, given, s.supercell);
   s.grid = c.gpts ? grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], (*c.gpts)[0], (*c.gpts)[1])
                   : grid_from_sampling(s.atoms.cell[0], s.atoms.cell[1], *c.sampling);
   check_grid(s.grid);
   s.potential = c.potential;
+  s.potential.tilt = c.tilt;  // the shear of the slices, through the whole (repeated) specimen
+  s.potential_output = c.potential_output;
   s.energy = c.energy;
   s.wave = c.wave == "probe" ? WaveKind::probe : WaveKind::plane;
   s.probe = c.probe;
@@ -364,6 +442,7 @@ Simulation to_simulation(const MsConfig& c, const Atoms* given) {
   s.phonons = c.phonons;
   s.seed = c.seed;
   s.ctf = c.ctf;
+  s.spot_threshold = c.spot_threshold;
   s.batch = c.batch;
   s.fused_fft = c.fused_fft;
   return s;

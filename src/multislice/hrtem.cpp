@@ -1,6 +1,7 @@
 // HRTEM images through a CTF with partial-coherence envelopes (see hrtem.hpp).
 #include "phasis/multislice/hrtem.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -12,7 +13,9 @@ namespace phasis::ms {
 
 Complex<double> ctf_value(const CtfOptions& c, double lambda, double kx, double ky) {
   const double k2 = kx * kx + ky * ky;
-  if (c.aperture > 0 && 1e3 * lambda * std::sqrt(k2) > c.aperture) return {0, 0};
+  double ap = 1;
+  if (c.aperture > 0) ap = aperture(lambda * std::sqrt(k2), 1e-3 * c.aperture, 1e-3 * c.aperture_edge.value_or(0));
+  if (ap == 0) return {0, 0};
   const double chi = aberration_phase(c.aberrations, lambda, kx, ky);
   double env = std::exp(-0.5 * std::pow(kPi * lambda * c.focal_spread, 2) * k2 * k2);
   if (c.convergence > 0) {
@@ -26,13 +29,21 @@ Complex<double> ctf_value(const CtfOptions& c, double lambda, double kx, double 
     const double a = 1e-3 * c.convergence / (2 * lambda);
     env *= std::exp(-a * a * (gx * gx + gy * gy));
   }
-  return {env * std::cos(chi), -env * std::sin(chi)};
+  return {ap * env * std::cos(chi), -ap * env * std::sin(chi)};
+}
+
+double aperture_edge_mrad(const CtfOptions& c, const Grid& g, double energy_ev) {
+  return c.aperture_edge.value_or(1e3 * wavelength(energy_ev) / std::max(g.extent_x(), g.extent_y()));
 }
 
 template <class T>
-Array<double> hrtem_image(const Array<Complex<T>>& waves, const Grid& g, double energy_ev, const CtfOptions& c) {
-  if (c.focal_spread < 0 || c.convergence < 0 || c.aperture < 0)
+Array<double> hrtem_image(const Array<Complex<T>>& waves, const Grid& g, double energy_ev, const CtfOptions& given) {
+  if (given.focal_spread < 0 || given.convergence < 0 || given.aperture < 0)
     throw InputError("ctf: expected a non-negative focal spread, convergence and aperture");
+  CtfOptions c = given;
+  c.aperture_edge = aperture_edge_mrad(given, g, energy_ev);
+  if (!(*c.aperture_edge >= 0 && std::isfinite(*c.aperture_edge)))
+    throw InputError("ctf: expected an aperture edge >= 0 mrad; found " + std::to_string(*c.aperture_edge));
   const auto& s = waves.shape();
   if (s.rank != 3 || s[1] != g.ny || s[2] != g.nx)
     throw InputError("hrtem: expected exit waves (batch, " + std::to_string(g.ny) + ", " + std::to_string(g.nx) +

@@ -142,7 +142,9 @@ class MultisliceEngine {
   /// removes them. Without the band limit, a transmission's content between 2/3 and the grid's
   /// edge (strong for the sampled potential, whose core is not smoothed) wraps into the aperture:
   /// SrTiO3's HAADF signal at 0.061 A sampling rose by 14%.
-  void transmissions(const float* slices, int64_t ns, Array<Complex<T>>& t) {
+  /// `shifts` (Potential::slice_shifts: (sx, sy) per slice, or empty): each slice's band-limited
+  /// transmission function moved by its shift, exactly (the specimen tilt's shear).
+  void transmissions(const float* slices, int64_t ns, Array<Complex<T>>& t, const std::vector<double>& shifts = {}) {
     const Shape shape{ns, grid_.ny, grid_.nx};
     if (!(t.shape() == shape) || t.memory() != B::memory) t = Array<Complex<T>>(shape, B::memory);
     b_.for_each(ns * pix_, TransmissionFunction<T>{t.data(), slices, T(sigma_)});
@@ -152,6 +154,14 @@ class MultisliceEngine {
     }
     slice_plan_->forward(t.data());
     b_.for_each(pix_, MultiplyGrid<T>{t.data(), propagator(0.0), pix_, ns});  // A / N: the aperture, the round trip's 1/N
+    if (!shifts.empty()) {
+      if (int64_t(shifts.size()) != 2 * ns)
+        throw InternalError("transmissions: expected 2 shifts per slice; found " + std::to_string(shifts.size()));
+      Array<double> host(Shape{ns, 2});
+      for (int64_t i = 0; i < 2 * ns; ++i) host[i] = shifts[std::size_t(i)];
+      const Array<double> dev = host.to(B::memory);
+      b_.for_each(ns * pix_, ShiftSpectra<T>{t.data(), dev.data(), grid_.ny, grid_.nx, grid_.dy, grid_.dx});
+    }
     slice_plan_->inverse(t.data());
   }
 
@@ -188,7 +198,7 @@ class MultisliceEngine {
     std::vector<double> thickness;
     const Array<float> slices = backend_slices<B>(b_, pot, thickness);
     Array<Complex<T>> t;
-    transmissions(slices.data(), pot.num_slices(), t);
+    transmissions(slices.data(), pot.num_slices(), t, pot.slice_shifts());
     run(waves, t.data(), thickness, first, last);
   }
 

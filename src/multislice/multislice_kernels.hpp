@@ -25,6 +25,23 @@ struct TransmissionFunction {
   }
 };
 
+/// Spectra of ns slices (ns x ny x nx, unshifted) moved by (sx, sy) = shift[2 k], shift[2 k + 1]
+/// [Angstrom] each: times exp(-2 pi i (qx sx + qy sy)), the exact shift of a band-limited slice
+/// (the specimen tilt's shear, PotentialOptions::tilt). One call per pixel of every slice.
+template <class T>
+struct ShiftSpectra {
+  Complex<T>* t;
+  const double* shift;
+  int64_t ny, nx;
+  double dy, dx;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t pix = ny * nx, k = i / pix, p = i - k * pix, iy = p / nx, ix = p - iy * nx;
+    const double q = fft_frequency(ix, nx, dx) * shift[2 * k] + fft_frequency(iy, ny, dy) * shift[2 * k + 1];
+    const double a = -2 * 3.141592653589793 * q;
+    t[i] = t[i] * Complex<T>(T(cos(a)), T(sin(a)));
+  }
+};
+
 /// Psi *= P in Fourier space; P carries the 1/N of the round trip and the antialiasing aperture.
 /// One call per pixel p of the grid, for every wave of the batch.
 template <class T>

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "phasis/core/error.hpp"
+#include "phasis/multislice/crystal.hpp"  // for kMaxTiltMrad
 #include "phasis/multislice/potential_kernels.hpp"
 #include "multislice/sampled_potential.hpp"
 
@@ -69,6 +70,22 @@ void Potential::build() {
         members_[std::size_t(k)].push_back(a);
     }
   }
+  const auto& t = options_.tilt;
+  if (!(std::isfinite(t[0]) && std::isfinite(t[1])) || std::hypot(t[0], t[1]) > kMaxTiltMrad)
+    throw InputError("potential tilt: expected at most " + std::to_string(kMaxTiltMrad) + " mrad; found (" +
+                     std::to_string(t[0]) + ", " + std::to_string(t[1]) + ") mrad");
+}
+
+std::vector<double> Potential::slice_shifts() const {
+  const auto& t = options_.tilt;
+  if (t[0] == 0 && t[1] == 0) return {};
+  std::vector<double> s;
+  for (int64_t k = 0; k < num_slices(); ++k) {
+    const double z = slicing_.start[std::size_t(k)];
+    s.push_back(-z * std::tan(1e-3 * t[0]));
+    s.push_back(-z * std::tan(1e-3 * t[1]));
+  }
+  return s;
 }
 
 void Potential::slice(int64_t k, float* out) const {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "multislice/detector_readers.hpp"
+#include "multislice/multislice_kernels.hpp"  // for AnnularBits::kMaxBits
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/multislice.hpp"
@@ -123,6 +124,8 @@ void hrtem(const Simulation& s, const Device& device, SimulationResult& r, exec:
   r.image = Array<double>(Shape{g.ny, g.nx});
   r.exit_intensity.zero();
   r.image.zero();
+  r.diffraction = Array<double>(Shape{g.ny, g.nx});
+  r.diffraction.zero();
   // Plane waves have unit total intensity (waves.hpp); times the pixel count, vacuum reads 1.
   const double w = double(pix) / double(s.phonons);
   bool first = true;
@@ -130,9 +133,11 @@ void hrtem(const Simulation& s, const Device& device, SimulationResult& r, exec:
     Array<Complex<T>> wave = plane_wave<T>(g, 1);
     multislice<T>(device, wave, pot, s.energy);
     const Array<double> img = hrtem_image(wave, g, s.energy, s.ctf);
+    const Array<double> pattern = diffraction_patterns(wave);
     for (int64_t i = 0; i < pix; ++i) {
       r.exit_intensity[i] += w * (double(wave[i].re) * wave[i].re + double(wave[i].im) * wave[i].im);
       r.image[i] += w * img[i];
+      r.diffraction[i] += pattern[i] / double(s.phonons);
     }
     if (first) {
       r.exit_wave = Array<Complex<float>>(Shape{g.ny, g.nx});
@@ -141,6 +146,7 @@ void hrtem(const Simulation& s, const Device& device, SimulationResult& r, exec:
       first = false;
     }
   });
+  r.spots = diffraction_spots(r.diffraction, g, s.energy, s.supercell, s.spot_threshold);
 }
 
 }  // namespace
@@ -177,6 +183,9 @@ void check_simulation(const Simulation& s) {
     if (!s.detectors.empty()) throw InputError("simulation detectors: expected none for a plane wave (they need a probe); found " +
                                                std::to_string(s.detectors.size()));
     hrtem_image(plane_wave<float>(g, 1), g, s.energy, s.ctf);  // CTF parameters
+    if (!(s.spot_threshold > 0 && s.spot_threshold <= 1))
+      throw InputError("simulation spot threshold: expected a share of the beam in (0, 1]; found " +
+                       std::to_string(s.spot_threshold));
     return;
   }
   if (s.positions.empty()) throw InputError("simulation positions: expected at least one probe position; found none");
@@ -204,12 +213,73 @@ SimulationResult run(const Simulation& s, const Device& device, Precision precis
   SimulationResult r;
   const auto t0 = Clock::now();
   const bool single = precision == Precision::single;
-  if (s.wave == WaveKind::plane) single ? hrtem<float>(s, device, r, events) : hrtem<double>(s, device, r, events);
-  else if (annular_only(s)) stem_annular_only(s, device, precision, r, events);
-  else if (single) stem_host_detectors<float>(s, device, r, events);
-  else stem_host_detectors<double>(s, device, r, events);
+  if (s.wave == WaveKind::plane) {
+    single ? hrtem<float>(s, device, r, events) : hrtem<double>(s, device, r, events);
+    // What the exit waves still hold; the rest left through the antialiasing aperture.
+    double kept = 0;
+    for (int64_t i = 0; i < r.diffraction.size(); ++i) kept += r.diffraction[i];
+    r.lost_beyond_aperture = Array<double>(Shape{1});
+    r.lost_beyond_aperture[0] = 1 - kept;
+  } else {
+    // One more annular detector over the whole antialiasing aperture reads what each probe's exit
+    // wave still holds (on every strategy, the fused kernels included); the rest was lost beyond
+    // the aperture. Its outer angle passes the cutoff by 1e-10 so no propagated pixel is missed.
+    // Not with AnnularBits::kMaxBits annular detectors alone: one more would take the fused 512
+    // path's reading off the device (lost_beyond_aperture stays empty).
+    Simulation t = s;
+    const bool measure = !annular_only(s) || s.detectors.size() < std::size_t(AnnularBits::kMaxBits);
+    if (measure) {
+      Detector all;
+      all.name = "beyond_aperture";
+      all.ring.inner = 0;
+      all.ring.outer = 1e3 * antialias_angle(s.grid, s.energy) * (1 + 1e-10);
+      t.detectors.push_back(all);
+    }
+    if (annular_only(t)) stem_annular_only(t, device, precision, r, events);
+    else if (single) stem_host_detectors<float>(t, device, r, events);
+    else stem_host_detectors<double>(t, device, r, events);
+    if (measure) {
+      const Array<double> kept = std::move(r.readings.back());
+      r.readings.pop_back();
+      r.lost_beyond_aperture = Array<double>(kept.shape());
+      for (int64_t i = 0; i < kept.size(); ++i) r.lost_beyond_aperture[i] = 1 - kept[i];
+    }
+  }
+  if (s.potential_output != PotentialOutput::none) {
+    // The static lattice's slices, as the run cut them (phonon configurations displace the atoms).
+    const Potential pot(s.atoms, s.grid, s.potential);
+    const std::vector<float> v = pot.all_slices();
+    const int64_t n = pot.num_slices(), pix = s.grid.pixels();
+    if (s.potential_output == PotentialOutput::slices) {
+      r.potential = Array<float>(Shape{n, s.grid.ny, s.grid.nx});
+      for (int64_t i = 0; i < n * pix; ++i) r.potential[i] = v[std::size_t(i)];
+    } else {
+      r.potential = Array<float>(Shape{s.grid.ny, s.grid.nx});
+      for (int64_t i = 0; i < pix; ++i) {
+        double sum = 0;  // in double: thick specimens add hundreds of slices
+        for (int64_t k = 0; k < n; ++k) sum += v[std::size_t(k * pix + i)];
+        r.potential[i] = float(sum);
+      }
+    }
+  }
   r.seconds = since(t0);
   return r;
+}
+
+const char* to_string(PotentialOutput p) {
+  switch (p) {
+    case PotentialOutput::none: return "none";
+    case PotentialOutput::projected: return "projected";
+    case PotentialOutput::slices: return "slices";
+  }
+  return "none";
+}
+
+PotentialOutput parse_potential_output(const std::string& s) {
+  if (s == "none") return PotentialOutput::none;
+  if (s == "projected") return PotentialOutput::projected;
+  if (s == "slices") return PotentialOutput::slices;
+  throw InputError("potential output: expected none, projected or slices; found '" + s + "'");
 }
 
 }  // namespace phasis::ms

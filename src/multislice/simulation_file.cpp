@@ -2,9 +2,12 @@
 // hidden temporary name beside the target, renamed once complete; a failure leaves nothing.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "phasis/core/error.hpp"
 #include "phasis/io/atomic_output.hpp"
 #include "phasis/io/hdf5.hpp"
+#include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/outputs.hpp"
 #include "phasis/multislice/slicing.hpp"
@@ -28,6 +31,19 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
   file.write_attr("slices", "requested_thickness", s.potential.slice_thickness);
   file.write_attr("slices", "boundary_tolerance", sl.tolerance);
   file.write_attr("slices", "potential_form", to_string(s.potential.form));
+  if (!r.lost_beyond_aperture.empty()) {
+    double mean = 0, most = 0;
+    for (int64_t i = 0; i < r.lost_beyond_aperture.size(); ++i)
+      mean += r.lost_beyond_aperture[i] / double(r.lost_beyond_aperture.size()), most = std::max(most, r.lost_beyond_aperture[i]);
+    file.write_attr("/", "lost_beyond_aperture_mean", mean);
+    file.write_attr("/", "lost_beyond_aperture_max", most);
+  }
+  if (!r.potential.empty()) {
+    const char* ds = r.potential.shape().rank == 3 ? "potential/slices" : "potential/projected";
+    file.create_groups("potential");
+    file.write(ds, r.potential);
+    file.write_attr(ds, "units", "V Angstrom (projected potential, the static lattice)");
+  }
   if (s.wave == WaveKind::probe) {
     Array<double> pos(Shape{int64_t(s.positions.size()), 2});
     for (std::size_t j = 0; j < s.positions.size(); ++j)
@@ -43,11 +59,36 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
       file.write_attr(ds, "parameters", detector_parameters(s.detectors[d]));
     }
     if (!r.mean_pattern.empty()) file.write("stem/mean_diffraction", r.mean_pattern);
+    if (!r.lost_beyond_aperture.empty()) file.write("stem/lost_beyond_aperture", r.lost_beyond_aperture);
   } else {
     file.create_groups("hrtem");
     file.write("hrtem/exit_wave", r.exit_wave);
     file.write("hrtem/exit_intensity", r.exit_intensity);
     file.write("hrtem/image", r.image);
+    if (!r.diffraction.empty()) {
+      const Grid& g = s.grid;
+      // The mean pattern cropped to the antialiasing aperture's square, zero frequency centred.
+      Array<double> one(Shape{1, g.ny, g.nx});
+      for (int64_t i = 0; i < g.pixels(); ++i) one[i] = r.diffraction[i];
+      const Array<double> crop = pixelated_crop(one, g);
+      Array<double> pattern(Shape{crop.shape()[1], crop.shape()[2]});
+      for (int64_t i = 0; i < pattern.size(); ++i) pattern[i] = crop[i];
+      file.write("hrtem/diffraction", pattern);
+      file.write_attr("hrtem/diffraction", "units", "share of the incident beam per pixel; zero frequency at the centre");
+      // The spot table: one row per spot, brightest first.
+      Array<double> table(Shape{int64_t(r.spots.size()), 7});
+      for (std::size_t k = 0; k < r.spots.size(); ++k) {
+        const Spot& p = r.spots[k];
+        const double row[7] = {p.h, p.k, p.l, p.kx, p.ky, p.angle, p.intensity};
+        for (int c = 0; c < 7; ++c) table[int64_t(k) * 7 + c] = row[c];
+      }
+      if (!r.spots.empty()) {  // absent when no spot reaches the threshold
+        file.write("hrtem/spots", table);
+        file.write_attr("hrtem/spots", "columns", "h k l kx ky angle_mrad intensity");
+        file.write_attr("hrtem/spots", "indexed_by", s.supercell ? "the crystal's a, b, c" : "the simulation cell");
+        file.write_attr("hrtem/spots", "threshold", s.spot_threshold);
+      }
+    }
   }
 }
 

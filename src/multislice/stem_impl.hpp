@@ -144,7 +144,8 @@ class StemRunner {
     const int64_t ns = pot.num_slices();
     const bool fused = spectra && use_fused();
     FusedSlices fused_slices{nullptr, ns, {}, live_groups_, aperture_groups_};
-    engine_.transmissions(slices.data(), ns, transmissions_);  // band-limited, for every batch and the tail
+    // Band-limited (and moved by the tilt's shear), for every batch and the tail.
+    engine_.transmissions(slices.data(), ns, transmissions_, pot.slice_shifts());
     if (fused) {
       if constexpr (kCudaFloat) {
         fused_slices.transmissions = transmissions_.data();

@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/elements.hpp"
 #include "phasis/multislice/energy.hpp"  // for kPi
+#include "phasis/multislice/poscar.hpp"
 #include "phasis/multislice/xyz.hpp"
 
 #if PHASIS_HAVE_GEMMI
@@ -138,12 +140,45 @@ Atoms read_structure(const std::string& path) {
 }
 #endif
 
-Atoms read_atoms(const std::string& path) {
+namespace {
+
+std::string lower_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+  return ext;
+}
+
+}  // namespace
+
+std::optional<Crystal> read_crystal(const std::string& path) {
+  const std::string ext = lower_extension(path);
+  if (ext == ".xyz" || ext == ".extxyz") {
+    std::ifstream f(path);
+    if (!f) throw InputError("xyz file: cannot open '" + path + "'");
+    std::optional<Crystal> c = parse_xyz_crystal(f, path);
+    if (!c) return std::nullopt;
+    const auto& l = c->lattice;
+    // An orthogonal cell is read by read_xyz as it is (the positions unchanged).
+    if (l[0][1] == 0 && l[0][2] == 0 && l[1][0] == 0 && l[1][2] == 0 && l[2][0] == 0 && l[2][1] == 0) return std::nullopt;
+    check_crystal(*c);
+    return c;
+  }
+  if (ext == ".cif") {
+    if (!std::filesystem::exists(path)) throw InputError("structure file: cannot open '" + path + "'");
+    return read_small_cif(path);
+  }
+  if (is_poscar_name(path)) return read_poscar(path);
+  return std::nullopt;
+}
+
+Atoms read_atoms(const std::string& path) {
+  const std::string ext = lower_extension(path);
+  if (ext == ".xyz" || ext == ".extxyz" || ext == ".cif" || is_poscar_name(path))
+    if (std::optional<Crystal> c = read_crystal(path)) return orient(*c, {0, 0, 1}).atoms;
   if (ext == ".xyz" || ext == ".extxyz") return read_xyz(path);
   if (ext == ".pdb" || ext == ".ent" || ext == ".cif" || ext == ".mmcif") return read_structure(path);
-  throw InputError("structure file '" + path + "': expected .xyz, .extxyz, .pdb, .ent, .cif or .mmcif");
+  throw InputError("structure file '" + path +
+                   "': expected .xyz, .extxyz, .pdb, .ent, .cif, .mmcif, .vasp, .poscar or a POSCAR / CONTCAR name");
 }
 
 void center_in_box(Atoms& atoms, double vacuum) {

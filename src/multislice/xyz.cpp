@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -102,9 +103,13 @@ Columns property_columns(const std::string& spec, const std::string& where) {
   return c;
 }
 
-}  // namespace
+/// The atoms (Cartesian) and the Lattice vectors when the comment line has them.
+struct Parsed {
+  Atoms atoms;
+  std::optional<std::array<Vec3, 3>> lattice;
+};
 
-Atoms parse_xyz(std::istream& in, const std::string& source) {
+Parsed parse(std::istream& in, const std::string& source) {
   std::string line;
   if (!std::getline(in, line)) throw InputError(source + ": expected the number of atoms on line 1; found an empty file");
   long long n = -1;
@@ -114,21 +119,16 @@ Atoms parse_xyz(std::istream& in, const std::string& source) {
   }
   std::getline(in, line);
   const auto pairs = comment_pairs(line);
-  Atoms atoms;
+  Parsed out;
+  Atoms& atoms = out.atoms;
   if (auto it = pairs.find("lattice"); it != pairs.end()) {
     std::istringstream ls(it->second);
     double v[9];
     for (double& x : v)
       if (!(ls >> x)) throw InputError(source + ":2: Lattice: expected 9 numbers; found '" + it->second + "'");
-    for (int r = 0; r < 3; ++r)
-      for (int c = 0; c < 3; ++c)
-        if (r != c && std::abs(v[3 * r + c]) > 1e-8 * std::abs(v[3 * r + r]))
-          throw InputError(source + ":2: Lattice: expected an orthogonal cell (diagonal lattice vectors); found '" +
-                           it->second + "'");
-    for (int d = 0; d < 3; ++d)
-      if (!(std::isfinite(v[4 * d]) && v[4 * d] > 0))
-        throw InputError(source + ":2: Lattice: expected cell lengths > 0 (finite); found '" + it->second + "'");
-    atoms.cell = {v[0], v[4], v[8]};
+    for (double x : v)
+      if (!std::isfinite(x)) throw InputError(source + ":2: Lattice: expected finite numbers; found '" + it->second + "'");
+    out.lattice = std::array<Vec3, 3>{Vec3{v[0], v[1], v[2]}, Vec3{v[3], v[4], v[5]}, Vec3{v[6], v[7], v[8]}};
   }
   Columns cols;
   if (auto it = pairs.find("properties"); it != pairs.end()) cols = property_columns(it->second, source + ":2");
@@ -152,8 +152,53 @@ Atoms parse_xyz(std::istream& in, const std::string& source) {
     }
     atoms.add(species_number(tok[cols.species], where), p[0], p[1], p[2]);
   }
-  return atoms;
+  return out;
 }
+
+/// The Lattice as an orthogonal cell's lengths; InputError for another cell.
+std::array<double, 3> orthogonal_cell(const std::array<Vec3, 3>& v, const std::string& source) {
+  std::ostringstream text;
+  for (const auto& r : v) text << r[0] << " " << r[1] << " " << r[2] << " ";
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c)
+      if (r != c && std::abs(v[r][c]) > 1e-8 * std::abs(v[r][r]))
+        throw InputError(source + ":2: Lattice: expected an orthogonal cell (diagonal lattice vectors); found '" +
+                         text.str() + "' (read_crystal reads any cell)");
+  for (int d = 0; d < 3; ++d)
+    if (!(v[d][d] > 0)) throw InputError(source + ":2: Lattice: expected cell lengths > 0 (finite); found '" + text.str() + "'");
+  return {v[0][0], v[1][1], v[2][2]};
+}
+
+}  // namespace
+
+Atoms parse_xyz(std::istream& in, const std::string& source) {
+  Parsed p = parse(in, source);
+  if (p.lattice) p.atoms.cell = orthogonal_cell(*p.lattice, source);
+  return std::move(p.atoms);
+}
+
+std::optional<Crystal> parse_xyz_crystal(std::istream& in, const std::string& source) {
+  Parsed p = parse(in, source);
+  if (!p.lattice) return std::nullopt;
+  const auto& l = *p.lattice;
+  // Fractional coordinates: solve f L = r with L's rows the lattice vectors (Cramer's rule).
+  const auto det3 = [](const Vec3& a, const Vec3& b, const Vec3& c) {
+    return a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
+  };
+  const double d = det3(l[0], l[1], l[2]);
+  if (!(std::abs(d) > 0) || !std::isfinite(d))
+    throw InputError(source + ":2: Lattice: expected three vectors spanning a volume; found volume " + std::to_string(d));
+  Crystal c;
+  c.lattice = l;
+  c.z = p.atoms.z;
+  for (int64_t i = 0; i < p.atoms.size(); ++i) {
+    const Vec3 r{p.atoms.x[i], p.atoms.y[i], p.atoms.pos_z[i]};
+    c.frac.push_back({det3(r, l[1], l[2]) / d, det3(l[0], r, l[2]) / d, det3(l[0], l[1], r) / d});
+  }
+  return c;
+}
+
+
 
 Atoms read_xyz(const std::string& path) {
   std::ifstream f(path);

@@ -155,3 +155,40 @@ TEST(MultisliceHrtem, WeakPhaseObjectFollowsTheDampedCtf) {
   const Array<double> same = hrtem_image(one, g, energy, CtfOptions{});
   for (int64_t i = 0; i < one.size(); ++i) ASSERT_NEAR(same[i], std::norm(std::complex<double>(one[i].re, one[i].im)), 1e-12);
 }
+
+TEST(MultisliceHrtem, ObjectiveApertureEdge) {
+  // An amplitude object psi = 1 + eps cos(2 pi q x) through a lens with no aberrations images as
+  //   I = 1 + 2 eps A(q) cos(2 pi q x) + O(eps^2),
+  // A the objective aperture: with the cutoff at q, the soft edge (one reciprocal pixel, abTEM's
+  // default) passes half of it, a pixel inside all, a pixel outside nothing; the hard edge passes
+  // nothing at the cutoff; a four-pixel edge falls by a quarter per pixel.
+  const Grid g = grid_from_gpts(20, 20, 128, 128);
+  const double energy = 300e3, lambda = wavelength(energy), eps = 1e-4, q0 = 10 / 20.0;
+  const auto amplitude = [&](int harmonic, const CtfOptions& c) {
+    const double q = harmonic / 20.0;
+    Array<Complex<double>> psi(Shape{1, 128, 128});
+    for (int64_t iy = 0; iy < 128; ++iy)
+      for (int64_t ix = 0; ix < 128; ++ix) psi[iy * 128 + ix] = {1 + eps * std::cos(2 * kPi * q * ix * g.dx), 0};
+    const Array<double> img = hrtem_image(psi, g, energy, c);
+    double amp = 0;
+    for (int64_t ix = 0; ix < 128; ++ix) amp += 2.0 / 128 * img[ix] * std::cos(2 * kPi * q * ix * g.dx);
+    return amp / (2 * eps);  // A(q), to O(eps)
+  };
+  CtfOptions soft;
+  soft.aperture = 1e3 * lambda * q0;
+  EXPECT_NEAR(aperture_edge_mrad(soft, g, energy), 1e3 * lambda / 20, 1e-12);
+  EXPECT_NEAR(amplitude(10, soft), 0.5, 1e-4);
+  EXPECT_NEAR(amplitude(9, soft), 1.0, 1e-4);
+  EXPECT_NEAR(amplitude(11, soft), 0.0, 1e-4);
+  CtfOptions hard = soft;
+  hard.aperture_edge = 0;
+  EXPECT_NEAR(amplitude(10, hard), 0.0, 1e-4);
+  EXPECT_NEAR(amplitude(9, hard), 1.0, 1e-4);
+  CtfOptions wide = soft;
+  wide.aperture_edge = 4 * 1e3 * lambda / 20;  // four pixels: 1/2 + 1/4 a pixel inside the cutoff
+  EXPECT_NEAR(amplitude(9, wide), 0.75, 1e-4);
+  EXPECT_NEAR(amplitude(11, wide), 0.25, 1e-4);
+  CtfOptions bad = soft;
+  bad.aperture_edge = -1;
+  EXPECT_THROW(amplitude(10, bad), InputError);
+}

@@ -21,7 +21,9 @@
 #include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/hrtem.hpp"
 #include "phasis/multislice/multislice.hpp"
+#include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/outputs.hpp"
+#include "phasis/multislice/parametrization.hpp"
 #include "phasis/multislice/phonons.hpp"
 #include "phasis/multislice/simulation.hpp"
 #include "testing.hpp"
@@ -316,4 +318,122 @@ TEST(MsSimulation, WriteSimulationKeepsTheSchemaAndLeavesNothingOnFailure) {
   EXPECT_NO_THROW(check_stem_cxi(s, 1e6));
   s.detectors.pop_back();
   EXPECT_THROW(check_stem_cxi(s, 1e6), InputError);
+}
+
+TEST(MultisliceRun, ProjectedPotentialOutput) {
+  // potential_output: the static lattice's slices as the run cut them, or their sum. The sampled
+  // form's pixel sum times the pixel area is each atom's plane integral 2 pi a0 e f_e(0) to float
+  // rounding (test_ms_slices: 1.4e-9), so the projected potential of the specimen integrates to the
+  // sum over its atoms; the tolerance 1e-6 is far above the rounding of 2 x 32 x 32 float pixels.
+  Simulation s = hrtem_case();
+  s.phonons = 1;
+  s.potential_output = PotentialOutput::slices;
+  const SimulationResult sl = run(s, Device::cpu(), Precision::double_);
+  const Potential pot(s.atoms, s.grid, s.potential);
+  ASSERT_EQ(sl.potential.shape().rank, 3);
+  ASSERT_EQ(sl.potential.shape()[0], pot.num_slices());
+  const std::vector<float> want = pot.all_slices();
+  for (int64_t i = 0; i < sl.potential.size(); ++i) ASSERT_EQ(sl.potential[i], want[std::size_t(i)]);
+  s.potential_output = PotentialOutput::projected;
+  const SimulationResult pr = run(s, Device::cpu(), Precision::double_);
+  ASSERT_EQ(pr.potential.shape().rank, 2);
+  double sum = 0;
+  for (int64_t i = 0; i < pr.potential.size(); ++i) sum += pr.potential[i];
+  const double integral = sum * s.grid.dx * s.grid.dy;
+  const double expected = double(s.atoms.size()) * 2 * kPi * kBohrE * scattering_factor(79, 0, s.potential.parametrization);
+  EXPECT_NEAR(integral, expected, 1e-6 * expected);
+  // The file holds it with its units; none leaves no potential.
+  TempDir dir;
+  write_simulation(dir.file("p.h5"), s, pr, "{}");
+  h5::File f = h5::File::open_read(dir.file("p.h5"));
+  EXPECT_EQ(f.shape("potential/projected"), (std::vector<int64_t>{s.grid.ny, s.grid.nx}));
+  s.potential_output = PotentialOutput::none;
+  EXPECT_TRUE(run(s, Device::cpu(), Precision::double_).potential.empty());
+  EXPECT_THROW(parse_potential_output("all"), InputError);
+}
+
+TEST(MultisliceRun, PlaneWaveSpotsFollowTheCrystal) {
+  // Au [001], 2 x 2 x 2 cells with every atom on a pixel: the listed spots (1e-4 of the beam and
+  // up) are the fcc reflections of the zero-order Laue zone, h and k even, l = 0; the odd ones
+  // (the supercell's frequencies where the lattice has none) stay at rounding (1e-20 here); the
+  // square grid keeps the four-fold symmetry, so (200), (020), (-200), (0-20) agree to 1e-12.
+  Simulation s;
+  s.atoms = crystal("Au", 2, 2, 2);
+  s.supercell = Supercell{{0, 0, 1}, {{{2, 0, 0}, {0, 2, 0}, {0, 0, 2}}}, 0, 8};
+  s.grid = grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], 64, 64);
+  s.potential.slice_thickness = 4.078 / 2;
+  s.wave = WaveKind::plane;
+  const SimulationResult r = run(s, Device::cpu(), Precision::double_);
+  ASSERT_GT(r.spots.size(), 8u);
+  EXPECT_EQ(r.spots[0].h, 0.0);  // the direct beam is the brightest
+  EXPECT_EQ(r.spots[0].k, 0.0);
+  double total = 0;
+  for (int64_t i = 0; i < r.diffraction.size(); ++i) total += r.diffraction[i];
+  EXPECT_LE(total, 1 + 1e-12);
+  EXPECT_GT(total, 0.98);  // at 0.13 A sampling 1.3% of the beam scatters beyond the aperture
+  double s200[4] = {0, 0, 0, 0};
+  for (const Spot& p : r.spots) {
+    SCOPED_TRACE(std::to_string(p.h) + " " + std::to_string(p.k));
+    EXPECT_EQ(p.h, std::round(p.h));
+    EXPECT_EQ(p.k, std::round(p.k));
+    EXPECT_EQ(p.l, 0.0);
+    EXPECT_EQ(std::fmod(std::abs(p.h), 2.0), 0.0);
+    EXPECT_EQ(std::fmod(std::abs(p.k), 2.0), 0.0);
+    if (p.h == 2 && p.k == 0) s200[0] = p.intensity;
+    if (p.h == 0 && p.k == 2) s200[1] = p.intensity;
+    if (p.h == -2 && p.k == 0) s200[2] = p.intensity;
+    if (p.h == 0 && p.k == -2) s200[3] = p.intensity;
+  }
+  ASSERT_GT(s200[0], 1e-4);
+  for (int i = 1; i < 4; ++i) EXPECT_NEAR(s200[i], s200[0], 1e-12 + 1e-9 * s200[0]);
+  // (100) and (110): pixels (1, 0) and (1, 1) of the 2 x 2 cell.
+  EXPECT_LT(r.diffraction[1], 1e-14);
+  EXPECT_LT(r.diffraction[64 + 1], 1e-14);
+}
+
+TEST(MultisliceRun, IntensityLostBeyondTheAperture) {
+  // What propagation cuts at the antialiasing aperture is 1 - sum |psi_exit|^2 (the transmission
+  // and the propagator are otherwise unitary). STEM: per position, the phonon mean, against the
+  // exit waves by hand, on the host-detector path and the annular-only one (1e-12 in double).
+  const Simulation s = stem_case();
+  const SimulationResult r = run(s, Device::cpu(), Precision::double_);
+  ASSERT_EQ(r.readings.size(), s.detectors.size());  // the run's own detector is not among them
+  ASSERT_EQ(r.lost_beyond_aperture.shape(), (Shape{int64_t(s.positions.size())}));
+  std::vector<double> lost(s.positions.size(), 0.0);
+  for (int64_t k = 0; k < s.phonons; ++k) {
+    const Potential pot(frozen_phonon(s.atoms, s.seed, k), s.grid, s.potential);
+    Array<Complex<double>> waves = probe<double>(s.grid, s.probe, s.positions);
+    multislice<double>(Device::cpu(), waves, pot, s.energy);
+    for (std::size_t j = 0; j < lost.size(); ++j) {
+      double kept = 0;
+      for (int64_t i = 0; i < s.grid.pixels(); ++i) {
+        const auto& c = waves[int64_t(j) * s.grid.pixels() + i];
+        kept += c.re * c.re + c.im * c.im;
+      }
+      lost[j] += (1 - kept) / double(s.phonons);
+    }
+  }
+  Simulation annular = s;
+  annular.detectors.resize(2);
+  const SimulationResult ra = run(annular, Device::cpu(), Precision::double_);
+  for (std::size_t j = 0; j < lost.size(); ++j) {
+    EXPECT_NEAR(r.lost_beyond_aperture[int64_t(j)], lost[j], kTol) << j;
+    EXPECT_NEAR(ra.lost_beyond_aperture[int64_t(j)], lost[j], kTol) << j;
+    EXPECT_GT(lost[j], 1e-6);  // Si at 0.11 A scatters some of the beam past 74 mrad
+  }
+  // Four annular detectors alone fill the fused kernels' device reading: no fifth, no measure.
+  Simulation four = annular;
+  four.detectors.push_back({"A", DetectorType::annular, {20, 40, 1, 1, 0}});
+  four.detectors.push_back({"B", DetectorType::annular, {40, 70, 1, 1, 0}});
+  const SimulationResult r4 = run(four, Device::cpu(), Precision::double_);
+  EXPECT_EQ(r4.readings.size(), 4u);
+  EXPECT_TRUE(r4.lost_beyond_aperture.empty());
+  // Plane waves: one value, 1 - the mean exit intensity (vacuum = 1).
+  Simulation h = hrtem_case();
+  const SimulationResult rh = run(h, Device::cpu(), Precision::double_);
+  ASSERT_EQ(rh.lost_beyond_aperture.size(), 1);
+  double mean = 0;
+  for (int64_t i = 0; i < rh.exit_intensity.size(); ++i) mean += rh.exit_intensity[i] / double(rh.exit_intensity.size());
+  EXPECT_NEAR(rh.lost_beyond_aperture[0], 1 - mean, 1e-12);
+  EXPECT_GT(rh.lost_beyond_aperture[0], 1e-4);
 }

@@ -343,3 +343,89 @@ TEST(CliMultisliceBadInput, OutputInAMissingFolder) {
   for (auto& e : std::filesystem::directory_iterator(dir.path())) files += 1, (void)e;
   EXPECT_EQ(files, 1) << "output left behind";
 }
+
+// Issue 17's structures: crystal files of any cell along any zone axis, with a tilt.
+namespace {
+
+// Wurtzite GaN's hexagonal cell (a = 3.189, c = 5.185 A).
+const char* kGaNPoscar =
+    "GaN\n1.0\n3.189 0 0\n-1.5945 2.761755 0\n0 0 5.185\nGa N\n2 2\nDirect\n"
+    "0.333333333333 0.666666666667 0\n0.666666666667 0.333333333333 0.5\n"
+    "0.333333333333 0.666666666667 0.377\n0.666666666667 0.333333333333 0.877\n";
+
+const char* kPlaneFromFile = R"(energy = 200e3
+[structure]
+file = "POSCAR"
+zone_axis = [1, 0, 0]
+tilt = [5, 0]
+[potential]
+sampling = 0.1
+slice_thickness = 1.6
+output = "projected"
+[wave]
+type = "plane"
+)";
+
+}  // namespace
+
+TEST(CliMultislice, HexagonalPoscarAlongAZoneAxisWithTilt) {
+  TempDir dir;
+  write(dir.file("POSCAR"), kGaNPoscar);
+  write(dir.file("g.toml"), kPlaneFromFile);
+  auto r = run_phasis("multislice run '" + dir.file("g.toml") + "' -o '" + dir.file("g.h5") + "' --no-pictures --no-report");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Along [100] the orthogonal cell is c x sqrt3 a x a (2 hexagonal cells, 8 atoms): 2 slices of a / 2.
+  EXPECT_NE(r.out.find("slices: 2, equal, 1.594500 A thick"), std::string::npos) << r.out;
+  h5::File f = h5::File::open_read(dir.file("g.h5"));
+  std::vector<int32_t> per_slice(2);
+  f.read("slices/atoms", per_slice.data(), 2);
+  EXPECT_EQ(per_slice[0] + per_slice[1], 8);
+  const std::string p = f.read_attr_string("/", "parameters");
+  EXPECT_NE(p.find("\"zone_axis\":\"[1 0 0]\""), std::string::npos) << p;
+  EXPECT_NE(p.find("\"tilt_mrad\":[5.0,0.0]"), std::string::npos) << p;
+  EXPECT_NE(p.find("\"supercell\":{\"cells\":2"), std::string::npos) << p;
+  // The indexed spot table (the crystal's h k l through the supercell) and the mean pattern.
+  const auto spots = f.shape("hrtem/spots");
+  ASSERT_EQ(spots.size(), 2u);
+  EXPECT_EQ(spots[1], 7);
+  EXPECT_GT(spots[0], 1);
+  EXPECT_EQ(f.read_attr_string("hrtem/spots", "indexed_by"), "the crystal's a, b, c");
+  const auto table = f.read_array<double>("hrtem/spots");
+  EXPECT_EQ(table[0], 0.0);  // the direct beam first: (0 0 0)
+  EXPECT_EQ(table[1], 0.0);
+  EXPECT_EQ(table[2], 0.0);
+  for (int64_t r0 = 0; r0 < spots[0]; ++r0) EXPECT_EQ(table[r0 * 7 + 0], 0.0) << "along [100] every zero-order spot has h = 0";
+  EXPECT_NE(r.out.find("spots: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lost beyond the antialiasing aperture: "), std::string::npos) << r.out;
+  // [potential] output = "projected": the specimen's projected potential on the grid, V A.
+  EXPECT_EQ(f.shape("potential/projected"), (std::vector<int64_t>{f.shape("hrtem/image")[0], f.shape("hrtem/image")[1]}));
+  EXPECT_NE(r.out.find("structure: zone axis [1 0 0], simulation cell x [0 0 1] y [-1 -2 0] z [1 0 0]"), std::string::npos) << r.out;
+}
+
+TEST(CliMultisliceBadInput, CifWithoutACell) {
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "file = \"x.cif\""), "expected a cell", "x.cif",
+                       "data_x\n_symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
+                       "_atom_site_fract_y\n_atom_site_fract_z\nSi1 0 0 0\n");
+}
+
+TEST(CliMultisliceBadInput, PoscarWithMismatchedCounts) {
+  std::string poscar = kGaNPoscar;
+  poscar.replace(poscar.find("2 2\n"), 4, "4\n");
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "file = \"POSCAR\""), "expected 2 counts", "POSCAR", poscar);
+}
+
+TEST(CliMultisliceBadInput, ZoneAxisZero) {
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"Si\"\nzone_axis = \"000\""), "structure.zone_axis");
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"Si\"\nzone_axis = [0, 0, 0]"), "not all zero");
+  // Four indices are hexagonal [UVTW], whose T must be -(U + V).
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"GaN\"\nzone_axis = [1, 1, 1, 0]"), "T = -(U + V)");
+}
+
+TEST(CliMultisliceBadInput, TiltPastTheShearsValidity) {
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"Si\"\ntilt = [150, 0]"), "structure.tilt");
+}
+
+TEST(CliMultisliceBadInput, NoOrthogonalSupercellWithinTheTolerance) {
+  expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"GaN\"\nzone_axis = \"111\"\nstrain_tolerance = 1e-4"),
+                       "strain_tolerance");
+}

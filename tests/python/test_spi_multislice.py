@@ -110,3 +110,52 @@ def test_multislice_equals_the_cli(cli, tmp_path):
         multislice.run(str(config), atoms=atoms)
     with pytest.raises(phasis.InputError, match="numbers: expected a C-contiguous int32"):
         multislice.Atoms(np.array(si.numbers, np.int64), np.zeros((len(si), 3)), si.cell)
+
+
+PLANE = """energy = 200e3
+[structure]
+crystal = "GaN"
+zone_axis = [1, 0, 0]
+repeat = [1, 1, 2]
+[potential]
+gpts = [64, 80]
+slice_thickness = 1.6
+output = "projected"
+[wave]
+type = "plane"
+"""
+
+
+def test_multislice_plane_wave_outputs_equal_the_file(cli, tmp_path):
+    # Issue 17's outputs through Python: the indexed spots, the mean pattern, the projected
+    # potential and the loss beyond the aperture, as the CLI's file holds them.
+    config = tmp_path / "gan.toml"
+    config.write_text(PLANE)
+    out = tmp_path / "gan.h5"
+    cli("multislice", "run", config, "-o", out, "--no-pictures", "--no-report")
+    r = multislice.run(str(config))
+    with h5py.File(out, "r") as f:
+        np.testing.assert_array_equal(np.array(r.spots), f["hrtem/spots"][()])
+        np.testing.assert_array_equal(r.potential, f["potential/projected"][()])
+        assert f.attrs["lost_beyond_aperture_mean"] == r.lost_beyond_aperture[0]
+    assert r.spots[0][:3] == (0.0, 0.0, 0.0)
+    assert all(s[0] == 0.0 for s in r.spots)  # along [100] the zero-order Laue zone has h = 0
+    assert r.diffraction.shape == (80, 64)
+    assert abs(r.diffraction.sum() + r.lost_beyond_aperture[0] - 1) < 1e-12
+
+
+def test_read_atoms_cuts_a_crystal_along_a_zone_axis(tmp_path):
+    # A hexagonal POSCAR along [100] is the built-in GaN's cell along [100] (same sites, same cell).
+    poscar = tmp_path / "POSCAR"
+    poscar.write_text("GaN\n1.0\n3.189 0 0\n-1.5945 2.761755 0\n0 0 5.185\nGa N\n2 2\nDirect\n"
+                      "0.333333333333 0.666666666667 0\n0.666666666667 0.333333333333 0.5\n"
+                      "0.333333333333 0.666666666667 0.377\n0.666666666667 0.333333333333 0.877\n")
+    a = multislice.read_atoms(str(poscar), zone_axis="100")
+    b = multislice.crystal("GaN", zone_axis="100")
+    np.testing.assert_allclose(a.cell, b.cell, atol=1e-5)
+    key = lambda t: sorted(zip(t.numbers, np.round(np.mod(t.x, t.cell[0]), 4) % round(t.cell[0], 4),
+                               np.round(t.y, 4), np.round(t.z, 4)))
+    assert len(a) == len(b) == 8
+    assert key(a) == key(b)
+    with pytest.raises(phasis.InputError, match="not all zero"):
+        multislice.read_atoms(str(poscar), zone_axis="000")

@@ -35,18 +35,11 @@ Atoms diamond_cell(int z, double a);
 /// Cubic perovskite ABX3: A at the corner, B at the body centre, X at the face centres; 5 atoms.
 Atoms perovskite_cell(int a_site, int b_site, int x_site, double a);
 
-/// A cubic cell (cell a x a x a) seen along the zone axis "100", "110" or "111": the orthogonal
-/// periodic cell of the same lattice with the zone axis along z, built from the lattice vectors
-///   [100]: x [100], y [010], z [001]        (a x a x a, 1 cubic cell)
-///   [110]: x [-110], y [001], z [110]       (a sqrt2 x a x a sqrt2, 2 cubic cells)
-///   [111]: x [1-10], y [11-2], z [111]      (a sqrt2 x a sqrt6 x a sqrt3, 6 cubic cells)
-/// (right-handed; not the smallest such cell for centred lattices, but always a periodic one).
-/// Throws InputError for another zone axis or a non-cubic cell.
-Atoms orient_cubic(const Atoms& cubic_cell, const std::string& zone_axis);
-
-/// Named crystals with their room-temperature lattice constants: "Au" (fcc, 4.078), "Si" (diamond,
-/// 5.431), "SrTiO3" (perovskite, 3.905), along a zone axis (orient_cubic), repeated nx x ny x nz
-/// in the oriented cell. Throws InputError for other names.
-Atoms crystal(const std::string& name, int nx = 1, int ny = 1, int nz = 1, const std::string& zone_axis = "100");
+/// Named crystals at their room-temperature lattice constants (crystal.hpp: builtin_crystal), along
+/// a zone axis (parse_zone_axis text; orient with the default options), repeated nx x ny x nz in
+/// the oriented cell. [001] of a cubic crystal is its conventional cell as it is; lattice_constant
+/// > 0 replaces a (hexagonal crystals keep their c / a). Throws InputError for other names.
+Atoms crystal(const std::string& name, int nx = 1, int ny = 1, int nz = 1, const std::string& zone_axis = "001",
+              double lattice_constant = 0);
 
 }  // namespace phasis::ms

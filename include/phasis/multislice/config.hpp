@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "phasis/multislice/atoms.hpp"
+#include "phasis/multislice/crystal.hpp"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/hrtem.hpp"
@@ -24,11 +25,15 @@ namespace phasis::ms {
 struct MsConfig {
   std::string source;  // the config file
   // [structure]
-  std::string crystal, file, zone_axis = "100";
+  std::string crystal, file, zone_axis = "001";  // zone_axis: parse_zone_axis text ([u v w] arrays become it)
+  double lattice_constant = 0;                     // Angstrom, a of a built-in crystal; 0: its own
+  OrientOptions orient;                            // strain_tolerance, max_repetitions (crystal.hpp)
+  std::array<double, 2> tilt{0, 0};                // mrad, specimen tilt (crystal.hpp: tilt_specimen)
   std::array<int, 3> repeat{1, 1, 1};
   double vacuum = 0;  // Angstrom, around a structure file's atoms when it has no cell
   // [potential]
   PotentialOptions potential;
+  PotentialOutput potential_output = PotentialOutput::none;  // [potential] output
   std::optional<double> sampling;
   std::optional<std::array<int64_t, 2>> gpts;  // (nx, ny)
   // top level
@@ -51,6 +56,7 @@ struct MsConfig {
   std::map<std::string, double> sigma;  // element symbol -> Angstrom
   // [hrtem]
   CtfOptions ctf;
+  double spot_threshold = 1e-4;  // [hrtem] spot_threshold: the spot table's least share of the beam
   // [run]
   std::string device = "cpu", precision = "float";
   int64_t batch = 16;

@@ -21,6 +21,8 @@
 // are in V Angstrom; the transmission function of slice k is exp(i sigma v_k).
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -51,6 +53,12 @@ struct PotentialOptions {
   Projection projection = Projection::infinite;
   SliceMode slicing = SliceMode::equal;  // equal slices dividing the cell, or fixed (last one short)
   PotentialForm form = PotentialForm::sampled;
+  // Specimen tilt (tx, ty) [mrad], abTEM's model: the beam along (tan tx, tan ty, 1), applied as a
+  // shear of the slices: the multislice engine moves slice k's band-limited transmission function
+  // by -z_k (tan tx, tan ty), z_k its start (slice_shifts), a phase on its spectrum, exact for any
+  // sub-pixel shift. The slices themselves (slice(), outputs) stay unsheared. At most
+  // kMaxTiltMrad (crystal.hpp) in magnitude.
+  std::array<double, 2> tilt{0, 0};
 };
 
 /// The atoms of every slice binned on square tiles of the grid, so that a slice can be sampled one
@@ -79,6 +87,9 @@ class Potential {
   int64_t num_slices() const { return slicing_.count(); }
   double thickness(int64_t k) const { return slicing_.thickness.at(std::size_t(k)); }
   const Slicing& slicing() const { return slicing_; }
+  /// The tilt's shift of each slice, (sx, sy) per slice [Angstrom] = -z_k (tan tx, tan ty); empty
+  /// without a tilt (PotentialOptions::tilt).
+  std::vector<double> slice_shifts() const;
   /// Whether backends sample the slices themselves from bins() (infinite projection,
   /// pixel_average); otherwise they copy Potential::slice's.
   bool backend_sampled() const {

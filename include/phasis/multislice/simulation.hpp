@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,13 @@
 #include "phasis/core/device.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/multislice/atoms.hpp"
+#include "phasis/multislice/crystal.hpp"
 #include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/grid.hpp"
 #include "phasis/multislice/hrtem.hpp"
 #include "phasis/multislice/potential.hpp"
 #include "phasis/multislice/scan.hpp"
+#include "phasis/multislice/spots.hpp"
 #include "phasis/multislice/stem.hpp"
 #include "phasis/multislice/waves.hpp"
 
@@ -43,8 +46,16 @@ struct Detector {
 /// in degrees): the `parameters` attribute of its dataset.
 std::string detector_parameters(const Detector& d);
 
+/// Whether the run also returns the static lattice's projected potential: none, the whole
+/// specimen's (the sum over slices, (ny, nx)) or every slice's ((slices, ny, nx)); V Angstrom.
+enum class PotentialOutput { none, projected, slices };
+const char* to_string(PotentialOutput p);
+/// "none", "projected", "slices"; InputError for anything else.
+PotentialOutput parse_potential_output(const std::string& s);
+
 struct Simulation {
   Atoms atoms;  // with per-atom sigma when phonons > 1
+  std::optional<Supercell> supercell;  // when the atoms' cell was cut from a crystal (crystal.hpp: orient)
   Grid grid;
   PotentialOptions potential;
   double energy = 200e3;  // eV
@@ -60,6 +71,8 @@ struct Simulation {
   uint64_t seed = 0;
   // HRTEM only
   CtfOptions ctf;
+  double spot_threshold = 1e-4;  // the spot table lists spots of at least this share of the beam
+  PotentialOutput potential_output = PotentialOutput::none;
   // how STEM runs
   int64_t batch = 16;     // probe positions per multislice run
   bool fused_fft = true;  // StemOptions::fused_fft (annular STEM, CUDA, float, 512 x 512)
@@ -74,6 +87,15 @@ struct SimulationResult {
   // HRTEM
   Array<Complex<float>> exit_wave;      // (ny, nx), first configuration, scaled so vacuum has modulus 1
   Array<double> exit_intensity, image;  // (ny, nx), ensemble means; vacuum = 1
+  Array<double> diffraction;            // (ny, nx), unshifted: the exit waves' mean pattern, shares of the beam
+  std::vector<Spot> spots;              // its indexed spots (spots.hpp), at least spot_threshold
+  // The share of the beam lost beyond the antialiasing aperture (propagation cuts it there): per
+  // probe position (STEM, phonon means) or one value (plane waves); empty for STEM with 4 or more
+  // annular detectors alone (measuring it would take the fused kernels' reading off the device)
+  Array<double> lost_beyond_aperture;
+  // Simulation::potential_output: the static lattice's potential [V Angstrom], (ny, nx) or
+  // (slices, ny, nx), as the run sliced it; empty for none
+  Array<float> potential;
   double seconds = 0;                   // wall time of the run after its checks
 };
 
