@@ -6,7 +6,10 @@
 // readers touch), and a file whose walk does not end normally is an InputError instead of a crash.
 #include <fcntl.h>
 #include <cerrno>
+#include <filesystem>
 #include <functional>
+#include <mutex>
+#include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,8 +73,32 @@ void walk(const std::string& path) {
 
 }  // namespace
 
+// A reader opens its file several times (its checks in a child, then for real): the walk is made
+// once per file as it is now (path, size, modification time), not at every open.
+std::mutex walked_mutex;
+std::string walked_key;
+
+std::string file_key(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return {};
+  const auto time = std::filesystem::last_write_time(path, ec).time_since_epoch().count();
+  return ec ? std::string() : path + '\n' + std::to_string(size) + '\n' + std::to_string(time);
+}
+
+void remember_walked(const std::string& key) {
+  std::lock_guard lock(walked_mutex);
+  if (!key.empty()) walked_key = key;
+}
+
 void probe_in_child(const std::string& path) {
-  if (!in_child) run_isolated(path, [&] { walk(path); });
+  if (in_child) return walk(path);  // already isolated: walk here
+  const std::string key = file_key(path);
+  {
+    std::lock_guard lock(walked_mutex);
+    if (!key.empty() && key == walked_key) return;
+  }
+  run_isolated(path, [&] { walk(path); });
 }
 
 }  // namespace phasis::h5::detail
@@ -80,6 +107,8 @@ namespace phasis::h5 {
 
 void run_isolated(const std::string& path, const std::function<void()>& checks) {
   if (detail::in_child) return checks();
+  // The checks open the file (File::open_read): in the child that walk comes first, and the
+  // parent's next open of the same file needs none of its own.
   const pid_t pid = fork();
   if (pid < 0) return;  // no process to spare: the caller reads the file as before
   if (pid == 0) {
@@ -96,11 +125,15 @@ void run_isolated(const std::string& path, const std::function<void()>& checks) 
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return;
-  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    throw InputError("'" + path + "': expected a readable HDF5 file; found a damaged one (the HDF5 library crashed " +
-                     "reading its metadata: " + (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                                                      : "exit " + std::to_string(WEXITSTATUS(status))) +
-                     ")");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    // The checks opened the file there, and File::open_read walked it first: walked, unchanged.
+    detail::remember_walked(detail::file_key(path));
+    return;
+  }
+  throw InputError("'" + path + "': expected a readable HDF5 file; found a damaged one (the HDF5 library crashed " +
+                   "reading its metadata: " + (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                                                    : "exit " + std::to_string(WEXITSTATUS(status))) +
+                   ")");
 }
 
 }  // namespace phasis::h5

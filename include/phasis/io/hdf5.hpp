@@ -53,7 +53,8 @@ std::string message(const std::string& file, const std::string& what, const std:
 /// Runs `checks` (a reader's metadata checks of `path`: lookups, shapes, small datasets) in a
 /// child process first, then returns for the caller to run them for real; InputError when the
 /// child does not end normally: a damaged file crashed libhdf5, which it does on some corrupt
-/// heaps (src/io/hdf5_probe.cpp). Data reads are not repeated there.
+/// heaps (src/io/hdf5_probe.cpp). Data reads are not repeated there. `checks` must open the file
+/// by File::open_read (which walks it in that child), so that the caller's own open needs no walk.
 void run_isolated(const std::string& path, const std::function<void()>& checks);
 
 /// An open HDF5 file. Dataset paths are relative to the root ("entry_1/data_1/data").
