@@ -1,5 +1,6 @@
 // Small-molecule (coreCIF) crystal files through gemmi: the cell, the symmetry operations and the
 // atom sites expanded to the whole unit cell (see structure.hpp).
+#include <cctype>
 #include <cmath>
 #include <optional>
 #include <sstream>
@@ -38,6 +39,15 @@ std::vector<gemmi::Op> listed_operations(gemmi::cif::Block& block, const std::st
     std::vector<gemmi::Op> ops;
     for (const std::string& v : col) {
       const std::string triplet = gemmi::cif::as_string(v);
+      // gemmi multiplies each number by its denominator (24) in an int, unchecked: a number of
+      // many digits overflowed (fuzz_structure). Symmetry operations hold small fractions only.
+      size_t run = 0;
+      for (char ch : triplet) {
+        run = std::isdigit(static_cast<unsigned char>(ch)) ? run + 1 : 0;
+        if (run > 4)
+          throw InputError(where + ": " + tag + ": expected symmetry operations such as 'x,-y,z+1/2' (numbers of at most 4 digits); found '" +
+                           triplet.substr(0, 60) + "'");
+      }
       try {
         ops.push_back(gemmi::parse_triplet(triplet));
       } catch (const std::exception& e) {

@@ -201,3 +201,21 @@ TEST(FuzzFindings, ShortPdbLinesArePaddedForGemmi) {
                       << "ATOM      1  N   ALA A   1       1.000   2.000   3.000  1.00 10.00           N\nEND\n";
   EXPECT_EQ(ms::read_atoms(path).size(), 1u);
 }
+
+TEST(FuzzFindings, CifSymmetryOperationsWithHugeNumbersAreRefused) {
+  if (!ms::structure_reader_available()) GTEST_SKIP() << "built without gemmi";
+  // gemmi::parse_triplet multiplied "x-2222222222222222222" by its denominator in an int (UBSan).
+  phasis::testing::TempDir dir;
+  const std::string path = dir.file("gan.cif");
+  std::ofstream(path) << "data_GaN\n_cell_length_a 3.189\n_cell_length_b 3.189\n_cell_length_c 5.185\n"
+                         "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
+                         "loop_\n_space_group_symop_operation_xyz\n'x,y,z' 'x-2222222222222222222,y,z'\n"
+                         "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                         "_atom_site_fract_z\nGa Ga 0.3333 0.6667 0\n";
+  try {
+    (void)ms::read_atoms(path);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    expect_one_line(e.what(), "numbers of at most 4 digits");
+  }
+}
