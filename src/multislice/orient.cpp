@@ -81,6 +81,11 @@ Atoms fill_supercell(const Crystal& c, const std::array<IVec, 3>& m, const Vec3&
   for (int64_t n = 0; n < c.size(); ++n) {
     Vec3 f = c.frac[std::size_t(n)];
     for (double& v : f) v = wrap01(v);
+    // Every image within the tolerance of the supercell, wrapped into it (a coordinate within the
+    // tolerance of a face goes to 0) and kept once: two images of one atom on opposite faces,
+    // whose coordinates rounding puts on either side of the tolerance, were both kept before
+    // (fuzz_structure).
+    std::vector<Vec3> found;
     for (int i = lo[0] - 1; i <= hi[0]; ++i)
       for (int j = lo[1] - 1; j <= hi[1]; ++j)
         for (int k = lo[2] - 1; k <= hi[2]; ++k) {
@@ -89,10 +94,19 @@ Atoms fill_supercell(const Crystal& c, const std::array<IVec, 3>& m, const Vec3&
           bool inside = true;
           for (int e = 0; e < 3; ++e) {
             s[e] = p[0] * inv[0][e] + p[1] * inv[1][e] + p[2] * inv[2][e];
-            if (std::abs(s[e] - std::round(s[e])) < kFaceTolerance) s[e] = std::round(s[e]);
-            inside = inside && s[e] >= 0 && s[e] < 1;
+            inside = inside && s[e] >= -kFaceTolerance && s[e] < 1 + kFaceTolerance;
+            if (std::abs(s[e] - std::round(s[e])) < kFaceTolerance) s[e] = 0;
           }
           if (!inside) continue;
+          const bool seen = std::any_of(found.begin(), found.end(), [&](const Vec3& t) {
+            for (int e = 0; e < 3; ++e) {
+              const double d = s[e] - t[e];
+              if (std::abs(d - std::round(d)) > 1e3 * kFaceTolerance) return false;
+            }
+            return true;
+          });
+          if (seen) continue;
+          found.push_back(s);
           out.add(c.z[std::size_t(n)], s[0] * box[0], s[1] * box[1], s[2] * box[2]);
           if (!c.sigma.empty()) out.sigma.push_back(c.sigma[std::size_t(n)]);
         }
