@@ -57,6 +57,14 @@ std::string checked_pdb_text(const std::string& path) {
       }
     }
     line.resize(80, ' ');  // longer lines too: gemmi reads 81 characters and starts a new line with the rest
+    // DBREF2's sequence numbers are 10 columns wide, and gemmi converts them to int unchecked:
+    // ten digits overflowed (fuzz_structure). Nine digits are every real sequence's range.
+    if (line.rfind("DBREF2", 0) == 0)
+      for (size_t at : {size_t(45), size_t(57)})
+        if (std::count_if(line.begin() + long(at), line.begin() + long(at + 10),
+                          [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) >= 10)
+          throw InputError("structure file '" + path + "': expected DBREF2 sequence numbers below 10^9; found '" +
+                           line.substr(at, 10) + "' at line " + std::to_string(number));
     text += line;
     text += '\n';
   }

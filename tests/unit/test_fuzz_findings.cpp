@@ -219,3 +219,20 @@ TEST(FuzzFindings, CifSymmetryOperationsWithHugeNumbersAreRefused) {
     expect_one_line(e.what(), "numbers of at most 4 digits");
   }
 }
+
+TEST(FuzzFindings, PdbDbref2NumbersOfTenDigitsAreRefused) {
+  if (!ms::structure_reader_available()) GTEST_SKIP() << "built without gemmi";
+  // gemmi reads DBREF2's 10-column sequence numbers into an int: ten digits overflowed (UBSan).
+  phasis::testing::TempDir dir;
+  const std::string path = dir.file("m.pdb");
+  std::string dbref(80, ' ');
+  dbref.replace(0, 6, "DBREF2"), dbref.replace(45, 10, "6666666666"), dbref.replace(57, 10, "6666666666");
+  std::ofstream(path) << dbref << "\n"
+                      << "ATOM      1  N   ALA A   1       1.000   2.000   3.000  1.00 10.00           N\nEND\n";
+  try {
+    (void)ms::read_atoms(path);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    expect_one_line(e.what(), "expected DBREF2 sequence numbers below 10^9; found '6666666666' at line 1");
+  }
+}
