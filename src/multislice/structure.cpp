@@ -58,8 +58,10 @@ std::string checked_pdb_text(const std::string& path) {
     }
     line.resize(80, ' ');  // longer lines too: gemmi reads 81 characters and starts a new line with the rest
     // DBREF2's sequence numbers are 10 columns wide, and gemmi converts them to int unchecked:
-    // ten digits overflowed (fuzz_structure). Nine digits are every real sequence's range.
-    if (line.rfind("DBREF2", 0) == 0)
+    // ten digits overflowed (fuzz_structure). Nine digits are every real sequence's range. gemmi
+    // knows a record by its first four letters in any case ("dbre 2" is a DBREF2 to it).
+    auto upper = [&](size_t i) { return char(std::toupper(static_cast<unsigned char>(line[i]))); };
+    if (upper(0) == 'D' && upper(1) == 'B' && upper(2) == 'R' && upper(3) == 'E')
       for (size_t at : {size_t(45), size_t(57)})
         if (std::count_if(line.begin() + long(at), line.begin() + long(at + 10),
                           [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) >= 10)
