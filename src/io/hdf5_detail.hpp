@@ -4,7 +4,6 @@
 #include <hdf5.h>
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>

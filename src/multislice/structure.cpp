@@ -24,6 +24,17 @@
 
 namespace phasis::ms {
 
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+  return ext;
+}
+
+}  // namespace
+
+
 bool structure_reader_available() { return PHASIS_HAVE_GEMMI; }
 
 #if PHASIS_HAVE_GEMMI
@@ -95,8 +106,7 @@ void check_cif_integers(const gemmi::cif::Block& block, const std::string& path)
 }
 
 bool is_pdb(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+  const std::string ext = lower_extension(path);
   return ext == ".pdb" || ext == ".ent";
 }
 }  // namespace
@@ -149,16 +159,6 @@ Atoms read_structure(const std::string& path) {
                    "': this phasis was built without gemmi, so it reads XYZ only (install gemmi-dev and tao-pegtl-dev)");
 }
 #endif
-
-namespace {
-
-std::string lower_extension(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-  return ext;
-}
-
-}  // namespace
 
 std::optional<Crystal> read_crystal(const std::string& path) {
   const std::string ext = lower_extension(path);
