@@ -6,11 +6,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 
-#include "checkpoint_sink.hpp"
+#include "checkpoint_writer.hpp"
 #include "commands.hpp"
 #include "live_options.hpp"
 #include "phasis/comm/mpi.hpp"
@@ -106,12 +107,14 @@ void run(const ReconstructArgs& a) {
   exec::ChromeTrace trace(comm::Mpi().rank());
   if (a.checkpoint_every < 0)
     throw InputError("--checkpoint-every: expected iterations >= 0 (0: none); found " + std::to_string(a.checkpoint_every));
-  CheckpointSink checkpoint(path_stem(a.output) + ".checkpoint.h5", a.checkpoint_every);
-  if (a.checkpoint_every > 0) require_output_path(checkpoint.path(), a.input);
+  // The state goes to OUT.checkpoint.h5 every N iterations and when a stop request ends the run.
+  CheckpointWriter checkpoint(path_stem(a.output) + ".checkpoint.h5",
+                              CheckpointInfo{0, 0, 0, 0, a.algorithm, a.precision, a.input});
+  require_output_path(checkpoint.path(), a.input);
   if (!a.trace.empty()) require_output_path(a.trace, a.input);
   // The live view listens before any work: a port in use ends the command here.
   std::unique_ptr<monitor::LiveView> live = start_live(a.live, "ptycho reconstruct " + a.input);
-  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, a.checkpoint_every > 0 ? &checkpoint : nullptr, live.get()});
+  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, live.get()});
   if (live) {
     live->set_info("input", a.input);
     live->set_info("output", a.output);
@@ -143,14 +146,25 @@ void run(const ReconstructArgs& a) {
   dist.reduce = a.reduce;
   if (!a.probe_file.empty()) require_input_file(a.probe_file, "probe file");
   dist.probe_file = a.probe_file;
-  // --resume: the first stage starts from a result or checkpoint's object and probe.
+  // --resume: a checkpoint continues its run where it stopped (the same chain, its stage and
+  // iteration, for dm/raar/er its exit waves); a result's object and probe start a new run.
   std::shared_ptr<SolverStart> resumed;
   if (!a.resume.empty()) {
     require_input_file(a.resume, "result or checkpoint to resume");
     if (!a.probe_file.empty()) throw InputError("--resume and --probe: expected one start for the probe; found both");
-    Reconstruction from = read_reconstruction(a.resume);
-    resumed = std::make_shared<SolverStart>(SolverStart{std::move(from.object), std::move(from.probe), {}});
-    std::printf("resuming from %s (%lld iterations done there)\n", a.resume.c_str(), (long long)from.errors.size());
+    std::string was;
+    resumed = std::make_shared<SolverStart>(read_start(a.resume, &was));
+    if (!was.empty()) {
+      const auto then = parse_chain(was, a.dm.iterations), now = parse_chain(a.algorithm, a.dm.iterations);
+      bool same = size_t(resumed->stage) < now.size() && resumed->stage < int(then.size());
+      for (int st = 0; same && st <= resumed->stage; ++st) same = then[st].first == now[st].first;
+      if (!same)
+        throw InputError("--resume '" + a.resume + "': expected --algorithm of the checkpoint's run ('" + was +
+                         "', at its stage " + std::to_string(resumed->stage + 1) + "); found '" + a.algorithm + "'");
+    }
+    std::printf("resuming from %s (%zu iterations done there%s)\n", a.resume.c_str(), resumed->errors.size(),
+                was.empty() ? "; a new run from its object and probe"
+                            : resumed->exit_waves.size() ? "; exit waves included: continues exactly" : "; object and probe");
   }
   // One solver or a chain ("dm:50,er:20"): each stage its solver's own options, the shared ones
   // from the flags, its iterations from the chain (else --iterations).
@@ -165,7 +179,7 @@ void run(const ReconstructArgs& a) {
   settings.smoothness = a.smoothness;
   // Every iteration may send snapshots; each sink asks only for those it wants (the checkpoint's
   // every N, the live view's when its encoder is free), so none is copied for nobody.
-  const SolverChain chain = make_chain(a.algorithm, settings, resumed, a.checkpoint_every > 0 || live ? 1 : 0);
+  const SolverChain chain = make_chain(a.algorithm, settings, resumed, live ? 1 : 0, checkpoint.policy(a.checkpoint_every));
   int planned = 0;
   for (const SolverStage& stage : chain) planned += stage.options->iterations;
   // Ctrl-C or SIGTERM: the iteration in progress ends, the result so far is written as usual.
@@ -376,7 +390,17 @@ void run(const ReconstructArgs& a) {
     std::printf("report: %s\n", path.c_str());
   });
   if (live) live->finish(result.interrupted ? "stopped" : "done");
+  if (result.interrupted && checkpoint.written()) {
+    // The checkpoint holds the state after the last iteration: the way to continue.
+    std::printf("stopped on request after %zu of %d iterations; the result so far is in %s; to continue, run the same "
+                "command with --resume %s\n", result.fourier_error.size(), planned, a.output.c_str(), checkpoint.path().c_str());
+    std::fflush(stdout);
+    throw StoppedEarly{stop_code};
+  }
   checkpoint.remove();  // the result holds everything it had
+  std::error_code same_error;
+  if (!result.interrupted && !a.resume.empty() && std::filesystem::equivalent(a.resume, checkpoint.path(), same_error))
+    std::filesystem::remove(a.resume, same_error);  // this run's own checkpoint, resumed and now done
   if (result.interrupted) {
     std::printf("stopped on request after %zu of %d iterations; the result so far is in %s\n", result.fourier_error.size(),
                 planned, a.output.c_str());
@@ -503,10 +527,13 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--stream-wait", a->stream.header_wait_s, "Streaming input: seconds to wait for the stream's header")
       ->capture_default_str();
   cmd->add_option("--checkpoint-every", a->checkpoint_every,
-                  "Every N iterations write object and probe to OUT.checkpoint.h5 (removed when the run ends; "
-                  "continue a killed run with --resume)")
+                  "Every N iterations write the run's state (object, probe; for dm, raar, er the exit waves) to "
+                  "OUT.checkpoint.h5, as Ctrl-C or SIGTERM also does (removed when the run ends; continue a killed or "
+                  "stopped run with --resume OUT.checkpoint.h5)")
       ->capture_default_str();
-  cmd->add_option("--resume", a->resume, "Start from the object and probe of a result or checkpoint file of this scan");
+  cmd->add_option("--resume", a->resume,
+                  "A checkpoint of this scan: continue its run to the planned iterations (dm, raar, er exactly as if "
+                  "uninterrupted); or a result file: start a new run from its object and probe");
   cmd->add_option("--trace", a->trace,
                   "Write a Chrome trace (JSON; Perfetto and chrome://tracing open it): one span per iteration and part");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the last iteration");

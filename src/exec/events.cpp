@@ -113,8 +113,9 @@ Progress make_progress(std::string task, int64_t done, int64_t total, std::strin
   return p;
 }
 
-ProgressMeter::ProgressMeter(EventSink* sink, std::string task, int64_t total, std::string unit)
-    : sink_(sink), task_(std::move(task)), total_(total), unit_(std::move(unit)), start_(now_seconds()) {}
+ProgressMeter::ProgressMeter(EventSink* sink, std::string task, int64_t total, std::string unit, int64_t already)
+    : sink_(sink), task_(std::move(task)), total_(total), unit_(std::move(unit)), already_(already),
+      start_(now_seconds()), done_(already) {}
 
 void ProgressMeter::update(int64_t done, Values values) {
   std::lock_guard lock(mutex_);
@@ -135,7 +136,13 @@ int64_t ProgressMeter::done() const {
 
 void ProgressMeter::report_locked(Values values) {
   if (!sink_) return;
-  sink_->progress(make_progress(task_, done_, total_, unit_, now_seconds() - start_, std::move(values)));
+  Progress p = make_progress(task_, done_, total_, unit_, now_seconds() - start_, std::move(values));
+  if (already_ > 0) {  // the rate of this meter's own units
+    const int64_t own = done_ - already_;
+    p.rate = own > 0 && p.elapsed > 0 ? double(own) / p.elapsed : 0.0;
+    p.eta = done_ >= total_ ? 0 : p.rate > 0 ? double(total_ - done_) / p.rate : -1.0;
+  }
+  sink_->progress(p);
 }
 
 }  // namespace phasis::exec

@@ -27,7 +27,7 @@ std::unique_ptr<SolverOptions> solver_options(const std::string& name, const Sol
 }
 
 SolverChain make_chain(const std::string& algorithm, const SolverSettings& s, std::shared_ptr<const SolverStart> start,
-                       int snapshot_every) {
+                       int snapshot_every, std::shared_ptr<const CheckpointPolicy> checkpoint) {
   SolverChain chain;
   const auto stages = parse_chain(algorithm, s.shared.iterations);
   // Position refinement counts iterations over the whole chain: each stage gets the iteration of
@@ -51,6 +51,7 @@ SolverChain make_chain(const std::string& algorithm, const SolverSettings& s, st
     done += iterations;
     if (snapshot_every > 0) options->snapshot_every = snapshot_every;
     if (start && chain.empty()) options->start = start;
+    options->checkpoint = checkpoint;
     chain.push_back({name, std::move(options)});
   }
   return chain;

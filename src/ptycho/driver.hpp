@@ -31,9 +31,13 @@ std::unique_ptr<Solver<B, T>> make_solver(const std::string& algorithm, const B&
   throw InputError("algorithm: expected one of " + known + "; found '" + algorithm + "'");
 }
 
+/// Runs one stage: stage `stage` of a chain whose earlier iterations left the errors `before` and
+/// times `seconds_before` (checkpoints record them). A start with `iteration` set continues that stage from there.
 template <class B, class T>
 SolverResult run_solver(const B& backend, const std::string& algorithm, const PtychoProblem& pr,
-                          const SolverOptions& options, exec::EventSink* events, comm::Communicator& reducer) {
+                        const SolverOptions& options, exec::EventSink* events, comm::Communicator& reducer,
+                        int stage = 0, const std::vector<double>& before = {},
+                        const std::vector<double>& seconds_before = {}) {
   // A part that cannot start (bad options, out of device memory) must stop the others too, before
   // any of them waits in a sum.
   std::unique_ptr<Solver<B, T>> made;
@@ -60,10 +64,25 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
   if (reporter && solver.streaming())
     reporter->note("streaming: the frames do not fit the GPU; they stay in pinned host memory and pass through it in "
                    "batches of " + std::to_string(solver.batch()));
-  exec::ProgressMeter meter(reporter, algorithm, options.iterations, "iterations");
+  const int first = options.start ? options.start->iteration : 0;  // a checkpoint's stage continues
+  exec::ProgressMeter meter(reporter, algorithm, options.iterations, "iterations", first);
   std::vector<double> errors, seconds;
   bool interrupted = false;
-  for (int it = 0; it < options.iterations; ++it) {
+  // Checkpoints: part 0 saves the state after the due iterations (counted over the whole chain) and
+  // when it stops on request; every frame's state only when it holds every frame.
+  const CheckpointPolicy* checkpoint = options.checkpoint && options.checkpoint->write ? options.checkpoint.get() : nullptr;
+  auto save = [&](int done) {
+    SolverStart s;
+    solver.save_state(s, reducer.size() == 1);
+    s.stage = stage;
+    s.iteration = done;
+    s.errors = before;
+    s.errors.insert(s.errors.end(), errors.begin(), errors.end());
+    s.seconds = seconds_before;
+    s.seconds.insert(s.seconds.end(), seconds.begin(), seconds.end());
+    checkpoint->write(s);
+  };
+  for (int it = first; it < options.iterations; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
     double err = 0;
     {
@@ -86,6 +105,9 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     // request is summed (one host scalar; a signal to any part stops them all).
     bool stop = exec::stop_requested();
     if (reducer.size() > 1) stop = reducer.sum(stop ? 1.0 : 0.0) > 0;
+    const int total = int(before.size() + errors.size());
+    if (checkpoint && part == 0 && !last && (stop || (checkpoint->every > 0 && total % checkpoint->every == 0)))
+      save(it + 1);
     if (stop && !last) {
       interrupted = true;
       break;
@@ -106,12 +128,32 @@ SolverResult run_chain(const B& backend, const SolverChain& chain, const PtychoP
   if (chain.empty()) throw InputError("algorithm: expected at least one solver; found none");
   SolverResult out;
   std::string name;
+  // A checkpoint's start (on the first stage's options) resumes its stage; the stages before it ran.
+  std::size_t resume = 0;
+  const auto& given = chain[0].options ? chain[0].options->start : nullptr;
+  if (given && (given->stage > 0 || given->iteration > 0)) {
+    resume = std::size_t(given->stage);
+    if (resume >= chain.size() || given->iteration >= chain[resume].options->iterations)
+      throw InputError("resume: expected a checkpoint with iterations left in this chain of " + std::to_string(chain.size()) +
+                       " stages; found stage " + std::to_string(given->stage + 1) + " with " +
+                       std::to_string(given->iteration) + " iterations done");
+    out.fourier_error = given->errors;
+    out.iteration_seconds = given->seconds;
+  }
   for (std::size_t s = 0; s < chain.size(); ++s) {
     const SolverStage& stage = chain[s];
     if (!stage.options) throw InputError("algorithm " + stage.algorithm + ": expected its options; found none");
+    if (s < resume) {
+      name += (s ? "," : "") + stage.algorithm + ":" + std::to_string(stage.options->iterations);
+      continue;
+    }
     std::unique_ptr<SolverOptions> own;
     const SolverOptions* options = stage.options.get();
-    if (s > 0) {  // every stage after the first starts where the one before stopped
+    if (s == resume && resume > 0) {  // the checkpoint's stage continues from its state
+      own = options->clone();
+      own->start = given;
+      options = own.get();
+    } else if (s > 0) {  // every stage after the first starts where the one before stopped
       own = options->clone();
       auto start = std::make_shared<SolverStart>();
       start->object = std::move(out.object);
@@ -120,7 +162,8 @@ SolverResult run_chain(const B& backend, const SolverChain& chain, const PtychoP
       own->start = std::move(start);
       options = own.get();
     }
-    SolverResult r = run_solver<B, T>(backend, stage.algorithm, pr, *options, events, reducer);
+    SolverResult r = run_solver<B, T>(backend, stage.algorithm, pr, *options, events, reducer, int(s), out.fourier_error,
+                                      out.iteration_seconds);
     name += (s ? "," : "") + stage.algorithm + (chain.size() > 1 ? ":" + std::to_string(options->iterations) : "");
     r.fourier_error.insert(r.fourier_error.begin(), out.fourier_error.begin(), out.fourier_error.end());
     r.iteration_seconds.insert(r.iteration_seconds.begin(), out.iteration_seconds.begin(), out.iteration_seconds.end());

@@ -49,6 +49,22 @@ class FrameStore {
     copy_bytes(dst.data(), dst.memory(), src.data(), src.memory(), size_t(frames * block_) * sizeof(Complex<T>));
   }
 
+  /// Every frame's exit waves as double on the host (a checkpoint's; float converts exactly).
+  Array<Complex<double>> exit_waves() const {
+    const Array<Complex<T>> h = (stream_ ? psi_host_ : psi_).to(Memory::host);
+    Array<Complex<double>> out(Shape{n_, block_});
+    for (int64_t i = 0; i < n_ * block_; ++i) out[i] = {double(h[i].re), double(h[i].im)};
+    return out;
+  }
+  /// Sets every frame's exit waves from a checkpoint's (n x block values, any shape).
+  void load_exit_waves(const Array<Complex<double>>& from) {
+    if (from.size() != n_ * block_) throw InternalError("FrameStore::load_exit_waves: sizes differ");
+    Array<Complex<T>> h(Shape{n_ * block_});
+    for (int64_t i = 0; i < n_ * block_; ++i) h[i] = {T(from[i].re), T(from[i].im)};
+    Array<Complex<T>>& dst = stream_ ? psi_host_ : psi_;
+    copy_bytes(dst.data(), dst.memory(), h.data(), Memory::host, h.bytes());
+  }
+
   bool streaming() const { return stream_; }
   int64_t frames() const { return n_; }
   int64_t batch() const { return batch_; }

@@ -137,20 +137,81 @@ void write_reconstruction(const std::string& path, const DmResult& r, const Ptyc
   output.commit();
 }
 
-void write_checkpoint(const std::string& path, const Checkpoint& c) {
+void write_checkpoint(const std::string& path, const SolverStart& state, const CheckpointInfo& info) {
   AtomicOutput output(path);
   {
     h5::File f = h5::File::create(output.temp_path());
-    f.write("object", c.object);
-    f.write("probe", c.probe);
-    const double origin[2] = {c.origin_y, c.origin_x}, pixel[2] = {c.pixel_y_m, c.pixel_x_m};
+    // In the run's precision (float values convert to double and back exactly); one mode squeezed,
+    // as in a result.
+    auto put = [&](const char* name, const Array<Complex<double>>& a, bool squeeze) {
+      if (a.size() == 0) return;
+      Array<Complex<double>> c = a.to(Memory::host);
+      if (squeeze && c.shape().rank == 3 && c.shape()[0] == 1) c.reshape(Shape{c.shape()[1], c.shape()[2]});
+      if (info.precision == "double") f.write(name, c);
+      else f.write(name, to_float(c));
+    };
+    put("object", state.object, true);
+    put("probe", state.probe, true);
+    put("exit_waves", state.exit_waves, false);
+    if (!state.occupancy.empty()) f.write("occupancy", state.occupancy.data(), {int64_t(state.occupancy.size())});
+    const double origin[2] = {info.origin_y, info.origin_x}, pixel[2] = {info.pixel_y_m, info.pixel_x_m};
     f.write("object_origin", origin, {2});
     f.write("pixel_size", pixel, {2});
-    f.write("fourier_error", c.errors.data(), {int64_t(c.errors.size())});
-    f.write_attr("/", "checkpoint", "iterations done: " + std::to_string(c.errors.size()) + "; running: " + c.stage);
+    f.write("fourier_error", state.errors.data(), {int64_t(state.errors.size())});
+    f.write("iteration_seconds", state.seconds.data(), {int64_t(state.seconds.size())});
+    f.write_scalar<int32_t>("checkpoint_stage", state.stage);
+    f.write_scalar<int32_t>("checkpoint_iteration", state.iteration);
+    f.write_attr("/", "checkpoint", "iterations done: " + std::to_string(state.errors.size()) + "; stage " +
+                                        std::to_string(state.stage + 1) + " of " + info.algorithm + " at its iteration " +
+                                        std::to_string(state.iteration) +
+                                        (state.exit_waves.size() ? "; exit waves saved (exact resume)" : "; object and probe only"));
+    f.write_attr("/", "algorithm", info.algorithm);
+    f.write_attr("/", "precision", info.precision);
+    f.write_attr("/", "input", info.input);
     f.close();
   }
   output.commit();
+}
+
+SolverStart read_start(const std::string& path, std::string* algorithm) {
+  SolverStart s;
+  Reconstruction rec = read_reconstruction(path);  // checks object, probe and origin
+  h5::File f = h5::File::open_read(path);
+  auto finite = [&](const char* name, const Array<Complex<double>>& a) {
+    for (int64_t i = 0; i < a.size(); ++i)
+      if (!std::isfinite(a[i].re) || !std::isfinite(a[i].im))
+        throw InputError("'" + path + "' " + name + ": expected finite values; found " +
+                         (std::isnan(a[i].re) || std::isnan(a[i].im) ? "NaN" : "infinity") + " at element " + std::to_string(i));
+  };
+  s.object = f.read_array<Complex<double>>("object");  // every object mode (rec keeps the first)
+  s.probe = std::move(rec.probe);
+  finite("object", s.object);
+  finite("probe", s.probe);
+  if (algorithm) algorithm->clear();
+  if (!f.exists("checkpoint_iteration")) return s;  // a result: a fresh start from its object and probe
+  s.stage = int(f.read_scalar("checkpoint_stage"));
+  s.iteration = int(f.read_scalar("checkpoint_iteration"));
+  if (s.stage < 0 || s.iteration < 1)
+    throw InputError("'" + path + "' checkpoint_stage, checkpoint_iteration: expected a stage >= 0 and iterations >= 1; found " +
+                     std::to_string(s.stage) + " and " + std::to_string(s.iteration));
+  if (f.exists("exit_waves")) {
+    if (f.rank("exit_waves") != 4 || !f.is_complex("exit_waves"))
+      throw InputError("'" + path + "' exit_waves: expected a 4D complex dataset (frames, modes, frame); found another");
+    s.exit_waves = f.read_array<Complex<double>>("exit_waves");
+    finite("exit_waves", s.exit_waves);
+  }
+  if (f.exists("occupancy")) {
+    const Array<double> o = f.read_array<double>("occupancy");
+    s.occupancy.assign(o.data(), o.data() + o.size());
+  }
+  s.errors.assign(rec.errors.data(), rec.errors.data() + rec.errors.size());
+  if (f.exists("iteration_seconds")) {
+    const Array<double> t = f.read_array<double>("iteration_seconds");
+    s.seconds.assign(t.data(), t.data() + t.size());
+  }
+  if (s.seconds.size() != s.errors.size()) s.seconds.assign(s.errors.size(), 0.0);
+  if (algorithm && f.has_attr("/", "algorithm")) *algorithm = f.read_attr_string("/", "algorithm");
+  return s;
 }
 
 Reconstruction read_reconstruction(const std::string& path) {

@@ -19,6 +19,15 @@
 
 namespace phasis {
 
+/// A backend array as double on the host (checkpoints: float converts exactly).
+template <class T>
+Array<Complex<double>> to_double(const Array<Complex<T>>& a) {
+  const Array<Complex<T>> h = a.to(Memory::host);
+  Array<Complex<double>> out(h.shape());
+  for (int64_t i = 0; i < h.size(); ++i) out[i] = {double(h[i].re), double(h[i].im)};
+  return out;
+}
+
 template <class B, class T>
 class Solver {
  public:
@@ -38,6 +47,14 @@ class Solver {
   /// Whether it refines scan positions (SolverOptions::refine_positions_from); the driver refuses
   /// refinement for solvers that do not.
   virtual bool refines_positions() const { return false; }
+  /// The state a checkpoint keeps (SolverStart) after an iteration: by default the object and
+  /// probe; solvers with more state (DM's exit waves) add it when `whole` (one part holds every
+  /// frame). Not collective; stage, iteration and errors are the driver's.
+  virtual void save_state(SolverStart& s, bool whole) const {
+    (void)whole;
+    s.object = to_double(object());
+    s.probe = to_double(probe());
+  }
   /// Collective: the reconstruction (every part then holds the same object and probe).
   virtual SolverResult result() = 0;
   /// Streaming input (ptycho/streaming.hpp): the same solver on `grown`, whose first frames are

@@ -219,6 +219,17 @@ StreamRun stream_on(const Device& device, StreamReceiver& rx, const StreamOption
       }
     }
     exec::wait_while_paused();
+    // Checkpoints of a stream hold object and probe (its frames come once; a later run on the file
+    // starts its exit waves afresh).
+    const CheckpointPolicy* cp = opt.checkpoint && opt.checkpoint->write ? opt.checkpoint.get() : nullptr;
+    if (cp && (exec::stop_requested() || (cp->every > 0 && (it + 1) % cp->every == 0))) {
+      SolverStart state;
+      solver->save_state(state, false);
+      state.iteration = it + 1;
+      state.errors = errors;
+      state.seconds = times;
+      cp->write(state);
+    }
     if (exec::stop_requested()) {
       interrupted = true;
       break;

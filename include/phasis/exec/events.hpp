@@ -124,7 +124,8 @@ Progress make_progress(std::string task, int64_t done, int64_t total, std::strin
 /// (they are emitted under the meter's lock), so the last event a sink sees is the largest.
 class ProgressMeter {
  public:
-  ProgressMeter(EventSink* sink, std::string task, int64_t total, std::string unit = "");
+  /// `already`: units done before this meter started (a resumed run): counted, not in the rate.
+  ProgressMeter(EventSink* sink, std::string task, int64_t total, std::string unit = "", int64_t already = 0);
   /// Reports `done` units (an absolute count).
   void update(int64_t done, Values values = {});
   /// Adds `n` units to the count and reports the new count.
@@ -138,6 +139,7 @@ class ProgressMeter {
   std::string task_;
   int64_t total_;
   std::string unit_;
+  int64_t already_;
   double start_;
   mutable std::mutex mutex_;
   int64_t done_ = 0;

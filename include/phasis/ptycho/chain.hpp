@@ -30,8 +30,9 @@ std::unique_ptr<SolverOptions> solver_options(const std::string& name, const Sol
 
 /// The stages of `algorithm` ("dm", "dm:50,ml:100": parse_chain), each with solver_options; the
 /// first starts from `start` (null: the default start); `snapshot_every` > 0 overrides every
-/// stage's. InputError for an unknown solver or a bad count.
+/// stage's; `checkpoint` (null: none) is every stage's. InputError for an unknown solver or a bad count.
 SolverChain make_chain(const std::string& algorithm, const SolverSettings& s,
-                       std::shared_ptr<const SolverStart> start = nullptr, int snapshot_every = 0);
+                       std::shared_ptr<const SolverStart> start = nullptr, int snapshot_every = 0,
+                       std::shared_ptr<const CheckpointPolicy> checkpoint = nullptr);
 
 }  // namespace phasis

@@ -15,6 +15,7 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/reconstruct.hpp"
 
 namespace phasis {
 
@@ -37,17 +38,26 @@ void write_positions_picture(const std::string& path, const Array<double>& given
 void write_reconstruction(const std::string& path, const DmResult& result, const PtychoProblem& problem,
                           const std::string& input, const std::string& parameters_json);
 
-/// A checkpoint: the object and probe of a run in progress (single precision, as snapshots are),
-/// with the object's origin and pixel size and the errors so far, written through a temporary name
-/// so a crash mid-write leaves the previous checkpoint. read_reconstruction() reads it, so a run
-/// resumes from it (--resume) and compare measures it.
-struct Checkpoint {
-  Array<Complex<float>> object, probe;  // L x H x W, K x M x M
+/// A checkpoint: the state of a run in progress (SolverStart: object and probe modes, for dm, raar
+/// and er the exit waves, the chain's stage and iteration, the errors and times so far) in the
+/// run's precision, with the object's origin and pixel size; written through a temporary name so a
+/// crash mid-write leaves the previous checkpoint. read_start() reads it back for --resume;
+/// read_reconstruction() reads its object, so compare measures it.
+//   object, probe, object_origin, pixel_size, fourier_error, iteration_seconds: as in a result
+//   exit_waves        N x (K L) x M x M complex (absent: only object and probe were saved)
+//   occupancy         K probe-mode occupancies
+//   checkpoint_stage, checkpoint_iteration   the stage (0-based) and its iterations done
+//   attributes on /: checkpoint (in words), algorithm, precision, input
+struct CheckpointInfo {
   double origin_y = 0, origin_x = 0, pixel_y_m = 0, pixel_x_m = 0;
-  std::vector<double> errors;
-  std::string stage;  // the solver running ("dm")
+  std::string algorithm, precision = "float", input;
 };
-void write_checkpoint(const std::string& path, const Checkpoint& c);
+void write_checkpoint(const std::string& path, const SolverStart& state, const CheckpointInfo& info);
+
+/// Where a run resumed from `path` starts: a checkpoint's whole state (with its algorithm in
+/// `algorithm`), or a result's object (every mode) and probe as a fresh start (stage and
+/// iteration 0, `algorithm` empty). InputError for a file that is neither, or holds non-finite values.
+SolverStart read_start(const std::string& path, std::string* algorithm = nullptr);
 
 /// Reads back what compare needs: object and its origin.
 Reconstruction read_reconstruction(const std::string& path);

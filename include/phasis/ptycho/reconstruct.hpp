@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,10 +23,29 @@ namespace phasis {
 /// Where a solver starts: an object (L x H x W on the problem's object planes) and probe modes
 /// (K x M x M), for instance another solver's result. Either may be empty (the default start).
 /// With fewer modes than the solver runs, one mode is split as a fresh start would be.
+/// A checkpoint is a start too (SolverOptions::checkpoint writes one): then `stage` and `iteration`
+/// say where the run was, `errors` its history, and for the solvers whose per-frame state is more
+/// than object and probe (dm, raar, er: the exit waves) `exit_waves` holds it, so the resumed run
+/// continues exactly as the uninterrupted one would have.
 struct SolverStart {
   Array<Complex<double>> object;
   Array<Complex<double>> probe;
   Array<double> positions;  // scan N x 2 corners in object pixels (a stage's refined ones); empty: the problem's
+  // A checkpoint's state (empty, 0: a fresh start of the stage).
+  Array<Complex<double>> exit_waves;  // N x K x L x M x M, the frames in the problem's order
+  std::vector<double> occupancy;      // K probe-mode occupancies
+  int stage = 0;                      // the chain's stage that was running
+  int iteration = 0;                  // that stage's iterations done
+  std::vector<double> errors;         // the whole chain's error history so far
+  std::vector<double> seconds;        // and its iterations' times
+};
+
+/// When and how a run saves its state (SolverStart) between iterations: every `every`
+/// iterations of the whole chain (0: never on a schedule) and when it stops on request; `write`
+/// runs on part 0's thread. With several parts the state is part 0's object and probe only.
+struct CheckpointPolicy {
+  int every = 0;
+  std::function<void(const SolverStart&)> write;
 };
 
 /// Options every solver reads. A solver's own options derive from this (DmOptions for "dm"), and
@@ -60,6 +80,8 @@ struct SolverOptions {
   // Start from this object and probe (null: the unit object and the problem's probe). A chain
   // sets it for each stage from the stage before; a user may set it to continue a run.
   std::shared_ptr<const SolverStart> start;
+  // Checkpoints of the run (null: none); the chain's stages share one.
+  std::shared_ptr<const CheckpointPolicy> checkpoint;
 };
 
 /// What every solver returns.

@@ -96,12 +96,16 @@ class DifferenceMap final : public Solver<B, T> {
     change_ = b_.sums(1);
     object_.assign(model::starting_object<T>(pr, opt, g_.l));
     if (g_.k > 1) orthogonalize_probe();
-    frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
-      const int64_t skip = std::clamp<int64_t>(carried - j0, 0, nb);  // carried frames: overwritten later
-      if (skip == nb) return;
-      b_.for_each((nb - skip) * g_.modes() * g_.pix, ExitWave<T>{psi + skip * g_.modes() * g_.pix, probe_.data(),
-                                                                 object_.data(), offsets_.data() + 2 * (j0 + skip), g_});
-    });
+    if (opt.start && opt.start->exit_waves.size() > 0) {
+      restore(*opt.start, pr);
+    } else {
+      frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
+        const int64_t skip = std::clamp<int64_t>(carried - j0, 0, nb);  // carried frames: overwritten later
+        if (skip == nb) return;
+        b_.for_each((nb - skip) * g_.modes() * g_.pix, ExitWave<T>{psi + skip * g_.modes() * g_.pix, probe_.data(),
+                                                                   object_.data(), offsets_.data() + 2 * (j0 + skip), g_});
+      });
+    }
     exits_ready_ = true;
     for (int64_t p = 0; p < g_.pix; ++p) valid_count_ += pr.valid[p] ? 1 : 0;
   }
@@ -201,6 +205,17 @@ class DifferenceMap final : public Solver<B, T> {
     return next;
   }
 
+  /// A checkpoint's state: object and probe modes, occupancies and (one part holding every frame)
+  /// the exit waves, which with them determine every later iteration.
+  void save_state(SolverStart& s, bool whole) const override {
+    s.object = to_double(object_);
+    s.probe = to_double(probe_);
+    s.occupancy = occupancy_;
+    if (!whole) return;
+    s.exit_waves = frames_.exit_waves();
+    s.exit_waves.reshape(Shape{n_, g_.modes(), g_.m, g_.m});
+  }
+
   /// Collective when the parts exchange regions: each pixel of the object comes from its owner.
   SolverResult result() override {
     SolverResult r;
@@ -218,6 +233,17 @@ class DifferenceMap final : public Solver<B, T> {
   }
 
  private:
+  /// A checkpoint's exit waves, exact probe modes (not orthogonalised again) and occupancies.
+  void restore(const SolverStart& s, const PtychoProblem& pr) {
+    const Shape want{n_, g_.modes(), g_.m, g_.m};
+    if (s.exit_waves.shape() != want)
+      throw InputError("checkpoint exit waves: expected " + want.str() + " (frames, probe x object modes, frame); found " +
+                       s.exit_waves.shape().str());
+    frames_.load_exit_waves(s.exit_waves);
+    probe_.assign(model::starting_probe<T>(pr, opt_, g_.k).to(B::memory));
+    if (s.occupancy.size() == size_t(g_.k)) occupancy_ = s.occupancy;
+  }
+
   /// Bytes per frame of exit waves and amplitudes, and of everything that does not grow with frames
   /// apart from the Fourier batch: object planes with numerator and denominator, probe arrays.
   int64_t frame_bytes() const { return g_.modes() * g_.pix * int64_t(sizeof(Complex<T>)) + g_.pix * 4; }
