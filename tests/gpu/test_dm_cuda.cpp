@@ -12,8 +12,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/reconstruct.hpp"
 #include "phasis/ptycho/simulate.hpp"
 #include "dm_agreement.hpp"
 
@@ -153,4 +155,60 @@ TEST(DifferenceMapCuda, FusedFourierFallsBackWithTwoModes) { fused_fourier_case(
 TEST(DifferenceMapCuda, FusedFourierFallsBackWithPowerBound) { fused_fourier_case(1, false, 1.0); }
 // The default CUDA run at 256 x 256 takes the fused kernels: against the CPU (FFTW).
 TEST(DifferenceMapCuda, AgreesWithCpuFusedFourier256) { run_case(256, 60, false, "float", 1e-4); }
+#endif
+
+#if PHASIS_HAVE_CUDA
+// A checkpoint's state (SolverOptions::checkpoint: exit waves from device memory, resident and
+// streamed) resumed on the GPU ends where the uninterrupted GPU run does, to the order of atomic
+// adds (as between two resident runs); a CPU checkpoint resumed on the GPU ends where the CPU run
+// does, to float32 rounding (the CPU-GPU bar above).
+namespace {
+std::shared_ptr<SolverStart> copy_state(const SolverStart& s) {
+  auto c = std::make_shared<SolverStart>();
+  c->object = s.object.to(Memory::host), c->probe = s.probe.to(Memory::host), c->exit_waves = s.exit_waves.to(Memory::host);
+  c->occupancy = s.occupancy, c->stage = s.stage, c->iteration = s.iteration, c->errors = s.errors, c->seconds = s.seconds;
+  return c;
+}
+SolverChain dm_chain(const DmOptions& base, std::shared_ptr<const CheckpointPolicy> policy, std::shared_ptr<const SolverStart> start) {
+  auto o = std::make_shared<DmOptions>(base);
+  o->checkpoint = std::move(policy);
+  o->start = std::move(start);
+  return SolverChain{{"dm", o}};
+}
+void resume_case(bool stream, int modes) {
+  PtychoProblem pr = problem(64, 200, false, modes);
+  DmOptions o;
+  o.iterations = 40;
+  o.probe_modes = modes;
+  o.stream_frames = stream;
+  o.batch_frames = stream ? 48 : 0;
+  std::shared_ptr<SolverStart> gpu_state, cpu_state;
+  auto keep = [](std::shared_ptr<SolverStart>& into) {
+    auto p = std::make_shared<CheckpointPolicy>();
+    p->every = 15;
+    p->write = [&into](const SolverStart& s) { if (s.iteration == 15) into = copy_state(s); };
+    return p;
+  };
+  const DmResult gpu = reconstruct(pr, dm_chain(o, keep(gpu_state), nullptr), Device::cuda(), Precision::single);
+  const DmResult cpu = reconstruct(pr, dm_chain(o, keep(cpu_state), nullptr), Device::cpu(), Precision::single);
+  ASSERT_TRUE(gpu_state && cpu_state);
+  ASSERT_GT(gpu_state->exit_waves.size(), 0);
+  const DmResult gpu_resumed = reconstruct(pr, dm_chain(o, nullptr, gpu_state), Device::cuda(), Precision::single);
+  const DmResult cpu_on_gpu = reconstruct(pr, dm_chain(o, nullptr, cpu_state), Device::cuda(), Precision::single);
+  const phasis::testing::Agreement same = agreement(pr, gpu_resumed, gpu), across = agreement(pr, cpu_on_gpu, cpu);
+  std::printf("K=%d %s: resumed at 15 of 40 on the GPU vs uninterrupted: object %.2e probe %.2e error %.2e; "
+              "CPU checkpoint resumed on the GPU vs the CPU run: object %.2e probe %.2e error %.2e\n", modes,
+              stream ? "streamed" : "resident", same.object, same.probe, same.error_history, across.object, across.probe,
+              across.error_history);
+  EXPECT_EQ(gpu_resumed.fourier_error.size(), 40u);
+  EXPECT_LT(same.object, 1e-5);
+  EXPECT_LT(same.probe, 1e-5);
+  EXPECT_LT(same.error_history, 1e-5);
+  EXPECT_LT(across.object, 1e-4);
+  EXPECT_LT(across.probe, 1e-4);
+  EXPECT_LT(across.error_history, 1e-4);
+}
+}  // namespace
+TEST(DifferenceMapCuda, ResumedCheckpointMatchesTheUninterruptedRun) { resume_case(false, 1); }
+TEST(DifferenceMapCuda, ResumedCheckpointOfStreamedModesMatchesTheUninterruptedRun) { resume_case(true, 3); }
 #endif
