@@ -271,6 +271,8 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
       det.ring.rings = d.integer("rings", 1);
       det.ring.segments = d.integer("segments", 4);
       det.ring.rotation = d.number("rotation", 0) * ms::kPi / 180;  // degrees in the file
+      det.max_angle = d.number("max_angle", 0);  // pixelated: the crop (mrad; 0: the aperture's square)
+      if (det.max_angle != 0 && det.type != ms::DetectorType::pixelated) d.bad("max_angle", "no max_angle (only pixelated detectors are cropped)");
       d.finish();
       c.detectors.push_back(det);
     }
@@ -292,6 +294,10 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   c.ctf.focal_spread = ht.number("focal_spread", c.ctf.focal_spread);
   c.spot_threshold = ht.number("spot_threshold", c.spot_threshold);
   c.ctf.convergence = ht.number("convergence", c.ctf.convergence);
+  c.thickness_every = ht.integer("thickness_every", c.thickness_every);
+  c.diffraction_max_angle = ht.number("max_angle", c.diffraction_max_angle);
+  c.beam_stop = ht.number("beam_stop", c.beam_stop);
+  if (ht.has("defocus_series")) c.defocus_series = ht.numbers("defocus_series", 0);
   ht.finish();
 
   Section rn(top.table("run"), "run.", path);
@@ -336,7 +342,9 @@ std::string MsConfig::to_json() const {
       {"hrtem", {{"aberrations", aberrations_json(ctf.aberrations)}, {"aperture_mrad", ctf.aperture},
                  {"aperture_edge_mrad", ctf.aperture_edge ? nlohmann::json(*ctf.aperture_edge) : nlohmann::json("one reciprocal pixel")},
                  {"focal_spread", ctf.focal_spread}, {"convergence_mrad", ctf.convergence},
-                 {"spot_threshold", spot_threshold}}},
+                 {"spot_threshold", spot_threshold}, {"defocus_series", defocus_series},
+                 {"thickness_every", thickness_every}, {"max_angle_mrad", diffraction_max_angle},
+                 {"beam_stop_mrad", beam_stop}}},
       {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
   if (sampling) j["potential"]["sampling"] = *sampling;
   if (gpts) j["potential"]["gpts"] = *gpts;
@@ -443,6 +451,10 @@ Simulation to_simulation(const MsConfig& c, const Atoms* given) {
   s.seed = c.seed;
   s.ctf = c.ctf;
   s.spot_threshold = c.spot_threshold;
+  s.defocus_series = c.defocus_series;
+  s.thickness_every = c.thickness_every;
+  s.diffraction_max_angle = c.diffraction_max_angle;
+  s.beam_stop = c.beam_stop;
   s.batch = c.batch;
   s.fused_fft = c.fused_fft;
   return s;

@@ -32,16 +32,18 @@ class SectorReader final : public DetectorReader {
 /// The centred pattern cropped to the antialiasing aperture's square.
 class PixelatedReader final : public DetectorReader {
  public:
-  PixelatedReader(int64_t n, const Grid& g)
-      : DetectorReader(Shape{n, pixelated_shape(g).first, pixelated_shape(g).second}), grid_(g) {}
+  /// `shape`: the crop (angle_crop_shape: the detector's max_angle, or the aperture's square).
+  PixelatedReader(int64_t n, const Grid& g, std::pair<int64_t, int64_t> shape)
+      : DetectorReader(Shape{n, shape.first, shape.second}), grid_(g), shape_(shape) {}
   void add(int64_t first, const Array<double>& patterns, double weight) override {
-    const Array<double> crop = pixelated_crop(patterns, grid_);
+    const Array<double> crop = centred_crop(patterns, grid_, shape_);
     const int64_t frame = sums_.shape()[1] * sums_.shape()[2];
     for (int64_t i = 0; i < crop.size(); ++i) sums_[first * frame + i] += weight * crop[i];
   }
 
  private:
   Grid grid_;
+  std::pair<int64_t, int64_t> shape_;
 };
 
 }  // namespace
@@ -56,7 +58,7 @@ std::unique_ptr<DetectorReader> make_reader(const Detector& d, const Grid& grid,
     case DetectorType::segmented:
       return std::make_unique<SectorReader>(Shape{positions, d.ring.rings, d.ring.segments}, d.ring, grid, energy_ev);
     case DetectorType::pixelated:
-      return std::make_unique<PixelatedReader>(positions, grid);
+      return std::make_unique<PixelatedReader>(positions, grid, angle_crop_shape(grid, energy_ev, d.max_angle));
   }
   throw InternalError("detector type: expected annular, segmented or pixelated; found value " +
                       std::to_string(int(d.type)));

@@ -67,8 +67,23 @@ std::pair<int64_t, int64_t> pixelated_shape(const Grid& g) {
   return {2 * hy + 1, 2 * hx + 1};
 }
 
-Array<double> pixelated_crop(const Array<double>& patterns, const Grid& g) {
-  const auto [my, mx] = pixelated_shape(g);
+Array<double> pixelated_crop(const Array<double>& patterns, const Grid& g) { return centred_crop(patterns, g, pixelated_shape(g)); }
+
+std::pair<int64_t, int64_t> angle_crop_shape(const Grid& g, double energy_ev, double max_angle_mrad) {
+  const double limit = 1e3 * antialias_angle(g, energy_ev);
+  if (!(max_angle_mrad >= 0) || max_angle_mrad > limit)
+    throw InputError("diffraction crop angle: expected 0 (the whole aperture) up to the antialiased cutoff " +
+                     std::to_string(limit) + " mrad; found " + std::to_string(max_angle_mrad) + " mrad");
+  const auto whole = pixelated_shape(g);
+  if (max_angle_mrad == 0) return whole;
+  const double k = 1e-3 * max_angle_mrad / wavelength(energy_ev);
+  const int64_t hy = std::min(whole.first / 2, int64_t(std::floor(k * g.extent_y())));
+  const int64_t hx = std::min(whole.second / 2, int64_t(std::floor(k * g.extent_x())));
+  return {2 * hy + 1, 2 * hx + 1};
+}
+
+Array<double> centred_crop(const Array<double>& patterns, const Grid& g, std::pair<int64_t, int64_t> shape) {
+  const auto [my, mx] = shape;
   const int64_t b = patterns.shape()[0], hy = my / 2, hx = mx / 2;
   Array<double> out(Shape{b, my, mx});
   for (int64_t j = 0; j < b; ++j)
@@ -78,6 +93,21 @@ Array<double> pixelated_crop(const Array<double>& patterns, const Grid& g) {
         out[(j * my + y) * mx + x] = patterns[(j * g.ny + iy) * g.nx + ix];
       }
   return out;
+}
+
+int64_t block_direct_beam(Array<double>& centred, const Grid& g, double energy_ev, double radius_mrad) {
+  if (!(radius_mrad >= 0)) throw InputError("beam stop: expected a radius >= 0 mrad; found " + std::to_string(radius_mrad));
+  const int64_t b = centred.shape()[0], my = centred.shape()[1], mx = centred.shape()[2];
+  const double lambda = wavelength(energy_ev), r = 1e-3 * radius_mrad;
+  int64_t blocked = 0;
+  for (int64_t y = 0; y < my; ++y)
+    for (int64_t x = 0; x < mx; ++x) {
+      const double ky = double(y - my / 2) / g.extent_y(), kx = double(x - mx / 2) / g.extent_x();
+      if (lambda * std::hypot(kx, ky) > r) continue;
+      ++blocked;
+      for (int64_t j = 0; j < b; ++j) centred[(j * my + y) * mx + x] = 0;
+    }
+  return blocked;
 }
 
 }  // namespace phasis::ms

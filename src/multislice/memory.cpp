@@ -41,7 +41,7 @@ MemoryEstimate estimate_memory(const Simulation& s, const Device& device, Precis
       results += double(s.positions.size()) * 64 * 8;  // a few values per position
       continue;
     }
-    const auto [cy, cx] = pixelated_shape(s.grid);
+    const auto [cy, cx] = angle_crop_shape(s.grid, s.energy, d.max_angle);
     const double b = double(s.positions.size()) * double(cy) * double(cx) * 8;  // kept in double
     results += b;
     if (b > largest_bytes)

@@ -20,6 +20,7 @@
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/multislice.hpp"
 #include "phasis/multislice/phonons.hpp"
+#include "phasis/multislice/slicing.hpp"
 
 namespace phasis::ms {
 namespace {
@@ -128,10 +129,48 @@ void hrtem(const Simulation& s, const Device& device, SimulationResult& r, exec:
   r.diffraction.zero();
   // Plane waves have unit total intensity (waves.hpp); times the pixel count, vacuum reads 1.
   const double w = double(pix) / double(s.phonons);
+  // Thickness series: the exit wave sampled every `thickness_every` slices and after the last.
+  const Slicing sl = make_slicing(s.atoms.cell[2], s.potential.slice_thickness, s.potential.slicing);
+  const int64_t slices = sl.count(), every = s.thickness_every;
+  std::vector<int64_t> ends;
+  if (every > 0) {
+    for (int64_t e = every; e < slices; e += every) ends.push_back(e);
+    ends.push_back(slices);
+    for (int64_t e : ends) r.thicknesses.push_back(sl.start[std::size_t(e - 1)] + sl.thickness[std::size_t(e - 1)]);
+    const int64_t t = int64_t(ends.size());
+    r.thickness_intensity = Array<double>(Shape{t, g.ny, g.nx});
+    r.thickness_diffraction = Array<double>(Shape{t, g.ny, g.nx});
+    r.thickness_intensity.zero();
+    r.thickness_diffraction.zero();
+  }
+  const int64_t nd = int64_t(s.defocus_series.size());
+  if (nd > 0) {
+    r.defocus_images = Array<double>(Shape{nd, g.ny, g.nx});
+    r.defocus_images.zero();
+  }
   bool first = true;
   for_each_configuration(s, events, r.timings, 0, [&](const Potential& pot) {
     Array<Complex<T>> wave = plane_wave<T>(g, 1);
-    multislice<T>(device, wave, pot, s.energy);
+    if (every > 0) {
+      int64_t at = 0;
+      for (std::size_t t = 0; t < ends.size(); ++t) {
+        multislice<T>(device, wave, pot, s.energy, at, ends[t]);
+        at = ends[t];
+        const Array<double> pattern = diffraction_patterns(wave);
+        for (int64_t i = 0; i < pix; ++i) {
+          r.thickness_intensity[int64_t(t) * pix + i] += w * (double(wave[i].re) * wave[i].re + double(wave[i].im) * wave[i].im);
+          r.thickness_diffraction[int64_t(t) * pix + i] += pattern[i] / double(s.phonons);
+        }
+      }
+    } else {
+      multislice<T>(device, wave, pot, s.energy);
+    }
+    for (int64_t d = 0; d < nd; ++d) {  // the same exit wave through the lens at each defocus
+      CtfOptions c = s.ctf;
+      c.aberrations.c10 = s.defocus_series[std::size_t(d)];
+      const Array<double> img = hrtem_image(wave, g, s.energy, c);
+      for (int64_t i = 0; i < pix; ++i) r.defocus_images[d * pix + i] += w * img[i];
+    }
     const Array<double> img = hrtem_image(wave, g, s.energy, s.ctf);
     const Array<double> pattern = diffraction_patterns(wave);
     for (int64_t i = 0; i < pix; ++i) {
@@ -183,6 +222,13 @@ void check_simulation(const Simulation& s) {
     if (!s.detectors.empty()) throw InputError("simulation detectors: expected none for a plane wave (they need a probe); found " +
                                                std::to_string(s.detectors.size()));
     hrtem_image(plane_wave<float>(g, 1), g, s.energy, s.ctf);  // CTF parameters
+    for (double c10 : s.defocus_series)
+      if (!std::isfinite(c10)) throw InputError("hrtem defocus series: expected finite C10 values in Angstrom; found " + std::to_string(c10));
+    if (s.thickness_every < 0)
+      throw InputError("hrtem thickness every: expected slices >= 1 between samples (0: none); found " +
+                       std::to_string(s.thickness_every));
+    angle_crop_shape(g, s.energy, s.diffraction_max_angle);  // within the antialiased cutoff
+    if (!(s.beam_stop >= 0)) throw InputError("hrtem beam stop: expected a radius >= 0 mrad; found " + std::to_string(s.beam_stop));
     if (!(s.spot_threshold > 0 && s.spot_threshold <= 1))
       throw InputError("simulation spot threshold: expected a share of the beam in (0, 1]; found " +
                        std::to_string(s.spot_threshold));
@@ -197,7 +243,10 @@ void check_simulation(const Simulation& s) {
   std::set<std::string> names;
   for (const Detector& d : s.detectors) {
     check_detector_name(d.name, names);
-    if (d.type == DetectorType::pixelated) continue;
+    if (d.type == DetectorType::pixelated) {
+      angle_crop_shape(g, s.energy, d.max_angle);  // within the antialiased cutoff
+      continue;
+    }
     SegmentedDetector ring = d.ring;
     if (d.type == DetectorType::annular) ring.rings = ring.segments = 1;
     check_segmented(ring, g, s.energy);

@@ -15,6 +15,20 @@
 namespace phasis::ms {
 namespace {
 
+/// Plane-wave patterns (n, ny, nx, unshifted) as written: cropped to the run's max angle (or the
+/// antialiasing aperture's square), zero frequency centred, the beam stop's pixels zero.
+Array<double> written_patterns(const Array<double>& unshifted, const Simulation& s) {
+  Array<double> crop = centred_crop(unshifted, s.grid, angle_crop_shape(s.grid, s.energy, s.diffraction_max_angle));
+  if (s.beam_stop > 0) block_direct_beam(crop, s.grid, s.energy, s.beam_stop);
+  return crop;
+}
+
+void pattern_attributes(h5::File& file, const std::string& ds, const Simulation& s) {
+  file.write_attr(ds, "units", "share of the incident beam per pixel; zero frequency at the centre");
+  file.write_attr(ds, "max_angle_mrad", s.diffraction_max_angle > 0 ? s.diffraction_max_angle : 1e3 * antialias_angle(s.grid, s.energy));
+  file.write_attr(ds, "beam_stop_mrad", s.beam_stop);
+}
+
 void write_contents(h5::File& file, const Simulation& s, const SimulationResult& r, const std::string& parameters_json) {
   file.write_attr("/", "parameters", parameters_json);
   file.write_attr("/", "units", "lengths Angstrom, angles mrad, energies eV; detector readings: share of the beam");
@@ -65,16 +79,32 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
     file.write("hrtem/exit_wave", r.exit_wave);
     file.write("hrtem/exit_intensity", r.exit_intensity);
     file.write("hrtem/image", r.image);
+    const Grid& g = s.grid;
+    if (!r.defocus_images.empty()) {
+      file.create_groups("hrtem/defocus_series");
+      file.write("hrtem/defocus_series/images", r.defocus_images);
+      file.write("hrtem/defocus_series/C10", s.defocus_series.data(), {int64_t(s.defocus_series.size())});
+      file.write_attr("hrtem/defocus_series/C10", "units", "Angstrom (Krivanek C10: negative is underfocus)");
+    }
+    if (!r.thicknesses.empty()) {
+      file.create_groups("hrtem/thickness_series");
+      file.write("hrtem/thickness_series/thickness", r.thicknesses.data(), {int64_t(r.thicknesses.size())});
+      file.write_attr("hrtem/thickness_series/thickness", "units", "Angstrom, the specimen's thickness at each sample");
+      file.write("hrtem/thickness_series/exit_intensity", r.thickness_intensity);
+      const Array<double> patterns = written_patterns(r.thickness_diffraction, s);
+      file.write("hrtem/thickness_series/diffraction", patterns);
+      pattern_attributes(file, "hrtem/thickness_series/diffraction", s);
+    }
     if (!r.diffraction.empty()) {
-      const Grid& g = s.grid;
-      // The mean pattern cropped to the antialiasing aperture's square, zero frequency centred.
+      // The mean pattern cropped (to max_angle, or the antialiasing aperture's square), zero
+      // frequency centred, the beam stop's pixels zero.
       Array<double> one(Shape{1, g.ny, g.nx});
       for (int64_t i = 0; i < g.pixels(); ++i) one[i] = r.diffraction[i];
-      const Array<double> crop = pixelated_crop(one, g);
+      const Array<double> crop = written_patterns(one, s);
       Array<double> pattern(Shape{crop.shape()[1], crop.shape()[2]});
       for (int64_t i = 0; i < pattern.size(); ++i) pattern[i] = crop[i];
       file.write("hrtem/diffraction", pattern);
-      file.write_attr("hrtem/diffraction", "units", "share of the incident beam per pixel; zero frequency at the centre");
+      pattern_attributes(file, "hrtem/diffraction", s);
       // The spot table: one row per spot, brightest first.
       Array<double> table(Shape{int64_t(r.spots.size()), 7});
       for (std::size_t k = 0; k < r.spots.size(); ++k) {
@@ -98,7 +128,7 @@ std::string detector_parameters(const Detector& d) {
   const nlohmann::json j{{"name", d.name},         {"type", detector_type_name(d.type)},
                          {"inner_mrad", d.ring.inner}, {"outer_mrad", d.ring.outer},
                          {"rings", d.ring.rings},   {"segments", d.ring.segments},
-                         {"rotation_deg", d.ring.rotation * 180 / kPi}};
+                         {"rotation_deg", d.ring.rotation * 180 / kPi}, {"max_angle_mrad", d.max_angle}};
   return j.dump();
 }
 

@@ -57,6 +57,10 @@ struct MsConfig {
   // [hrtem]
   CtfOptions ctf;
   double spot_threshold = 1e-4;  // [hrtem] spot_threshold: the spot table's least share of the beam
+  std::vector<double> defocus_series;  // [hrtem] defocus_series: C10 values [A] of more images
+  int64_t thickness_every = 0;         // [hrtem] thickness_every: slices between exit-wave samples
+  double diffraction_max_angle = 0;    // [hrtem] max_angle: the written patterns' crop [mrad]
+  double beam_stop = 0;                // [hrtem] beam_stop: radius blocked around the direct beam [mrad]
   // [run]
   std::string device = "cpu", precision = "float";
   int64_t batch = 16;

@@ -41,4 +41,15 @@ std::pair<int64_t, int64_t> pixelated_shape(const Grid& grid);
 /// Patterns (batch, ny, nx) cropped to pixelated_shape, zero frequency centred.
 Array<double> pixelated_crop(const Array<double>& patterns, const Grid& grid);
 
+/// The crop to the scattering angles within `max_angle` [mrad] on each axis (a square in angle):
+/// 2 floor(max_angle / lambda * extent) + 1 pixels per axis, at most pixelated_shape; 0 means the
+/// whole antialiasing aperture (pixelated_shape). InputError for an angle below 0 or beyond the
+/// antialiased cutoff (grid.hpp), naming both.
+std::pair<int64_t, int64_t> angle_crop_shape(const Grid& grid, double energy_ev, double max_angle_mrad);
+/// Patterns (batch, ny, nx), unshifted, cropped to `shape` (odd sizes), zero frequency centred.
+Array<double> centred_crop(const Array<double>& patterns, const Grid& grid, std::pair<int64_t, int64_t> shape);
+/// Sets every pixel of centred patterns (batch, cy, cx) within `radius` [mrad] of the zero
+/// frequency to 0: a beam stop over the direct beam. Returns the pixels blocked per pattern.
+int64_t block_direct_beam(Array<double>& centred, const Grid& grid, double energy_ev, double radius_mrad);
+
 }  // namespace phasis::ms

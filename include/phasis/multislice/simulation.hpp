@@ -40,6 +40,7 @@ struct Detector {
   std::string name;    // names the HDF5 dataset and the PNG
   DetectorType type = DetectorType::annular;
   SegmentedDetector ring;  // inner/outer for annular (rings and segments unused); all of it for segmented
+  double max_angle = 0;    // pixelated: the crop [mrad] of each pattern (diffraction.hpp: angle_crop_shape); 0: the aperture's square
 };
 
 /// The detector's parameters as JSON text (name, type, angles in mrad, rings, segments, rotation
@@ -72,6 +73,10 @@ struct Simulation {
   // HRTEM only
   CtfOptions ctf;
   double spot_threshold = 1e-4;  // the spot table lists spots of at least this share of the beam
+  std::vector<double> defocus_series;  // C10 [Angstrom] of more images of the same exit waves; empty: none
+  int64_t thickness_every = 0;         // slices between samples of the exit wave (thickness series); 0: none
+  double diffraction_max_angle = 0;    // mrad, the written patterns' crop (0: the antialiasing aperture's square)
+  double beam_stop = 0;                // mrad, radius blocked around the direct beam in the written patterns; 0: none
   PotentialOutput potential_output = PotentialOutput::none;
   // how STEM runs
   int64_t batch = 16;     // probe positions per multislice run
@@ -89,6 +94,12 @@ struct SimulationResult {
   Array<double> exit_intensity, image;  // (ny, nx), ensemble means; vacuum = 1
   Array<double> diffraction;            // (ny, nx), unshifted: the exit waves' mean pattern, shares of the beam
   std::vector<Spot> spots;              // its indexed spots (spots.hpp), at least spot_threshold
+  Array<double> defocus_images;         // (defocus_series, ny, nx), ensemble means, vacuum = 1
+  // Thickness series (thickness_every): the specimen thickness [Angstrom] at each sample (the
+  // last is the whole specimen), the exit intensity (vacuum = 1) and the diffraction pattern
+  // (unshifted, shares of the beam) there, ensemble means, (samples, ny, nx)
+  std::vector<double> thicknesses;
+  Array<double> thickness_intensity, thickness_diffraction;
   // The share of the beam lost beyond the antialiasing aperture (propagation cuts it there): per
   // probe position (STEM, phonon means) or one value (plane waves); empty for STEM with 4 or more
   // annular detectors alone (measuring it would take the fused kernels' reading off the device)
