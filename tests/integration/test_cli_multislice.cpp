@@ -429,3 +429,81 @@ TEST(CliMultisliceBadInput, NoOrthogonalSupercellWithinTheTolerance) {
   expect_clean_failure(replaced(kStem, "crystal = \"Si\"", "crystal = \"GaN\"\nzone_axis = \"111\"\nstrain_tolerance = 1e-4"),
                        "strain_tolerance");
 }
+
+// Plane-wave outputs of issue 17: the diffraction pattern cropped to a maximum angle with the
+// direct beam blocked, a thickness series and a defocus series, with their shapes and what each
+// must equal: the last thickness sample is the exit intensity, the defocus image at the run's own
+// C10 is its image, the crop holds exactly the pixels within the angle, the stop zeroes the beam.
+TEST(CliMultislice, HrtemSeriesAndCroppedBlockedPattern) {
+  TempDir dir;
+  const std::string base = R"(energy = 200e3
+[structure]
+crystal = "Si"
+repeat = [1, 1, 3]
+[potential]
+gpts = [64, 64]
+slice_thickness = 1.4        # 12 equal slices of 1.35775 A: 4 per cell
+[wave]
+type = "plane"
+[hrtem]
+C10 = -50
+C30 = 1e5
+)";
+  write(dir.file("a.toml"), base);
+  write(dir.file("b.toml"), base + "thickness_every = 4\ndefocus_series = [-200, -50, 100]\nmax_angle = 40\nbeam_stop = 3\n");
+  ASSERT_EQ(run_phasis("multislice run '" + dir.file("a.toml") + "' -o '" + dir.file("a.h5") + "' --no-pictures").exit_code, 0);
+  auto r = run_phasis("multislice run '" + dir.file("b.toml") + "' -o '" + dir.file("b.h5") + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  h5::File a = h5::File::open_read(dir.file("a.h5")), b = h5::File::open_read(dir.file("b.h5"));
+  // 3 cells of 4 slices: samples after 4, 8 and 12 slices, at 1, 2 and 3 cells.
+  const auto t = b.read_array<double>("hrtem/thickness_series/thickness");
+  ASSERT_EQ(t.size(), 3);
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(t[k], 5.431 * (k + 1), 1e-9);
+  const auto series = b.read_array<double>("hrtem/thickness_series/exit_intensity");
+  ASSERT_EQ(b.shape("hrtem/thickness_series/exit_intensity"), (std::vector<int64_t>{3, 64, 64}));
+  const auto whole = a.read_array<double>("hrtem/exit_intensity");
+  double last = 0, first = 0;
+  for (int64_t i = 0; i < whole.size(); ++i)
+    last = std::max(last, std::abs(series[2 * 4096 + i] - whole[i])), first = std::max(first, std::abs(series[i] - whole[i]));
+  EXPECT_LT(last, 1e-12);  // the same slices in the same order
+  EXPECT_GT(first, 1e-3);  // one cell is another specimen
+  // The defocus series: the image at the run's own C10 (-50) is the run's image.
+  ASSERT_EQ(b.shape("hrtem/defocus_series/images"), (std::vector<int64_t>{3, 64, 64}));
+  const auto images = b.read_array<double>("hrtem/defocus_series/images"), image = a.read_array<double>("hrtem/image");
+  double own = 0, other = 0;
+  for (int64_t i = 0; i < image.size(); ++i)
+    own = std::max(own, std::abs(images[4096 + i] - image[i])), other = std::max(other, std::abs(images[i] - image[i]));
+  EXPECT_LT(own, 1e-12);
+  EXPECT_GT(other, 1e-3);
+  // The crop: 64 px over 5.431 A, 200 keV (lambda 0.02508 A): 40 mrad is 8.66 reciprocal pixels,
+  // so 2 x 8 + 1 = 17 pixels per axis; the whole aperture's square is 2 floor(k_max L) + 1 = 43
+  // (k_max = 2/3 of 1 / (2 x 0.0849 A): 3.93 1/A, 98.5 mrad).
+  ASSERT_EQ(b.shape("hrtem/diffraction"), (std::vector<int64_t>{17, 17}));
+  ASSERT_EQ(a.shape("hrtem/diffraction"), (std::vector<int64_t>{43, 43}));
+  const auto cropped = b.read_array<double>("hrtem/diffraction"), full = a.read_array<double>("hrtem/diffraction");
+  double moved = 0;
+  for (int y = 0; y < 17; ++y)
+    for (int x = 0; x < 17; ++x) {
+      const bool stopped = std::hypot(y - 8, x - 8) * 0.02508 / 5.431 * 1e3 <= 3;  // within 3 mrad: the centre pixel only
+      const double want = stopped ? 0.0 : full[(y + 13) * 43 + x + 13];
+      moved = std::max(moved, std::abs(cropped[y * 17 + x] - want));
+    }
+  EXPECT_LT(moved, 1e-15);
+  EXPECT_EQ(cropped[8 * 17 + 8], 0.0);
+  EXPECT_GT(full[21 * 43 + 21], 0.5);  // the direct beam it blocked
+  EXPECT_EQ(b.read_attr_double("hrtem/diffraction", "beam_stop_mrad"), 3.0);
+  EXPECT_EQ(b.shape("hrtem/thickness_series/diffraction"), (std::vector<int64_t>{3, 17, 17}));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("b_defocus_series.png")));
+}
+
+TEST(CliMultisliceBadInput, CropAnglePastTheAntialiasingLimit) {
+  // The antialiased cutoff here is about 98 mrad (kStem's comment).
+  expect_clean_failure(replaced(kStem, "name = \"4D\"", "name = \"4D\"\nmax_angle = 150"), "antialiased cutoff");
+  const std::string plane = "energy = 200e3\n[structure]\ncrystal = \"Si\"\n[potential]\ngpts = [64, 64]\n[wave]\n"
+                            "type = \"plane\"\n[hrtem]\n";
+  expect_clean_failure(plane + "max_angle = 150\n", "antialiased cutoff");
+  expect_clean_failure(plane + "beam_stop = -1\n", "beam stop");
+  expect_clean_failure(plane + "thickness_every = -2\n", "thickness every");
+  expect_clean_failure(plane + "defocus_series = [1, \"x\"]\n", "hrtem.defocus_series");
+  expect_clean_failure(replaced(kStem, "name = \"ADF\"", "name = \"ADF\"\nmax_angle = 10"), "only pixelated detectors");
+}
