@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -39,7 +40,9 @@ int64_t budget_within(int64_t preferred, int64_t free_bytes) {
   return std::min(preferred, std::max<int64_t>(1, free_bytes / 4));
 }
 
-int64_t host_available_bytes() {
+namespace {
+/// MemAvailable as the kernel reports it.
+int64_t meminfo_available() {
   std::ifstream meminfo("/proc/meminfo");
   std::string line;
   while (std::getline(meminfo, line)) {
@@ -52,6 +55,17 @@ int64_t host_available_bytes() {
     return 0;
   }
   return 0;
+}
+}  // namespace
+
+int64_t host_available_bytes() {
+  const int64_t avail = meminfo_available();
+  // PHASIS_HOST_MEMORY_LIMIT (bytes): at most this much, for a job that shares its node (and for
+  // the fuzz targets, whose allocator refuses more than 2 GB).
+  const char* e = std::getenv("PHASIS_HOST_MEMORY_LIMIT");
+  const long long limit = e ? std::atoll(e) : 0;
+  if (limit <= 0) return avail;
+  return avail > 0 ? std::min<int64_t>(avail, limit) : int64_t(limit);
 }
 
 int64_t default_chunk_budget(const Device& device) {

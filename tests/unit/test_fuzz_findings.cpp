@@ -14,6 +14,7 @@
 #include "phasis/io/cxi.hpp"
 #include "phasis/io/hdf5.hpp"
 #include "phasis/multislice/config.hpp"
+#include "phasis/spi/dataset.hpp"
 #include "phasis/multislice/structure.hpp"
 #include "phasis/multislice/xyz.hpp"
 #include "testing.hpp"
@@ -172,6 +173,18 @@ TEST(FuzzFindings, AFileOnWhichLibhdf5LoopsIsADamagedFile) {
     expect_one_line(e.what(), "reading its metadata did not end within 1 s");
   }
   unsetenv("PHASIS_HDF5_CHECK_SECONDS");
+}
+
+TEST(FuzzFindings, AnSpiDatasetWhoseShapeAsksForMoreThanTheFreeMemoryIsRefused) {
+  // fuzz_spi_dataset, 2026-12-04: a 20 KB file whose spi/intensities claims 309 GB; the reader
+  // allocated it (std::bad_alloc, or ASan's abort). Now refused against the free memory first.
+  const std::string damaged = std::string(PHASIS_TEST_DATA) + "/../../fuzz/corpus/fuzz_spi_dataset/finding_huge_shape.h5";
+  try {
+    (void)spi::read_dataset_part(damaged, 0, -1);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    expect_one_line(e.what(), "expected images that fit the free memory");
+  }
 }
 
 TEST(FuzzFindings, MmcifIntegersOfTenDigitsAreRefused) {

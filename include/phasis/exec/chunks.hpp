@@ -59,7 +59,8 @@ inline constexpr int64_t kCudaChunkBudget = int64_t(512) << 20;
 /// several chunks in flight at once and for a solver's intermediate buffers beside them.
 int64_t budget_within(int64_t preferred, int64_t free_bytes);
 
-/// MemAvailable of /proc/meminfo in bytes; 0 where it cannot be read (not Linux).
+/// MemAvailable of /proc/meminfo in bytes, at most PHASIS_HOST_MEMORY_LIMIT (bytes) when set; 0
+/// where neither is known (not Linux).
 int64_t host_available_bytes();
 
 /// The memory one chunk may take on `device`: kCpuChunkBudget or kCudaChunkBudget, capped by
