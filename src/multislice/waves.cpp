@@ -23,8 +23,12 @@ Array<Complex<T>> plane_wave(const Grid& grid, int64_t batch) {
 
 namespace {
 
-/// Checks the probe's options on this grid; returns the aperture's cutoff and edge [rad].
-std::pair<double, double> probe_aperture(const Grid& grid, const ProbeOptions& o) {
+struct ProbeAperture {
+  double cutoff, edge_x, edge_y;  // [rad]; the edge widths along kx and ky (edge_along)
+};
+
+/// Checks the probe's options on this grid; returns the aperture's cutoff and edge widths [rad].
+ProbeAperture probe_aperture(const Grid& grid, const ProbeOptions& o) {
   check_grid(grid);
   const double lambda = wavelength(o.energy);
   if (!(o.semiangle_cutoff > 0))
@@ -34,22 +38,24 @@ std::pair<double, double> probe_aperture(const Grid& grid, const ProbeOptions& o
     throw InputError("semiangle cutoff: expected at most " + std::to_string(limit_mrad) +
                      " mrad (the antialiased limit of this sampling); found " + std::to_string(o.semiangle_cutoff) +
                      " mrad: sample more finely");
-  const double edge = 1e-3 * o.edge_mrad.value_or(1e3 * lambda / std::max(grid.extent_x(), grid.extent_y()));
-  if (edge < 0) throw InputError("aperture edge: expected a width >= 0 mrad");
-  return {1e-3 * o.semiangle_cutoff, edge};
+  if (o.edge_mrad && !(*o.edge_mrad >= 0)) throw InputError("aperture edge: expected a width >= 0 mrad");
+  // Unset: one reciprocal pixel in angle along each axis (abTEM's soft aperture).
+  const double ex = o.edge_mrad ? 1e-3 * *o.edge_mrad : lambda / grid.extent_x();
+  const double ey = o.edge_mrad ? 1e-3 * *o.edge_mrad : lambda / grid.extent_y();
+  return {1e-3 * o.semiangle_cutoff, ex, ey};
 }
 
 }  // namespace
 
 double probe_outer_frequency(const Grid& grid, const ProbeOptions& o) {
-  const auto [cutoff, edge] = probe_aperture(grid, o);
-  return (cutoff + 0.5 * edge) / wavelength(o.energy);
+  const auto [cutoff, ex, ey] = probe_aperture(grid, o);
+  return (cutoff + 0.5 * std::max(ex, ey)) / wavelength(o.energy);
 }
 
 template <class T>
 ProbeSpectrum<T> probe_spectrum_of(const Grid& grid, const ProbeOptions& o, Complex<T>* out) {
-  const auto [cutoff, edge] = probe_aperture(grid, o);
-  ProbeSpectrum<T> p{out, grid.ny, grid.nx, grid.dy, grid.dx, wavelength(o.energy), cutoff, edge, 1.0, o.aberrations};
+  const auto [cutoff, ex, ey] = probe_aperture(grid, o);
+  ProbeSpectrum<T> p{out, grid.ny, grid.nx, grid.dy, grid.dx, wavelength(o.energy), cutoff, ex, ey, 1.0, o.aberrations};
   // Rows whose |ky| alone reaches the outer edge (with a margin far above rounding) are zero.
   const double k_outer = probe_outer_frequency(grid, o) * (1 + 1e-12);
   double power = 0;
@@ -74,7 +80,7 @@ Array<Complex<double>> probe_spectrum(const Grid& grid, const ProbeOptions& o) {
 
 template <class T>
 Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& o, const std::vector<std::pair<double, double>>& positions) {
-  const auto [cutoff, edge] = probe_aperture(grid, o);
+  const auto [cutoff, ex, ey] = probe_aperture(grid, o);
   const double lambda = wavelength(o.energy);
   if (positions.empty()) throw InputError("probe positions: expected at least one");
   const int64_t ny = grid.ny, nx = grid.nx, pix = grid.pixels(), n = int64_t(positions.size());
@@ -87,7 +93,7 @@ Array<Complex<T>> probe(const Grid& grid, const ProbeOptions& o, const std::vect
       for (int64_t ix = 0; ix < nx; ++ix) {
         const double kx = fft_frequency(ix, nx, grid.dx);
         const double alpha = lambda * std::sqrt(kx * kx + ky * ky);
-        const double a = aperture(alpha, cutoff, edge);
+        const double a = aperture(alpha, cutoff, edge_along(kx, ky, ex, ey));
         const double phase = -aberration_phase(o.aberrations, lambda, kx, ky) - 2 * kPi * (kx * x0 + ky * y0);
         buf[j * pix + iy * nx + ix] = {a * std::cos(phase), a * std::sin(phase)};
       }

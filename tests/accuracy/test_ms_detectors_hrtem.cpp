@@ -176,7 +176,8 @@ TEST(MultisliceHrtem, ObjectiveApertureEdge) {
   };
   CtfOptions soft;
   soft.aperture = 1e3 * lambda * q0;
-  EXPECT_NEAR(aperture_edge_mrad(soft, g, energy), 1e3 * lambda / 20, 1e-12);
+  EXPECT_NEAR(aperture_edges_mrad(soft, g, energy)[0], 1e3 * lambda / 20, 1e-12);
+  EXPECT_NEAR(aperture_edges_mrad(soft, g, energy)[1], 1e3 * lambda / 20, 1e-12);
   EXPECT_NEAR(amplitude(10, soft), 0.5, 1e-4);
   EXPECT_NEAR(amplitude(9, soft), 1.0, 1e-4);
   EXPECT_NEAR(amplitude(11, soft), 0.0, 1e-4);
@@ -191,4 +192,32 @@ TEST(MultisliceHrtem, ObjectiveApertureEdge) {
   CtfOptions bad = soft;
   bad.aperture_edge = -1;
   EXPECT_THROW(amplitude(10, bad), InputError);
+}
+
+TEST(MultisliceHrtem, ObjectiveApertureEdgeIsOnePixelAlongEachAxis) {
+  // A 20 x 10 A cell: the default edge is lambda / 20 wide along kx and lambda / 10 along ky
+  // (abTEM's soft aperture). With the cutoff at 0.47 1/A, a grating along y at 0.5 1/A (a pixel
+  // 0.03 beyond, 0.3 of a y pixel) passes (0.47 - 0.5) / 0.1 + 1/2 = 0.2 (one width of lambda / 20
+  // all round would pass nothing), one along x at 0.45 1/A (0.4 of an x pixel inside) 0.9.
+  const Grid g = grid_from_gpts(20, 10, 128, 64);
+  const double energy = 300e3, lambda = wavelength(energy), eps = 1e-4;
+  const auto amplitude = [&](double qx, double qy) {
+    Array<Complex<double>> psi(Shape{1, 64, 128});
+    for (int64_t iy = 0; iy < 64; ++iy)
+      for (int64_t ix = 0; ix < 128; ++ix)
+        psi[iy * 128 + ix] = {1 + eps * std::cos(2 * kPi * (qx * ix * g.dx + qy * iy * g.dy)), 0};
+    CtfOptions c;
+    c.aperture = 1e3 * lambda * 0.47;
+    const Array<double> img = hrtem_image(psi, g, energy, c);
+    double amp = 0;
+    for (int64_t iy = 0; iy < 64; ++iy)
+      for (int64_t ix = 0; ix < 128; ++ix)
+        amp += 2.0 / (128 * 64) * img[iy * 128 + ix] * std::cos(2 * kPi * (qx * ix * g.dx + qy * iy * g.dy));
+    return amp / (2 * eps);
+  };
+  EXPECT_NEAR(amplitude(0, 0.5), 0.2, 1e-4);
+  EXPECT_NEAR(amplitude(0.45, 0), 0.9, 1e-4);
+  const std::array<double, 2> e = aperture_edges_mrad(CtfOptions{}, g, energy);
+  EXPECT_NEAR(e[0], 1e3 * lambda / 20, 1e-12);
+  EXPECT_NEAR(e[1], 1e3 * lambda / 10, 1e-12);
 }

@@ -3,6 +3,7 @@
 // reimplementation of one slice.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -93,6 +94,56 @@ TEST(MultisliceWaves, AberrationPhaseFollowsKrivanekNotation) {
   const double coma = 2 * kPi / lambda * alpha * alpha * alpha / 3 * 1000;
   EXPECT_NEAR(aberration_phase(a, lambda, k, 0), coma, 1e-9);
   EXPECT_NEAR(aberration_phase(a, lambda, -k, 0), -coma, 1e-9);
+}
+
+TEST(MultisliceWaves, SoftEdgeIsOneReciprocalPixelAlongEachAxis) {
+  // A 20 x 10 A cell: reciprocal pixels of 0.05 and 0.1 1/A, so the default edge (abTEM's soft
+  // aperture) is lambda / 20 wide along kx, lambda / 10 along ky and in between on the diagonals:
+  // w = sqrt((cos phi lambda / Lx)^2 + (sin phi lambda / Ly)^2). Every pixel of the spectrum and of
+  // the probe's own transform against that formula; a single width (the larger extent's, the
+  // first version) misses the pixels on the ky edge by 0.2.
+  const Grid g = grid_from_gpts(20.0, 10.0, 200, 100);
+  const double lambda = wavelength(kEnergy);
+  ProbeOptions o;
+  o.energy = kEnergy;
+  o.semiangle_cutoff = 1e3 * lambda * 0.77;  // |k| = 0.77 1/A: the pixel at ky = 0.8 passes 0.2, at kx = 0.75 0.9
+  const auto expected = [&](int64_t iy, int64_t ix, double edge_x, double edge_y) {
+    const double kx = fft_frequency(ix, g.nx, g.dx), ky = fft_frequency(iy, g.ny, g.dy);
+    const double phi = std::atan2(ky, kx);
+    const double w = std::hypot(std::cos(phi) * edge_x, std::sin(phi) * edge_y);
+    return std::clamp((1e-3 * o.semiangle_cutoff - lambda * std::hypot(kx, ky)) / w + 0.5, 0.0, 1.0);
+  };
+  const Array<Complex<double>> s = probe_spectrum(g, o);
+  Array<Complex<double>> f = probe<double>(g, o, {{0.0, 0.0}});
+  FftwPlan<double>({int(g.ny), int(g.nx)}, 1).forward(f.data());
+  const double s0 = std::sqrt(norm2(s[0])), f0 = std::sqrt(norm2(f[0]));
+  double worst = 0, worst_f = 0, single = 0;
+  int64_t partial_x = 0, partial_y = 0;
+  for (int64_t iy = 0; iy < g.ny; ++iy)
+    for (int64_t ix = 0; ix < g.nx; ++ix) {
+      const int64_t i = iy * g.nx + ix;
+      const double want = expected(iy, ix, lambda / 20, lambda / 10);
+      worst = std::max(worst, std::abs(std::sqrt(norm2(s[i])) / s0 - want));
+      worst_f = std::max(worst_f, std::abs(std::sqrt(norm2(f[i])) / f0 - want));
+      single = std::max(single, std::abs(expected(iy, ix, lambda / 20, lambda / 20) - want));
+      const bool edge = want > 0 && want < 1;
+      partial_x += edge && iy == 0;
+      partial_y += edge && ix == 0;
+    }
+  EXPECT_GT(partial_x, 0);  // the edge falls between pixels on both axes
+  EXPECT_GT(partial_y, 0);
+  EXPECT_LT(worst, 1e-12);
+  EXPECT_LT(worst_f, 1e-12);
+  EXPECT_GT(single, 0.19);
+  // A given width is the same all round.
+  o.edge_mrad = 1.5;
+  const Array<Complex<double>> fixed = probe_spectrum(g, o);
+  double worst_fixed = 0;
+  for (int64_t iy = 0; iy < g.ny; ++iy)
+    for (int64_t ix = 0; ix < g.nx; ++ix)
+      worst_fixed = std::max(worst_fixed, std::abs(std::sqrt(norm2(fixed[iy * g.nx + ix])) / std::sqrt(norm2(fixed[0])) -
+                                                   expected(iy, ix, 1.5e-3, 1.5e-3)));
+  EXPECT_LT(worst_fixed, 1e-12);
 }
 
 TEST(MultisliceWaves, BadProbesThrow) {

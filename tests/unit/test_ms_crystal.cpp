@@ -195,8 +195,10 @@ TEST(MultisliceCrystal, CubicCellsAlongTheirAxes) {
     EXPECT_EQ(along_c.pos_z[i], au.pos_z[i]);
   }
   EXPECT_TRUE(same_cell(crystal("Au", 1, 1, 1, "100"), au, 1e-9));
-  // [110]: a sqrt2 x a x a sqrt2 (2 cubic cells), [111]: 6 cubic cells, as before issue 17.
+  // [110]: a x a sqrt2 x a sqrt2 (2 cubic cells; x along [001], the shorter), [111]: 6 cubic cells.
   const Atoms si110 = crystal("Si", 1, 1, 1, "110");
+  EXPECT_NEAR(si110.cell[0], 5.431, 1e-12);
+  EXPECT_NEAR(si110.cell[1], 5.431 * std::sqrt(2.0), 1e-12);
   EXPECT_NEAR(si110.cell[2], 5.431 * std::sqrt(2.0), 1e-12);
   EXPECT_EQ(si110.size(), 16);
   EXPECT_EQ(crystal("Si", 1, 1, 1, "111").size(), 48);
