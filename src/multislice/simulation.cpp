@@ -142,6 +142,7 @@ void hrtem(const Simulation& s, const Device& device, SimulationResult& r, exec:
     r.thickness_diffraction = Array<double>(Shape{t, g.ny, g.nx});
     r.thickness_intensity.zero();
     r.thickness_diffraction.zero();
+    r.thickness_exit_wave = Array<Complex<float>>(Shape{t, g.ny, g.nx});
   }
   const int64_t nd = int64_t(s.defocus_series.size());
   if (nd > 0) {
@@ -157,9 +158,11 @@ void hrtem(const Simulation& s, const Device& device, SimulationResult& r, exec:
         multislice<T>(device, wave, pot, s.energy, at, ends[t]);
         at = ends[t];
         const Array<double> pattern = diffraction_patterns(wave);
+        const float scale = float(std::sqrt(double(pix)));
         for (int64_t i = 0; i < pix; ++i) {
           r.thickness_intensity[int64_t(t) * pix + i] += w * (double(wave[i].re) * wave[i].re + double(wave[i].im) * wave[i].im);
           r.thickness_diffraction[int64_t(t) * pix + i] += pattern[i] / double(s.phonons);
+          if (first) r.thickness_exit_wave[int64_t(t) * pix + i] = {float(wave[i].re) * scale, float(wave[i].im) * scale};
         }
       }
     } else {

@@ -91,6 +91,7 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
       file.write("hrtem/thickness_series/thickness", r.thicknesses.data(), {int64_t(r.thicknesses.size())});
       file.write_attr("hrtem/thickness_series/thickness", "units", "Angstrom, the specimen's thickness at each sample");
       file.write("hrtem/thickness_series/exit_intensity", r.thickness_intensity);
+      file.write("hrtem/thickness_series/exit_wave", r.thickness_exit_wave);
       const Array<double> patterns = written_patterns(r.thickness_diffraction, s);
       file.write("hrtem/thickness_series/diffraction", patterns);
       pattern_attributes(file, "hrtem/thickness_series/diffraction", s);

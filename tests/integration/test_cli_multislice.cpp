@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -493,6 +494,14 @@ C30 = 1e5
   EXPECT_GT(full[21 * 43 + 21], 0.5);  // the direct beam it blocked
   EXPECT_EQ(b.read_attr_double("hrtem/diffraction", "beam_stop_mrad"), 3.0);
   EXPECT_EQ(b.shape("hrtem/thickness_series/diffraction"), (std::vector<int64_t>{3, 17, 17}));
+  // The first configuration's complex exit wave at each thickness; the last is hrtem/exit_wave.
+  ASSERT_EQ(b.shape("hrtem/thickness_series/exit_wave"), (std::vector<int64_t>{3, 64, 64}));
+  const auto waves = b.read_array<phasis::Complex<float>>("hrtem/thickness_series/exit_wave");
+  const auto last_exit = a.read_array<phasis::Complex<float>>("hrtem/exit_wave");
+  float wave_diff = 0;
+  for (int64_t i = 0; i < last_exit.size(); ++i)
+    wave_diff = std::max({wave_diff, std::abs(waves[2 * 4096 + i].re - last_exit[i].re), std::abs(waves[2 * 4096 + i].im - last_exit[i].im)});
+  EXPECT_EQ(wave_diff, 0.0f);
   EXPECT_TRUE(std::filesystem::exists(dir.file("b_defocus_series.png")));
 }
 

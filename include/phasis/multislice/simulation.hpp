@@ -100,6 +100,7 @@ struct SimulationResult {
   // (unshifted, shares of the beam) there, ensemble means, (samples, ny, nx)
   std::vector<double> thicknesses;
   Array<double> thickness_intensity, thickness_diffraction;
+  Array<Complex<float>> thickness_exit_wave;  // (samples, ny, nx), first configuration, vacuum modulus 1
   // The share of the beam lost beyond the antialiasing aperture (propagation cuts it there): per
   // probe position (STEM, phonon means) or one value (plane waves); empty for STEM with 4 or more
   // annular detectors alone (measuring it would take the fused kernels' reading off the device)
