@@ -18,6 +18,7 @@ void add_ptycho_reconstruct(CLI::App& ptycho);
 void add_ptycho_compare(CLI::App& ptycho);
 void add_ptycho_replay(CLI::App& ptycho);
 void add_multislice_run(CLI::App& multislice);
+void add_multislice_plan(CLI::App& multislice);
 void add_spi_simulate(CLI::App& spi);
 void add_spi_reconstruct(CLI::App& spi);
 void add_spi_compare(CLI::App& spi);

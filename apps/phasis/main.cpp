@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   CLI::App* multislice = app.add_subcommand("multislice", "Multislice electron scattering: STEM and HRTEM simulation");
   multislice->require_subcommand(1);
   phasis::cli::add_multislice_run(*multislice);
+  phasis::cli::add_multislice_plan(*multislice);
   CLI::App* spi = app.add_subcommand("spi", "Single-particle imaging: simulate snapshots, reconstruct by M-TIP, compare");
   spi->require_subcommand(1);
   phasis::cli::add_spi_simulate(*spi);

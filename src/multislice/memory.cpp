@@ -48,7 +48,12 @@ MemoryEstimate estimate_memory(const Simulation& s, const Device& device, Precis
       largest_bytes = b, largest = "pixelated patterns: " + std::to_string(s.positions.size()) + " x " + std::to_string(cy) +
                                       " x " + std::to_string(cx);
   }
-  if (s.wave == WaveKind::plane) results += 4 * pixels * 8;  // exit wave and images
+  if (s.wave == WaveKind::plane) {
+    results += 4 * pixels * 8;  // exit wave and images
+    results += double(s.defocus_series.size()) * pixels * 8;  // the defocus series' images
+    if (s.thickness_every > 0)  // the thickness series: exit wave, intensity and pattern per sample
+      results += std::ceil(slices / double(s.thickness_every)) * pixels * (8 + 8 + 8);
+  }
   MemoryEstimate e;
   e.largest = largest;
   if (device.is_cuda()) {

@@ -516,3 +516,33 @@ TEST(CliMultisliceBadInput, CropAnglePastTheAntialiasingLimit) {
   expect_clean_failure(plane + "defocus_series = [1, \"x\"]\n", "hrtem.defocus_series");
   expect_clean_failure(replaced(kStem, "name = \"ADF\"", "name = \"ADF\"\nmax_angle = 10"), "only pixelated detectors");
 }
+
+// `phasis multislice plan`: the run's axes, chunks, outputs and memory before anything runs, from
+// the same sizes the run uses (the outputs listed are the datasets `run` writes, shape for shape);
+// nothing is written, and a bad config is refused as `run` refuses it.
+TEST(CliMultislice, PlanDescribesTheRunWithoutRunningIt) {
+  TempDir dir;
+  write(dir.file("c.toml"), replaced(kStem, "name = \"4D\"", "name = \"4D\"\nmax_angle = 40") + "[phonons]\nconfigurations = 3\nsigma = { Si = 0.08 }\n");
+  auto p = run_phasis("multislice plan '" + dir.file("c.toml") + "'");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += 1, (void)e;
+  EXPECT_EQ(files, 1);  // only the config
+  // 3 configurations x 9 positions in batches of 4: 3 batches per configuration.
+  EXPECT_NE(p.out.find("phonons: 3 (frozen-phonon configurations"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("positions: 9 (3 x 3 grid)"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("chunks: 9 of 4 probe positions of one configuration"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("the run fits"), std::string::npos) << p.out;
+  // The outputs it lists are the ones the run writes, with the same shapes.
+  ASSERT_EQ(run_phasis("multislice run '" + dir.file("c.toml") + "' -o '" + dir.file("c.h5") + "' --no-pictures --no-report").exit_code, 0);
+  h5::File f = h5::File::open_read(dir.file("c.h5"));
+  for (const char* name : {"stem/BF", "stem/ADF", "stem/DPC", "stem/4D", "stem/mean_diffraction"}) {
+    std::string shape;
+    for (int64_t d : f.shape(name)) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+    EXPECT_NE(p.out.find(std::string(name) + ": " + shape + ","), std::string::npos) << name << " " << shape << "\n" << p.out;
+  }
+  write(dir.file("bad.toml"), replaced(kStem, "energy = 200e3", "energy = 0"));
+  auto bad = run_phasis("multislice plan '" + dir.file("bad.toml") + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+}
