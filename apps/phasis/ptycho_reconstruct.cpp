@@ -177,8 +177,8 @@ void run(const ReconstructArgs& a) {
   settings.seed = a.seed;
   settings.noise = a.noise == "gaussian" ? NoiseModel::gaussian : NoiseModel::poisson;
   settings.smoothness = a.smoothness;
-  // Every iteration may send snapshots; each sink asks only for those it wants (the checkpoint's
-  // every N, the live view's when its encoder is free), so none is copied for nobody.
+  // Every iteration may send snapshots to the live view, when its encoder is free (none is copied
+  // for nobody); checkpoints take the solver's state through their policy, not snapshots.
   const SolverChain chain = make_chain(a.algorithm, settings, resumed, live ? 1 : 0, checkpoint.policy(a.checkpoint_every));
   int planned = 0;
   for (const SolverStage& stage : chain) planned += stage.options->iterations;

@@ -110,4 +110,11 @@ int64_t block_direct_beam(Array<double>& centred, const Grid& g, double energy_e
   return blocked;
 }
 
+Array<double> cropped_patterns(const Array<double>& unshifted, const Grid& g, double energy_ev, double max_angle_mrad,
+                               double beam_stop_mrad) {
+  Array<double> crop = centred_crop(unshifted, g, angle_crop_shape(g, energy_ev, max_angle_mrad));
+  if (beam_stop_mrad > 0) block_direct_beam(crop, g, energy_ev, beam_stop_mrad);
+  return crop;
+}
+
 }  // namespace phasis::ms

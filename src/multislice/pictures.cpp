@@ -42,8 +42,7 @@ std::vector<std::string> write_pictures(const std::string& prefix, const Simulat
     if (!r.diffraction.empty()) {  // as written: cropped, the beam stop's pixels at the floor; log scale
       Array<double> one(Shape{1, s.grid.ny, s.grid.nx});
       for (int64_t i = 0; i < s.grid.pixels(); ++i) one[i] = r.diffraction[i];
-      Array<double> crop = centred_crop(one, s.grid, angle_crop_shape(s.grid, s.energy, s.diffraction_max_angle));
-      if (s.beam_stop > 0) block_direct_beam(crop, s.grid, s.energy, s.beam_stop);
+      const Array<double> crop = cropped_patterns(one, s.grid, s.energy, s.diffraction_max_angle, s.beam_stop);
       Array<double> lg(Shape{crop.shape()[1], crop.shape()[2]});
       for (int64_t i = 0; i < lg.size(); ++i) lg[i] = std::log10(std::max(crop[i], 1e-8));
       write_gray(prefix + "_diffraction.png", lg, lg.shape()[0], lg.shape()[1]);

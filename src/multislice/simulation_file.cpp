@@ -15,12 +15,9 @@
 namespace phasis::ms {
 namespace {
 
-/// Plane-wave patterns (n, ny, nx, unshifted) as written: cropped to the run's max angle (or the
-/// antialiasing aperture's square), zero frequency centred, the beam stop's pixels zero.
+/// Plane-wave patterns (n, ny, nx, unshifted) as written (diffraction.hpp: cropped_patterns).
 Array<double> written_patterns(const Array<double>& unshifted, const Simulation& s) {
-  Array<double> crop = centred_crop(unshifted, s.grid, angle_crop_shape(s.grid, s.energy, s.diffraction_max_angle));
-  if (s.beam_stop > 0) block_direct_beam(crop, s.grid, s.energy, s.beam_stop);
-  return crop;
+  return cropped_patterns(unshifted, s.grid, s.energy, s.diffraction_max_angle, s.beam_stop);
 }
 
 void pattern_attributes(h5::File& file, const std::string& ds, const Simulation& s) {

@@ -14,6 +14,7 @@
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/core/error.hpp"
+#include "ptycho/model/start.hpp"
 
 namespace phasis::dm {
 
@@ -50,17 +51,11 @@ class FrameStore {
   }
 
   /// Every frame's exit waves as double on the host (a checkpoint's; float converts exactly).
-  Array<Complex<double>> exit_waves() const {
-    const Array<Complex<T>> h = (stream_ ? psi_host_ : psi_).to(Memory::host);
-    Array<Complex<double>> out(Shape{n_, block_});
-    for (int64_t i = 0; i < n_ * block_; ++i) out[i] = {double(h[i].re), double(h[i].im)};
-    return out;
-  }
+  Array<Complex<double>> exit_waves() const { return model::convert<double>((stream_ ? psi_host_ : psi_).to(Memory::host)); }
   /// Sets every frame's exit waves from a checkpoint's (n x block values, any shape).
   void load_exit_waves(const Array<Complex<double>>& from) {
     if (from.size() != n_ * block_) throw InternalError("FrameStore::load_exit_waves: sizes differ");
-    Array<Complex<T>> h(Shape{n_ * block_});
-    for (int64_t i = 0; i < n_ * block_; ++i) h[i] = {T(from[i].re), T(from[i].im)};
+    const Array<Complex<T>> h = model::convert<T>(from);
     Array<Complex<T>>& dst = stream_ ? psi_host_ : psi_;
     copy_bytes(dst.data(), dst.memory(), h.data(), Memory::host, h.bytes());
   }

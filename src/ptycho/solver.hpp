@@ -16,17 +16,9 @@
 #include "phasis/comm/communicator.hpp"
 #include "phasis/ptycho/problem.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
+#include "ptycho/model/start.hpp"
 
 namespace phasis {
-
-/// A backend array as double on the host (checkpoints: float converts exactly).
-template <class T>
-Array<Complex<double>> to_double(const Array<Complex<T>>& a) {
-  const Array<Complex<T>> h = a.to(Memory::host);
-  Array<Complex<double>> out(h.shape());
-  for (int64_t i = 0; i < h.size(); ++i) out[i] = {double(h[i].re), double(h[i].im)};
-  return out;
-}
 
 template <class B, class T>
 class Solver {
@@ -52,8 +44,8 @@ class Solver {
   /// frame). Not collective; stage, iteration and errors are the driver's.
   virtual void save_state(SolverStart& s, bool whole) const {
     (void)whole;
-    s.object = to_double(object());
-    s.probe = to_double(probe());
+    s.object = model::convert<double>(object().to(Memory::host));
+    s.probe = model::convert<double>(probe().to(Memory::host));
   }
   /// Collective: the reconstruction (every part then holds the same object and probe).
   virtual SolverResult result() = 0;

@@ -51,5 +51,9 @@ Array<double> centred_crop(const Array<double>& patterns, const Grid& grid, std:
 /// Sets every pixel of centred patterns (batch, cy, cx) within `radius` [mrad] of the zero
 /// frequency to 0: a beam stop over the direct beam. Returns the pixels blocked per pattern.
 int64_t block_direct_beam(Array<double>& centred, const Grid& grid, double energy_ev, double radius_mrad);
+/// Patterns (batch, ny, nx), unshifted, as a plane-wave run writes them: centred_crop to
+/// angle_crop_shape(max_angle_mrad), then block_direct_beam(beam_stop_mrad) when it is > 0.
+Array<double> cropped_patterns(const Array<double>& unshifted, const Grid& grid, double energy_ev, double max_angle_mrad,
+                               double beam_stop_mrad);
 
 }  // namespace phasis::ms

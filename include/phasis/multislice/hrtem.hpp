@@ -13,7 +13,6 @@
 #pragma once
 
 #include <array>
-
 #include <optional>
 
 #include "phasis/core/array.hpp"

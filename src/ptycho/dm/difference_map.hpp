@@ -208,8 +208,8 @@ class DifferenceMap final : public Solver<B, T> {
   /// A checkpoint's state: object and probe modes, occupancies and (one part holding every frame)
   /// the exit waves, which with them determine every later iteration.
   void save_state(SolverStart& s, bool whole) const override {
-    s.object = to_double(object_);
-    s.probe = to_double(probe_);
+    s.object = convert<double>(object_.to(Memory::host));
+    s.probe = convert<double>(probe_.to(Memory::host));
     s.occupancy = occupancy_;
     if (!whole) return;
     s.exit_waves = frames_.exit_waves();
