@@ -46,7 +46,7 @@ void Canvas::line(int64_t y0, int64_t x0, int64_t y1, int64_t x1, Rgb c, int thi
   const int64_t steps = std::max<int64_t>({std::abs(x1 - x0), std::abs(y1 - y0), 1});
   for (int64_t t = 0; t <= steps; ++t) {
     const int64_t x = x0 + (x1 - x0) * t / steps, y = y0 + (y1 - y0) * t / steps;
-    for (int d = 0; d < std::max(thickness, 1); ++d) set(y - d, x, c);
+    for (int d = 0; d < std::max(thickness, 1); ++d) set(y - thickness / 2 + d, x, c);
   }
 }
 

@@ -30,7 +30,8 @@ class Canvas {
   void fill(Rgb c);
   /// The filled rectangle of rows [y0, y1) and columns [x0, x1) (empty when y1 <= y0 or x1 <= x0).
   void rect(int64_t y0, int64_t x0, int64_t y1, int64_t x1, Rgb c);
-  /// A straight line from (y0, x0) to (y1, x1), both ends included, `thickness` pixels tall.
+  /// A straight line from (y0, x0) to (y1, x1), both ends included, `thickness` pixels tall: rows
+  /// y - thickness / 2 to y - thickness / 2 + thickness - 1 at each point (3: one above, one below).
   void line(int64_t y0, int64_t x0, int64_t y1, int64_t x1, Rgb c, int thickness = 1);
   /// Lines through consecutive points, each (y, x).
   void polyline(const std::vector<std::pair<int64_t, int64_t>>& points, Rgb c, int thickness = 1);

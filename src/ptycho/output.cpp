@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "monitor/canvas.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/atomic_output.hpp"
 #include "phasis/io/hdf5.hpp"
@@ -24,30 +25,18 @@ Array<Complex<float>> to_float(const Array<Complex<double>>& a) {
 /// Bar chart of mode occupancies: one bar per mode, height = occupancy, on a 10% grid.
 void write_occupancy_chart(const std::string& path, const std::vector<double>& occ) {
   const int64_t bar = 40, gap = 12, h = 200, w = int64_t(occ.size()) * (bar + gap) + gap;
-  std::vector<uint8_t> rgb(h * w * 3, 255);
-  auto px = [&](int64_t y, int64_t x, uint8_t r, uint8_t g, uint8_t b) {
-    uint8_t* q = &rgb[(y * w + x) * 3];
-    q[0] = r, q[1] = g, q[2] = b;
-  };
-  for (int t = 0; t <= 10; ++t)
-    for (int64_t x = 0; x < w; ++x) px(h - 1 - (h - 1) * t / 10, x, 220, 220, 220);
+  monitor::Canvas c(h, w);
+  for (int t = 0; t <= 10; ++t) c.rect(h - 1 - (h - 1) * t / 10, 0, h - (h - 1) * t / 10, w, {220, 220, 220});
   for (size_t a = 0; a < occ.size(); ++a) {
     const int64_t top = h - 1 - int64_t(std::lround(occ[a] * (h - 1)));
-    for (int64_t y = top; y < h; ++y)
-      for (int64_t x = gap + int64_t(a) * (bar + gap); x < (int64_t(a) + 1) * (bar + gap); ++x) px(y, x, 40, 90, 170);
+    c.rect(top, gap + int64_t(a) * (bar + gap), h, (int64_t(a) + 1) * (bar + gap), {40, 90, 170});
   }
-  write_png_rgb(path, rgb.data(), h, w);
+  c.write_png(path);
 }
 
 /// Error per iteration, log10 on the vertical axis with a grey line per decade, blue line.
 void write_error_curve(const std::string& path, const std::vector<double>& errors) {
   const int64_t h = 240, w = 480, pad = 10;
-  std::vector<uint8_t> rgb(h * w * 3, 255);
-  auto px = [&](int64_t y, int64_t x, uint8_t r, uint8_t g, uint8_t b) {
-    if (y < 0 || y >= h || x < 0 || x >= w) return;
-    uint8_t* q = &rgb[(y * w + x) * 3];
-    q[0] = r, q[1] = g, q[2] = b;
-  };
   double lo = 1e300, hi = -1e300;
   for (double e : errors)
     if (e > 0 && std::isfinite(e)) lo = std::min(lo, std::log10(e)), hi = std::max(hi, std::log10(e));
@@ -57,18 +46,13 @@ void write_error_curve(const std::string& path, const std::vector<double>& error
   auto col = [&](size_t i) {
     return pad + int64_t(std::lround(double(i) / double(std::max<size_t>(errors.size() - 1, 1)) * double(w - 1 - 2 * pad)));
   };
-  for (double d = lo; d <= hi; ++d)
-    for (int64_t x = 0; x < w; ++x) px(row(d), x, 215, 215, 215);
+  monitor::Canvas c(h, w);
+  for (double d = lo; d <= hi; ++d) c.rect(row(d), 0, row(d) + 1, w, {215, 215, 215});
   for (size_t i = 0; i + 1 < errors.size(); ++i) {
     if (!(errors[i] > 0 && errors[i + 1] > 0 && std::isfinite(errors[i]) && std::isfinite(errors[i + 1]))) continue;
-    const int64_t x0 = col(i), x1 = col(i + 1), y0 = row(std::log10(errors[i])), y1 = row(std::log10(errors[i + 1]));
-    const int64_t steps = std::max<int64_t>({std::abs(x1 - x0), std::abs(y1 - y0), 1});
-    for (int64_t t = 0; t <= steps; ++t) {
-      const int64_t x = x0 + (x1 - x0) * t / steps, y = y0 + (y1 - y0) * t / steps;
-      for (int64_t dy = -1; dy <= 1; ++dy) px(y + dy, x, 30, 80, 170);
-    }
+    c.line(row(std::log10(errors[i])), col(i), row(std::log10(errors[i + 1])), col(i + 1), {30, 80, 170}, 3);
   }
-  write_png_rgb(path, rgb.data(), h, w);
+  c.write_png(path);
 }
 
 /// The object pixels the scan lights: sum_j |P(r - r_j)|^2 of probe mode 0 over the frames at

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "monitor/canvas.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/atomic_output.hpp"
 #include "phasis/io/hdf5.hpp"
@@ -221,24 +222,17 @@ void write_density_pictures(const std::string& stem, const std::vector<double>& 
 
 void write_fsc_picture(const std::string& path, const FscCurve& fsc) {
   const int64_t h = 240, w = 480, pad = 10;
-  std::vector<uint8_t> rgb(h * w * 3, 255);
-  auto px = [&](int64_t y, int64_t x, uint8_t r, uint8_t g, uint8_t b) {
-    if (y < 0 || y >= h || x < 0 || x >= w) return;
-    uint8_t* q = &rgb[(y * w + x) * 3];
-    q[0] = r, q[1] = g, q[2] = b;
-  };
   if (fsc.fsc.size() < 2) return;
   auto row = [&](double v) { return pad + int64_t(std::lround((1 - std::clamp(v, -0.2, 1.0)) / 1.2 * double(h - 1 - 2 * pad))); };
   auto col = [&](size_t i) { return pad + int64_t(std::lround(double(i) / double(fsc.fsc.size() - 1) * double(w - 1 - 2 * pad))); };
-  for (double level : {0.0, 0.143, 0.5, 1.0})
-    for (int64_t x = 0; x < w; ++x) px(row(level), x, level == 0.5 || level == 0.143 ? 230 : 215, 215, level == 0.5 || level == 0.143 ? 150 : 215);
-  for (size_t i = 0; i + 1 < fsc.fsc.size(); ++i) {
-    const int64_t x0 = col(i), x1 = col(i + 1), y0 = row(fsc.fsc[i]), y1 = row(fsc.fsc[i + 1]);
-    const int64_t steps = std::max<int64_t>({std::abs(x1 - x0), std::abs(y1 - y0), 1});
-    for (int64_t t = 0; t <= steps; ++t)
-      for (int64_t dy = -1; dy <= 1; ++dy) px(y0 + (y1 - y0) * t / steps + dy, x0 + (x1 - x0) * t / steps, 30, 80, 170);
+  monitor::Canvas c(h, w);
+  for (double level : {0.0, 0.143, 0.5, 1.0}) {
+    const bool threshold = level == 0.5 || level == 0.143;  // the two usual resolution criteria, tinted
+    c.rect(row(level), 0, row(level) + 1, w, threshold ? monitor::Rgb{230, 215, 150} : monitor::Rgb{215, 215, 215});
   }
-  write_png_rgb(path, rgb.data(), h, w);
+  for (size_t i = 0; i + 1 < fsc.fsc.size(); ++i)
+    c.line(row(fsc.fsc[i]), col(i), row(fsc.fsc[i + 1]), col(i + 1), {30, 80, 170}, 3);
+  c.write_png(path);
 }
 
 }  // namespace phasis::spi
