@@ -80,11 +80,11 @@ struct ResourceSampler::Gpus {
     if (!library) return;
     auto init = reinterpret_cast<nvmlReturn_t (*)()>(dlsym(library, "nvmlInit_v2"));
     auto count = reinterpret_cast<nvmlReturn_t (*)(unsigned*)>(dlsym(library, "nvmlDeviceGetCount_v2"));
-    auto handle = reinterpret_cast<nvmlReturn_t (*)(unsigned, nvmlDevice_t*)>(
-        dlsym(library, "nvmlDeviceGetHandleByIndex_v2"));
+    auto handle =
+        reinterpret_cast<nvmlReturn_t (*)(unsigned, nvmlDevice_t*)>(dlsym(library, "nvmlDeviceGetHandleByIndex_v2"));
     shutdown = reinterpret_cast<nvmlReturn_t (*)()>(dlsym(library, "nvmlShutdown"));
-    memory_info = reinterpret_cast<nvmlReturn_t (*)(nvmlDevice_t, nvmlMemory_t*)>(
-        dlsym(library, "nvmlDeviceGetMemoryInfo"));
+    memory_info =
+        reinterpret_cast<nvmlReturn_t (*)(nvmlDevice_t, nvmlMemory_t*)>(dlsym(library, "nvmlDeviceGetMemoryInfo"));
     utilization = reinterpret_cast<nvmlReturn_t (*)(nvmlDevice_t, nvmlUtilization_t*)>(
         dlsym(library, "nvmlDeviceGetUtilizationRates"));
     if (!init || !count || !handle || !shutdown || !memory_info || !utilization || init() != 0) {
@@ -169,7 +169,8 @@ void ResourceSampler::loop() {
     s.clock = now_seconds();
     s.seconds = s.clock - start;
     const double cpu = process_cpu_seconds();
-    if (cpu >= 0 && last_cpu >= 0 && s.clock > last_clock) s.cpu_percent = 100 * (cpu - last_cpu) / (s.clock - last_clock);
+    if (cpu >= 0 && last_cpu >= 0 && s.clock > last_clock)
+      s.cpu_percent = 100 * (cpu - last_cpu) / (s.clock - last_clock);
     last_cpu = cpu, last_clock = s.clock;
     const Resident r = read_resident();
     s.rss_bytes = r.now, s.peak_rss_bytes = r.peak;

@@ -19,7 +19,7 @@ constexpr size_t kLabelChars = 18;  // what fits the label column
 
 constexpr Rgb kBackground{255, 255, 255}, kRowBand{240, 240, 240}, kAxis{60, 60, 60}, kGrid{225, 225, 225};
 // Ten colours that stay apart on white (matplotlib's "tab10" list of values).
-constexpr Rgb kPalette[10] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
+constexpr Rgb kPalette[10] = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
                               {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
 
 /// A curve of the bottom panel: its legend name, colour and value per sample (< 0: unknown).
@@ -32,10 +32,14 @@ struct Curve {
 
 std::string format_maximum(double v, bool bytes) {
   char text[32];
-  if (!bytes) std::snprintf(text, sizeof text, "%.0f%%", v);
-  else if (v >= 1e9) std::snprintf(text, sizeof text, "%.2fGB", v / 1e9);
-  else if (v >= 1e6) std::snprintf(text, sizeof text, "%.1fMB", v / 1e6);
-  else std::snprintf(text, sizeof text, "%.0fKB", v / 1e3);
+  if (!bytes)
+    std::snprintf(text, sizeof text, "%.0f%%", v);
+  else if (v >= 1e9)
+    std::snprintf(text, sizeof text, "%.2fGB", v / 1e9);
+  else if (v >= 1e6)
+    std::snprintf(text, sizeof text, "%.1fMB", v / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%.0fKB", v / 1e3);
   return text;
 }
 
@@ -98,15 +102,28 @@ ProfileLayout profile_layout(const std::vector<exec::Span>& spans, const std::ma
   l.resources_height = std::max(kMinResourcesHeight, legend);
   // Below the bottom panel: its axis line, tick marks and the time labels; then the span names'
   // legend when there are spans.
-  l.height = l.resources_top + l.resources_height + 6 + Canvas::text_height() + 8 + (spans.empty() ? 0 : kLegendLine + 4);
+  l.height =
+      l.resources_top + l.resources_height + 6 + Canvas::text_height() + 8 + (spans.empty() ? 0 : kLegendLine + 4);
   return l;
 }
 
+namespace {
+
+/// Each span name's colour: the names sorted, the k-th takes palette entry k mod 10.
+std::map<std::string, Rgb> colours_of(const std::vector<exec::Span>& spans) {
+  std::map<std::string, Rgb> colours;
+  for (const auto& s : spans) colours[s.name];
+  size_t k = 0;
+  for (auto& [name, colour] : colours) colour = kPalette[k++ % 10];
+  return colours;
+}
+
+}  // namespace
+
 std::array<uint8_t, 3> span_colour(const std::vector<exec::Span>& spans, const std::string& name) {
-  std::set<std::string> names;
-  for (const auto& s : spans) names.insert(s.name);
-  names.insert(name);
-  const Rgb c = kPalette[size_t(std::distance(names.begin(), names.find(name))) % 10];
+  std::vector<exec::Span> with = spans;
+  with.push_back({name, "", 0, -1, 0, 0});  // a name no span has still gets its place in the order
+  const Rgb c = colours_of(with).at(name);
   return {c.r, c.g, c.b};
 }
 
@@ -114,6 +131,7 @@ void write_profile_png(const std::string& path, const std::vector<exec::Span>& s
                        const std::map<int, std::string>& worker_names,
                        const std::vector<exec::ResourceSample>& samples) {
   const ProfileLayout l = profile_layout(spans, worker_names, samples);
+  const std::map<std::string, Rgb> colours = colours_of(spans);
   Canvas c(l.height, l.width, kBackground);
   const int64_t right = l.plot_left + l.plot_width;
 
@@ -128,13 +146,13 @@ void write_profile_png(const std::string& path, const std::vector<exec::Span>& s
   }
   for (const auto& s : spans) {
     const int64_t top = l.row_top(s.worker), x0 = l.x(s.start), x1 = l.x(s.end);
-    const auto [r, g, b] = span_colour(spans, s.name);
     // The bar's last column stays empty, so a span that starts where this one ends shows apart.
     const int64_t end = x1 - x0 >= 3 ? x1 - 1 : x0 + 1;
-    c.rect(top, x0, top + l.row_height, end, Rgb{r, g, b});
+    c.rect(top, x0, top + l.row_height, end, colours.at(s.name));
   }
-  if (!l.workers.empty()) c.line(l.rows_top + l.row_height * int64_t(l.workers.size()) + l.row_gap * int64_t(l.workers.size() - 1),
-                                 l.plot_left - 2, l.rows_top, l.plot_left - 2, kAxis);
+  if (!l.workers.empty())
+    c.line(l.rows_top + l.row_height * int64_t(l.workers.size()) + l.row_gap * int64_t(l.workers.size() - 1),
+           l.plot_left - 2, l.rows_top, l.plot_left - 2, kAxis);
 
   // Bottom panel: the grid and ticks at fifths of the axis, the curves, the axes, the legend.
   const int64_t top = l.resources_top, bottom = l.resources_top + l.resources_height - 1;
@@ -168,14 +186,11 @@ void write_profile_png(const std::string& path, const std::vector<exec::Span>& s
   c.line(bottom + 1, l.plot_left - 2, bottom + 1, right, kAxis);
 
   // The span names' legend: a square of each name's colour before the name, in palette order.
-  std::set<std::string> names;
-  for (const auto& s : spans) names.insert(s.name);
   int64_t x = l.plot_left;
   const int64_t y = bottom + 7 + Canvas::text_height() + 8;
-  for (const std::string& name : names) {
-    const auto [r, g, b] = span_colour(spans, name);
+  for (const auto& [name, colour] : colours) {
     if (x + 10 + Canvas::text_width(name) > right) break;  // no room for more: the trace has them all
-    c.rect(y, x, y + Canvas::text_height(), x + 7, Rgb{r, g, b});
+    c.rect(y, x, y + Canvas::text_height(), x + 7, colour);
     c.text(y, x + 10, name, kAxis);
     x += 10 + Canvas::text_width(name) + 16;
   }

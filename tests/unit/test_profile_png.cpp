@@ -45,7 +45,9 @@ Picture decode(const std::string& path) {
   return p;
 }
 
-Span span(std::string name, int worker, double start, double end) { return {std::move(name), "chunk", worker, -1, start, end}; }
+Span span(std::string name, int worker, double start, double end) {
+  return {std::move(name), "chunk", worker, -1, start, end};
+}
 
 constexpr std::array<uint8_t, 3> kWhite{255, 255, 255};
 

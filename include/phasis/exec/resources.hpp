@@ -25,20 +25,21 @@ struct GpuSample {
 
 /// The process at one moment.
 struct ResourceSample {
-  double seconds = 0;          // since the sampler started
-  double clock = 0;            // the same moment on now_seconds()'s clock (the spans' clock)
-  double cpu_percent = 0;      // CPU time of all threads over the wall time since the previous
-                               // sample, in percent of one core (1600 on 16 busy cores)
-  int64_t rss_bytes = -1;      // resident memory (VmRSS); -1 where /proc is missing
-  int64_t peak_rss_bytes = -1; // the most resident so far (VmHWM); -1 where /proc is missing
-  std::vector<GpuSample> gpus; // one per GPU NVML lists; empty without NVML
+  double seconds = 0;           // since the sampler started
+  double clock = 0;             // the same moment on now_seconds()'s clock (the spans' clock)
+  double cpu_percent = 0;       // CPU time of all threads over the wall time since the previous
+                                // sample, in percent of one core (1600 on 16 busy cores)
+  int64_t rss_bytes = -1;       // resident memory (VmRSS); -1 where /proc is missing
+  int64_t peak_rss_bytes = -1;  // the most resident so far (VmHWM); -1 where /proc is missing
+  std::vector<GpuSample> gpus;  // one per GPU NVML lists; empty without NVML
 };
 
 /// Samples resources every `interval` seconds on its own thread while running: from construction
 /// (or start()) to stop() or destruction. The first sample comes one interval after the start, and
 /// stop() takes a last one (when at least a millisecond has passed since the one before), so even a
 /// run shorter than the interval has one. Stopping wakes the thread at once (no sleeping it out).
-/// Thread-safe: samples() may be called while it runs.
+/// samples() may be called from any thread while it runs; start() and stop() belong to the owner's
+/// thread. start() opens NVML (its init can take a fraction of a second) before the thread starts.
 class ResourceSampler {
  public:
   /// `interval` in seconds (> 0; InputError otherwise). `gpus` false: NVML is not opened (no GPU

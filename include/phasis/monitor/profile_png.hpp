@@ -20,9 +20,9 @@ namespace phasis::monitor {
 /// Where write_profile_png puts things: what a test or a viewer needs to find a span's bar.
 struct ProfileLayout {
   int64_t width = 0, height = 0;
-  int64_t plot_left = 0, plot_width = 0;  // the time axis's columns [plot_left, plot_left + plot_width)
-  double t0 = 0, t1 = 1;                  // the times (now_seconds()'s clock) at the axis's two ends
-  std::vector<int> workers;               // one row per worker, top to bottom (ascending)
+  int64_t plot_left = 0, plot_width = 0;              // the time axis's columns [plot_left, plot_left + plot_width)
+  double t0 = 0, t1 = 1;                              // the times (now_seconds()'s clock) at the axis's two ends
+  std::vector<int> workers;                           // one row per worker, top to bottom (ascending)
   int64_t rows_top = 0, row_height = 0, row_gap = 0;  // row k: [rows_top + k * (height + gap), + height)
   int64_t resources_top = 0, resources_height = 0;    // the bottom panel's rows
 
