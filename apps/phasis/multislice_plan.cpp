@@ -26,7 +26,7 @@ void add_multislice_plan(CLI::App& multislice) {
     const Device device = parse_device(c.device);
     const Precision precision = parse_precision(c.precision);
     const ms::Simulation s = ms::simulation_from_config(c);
-    const ms::RunPlan p = ms::plan_run(s, device, precision);
+    const ms::RunPlan p = ms::plan_run(s, ms::execution_from_config(c), precision, !c.cxi.empty());
     std::printf("plan of %s: %s, %lld atoms, grid %lld x %lld, %lld slices, on %s in %s\n%s", config->c_str(),
                 s.wave == ms::WaveKind::probe ? "STEM" : "HRTEM", (long long)s.atoms.size(), (long long)s.grid.nx,
                 (long long)s.grid.ny, (long long)p.slices, c.device.c_str(), c.precision.c_str(),

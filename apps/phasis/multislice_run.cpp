@@ -6,6 +6,8 @@
 // config or a failed run leaves nothing behind.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <filesystem>
@@ -16,6 +18,9 @@
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/exec/interrupt.hpp"
+#include "phasis/comm/mpi.hpp"
+#include "resource_profile.hpp"
 #include "phasis/monitor/report.hpp"
 #include "live_options.hpp"
 #include "phasis/multislice/config.hpp"
@@ -31,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct RunArgs {
-  std::string config, output, cxi, trace;
+  std::string config, output, cxi, trace, profile, resume;
   bool pictures = true, report = true;
   LiveArgs live;
 };
@@ -63,11 +68,38 @@ void run(const RunArgs& a) {
   require_output_path(out, a.config);
   if (!c.cxi.empty()) require_output_path(c.cxi, a.config);
   if (!a.trace.empty()) require_output_path(a.trace, a.config);
+  if (!a.profile.empty()) require_output_path(a.profile + "_trace.json", a.config);
   const Device device = parse_device(c.device);
   const Precision precision = parse_precision(c.precision);
+  ms::Execution x = ms::execution_from_config(c);
+  const comm::Mpi world;
+  const bool root = world.rank() == 0;  // under mpirun only rank 0 prints and writes
+  if (world.size() > 1 && x.scheduler != ms::Scheduler::mpi && x.scheduler != ms::Scheduler::automatic)
+    throw InputError("run scheduler: expected mpi (or auto) under mpirun with " + std::to_string(world.size()) + " ranks; found " +
+                     c.scheduler);
 
   // --- checks, in the order a user would fix them: the config's keys, then the library's ---
-  const ms::Simulation s = ms::simulation_from_config(c);
+  ms::Simulation s = ms::simulation_from_config(c);
+  const bool stem = s.wave == ms::WaveKind::probe;
+  // STEM is written batch by batch to OUT.partial, renamed to OUT once complete; --resume
+  // continues such a file (the same configuration, its batches).
+  const std::string identity = ms::resume_identity(c, s);
+  std::string partial = out + ".partial";
+  int64_t resume_batches = 0;
+  if (!a.resume.empty()) {
+    if (!stem) throw InputError("--resume: expected a STEM run (HRTEM runs are written whole at the end); found a plane wave");
+    require_input_file(a.resume, "partial result to resume");
+    const ms::PartialStem p = ms::read_partial_stem(a.resume);
+    if (p.identity != identity)
+      throw InputError("--resume '" + a.resume + "': expected a partial result of " + a.config +
+                       "; found one of another configuration (its physics, scan or detectors differ)");
+    // The same batches as the interrupted run, whatever the memory free now.
+    s.batch = p.batch;
+    const ms::Chunking first = ms::plan_chunking(s, x, precision);
+    if (first.batch != p.batch) x.chunk_memory = int64_t(std::ceil(double(p.batch) * first.bytes_per_position)) + 1;
+    partial = a.resume;
+    resume_batches = p.batches_done;
+  }
   const ms::Atoms& atoms = s.atoms;
   const ms::Grid& g = s.grid;
   std::printf("multislice: %lld atoms, cell %.3f x %.3f x %.3f A, grid %lld x %lld (%.4f x %.4f A), %s, %s %s\n",
@@ -107,10 +139,39 @@ void run(const RunArgs& a) {
   }
   // Progress (rate and ETA) on stdout; with --trace, the chunks' spans (batches of positions per
   // configuration, or whole configurations) in a Chrome trace.
-  exec::ProgressBar bar(stdout, 0.0);
-  exec::ChromeTrace trace;
-  exec::FanOut events({&bar, a.trace.empty() ? nullptr : &trace, live.get()});
-  const ms::SimulationResult r = ms::run(s, device, precision, &events);
+  exec::ProgressBar bar(stdout, 1.0);
+  exec::ChromeTrace trace(world.rank());
+  const bool tracing = !a.trace.empty() || !a.profile.empty();
+  exec::FanOut events({root ? &bar : nullptr, tracing ? &trace : nullptr, root ? live.get() : nullptr});
+  ms::RunControl control;
+  control.keep_readings = !c.cxi.empty();  // the CXI file needs every pattern; else they stream to the file
+  control.first_batch = resume_batches;
+  std::unique_ptr<ms::StemFileWriter> writer;
+  if (stem && root) {
+    const ms::Chunking plan = ms::plan_chunking(s, x, precision);
+    writer = std::make_unique<ms::StemFileWriter>(partial, s, plan, identity, !a.resume.empty());
+    control.on_batch = [&](const ms::StemBatch& b) { writer->write(b); };
+    std::printf("chunks: %lld (batches of %lld positions x %lld configurations), %s scheduler, %zu worker%s%s%s\n",
+                (long long)plan.chunks, (long long)plan.batch, (long long)plan.configurations, ms::to_string(plan.scheduler),
+                plan.workers.size(), plan.workers.size() == 1 ? "" : "s",
+                plan.ranks > 1 ? (" on each of " + std::to_string(plan.ranks) + " ranks").c_str() : "",
+                resume_batches ? (", resuming after batch " + std::to_string(resume_batches)).c_str() : "");
+    std::fflush(stdout);
+  }
+  const exec::InterruptGuard interrupts;
+  const ResourceProfile profile(a.profile);
+  ms::SimulationResult r = ms::run(s, x, precision, &events, control);
+  profile.finish();
+  for (std::size_t w = 0; w < r.chunking.workers.size(); ++w)  // the trace's rows: the queue's workers
+    trace.name_worker(world.rank() * int(r.chunking.workers.size()) + int(w),
+                      (world.size() > 1 ? "rank " + std::to_string(world.rank()) + " " : std::string()) + describe(r.chunking.workers[w]));
+  if (!root) return;  // rank 0 writes everything
+  if (stem && r.batches_done < r.chunking.batches) {
+    std::printf("stopped after %lld of %lld batches; %s holds them; continue with the same command and --resume %s\n",
+                (long long)r.batches_done, (long long)r.chunking.batches, partial.c_str(), partial.c_str());
+    throw StoppedEarly{128 + (exec::stop_signal() ? exec::stop_signal() : 2)};
+  }
+  if (stem) writer->load(r, !c.cxi.empty() && !a.resume.empty());
   const ms::StemTimings& stages = r.timings;
   if (!r.lost_beyond_aperture.empty()) {
     double mean = 0, most = 0;
@@ -127,11 +188,13 @@ void run(const RunArgs& a) {
   }
   nlohmann::json stage_json;
   if (s.wave == ms::WaveKind::probe) {
-    // Each stage synchronises the device at its end, so device time is counted where it is spent.
-    std::printf("stages: device start %.3f s | setup %.3f s, potential %.3f s, probes %.3f s, propagation %.3f s, "
-                "detection %.3f s, other %.3f s, total %.3f s\n",
-                device_start, stages.setup, stages.potential, stages.probes, stages.propagation, stages.detection,
-                r.seconds - stages.total(), r.seconds);
+    // Each stage synchronises the device at its end, so device time is counted where it is spent;
+    // with several workers the stages are their sums (worker-seconds), beside the run's wall time.
+    const std::size_t workers = r.chunking.workers.size();
+    std::printf("stages%s: device start %.3f s | setup %.3f s, potential %.3f s, probes %.3f s, propagation %.3f s, "
+                "detection %.3f s | wall %.3f s\n",
+                workers > 1 ? (" (summed over " + std::to_string(workers) + " workers)").c_str() : "", device_start, stages.setup,
+                stages.potential, stages.probes, stages.propagation, stages.detection, r.seconds);
     stage_json = {{"device_start", device_start}, {"setup", stages.setup}, {"potential", stages.potential},
                   {"probes", stages.probes}, {"propagation", stages.propagation}, {"detection", stages.detection}};
   }
@@ -149,7 +212,8 @@ void run(const RunArgs& a) {
   params["seconds"] = r.seconds;
   if (!stage_json.is_null()) params["stage_seconds"] = stage_json;
   if (!stages.path.empty()) params["propagation_path"] = stages.path;  // the strategy that ran
-  ms::write_simulation(out, s, r, params.dump());
+  if (stem) writer->finish(out, r, params.dump());
+  else ms::write_simulation(out, s, r, params.dump());
   std::printf("wrote %s (%.2f s)\n", out.c_str(), r.seconds);
   if (a.pictures) {
     const std::string prefix = (std::filesystem::path(out).parent_path() / std::filesystem::path(out).stem()).string();
@@ -194,10 +258,10 @@ void run(const RunArgs& a) {
     std::printf("wrote %s (4D-STEM, %lld frames)\n", c.cxi.c_str(), (long long)s.positions.size());
   }
   if (!a.trace.empty()) {
-    trace.name_worker(0, describe(device));
     trace.write(a.trace);
     std::printf("wrote %s (trace, %zu spans)\n", a.trace.c_str(), trace.spans().size());
   }
+  for (const std::string& w : profile.write(trace)) std::printf("wrote %s\n", w.c_str());
 }
 
 }  // namespace
@@ -210,6 +274,11 @@ void add_multislice_run(CLI::App& multislice) {
   cmd->add_option("--cxi", a->cxi, "Also write the pixelated detector's 4D-STEM data as a CXI ptychography file");
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
   cmd->add_flag("!--no-report", a->report, "Do not write the HTML report (OUT_report.html)");
+  cmd->add_option("--resume", a->resume,
+                  "Continue a stopped or killed STEM run from its partial result (OUT.partial), skipping the batches done");
+  cmd->add_option("--profile", a->profile,
+                  "Write PREFIX_trace.json (a span per chunk and worker), PREFIX_resources.csv (CPU, memory, GPU over "
+                  "time) and PREFIX_profile.png (both drawn)");
   cmd->add_option("--trace", a->trace,
                   "Write a Chrome trace (JSON; Perfetto and chrome://tracing open it): one span per chunk of work");
   add_live_options(*cmd, a->live);

@@ -32,6 +32,11 @@ std::vector<Span> ChromeTrace::spans() const {
   return spans_;
 }
 
+std::map<int, std::string> ChromeTrace::worker_names() const {
+  std::lock_guard lock(mutex_);
+  return worker_names_;
+}
+
 std::string ChromeTrace::json() const {
   std::lock_guard lock(mutex_);
   nlohmann::json events = nlohmann::json::array();

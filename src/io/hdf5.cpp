@@ -188,6 +188,21 @@ File File::open_read(const std::string& path) {
   return File(std::move(h), path);
 }
 
+File File::open_write(const std::string& path) {
+  File checked = open_read(path);  // the same checks, and the metadata walk in a child
+  checked.close();
+  Quiet q;
+  Handle h(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  if (!h.valid()) throw InputError("cannot open '" + path + "' for writing: " + detail::last_error());
+  return File(std::move(h), path);
+}
+
+void File::flush() {
+  Quiet q;
+  if (file_.valid() && H5Fflush(file_.id(), H5F_SCOPE_GLOBAL) < 0)
+    throw InputError("cannot write '" + path_ + "': " + detail::last_error());
+}
+
 File File::create(const std::string& path) {
   Quiet q;
   fs::path parent = fs::path(path).parent_path();

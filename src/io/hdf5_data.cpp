@@ -180,13 +180,40 @@ void File::write(const std::string& dset, const T* src, const std::vector<int64_
       throw InternalError("HDF5: bad chunk shape " + detail::shape_str(chunk) + " for " + dset + ": " +
                           detail::last_error());
   }
+  if (!src && chunk.empty()) {
+    // Space for write_rows now, and no fill: writing rows later changes no metadata, so a process
+    // killed while writing them leaves the file's structure intact.
+    H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY);
+    H5Pset_fill_time(dcpl.id(), H5D_FILL_TIME_NEVER);
+  }
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE));
   H5Pset_create_intermediate_group(lcpl.id(), 1);
   Handle ftype = Element<T>::file();
   Handle mtype = Element<T>::memory();
   Handle d(H5Dcreate2(file_.id(), dset.c_str(), ftype.id(), space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT));
   if (!d.valid() ||
-      (element_count(shape) > 0 && H5Dwrite(d.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, src) < 0))
+      (src && element_count(shape) > 0 && H5Dwrite(d.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, src) < 0))
+    throw InputError("cannot write '" + path_ + "' " + dset + ": " + detail::last_error());
+}
+
+template <class T>
+void File::write_rows(const std::string& dset, int64_t begin, int64_t end, const T* src) {
+  Quiet q;
+  Handle d = open_dataset(dset);
+  Handle fspace(H5Dget_space(d.id()));
+  std::vector<int64_t> shape = detail::space_shape(fspace.id(), path_, dset);
+  if (shape.empty() || begin < 0 || begin > end || end > shape[0])
+    throw InternalError(message(path_, dset, "rows [begin, end) within the first axis",
+                                "[" + std::to_string(begin) + ", " + std::to_string(end) + ") of " + detail::shape_str(shape)));
+  if (begin == end) return;
+  std::vector<hsize_t> start(shape.size(), 0), count(shape.begin(), shape.end());
+  start[0] = static_cast<hsize_t>(begin);
+  count[0] = static_cast<hsize_t>(end - begin);
+  if (H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0)
+    throw InternalError("HDF5: cannot select a hyperslab of " + dset + ": " + detail::last_error());
+  Handle mspace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr));
+  Handle mtype = Element<T>::memory();
+  if (H5Dwrite(d.id(), mtype.id(), mspace.id(), fspace.id(), H5P_DEFAULT, src) < 0)
     throw InputError("cannot write '" + path_ + "' " + dset + ": " + detail::last_error());
 }
 
@@ -326,6 +353,7 @@ double File::read_attr_double(const std::string& obj, const std::string& name) c
   template void File::write<T>(const std::string&, const T*, const std::vector<int64_t>&,              \
                                const std::vector<int64_t>&);                                           \
   template void File::write<T>(const std::string&, const Array<T>&, const std::vector<int64_t>&);      \
+  template void File::write_rows<T>(const std::string&, int64_t, int64_t, const T*);                  \
   template void File::write_scalar<T>(const std::string&, T);
 
 PHASIS_H5_INSTANTIATE(float)

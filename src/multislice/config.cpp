@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <sstream>
+#include <map>
 #include <set>
 
 #include "phasis/io/paths.hpp"
@@ -91,6 +92,35 @@ class Section {
       out.push_back(int64_t(v));
     }
     return out;
+  }
+  /// Bytes: a number, or a string "512 MB", "2 GiB", "64 kB" (decimal and binary units).
+  int64_t bytes(const std::string& k, int64_t fallback) {
+    if (!has(k)) return fallback;
+    const toml::node& n = *t_->get(k);
+    double v = 0;
+    if (auto i = n.as_integer()) v = double(i->get());
+    else if (auto f = n.as_floating_point()) v = f->get();
+    else if (auto str = n.as_string()) {
+      const std::string text = str->get();
+      std::size_t used = 0;
+      try {
+        v = std::stod(text, &used);
+      } catch (const std::exception&) {
+        bad(k, "bytes: a number or a string such as \"512 MB\" or \"2 GiB\"; found '" + text + "'");
+      }
+      std::string unit = text.substr(used);
+      unit.erase(0, unit.find_first_not_of(' '));
+      static const std::map<std::string, double> units{{"", 1},      {"B", 1},          {"kB", 1e3}, {"KB", 1e3},
+                                                       {"MB", 1e6},  {"GB", 1e9},       {"KiB", 1024.0},
+                                                       {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+      const auto u = units.find(unit);
+      if (u == units.end()) bad(k, "bytes with a unit B, kB, MB, GB, KiB, MiB or GiB; found '" + text + "'");
+      v *= u->second;
+    } else {
+      bad(k, "bytes: a number or a string such as \"512 MB\"");
+    }
+    if (!(v >= 0 && v < 9e18)) bad(k, "bytes >= 0; found " + number_text(v));
+    return int64_t(v);
   }
   const toml::table* table(const std::string& k) {
     if (!has(k)) return nullptr;
@@ -297,7 +327,10 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   c.thickness_every = ht.integer("thickness_every", c.thickness_every);
   c.diffraction_max_angle = ht.number("max_angle", c.diffraction_max_angle);
   c.beam_stop = ht.number("beam_stop", c.beam_stop);
-  if (ht.has("defocus_series")) c.defocus_series = ht.numbers("defocus_series", 0);
+  if (ht.has("defocus_series")) {
+    c.defocus_series = ht.numbers("defocus_series", 0);
+    if (c.defocus_series.empty()) ht.bad("defocus_series", "an array of at least one C10 value in Angstrom; found an empty array");
+  }
   ht.finish();
 
   Section rn(top.table("run"), "run.", path);
@@ -307,7 +340,18 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
     rn.bad("device", "cpu, cuda or cuda:N");
   c.precision = rn.text("precision", c.precision);
   if (c.precision != "float" && c.precision != "double") rn.bad("precision", "float or double");
-  c.batch = rn.integer("batch", c.batch);
+  if (rn.has("batch") && rn.has("max_batch")) rn.bad("batch", "either max_batch or its old name batch; found both");
+  c.batch = rn.integer("max_batch", rn.integer("batch", c.batch));
+  c.scheduler = rn.text("scheduler", c.scheduler);
+  parse_scheduler(c.scheduler);  // auto, threads, gpus or mpi
+  c.workers = rn.integer("workers", c.workers);
+  if (c.workers < 0 || c.workers > 4096) rn.bad("workers", "0 (one per thread) to 4096; found " + std::to_string(c.workers));
+  if (rn.has("devices")) {
+    c.devices.clear();
+    for (int64_t g : rn.wholes("devices", 0, 0, 1023)) c.devices.push_back(int(g));
+    if (c.devices.empty()) rn.bad("devices", "an array of at least one GPU number; found an empty array");
+  }
+  c.chunk_memory = rn.bytes("chunk_memory", c.chunk_memory);
   c.fused_fft = rn.boolean("fused_fft", c.fused_fft);
   c.cxi = rn.text("cxi", c.cxi);
   c.cxi_dose = rn.number("cxi_dose", c.cxi_dose);
@@ -345,7 +389,8 @@ std::string MsConfig::to_json() const {
                  {"spot_threshold", spot_threshold}, {"defocus_series", defocus_series},
                  {"thickness_every", thickness_every}, {"max_angle_mrad", diffraction_max_angle},
                  {"beam_stop_mrad", beam_stop}}},
-      {"run", {{"device", device}, {"precision", precision}, {"batch", batch}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
+      {"run", {{"device", device}, {"precision", precision}, {"max_batch", batch}, {"scheduler", scheduler}, {"workers", workers},
+               {"devices", devices}, {"chunk_memory", chunk_memory}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
   if (sampling) j["potential"]["sampling"] = *sampling;
   if (gpts) j["potential"]["gpts"] = *gpts;
   if (scan_start) j["scan"]["start"] = *scan_start;
@@ -462,10 +507,28 @@ Simulation to_simulation(const MsConfig& c, const Atoms* given) {
 
 }  // namespace
 
+std::string resume_identity(const MsConfig& c, const Simulation& s) {
+  nlohmann::json j = nlohmann::json::parse(c.to_json());
+  for (const char* k : {"device", "scheduler", "workers", "devices", "chunk_memory", "max_batch", "fused_fft", "cxi", "cxi_dose"})
+    j["run"].erase(k);
+  j["built"] = {{"atoms", s.atoms.size()}, {"positions", s.positions.size()}, {"cell", s.atoms.cell}};
+  return j.dump();
+}
+
+Execution execution_from_config(const MsConfig& c, int threads) {
+  Execution x;
+  x.device = parse_device(c.device, threads);
+  x.scheduler = parse_scheduler(c.scheduler);
+  x.workers = int(c.workers);
+  x.devices = c.devices;
+  x.chunk_memory = c.chunk_memory;
+  return x;
+}
+
 Simulation simulation_from_config(const MsConfig& c, const Atoms* atoms) {
   wavelength(c.energy);  // energy > 0
   if (c.phonons < 1) throw InputError("phonons.configurations: expected at least 1; found " + std::to_string(c.phonons));
-  if (c.batch < 1) throw InputError("run.batch: expected at least 1; found " + std::to_string(c.batch));
+  if (c.batch < 0) throw InputError("run.max_batch: expected 0 (from chunk_memory) or more positions; found " + std::to_string(c.batch));
   if (!(c.cxi_dose > 0)) throw InputError("run.cxi_dose: expected a positive number of electrons per frame");
   if (c.wave == "probe" && c.detectors.empty())
     throw InputError("config: expected at least one [[detector]] for a probe (wave.type = probe)");

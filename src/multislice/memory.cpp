@@ -20,35 +20,47 @@ std::string gib(double bytes) {
 }
 }  // namespace
 
-MemoryEstimate estimate_memory(const Simulation& s, const Device& device, Precision precision) {
+MemoryEstimate estimate_memory(const Simulation& s, const Chunking& c, Precision precision, bool keep_readings) {
   const double real = precision == Precision::single ? 4 : 8, pixels = double(s.grid.pixels());
   const double thickness = s.potential.slice_thickness > 0 ? s.potential.slice_thickness : 1;
   const double slices = std::max(1.0, std::ceil(s.atoms.cell[2] / thickness));
-  // Per slice: the potential and its complex transmission; two configurations (one built ahead).
-  const double slice_bytes = 2 * slices * pixels * 3 * real;
-  // A batch of waves, its FFT work space and the propagated copy.
-  const int64_t batch = s.wave == WaveKind::plane ? 1 : std::min<int64_t>(s.batch, std::max<size_t>(1, s.positions.size()));
-  const double wave_bytes = 3 * double(batch) * pixels * 2 * real;
-  double results = 0;
-  std::string largest = "slices: " + std::to_string(int64_t(slices)) + " x " + std::to_string(s.grid.ny) + " x " +
-                        std::to_string(s.grid.nx);
+  const double P = double(std::max<int64_t>(1, s.phonons));
+  const std::string grid = std::to_string(s.grid.ny) + " x " + std::to_string(s.grid.nx);
+  const bool stem = s.wave == WaveKind::probe;
+  // Per worker, on its device: one configuration's slices and complex transmissions, a chunk's
+  // waves with their FFT work space and readings (plane waves: the wave, its copy and images).
+  const double slice_bytes = slices * pixels * (4 + 2 * real);
+  const double chunk_bytes = stem ? double(c.batch) * c.bytes_per_position : 3 * pixels * 2 * real;
+  const double worker_bytes = slice_bytes + chunk_bytes;
+  std::string largest = "slices: " + std::to_string(int64_t(slices)) + " x " + grid;
   double largest_bytes = slice_bytes;
-  if (wave_bytes > largest_bytes)
-    largest_bytes = wave_bytes, largest = "waves: " + std::to_string(batch) + " x " + std::to_string(s.grid.ny) + " x " +
-                                             std::to_string(s.grid.nx);
+  if (chunk_bytes > largest_bytes)
+    largest_bytes = chunk_bytes, largest = "a chunk: " + std::to_string(c.batch) + " waves of " + grid;
+  // On the host: every configuration's potential where it is made there (kept for the run).
+  const bool host_made = s.potential.form == PotentialForm::sampled || s.potential.projection == Projection::finite;
+  double host = stem && host_made ? P * slices * pixels * 4 : 0;
+  if (host > largest_bytes) largest_bytes = host, largest = "potentials: " + std::to_string(int64_t(P)) + " x " + std::to_string(int64_t(slices)) + " x " + grid;
+  double results = 0, per_position = 0;
+  const double n = double(s.positions.size());
   for (const Detector& d : s.detectors) {
-    if (d.type != DetectorType::pixelated) {
-      results += double(s.positions.size()) * 64 * 8;  // a few values per position
-      continue;
+    double values = 1;
+    if (d.type == DetectorType::segmented) values = double(d.ring.rings * d.ring.segments);
+    if (d.type == DetectorType::pixelated) {
+      const auto [cy, cx] = angle_crop_shape(s.grid, s.energy, d.max_angle);
+      values = double(cy) * double(cx);
     }
-    const auto [cy, cx] = angle_crop_shape(s.grid, s.energy, d.max_angle);
-    const double b = double(s.positions.size()) * double(cy) * double(cx) * 8;  // kept in double
+    per_position += values * 8;
+    const bool kept = keep_readings || d.type == DetectorType::annular;
+    const double b = kept ? n * values * 8 : 0;
     results += b;
     if (b > largest_bytes)
-      largest_bytes = b, largest = "pixelated patterns: " + std::to_string(s.positions.size()) + " x " + std::to_string(cy) +
-                                      " x " + std::to_string(cx);
+      largest_bytes = b, largest = std::string(d.type == DetectorType::pixelated ? "pixelated patterns: " : "readings: ") +
+                                   std::to_string(s.positions.size()) + " x " + std::to_string(int64_t(values));
   }
-  if (s.wave == WaveKind::plane) {
+  // Results waiting for their turn in the queue's window, and the batch being summed.
+  const double window = 2.0 * double(c.workers.size()) * double(c.ranks) + 3;
+  if (stem) results += window * double(c.batch) * (per_position + 8) + n * 8;
+  if (!stem) {
     results += 4 * pixels * 8;  // exit wave and images
     results += double(s.defocus_series.size()) * pixels * 8;  // the defocus series' images
     if (s.thickness_every > 0)  // the thickness series: exit wave, intensity and pattern per sample
@@ -56,11 +68,13 @@ MemoryEstimate estimate_memory(const Simulation& s, const Device& device, Precis
   }
   MemoryEstimate e;
   e.largest = largest;
-  if (device.is_cuda()) {
-    e.device_bytes = slice_bytes + wave_bytes;
-    e.host_bytes = results + double(batch) * pixels * 8;  // a batch of patterns read back
+  const double workers = double(std::max<std::size_t>(1, c.workers.size()));
+  const bool cuda = !c.workers.empty() && c.workers[0].is_cuda();
+  if (cuda) {
+    e.device_bytes = worker_bytes;  // one worker per GPU
+    e.host_bytes = host + results;
   } else {
-    e.host_bytes = slice_bytes + wave_bytes + results;
+    e.host_bytes = host + results + (stem ? workers : 1.0) * worker_bytes;
   }
   return e;
 }

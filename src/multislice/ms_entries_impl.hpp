@@ -43,6 +43,29 @@ void MsEntries<B, T>::stem_waves(const Device& d, const Potential& pot, const st
 }
 
 template <class B, class T>
+class StemChunkWorkerOn final : public StemChunkWorker {
+ public:
+  StemChunkWorkerOn(const Device& d, const Grid& grid, const std::vector<Position>& positions, const StemOptions& o,
+                    const std::vector<SpectrumReader>& readers)
+      : b_(d), runner_(b_, grid, positions, o, readers) {}
+  exec::ChunkResult chunk(const Potential& pot, const SliceBins* bins, int64_t key, int64_t j0, int64_t nb) override {
+    return runner_.chunk(pot, bins, key, j0, nb);
+  }
+
+ private:
+  B b_;
+  StemRunner<B, T> runner_;
+};
+
+template <class B, class T>
+std::unique_ptr<StemChunkWorker> MsEntries<B, T>::chunk_worker(const Device& d, const Grid& grid,
+                                                               const std::vector<Position>& positions,
+                                                               const StemOptions& o,
+                                                               const std::vector<SpectrumReader>& readers) {
+  return std::make_unique<StemChunkWorkerOn<B, T>>(d, grid, positions, o, readers);
+}
+
+template <class B, class T>
 Array<double> MsEntries<B, T>::ensemble(const Device& d, const Atoms& atoms, const Grid& grid,
                                         const PotentialOptions& popt, const std::vector<Position>& positions,
                                         const StemOptions& o) {

@@ -229,7 +229,7 @@ class MultisliceEngine {
     std::vector<std::vector<double>> out;
     for (const auto& m : masks) {
       out.emplace_back(static_cast<std::size_t>(batch_));
-      b_.sum_segments(batch_, pix_, MaskedIntensity<T>{spectra, m.data(), pix_, T(scale)}, out.back().data());
+      b_.sum_segments(batch_, pix_, MaskedIntensity<T>{spectra, m.data(), pix_, scale}, out.back().data());
     }
     return out;
   }

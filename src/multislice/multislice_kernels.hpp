@@ -55,14 +55,35 @@ struct MultiplyGrid {
   }
 };
 
-/// |Psi|^2 scale on the detector's pixels, 0 elsewhere; summed per wave by sum_segments.
+/// |Psi|^2 scale on the detector's pixels, 0 elsewhere, in double (as every other detector reads
+/// the spectra: CroppedIntensity, the segmented host path); summed per wave by sum_segments.
 template <class T>
 struct MaskedIntensity {
   const Complex<T>* psi;
   const uint8_t* mask;
   int64_t pix;
-  T scale;
-  PHASIS_HD T operator()(int64_t i) const { return mask[i % pix] ? norm2(psi[i]) * scale : T(0); }
+  double scale;
+  PHASIS_HD double operator()(int64_t i) const {
+    if (!mask[i % pix]) return 0.0;
+    const double re = double(psi[i].re), im = double(psi[i].im);
+    return (re * re + im * im) * scale;
+  }
+};
+
+/// The centred my x mx crop of scale x |spectrum|^2 for each wave: crop pixel (y, x) is frequency
+/// (y - my/2, x - mx/2) of the unshifted spectrum (diffraction.hpp: centred_crop); in double.
+template <class T>
+struct CroppedIntensity {
+  const Complex<T>* spectra;
+  double* out;
+  int64_t ny, nx, my, mx;
+  double scale;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t frame = my * mx, j = i / frame, r = i % frame, y = r / mx, x = r % mx;
+    const int64_t iy = (y - my / 2 + ny) % ny, ix = (x - mx / 2 + nx) % nx;
+    const Complex<T> v = spectra[(j * ny + iy) * nx + ix];
+    out[i] = scale * (double(v.re) * double(v.re) + double(v.im) * double(v.im));
+  }
 };
 
 /// The Fresnel propagator exp(-i pi lambda dz k^2) / N inside the antialiasing aperture |k| < k_max,

@@ -34,21 +34,23 @@ void add(RunPlan& p, std::string name, std::vector<int64_t> shape, double elemen
 
 }  // namespace
 
-RunPlan plan_run(const Simulation& s, const Device& device, Precision precision) {
+RunPlan plan_run(const Simulation& s, const Execution& x, Precision precision, bool keep_readings) {
   check_simulation(s);
   RunPlan p;
+  p.chunking = plan_chunking(s, x, precision);
+  const Chunking& c = p.chunking;
   const Grid& g = s.grid;
   const double real = precision == Precision::single ? 4 : 8;
   p.slices = make_slicing(s.atoms.cell[2], s.potential.slice_thickness, s.potential.slicing).count();
   p.axes.push_back({"phonons", s.phonons, s.phonons > 1 ? "frozen-phonon configurations, seed " + std::to_string(s.seed) : "the static lattice"});
   if (s.wave == WaveKind::probe) {
-    const int64_t n = int64_t(s.positions.size()), batch = std::min<int64_t>(s.batch, n);
+    const int64_t n = int64_t(s.positions.size()), batch = c.batch;
     const std::string how = s.scan == ScanKind::grid ? std::to_string(s.scan_shape[0]) + " x " + std::to_string(s.scan_shape[1]) + " grid"
                             : s.scan == ScanKind::line ? "a line" : "custom";
     p.axes.push_back({"positions", n, how});
     p.chunk = std::to_string(batch) + " probe positions of one configuration through " + std::to_string(p.slices) + " slices";
     p.chunks = s.phonons * ((n + batch - 1) / batch);
-    p.chunk_bytes = 3 * double(batch) * double(g.pixels()) * 2 * real;
+    p.chunk_bytes = double(batch) * c.bytes_per_position;
     for (const Detector& d : s.detectors) {
       const std::string ds = "stem/" + d.name;
       if (d.type == DetectorType::annular) add(p, ds, {n}, 8);
@@ -86,14 +88,21 @@ RunPlan plan_run(const Simulation& s, const Device& device, Precision precision)
       add(p, "hrtem/thickness_series/diffraction", {t, cy, cx}, 8);
     }
   }
-  p.memory = estimate_memory(s, device, precision);
+  p.memory = estimate_memory(s, c, precision, keep_readings);
   return p;
 }
 
 std::string plan_text(const RunPlan& p, double host_free, double device_free) {
   std::string out = "axes:";
   for (const PlanAxis& a : p.axes) out += "\n  " + a.name + ": " + std::to_string(a.size) + " (" + a.detail + ")";
-  out += "\nchunks: " + std::to_string(p.chunks) + " of " + p.chunk + "; " + bytes_text(p.chunk_bytes) + " of waves each";
+  out += "\nchunks: " + std::to_string(p.chunks) + " of " + p.chunk + "; " + bytes_text(p.chunk_bytes) +
+         " each (waves, FFT work space, readings; budget " + bytes_text(double(p.chunking.budget)) + ")";
+  // Who takes them: the queue's workers on this process (each rank the same under MPI).
+  std::string who;
+  for (std::size_t w = 0; w < p.chunking.workers.size(); ++w) who += (w ? ", " : "") + describe(p.chunking.workers[w]);
+  out += "\nscheduler: " + std::string(to_string(p.chunking.scheduler)) + ", " + std::to_string(p.chunking.workers.size()) +
+         " worker" + (p.chunking.workers.size() == 1 ? "" : "s") + (p.chunking.ranks > 1 ? " on each of " + std::to_string(p.chunking.ranks) + " ranks" : "") +
+         " (" + who + ")";
   out += "\noutputs: " + bytes_text(p.output_bytes) + " in all";
   for (const PlanOutput& o : p.outputs) out += "\n  " + o.name + ": " + shape_text(o.shape) + ", " + bytes_text(o.bytes);
   out += "\nmemory: host " + bytes_text(p.memory.host_bytes);

@@ -1,6 +1,5 @@
-// ms::run: a Simulation's checks, then its strategy: STEM with annular detectors only through the
-// device-read ensemble of stem_annular; any other STEM and HRTEM through one loop over the phonon
-// configurations here (for_each_configuration), each feeding its host detectors or images.
+// ms::run: a Simulation's checks, then its strategy: STEM as chunks on the queue (stem_queue.cpp),
+// HRTEM through one loop over the phonon configurations here (for_each_configuration).
 #include "phasis/multislice/simulation.hpp"
 
 #include <algorithm>
@@ -14,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "multislice/detector_readers.hpp"
+#include "multislice/stem_queue.hpp"
 #include "multislice/multislice_kernels.hpp"  // for AnnularBits::kMaxBits
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/energy.hpp"
@@ -61,59 +60,6 @@ void for_each_configuration(const Simulation& s, exec::EventSink* events, StemTi
     work(pot);
     if (positions > 0) meter.update(k + 1, {{"positions/s", double(positions) / std::max(since(t0), 1e-9)}});
     else meter.update(k + 1);
-  }
-}
-
-// STEM with annular detectors only: the library's fused path (detectors read on the device), one
-// set-up (plans, propagators, masks, probe spectrum) for every configuration; its spans are per
-// batch of positions and configuration.
-void stem_annular_only(const Simulation& s, const Device& device, Precision precision, SimulationResult& r,
-                       exec::EventSink* events) {
-  StemOptions o;
-  o.probe = probe_of(s);
-  for (const auto& d : s.detectors) o.detectors.push_back({d.ring.inner, d.ring.outer});
-  o.batch = s.batch;
-  o.fused_fft = s.fused_fft;
-  o.phonons = s.phonons;
-  o.seed = s.seed;
-  o.timings = &r.timings;
-  o.events = events;
-  if (s.scan == ScanKind::grid) o.scan_shape = s.scan_shape;
-  const int64_t n = int64_t(s.positions.size());
-  const Array<double> mean = stem_annular(device, precision, s.atoms, s.grid, s.potential, s.positions, o);
-  for (std::size_t d = 0; d < s.detectors.size(); ++d) {
-    Array<double> v(Shape{n});
-    for (int64_t j = 0; j < n; ++j) v[j] = mean[int64_t(d) * n + j];
-    r.readings.push_back(std::move(v));
-  }
-}
-
-// STEM with any detectors: exit waves back to the host, every detector read from their patterns.
-template <class T>
-void stem_host_detectors(const Simulation& s, const Device& device, SimulationResult& r, exec::EventSink* events) {
-  const int64_t n = int64_t(s.positions.size());
-  std::vector<std::unique_ptr<DetectorReader>> readers;
-  for (const auto& d : s.detectors) readers.push_back(make_reader(d, s.grid, s.energy, n));
-  const double w = 1.0 / double(s.phonons);
-  const ExitWaveSink<T> read = [&](int64_t first, const Array<Complex<T>>& waves) {
-    const Array<double> patterns = diffraction_patterns(waves);
-    for (auto& reader : readers) reader->add(first, patterns, w);
-  };
-  StemOptions o;
-  o.probe = probe_of(s);
-  o.batch = s.batch;
-  o.timings = &r.timings;
-  for_each_configuration(s, events, r.timings, n,
-                         [&](const Potential& pot) { stem_exit_waves<T>(device, pot, s.positions, o, read); });
-  for (auto& reader : readers) r.readings.push_back(std::move(reader->sums()));
-  const std::size_t p = first_pixelated(s);
-  if (p < s.detectors.size()) {
-    const Array<double>& px = r.readings[p];
-    const int64_t frame = px.shape()[1] * px.shape()[2];
-    r.mean_pattern = Array<double>(Shape{px.shape()[1], px.shape()[2]});
-    r.mean_pattern.zero();
-    for (int64_t j = 0; j < n; ++j)
-      for (int64_t i = 0; i < frame; ++i) r.mean_pattern[i] += px[j * frame + i] / double(n);
   }
 }
 
@@ -211,7 +157,7 @@ std::size_t first_pixelated(const Simulation& s) {
 void check_simulation(const Simulation& s) {
   wavelength(s.energy);  // energy > 0
   if (s.phonons < 1) throw InputError("simulation phonons: expected at least 1 configuration; found " + std::to_string(s.phonons));
-  if (s.batch < 1) throw InputError("simulation batch: expected at least 1 position; found " + std::to_string(s.batch));
+  if (s.batch < 0) throw InputError("simulation batch: expected 0 (from the chunk budget) or more positions; found " + std::to_string(s.batch));
   check_atoms(s.atoms);
   if (s.phonons > 1 && s.atoms.sigma.empty())
     throw InputError("simulation atoms: expected an rms displacement per atom (sigma) for " + std::to_string(s.phonons) +
@@ -257,16 +203,29 @@ void check_simulation(const Simulation& s) {
 }
 
 SimulationResult run(const Simulation& s, const Device& device, Precision precision, exec::EventSink* events) {
+  Execution x;
+  x.device = device;
+  return run(s, x, precision, events);
+}
+
+SimulationResult run(const Simulation& s, const Execution& x, Precision precision, exec::EventSink* events,
+                     const RunControl& control) {
   check_simulation(s);
-  require_device(device);
+  require_device(x.device);
+  const Chunking c = plan_chunking(s, x, precision);
+  for (const Device& d : c.workers) require_device(d);
+  if (control.first_batch < 0 || control.first_batch > c.batches)
+    throw InputError("resume: expected a first batch from 0 to " + std::to_string(c.batches) + "; found " +
+                     std::to_string(control.first_batch));
   // Refused at the start, in one line, when the big arrays cannot fit (memory.hpp).
-  const MemoryEstimate need = estimate_memory(s, device, precision);
-  check_memory(need, available_host_bytes(), device.is_cuda() ? double(device_free_bytes()) : 0.0);
+  const MemoryEstimate need = estimate_memory(s, c, precision, control.keep_readings);
+  check_memory(need, available_host_bytes(), x.device.is_cuda() ? double(device_free_bytes()) : 0.0);
   SimulationResult r;
+  r.chunking = c;
   const auto t0 = Clock::now();
   const bool single = precision == Precision::single;
   if (s.wave == WaveKind::plane) {
-    single ? hrtem<float>(s, device, r, events) : hrtem<double>(s, device, r, events);
+    single ? hrtem<float>(s, x.device, r, events) : hrtem<double>(s, x.device, r, events);
     // What the exit waves still hold; the rest left through the antialiasing aperture.
     double kept = 0;
     for (int64_t i = 0; i < r.diffraction.size(); ++i) kept += r.diffraction[i];
@@ -287,15 +246,7 @@ SimulationResult run(const Simulation& s, const Device& device, Precision precis
       all.ring.outer = 1e3 * antialias_angle(s.grid, s.energy) * (1 + 1e-10);
       t.detectors.push_back(all);
     }
-    if (annular_only(t)) stem_annular_only(t, device, precision, r, events);
-    else if (single) stem_host_detectors<float>(t, device, r, events);
-    else stem_host_detectors<double>(t, device, r, events);
-    if (measure) {
-      const Array<double> kept = std::move(r.readings.back());
-      r.readings.pop_back();
-      r.lost_beyond_aperture = Array<double>(kept.shape());
-      for (int64_t i = 0; i < kept.size(); ++i) r.lost_beyond_aperture[i] = 1 - kept[i];
-    }
+    run_stem_queue(t, measure, c, precision, events, control, r);
   }
   if (s.potential_output != PotentialOutput::none) {
     // The static lattice's slices, as the run cut them (phonon configurations displace the atoms).

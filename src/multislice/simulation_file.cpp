@@ -10,6 +10,7 @@
 #include "phasis/multislice/diffraction.hpp"
 #include "phasis/multislice/energy.hpp"
 #include "phasis/multislice/outputs.hpp"
+#include "multislice/simulation_contents.hpp"
 #include "phasis/multislice/slicing.hpp"
 
 namespace phasis::ms {
@@ -26,7 +27,10 @@ void pattern_attributes(h5::File& file, const std::string& ds, const Simulation&
   file.write_attr(ds, "beam_stop_mrad", s.beam_stop);
 }
 
-void write_contents(h5::File& file, const Simulation& s, const SimulationResult& r, const std::string& parameters_json) {
+}  // namespace
+
+void write_contents(h5::File& file, const Simulation& s, const SimulationResult& r, const std::string& parameters_json,
+                    bool streamed) {
   file.write_attr("/", "parameters", parameters_json);
   file.write_attr("/", "units", "lengths Angstrom, angles mrad, energies eV; detector readings: share of the beam");
   // The slices as the run cut them (slicing.hpp), whatever was requested; atoms per slice are the
@@ -42,7 +46,7 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
   file.write_attr("slices", "requested_thickness", s.potential.slice_thickness);
   file.write_attr("slices", "boundary_tolerance", sl.tolerance);
   file.write_attr("slices", "potential_form", to_string(s.potential.form));
-  if (!r.lost_beyond_aperture.empty()) {
+  if (!r.lost_beyond_aperture.empty() && !streamed) {
     double mean = 0, most = 0;
     for (int64_t i = 0; i < r.lost_beyond_aperture.size(); ++i)
       mean += r.lost_beyond_aperture[i] / double(r.lost_beyond_aperture.size()), most = std::max(most, r.lost_beyond_aperture[i]);
@@ -60,6 +64,7 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
     for (std::size_t j = 0; j < s.positions.size(); ++j)
       pos[int64_t(j) * 2] = s.positions[j].first, pos[int64_t(j) * 2 + 1] = s.positions[j].second;
     file.create_groups("stem");
+    if (streamed) return;  // the positions and readings are in the file already (StemFileWriter)
     file.write("stem/positions", pos);
     std::vector<double> shape{double(s.scan_shape[0]), double(s.scan_shape[1])};
     file.write("stem/scan_shape", shape.data(), {2});
@@ -120,8 +125,6 @@ void write_contents(h5::File& file, const Simulation& s, const SimulationResult&
   }
 }
 
-}  // namespace
-
 std::string detector_parameters(const Detector& d) {
   const nlohmann::json j{{"name", d.name},         {"type", detector_type_name(d.type)},
                          {"inner_mrad", d.ring.inner}, {"outer_mrad", d.ring.outer},
@@ -141,7 +144,7 @@ void write_simulation(const std::string& path, const Simulation& s, const Simula
   AtomicOutput out(path);  // a failure before commit() leaves neither the temporary nor the target
   {
     h5::File file = h5::File::create(out.temp_path());
-    write_contents(file, s, r, parameters_json);
+    write_contents(file, s, r, parameters_json, false);
     file.close();
   }
   out.commit();

@@ -17,8 +17,12 @@
 #include "phasis/core/array.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "multislice/fused_multislice.hpp"
+#include "multislice/ms_entries.hpp"
 #include "multislice/multislice_impl.hpp"
 #include "phasis/multislice/phonons.hpp"
+#include "phasis/exec/chunk_queue.hpp"
+#include "phasis/multislice/diffraction.hpp"
+#include "phasis/multislice/simulation.hpp"
 #include "phasis/multislice/stem.hpp"
 #include "phasis/multislice/waves.hpp"
 
@@ -58,9 +62,12 @@ class StageClock {
 template <class B, class T>
 class StemRunner {
  public:
-  StemRunner(const B& backend, const Grid& g, const std::vector<Position>& positions, const StemOptions& o)
+  /// `readers`: for chunk(); with any other than annular, the detectors are read from the spectra
+  /// (never inside the last fused pass).
+  StemRunner(const B& backend, const Grid& g, const std::vector<Position>& positions, const StemOptions& o,
+             std::vector<SpectrumReader> readers = {})
       : b_(backend), grid_(g), o_(o), n_(int64_t(positions.size())), batch_(std::min(o.batch, n_)),
-        clock_(backend, o.timings), engine_(backend, g, o.probe.energy, batch_) {
+        clock_(backend, o.timings), engine_(backend, g, o.probe.energy, batch_), readers_(std::move(readers)) {
     if (n_ % batch_) tail_ = std::make_unique<MultisliceEngine<B, T>>(backend, g, o.probe.energy, n_ % batch_);
     // The spectrum is made on the backend: on the host, its 2-4 MB of fresh memory cost 3-6 ms of
     // page faults beside the potential's worker thread (H100, 2026-11-23).
@@ -75,7 +82,9 @@ class StemRunner {
     waves_ = Array<Complex<T>>(Shape{batch_, g.ny, g.nx}, B::memory);
     ramps_ = Array<Complex<double>>(Shape{batch_, g.nx + g.ny}, B::memory);
     const int nd = int(o.detectors.size());
-    read_in_fused_pass_ = use_fused() && nd >= 1 && nd <= AnnularBits::kMaxBits;
+    const bool others = std::any_of(readers_.begin(), readers_.end(),
+                                    [](const SpectrumReader& r) { return r.type != DetectorType::annular; });
+    read_in_fused_pass_ = use_fused() && !others && nd >= 1 && nd <= AnnularBits::kMaxBits;
     if (!read_in_fused_pass_) {
       masks_ = engine_.annular_masks(o.detectors);
     } else {  // the detectors are read inside the last fused pass, from one bit per detector
@@ -103,6 +112,19 @@ class StemRunner {
       show_filling(out, j0 + nb);
       exec::wait_while_paused();  // the live view's pause, between batches
     });
+    return out;
+  }
+
+  /// One chunk: positions [j0, j0 + nb) (j0 a multiple of the batch, nb at most the batch) through
+  /// `pot`; `key` names its configuration, so that the next chunk of the same key reuses its slices
+  /// and transmissions on the backend. The readings of readers (constructor) one after another,
+  /// nb x values each.
+  exec::ChunkResult chunk(const Potential& pot, const SliceBins* bins, int64_t key, int64_t j0, int64_t nb) {
+    int64_t per = 0;
+    for (const auto& r : readers_) per += r.values;
+    exec::ChunkResult out(std::size_t(per * nb));
+    batches(pot, bins, true, [&](int64_t, int64_t n, MultisliceEngine<B, T>& e) { read_spectra(n, e, out.data()); }, key,
+            j0, j0 + nb);
     return out;
   }
 
@@ -135,28 +157,25 @@ class StemRunner {
   /// `spectra`, the last slice stops at propagate_to_spectrum: detect gets 1/N times the exit waves'
   /// FFTs; else the exit waves.
   template <class F>
-  void batches(const Potential& pot, const SliceBins* bins, bool spectra, F&& detect) {
-    std::vector<double> thickness;
-    SliceBins made;
-    if (!bins && pot.backend_sampled()) bins = &(made = pot.bins());
-    backend_slices<B>(b_, pot, bins, slices_, staging_, thickness);
-    const Array<float>& slices = slices_;
-    const int64_t ns = pot.num_slices();
+  void batches(const Potential& pot, const SliceBins* bins, bool spectra, F&& detect, int64_t key = -1,
+               int64_t from = 0, int64_t to = -1) {
+    if (to < 0) to = n_;
     const bool fused = spectra && use_fused();
-    FusedSlices fused_slices{nullptr, ns, {}, live_groups_, aperture_groups_};
-    // Band-limited (and moved by the tilt's shear), for every batch and the tail.
-    engine_.transmissions(slices.data(), ns, transmissions_, pot.slice_shifts());
-    if (fused) {
-      if constexpr (kCudaFloat) {
-        fused_slices.transmissions = transmissions_.data();
-        for (int64_t k = 0; k < ns; ++k) fused_slices.propagators.push_back(engine_.propagator(thickness[std::size_t(k)]));
-      }
+    // The potential's slices and transmissions on the backend, unless they are those of the last
+    // call with the same key >= 0 (a chunk of the same configuration).
+    if (key < 0 || key != prepared_key_ || fused != prepared_fused_) {
+      prepare(pot, bins, fused);
+      prepared_key_ = key;
+      prepared_fused_ = fused;
     }
+    const std::vector<double>& thickness = thickness_;
+    const int64_t ns = pot.num_slices();
+    FusedSlices& fused_slices = fused_slices_;
     clock_.lap(&StemTimings::potential);
-    for (int64_t j0 = 0; j0 < n_; j0 += batch_) {
-      const int64_t nb = std::min(batch_, n_ - j0);
-      exec::ScopedSpan span(o_.events, "batch", "chunk", 0, chunk_base_ + j0 / batch_);
+    for (int64_t j0 = from; j0 < to; j0 += batch_) {
+      const int64_t nb = std::min(batch_, to - j0);
       auto& e = nb == batch_ ? engine_ : *tail_;
+      exec::ScopedSpan span(key < 0 ? o_.events : nullptr, "batch", "chunk", 0, chunk_base_ + j0 / batch_);
       b_.for_each(nb * (grid_.nx + grid_.ny),
                   ProbeRamps{ramps_.data(), xy_.data() + 2 * j0, grid_.ny, grid_.nx, grid_.dy, grid_.dx});
       const ShiftedProbe<T> probes{waves_.data(), spectrum_.data(), ramps_.data(), grid_.ny, grid_.nx};
@@ -193,6 +212,55 @@ class StemRunner {
     b_.synchronize();
   }
 
+  /// Every reader's values for the batch's n waves, whose spectra (1/N times the FFTs of the exit
+  /// waves) are in waves_, into out one reader after another.
+  void read_spectra(int64_t n, MultisliceEngine<B, T>& e, double* out) {
+    const double pix = double(grid_.pixels());
+    std::vector<std::vector<double>> annular;
+    if (read_in_fused_pass_) annular = fused_readings(n);
+    else if (!masks_.empty()) annular = e.annular_spectrum(waves_.data(), masks_, pix);
+    Array<double> patterns;  // host |FFT|^2 / N, for segmented detectors
+    for (const auto& r : readers_) {
+      if (r.type == DetectorType::annular) {
+        for (int64_t j = 0; j < n; ++j) out[j] = annular[std::size_t(r.mask)][std::size_t(j)];
+      } else if (r.type == DetectorType::pixelated) {
+        const int64_t count = n * r.crop.first * r.crop.second;
+        if (crop_.size() < count) crop_ = Array<double>(Shape{count}, B::memory);
+        b_.for_each(count, CroppedIntensity<T>{waves_.data(), crop_.data(), grid_.ny, grid_.nx, r.crop.first, r.crop.second, pix});
+        copy_bytes(out, Memory::host, crop_.data(), B::memory, count * int64_t(sizeof(double)));
+      } else {
+        if (patterns.empty()) {
+          Array<Complex<T>> host(Shape{n, grid_.ny, grid_.nx});
+          copy_bytes(host.data(), Memory::host, waves_.data(), B::memory, host.bytes());
+          patterns = Array<double>(Shape{n, grid_.ny, grid_.nx});
+          for (int64_t i = 0; i < patterns.size(); ++i)
+            patterns[i] = pix * (double(host[i].re) * host[i].re + double(host[i].im) * host[i].im);
+        }
+        const Array<double> v = segmented_detect(patterns, grid_, o_.probe.energy, r.ring);
+        for (int64_t i = 0; i < v.size(); ++i) out[i] = v[i];
+      }
+      out += n * r.values;
+    }
+  }
+
+  /// The potential's slices on the backend, their band-limited transmissions and, for the fused
+  /// path, its per-slice propagators.
+  void prepare(const Potential& pot, const SliceBins* bins, bool fused) {
+    SliceBins made;
+    if (!bins && pot.backend_sampled()) bins = &(made = pot.bins());
+    backend_slices<B>(b_, pot, bins, slices_, staging_, thickness_);
+    const int64_t ns = pot.num_slices();
+    fused_slices_ = FusedSlices{nullptr, ns, {}, live_groups_, aperture_groups_};
+    // Band-limited (and moved by the tilt's shear), for every batch and the tail.
+    engine_.transmissions(slices_.data(), ns, transmissions_, pot.slice_shifts());
+    if (fused) {
+      if constexpr (kCudaFloat) {
+        fused_slices_.transmissions = transmissions_.data();
+        for (int64_t k = 0; k < ns; ++k) fused_slices_.propagators.push_back(engine_.propagator(thickness_[std::size_t(k)]));
+      }
+    }
+  }
+
   /// The readings the last fused pass left in readings_, [detector][wave] for the batch's nb waves.
   std::vector<std::vector<double>> fused_readings(int64_t nb) const {
     const Array<double> host = readings_.to(Memory::host);
@@ -227,6 +295,12 @@ class StemRunner {
   Array<float> slices_;                // the potential's slices on the backend
   Array<char> staging_;                // backend_slices' upload of the bins and tables
   Array<Complex<T>> transmissions_;    // every slice's band-limited exp(i sigma v) (MultisliceEngine::transmissions)
+  std::vector<double> thickness_;      // the slices' thicknesses
+  std::vector<SpectrumReader> readers_;  // chunk()'s detectors
+  Array<double> crop_;                 // a pixelated reader's crops of one batch, on the backend
+  FusedSlices fused_slices_{nullptr, 0, {}, ~0u, ~0u};
+  int64_t prepared_key_ = -1;          // the key of the potential prepared (batches), -1: none kept
+  bool prepared_fused_ = false;
 };
 
 template <class B, class T>
@@ -245,12 +319,6 @@ Array<double> run_stem(const B& b, const Potential& pot, const std::vector<Posit
   return StemRunner<B, T>(b, pot.grid(), positions, o).annular(pot);
 }
 
-/// One frozen phonon configuration's potential, made on the host: the displaced atoms' Potential
-/// and its bins (pixel_average infinite projection), or with its slices kept (otherwise).
-struct HostPotential {
-  std::shared_ptr<const Potential> potential;
-  SliceBins bins;
-};
 
 /// The frozen phonon mean over o.phonons configurations, one runner for all of them. Each
 /// configuration's host work (displaced atoms, Potential, bins or host-made slices) runs on a worker thread one

@@ -146,13 +146,13 @@ TEST(MsSimulation, StemWithEveryDetectorMatchesTheEnsembleByHand) {
     EXPECT_GT(r.readings[1][j], 1e-4);
   }
 
-  // One span per configuration, and the phonons' progress ending at 2 of 2.
-  EXPECT_EQ(count_spans(events, "configuration"), 2);
+  // One span per chunk (3 batches of positions x 2 configurations), the progress ending at 6 of 6.
+  EXPECT_EQ(count_spans(events, "chunk"), 6);
   ASSERT_FALSE(events.progress_.empty());
-  EXPECT_EQ(events.progress_.back().task, "phonons");
-  EXPECT_EQ(events.progress_.back().unit, "configurations");
-  EXPECT_EQ(events.progress_.back().done, 2);
-  EXPECT_EQ(events.progress_.back().total, 2);
+  EXPECT_EQ(events.progress_.back().task, "chunk");
+  EXPECT_EQ(events.progress_.back().unit, "chunks");
+  EXPECT_EQ(events.progress_.back().done, 6);
+  EXPECT_EQ(events.progress_.back().total, 6);
   EXPECT_GT(r.timings.potential, 0.0);
 }
 
@@ -162,9 +162,9 @@ TEST(MsSimulation, AnnularOnlyTakesTheDeviceReadEnsembleAndAgreesWithHostDetecto
   s.detectors.resize(2);
   Recorder events;
   const SimulationResult r = run(s, Device::cpu(), Precision::double_, &events);
-  // The strategy: stem_annular's ensemble, whose spans are batches (2 configurations x 3 batches).
-  EXPECT_EQ(count_spans(events, "batch"), 6);
-  EXPECT_EQ(count_spans(events, "configuration"), 0);
+  // The same queue of chunks (2 configurations x 3 batches), and the same bits as stem_annular's
+  // ensemble, which runs the configurations one after another on one runner.
+  EXPECT_EQ(count_spans(events, "chunk"), 6);
   StemOptions o;
   o.probe = s.probe;
   o.detectors = {{0, 20}, {30, 70}};
@@ -250,7 +250,7 @@ TEST(MsSimulation, BadSimulationsThrowBeforeAnySlice) {
   s.detectors.clear();
   expect_rejected(s, "detectors");
   s = stem_case();
-  s.batch = 0;
+  s.batch = -1;
   expect_rejected(s, "batch");
   s = stem_case();
   s.probe.semiangle_cutoff = 90;

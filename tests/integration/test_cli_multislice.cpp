@@ -95,7 +95,7 @@ TEST(CliMultislice, StemRunWritesEveryDetectorAndCxi) {
   const std::string out = dir.file("si.h5"), cxi = dir.file("si.cxi");
   auto r = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + out + "' --cxi '" + cxi + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("phonons 1/1 configurations"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("chunk 3/3 chunks"), std::string::npos) << r.out;  // ceil(9 / 4) batches x 1 configuration
   for (const char* f : {"si_BF.png", "si_ADF.png", "si_mean_diffraction.png"})
     EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
   // The report: the annular detectors' 3 x 3 images (one value per position), the stage timings.
@@ -303,31 +303,45 @@ name = "4D"
 }
 
 TEST(CliMultislice, TraceHasOneSpanPerChunk) {
-  // Annular detectors only: the library's ensemble, whose chunks are batches of positions per
-  // configuration: 2 configurations x ceil(9 / 4) batches.
+  // The queue's chunks are batches of positions per configuration: 2 configurations x ceil(9 / 4)
+  // batches, each a span on the row of the worker that ran it; --profile writes the same trace
+  // beside the resources sampled and their picture.
   TempDir dir;
   std::string text = kStem;
   text = text.substr(0, text.find("[[detector]]\ntype = \"segmented\""));
   text += "[phonons]\nconfigurations = 2\nsigma = { Si = 0.08 }\n[run]\ndevice = \"cpu\"\nbatch = 4\n";
   write(dir.file("si.toml"), text);
   const std::string trace = dir.file("run.json");
+  const std::string prefix = dir.file("prof");
   auto r = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + dir.file("si.h5") + "' --no-pictures --trace '" +
-                      trace + "'");
+                      trace + "' --profile '" + prefix + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-  EXPECT_NE(r.out.find("phonons 1/2 configurations"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("configurations/s ETA"), std::string::npos) << r.out;
-  std::ifstream in(trace);
-  const nlohmann::json doc = nlohmann::json::parse(in);
-  std::set<int64_t> chunks;
-  int spans = 0;
-  for (const auto& e : doc["traceEvents"])
-    if (e["ph"] == "X") {
+  EXPECT_NE(r.out.find("chunk 6/6 chunks"), std::string::npos) << r.out;
+  for (const std::string& path : {trace, prefix + "_trace.json"}) {
+    std::ifstream in(path);
+    const nlohmann::json doc = nlohmann::json::parse(in);
+    std::set<int64_t> chunks;
+    std::set<int> rows, named;
+    int spans = 0;
+    for (const auto& e : doc["traceEvents"]) {
+      if (e["ph"] == "M") named.insert(e["tid"].get<int>());
+      if (e["ph"] != "X") continue;
       ++spans;
-      EXPECT_EQ(e["name"], "batch");
+      EXPECT_EQ(e["name"], "chunk");
+      EXPECT_GE(e["dur"].get<double>(), 0.0);
       chunks.insert(e["args"]["chunk"].get<int64_t>());
+      rows.insert(e["tid"].get<int>());
     }
-  EXPECT_EQ(spans, 6);
-  EXPECT_EQ(chunks, (std::set<int64_t>{0, 1, 2, 3, 4, 5}));
+    EXPECT_EQ(spans, 6) << path;
+    EXPECT_EQ(chunks, (std::set<int64_t>{0, 1, 2, 3, 4, 5})) << path;
+    for (int w : rows) EXPECT_TRUE(named.count(w)) << "worker " << w << " has no name row";
+  }
+  std::ifstream csv(prefix + "_resources.csv");
+  std::string header, first;
+  std::getline(csv, header);
+  EXPECT_EQ(header.rfind("seconds,cpu_percent,rss_bytes,peak_rss_bytes", 0), 0u) << header;
+  EXPECT_TRUE(std::getline(csv, first)) << "no sample";
+  EXPECT_GT(std::filesystem::file_size(prefix + "_profile.png"), 1000u);
 }
 
 TEST(CliMultisliceBadInput, OutputInAMissingFolder) {

@@ -4,6 +4,7 @@
 
 #include "phasis/core/error.hpp"
 #include "phasis/multislice/diffraction.hpp"
+#include "phasis/multislice/execution.hpp"
 #include "phasis/multislice/memory.hpp"
 
 using namespace phasis;
@@ -27,7 +28,8 @@ Simulation scan(int64_t positions, int64_t pixels) {
 
 TEST(MsMemory, AHugeScanIsRefusedWithItsLargestItem) {
   const Simulation s = scan(1000000, 512);
-  const MemoryEstimate e = estimate_memory(s, Device::cpu(), Precision::single);
+  Execution x;
+  const MemoryEstimate e = estimate_memory(s, plan_chunking(s, x, Precision::single), Precision::single);
   const auto [cy, cx] = pixelated_shape(s.grid);
   // The patterns alone: positions x crop x 8 bytes.
   EXPECT_GE(e.host_bytes, 1e6 * double(cy) * double(cx) * 8);
@@ -42,13 +44,25 @@ TEST(MsMemory, AHugeScanIsRefusedWithItsLargestItem) {
 
 TEST(MsMemory, ASmallRunFitsAndTheSlicesAreCounted) {
   const Simulation s = scan(16, 256);
-  const MemoryEstimate e = estimate_memory(s, Device::cpu(), Precision::single);
-  // 20 slices x 256^2 x (potential + complex transmission) x 4 bytes x 2 configurations, plus
-  // 3 copies of 16 waves of 256^2 complex floats: 31.5 MB + 25.2 MB, and small results.
-  EXPECT_GT(e.host_bytes, 2.0 * 20 * 65536 * 12 + 3.0 * 16 * 65536 * 8);
-  EXPECT_LT(e.host_bytes, 1.1 * (2.0 * 20 * 65536 * 12 + 3.0 * 16 * 65536 * 8) + 1e7);
+  Execution x;
+  x.workers = 1;
+  const Chunking c = plan_chunking(s, x, Precision::single);
+  ASSERT_EQ(c.batch, 16);
+  ASSERT_EQ(c.workers.size(), 1u);
+  const MemoryEstimate e = estimate_memory(s, c, Precision::single);
+  // One worker: 20 slices x 256^2 x (potential + complex transmission) x 4 bytes, plus 16 waves of
+  // 256^2 complex floats and their FFT work space: 15.7 MB + 16.8 MB; the patterns (cy x cx
+  // doubles per position): the chunk's on the backend and host, those waiting in the queue's
+  // window (2 x 1 worker + 3 chunks of 16) and the 16 kept.
+  const auto [cy, cx] = pixelated_shape(s.grid);
+  const double pattern = double(cy * cx) * 8;
+  const double want = 20.0 * 65536 * 12 + 2.0 * 16 * 65536 * 8 + 16 * 2 * pattern + 5 * 16 * pattern + 16 * pattern;
+  EXPECT_GT(e.host_bytes, want);
+  EXPECT_LT(e.host_bytes, 1.1 * want);
   EXPECT_NO_THROW(check_memory(e, available_host_bytes(), 0));
-  const MemoryEstimate g = estimate_memory(s, Device::cuda(0), Precision::single);
+  Execution gx;
+  gx.device = Device::cuda(0);
+  const MemoryEstimate g = estimate_memory(s, plan_chunking(s, gx, Precision::single), Precision::single);
   EXPECT_GT(g.device_bytes, 0);
   EXPECT_THROW(check_memory(g, 1e12, 1e6), InputError);  // 1 MB of GPU memory is not enough
 }

@@ -186,6 +186,8 @@ class ChromeTrace final : public EventSink {
   void name_worker(int worker, std::string name);
   /// The spans collected so far, in arrival order.
   std::vector<Span> spans() const;
+  /// The names given by name_worker.
+  std::map<int, std::string> worker_names() const;
   /// The whole trace document as JSON text.
   std::string json() const;
   /// Writes json() to `path` through a unique temporary name in the same folder and a rename, so a

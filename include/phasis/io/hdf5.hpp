@@ -67,6 +67,8 @@ class File {
   static File open_read(const std::string& path);
   /// New file, replacing any file of that name.
   static File create(const std::string& path);
+  /// An existing file, to add to: open_read's checks first.
+  static File open_write(const std::string& path);
 
   File(File&&) noexcept = default;
   File& operator=(File&&) noexcept = default;
@@ -98,7 +100,14 @@ class File {
   /// Rows [begin, end) of the first axis into dst, one hyperslab read.
   template <class T>
   void read_rows(const std::string& dset, int64_t begin, int64_t end, T* dst) const;
-  /// New dataset of `shape` (empty: scalar); `chunk` empty means contiguous storage.
+  /// Rows [begin, end) of the first axis of an existing dataset from src, one hyperslab write.
+  template <class T>
+  void write_rows(const std::string& dset, int64_t begin, int64_t end, const T* src);
+  /// Everything written so far to disk (a file written in parts survives a kill after this).
+  void flush();
+  /// New dataset of `shape` (empty: scalar); `chunk` empty means contiguous storage; a null `src`
+  /// leaves it to write_rows (contiguous: allocated at once and not filled, so unwritten elements
+  /// hold whatever the disk held; chunked: unwritten chunks read as 0).
   template <class T>
   void write(const std::string& dset, const T* src, const std::vector<int64_t>& shape,
              const std::vector<int64_t>& chunk = {});

@@ -63,7 +63,11 @@ struct MsConfig {
   double beam_stop = 0;                // [hrtem] beam_stop: radius blocked around the direct beam [mrad]
   // [run]
   std::string device = "cpu", precision = "float";
-  int64_t batch = 16;
+  int64_t batch = 0;            // [run] max_batch (old name batch): positions per chunk at most; 0: from chunk_memory
+  std::string scheduler = "auto";  // [run] scheduler: auto, threads, gpus, mpi
+  int64_t workers = 0;          // [run] workers: CPU workers of the threads scheduler (0: one per thread)
+  std::vector<int> devices;     // [run] devices: GPUs of the gpus scheduler, one worker each
+  int64_t chunk_memory = 0;     // [run] chunk_memory: bytes per chunk (0: 128 MiB CPU, 512 MiB GPU, within free memory)
   bool fused_fft = true;  // [run] fused_fft: StemOptions::fused_fft (annular STEM, CUDA, float, 512 x 512)
   std::string cxi;
   double cxi_dose = 1e6;  // electrons per frame in the CXI file
@@ -84,5 +88,14 @@ MsConfig read_ms_config(const std::string& path, bool need_structure = true);
 /// `atoms` (not null): these atoms (a cell of them, repeated by [structure] repeat) instead of the
 /// config's crystal or file.
 Simulation simulation_from_config(const MsConfig& c, const Atoms* atoms = nullptr);
+
+/// What a partial result must have been written for to be resumed by this config: the config's
+/// physics, structure, scan, detectors and precision (its JSON without the [run] keys that only say
+/// where and how the chunks run), with the atoms' and positions' counts of the built simulation.
+std::string resume_identity(const MsConfig& c, const Simulation& s);
+
+/// Where the config's run goes ([run] device, scheduler, workers, devices, chunk_memory); `threads`:
+/// the CPU threads the workers share (0: all). InputError for a bad device or scheduler name.
+Execution execution_from_config(const MsConfig& c, int threads = 0);
 
 }  // namespace phasis::ms

@@ -12,16 +12,63 @@
 // hrtem/exit_intensity and hrtem/image.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "phasis/multislice/simulation.hpp"
+
+namespace phasis::h5 {
+class File;
+}
 
 namespace phasis::ms {
 
 /// Writes the HDF5 result file at `path`; `parameters_json` becomes the /parameters attribute.
 void write_simulation(const std::string& path, const Simulation& s, const SimulationResult& r,
                       const std::string& parameters_json);
+
+/// What a partial STEM file (StemFileWriter) records of its run.
+struct PartialStem {
+  std::string identity;  // the configuration it was written for (the caller's text)
+  int64_t batch = 0, batches = 0, batches_done = 0;
+};
+
+/// The record of a partial file; InputError for a file that is not one.
+PartialStem read_partial_stem(const std::string& path);
+
+/// A STEM result written batch by batch, for runs of any size and runs that resume. The file at
+/// `partial` has the layout above from the start: positions, and every detector's dataset (and
+/// stem/lost_beyond_aperture) at full size; write() adds a batch's rows and
+/// flushes them with the count of batches done (the group run: attributes identity, batch and
+/// batches, dataset batches_done), so a run killed at any moment leaves a file to resume from. finish()
+/// adds everything else (mean pattern, slices, parameters, ...) and renames it to the result.
+class StemFileWriter {
+ public:
+  /// A new partial file (replacing one of that name), or with `resume` the existing one, which must
+  /// have been written for `identity` with the same batches (InputError otherwise).
+  StemFileWriter(const std::string& partial, const Simulation& s, const Chunking& c, const std::string& identity,
+                 bool resume = false);
+  ~StemFileWriter();
+  StemFileWriter(StemFileWriter&&) noexcept;
+  int64_t batches_done() const { return done_; }
+  const std::string& path() const { return path_; }
+  /// The next batch's rows (batches come in order).
+  void write(const StemBatch& b);
+  /// Into r, from the file: readings of every annular detector (and, with `all`, every detector;
+  /// the others stay as r holds them),
+  /// lost_beyond_aperture and the first pixelated detector's mean pattern (in position order).
+  void load(SimulationResult& r, bool all) const;
+  /// The rest of the result (`r`: the run's non-STEM parts, `parameters_json`), then the file is
+  /// renamed to `path`. InternalError unless every batch was written.
+  void finish(const std::string& path, const SimulationResult& r, const std::string& parameters_json);
+
+ private:
+  std::string path_;
+  const Simulation& s_;
+  int64_t batch_, batches_, done_ = 0;
+  std::unique_ptr<h5::File> file_;
+};
 
 /// PNG pictures named `prefix` + "_<what>.png": HRTEM: exit_intensity and hrtem; STEM: each annular
 /// detector's readings as an image (grid scans only) and the mean diffraction pattern

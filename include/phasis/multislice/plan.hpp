@@ -36,10 +36,12 @@ struct RunPlan {
   std::vector<PlanOutput> outputs;
   double output_bytes = 0;  // the result file's arrays, before compression
   MemoryEstimate memory;
+  Chunking chunking;        // the scheduler, workers and batch (execution.hpp)
 };
 
-/// The plan of `s` on `device` in `precision`; check_simulation's InputError for a bad simulation.
-RunPlan plan_run(const Simulation& s, const Device& device, Precision precision);
+/// The plan of `s` under `x` in `precision` (keep_readings: RunControl's); check_simulation's and
+/// plan_chunking's InputError for a bad simulation or execution.
+RunPlan plan_run(const Simulation& s, const Execution& x, Precision precision, bool keep_readings = true);
 
 /// The plan in lines a person reads, with the memory free now (host, and device for a CUDA run;
 /// <= 0: unknown) and whether the run fits in it.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/crystal.hpp"
 #include "phasis/multislice/diffraction.hpp"
+#include "phasis/multislice/execution.hpp"
 #include "phasis/multislice/grid.hpp"
 #include "phasis/multislice/hrtem.hpp"
 #include "phasis/multislice/potential.hpp"
@@ -79,7 +81,7 @@ struct Simulation {
   double beam_stop = 0;                // mrad, radius blocked around the direct beam in the written patterns; 0: none
   PotentialOutput potential_output = PotentialOutput::none;
   // how STEM runs
-  int64_t batch = 16;     // probe positions per multislice run
+  int64_t batch = 0;      // probe positions per chunk at most (0: as many as Execution::chunk_memory allows)
   bool fused_fft = true;  // StemOptions::fused_fft (annular STEM, CUDA, float, 512 x 512)
 };
 
@@ -109,6 +111,10 @@ struct SimulationResult {
   // (slices, ny, nx), as the run sliced it; empty for none
   Array<float> potential;
   double seconds = 0;                   // wall time of the run after its checks
+  // STEM: how the run was cut, and how far it got (batches_done < chunking.batches: stopped)
+  Chunking chunking;
+  int64_t batches_done = 0;
+  std::vector<int64_t> chunks_per_rank;  // rank 0: chunks each rank computed
 };
 
 /// Throws InputError for anything the run would reject, before any slice is computed: energy <= 0,
@@ -120,12 +126,34 @@ void check_simulation(const Simulation& s);
 /// The index of the first pixelated detector, or detectors.size() when there is none.
 std::size_t first_pixelated(const Simulation& s);
 
-/// Runs the simulation on `device` in `precision`: checks it (check_simulation, require_device),
-/// then one loop over the phonon configurations. STEM with annular detectors only reads them on the
-/// device (stem_annular); other STEM takes each batch's exit waves to the host and reads every
-/// detector from their diffraction patterns. `events` (may be null) receives progress (task
-/// "phonons", unit "configurations") and spans: per batch of positions and configuration
-/// ("batch", annular only) or per configuration ("configuration").
+/// A batch of STEM positions once every configuration has been reduced into it: positions
+/// [first, first + count), each detector's readings (count, ...) as in SimulationResult::readings,
+/// and the share lost beyond the aperture (count; empty where the run does not measure it).
+struct StemBatch {
+  int64_t index = 0, first = 0, count = 0;
+  std::vector<Array<double>> readings;
+  Array<double> lost;
+};
+
+/// What a STEM run does with its batches besides returning them.
+struct RunControl {
+  /// Called for each completed batch, in order, on the calling thread (of rank 0 under MPI).
+  std::function<void(const StemBatch&)> on_batch;
+  /// Whether SimulationResult keeps every position's readings (false: only the annular detectors',
+  /// one value per position; pixelated and segmented readings go to on_batch alone, so memory
+  /// stays bounded however many positions there are).
+  bool keep_readings = true;
+  int64_t first_batch = 0;  // batches [0, first_batch) were done before (a resumed run): skipped
+};
+
+/// Runs the simulation under `x` in `precision`: checks it (check_simulation, require_device,
+/// plan_chunking, the memory estimate), then STEM as chunks on the queue (execution.hpp) and HRTEM
+/// as one loop over the configurations on x.device. `events` (may be null) receives progress (STEM:
+/// task "chunks"; HRTEM: "phonons") and one span per chunk. SimulationResult::batches_done tells
+/// how far a run stopped by a stop request (exec/interrupt.hpp) got.
+SimulationResult run(const Simulation& s, const Execution& x, Precision precision, exec::EventSink* events = nullptr,
+                     const RunControl& control = {});
+/// run on one device, its workers chosen automatically.
 SimulationResult run(const Simulation& s, const Device& device, Precision precision, exec::EventSink* events = nullptr);
 
 }  // namespace phasis::ms
