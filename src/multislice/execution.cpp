@@ -151,6 +151,17 @@ Chunking plan_chunking(const Simulation& s, const Execution& x, Precision precis
     const int each = std::max(1, cores / std::max(w, 1));
     for (int i = 0; i < w; ++i) c.workers.push_back(Device::cpu(each));
   }
+  // Prepared configurations kept per worker: all when they fit, so that a worker switching between
+  // the configurations of neighbouring chunks does not remake their transmissions.
+  const double slices = std::max(1.0, std::ceil(s.atoms.cell[2] / std::max(s.potential.slice_thickness, 1e-9)));
+  c.bytes_per_configuration = slices * pix * 2 * real;
+  if (s.wave == WaveKind::probe && !c.workers.empty()) {
+    const bool gpu = c.workers[0].is_cuda();
+    const double free = gpu ? double(device_free_bytes()) : double(exec::host_available_bytes());
+    const double workers_here = gpu ? 1.0 : double(c.workers.size());
+    const double all = workers_here * double(c.configurations) * c.bytes_per_configuration;
+    if (free > 0 && all <= free / 4) c.keep_configurations = c.configurations;
+  }
   return c;
 }
 

@@ -31,7 +31,8 @@ MemoryEstimate estimate_memory(const Simulation& s, const Chunking& c, Precision
   // waves with their FFT work space and readings (plane waves: the wave, its copy and images).
   const double slice_bytes = slices * pixels * (4 + 2 * real);
   const double chunk_bytes = stem ? double(c.batch) * c.bytes_per_position : 3 * pixels * 2 * real;
-  const double worker_bytes = slice_bytes + chunk_bytes;
+  const double kept = stem ? double(std::max<int64_t>(0, c.keep_configurations - 1)) * c.bytes_per_configuration : 0;
+  const double worker_bytes = slice_bytes + kept + chunk_bytes;
   std::string largest = "slices: " + std::to_string(int64_t(slices)) + " x " + grid;
   double largest_bytes = slice_bytes;
   if (chunk_bytes > largest_bytes)

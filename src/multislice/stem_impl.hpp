@@ -163,14 +163,11 @@ class StemRunner {
     const bool fused = spectra && use_fused();
     // The potential's slices and transmissions on the backend, unless they are those of the last
     // call with the same key >= 0 (a chunk of the same configuration).
-    if (key < 0 || key != prepared_key_ || fused != prepared_fused_) {
-      prepare(pot, bins, fused);
-      prepared_key_ = key;
-      prepared_fused_ = fused;
-    }
-    const std::vector<double>& thickness = thickness_;
+    Prepared& now = prepared(pot, bins, fused, key);
+    const std::vector<double>& thickness = now.thickness;
+    const Array<Complex<T>>& transmissions = now.transmissions;
     const int64_t ns = pot.num_slices();
-    FusedSlices& fused_slices = fused_slices_;
+    FusedSlices& fused_slices = now.fused;
     clock_.lap(&StemTimings::potential);
     for (int64_t j0 = from; j0 < to; j0 += batch_) {
       const int64_t nb = std::min(batch_, to - j0);
@@ -199,11 +196,11 @@ class StemRunner {
       e.inverse(waves_.data());
       clock_.lap(&StemTimings::probes);
       if (spectra) {
-        e.run(waves_.data(), transmissions_.data(), thickness, 0, ns - 1);
-        e.transmit(waves_.data(), transmissions_.data() + (ns - 1) * grid_.pixels());
+        e.run(waves_.data(), transmissions.data(), thickness, 0, ns - 1);
+        e.transmit(waves_.data(), transmissions.data() + (ns - 1) * grid_.pixels());
         e.propagate_to_spectrum(waves_.data(), thickness[std::size_t(ns - 1)]);
       } else {
-        e.run(waves_.data(), transmissions_.data(), thickness, 0, ns);
+        e.run(waves_.data(), transmissions.data(), thickness, 0, ns);
       }
       clock_.lap(&StemTimings::propagation);
       detect(j0, nb, e);
@@ -243,22 +240,48 @@ class StemRunner {
     }
   }
 
-  /// The potential's slices on the backend, their band-limited transmissions and, for the fused
-  /// path, its per-slice propagators.
-  void prepare(const Potential& pot, const SliceBins* bins, bool fused) {
+  /// One potential made ready on the backend: its slices' band-limited transmissions and
+  /// thicknesses and, for the fused path, its per-slice propagators.
+  struct Prepared {
+    int64_t key = -1;  // -1: not to be reused
+    bool for_fused = false;  // made for the fused path (its propagators below)
+    Array<Complex<T>> transmissions;
+    std::vector<double> thickness;
+    FusedSlices fused{nullptr, 0, {}, ~0u, ~0u};
+  };
+
+  /// The prepared potential of `key` (>= 0: kept for later chunks of the same configuration, up to
+  /// StemOptions::keep_configurations of them, the least recently used given up first).
+  Prepared& prepared(const Potential& pot, const SliceBins* bins, bool fused, int64_t key) {
+    if (key >= 0)
+      for (std::size_t i = 0; i < cache_.size(); ++i)
+        if (cache_[i].key == key && cache_[i].for_fused == fused) {
+          std::rotate(cache_.begin() + std::ptrdiff_t(i), cache_.begin() + std::ptrdiff_t(i) + 1, cache_.end());
+          return cache_.back();
+        }
+    const std::size_t keep = std::size_t(std::max<int64_t>(1, o_.keep_configurations));
+    Prepared p;
+    if (cache_.size() >= keep) {  // reuse the oldest entry's memory
+      p = std::move(cache_.front());
+      cache_.erase(cache_.begin());
+    }
     SliceBins made;
     if (!bins && pot.backend_sampled()) bins = &(made = pot.bins());
-    backend_slices<B>(b_, pot, bins, slices_, staging_, thickness_);
+    backend_slices<B>(b_, pot, bins, slices_, staging_, p.thickness);
     const int64_t ns = pot.num_slices();
-    fused_slices_ = FusedSlices{nullptr, ns, {}, live_groups_, aperture_groups_};
+    p.key = key;
+    p.for_fused = fused;
+    p.fused = FusedSlices{nullptr, ns, {}, live_groups_, aperture_groups_};
     // Band-limited (and moved by the tilt's shear), for every batch and the tail.
-    engine_.transmissions(slices_.data(), ns, transmissions_, pot.slice_shifts());
+    engine_.transmissions(slices_.data(), ns, p.transmissions, pot.slice_shifts());
     if (fused) {
       if constexpr (kCudaFloat) {
-        fused_slices_.transmissions = transmissions_.data();
-        for (int64_t k = 0; k < ns; ++k) fused_slices_.propagators.push_back(engine_.propagator(thickness_[std::size_t(k)]));
+        p.fused.transmissions = p.transmissions.data();
+        for (int64_t k = 0; k < ns; ++k) p.fused.propagators.push_back(engine_.propagator(p.thickness[std::size_t(k)]));
       }
     }
+    cache_.push_back(std::move(p));
+    return cache_.back();
   }
 
   /// The readings the last fused pass left in readings_, [detector][wave] for the batch's nb waves.
@@ -294,13 +317,9 @@ class StemRunner {
   // Kept from one potential to the next (same shapes for every frozen phonon configuration):
   Array<float> slices_;                // the potential's slices on the backend
   Array<char> staging_;                // backend_slices' upload of the bins and tables
-  Array<Complex<T>> transmissions_;    // every slice's band-limited exp(i sigma v) (MultisliceEngine::transmissions)
-  std::vector<double> thickness_;      // the slices' thicknesses
+  std::vector<Prepared> cache_;        // prepared potentials, the most recently used last
   std::vector<SpectrumReader> readers_;  // chunk()'s detectors
   Array<double> crop_;                 // a pixelated reader's crops of one batch, on the backend
-  FusedSlices fused_slices_{nullptr, 0, {}, ~0u, ~0u};
-  int64_t prepared_key_ = -1;          // the key of the potential prepared (batches), -1: none kept
-  bool prepared_fused_ = false;
 };
 
 template <class B, class T>

@@ -105,6 +105,7 @@ void run_stem_queue(const Simulation& t, bool measure, const Chunking& c, Precis
   o.detectors = annular;
   o.batch = c.batch;
   o.fused_fft = t.fused_fft;
+  o.keep_configurations = c.keep_configurations;
   const int workers = int(c.workers.size());
   std::vector<StemTimings> timings(static_cast<std::size_t>(workers));
   std::vector<std::unique_ptr<StemChunkWorker>> engines(static_cast<std::size_t>(workers));

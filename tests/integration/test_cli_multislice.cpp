@@ -560,3 +560,78 @@ TEST(CliMultislice, PlanDescribesTheRunWithoutRunningIt) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
 }
+
+// Issue 19's bad input: a chunk budget smaller than one wave, GPUs on a CPU run (and, on a machine
+// without them, GPUs that do not exist), an ensemble axis with no elements, an unknown scheduler.
+TEST(CliMultisliceBadInput, ImpossibleExecutions) {
+  expect_clean_failure(replaced(kStem, "batch = 4", "chunk_memory = \"10 kB\""), "chunk_memory: expected at least one position's");
+  expect_clean_failure(replaced(kStem, "batch = 4", "chunk_memory = \"lots\""), "run.chunk_memory");
+  expect_clean_failure(replaced(kStem, "batch = 4", "devices = [0, 1]"), "run devices: expected a GPU list only with device cuda");
+  expect_clean_failure(replaced(kStem, "batch = 4", "devices = []"), "at least one GPU");
+  expect_clean_failure(replaced(replaced(kStem, "device = \"cpu\"", "device = \"cuda\""), "batch = 4", "devices = [0, 7]"), "GPU");
+  expect_clean_failure(replaced(kStem, "batch = 4", "scheduler = \"dask\""), "auto, threads, gpus or mpi");
+  expect_clean_failure(replaced(kStem, "batch = 4", "workers = -2"), "run.workers");
+  expect_clean_failure(replaced(kStem, "gpts = [3, 3]", "gpts = [0, 3]"), "scan");
+  expect_clean_failure(replaced(kStem, "[run]", "[phonons]\nconfigurations = 0\n[run]"), "phonons.configurations");
+  const std::string plane = "energy = 200e3\n[structure]\ncrystal = \"Si\"\n[potential]\ngpts = [64, 64]\n[wave]\n"
+                            "type = \"plane\"\n[hrtem]\n";
+  expect_clean_failure(plane + "defocus_series = []\n", "at least one C10");
+}
+
+// A STEM run written batch by batch: killed (-9) or stopped (SIGINT) part-way, it leaves
+// OUT.partial; `--resume OUT.partial` skips the batches there and the result equals an
+// uninterrupted run's, bit for bit (the reduction's order does not depend on where it stopped).
+// A partial file of another configuration is refused in one line.
+TEST(CliMultislice, AKilledOrStoppedRunResumesToTheSameResult) {
+  TempDir dir;
+  std::string text = replaced(kStem, "gpts = [3, 3]", "gpts = [60, 60]");
+  text = replaced(text, "[run]\ndevice = \"cpu\"\nbatch = 4", "[phonons]\nconfigurations = 3\nsigma = { Si = 0.08 }\n[run]\ndevice = \"cpu\"\nmax_batch = 6");
+  write(dir.file("si.toml"), text);
+  const std::string whole = dir.file("whole.h5"), out = dir.file("cut.h5"), partial = out + ".partial", log = dir.file("log");
+  auto w = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + whole + "' --no-pictures --no-report");
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  const std::vector<std::string> datasets{"stem/BF", "stem/ADF", "stem/DPC", "stem/4D", "stem/lost_beyond_aperture",
+                                          "stem/mean_diffraction"};
+  for (const std::string sig : {"9", "INT"}) {
+    std::filesystem::remove(out);
+    const std::string cmd = "env --default-signal=INT '" + std::string(PHASIS_EXE) + "' multislice run '" + dir.file("si.toml") +
+                            "' -o '" + out + "' --no-pictures --no-report >'" + log + "' 2>&1 & pid=$!; until [ -f '" + partial +
+                            "' ]; do kill -0 $pid 2>/dev/null || break; sleep 0.01; done; sleep 0.3; kill -" + sig +
+                            " $pid; wait $pid; echo $?";
+    auto k = phasis::testing::run_command(cmd);
+    ASSERT_EQ(k.out, sig == "9" ? "137\n" : "130\n") << phasis::testing::run_command("cat '" + log + "'").out;
+    EXPECT_FALSE(std::filesystem::exists(out));
+    const int64_t done = int64_t(h5::File::open_read(partial).read_scalar("run/batches_done"));
+    EXPECT_GE(done, 1) << sig;
+    EXPECT_LT(done, 600) << sig;
+    if (sig == "INT")
+      EXPECT_NE(phasis::testing::run_command("cat '" + log + "'").out.find("--resume " + partial), std::string::npos);
+    auto r = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + out + "' --no-pictures --no-report --resume '" +
+                        partial + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("resuming after batch " + std::to_string(done)), std::string::npos) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(partial));
+    const h5::File a = h5::File::open_read(whole), b = h5::File::open_read(out);
+    for (const std::string& ds : datasets) {
+      const auto x = a.read_array<double>(ds), y = b.read_array<double>(ds);
+      ASSERT_EQ(x.size(), y.size()) << ds;
+      int64_t differ = 0;
+      for (int64_t i = 0; i < x.size(); ++i) differ += x[i] != y[i];
+      EXPECT_EQ(differ, 0) << sig << " " << ds;
+    }
+  }
+  // Another configuration's partial file: refused, the file kept as it was.
+  const std::string cmd = "'" + std::string(PHASIS_EXE) + "' multislice run '" + dir.file("si.toml") + "' -o '" + out +
+                          "' --no-pictures --no-report >/dev/null 2>&1 & pid=$!; until [ -f '" + partial +
+                          "' ]; do sleep 0.01; done; sleep 0.2; kill -9 $pid; wait $pid";
+  phasis::testing::run_command(cmd);
+  ASSERT_TRUE(std::filesystem::exists(partial));
+  const auto before = std::filesystem::file_size(partial);
+  write(dir.file("other.toml"), replaced(text, "semiangle = 20", "semiangle = 15"));
+  auto bad = run_phasis("multislice run '" + dir.file("other.toml") + "' -o '" + out + "' --no-pictures --resume '" + partial + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+  EXPECT_NE(bad.err.find("another configuration"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::filesystem::file_size(partial), before);
+  EXPECT_FALSE(std::filesystem::exists(out));
+}

@@ -44,6 +44,10 @@ struct Chunking {
   int64_t budget = 0;           // bytes a chunk may use
   double bytes_per_position = 0;  // a position's waves, FFT work space and readings in a chunk
   std::vector<Device> workers;  // this process's workers, one device each
+  // Configurations whose prepared slices (transmissions) a worker keeps: all of them when that fits
+  // a quarter of the free memory (host for CPU workers, together; the GPU's for a GPU worker), else 1
+  int64_t keep_configurations = 1;
+  double bytes_per_configuration = 0;  // one configuration's transmissions on a worker
 };
 
 /// The chunking of `s` under `x` in `precision`. InputError for a chunk budget smaller than one

@@ -45,6 +45,9 @@ struct StemOptions {
   std::vector<AnnularDetector> detectors;
   int64_t batch = 16;         // probe positions per multislice run
   int64_t phonons = 1;        // frozen phonon configurations; > 1 needs atoms.sigma
+  /// Chunks (stem_queue.cpp): how many configurations' prepared slices a worker keeps on its
+  /// backend, so that chunks of configurations it ran before need no new transmissions.
+  int64_t keep_configurations = 1;
   uint64_t seed = 0;          // of the phonon ensemble
   StemTimings* timings = nullptr;   // if set, stage times are added to it
   /// CUDA, float, 512 x 512 grids: annular STEM through phasis' fused FFT kernels, two passes over
