@@ -54,6 +54,7 @@ StemFileWriter::StemFileWriter(const std::string& partial, const Simulation& s, 
     return;
   }
   file_ = std::make_unique<h5::File>(h5::File::create(partial));
+  fresh_ = true;
   h5::File& f = *file_;
   f.create_groups("run");
   f.write_attr("run", "identity", identity);
@@ -79,8 +80,17 @@ StemFileWriter::StemFileWriter(const std::string& partial, const Simulation& s, 
   f.flush();
 }
 
-StemFileWriter::~StemFileWriter() = default;
-StemFileWriter::StemFileWriter(StemFileWriter&&) noexcept = default;
+StemFileWriter::~StemFileWriter() {
+  if (!fresh_ || !file_) return;
+  file_.reset();
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
+}
+StemFileWriter::StemFileWriter(StemFileWriter&& o) noexcept
+    : path_(std::move(o.path_)), s_(o.s_), batch_(o.batch_), batches_(o.batches_), done_(o.done_), fresh_(o.fresh_),
+      file_(std::move(o.file_)) {
+  o.fresh_ = false;
+}
 
 void StemFileWriter::write(const StemBatch& b) {
   h5::File& f = *file_;
@@ -94,6 +104,7 @@ void StemFileWriter::write(const StemBatch& b) {
   const double done = double(++done_);
   f.write_rows("run/batches_done", 0, 1, &done);
   f.flush();
+  fresh_ = false;
 }
 
 void StemFileWriter::load(SimulationResult& r, bool all) const {

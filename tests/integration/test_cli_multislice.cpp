@@ -82,9 +82,10 @@ void expect_clean_failure(const std::string& config_text, const std::string& wor
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
-  int files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += 1, (void)e;
-  EXPECT_EQ(files, extra_file.empty() ? 1 : 2) << "output left behind";
+  std::string files;
+  int count = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) count += 1, files += e.path().filename().string() + " ";
+  EXPECT_EQ(count, extra_file.empty() ? 1 : 2) << "output left behind (" << words << "): " << files;
 }
 
 }  // namespace
@@ -624,6 +625,7 @@ TEST(CliMultislice, AKilledOrStoppedRunResumesToTheSameResult) {
   const std::string cmd = "'" + std::string(PHASIS_EXE) + "' multislice run '" + dir.file("si.toml") + "' -o '" + out +
                           "' --no-pictures --no-report >/dev/null 2>&1 & pid=$!; until [ -f '" + partial +
                           "' ]; do sleep 0.01; done; sleep 0.2; kill -9 $pid; wait $pid";
+  std::filesystem::remove(out);
   phasis::testing::run_command(cmd);
   ASSERT_TRUE(std::filesystem::exists(partial));
   const auto before = std::filesystem::file_size(partial);

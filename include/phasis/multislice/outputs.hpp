@@ -46,7 +46,9 @@ PartialStem read_partial_stem(const std::string& path);
 class StemFileWriter {
  public:
   /// A new partial file (replacing one of that name), or with `resume` the existing one, which must
-  /// have been written for `identity` with the same batches (InputError otherwise).
+  /// have been written for `identity` with the same batches (InputError otherwise). A new file that
+  /// never received a batch is removed when the writer goes (a run that failed before its first
+  /// batch leaves nothing behind); one with batches stays, for --resume.
   StemFileWriter(const std::string& partial, const Simulation& s, const Chunking& c, const std::string& identity,
                  bool resume = false);
   ~StemFileWriter();
@@ -67,6 +69,7 @@ class StemFileWriter {
   std::string path_;
   const Simulation& s_;
   int64_t batch_, batches_, done_ = 0;
+  bool fresh_ = false;  // created here, and no batch written to it yet
   std::unique_ptr<h5::File> file_;
 };
 
