@@ -20,6 +20,7 @@
 #include "phasis/exec/events.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "phasis/comm/mpi.hpp"
+#include "rank_spans.hpp"
 #include "resource_profile.hpp"
 #include "phasis/monitor/report.hpp"
 #include "live_options.hpp"
@@ -72,7 +73,7 @@ void run(const RunArgs& a) {
   const Device device = parse_device(c.device);
   const Precision precision = parse_precision(c.precision);
   ms::Execution x = ms::execution_from_config(c);
-  const comm::Mpi world;
+  comm::Mpi world;
   const bool root = world.rank() == 0;  // under mpirun only rank 0 prints and writes
   if (world.size() > 1 && x.scheduler != ms::Scheduler::mpi && x.scheduler != ms::Scheduler::automatic)
     throw InputError("run scheduler: expected mpi (or auto) under mpirun with " + std::to_string(world.size()) + " ranks; found " +
@@ -102,27 +103,29 @@ void run(const RunArgs& a) {
   }
   const ms::Atoms& atoms = s.atoms;
   const ms::Grid& g = s.grid;
-  std::printf("multislice: %lld atoms, cell %.3f x %.3f x %.3f A, grid %lld x %lld (%.4f x %.4f A), %s, %s %s\n",
-              (long long)atoms.size(), atoms.cell[0], atoms.cell[1], atoms.cell[2], (long long)g.nx, (long long)g.ny,
-              g.dx, g.dy, c.wave == "probe" ? "STEM" : "HRTEM", c.device.c_str(), c.precision.c_str());
-  if (s.supercell && s.supercell->rows != std::array<std::array<int, 3>, 3>{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}) {
-    // The cell cut from the crystal, and how far it was strained to make it orthogonal.
-    const auto& sc = *s.supercell;
-    const auto v = [](const std::array<int, 3>& r) { return ms::zone_axis_text(r); };
-    std::printf("structure: zone axis %s, simulation cell x %s y %s z %s of the crystal's a, b, c: %lld cells, strain %.3g (tolerance %.3g)\n",
-                v(sc.zone_axis).c_str(), v(sc.rows[0]).c_str(), v(sc.rows[1]).c_str(), v(sc.rows[2]).c_str(),
-                (long long)sc.cells, sc.strain, c.orient.strain_tolerance);
-  }
-  {
-    // The slicing actually used, which differs from the requested thickness unless it divides the
-    // cell (equal slicing); the result file records it per slice.
-    const ms::Slicing sl = ms::make_slicing(atoms.cell[2], s.potential.slice_thickness, s.potential.slicing);
-    const double last = sl.thickness.back();
-    const std::string tail = last != sl.thickness[0] ? ", the last " + std::to_string(last) + " A" : "";
-    std::printf("slices: %lld, %s, %.6f A thick%s (requested %.6f A); potential %s, %s projection\n",
-                (long long)sl.count(), ms::to_string(s.potential.slicing), sl.thickness[0], tail.c_str(),
-                s.potential.slice_thickness, ms::to_string(s.potential.form),
-                s.potential.projection == ms::Projection::finite ? "finite" : "infinite");
+  if (root) {  // the other ranks of an mpirun say nothing
+    std::printf("multislice: %lld atoms, cell %.3f x %.3f x %.3f A, grid %lld x %lld (%.4f x %.4f A), %s, %s %s\n",
+                (long long)atoms.size(), atoms.cell[0], atoms.cell[1], atoms.cell[2], (long long)g.nx, (long long)g.ny,
+                g.dx, g.dy, c.wave == "probe" ? "STEM" : "HRTEM", c.device.c_str(), c.precision.c_str());
+    if (s.supercell && s.supercell->rows != std::array<std::array<int, 3>, 3>{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}) {
+      // The cell cut from the crystal, and how far it was strained to make it orthogonal.
+      const auto& sc = *s.supercell;
+      const auto v = [](const std::array<int, 3>& r) { return ms::zone_axis_text(r); };
+      std::printf("structure: zone axis %s, simulation cell x %s y %s z %s of the crystal's a, b, c: %lld cells, strain %.3g (tolerance %.3g)\n",
+                  v(sc.zone_axis).c_str(), v(sc.rows[0]).c_str(), v(sc.rows[1]).c_str(), v(sc.rows[2]).c_str(),
+                  (long long)sc.cells, sc.strain, c.orient.strain_tolerance);
+    }
+    {
+      // The slicing actually used, which differs from the requested thickness unless it divides the
+      // cell (equal slicing); the result file records it per slice.
+      const ms::Slicing sl = ms::make_slicing(atoms.cell[2], s.potential.slice_thickness, s.potential.slicing);
+      const double last = sl.thickness.back();
+      const std::string tail = last != sl.thickness[0] ? ", the last " + std::to_string(last) + " A" : "";
+      std::printf("slices: %lld, %s, %.6f A thick%s (requested %.6f A); potential %s, %s projection\n",
+                  (long long)sl.count(), ms::to_string(s.potential.slicing), sl.thickness[0], tail.c_str(),
+                  s.potential.slice_thickness, ms::to_string(s.potential.form),
+                  s.potential.projection == ms::Projection::finite ? "finite" : "infinite");
+    }
   }
   std::fflush(stdout);
   // The live view listens before any work: a port in use ends the command here.
@@ -160,11 +163,14 @@ void run(const RunArgs& a) {
   }
   const exec::InterruptGuard interrupts;
   const ResourceProfile profile(a.profile);
+  if (tracing) world.barrier();  // the ranks' common moment for their spans
+  const double since = exec::now_seconds();
   ms::SimulationResult r = ms::run(s, x, precision, &events, control);
   profile.finish();
   for (std::size_t w = 0; w < r.chunking.workers.size(); ++w)  // the trace's rows: the queue's workers
     trace.name_worker(world.rank() * int(r.chunking.workers.size()) + int(w),
                       (world.size() > 1 ? "rank " + std::to_string(world.rank()) + " " : std::string()) + describe(r.chunking.workers[w]));
+  if (tracing && stem) gather_rank_spans(world, trace, since, int(r.chunking.workers.size()), "chunk");
   if (!root) return;  // rank 0 writes everything
   if (stem && r.batches_done < r.chunking.batches) {
     std::printf("stopped after %lld of %lld batches; %s holds them; continue with the same command and --resume %s\n",

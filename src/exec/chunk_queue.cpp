@@ -4,8 +4,10 @@
 // proxy: it asks rank 0 for chunks for its worker threads and sends their results back, in one
 // message each way per exchange.
 //
-// Messages (MPI doubles): a rank's request [failure kind, results, wanted, then per result its
-// chunk, length and values]; rank 0's answer [n, n chunk indices], or [-1]: nothing more for you.
+// Messages (MPI doubles): a rank's request [failure kind, results, wanted, first, count, then per
+// result its chunk, length and values]; rank 0's answer [n, n chunk indices], or [-1]: nothing
+// more for you. first and count name the queue: a rank in another run (a bug of the caller) is
+// refused with an error on every rank rather than mixed in.
 // A rank reports a failure only once its workers have stopped, with every result it still holds;
 // rank 0 then answers -1 at once.
 #include "phasis/exec/chunk_queue.hpp"
@@ -122,7 +124,7 @@ void reduce_ready(Queue& q, const QueueReduce& reduce, ProgressMeter& meter) {
 
 #if PHASIS_HAVE_MPI
 /// Rank 0's side of the protocol: one pending request, if any, answered. Returns whether one came.
-bool serve_one(Queue& q, std::vector<char>& finished, int& remote_active) {
+bool serve_one(Queue& q, const QueueOptions& o, std::vector<char>& finished, int& remote_active) {
   int flag = 0;
   MPI_Status st;
   MPI_Iprobe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &flag, &st);
@@ -132,7 +134,8 @@ bool serve_one(Queue& q, std::vector<char>& finished, int& remote_active) {
   std::vector<double> msg(std::size_t(std::max(n, 0)));
   MPI_Recv(msg.data(), n, MPI_DOUBLE, st.MPI_SOURCE, kTagRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
   const int rank = st.MPI_SOURCE;
-  const bool failed = msg.at(0) != 0;
+  const bool other_queue = int64_t(msg.at(3)) != o.first || int64_t(msg.at(4)) != o.count;
+  const bool failed = msg.at(0) != 0 || other_queue;
   const auto results = int64_t(msg.at(1));
   // wanted < 0: the rank's workers hold nothing of ours (it may be told -1) and want -wanted.
   const bool empty_handed = msg.at(2) < 0;
@@ -140,8 +143,14 @@ bool serve_one(Queue& q, std::vector<char>& finished, int& remote_active) {
   std::vector<double> answer{0};
   {
     std::lock_guard lock(q.mutex);
-    std::size_t at = 3;
-    for (int64_t i = 0; i < results; ++i) {
+    std::size_t at = 5;
+    if (other_queue) {
+      q.fail(std::make_exception_ptr(InternalError(
+          "chunk queue: rank " + std::to_string(rank) + " runs chunks " + std::to_string(int64_t(msg.at(3))) + " to " +
+          std::to_string(int64_t(msg.at(4))) + "; expected " + std::to_string(o.first) + " to " + std::to_string(o.count) +
+          " (every rank must run the same queue)")));
+    }
+    for (int64_t i = 0; i < results && !other_queue; ++i) {
       const auto chunk = int64_t(msg.at(at)), len = int64_t(msg.at(at + 1));
       at += 2;
       q.early.emplace(chunk, ChunkResult(msg.begin() + std::ptrdiff_t(at), msg.begin() + std::ptrdiff_t(at + std::size_t(len))));
@@ -208,7 +217,7 @@ comm::Failure proxy_loop(const QueueOptions& o, const QueueTask& task, int rank)
   }
   const int64_t capacity = 2 * int64_t(o.workers);  // one computing and one waiting per worker
   for (;;) {
-    std::vector<double> msg{0, 0, 0};
+    std::vector<double> msg{0, 0, 0, double(o.first), double(o.count)};
     {
       std::unique_lock lock(mutex);
       // Ask when results are ready, the inbox runs low, or (after a failure) once workers stopped.
@@ -251,6 +260,20 @@ comm::Failure proxy_loop(const QueueOptions& o, const QueueTask& task, int rank)
   for (auto& t : threads) t.join();
   return error ? comm::failure_of(error) : comm::Failure{};
 }
+
+/// Rank 0's outcome (how far it reduced, whether a stop ended it, who ran what) on every rank.
+void shared_outcome(comm::Mpi& world, int ranks, QueueOutcome& out) {
+  std::vector<double> state(2 + std::size_t(ranks), 0.0);
+  if (world.rank() == 0) {
+    state[0] = double(out.reduced_until), state[1] = out.stopped ? 1.0 : 0.0;
+    for (int r = 0; r < ranks; ++r) state[2 + std::size_t(r)] = double(out.chunks_per_rank[std::size_t(r)]);
+  }
+  world.broadcast(state.data(), int64_t(state.size() * sizeof(double)), 0, Memory::host);
+  out.reduced_until = int64_t(state[0]);
+  out.stopped = state[1] != 0;
+  out.chunks_per_rank.assign(std::size_t(ranks), 0);
+  for (int r = 0; r < ranks; ++r) out.chunks_per_rank[std::size_t(r)] = int64_t(state[2 + std::size_t(r)]);
+}
 #endif
 
 }  // namespace
@@ -270,10 +293,7 @@ QueueOutcome run_queue(const QueueOptions& o, const QueueTask& task, const Queue
   if (ranks > 1 && rank != 0) {
     const comm::Failure mine = proxy_loop(o, task, rank);
     world.agree(mine);
-    double state[2] = {0, 0};
-    world.broadcast(state, sizeof state, 0, Memory::host);
-    out.reduced_until = int64_t(state[0]);
-    out.stopped = state[1] != 0;
+    shared_outcome(world, ranks, out);
     return out;
   }
 #endif
@@ -292,7 +312,7 @@ QueueOutcome run_queue(const QueueOptions& o, const QueueTask& task, const Queue
     reduce_ready(q, reduce, meter);
     bool served = false;
 #if PHASIS_HAVE_MPI
-    while (remote_active > 0 && serve_one(q, finished, remote_active)) served = true;
+    while (remote_active > 0 && serve_one(q, o, finished, remote_active)) served = true;
 #endif
     std::unique_lock lock(q.mutex);
     const bool reducible = !q.failing && !q.early.empty() && q.early.begin()->first == q.next_to_reduce;
@@ -306,8 +326,7 @@ QueueOutcome run_queue(const QueueOptions& o, const QueueTask& task, const Queue
 #if PHASIS_HAVE_MPI
   if (ranks > 1) {
     world.agree(q.local_error ? comm::failure_of(q.local_error) : comm::Failure{});
-    double state[2] = {double(out.reduced_until), out.stopped ? 1.0 : 0.0};
-    world.broadcast(state, sizeof state, 0, Memory::host);
+    shared_outcome(world, ranks, out);
     return out;
   }
 #endif

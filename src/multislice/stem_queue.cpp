@@ -147,7 +147,6 @@ void run_stem_queue(const Simulation& t, bool measure, const Chunking& c, Precis
   };
 
   exec::ChunkResult acc;
-  int64_t done_batches = control.first_batch;
   const exec::QueueReduce reduce = [&](int64_t chunk, exec::ChunkResult&& part) {
     const int64_t b = chunk / P, k = chunk % P, j0 = b * c.batch, nb = std::min(c.batch, n - j0);
     if (k == 0) acc = std::move(part);
@@ -178,7 +177,6 @@ void run_stem_queue(const Simulation& t, bool measure, const Chunking& c, Precis
         for (int64_t i = 0; i < frame; ++i) r.mean_pattern[i] += p[j * frame + i] / double(n);
     }
     if (control.on_batch) control.on_batch(batch);
-    done_batches = b + 1;
     // The first detector's image filling in (grid scans, one value per position).
     const int64_t rows = t.scan_shape[0], cols = t.scan_shape[1];
     if (events && events->wants_snapshots() && t.scan == ScanKind::grid && rows * cols == n && shown > 0 &&
@@ -198,7 +196,7 @@ void run_stem_queue(const Simulation& t, bool measure, const Chunking& c, Precis
   q.name = "chunk";
   q.unit = "chunks";
   const exec::QueueOutcome out = exec::run_queue(q, task, reduce);
-  r.batches_done = done_batches;
+  r.batches_done = out.reduced_until / P;  // every rank's count (rank 0's, shared)
   r.chunks_per_rank = out.chunks_per_rank;
   for (const StemTimings& w : timings) {
     r.timings.setup += w.setup, r.timings.potential += w.potential, r.timings.probes += w.probes;

@@ -19,29 +19,15 @@
 #include "phasis/multislice/simulation.hpp"
 #include "phasis/multislice/waves.hpp"
 
+#include "ms_chunk_case.hpp"
+
 using namespace phasis;
 using namespace phasis::ms;
 
 namespace {
 
-/// SrTiO3 [100], one cell, 64 x 64 pixels, 3 frozen-phonon configurations, a 5 x 4 raster; a
-/// HAADF ring and a 4D-STEM detector cropped to 40 mrad.
-Simulation case_() {
-  Simulation s;
-  s.atoms = crystal("SrTiO3", 1, 1, 2);
-  set_sigmas(s.atoms, {{38, 0.08}, {22, 0.07}, {8, 0.09}});
-  s.grid = grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], 64, 64);
-  s.potential.slice_thickness = s.atoms.cell[2] / 4;
-  s.energy = 200e3;
-  s.probe.semiangle_cutoff = 20;
-  for (int y = 0; y < 4; ++y)
-    for (int x = 0; x < 5; ++x) s.positions.push_back({0.4 + 0.7 * x, 0.3 + 0.9 * y});
-  s.scan_shape = {4, 5};
-  s.detectors = {{"HAADF", DetectorType::annular, {60, 130, 1, 1, 0}}, {"4D", DetectorType::pixelated, {}, 40}};
-  s.phonons = 3;
-  s.seed = 11;
-  return s;
-}
+using phasis::testing::chunk_case;
+const auto expect_same = phasis::testing::expect_same_readings;
 
 SimulationResult run_with(Simulation s, int workers, int64_t batch, int threads = 0, RunControl control = {},
                           Precision precision = Precision::double_) {
@@ -52,22 +38,10 @@ SimulationResult run_with(Simulation s, int workers, int64_t batch, int threads 
   return run(s, x, precision, nullptr, control);
 }
 
-void expect_same(const SimulationResult& a, const SimulationResult& b, const std::string& what) {
-  ASSERT_EQ(a.readings.size(), b.readings.size()) << what;
-  for (std::size_t d = 0; d < a.readings.size(); ++d) {
-    ASSERT_EQ(a.readings[d].size(), b.readings[d].size()) << what;
-    int64_t differ = 0;
-    for (int64_t i = 0; i < a.readings[d].size(); ++i) differ += a.readings[d][i] != b.readings[d][i];
-    EXPECT_EQ(differ, 0) << what << ": detector " << d << " differs in " << differ << " of " << a.readings[d].size();
-  }
-  for (int64_t i = 0; i < a.lost_beyond_aperture.size(); ++i)
-    EXPECT_EQ(a.lost_beyond_aperture[i], b.lost_beyond_aperture[i]) << what << " " << i;
-}
-
 }  // namespace
 
 TEST(MsChunks, TheReferenceIsTheEnsembleByHand) {
-  const Simulation s = case_();
+  const Simulation s = chunk_case();
   const SimulationResult r = run_with(s, 1, 7);
   EXPECT_EQ(r.chunking.batch, 7);
   EXPECT_EQ(r.chunking.chunks, 3 * 3);
@@ -100,7 +74,7 @@ TEST(MsChunks, TheReferenceIsTheEnsembleByHand) {
 }
 
 TEST(MsChunks, SameBitsForAnyWorkersAndBatches) {
-  const Simulation s = case_();
+  const Simulation s = chunk_case();
   const SimulationResult ref = run_with(s, 1, 7);
   expect_same(ref, run_with(s, 3, 7, 3), "3 single-threaded workers, batch 7");
   expect_same(ref, run_with(s, 1, 7, 1), "1 worker of 1 thread, batch 7");
@@ -118,7 +92,7 @@ TEST(MsChunks, SameBitsForAnyWorkersAndBatches) {
 }
 
 TEST(MsChunks, AStoppedRunResumedFromItsBatchesEqualsOneRun) {
-  const Simulation s = case_();
+  const Simulation s = chunk_case();
   const SimulationResult ref = run_with(s, 2, 3);
   // Stop after the second batch is handed over; the batches delivered are what a file would hold.
   std::vector<StemBatch> kept;
@@ -157,7 +131,7 @@ TEST(MsChunks, AStoppedRunResumedFromItsBatchesEqualsOneRun) {
 }
 
 TEST(MsChunks, BadExecutions) {
-  Simulation s = case_();
+  Simulation s = chunk_case();
   Execution x;
   x.chunk_memory = 1000;  // less than one 64 x 64 wave
   try {

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "errors.hpp"
+#include "ms_chunk_case.hpp"
+#include "phasis/exec/resources.hpp"
 #include "phasis/multislice/atoms.hpp"
 #include "phasis/multislice/detectors.hpp"
 #include "phasis/multislice/diffraction.hpp"
@@ -177,6 +179,57 @@ TEST(MultisliceCuda, RunLossBeyondTheApertureAgreesWithCpu) {
       EXPECT_NEAR(gpu.lost_beyond_aperture[j], cpu.lost_beyond_aperture[j], 1e-5);
     }
   }
+}
+
+// The chunked ensemble (execution.hpp) on the gpus scheduler: as on the CPU to float rounding
+// (cuFFT against FFTW), and the same for any batch size to the rounding cuFFT's batched plans
+// allow (they may pick other kernels for other batch counts: printed, bounded at 1e-6).
+TEST(MultisliceCuda, ChunkedEnsembleAgreesWithCpuForAnyBatch) {
+  Simulation s = phasis::testing::chunk_case();
+  auto on = [&](Device d, int64_t batch) {
+    s.batch = batch;
+    Execution x;
+    x.device = d;
+    return run(s, x, Precision::single);
+  };
+  const SimulationResult cpu = on(Device::cpu(), 7), gpu = on(Device::cuda(), 7), one = on(Device::cuda(), 1),
+                         automatic = on(Device::cuda(), 0);
+  EXPECT_EQ(gpu.chunking.scheduler, Scheduler::gpus);
+  EXPECT_EQ(gpu.chunking.chunks, 3 * 3);
+  for (std::size_t d = 0; d < 2; ++d) {
+    EXPECT_LT(relative_l2(gpu.readings[d], cpu.readings[d]), 1e-5) << d;
+    for (const SimulationResult* other : {&one, &automatic}) {
+      int64_t differ = 0;
+      for (int64_t i = 0; i < gpu.readings[d].size(); ++i) differ += gpu.readings[d][i] != other->readings[d][i];
+      std::printf("detector %zu, batch %lld against 7: %lld of %lld readings differ\n", d,
+                  (long long)other->chunking.batch, (long long)differ, (long long)gpu.readings[d].size());
+      EXPECT_LT(relative_l2(other->readings[d], gpu.readings[d]), 1e-6) << d;
+    }
+  }
+}
+
+// The resource sampler reads the GPU through NVML while a GPU run works: memory in use and
+// utilisation, for the --profile picture.
+TEST(MultisliceCuda, ResourceSamplerReadsTheGpuThroughNvml) {
+  exec::ResourceSampler sampler(0.02);
+  Simulation s = phasis::testing::chunk_case();
+  s.phonons = 8;
+  Execution x;
+  x.device = Device::cuda();
+  (void)run(s, x, Precision::single);
+  sampler.stop();
+  ASSERT_GE(sampler.gpu_count(), 1) << "NVML found no GPU";
+  int64_t most = 0;
+  double busiest = 0;
+  for (const auto& r : sampler.samples()) {
+    ASSERT_GE(r.gpus.size(), 1u);
+    most = std::max(most, r.gpus[0].memory_bytes);
+    busiest = std::max(busiest, r.gpus[0].utilization_percent);
+  }
+  std::printf("%zu samples: GPU memory up to %.1f MB, utilisation up to %.0f%%\n", sampler.samples().size(), most / 1e6,
+              busiest);
+  EXPECT_GT(most, 1 << 20);
+  EXPECT_GE(busiest, 0);
 }
 
 #endif

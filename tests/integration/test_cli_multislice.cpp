@@ -579,6 +579,45 @@ TEST(CliMultisliceBadInput, ImpossibleExecutions) {
   expect_clean_failure(plane + "defocus_series = []\n", "at least one C10");
 }
 
+// `mpirun -np 3 phasis multislice run`: the ranks take chunks from rank 0's queue and rank 0 writes
+// the file, whose readings equal one process's bit for bit.
+TEST(CliMultislice, MpirunGivesTheFileOfOneProcess) {
+  if (std::string(PHASIS_MPIEXEC).empty()) GTEST_SKIP() << "built without MPI";
+  TempDir dir;
+  std::string text = replaced(kStem, "gpts = [3, 3]", "gpts = [5, 4]");
+  text = replaced(text, "[run]\ndevice = \"cpu\"\nbatch = 4", "[phonons]\nconfigurations = 2\nsigma = { Si = 0.08 }\n[run]\ndevice = \"cpu\"\nmax_batch = 3");
+  write(dir.file("si.toml"), text);
+  const std::string one = dir.file("one.h5"), ranks = dir.file("ranks.h5");
+  auto a = run_phasis("multislice run '" + dir.file("si.toml") + "' -o '" + one + "' --no-pictures --no-report");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  auto b = phasis::testing::run_command("(env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 '" +
+                                        std::string(PHASIS_MPIEXEC) + "' --oversubscribe -n 3 '" + PHASIS_EXE +
+                                        "' multislice run '" + dir.file("si.toml") + "' -o '" + ranks +
+                                        "' --no-pictures --no-report --trace '" + dir.file("t.json") + "' 2>&1; echo rc=$?)");
+  ASSERT_NE(b.out.find("rc=0"), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("mpi scheduler"), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("on each of 3 ranks"), std::string::npos) << b.out;
+  // Rank 0's trace holds every rank's spans: one per chunk (7 batches x 2 configurations).
+  const auto trace = nlohmann::json::parse(std::ifstream(dir.file("t.json")));
+  std::set<int64_t> chunks;
+  std::set<int> rows;
+  int spans = 0;
+  for (const auto& e : trace["traceEvents"])
+    if (e.value("ph", "") == "X")
+      ++spans, chunks.insert(e["args"]["chunk"].get<int64_t>()), rows.insert(e["tid"].get<int>());
+  EXPECT_EQ(spans, 14);
+  EXPECT_EQ(chunks.size(), 14u);
+  for (int w : rows) EXPECT_TRUE(w >= 0 && w < 3) << "a row per rank's worker; found " << w;
+  const h5::File x = h5::File::open_read(one), y = h5::File::open_read(ranks);
+  for (const std::string ds : {"stem/BF", "stem/ADF", "stem/DPC", "stem/4D", "stem/lost_beyond_aperture", "stem/mean_diffraction"}) {
+    const auto u = x.read_array<double>(ds), v = y.read_array<double>(ds);
+    ASSERT_EQ(u.size(), v.size()) << ds;
+    int64_t differ = 0;
+    for (int64_t i = 0; i < u.size(); ++i) differ += u[i] != v[i];
+    EXPECT_EQ(differ, 0) << ds;
+  }
+}
+
 // A STEM run written batch by batch: killed (-9) or stopped (SIGINT) part-way, it leaves
 // OUT.partial; `--resume OUT.partial` skips the batches there and the result equals an
 // uninterrupted run's, bit for bit (the reduction's order does not depend on where it stopped).

@@ -40,9 +40,9 @@ struct QueueOptions {
 };
 
 struct QueueOutcome {
-  int64_t reduced_until = 0;  // chunks [first, reduced_until) were reduced (rank 0; others: count or less)
+  int64_t reduced_until = 0;  // chunks [first, reduced_until) were reduced (on rank 0; every rank gets it)
   bool stopped = false;       // a stop request ended the run before every chunk ran
-  std::vector<int64_t> chunks_per_rank;  // rank 0: how many chunks each rank computed
+  std::vector<int64_t> chunks_per_rank;  // how many chunks each rank computed (on every rank)
 };
 
 /// Runs the chunks as above. Worker threads are numbered 0..workers-1 on each rank; a span's
