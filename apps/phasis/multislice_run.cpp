@@ -18,6 +18,7 @@
 #include "phasis/core/device.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
+#include "phasis/fft/fft.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "phasis/comm/mpi.hpp"
 #include "rank_spans.hpp"
@@ -73,6 +74,7 @@ void run(const RunArgs& a) {
   const Device device = parse_device(c.device);
   const Precision precision = parse_precision(c.precision);
   ms::Execution x = ms::execution_from_config(c);
+  if (c.fft_planning == "measure") set_fftw_planning(FftPlanning::measure);
   comm::Mpi world;
   const bool root = world.rank() == 0;  // under mpirun only rank 0 prints and writes
   if (world.size() > 1 && x.scheduler != ms::Scheduler::mpi && x.scheduler != ms::Scheduler::automatic)

@@ -1,11 +1,14 @@
 // FftwPlan: batched, in-place, unnormalised complex FFTs on the CPU through FFTW3 and its OpenMP
-// threads. Plans are made with FFTW_ESTIMATE on a scratch buffer, so planning never reads or writes
-// user data, and run on any buffer through FFTW's new-array execute functions. FFTW's planner is
+// threads. Plans are made with FFTW_ESTIMATE (or FFTW_MEASURE: fft.hpp) on a scratch buffer, so
+// planning never reads or writes user data, and run on any buffer through FFTW's new-array execute functions. FFTW's planner is
 // not thread-safe, so every plan creation and destruction holds one process-wide mutex.
 #include <fftw3.h>
 #include <omp.h>
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +23,14 @@ namespace {
 std::mutex& planner_mutex() {
   static std::mutex m;
   return m;
+}
+
+std::atomic<int>& planning_state() {
+  static std::atomic<int> p{[] {
+    const char* e = std::getenv("PHASIS_FFTW_PLANNING");
+    return e && std::strcmp(e, "measure") == 0 ? int(FftPlanning::measure) : int(FftPlanning::estimate);
+  }()};
+  return p;
 }
 
 /// The float and double FFTW APIs under one name.
@@ -79,6 +90,8 @@ struct FftwPlan<T>::Impl {
         if (p) Api::destroy(p);
   }
 
+  bool measure = false;
+
   void make(int threads) {
     const int64_t full = layout.batch / layout.chunk;
     const int64_t step = layout.chunk * layout.per_transform;
@@ -107,7 +120,8 @@ struct FftwPlan<T>::Impl {
         const int64_t howmany = part == 0 ? layout.chunk : layout.remainder;
         if (howmany == 0) continue;
         const bool aligned = part == 0 ? full_aligned : rest_aligned;
-        const unsigned flags = FFTW_ESTIMATE | (aligned ? 0u : unsigned(FFTW_UNALIGNED));
+        const unsigned effort = measure ? unsigned(FFTW_MEASURE) : unsigned(FFTW_ESTIMATE);
+        const unsigned flags = effort | (aligned ? 0u : unsigned(FFTW_UNALIGNED));
         plans[dir][part] = Api::plan_many(rank, layout.dims.data(), static_cast<int>(howmany), data, dist,
                                           sign, flags);
         if (!plans[dir][part])
@@ -136,7 +150,9 @@ FftwPlan<T>::FftwPlan(std::vector<int> dims, int64_t batch, int threads)
 template <class T>
 FftwPlan<T>::FftwPlan(std::vector<int> dims, int64_t batch, int threads, int64_t max_batch_per_plan)
     : impl_(std::make_unique<Impl>()) {
-  impl_->layout = fft_detail::make_layout("FftwPlan", std::move(dims), batch, max_batch_per_plan);
+  impl_->measure = fftw_planning() == FftPlanning::measure;
+  // Measured plans transform one array each: one algorithm per shape, whatever the batch.
+  impl_->layout = fft_detail::make_layout("FftwPlan", std::move(dims), batch, impl_->measure ? 1 : max_batch_per_plan);
   impl_->make(threads > 0 ? threads : omp_get_max_threads());
   batch_ = impl_->layout.batch;
   per_transform_ = impl_->layout.per_transform;
@@ -154,6 +170,9 @@ template <class T>
 void FftwPlan<T>::inverse(Complex<T>* data) const {
   impl_->run(1, data);
 }
+
+void set_fftw_planning(FftPlanning p) { planning_state() = int(p); }
+FftPlanning fftw_planning() { return FftPlanning(planning_state().load()); }
 
 template class FftwPlan<float>;
 template class FftwPlan<double>;

@@ -353,6 +353,8 @@ MsConfig read_ms_config(const std::string& path, bool need_structure) {
   }
   c.chunk_memory = rn.bytes("chunk_memory", c.chunk_memory);
   c.fused_fft = rn.boolean("fused_fft", c.fused_fft);
+  c.fft_planning = rn.text("fft_planning", c.fft_planning);
+  if (c.fft_planning != "estimate" && c.fft_planning != "measure") rn.bad("fft_planning", "estimate or measure");
   c.cxi = rn.text("cxi", c.cxi);
   c.cxi_dose = rn.number("cxi_dose", c.cxi_dose);
   rn.finish();
@@ -390,7 +392,7 @@ std::string MsConfig::to_json() const {
                  {"thickness_every", thickness_every}, {"max_angle_mrad", diffraction_max_angle},
                  {"beam_stop_mrad", beam_stop}}},
       {"run", {{"device", device}, {"precision", precision}, {"max_batch", batch}, {"scheduler", scheduler}, {"workers", workers},
-               {"devices", devices}, {"chunk_memory", chunk_memory}, {"fused_fft", fused_fft}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
+               {"devices", devices}, {"chunk_memory", chunk_memory}, {"fused_fft", fused_fft}, {"fft_planning", fft_planning}, {"cxi", cxi}, {"cxi_dose", cxi_dose}}}};
   if (sampling) j["potential"]["sampling"] = *sampling;
   if (gpts) j["potential"]["gpts"] = *gpts;
   if (scan_start) j["scan"]["start"] = *scan_start;
@@ -509,7 +511,7 @@ Simulation to_simulation(const MsConfig& c, const Atoms* given) {
 
 std::string resume_identity(const MsConfig& c, const Simulation& s) {
   nlohmann::json j = nlohmann::json::parse(c.to_json());
-  for (const char* k : {"device", "scheduler", "workers", "devices", "chunk_memory", "max_batch", "fused_fft", "cxi", "cxi_dose"})
+  for (const char* k : {"device", "scheduler", "workers", "devices", "chunk_memory", "max_batch", "fused_fft", "fft_planning", "cxi", "cxi_dose"})
     j["run"].erase(k);
   j["built"] = {{"atoms", s.atoms.size()}, {"positions", s.positions.size()}, {"cell", s.atoms.cell}};
   return j.dump();

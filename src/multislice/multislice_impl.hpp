@@ -153,7 +153,7 @@ class MultisliceEngine {
       slice_plan_batch_ = ns;
     }
     slice_plan_->forward(t.data());
-    b_.for_each(pix_, MultiplyGrid<T>{t.data(), propagator(0.0), pix_, ns});  // A / N: the aperture, the round trip's 1/N
+    multiply(t.data(), propagator(0.0), ns);  // A / N: the aperture, the round trip's 1/N
     if (!shifts.empty()) {
       if (int64_t(shifts.size()) != 2 * ns)
         throw InternalError("transmissions: expected 2 shifts per slice; found " + std::to_string(shifts.size()));
@@ -166,12 +166,18 @@ class MultisliceEngine {
   }
 
   /// psi <- psi t for a transmission function t (ny x nx, on the backend; transmissions()).
-  void transmit(Complex<T>* waves, const Complex<T>* t) { b_.for_each(pix_, MultiplyGrid<T>{waves, t, pix_, batch_}); }
+  void transmit(Complex<T>* waves, const Complex<T>* t) { multiply(waves, t, batch_); }
+
+  /// waves[b] <- waves[b] factor for each of `count` waves (ny x nx each).
+  void multiply(Complex<T>* waves, const Complex<T>* factor, int64_t count) {
+    if constexpr (B::memory == Memory::host) b_.for_each(count * grid_.ny, MultiplyRows<T>{waves, factor, grid_.ny, grid_.nx});
+    else b_.for_each(pix_, MultiplyGrid<T>{waves, factor, pix_, count});
+  }
 
   /// Fresnel propagation over dz with the antialiasing aperture.
   void propagate(Complex<T>* waves, double dz) {
     plan().forward(waves);
-    b_.for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
+    multiply(waves, propagator(dz), batch_);
     plan().inverse(waves);
   }
 
@@ -180,7 +186,7 @@ class MultisliceEngine {
   /// scale N), which saves the inverse FFT and the detector's forward FFT.
   void propagate_to_spectrum(Complex<T>* waves, double dz) {
     plan().forward(waves);
-    b_.for_each(pix_, MultiplyGrid<T>{waves, propagator(dz), pix_, batch_});
+    multiply(waves, propagator(dz), batch_);
   }
 
   /// Slices [first, last) of `t` (transmissions(): num_slices x ny x nx on the backend) with their

@@ -55,6 +55,23 @@ struct MultiplyGrid {
   }
 };
 
+/// The same product for a CPU backend, one row of one wave per index (i = b * rows + row): the
+/// waves are walked in memory order. MultiplyGrid's loop over the batch at each pixel suits a GPU
+/// (neighbouring threads, neighbouring pixels) but strides a CPU core through `batch` pages per
+/// pixel: 30% of a 256^2 CPU multislice went to it.
+template <class T>
+struct MultiplyRows {
+  Complex<T>* psi;
+  const Complex<T>* factor;
+  int64_t rows, cols;
+  PHASIS_HD void operator()(int64_t i) const {
+    const int64_t b = i / rows, row = i - b * rows;
+    Complex<T>* w = psi + (b * rows + row) * cols;
+    const Complex<T>* f = factor + row * cols;
+    for (int64_t x = 0; x < cols; ++x) w[x] = w[x] * f[x];
+  }
+};
+
 /// |Psi|^2 scale on the detector's pixels, 0 elsewhere, in double (as every other detector reads
 /// the spectra: CroppedIntensity, the segmented host path); summed per wave by sum_segments.
 template <class T>

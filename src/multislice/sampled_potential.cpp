@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include <omp.h>
+
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
 #include "phasis/fft/fft.hpp"
@@ -34,7 +36,8 @@ void sampled_slice(const Grid& g, const std::vector<SampledGroup>& groups, float
     for (int64_t p = 0; p < n; ++p) out[p] = 0;
     return;
   }
-  const FftwPlan<double> plan({int(ny), int(nx)}, 1);
+  // Inside a parallel loop over slices (Potential::all_slices) each slice is one thread's.
+  const FftwPlan<double> plan({int(ny), int(nx)}, 1, omp_in_parallel() ? 1 : 0);
   for (const SampledGroup& grp : groups) {
     for (int64_t p = 0; p < n; ++p) deltas[p] = {0, 0};
     for (std::size_t a = 0; a < grp.x.size(); ++a) {

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #ifdef _OPENMP
@@ -29,13 +31,55 @@ namespace phasis::ms {
 namespace {
 
 /// Every configuration's host potential, made once on first use (by whichever worker asks first)
-/// and kept for the run; later configurations share the first one's tables.
+/// and kept for the run; later configurations share the first one's tables. With prefetch(), a
+/// thread of its own makes them in order, up to two beyond the highest one asked for, on the host
+/// cores the workers leave idle (GPU workers): the sampled form's slices of a 1024^2, 50-slice
+/// configuration take seconds on the host, which the GPU would otherwise wait for in turn.
 class PotentialCache {
  public:
   explicit PotentialCache(const Simulation& s) : s_(s), entries_(std::size_t(s.phonons)) {
     for (auto& e : entries_) e = std::make_unique<Entry>();
   }
-  const HostPotential& get(int64_t k) {
+  ~PotentialCache() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    if (prefetcher_.joinable()) prefetcher_.join();
+  }
+  PotentialCache(const PotentialCache&) = delete;
+  PotentialCache& operator=(const PotentialCache&) = delete;
+
+  /// Starts making the configurations in order on a thread of `threads` OpenMP threads.
+  void prefetch(int threads) {
+    prefetcher_ = std::thread([this, threads] {
+#ifdef _OPENMP
+      omp_set_num_threads(std::max(1, threads));
+#endif
+      for (int64_t k = 0; k < int64_t(entries_.size()); ++k) {
+        {
+          std::unique_lock lock(mutex_);
+          changed_.wait(lock, [&] { return stop_ || k <= asked_ + 2; });
+          if (stop_) return;
+        }
+        try {
+          (void)get(k, false);
+        } catch (...) {
+          return;  // the worker that needs it makes it again and reports the failure
+        }
+      }
+    });
+  }
+
+  const HostPotential& get(int64_t k, bool asked = true) {
+    if (asked) {
+      {
+        std::lock_guard lock(mutex_);
+        asked_ = std::max(asked_, k);
+      }
+      changed_.notify_all();
+    }
     Entry& e = *entries_[std::size_t(k)];
     std::call_once(e.once, [&] { e.h = build(k); });  // a throw leaves it unmade: the next call retries
     return e.h;
@@ -46,7 +90,7 @@ class PotentialCache {
     const Atoms a = s_.phonons > 1 ? frozen_phonon(s_.atoms, s_.seed, k) : s_.atoms;
     std::shared_ptr<Potential> p;
     if (k == 0) p = std::make_shared<Potential>(a, s_.grid, s_.potential);
-    else p = std::make_shared<Potential>(a, *get(0).potential);
+    else p = std::make_shared<Potential>(a, *get(0, false).potential);
     HostPotential h;
     if (p->backend_sampled()) h.bins = p->bins();
     else p->keep_slices();
@@ -60,6 +104,11 @@ class PotentialCache {
   };
   const Simulation& s_;
   std::vector<std::unique_ptr<Entry>> entries_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int64_t asked_ = -1;  // the highest configuration a worker asked for
+  bool stop_ = false;
+  std::thread prefetcher_;
 };
 
 /// Each detector's reader on the spectra, and the annular detectors as the runner's masks.
@@ -110,6 +159,15 @@ void run_stem_queue(const Simulation& t, bool measure, const Chunking& c, Precis
   std::vector<StemTimings> timings(static_cast<std::size_t>(workers));
   std::vector<std::unique_ptr<StemChunkWorker>> engines(static_cast<std::size_t>(workers));
   PotentialCache potentials(t);
+  // GPU workers leave the host's cores to the potentials: the prefetcher's, and each worker's own
+  // when it makes one first.
+  const bool gpus = workers > 0 && c.workers[0].is_cuda();
+#ifdef _OPENMP
+  const int host_threads = omp_get_max_threads();
+#else
+  const int host_threads = 1;
+#endif
+  if (gpus && P > 1) potentials.prefetch(std::max(1, host_threads - workers));
 
   // What the run keeps: every reading (keep_readings), else the one-value detectors' only.
   for (std::size_t d = 0; d < shown; ++d) {
@@ -134,7 +192,8 @@ void run_stem_queue(const Simulation& t, bool measure, const Chunking& c, Precis
     const Device& device = c.workers[std::size_t(w)];
     if (!engine) {
 #ifdef _OPENMP
-      omp_set_num_threads(std::max(1, device.threads));  // this worker's share of the process
+      // This worker's share of the process: its threads (CPU) or the host cores per GPU.
+      omp_set_num_threads(std::max(1, device.is_cuda() ? host_threads / workers : device.threads));
 #endif
       StemOptions mine = o;
       mine.timings = &timings[std::size_t(w)];

@@ -69,6 +69,7 @@ struct MsConfig {
   std::vector<int> devices;     // [run] devices: GPUs of the gpus scheduler, one worker each
   int64_t chunk_memory = 0;     // [run] chunk_memory: bytes per chunk (0: 128 MiB CPU, 512 MiB GPU, within free memory)
   bool fused_fft = true;  // [run] fused_fft: StemOptions::fused_fft (annular STEM, CUDA, float, 512 x 512)
+  std::string fft_planning = "estimate";  // [run] fft_planning: FFTW's planning (fft.hpp), estimate | measure
   std::string cxi;
   double cxi_dose = 1e6;  // electrons per frame in the CXI file
 
