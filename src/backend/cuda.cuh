@@ -115,6 +115,19 @@ __global__ void segment_sum_kernel(int64_t len, F f, double* out) {
   if (threadIdx.x == 0) out[blockIdx.x] = total;
 }
 
+/// Each segment cut into `parts` pieces, one block each (block b: segment b / parts, piece
+/// b % parts): few long segments (a batch of waves, a million pixels each) would otherwise leave
+/// most of the GPU idle.
+template <class F>
+__global__ void segment_parts_kernel(int64_t len, int64_t parts, F f, double* out) {
+  const int64_t k = int64_t(blockIdx.x) / parts, j = int64_t(blockIdx.x) % parts;
+  const int64_t piece = (len + parts - 1) / parts, begin = j * piece, end = begin + piece < len ? begin + piece : len;
+  double acc = 0;
+  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc += double(f(k * len + i));
+  const double total = block_sum(acc, threadIdx.x);
+  if (threadIdx.x == 0) out[blockIdx.x] = total;
+}
+
 /// scatter_add (Sum false) and scatter_add_sum (Sum true: the block's sum of each term's `extra`
 /// is added to *out with one atomicAdd per block): atomic adds of every frame pixel's term.
 template <bool Sum, class T, class F>
@@ -305,6 +318,22 @@ class CudaBackend {
   template <class F>
   void sum_segments(int64_t segments, int64_t len, F f, double* out) const {
     if (segments <= 0) return;
+    // Long segments in pieces, so that about 1,000 blocks run; the pieces' sums are added in
+    // order on the host (the same order for any batch: a wave's sum does not depend on the others).
+    const int64_t parts = len < 262144 ? 1 : std::min<int64_t>(len / 32768, std::max<int64_t>(1, 1024 / segments));
+    if (parts > 1 && segments * parts <= 65535) {
+      double* dev = scratch(segments * parts);
+      cuda_detail::segment_parts_kernel<<<unsigned(segments * parts), cuda_detail::kThreads, 0, stream_>>>(len, parts, f, dev);
+      cuda_detail::check(cudaGetLastError(), "sum_segments launch");
+      std::vector<double> piece(std::size_t(segments * parts));
+      read_scratch(piece.data(), segments * parts);
+      for (int64_t k = 0; k < segments; ++k) {
+        double total = 0;
+        for (int64_t j = 0; j < parts; ++j) total += piece[std::size_t(k * parts + j)];
+        out[k] = total;
+      }
+      return;
+    }
     double* dev = scratch(segments);
     for (int64_t k0 = 0; k0 < segments; k0 += 65535) {  // grid.x limit per launch
       const int64_t nk = segments - k0 < 65535 ? segments - k0 : 65535;
