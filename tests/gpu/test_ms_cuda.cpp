@@ -208,6 +208,30 @@ TEST(MultisliceCuda, ChunkedEnsembleAgreesWithCpuForAnyBatch) {
   }
 }
 
+// Waves of 512^2 and more: the GPU's per-wave detector sums run in pieces over many blocks
+// (CudaBackend::sum_segments); as on the CPU to float rounding, and the same for any batch.
+TEST(MultisliceCuda, LargeWavesDetectorSumsAgreeWithCpu) {
+  Simulation s = phasis::testing::chunk_case();
+  s.grid = grid_from_gpts(s.atoms.cell[0], s.atoms.cell[1], 512, 512);
+  s.positions.resize(5);
+  s.scan = ScanKind::custom;
+  s.scan_shape = {1, 5};
+  s.fused_fft = false;
+  auto on = [&](Device d, int64_t batch) {
+    s.batch = batch;
+    Execution x;
+    x.device = d;
+    return run(s, x, Precision::single);
+  };
+  const SimulationResult cpu = on(Device::cpu(), 5), gpu = on(Device::cuda(), 5), one = on(Device::cuda(), 1);
+  EXPECT_LT(max_pointwise_relative(gpu.readings[0], cpu.readings[0]), 1e-4);
+  EXPECT_LT(relative_l2(gpu.readings[1], cpu.readings[1]), 1e-5);
+  for (int64_t j = 0; j < 5; ++j) {
+    EXPECT_EQ(gpu.readings[0][j], one.readings[0][j]) << j;
+    EXPECT_NEAR(gpu.lost_beyond_aperture[j], cpu.lost_beyond_aperture[j], 1e-6) << j;
+  }
+}
+
 // The resource sampler reads the GPU through NVML while a GPU run works: memory in use and
 // utilisation, for the --profile picture.
 TEST(MultisliceCuda, ResourceSamplerReadsTheGpuThroughNvml) {
