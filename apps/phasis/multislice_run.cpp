@@ -156,8 +156,9 @@ void run(const RunArgs& a) {
     const ms::Chunking plan = ms::plan_chunking(s, x, precision);
     writer = std::make_unique<ms::StemFileWriter>(partial, s, plan, identity, !a.resume.empty());
     control.on_batch = [&](const ms::StemBatch& b) { writer->write(b); };
-    std::printf("chunks: %lld (batches of %lld positions x %lld configurations), %s scheduler, %zu worker%s%s%s\n",
-                (long long)plan.chunks, (long long)plan.batch, (long long)plan.configurations, ms::to_string(plan.scheduler),
+    std::printf("chunks: %lld (%lld batches of %lld positions x %lld configurations), %s scheduler, %zu worker%s%s%s\n",
+                (long long)plan.chunks, (long long)plan.batches, (long long)plan.batch, (long long)plan.configurations,
+                ms::to_string(plan.scheduler),
                 plan.workers.size(), plan.workers.size() == 1 ? "" : "s",
                 plan.ranks > 1 ? (" on each of " + std::to_string(plan.ranks) + " ranks").c_str() : "",
                 resume_batches ? (", resuming after batch " + std::to_string(resume_batches)).c_str() : "");

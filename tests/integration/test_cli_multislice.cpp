@@ -572,6 +572,7 @@ TEST(CliMultisliceBadInput, ImpossibleExecutions) {
   expect_clean_failure(replaced(replaced(kStem, "device = \"cpu\"", "device = \"cuda\""), "batch = 4", "devices = [0, 7]"), "GPU");
   expect_clean_failure(replaced(kStem, "batch = 4", "scheduler = \"dask\""), "auto, threads, gpus or mpi");
   expect_clean_failure(replaced(kStem, "batch = 4", "workers = -2"), "run.workers");
+  expect_clean_failure(replaced(kStem, "batch = 4", "fft_planning = \"fast\""), "estimate or measure");
   expect_clean_failure(replaced(kStem, "gpts = [3, 3]", "gpts = [0, 3]"), "scan");
   expect_clean_failure(replaced(kStem, "[run]", "[phonons]\nconfigurations = 0\n[run]"), "phonons.configurations");
   const std::string plane = "energy = 200e3\n[structure]\ncrystal = \"Si\"\n[potential]\ngpts = [64, 64]\n[wave]\n"
