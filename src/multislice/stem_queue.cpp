@@ -37,7 +37,9 @@ namespace {
 /// configuration take seconds on the host, which the GPU would otherwise wait for in turn.
 class PotentialCache {
  public:
-  explicit PotentialCache(const Simulation& s) : s_(s), entries_(std::size_t(s.phonons)) {
+  /// `build_threads`: OpenMP threads a worker making a configuration uses (0: its own). CPU
+  /// workers that wait for a configuration another is making leave their cores idle meanwhile.
+  PotentialCache(const Simulation& s, int build_threads) : s_(s), entries_(std::size_t(s.phonons)), build_threads_(build_threads) {
     for (auto& e : entries_) e = std::make_unique<Entry>();
   }
   ~PotentialCache() {
@@ -87,6 +89,15 @@ class PotentialCache {
 
  private:
   HostPotential build(int64_t k) {
+#ifdef _OPENMP
+    struct Threads {  // this thread's OpenMP team size for the build, restored after it
+      int before = omp_get_max_threads();
+      explicit Threads(int n) {
+        if (n > 0) omp_set_num_threads(n);
+      }
+      ~Threads() { omp_set_num_threads(before); }
+    } threads(build_threads_);
+#endif
     const Atoms a = s_.phonons > 1 ? frozen_phonon(s_.atoms, s_.seed, k) : s_.atoms;
     std::shared_ptr<Potential> p;
     if (k == 0) p = std::make_shared<Potential>(a, s_.grid, s_.potential);
@@ -106,6 +117,7 @@ class PotentialCache {
   std::vector<std::unique_ptr<Entry>> entries_;
   std::mutex mutex_;
   std::condition_variable changed_;
+  int build_threads_ = 0;
   int64_t asked_ = -1;  // the highest configuration a worker asked for
   bool stop_ = false;
   std::thread prefetcher_;
@@ -158,15 +170,19 @@ void run_stem_queue(const Simulation& t, bool measure, const Chunking& c, Precis
   const int workers = int(c.workers.size());
   std::vector<StemTimings> timings(static_cast<std::size_t>(workers));
   std::vector<std::unique_ptr<StemChunkWorker>> engines(static_cast<std::size_t>(workers));
-  PotentialCache potentials(t);
   // GPU workers leave the host's cores to the potentials: the prefetcher's, and each worker's own
-  // when it makes one first.
+  // when it makes one first. CPU workers making the first configurations share the cores of those
+  // that wait for them (a batch's configurations are the first chunks handed out).
   const bool gpus = workers > 0 && c.workers[0].is_cuda();
 #ifdef _OPENMP
   const int host_threads = omp_get_max_threads();
 #else
   const int host_threads = 1;
 #endif
+  int cpu_threads = 0;  // the CPU workers' threads together
+  for (const Device& d : c.workers) cpu_threads += d.is_cuda() ? 0 : std::max(1, d.threads);
+  const int makers = int(std::max<int64_t>(1, std::min<int64_t>(P, workers)));  // configurations made at once
+  PotentialCache potentials(t, gpus ? 0 : std::max(1, cpu_threads / makers));
   if (gpus && P > 1) potentials.prefetch(std::max(1, host_threads - workers));
 
   // What the run keeps: every reading (keep_readings), else the one-value detectors' only.

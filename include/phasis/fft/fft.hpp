@@ -17,8 +17,9 @@ namespace phasis {
 /// How FftwPlan plans. estimate (the default): FFTW_ESTIMATE, deterministic, planned in
 /// microseconds, but on some CPUs far from FFTW's best (a 1024^2 float transform took 42 ms against
 /// 4 ms measured, 256^2 1.45 against 0.22 ms, on this project's 2-core machine). measure:
-/// FFTW_MEASURE (planning times candidate algorithms, 0.1-0.5 s per new shape, remembered for the
-/// process), and every plan transforms one array at a time, so a process uses one algorithm per
+/// FFTW_MEASURE for plans of one thread (planning times candidate algorithms, 0.1-0.5 s per new
+/// shape, remembered for the process; threaded plans stay estimated, as measuring them takes
+/// seconds), and every such plan transforms one array at a time, so a process uses one algorithm per
 /// shape whatever the batch. The algorithm FFTW_MEASURE picks may differ between processes, so
 /// results of different processes agree to float rounding rather than bit for bit.
 enum class FftPlanning { estimate, measure };
