@@ -65,9 +65,14 @@ bool is_stream_address(const std::string& input) { return input.rfind("tcp://", 
 /// Frames received and frames in the solver per iteration, beside the output: OUT_stream.csv.
 void write_stream_timeline(const std::string& path, const StreamStats& s) {
   std::ofstream f(path + ".tmp");
-  f << "seconds,iteration,received,in_solver,grow_seconds\n";
-  for (const StreamSample& x : s.timeline)
-    f << x.t << ',' << x.iteration << ',' << x.received << ',' << x.in_solver << ',' << x.grow_seconds << '\n';
+  // Arrivals are wall-clock times (seconds since 1970), written to the microsecond.
+  f << "seconds,iteration,received,in_solver,grow_seconds,newest_arrival,oldest_arrival\n";
+  char arrivals[64];
+  for (const StreamSample& x : s.timeline) {
+    std::snprintf(arrivals, sizeof arrivals, "%.6f,%.6f", x.newest_arrival, x.oldest_arrival);
+    f << x.t << ',' << x.iteration << ',' << x.received << ',' << x.in_solver << ',' << x.grow_seconds << ',' << arrivals
+      << '\n';
+  }
   f.close();
   if (!f || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
     std::remove((path + ".tmp").c_str());

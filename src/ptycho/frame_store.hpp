@@ -25,39 +25,51 @@ class FrameStore {
   /// `backend` queues the staging's compute side (its stream on CUDA).
   FrameStore(const B& backend, const Array<float>& amplitudes, int64_t n, int64_t block, int64_t pix, int64_t batch,
              bool stream)
-      : n_(n), block_(block), pix_(pix), batch_(batch), plan_{n, batch}, stream_(stream), staging_(backend.staging()) {
-    if (!stream_) {
-      psi_ = Array<Complex<T>>(Shape{n_ * block_}, B::memory);
-      amp_ = amplitudes.to(B::memory);
-      return;
-    }
-    // Pinned, so that copies to the GPU run asynchronously (plain host memory for the CPU backend).
-    constexpr Memory host = B::memory == Memory::device ? Memory::pinned : Memory::host;
-    psi_host_ = Array<Complex<T>>(Shape{n_ * block_}, host);
-    amp_host_ = Array<float>(Shape{n_ * pix_}, host);
-    copy_bytes(amp_host_.data(), host, amplitudes.data(), amplitudes.memory(), amplitudes.bytes());
-    psi_ = Array<Complex<T>>(Shape{2 * batch_ * block_}, B::memory);
-    amp_ = Array<float>(Shape{2 * batch_ * pix_}, B::memory);
+      : n_(n), capacity_(n), block_(block), pix_(pix), batch_(batch), plan_{n, batch}, stream_(stream),
+        staging_(backend.staging()) {
+    allocate(n_);
+    copy_bytes(amp_store().data(), amp_store().memory(), amplitudes.data(), amplitudes.memory(),
+               size_t(n_ * pix_) * sizeof(float));
   }
 
-  /// Copies the exit waves of the first `frames` frames of `from` (a store of the same frame
-  /// block), wherever either keeps them: a grown scan carries its old frames' state.
-  void copy_exit_waves(const FrameStore& from, int64_t frames) {
-    const Array<Complex<T>>& src = from.stream_ ? from.psi_host_ : from.psi_;
-    Array<Complex<T>>& dst = stream_ ? psi_host_ : psi_;
-    if (from.block_ != block_ || frames > from.n_ || frames > n_)
-      throw InternalError("FrameStore::copy_exit_waves: frames or blocks differ");
-    copy_bytes(dst.data(), dst.memory(), src.data(), src.memory(), size_t(frames * block_) * sizeof(Complex<T>));
+  /// A store of n frames that takes over `from`'s first frames where they are (the exit waves
+  /// and amplitudes of a grown scan, streaming input) and appends the amplitudes of frames
+  /// [from.frames(), n) from `fresh` (host, (n - from.frames()) x pix). Room is kept for half as
+  /// many frames again, so a scan growing a few frames at a time moves its stored frames
+  /// O(log n) times, not at every growth (and when the grown scan no longer fits on the device,
+  /// they move once to host memory).
+  FrameStore(const B& backend, FrameStore&& from, const float* fresh, int64_t n, int64_t batch, bool stream)
+      : n_(n), capacity_(from.capacity_), block_(from.block_), pix_(from.pix_), batch_(batch), plan_{n, batch},
+        stream_(stream), staging_(backend.staging()) {
+    const int64_t kept = from.n_;
+    if (n < kept || from.block_ <= 0) throw InternalError("FrameStore: grown from a larger store");
+    if (n <= capacity_ && stream == from.stream_) {
+      psi_host_ = std::move(from.psi_host_), amp_host_ = std::move(from.amp_host_);
+      if (!stream_) psi_ = std::move(from.psi_), amp_ = std::move(from.amp_);
+    } else {
+      capacity_ = std::max(n, kept + kept / 2);
+      allocate(capacity_);
+      copy_bytes(psi_store().data(), psi_store().memory(), from.psi_store().data(), from.psi_store().memory(),
+                 size_t(kept * block_) * sizeof(Complex<T>));
+      copy_bytes(amp_store().data(), amp_store().memory(), from.amp_store().data(), from.amp_store().memory(),
+                 size_t(kept * pix_) * sizeof(float));
+    }
+    if (stream_) slots();
+    copy_bytes(amp_store().data() + kept * pix_, amp_store().memory(), fresh, Memory::host,
+               size_t((n - kept) * pix_) * sizeof(float));
   }
 
   /// Every frame's exit waves as double on the host (a checkpoint's; float converts exactly).
-  Array<Complex<double>> exit_waves() const { return model::convert<double>((stream_ ? psi_host_ : psi_).to(Memory::host)); }
+  Array<Complex<double>> exit_waves() const {
+    Array<Complex<T>> h(Shape{n_ * block_});
+    copy_bytes(h.data(), Memory::host, psi_store().data(), psi_store().memory(), h.bytes());
+    return model::convert<double>(h);
+  }
   /// Sets every frame's exit waves from a checkpoint's (n x block values, any shape).
   void load_exit_waves(const Array<Complex<double>>& from) {
     if (from.size() != n_ * block_) throw InternalError("FrameStore::load_exit_waves: sizes differ");
     const Array<Complex<T>> h = model::convert<T>(from);
-    Array<Complex<T>>& dst = stream_ ? psi_host_ : psi_;
-    copy_bytes(dst.data(), dst.memory(), h.data(), Memory::host, h.bytes());
+    copy_bytes(psi_store().data(), psi_store().memory(), h.data(), Memory::host, h.bytes());
   }
 
   bool streaming() const { return stream_; }
@@ -100,10 +112,34 @@ class FrameStore {
   }
 
  private:
+  // Where every frame's state lives: backend memory (resident) or pinned host memory (streaming).
+  Array<Complex<T>>& psi_store() { return stream_ ? psi_host_ : psi_; }
+  const Array<Complex<T>>& psi_store() const { return stream_ ? psi_host_ : psi_; }
+  Array<float>& amp_store() { return stream_ ? amp_host_ : amp_; }
+  const Array<float>& amp_store() const { return stream_ ? amp_host_ : amp_; }
+
+  /// Room for `frames` frames of state, and the device slots when streaming.
+  void allocate(int64_t frames) {
+    if (!stream_) {
+      psi_ = Array<Complex<T>>(Shape{frames * block_}, B::memory);
+      amp_ = Array<float>(Shape{frames * pix_}, B::memory);
+      return;
+    }
+    // Pinned, so that copies to the GPU run asynchronously (plain host memory for the CPU backend).
+    constexpr Memory host = B::memory == Memory::device ? Memory::pinned : Memory::host;
+    psi_host_ = Array<Complex<T>>(Shape{frames * block_}, host);
+    amp_host_ = Array<float>(Shape{frames * pix_}, host);
+    slots();
+  }
+  void slots() {
+    psi_ = Array<Complex<T>>(Shape{2 * batch_ * block_}, B::memory);
+    amp_ = Array<float>(Shape{2 * batch_ * pix_}, B::memory);
+  }
+
   Complex<T>* slot_psi(int s) { return psi_.data() + s * batch_ * block_; }
   float* slot_amp(int s) { return amp_.data() + s * batch_ * pix_; }
 
-  int64_t n_, block_, pix_, batch_;
+  int64_t n_, capacity_, block_, pix_, batch_;  // capacity_: frames the stores have room for
   exec::ChunkPlan plan_;  // the batches: chunks of `batch_` frames (the last one shorter)
   bool stream_;
   Array<Complex<T>> psi_, psi_host_;

@@ -87,6 +87,7 @@ void StreamReceiver::accept(stream::Decoded&& d) {
     if (stats_.received == 0) stats_.first_frame_s = t;
     stats_.last_frame_s = t;
     ++stats_.received;
+    d.frame.arrived = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     pending_.push_back(std::move(d.frame));
   } else {
     ended_ = true;

@@ -17,32 +17,33 @@
 #include "phasis/exec/events.hpp"
 #include "phasis/io/frame_stream.hpp"
 #include "phasis/ptycho/streaming.hpp"
+#include "ptycho/frame_source.hpp"
 
 namespace phasis {
 
-class StreamReceiver {
+class StreamReceiver final : public FrameSource {
  public:
   /// Binds `address` (InputError when it cannot: a port in use) and starts the thread.
   StreamReceiver(const std::string& address, exec::EventSink* events);
-  ~StreamReceiver();
+  ~StreamReceiver() override;
   StreamReceiver(const StreamReceiver&) = delete;
   StreamReceiver& operator=(const StreamReceiver&) = delete;
 
   /// Waits up to `seconds` (or a stop request) for the header; false when none came.
-  bool wait_header(double seconds);
-  const stream::Header& header() const { return header_; }  // after wait_header() returned true
+  bool wait_header(double seconds) override;
+  const stream::Header& header() const override { return header_; }  // after wait_header() returned true
   /// Waits until `frames` have been accepted, the source ended, went silent for `silence_s`, or a
   /// stop was requested, looking every `poll_s`.
-  void wait_frames(int64_t frames, double silence_s);
+  void wait_frames(int64_t frames, double silence_s) override;
   /// The frames accepted since the last call, in arrival order.
-  std::vector<stream::Frame> take();
+  std::vector<stream::Frame> take() override;
   /// The source is done: an end message came, or nothing for `silence_s` after the header (then
   /// the receiver stops listening).
-  bool finished(double silence_s);
+  bool finished(double silence_s) override;
   /// Counts so far (no timeline).
-  StreamStats stats() const;
+  StreamStats stats() const override;
   /// Seconds since the header arrived.
-  double since_header() const;
+  double since_header() const override;
 
  private:
   void run();

@@ -39,7 +39,7 @@ std::vector<Sample> read_timeline(const std::string& path) {
   std::ifstream f(path);
   std::string line;
   std::getline(f, line);
-  EXPECT_EQ(line, "seconds,iteration,received,in_solver,grow_seconds");
+  EXPECT_EQ(line, "seconds,iteration,received,in_solver,grow_seconds,newest_arrival,oldest_arrival");
   std::vector<Sample> out;
   while (std::getline(f, line)) {
     Sample s{};

@@ -39,6 +39,7 @@ struct Frame {
   int64_t index = 0;         // the frame's place in the scan
   double x_m = 0, y_m = 0;   // the scan position, metres
   std::vector<float> intensities;  // M x M
+  double arrived = 0;        // when the receiving side accepted it (system clock, s since 1970; 0: not stamped)
 };
 
 Message encode_header(const Header& h);

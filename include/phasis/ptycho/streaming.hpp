@@ -36,6 +36,9 @@ struct StreamSample {
   int64_t received = 0;         // frames the receiver had accepted
   int64_t in_solver = 0;        // frames the iteration ran on
   double grow_seconds = 0;      // rebuilding the solver on the grown scan before it (0: no growth)
+  // The frames that joined before this iteration (none: 0): when the newest and the oldest of
+  // them arrived (system clock, seconds since 1970), for the latency from arrival to the view.
+  double newest_arrival = 0, oldest_arrival = 0;
 };
 
 struct StreamStats {
@@ -62,7 +65,7 @@ struct StreamRun {
 };
 
 /// Reconstructs from the stream at `options.address` with one solver of the projection family
-/// (dm, raar, er) on the CPU: InputError for a chain, another solver, a GPU device, an MPI run, a
+/// (dm, raar, er) on the CPU or a GPU: InputError for a chain, another solver, an MPI run, a
 /// bad address or a port in use (before any wait), no header within header_wait_s, or a stream
 /// that ended with no frames. `events`: progress (values: error, frames), notes (the start, each
 /// malformed message, the silence), snapshots as reconstruct(). `on_layout`: called from this

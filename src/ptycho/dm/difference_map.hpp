@@ -61,10 +61,12 @@ class DifferenceMap final : public Solver<B, T> {
   /// `reducer` sums the object and probe updates, the error and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, in the whole scan's object frame).
   /// `name` and `step`: which member of the projection family runs (dm, raar, er; dm_kernels.hpp).
-  /// `carried`: the first frames whose exit waves the caller copies in afterwards (grown()), so
-  /// they are not computed here.
+  /// `grow_from`: the frame store of the solver this one grows from (grown()): its frames stay
+  /// where they are with their exit waves, and pr.amplitudes holds either every frame or only
+  /// those after them.
   DifferenceMap(const B& backend, const PtychoProblem& pr, const DmOptions& opt, comm::Communicator& reducer,
-                const char* name = "dm", ProjectionStep<T> step = ProjectionStep<T>::dm(), int64_t carried = 0)
+                const char* name = "dm", ProjectionStep<T> step = ProjectionStep<T>::dm(),
+                FrameStore<B, T>* grow_from = nullptr)
       : b_(backend), opt_(opt), name_(name), step_(step), reducer_(reducer), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         memory_(plan_memory()),
@@ -74,7 +76,10 @@ class DifferenceMap final : public Solver<B, T> {
         offsets_(pr.offsets.to(B::memory)),
         sums_(backend, g_, pr, offsets_, opt.object_gather, reducer),
         valid_(pr.valid.to(B::memory)),
-        frames_(backend, pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, memory_.batch, memory_.stream),
+        frames_(grow_from ? FrameStore<B, T>(backend, std::move(*grow_from), fresh_amplitudes(pr, grow_from->frames()), n_,
+                                             memory_.batch, memory_.stream)
+                          : FrameStore<B, T>(backend, pr.amplitudes, n_, g_.modes() * g_.pix, g_.pix, memory_.batch,
+                                             memory_.stream)),
         buf_(Shape{memory_.batch * g_.modes(), g_.m, g_.m}, B::memory),
         pnum_(Shape{g_.k, g_.m, g_.m}, B::memory), pden_(Shape{g_.k, g_.m, g_.m}, B::memory),
         relax_(Shape{memory_.batch}, B::memory), coeff_(Shape{g_.k, g_.k}, B::memory),
@@ -99,8 +104,9 @@ class DifferenceMap final : public Solver<B, T> {
     if (opt.start && opt.start->exit_waves.size() > 0) {
       restore(*opt.start, pr);
     } else {
+      const int64_t carried = grow_from ? grow_from->frames() : 0;  // frames that keep their exit waves
       frames_.each_batch(false, false, true, [&](int64_t j0, int64_t nb, Complex<T>* psi, const float*) {
-        const int64_t skip = std::clamp<int64_t>(carried - j0, 0, nb);  // carried frames: overwritten later
+        const int64_t skip = std::clamp<int64_t>(carried - j0, 0, nb);
         if (skip == nb) return;
         b_.for_each((nb - skip) * g_.modes() * g_.pix, ExitWave<T>{psi + skip * g_.modes() * g_.pix, probe_.data(),
                                                                    object_.data(), offsets_.data() + 2 * (j0 + skip), g_});
@@ -183,7 +189,9 @@ class DifferenceMap final : public Solver<B, T> {
 
   /// Streaming input: a solver on the grown scan from this one's object (placed in the new box;
   /// new pixels start as a fresh object would), probe modes and old exit waves; new frames start
-  /// from P O, as every frame of a fresh start does.
+  /// from P O, as every frame of a fresh start does. The old frames' state moves over (no copy
+  /// while the store has room), so this solver is spent; `pr.amplitudes` may hold only the new
+  /// frames.
   std::unique_ptr<Solver<B, T>> grown(const PtychoProblem& pr, int64_t dy, int64_t dx) override {
     if (pr.frames < n_ || dy < 0 || dx < 0 || pr.object_h < g_.h + dy || pr.object_w < g_.w + dx)
       throw InternalError("dm grown: expected the old frames and object box inside the new ones");
@@ -198,10 +206,10 @@ class DifferenceMap final : public Solver<B, T> {
     start->probe = model::convert<double>(probe_.to(Memory::host));
     DmOptions opt = opt_;
     opt.start = std::move(start);
-    auto next = std::make_unique<DifferenceMap>(b_, pr, opt, reducer_, name_, step_, n_);
+    // This solver's frames move into the new one: it cannot iterate afterwards.
+    auto next = std::make_unique<DifferenceMap>(b_, pr, opt, reducer_, name_, step_, &frames_);
     next->probe_.assign(probe_);  // exactly this probe (the constructor re-orthogonalises modes)
     next->occupancy_ = occupancy_;
-    next->frames_.copy_exit_waves(frames_, n_);
     return next;
   }
 
@@ -233,6 +241,14 @@ class DifferenceMap final : public Solver<B, T> {
   }
 
  private:
+  /// The amplitudes of frames [kept, pr.frames) in pr: all frames given, or only those.
+  static const float* fresh_amplitudes(const PtychoProblem& pr, int64_t kept) {
+    const int64_t pix = pr.frame_size * pr.frame_size, given = pr.amplitudes.size() / std::max<int64_t>(pix, 1);
+    if (pr.amplitudes.memory() == Memory::device || (given != pr.frames && given != pr.frames - kept))
+      throw InternalError("dm grown: expected host amplitudes of every frame or of the new ones");
+    return pr.amplitudes.data() + (given == pr.frames ? kept * pix : 0);
+  }
+
   /// A checkpoint's exit waves, exact probe modes (not orthogonalised again) and occupancies.
   void restore(const SolverStart& s, const PtychoProblem& pr) {
     const Shape want{n_, g_.modes(), g_.m, g_.m};
