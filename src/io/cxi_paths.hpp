@@ -15,6 +15,11 @@ inline constexpr const char* kIllumination = "entry_1/instrument_1/source_1/illu
 inline constexpr const char* kProbeData = "entry_1/probe_1/data";  // where other writers keep a probe
 // Where a probe is looked for, in this order (the first present is used and named).
 inline constexpr const char* kProbeLocations[] = {kIllumination, kProbeData};
+// A file written while it is read (SWMR, cxi_follow.hpp): one-element int32 datasets the writer
+// updates after each batch of frames. frames_written counts the frames whose intensities and
+// translation are both written (it is flushed after them); scan_finished becomes 1 after the last.
+inline constexpr const char* kFramesWritten = "entry_1/data_1/frames_written";
+inline constexpr const char* kScanFinished = "entry_1/data_1/scan_finished";
 inline constexpr const char* kTruth = "entry_1/phasis_truth";
 inline constexpr const char* kTruthObject = "entry_1/phasis_truth/object";
 inline constexpr const char* kTruthProbe = "entry_1/phasis_truth/probe";

@@ -1,9 +1,9 @@
 // CxiReader: opens a CXI file, checks its layout once, then reads frames in hyperslabs.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <vector>
 
+#include "cxi_layout.hpp"
 #include "cxi_paths.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/cxi.hpp"
@@ -18,44 +18,6 @@ constexpr double kSpeedOfLight = 299792458.0;   // m / s, exact in the SI
 // Frames per hyperslab in read_all: large reads for throughput, bounded so HDF5's conversion
 // buffers stay small next to the one output array.
 constexpr int64_t kReadChunkBytes = 64 << 20;
-
-/// A number as it should appear in an error message: "nan", "-inf", "-0.5", "1.2e-10".
-std::string number_str(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-std::string shape_str(const std::vector<int64_t>& s) {
-  if (s.empty()) return "scalar";
-  std::string out = "(";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + ")";
-}
-
-/// A probe dataset: M x M, or K x M x M modes (mode 0 is used), of complex numbers.
-void check_probe(const h5::File& file, const char* at, int64_t m) {
-  const std::vector<int64_t> s = file.shape(at);
-  const bool frame = s == std::vector<int64_t>{m, m}, modes = s.size() == 3 && s[0] >= 1 && s[1] == m && s[2] == m;
-  if (!frame && !modes)
-    throw InputError(h5::message(file.path(), at, "shape " + shape_str({m, m}) + " or (K, " + std::to_string(m) + ", " +
-                                                      std::to_string(m) + "), the frames' shape",
-                                 shape_str(s)));
-  if (!file.is_complex(at))
-    throw InputError(h5::message(file.path(), at, "complex numbers (compound {r, i} of floats)", file.type_name(at)));
-}
-
-/// Mode 0 of a probe read as M x M or K x M x M.
-Array<Complex<float>> first_mode(Array<Complex<float>>&& probe, int64_t m) {
-  if (probe.shape().rank == 2) return std::move(probe);
-  Array<Complex<float>> one(Shape{m, m});
-  for (int64_t i = 0; i < m * m; ++i) one[i] = probe[i];
-  return one;
-}
-
-bool is_real_class(h5::TypeClass c) { return c == h5::TypeClass::floating || c == h5::TypeClass::integer; }
 
 }  // namespace
 
@@ -83,67 +45,20 @@ struct CxiReader::Impl {
   explicit Impl(const std::string& path) : file(h5::File::open_read(path)) {}
 
   [[noreturn]] void fail(const std::string& what, const std::string& expected, const std::string& found) const {
-    throw InputError(h5::message(file.path(), what, expected, found));
-  }
-
-  void require(const char* dset) const {
-    if (!file.exists(dset)) fail(dset, "a dataset", "nothing at that path");
-  }
-
-  /// A scalar (or one-element) dataset that must be positive and finite.
-  double positive(const char* dset) const {
-    double v = file.read_scalar(dset);
-    if (!std::isfinite(v) || v <= 0) fail(dset, "a positive, finite value", number_str(v));
-    return v;
-  }
-
-  /// An optional M x M dataset; false when absent.
-  bool frame_shaped(const char* dset) const {
-    if (!file.exists(dset)) return false;
-    std::vector<int64_t> s = file.shape(dset);
-    if (s != std::vector<int64_t>{m, m})
-      fail(dset, "shape " + shape_str({m, m}) + ", the frames' shape", shape_str(s));
-    return true;
+    cxi::fail(file, what, expected, found);
   }
 
   void validate() {
     for (const char* p : {cxi::kData, cxi::kTranslation, cxi::kEnergy, cxi::kDistance, cxi::kPixelX, cxi::kPixelY})
-      require(p);
-
-    std::vector<int64_t> ds = file.shape(cxi::kData);
-    if (ds.size() != 3) fail(cxi::kData, "rank 3 (N, M, M)", "rank " + std::to_string(ds.size()) + " " + shape_str(ds));
-    if (ds[1] != ds[2]) fail(cxi::kData, "square frames (N, M, M)", shape_str(ds));
-    if (ds[0] < 1 || ds[1] < 1) fail(cxi::kData, "at least one frame of at least one pixel", shape_str(ds));
-    if (!is_real_class(file.type_class(cxi::kData)))
-      fail(cxi::kData, "real intensities", file.type_name(cxi::kData));
-    n = ds[0];
-    m = ds[1];
-
-    std::vector<int64_t> ts = file.shape(cxi::kTranslation);
-    if (ts.size() != 2 || ts[0] != n || (ts[1] != 3 && ts[1] != 2))
-      fail(cxi::kTranslation, "shape (" + std::to_string(n) + ", 3), one (x, y, z) per frame", shape_str(ts));
-    if (!is_real_class(file.type_class(cxi::kTranslation)))
-      fail(cxi::kTranslation, "real numbers", file.type_name(cxi::kTranslation));
-    translation_columns = static_cast<int>(ts[1]);
-
-    geometry.energy_J = positive(cxi::kEnergy);
-    geometry.distance_m = positive(cxi::kDistance);
-    geometry.pixel_x_m = positive(cxi::kPixelX);
-    geometry.pixel_y_m = positive(cxi::kPixelY);
-
-    has_mask = frame_shaped(cxi::kMask);
-    if (has_mask) {
-      h5::TypeClass c = file.type_class(cxi::kMask);
-      if (c != h5::TypeClass::integer && c != h5::TypeClass::enumeration)
-        fail(cxi::kMask, "integer CXI bit flags", file.type_name(cxi::kMask));
-    }
-    for (const char* at : cxi::kProbeLocations) {
-      if (!file.exists(at)) continue;
-      check_probe(file, at, m);
-      has_probe = true;
-      probe_path = at;
-      break;
-    }
+      cxi::require(file, p);
+    const cxi::FramesShape frames = cxi::check_frames(file, 1);
+    n = frames.n;
+    m = frames.m;
+    translation_columns = cxi::check_translations(file, n);
+    geometry = cxi::read_geometry(file);
+    has_mask = cxi::check_mask(file, m);
+    probe_path = cxi::find_probe(file, m);
+    has_probe = !probe_path.empty();
     has_truth = file.exists(cxi::kTruthObject) && file.exists(cxi::kTruthProbe);
   }
 };
@@ -165,18 +80,7 @@ bool CxiReader::has_truth() const { return impl_->has_truth; }
 
 Array<double> CxiReader::translations() const {
   Array<double> out(Shape{impl_->n, 3});
-  if (impl_->translation_columns == 3) {
-    impl_->file.read(cxi::kTranslation, out.data(), out.size());
-    return out;
-  }
-  // An (N, 2) table has no z: the sample lies in one plane.
-  std::vector<double> xy(static_cast<std::size_t>(impl_->n) * 2);
-  impl_->file.read(cxi::kTranslation, xy.data(), static_cast<int64_t>(xy.size()));
-  for (int64_t i = 0; i < impl_->n; ++i) {
-    out[3 * i] = xy[2 * i];
-    out[3 * i + 1] = xy[2 * i + 1];
-    out[3 * i + 2] = 0;
-  }
+  cxi::read_translations(impl_->file, impl_->translation_columns, 0, impl_->n, out.data());
   return out;
 }
 
@@ -185,20 +89,11 @@ void CxiReader::read_frames(int64_t begin, int64_t end, float* dst) const {
 }
 
 Array<uint8_t> CxiReader::valid_mask() const {
-  if (!impl_->has_mask) return {};
-  Array<uint32_t> flags = impl_->file.read_array<uint32_t>(cxi::kMask);
-  Array<uint8_t> valid(Shape{impl_->m, impl_->m});
-  // Every CXI flag (invalid, saturated, hot, dead, shadowed, ...) makes a pixel unusable.
-  int64_t usable = 0;
-  for (int64_t i = 0; i < valid.size(); ++i) usable += valid[i] = flags[i] == 0 ? 1 : 0;
-  if (usable == 0)
-    impl_->fail(cxi::kMask, "some usable pixels (flag 0)", "every pixel flagged");
-  return valid;
+  return impl_->has_mask ? cxi::read_valid(impl_->file, impl_->m) : Array<uint8_t>();
 }
 
 Array<Complex<float>> CxiReader::initial_probe() const {
-  if (!impl_->has_probe) return {};
-  return first_mode(impl_->file.read_array<Complex<float>>(impl_->probe_path), impl_->m);
+  return impl_->has_probe ? cxi::read_probe(impl_->file, impl_->probe_path, impl_->m) : Array<Complex<float>>();
 }
 
 std::string CxiReader::probe_source() const { return impl_->probe_path; }
@@ -213,8 +108,8 @@ ProbeFile read_probe_file(const std::string& path, int64_t m) {
   // CXI's locations, then a phasis result's "probe".
   for (const char* at : {cxi::kIllumination, cxi::kProbeData, "probe"}) {
     if (!file.exists(at)) continue;
-    check_probe(file, at, m);
-    return {first_mode(file.read_array<Complex<float>>(at), m), path + ":" + at};
+    cxi::check_probe(file, at, m);
+    return {cxi::read_probe(file, at, m), path + ":" + at};
   }
   throw InputError(h5::message(path, "probe", std::string("a probe at ") + cxi::kIllumination + ", " + cxi::kProbeData +
                                                   " or probe (a phasis result)", "none of them"));
@@ -231,7 +126,7 @@ PtychoTruth CxiReader::truth() const {
   const Shape& tp = t.probe.shape();
   const bool modes = tp.rank == 3 && tp[0] >= 1 && tp[1] == d.m && tp[2] == d.m;
   if (tp != Shape{d.m, d.m} && !modes)
-    d.fail(cxi::kTruthProbe, "shape " + shape_str({d.m, d.m}) + " (or K modes of it)", tp.str());
+    d.fail(cxi::kTruthProbe, "shape " + cxi::shape_str({d.m, d.m}) + " (or K modes of it)", tp.str());
   if (d.file.exists(cxi::kTruthOrigin)) {
     double origin[2];
     d.file.read(cxi::kTruthOrigin, origin, 2);
@@ -257,7 +152,7 @@ PtychoData CxiReader::read_part(const std::vector<int64_t>& frames) const {
     for (int k = 0; k < 3; ++k)
       if (!std::isfinite(out.translations[3 * i + k]))
         d.fail(cxi::kTranslation, "finite translations",
-               number_str(out.translations[3 * i + k]) + " at frame " + std::to_string(i) + ", column " +
+               cxi::number_str(out.translations[3 * i + k]) + " at frame " + std::to_string(i) + ", column " +
                    std::to_string(k));
 
   const int64_t frame = d.m * d.m, n = int64_t(frames.size());
@@ -273,12 +168,10 @@ PtychoData CxiReader::read_part(const std::vector<int64_t>& frames) const {
     float* dst = out.intensities.data() + begin * frame;
     read_frames(frames[begin], frames[begin] + (end - begin), dst);
     // Checked per chunk, while the chunk is still in cache.
-    for (int64_t i = 0; i < (end - begin) * frame; ++i) {
-      float v = dst[i];
-      if (std::isfinite(v) && v >= 0) continue;
-      int64_t f = frames[begin] + i / frame, y = (i % frame) / d.m, x = i % d.m;
+    if (const int64_t i = cxi::first_bad_intensity(dst, (end - begin) * frame); i >= 0) {
+      const int64_t f = frames[begin] + i / frame, y = (i % frame) / d.m, x = i % d.m;
       d.fail(cxi::kData, "finite, non-negative intensities",
-             number_str(v) + " at frame " + std::to_string(f) + ", pixel (" + std::to_string(y) + ", " +
+             cxi::number_str(dst[i]) + " at frame " + std::to_string(f) + ", pixel (" + std::to_string(y) + ", " +
                  std::to_string(x) + ")");
     }
     begin = end;

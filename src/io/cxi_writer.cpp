@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cxi_paths.hpp"
+#include "cxi_write_parts.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/atomic_output.hpp"
 #include "phasis/io/cxi.hpp"
@@ -67,7 +68,26 @@ void check_input(const std::string& path, const PtychoData& data, const PtychoTr
   }
 }
 
-void write_groups(h5::File& f, bool with_truth) {
+void write_contents(h5::File& f, const PtychoData& data, const PtychoTruth* truth) {
+  const int64_t m = data.intensities.shape()[1];
+  cxi::write_scan_parts(f, data.geometry, data.valid, data.probe, truth != nullptr);
+  // One frame per chunk: read_frames' hyperslabs then touch only the chunks they need.
+  f.write(cxi::kData, data.intensities, {1, m, m});
+  f.write(cxi::kTranslation, data.translations);
+  cxi::describe_frames(f);
+  if (truth) {
+    f.write(cxi::kTruthObject, truth->object);
+    f.write(cxi::kTruthProbe, truth->probe);
+    const double origin[2] = {truth->origin_y, truth->origin_x};
+    f.write(cxi::kTruthOrigin, origin, {2});
+  }
+}
+
+}  // namespace
+
+namespace cxi {
+
+static void write_groups(h5::File& f, bool with_truth) {
   const std::pair<const char*, const char*> groups[] = {
       {"entry_1", "NXentry"},
       {"entry_1/data_1", "NXdata"},
@@ -88,49 +108,37 @@ void write_groups(h5::File& f, bool with_truth) {
   }
 }
 
-void write_contents(h5::File& f, const PtychoData& data, const PtychoTruth* truth) {
-  const int64_t m = data.intensities.shape()[1];
+void write_scan_parts(h5::File& f, const PtychoGeometry& g, const Array<uint8_t>& valid, const Array<Complex<float>>& probe,
+                      bool with_truth) {
   f.write_scalar("cxi_version", kCxiVersion);
   f.write_scalar("number_of_entries", int32_t{1});
-  write_groups(f, truth != nullptr);
-
-  // One frame per chunk: read_frames' hyperslabs then touch only the chunks they need.
-  f.write(cxi::kData, data.intensities, {1, m, m});
-  f.write_attr(cxi::kData, "interpretation", "image");
-  // CXI readers look for the frames under the detector as well; a link costs nothing.
-  f.link_soft(std::string("/") + cxi::kData, "entry_1/instrument_1/detector_1/data");
-
-  f.write(cxi::kTranslation, data.translations);
-  f.write_attr(cxi::kTranslation, "units", "m");
-  f.link_soft(std::string("/") + cxi::kTranslation, "entry_1/data_1/translation");
-
-  const PtychoGeometry& g = data.geometry;
-  f.write_scalar(cxi::kEnergy, g.energy_J);
-  f.write_attr(cxi::kEnergy, "units", "J");
-  f.write_scalar(cxi::kDistance, g.distance_m);
-  f.write_attr(cxi::kDistance, "units", "m");
-  f.write_scalar(cxi::kPixelX, g.pixel_x_m);
-  f.write_attr(cxi::kPixelX, "units", "m");
-  f.write_scalar(cxi::kPixelY, g.pixel_y_m);
-  f.write_attr(cxi::kPixelY, "units", "m");
-
-  if (!data.valid.empty()) {
+  write_groups(f, with_truth);
+  f.write_scalar(kEnergy, g.energy_J);
+  f.write_attr(kEnergy, "units", "J");
+  f.write_scalar(kDistance, g.distance_m);
+  f.write_attr(kDistance, "units", "m");
+  f.write_scalar(kPixelX, g.pixel_x_m);
+  f.write_attr(kPixelX, "units", "m");
+  f.write_scalar(kPixelY, g.pixel_y_m);
+  f.write_attr(kPixelY, "units", "m");
+  if (!valid.empty()) {
     // CXI bit 0 means "invalid pixel"; a good pixel has no flag set.
-    Array<uint32_t> flags(Shape{m, m});
-    for (int64_t i = 0; i < flags.size(); ++i) flags[i] = data.valid[i] ? 0u : 1u;
-    f.write(cxi::kMask, flags);
+    Array<uint32_t> flags(valid.shape());
+    for (int64_t i = 0; i < flags.size(); ++i) flags[i] = valid[i] ? 0u : 1u;
+    f.write(kMask, flags);
   }
-  if (!data.probe.empty()) f.write(cxi::kIllumination, data.probe);
-
-  if (truth) {
-    f.write(cxi::kTruthObject, truth->object);
-    f.write(cxi::kTruthProbe, truth->probe);
-    const double origin[2] = {truth->origin_y, truth->origin_x};
-    f.write(cxi::kTruthOrigin, origin, {2});
-  }
+  if (!probe.empty()) f.write(kIllumination, probe);
 }
 
-}  // namespace
+void describe_frames(h5::File& f) {
+  f.write_attr(kData, "interpretation", "image");
+  // CXI readers look for the frames under the detector as well; a link costs nothing.
+  f.link_soft(std::string("/") + kData, "entry_1/instrument_1/detector_1/data");
+  f.write_attr(kTranslation, "units", "m");
+  f.link_soft(std::string("/") + kTranslation, "entry_1/data_1/translation");
+}
+
+}  // namespace cxi
 
 void write_cxi(const std::string& path, const PtychoData& data, const PtychoTruth* truth) {
   check_input(path, data, truth);

@@ -70,6 +70,32 @@ class File {
   /// An existing file, to add to: open_read's checks first.
   static File open_write(const std::string& path);
 
+  // Single writer, multiple readers (SWMR, hdf5_swmr.cpp): a file that one process appends to
+  // while others read it. The writer makes every object first, then calls start_swmr(); from then
+  // on it may only extend chunked datasets and overwrite data (no new objects or attributes).
+  /// New file in the latest format (SWMR needs it), replacing any file of that name.
+  static File create_swmr(const std::string& path);
+  /// Lets readers in: the file is unlocked and every later change is ordered for them.
+  void start_swmr();
+  /// One attempt to open a file for SWMR reading (one being written in SWMR mode, or a finished
+  /// one). InputError saying why it did not open: no such file, not (yet) HDF5, locked by a writer
+  /// not in SWMR mode. No walk in a child (open_read's): the file changes under the reader.
+  static File open_swmr_read(const std::string& path);
+  /// A reader's view of `dset` (extent, chunk index, cached data) brought up to the writer's last
+  /// flush of it.
+  void refresh(const std::string& dset) const;
+  /// Maximum extent of a dataset's first axis; -1 when unlimited.
+  int64_t max_rows(const std::string& dset) const;
+  /// New chunked dataset of 0 rows of `row` elements each, extendible along its first axis up to
+  /// `max_rows` (0: unlimited), `chunk_rows` rows to a chunk.
+  template <class T>
+  void create_rows(const std::string& dset, const std::vector<int64_t>& row, int64_t max_rows, int64_t chunk_rows);
+  /// Extends a dataset made by create_rows by `count` rows and writes them from src.
+  template <class T>
+  void append_rows(const std::string& dset, int64_t count, const T* src);
+  /// One dataset's data and metadata to disk (under SWMR: what a reader's refresh sees).
+  void flush(const std::string& dset);
+
   File(File&&) noexcept = default;
   File& operator=(File&&) noexcept = default;
   ~File() = default;
