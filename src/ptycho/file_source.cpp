@@ -73,10 +73,14 @@ void FileFollowSource::run() {
       const auto now = Clock::now();
       if (got > 0) last_growth_ = now;
       const double t = std::chrono::duration<double>(now - header_time_).count();
+      // Accepted now: the stamp the loop's latency figures use (a frame waited in the file up to
+      // one poll before this).
+      const double stamp = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
       for (stream::Frame& f : p.frames) {
         if (stats_.received == 0) stats_.first_frame_s = t;
         stats_.last_frame_s = t;
         ++stats_.received;
+        f.arrived = stamp;
         pending_.push_back(std::move(f));
       }
       dropped_before = stats_.malformed;

@@ -337,6 +337,10 @@ TEST(CxiFollow, ReplayToFileIsFollowedFrameForFrame) {
   EXPECT_EQ(s.received, 30);
   EXPECT_EQ(s.malformed, 0);
   EXPECT_TRUE(notes.lines().empty());
+  for (size_t k = 1; k < got.size(); ++k) {  // stamped when accepted, in order
+    EXPECT_GT(got[k - 1].arrived, 0);
+    EXPECT_LE(got[k - 1].arrived, got[k].arrived);
+  }
   // At 100 frames/s the 30 frames took ~0.3 s: the reader saw them arrive over that time.
   EXPECT_GT(s.last_frame_s - s.first_frame_s, 0.1);
   std::vector<int64_t> all(static_cast<size_t>(n));
