@@ -15,7 +15,7 @@ import sys
 
 def main():
     rows = list(csv.DictReader(open(sys.argv[1])))
-    pics = [p for p in json.load(open(sys.argv[2])) if p["name"] == "object"]
+    pics = [p for p in json.load(open(sys.argv[2])) if p["name"] == "object_phase"]
     # Each intake (an iteration that took in new frames) first shows in the first object picture
     # of that iteration or a later one.
     pics.sort(key=lambda p: p["seen"])
