@@ -60,7 +60,9 @@ struct ReconstructArgs {
   StreamOptions stream;  // input tcp://HOST:PORT: frames arrive while the solver runs
 };
 
-bool is_stream_address(const std::string& input) { return input.rfind("tcp://", 0) == 0 || input.rfind("ipc://", 0) == 0; }
+bool is_stream_address(const std::string& input) {
+  return input.rfind("tcp://", 0) == 0 || input.rfind("ipc://", 0) == 0 || input.rfind("file:", 0) == 0;
+}
 
 /// Frames received and frames in the solver per iteration, beside the output: OUT_stream.csv.
 void write_stream_timeline(const std::string& path, const StreamStats& s) {
@@ -420,7 +422,8 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   auto* cmd = ptycho.add_subcommand("reconstruct", "Reconstruct object and probe from a CXI ptychography file");
   auto a = std::make_shared<ReconstructArgs>();
   cmd->add_option("input", a->input,
-                  "CXI file with frames, positions and geometry; or tcp://HOST:PORT to listen on for a frame stream "
+                  "CXI file with frames, positions and geometry; or tcp://HOST:PORT to listen on for a frame stream, "
+                  "or file:PATH.cxi to follow a CXI file another process is writing (HDF5 SWMR) "
                   "(phasis ptycho replay; docs/ptychography.md)")->required();
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
   cmd->add_option("--algorithm", a->algorithm,

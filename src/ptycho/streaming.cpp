@@ -6,6 +6,7 @@
 #include "phasis/comm/mpi.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/exec/interrupt.hpp"
+#include "ptycho/file_source.hpp"
 #include "ptycho/stream_receiver.hpp"
 #include "ptycho/streaming_entry.hpp"
 
@@ -26,9 +27,19 @@ StreamRun reconstruct_stream(const StreamOptions& o, const SolverChain& chain, c
   if (!(o.silence_s > 0) || !(o.header_wait_s > 0))
     throw InputError("stream timeouts: expected positive seconds; found " + std::to_string(o.silence_s) + " and " +
                      std::to_string(o.header_wait_s));
-  StreamReceiver rx(o.address, events);  // binds now: a port in use ends the run here
-  if (events) events->note("stream: listening on " + o.address);
-  if (!rx.wait_header(o.header_wait_s)) {
+  // file:PATH.cxi follows a file being written (HDF5 SWMR); anything else is a ZeroMQ address,
+  // bound now: a port in use ends the run here.
+  const bool from_file = o.address.rfind("file:", 0) == 0;
+  std::unique_ptr<FrameSource> source;
+  if (from_file) {
+    source = std::make_unique<FileFollowSource>(o.address.substr(5), events);
+    if (events) events->note("stream: following " + o.address.substr(5));
+  } else {
+    source = std::make_unique<StreamReceiver>(o.address, events);
+    if (events) events->note("stream: listening on " + o.address);
+  }
+  FrameSource& rx = *source;
+  if (!rx.wait_header(o.header_wait_s)) {  // the file source throws its own reason when it cannot open
     if (exec::stop_requested()) throw InputError("stream " + o.address + ": stopped on request before a header arrived");
     const StreamStats s = rx.stats();
     throw InputError("stream " + o.address + ": expected a header within " + std::to_string(int(o.header_wait_s)) + " s; found " +

@@ -1,7 +1,8 @@
 // Streaming input end to end (issue 21): `phasis ptycho replay` plays a simulated CXI file into
-// `phasis ptycho reconstruct tcp://...`; the solver keeps up with the stream and ends where an
-// offline run of the same file ends; a source that stops, malformed messages and a port in use
-// are clear, and lose nothing.
+// `phasis ptycho reconstruct tcp://...` (or writes it as a growing file that `reconstruct
+// file:...` follows); the solver keeps up with the stream and ends where an offline run of the
+// same file ends; a source that stops, malformed messages and a port in use are clear, and lose
+// nothing.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -57,6 +58,52 @@ nlohmann::json stream_parameters(const std::string& result) {
 }
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+/// The live result against the offline one of the same file (both against the truth with
+/// `phasis ptycho compare`'s measure: complex error over the lit region after removing the global
+/// factor, the ramp and the shift; and against each other over the same region).
+void expect_live_equals_offline(const std::string& cxi, const std::string& live, const std::string& offline,
+                                int64_t frames) {
+  const CxiReader reader(cxi);
+  const PtychoTruth truth = reader.truth();
+  const Array<double> t = reader.translations();
+  const Reconstruction a = read_reconstruction(live), b = read_reconstruction(offline);
+  ASSERT_EQ(a.object.shape(), b.object.shape()) << "the object box grew to the offline run's";
+  EXPECT_EQ(a.origin_y, b.origin_y);
+  EXPECT_EQ(a.origin_x, b.origin_x);
+  const auto against_truth = [&](const Reconstruction& r) {
+    return compare_with_truth(r.object, r.origin_y, r.origin_x, r.pixel_y_m, r.pixel_x_m, truth, reader.geometry(),
+                              reader.frame_size(), t);
+  };
+  const CompareResult ca = against_truth(a), cb = against_truth(b);
+  const ScanLayout layout = scan_layout(t, reader.geometry(), reader.frame_size());
+  Array<int64_t> offsets(Shape{frames, 2});
+  for (int64_t i = 0; i < 2 * frames; ++i) offsets[i] = layout.offsets[i];
+  const auto& shape = b.object.shape();
+  const int64_t h = shape[shape.rank - 2], w = shape[shape.rank - 1];
+  Array<Complex<float>> reference(Shape{h, w});
+  for (int64_t i = 0; i < h * w; ++i) reference[i] = {float(b.object[i].re), float(b.object[i].im)};
+  Array<Complex<float>> probe(Shape{reader.frame_size(), reader.frame_size()});
+  const int64_t pix = reader.frame_size() * reader.frame_size();
+  for (int64_t i = 0; i < pix; ++i) probe[i] = truth.probe[i];
+  const Array<uint8_t> region = illuminated_region(probe, offsets, h, w);
+  const CompareResult ab = compare_objects(a.object, a.origin_y, a.origin_x, reference, b.origin_y, b.origin_x, region, 16);
+  std::printf("[ stream   ] complex error vs truth: live %.4f, offline %.4f; live vs offline %.4f (%lld pixels)\n",
+              ca.complex_error, cb.complex_error, ab.complex_error, (long long)ab.pixels);
+  // "Equal within its error", precisely: (1) both are reconstructions of these data as good as
+  // each other's distance to the truth says, so they may differ by no more than the sum of those
+  // distances (a live object misplaced in its box, mis-scaled or from other frames breaks it:
+  // the live-vs-offline distance uses the offline object as the reference, not the truth);
+  // (2) the live object is no worse (within 10% of the offline error: the live run also iterated
+  // during the scan, on part of it, so it is usually better; a bound of the offline error alone
+  // would fail a live run that converged further, since the offline object is itself 0.075 off);
+  // (3) it sits in the same box at the same place: no shift between the two objects.
+  EXPECT_LE(ab.complex_error, ca.complex_error + cb.complex_error);
+  EXPECT_LE(ca.complex_error, 1.1 * cb.complex_error);
+  EXPECT_EQ(ab.shift_y, 0);
+  EXPECT_EQ(ab.shift_x, 0);
+  EXPECT_LT(std::abs(ab.subpixel_y) + std::abs(ab.subpixel_x), 0.1);
+}
 
 }  // namespace
 
@@ -119,45 +166,46 @@ TEST(CliStream, ReplayIntoAReconstructionKeepsUpAndEndsWhereTheOfflineRunEnds) {
   // Both against the truth (phasis ptycho compare's measure: complex error over the lit region
   // after removing the global factor, the ramp and the shift), and against each other over the
   // same region with the same ambiguities removed.
-  const CxiReader reader(cxi);
-  const PtychoTruth truth = reader.truth();
-  const Array<double> t = reader.translations();
-  const Reconstruction a = read_reconstruction(live), b = read_reconstruction(offline);
-  ASSERT_EQ(a.object.shape(), b.object.shape()) << "the object box grew to the offline run's";
-  EXPECT_EQ(a.origin_y, b.origin_y);
-  EXPECT_EQ(a.origin_x, b.origin_x);
-  const auto against_truth = [&](const Reconstruction& r) {
-    return compare_with_truth(r.object, r.origin_y, r.origin_x, r.pixel_y_m, r.pixel_x_m, truth, reader.geometry(),
-                              reader.frame_size(), t);
-  };
-  const CompareResult ca = against_truth(a), cb = against_truth(b);
-  const ScanLayout layout = scan_layout(t, reader.geometry(), reader.frame_size());
-  Array<int64_t> offsets(Shape{frames, 2});
-  for (int64_t i = 0; i < 2 * frames; ++i) offsets[i] = layout.offsets[i];
-  const auto& shape = b.object.shape();
-  const int64_t h = shape[shape.rank - 2], w = shape[shape.rank - 1];
-  Array<Complex<float>> reference(Shape{h, w});
-  for (int64_t i = 0; i < h * w; ++i) reference[i] = {float(b.object[i].re), float(b.object[i].im)};
-  Array<Complex<float>> probe(Shape{reader.frame_size(), reader.frame_size()});
-  const int64_t pix = reader.frame_size() * reader.frame_size();
-  for (int64_t i = 0; i < pix; ++i) probe[i] = truth.probe[i];
-  const Array<uint8_t> region = illuminated_region(probe, offsets, h, w);
-  const CompareResult ab = compare_objects(a.object, a.origin_y, a.origin_x, reference, b.origin_y, b.origin_x, region, 16);
-  std::printf("[ stream   ] complex error vs truth: live %.4f, offline %.4f; live vs offline %.4f (%lld pixels)\n",
-              ca.complex_error, cb.complex_error, ab.complex_error, (long long)ab.pixels);
-  // "Equal within its error", precisely: (1) both are reconstructions of these data as good as
-  // each other's distance to the truth says, so they may differ by no more than the sum of those
-  // distances (a live object misplaced in its box, mis-scaled or from other frames breaks it:
-  // the live-vs-offline distance uses the offline object as the reference, not the truth);
-  // (2) the live object is no worse (within 10% of the offline error: the live run also iterated
-  // during the scan, on part of it, so it is usually better; a bound of the offline error alone
-  // would fail a live run that converged further, since the offline object is itself 0.075 off);
-  // (3) it sits in the same box at the same place: no shift between the two objects.
-  EXPECT_LE(ab.complex_error, ca.complex_error + cb.complex_error);
-  EXPECT_LE(ca.complex_error, 1.1 * cb.complex_error);
-  EXPECT_EQ(ab.shift_y, 0);
-  EXPECT_EQ(ab.shift_x, 0);
-  EXPECT_LT(std::abs(ab.subpixel_y) + std::abs(ab.subpixel_x), 0.1);
+  expect_live_equals_offline(cxi, live, offline, frames);
+}
+
+// The second source: a CXI file another process is writing (HDF5 SWMR; `replay --to file:`),
+// followed by `reconstruct file:PATH.cxi` while it grows. The reconstruction starts first and
+// waits for the file; it takes the frames as they are flushed and ends, after its iterations on
+// the complete set, where the offline run of the finished file ends. Needs no ZeroMQ.
+TEST(CliStream, AFileBeingWrittenIsReconstructedWhileItGrows) {
+  TempDir dir;
+  const std::string cxi = dir.file("scan.cxi"), growing = dir.file("growing.cxi"), live = dir.file("live.h5"),
+                    offline = dir.file("offline.h5");
+  const int64_t frames = 400;
+  const double rate = 400;
+  const int after = 10;
+  ASSERT_EQ(run_phasis("ptycho simulate " + quoted(cxi) + " --frame-size 64 --positions " + std::to_string(frames) +
+                       " --initial-probe model").exit_code, 0);
+  const auto r = run_command("( " + std::string(PHASIS_EXE) + " ptycho reconstruct file:" + quoted(growing) + " -o " +
+                             quoted(live) + " --device cpu --iterations " + std::to_string(after) +
+                             " --no-pictures --no-report -q > " + quoted(dir.file("rec.log")) + " 2>&1 & rec=$!; sleep 0.3; " +
+                             PHASIS_EXE + " ptycho replay " + quoted(cxi) + " --to file:" + quoted(growing) + " --rate " +
+                             std::to_string(rate) + "; wait $rec; echo \"rec=$?\"; cat " + quoted(dir.file("rec.log")) + " )");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NE(r.out.find("rec=0"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("stream: 400 frames received of 400, 0 dropped as malformed"), std::string::npos) << r.out;
+  const std::vector<Sample> tl = read_timeline(dir.file("live_stream.csv"));
+  ASSERT_GE(tl.size(), size_t(after));
+  EXPECT_LT(tl.front().in_solver, frames) << "the solver started before the file was complete";
+  for (size_t i = 1; i < tl.size(); ++i) {
+    // What waits is at most what was written during one iteration plus one poll (50 ms).
+    EXPECT_LE(double(tl[i].received - tl[i].in_solver), rate * (tl[i].t - tl[i - 1].t + 0.05) * 1.2 + 10)
+        << "iteration " << tl[i].iteration;
+  }
+  EXPECT_EQ(tl.back().in_solver, frames);
+  const nlohmann::json st = stream_parameters(live);
+  EXPECT_EQ(st["received"], frames);
+  EXPECT_TRUE(st["ended"].get<bool>()) << "the writer's scan_finished mark";
+  // The file left behind is an ordinary CXI file: the offline run reads it.
+  ASSERT_EQ(run_phasis("ptycho reconstruct " + quoted(growing) + " -o " + quoted(offline) + " --device cpu --iterations " +
+                       std::to_string(after) + " --no-pictures --no-report -q").exit_code, 0);
+  expect_live_equals_offline(cxi, live, offline, frames);
 }
 
 // A source that stops without its end message: the solver goes on, says so, then ends after its

@@ -20,7 +20,7 @@
 namespace phasis {
 
 struct StreamOptions {
-  std::string address;          // tcp://HOST:PORT to bind (PULL)
+  std::string address;          // tcp://HOST:PORT to bind (PULL), or file:PATH.cxi to follow (HDF5 SWMR)
   // The solver starts when this many frames arrived (0: a tenth of the header's frame count, at
   // least 2 frames; all of them when the header gives no count), or when the source ends first.
   int64_t start_frames = 0;
@@ -75,7 +75,7 @@ StreamRun reconstruct_stream(const StreamOptions& options, const SolverChain& ch
                              const std::function<void(const ScanLayout&, int64_t frame_size)>& on_layout = {});
 
 struct ReplayOptions {
-  std::string to;               // tcp://HOST:PORT (PUSH connects)
+  std::string to;               // tcp://HOST:PORT (PUSH connects), or file:OUT.cxi (written in HDF5 SWMR mode)
   double rate = 1000;           // frames per second (<= 0: as fast as the receiver takes them)
   int64_t count = 0;            // frames to send (0: all)
   bool end = true;              // send the end message (false: the stream just stops)
