@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -48,29 +49,27 @@ class PotentialCache {
       stop_ = true;
     }
     changed_.notify_all();
-    if (prefetcher_.joinable()) prefetcher_.join();
+    // The first prefetcher starts the other builders: once it has ended, nothing adds to them.
+    if (first_.joinable()) first_.join();
+    for (std::thread& b : builders_) b.join();
   }
   PotentialCache(const PotentialCache&) = delete;
   PotentialCache& operator=(const PotentialCache&) = delete;
 
-  /// Starts making the configurations in order on a thread of `threads` OpenMP threads.
+  /// Starts making the configurations in order on `threads` host threads. A configuration's slices
+  /// are made in parallel, so when it has fewer slices than threads (a thin specimen: 4 slices of
+  /// gold) one build would leave most threads idle while the GPU waits: the first configuration
+  /// is made with all of them, and the rest by as many builders at once as its slices leave
+  /// threads for, each taking the next configuration in order.
   void prefetch(int threads) {
-    prefetcher_ = std::thread([this, threads] {
-#ifdef _OPENMP
-      omp_set_num_threads(std::max(1, threads));
-#endif
-      for (int64_t k = 0; k < int64_t(entries_.size()); ++k) {
-        {
-          std::unique_lock lock(mutex_);
-          changed_.wait(lock, [&] { return stop_ || k <= asked_ + 2; });
-          if (stop_) return;
-        }
-        try {
-          (void)get(k, false);
-        } catch (...) {
-          return;  // the worker that needs it makes it again and reports the failure
-        }
-      }
+    threads = std::max(1, threads);
+    first_ = std::thread([this, threads] {
+      if (!make_ahead(0, threads)) return;
+      const int64_t slices = std::max<int64_t>(1, get(0, false).potential->num_slices());
+      const int builders = int(std::clamp<int64_t>(threads / slices, 1, std::max<int64_t>(1, int64_t(entries_.size()) - 1)));
+      for (int b = 1; b < builders; ++b)  // only this thread adds to builders_, and before it ends
+        builders_.emplace_back([this, threads, builders] { build_next(std::max(1, threads / builders), builders); });
+      build_next(std::max(1, threads / builders), builders);
     });
   }
 
@@ -88,6 +87,33 @@ class PotentialCache {
   }
 
  private:
+  /// Makes configuration k once it is at most `ahead` beyond the highest one asked for; false
+  /// when the cache is stopping or the build failed (the worker that needs it makes it again and
+  /// reports the failure).
+  bool make_ahead(int64_t k, int threads, int64_t ahead = 2) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stop_ || k <= asked_ + ahead; });
+      if (stop_) return false;
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
+    try {
+      (void)get(k, false);
+    } catch (...) {
+      return false;
+    }
+    return true;
+  }
+  /// One of `builders` prefetch threads: takes the next unmade configuration in order.
+  void build_next(int threads, int builders) {
+    for (;;) {
+      const int64_t k = next_.fetch_add(1);
+      if (k >= int64_t(entries_.size()) || !make_ahead(k, threads, 1 + builders)) return;
+    }
+  }
+
   HostPotential build(int64_t k) {
 #ifdef _OPENMP
     struct Threads {  // this thread's OpenMP team size for the build, restored after it
@@ -120,7 +146,9 @@ class PotentialCache {
   int build_threads_ = 0;
   int64_t asked_ = -1;  // the highest configuration a worker asked for
   bool stop_ = false;
-  std::thread prefetcher_;
+  std::atomic<int64_t> next_{1};  // the next configuration a prefetch builder takes (0: the first's own)
+  std::thread first_;                   // makes configuration 0, then starts builders_ and builds too
+  std::vector<std::thread> builders_;
 };
 
 /// Each detector's reader on the spectra, and the annular detectors as the runner's masks.
