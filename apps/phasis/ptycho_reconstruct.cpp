@@ -308,8 +308,9 @@ void run(const ReconstructArgs& a) {
   if (streamed) write_stream_timeline(path_stem(a.output) + "_stream.csv", stream_stats);  // after the result
   double total = 0;
   for (double s : result.iteration_seconds) total += s;
-  std::printf("wrote %s (%.2f s, %.1f ms/iteration, final error %.4e)\n", a.output.c_str(), total,
-              1e3 * total / result.iteration_seconds.size(), result.fourier_error.back());
+  // The solver's own error (DM's: its step) beside the R-factor, the data misfit every solver shares.
+  std::printf("wrote %s (%.2f s, %.1f ms/iteration, final error %.4e, R-factor %.4f)\n", a.output.c_str(), total,
+              1e3 * total / result.iteration_seconds.size(), result.fourier_error.back(), result.r_factor);
   if (a.dm.refine_positions_from >= 0 && result.positions.size() == result.positions_given.size()) {
     // The mean move is a translation of the whole scan (not observable); the RMS is of the rest.
     const int64_t n = result.positions.shape()[0];
@@ -359,6 +360,8 @@ void run(const ReconstructArgs& a) {
                                                   (result.interrupted ? " (stopped on request)" : ""));
     std::snprintf(line, sizeof line, "%.4e", result.fourier_error.back());
     report.summary.emplace_back("final error", line);
+    std::snprintf(line, sizeof line, "%.4f (sum |a - A| / sum A over valid pixels)", result.r_factor);
+    report.summary.emplace_back("R-factor", line);
     if (result.occupancy.size() > 1) {
       std::string occ;
       for (double o : result.occupancy) std::snprintf(line, sizeof line, "%s%.1f%%", occ.empty() ? "" : " ", 100 * o), occ += line;

@@ -14,6 +14,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/exec/events.hpp"
 #include "phasis/exec/interrupt.hpp"
+#include "ptycho/model/misfit.hpp"
 #include "ptycho/reconstruct_entry.hpp"
 #include "ptycho/solvers.hpp"
 
@@ -175,12 +176,15 @@ SolverResult run_chain(const B& backend, const SolverChain& chain, const PtychoP
   return out;
 }
 
-/// The entry the dispatch point calls (reconstruct.cpp): a backend for `device`, then the chain.
+/// The entry the dispatch point calls (reconstruct.cpp): a backend for `device`, then the chain,
+/// then the result's R-factor against the data.
 template <class B, class T>
 SolverResult reconstruct_on(const Device& device, const PtychoProblem& pr, const SolverChain& chain,
                             exec::EventSink* events, comm::Communicator& reducer) {
   const B backend(device);
-  return run_chain<B, T>(backend, chain, pr, events, reducer);
+  SolverResult r = run_chain<B, T>(backend, chain, pr, events, reducer);
+  r.r_factor = model::r_factor<B, T>(backend, pr, r, reducer);  // every part: a sum over all
+  return r;
 }
 
 }  // namespace phasis

@@ -104,6 +104,8 @@ void write_reconstruction(const std::string& path, const DmResult& r, const Ptyc
     f.write_attr("pixel_size", "units", "m");
     f.write("fourier_error", r.fourier_error.data(), {int64_t(r.fourier_error.size())});
     f.write("iteration_seconds", r.iteration_seconds.data(), {int64_t(r.iteration_seconds.size())});
+    f.write_scalar("r_factor", r.r_factor);
+    f.write_attr("r_factor", "definition", "sum |a - A| / sum A over valid pixels: a the model's amplitudes, A the data's");
     f.write("offsets", pr.offsets);
     if (!r.positions.empty()) {
       f.write("positions_given", r.positions_given);

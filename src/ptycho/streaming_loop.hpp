@@ -20,6 +20,7 @@
 #include "phasis/ptycho/streaming.hpp"
 #include "ptycho/dm/difference_map.hpp"
 #include "ptycho/frame_source.hpp"
+#include "ptycho/model/misfit.hpp"
 
 namespace phasis {
 
@@ -246,6 +247,10 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
     }
   }
   out.result = solver->result();
+  {
+    const PtychoProblem all = scan.problem();  // every frame's amplitudes, once, for the misfit
+    out.result.r_factor = model::r_factor<B, T>(backend, all, out.result, local);
+  }
   out.result.interrupted = interrupted;
   out.result.fourier_error = std::move(errors);
   out.result.iteration_seconds = std::move(times);

@@ -3,6 +3,7 @@
 // is DM's (2 P O_j - psi), so it takes the fused kernels; ER's is P O_j, so it takes cuFFT.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "dm_agreement.hpp"
@@ -26,6 +27,9 @@ void agree(const std::string& algorithm, const DmOptions& o, int64_t m, int64_t 
   EXPECT_LT(g.object, tol);
   EXPECT_LT(g.probe, tol);
   EXPECT_LT(g.error_history, tol);
+  // The R-factor (model/misfit.hpp), computed on each backend from its own result.
+  EXPECT_GT(cpu.r_factor, 0);
+  EXPECT_LT(std::abs(gpu.r_factor - cpu.r_factor), tol * cpu.r_factor + 1e-7) << gpu.r_factor << " vs " << cpu.r_factor;
 }
 
 RaarOptions raar() {

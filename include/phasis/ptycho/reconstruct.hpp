@@ -101,6 +101,9 @@ struct SolverResult {
   // Scan N x 2 frame corners in object pixels (y, x) as given and as the solver left them (refined
   // or sub-pixel); empty when the solver neither refines nor reports them.
   Array<double> positions_given, positions;
+  // The R-factor of the final object and probe against the data, the same measure for every
+  // solver (model/misfit.hpp: sum |a - A| / sum A over valid pixels); -1: not computed.
+  double r_factor = -1;
 };
 
 /// The solvers of this build, by the name reconstruct() takes ("dm").
