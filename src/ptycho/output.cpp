@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "monitor/canvas.hpp"
+#include "monitor/colour_bar.hpp"
 #include "phasis/core/error.hpp"
 #include "phasis/io/atomic_output.hpp"
 #include "phasis/io/hdf5.hpp"
@@ -262,8 +263,8 @@ std::string write_reconstruction_pictures(const std::string& path, const DmResul
   };
   const auto [plo, phi] = robust_range(std::move(lit_phase));
   const auto [alo, ahi] = robust_range(std::move(lit_amp));
-  write_png_gray(stem + "_object_phase.png", phase.data(), h, w, plo, phi);
-  write_png_gray(stem + "_object_amplitude.png", amp.data(), h, w, alo, ahi);
+  monitor::write_gray_with_colour_bar(stem + "_object_phase.png", phase.data(), h, w, plo, phi, "rad");
+  monitor::write_gray_with_colour_bar(stem + "_object_amplitude.png", amp.data(), h, w, alo, ahi, "amplitude");
   // Object mode 0 above; probe modes side by side, hue = phase, brightness = amplitude.
   // Each mode scaled to its own peak, so weak modes stay visible; the occupancy chart gives powers.
   Array<Complex<float>> row(Shape{m, k * m});
