@@ -53,6 +53,8 @@ struct ReconstructArgs {
   int threads = 0;
   std::string trace;
   std::string probe_file;
+  std::string probe_model;         // --probe-model: aperture | gaussian (the simulator's optics)
+  SimulationOptions probe_model_options;
   int checkpoint_every = 0;
   std::string resume;
   bool pictures = true, quiet = false, report = true;
@@ -153,12 +155,22 @@ void run(const ReconstructArgs& a) {
   dist.reduce = a.reduce;
   if (!a.probe_file.empty()) require_input_file(a.probe_file, "probe file");
   dist.probe_file = a.probe_file;
+  if (!a.probe_model.empty()) {
+    if (!a.probe_file.empty()) throw InputError("--probe-model and --probe: expected one start for the probe; found both");
+    dist.probe_model = a.probe_model;
+    dist.probe_model_options = a.probe_model_options;
+    // The name now, before any reading; the numbers against the file's frame size when it is read.
+    if (a.probe_model != "aperture" && a.probe_model != "gaussian")
+      throw InputError("probe model: expected aperture or gaussian; found '" + a.probe_model + "'");
+  }
   // --resume: a checkpoint continues its run where it stopped (the same chain, its stage and
   // iteration, for dm/raar/er its exit waves); a result's object and probe start a new run.
   std::shared_ptr<SolverStart> resumed;
   if (!a.resume.empty()) {
     require_input_file(a.resume, "result or checkpoint to resume");
-    if (!a.probe_file.empty()) throw InputError("--resume and --probe: expected one start for the probe; found both");
+    if (!a.probe_file.empty() || !a.probe_model.empty())
+      throw InputError(std::string("--resume and ") + (a.probe_file.empty() ? "--probe-model" : "--probe") +
+                       ": expected one start for the probe; found both");
     std::string was;
     resumed = std::make_shared<SolverStart>(read_start(a.resume, &was));
     if (!was.empty()) {
@@ -209,7 +221,8 @@ void run(const ReconstructArgs& a) {
         live->show(exec::Snapshot{"coverage", 0, monitor::scan_coverage(layout.offsets, m, layout.object_h, layout.object_w)});
       announced = true;
     };
-    if (!a.probe_file.empty()) throw InputError("--probe with a stream: expected the probe in the stream's header; found --probe");
+    if (!a.probe_file.empty() || !a.probe_model.empty())
+      throw InputError("--probe or --probe-model with a stream: expected the probe in the stream's header; found one");
     if (!dist.devices.empty() || a.partition != "spatial" || a.reduce != "auto")
       throw InputError("streaming input: expected one part (no --devices, --partition, --reduce); found them set");
     StreamOptions so = a.stream;
@@ -526,6 +539,15 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--probe", a->probe_file,
                   "Start from the probe in this HDF5 file (a CXI probe location, or a phasis result's probe); "
                   "it is scaled to the mean frame power");
+  cmd->add_option("--probe-model", a->probe_model,
+                  "Start from a model of the optics instead of the file's probe (none there: the mean pattern's): "
+                  "aperture (a pupil defocused to --probe-diameter) or gaussian (--gaussian-sigma); scaled to the mean frame power");
+  cmd->add_option("--probe-diameter", a->probe_model_options.probe_diameter_px,
+                  "--probe-model aperture: the defocused spot's diameter, object pixels (0: 0.3 M)")->capture_default_str();
+  cmd->add_option("--aperture-fraction", a->probe_model_options.aperture_fraction,
+                  "--probe-model aperture: pupil radius over the detector half-width")->capture_default_str();
+  cmd->add_option("--gaussian-sigma", a->probe_model_options.gaussian_sigma_px,
+                  "--probe-model gaussian: sigma, object pixels (0: M / 10)")->capture_default_str();
   cmd->add_flag("!--no-pictures", a->pictures, "Do not write PNG pictures");
   cmd->add_flag("!--no-report", a->report, "Do not write the HTML report (OUT_report.html: pictures, curves, parameters, timings)");
   add_live_options(*cmd, a->live);

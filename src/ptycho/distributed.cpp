@@ -30,7 +30,8 @@ std::vector<int> rank_devices(const Device& device, const DistributedOptions& di
 SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector<int64_t>& frames,
                       const std::vector<Region>& regions, const SolverChain& chain,
                       const Device& device, Precision precision, comm::Communicator& parts, exec::EventSink* events,
-                      const std::string& probe_file, DistributedRun& run) {
+                      const DistributedOptions& dist, DistributedRun& run) {
+  const std::string& probe_file = dist.probe_file;
   PtychoData data;
   comm::Failure failure;
   try {
@@ -40,6 +41,11 @@ SolverResult run_part(const CxiReader& reader, std::mutex& io, const std::vector
       ProbeFile p = read_probe_file(probe_file, reader.frame_size());
       data.probe = std::move(p.probe);
       data.probe_source = std::move(p.source);
+    } else if (!dist.probe_model.empty()) {  // --probe-model: the simulator's model of the optics
+      SimulationOptions o = dist.probe_model_options;
+      o.probe = dist.probe_model;
+      o.frame_size = reader.frame_size();
+      data.probe = model_probe(o, data.probe_source);
     }
   } catch (...) {
     failure = comm::failure_of(std::current_exception());
@@ -129,7 +135,7 @@ DistributedRun reconstruct_distributed(const std::string& path, const SolverChai
     if (device.is_cuda()) cuda_use_device(devices[0]);
     // The world of one rank is a Local: the run's sums are then no-ops.
     out.result = run_part(*reader, io, out.partition.frames[world.rank()], exchanged, chain, part_device,
-                          precision, world, events, dist.probe_file, out);
+                          precision, world, events, dist, out);
     return out;
   }
   if (!comm::nccl_available()) throw DeviceError("several GPUs per process: expected a build with NCCL; found none");
@@ -147,7 +153,7 @@ DistributedRun reconstruct_distributed(const std::string& path, const SolverChai
         comm::Nccl gpus(id, out.parts, part);
         // Only part 0 writes the probe's source into `out`.
         results[g] = run_part(*reader, io, out.partition.frames[part], exchanged, chain,
-                              Device::cuda(devices[g]), precision, gpus, events, dist.probe_file, out);
+                              Device::cuda(devices[g]), precision, gpus, events, dist, out);
       } catch (...) {
         errors[g] = std::current_exception();
       }

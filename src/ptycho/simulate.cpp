@@ -144,6 +144,30 @@ Array<Complex<float>> make_probe(const SimulationOptions& o) {
   return p;
 }
 
+Array<Complex<float>> model_probe(const SimulationOptions& o, std::string& source) {
+  const int64_t m = o.frame_size;
+  char line[160];
+  if (o.probe == "aperture") {
+    if (!(o.aperture_fraction > 0 && o.aperture_fraction <= 1))
+      throw InputError("probe model aperture fraction: expected in (0, 1]; found " + std::to_string(o.aperture_fraction));
+    if (!(o.probe_diameter_px >= 0 && o.probe_diameter_px <= double(m)))
+      throw InputError("probe model diameter: expected 0 (0.3 M) to the frame size " + std::to_string(m) +
+                       " object pixels; found " + std::to_string(o.probe_diameter_px));
+    std::snprintf(line, sizeof line, "the aperture model (pupil %.3g of the detector half-width, defocused to %.4g object pixels)",
+                  o.aperture_fraction, probe_diameter(o));
+  } else if (o.probe == "gaussian") {
+    if (!(o.gaussian_sigma_px >= 0 && o.gaussian_sigma_px <= double(m)))
+      throw InputError("probe model sigma: expected 0 (M / 10) to the frame size in object pixels; found " +
+                       std::to_string(o.gaussian_sigma_px));
+    std::snprintf(line, sizeof line, "the gaussian model (sigma %.4g object pixels)",
+                  o.gaussian_sigma_px > 0 ? o.gaussian_sigma_px : double(m) / 10);
+  } else {
+    throw InputError("probe model: expected aperture or gaussian; found '" + o.probe + "'");
+  }
+  source = line;
+  return make_probe(o);
+}
+
 Array<int64_t> make_scan(const SimulationOptions& o, double diameter) {
   const double step = o.step_px > 0 ? o.step_px : std::max(1.0, 0.3 * diameter);
   std::mt19937_64 rng(o.seed * 7919 + 1);

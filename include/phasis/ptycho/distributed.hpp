@@ -6,6 +6,8 @@
 // when there is no NCCL, through host memory). Every part then holds the same object and probe.
 #pragma once
 
+#include "phasis/ptycho/simulate.hpp"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,6 +28,10 @@ struct DistributedOptions {
   std::string reduce = "auto";
   // A probe file (io/cxi.hpp read_probe_file) to start from instead of the data file's probe.
   std::string probe_file;
+  // Or a model probe (simulate.hpp make_probe: its probe, aperture_fraction, probe_diameter_px,
+  // gaussian_sigma_px and frame_size are read), when `probe_model` names one (aperture, gaussian).
+  std::string probe_model;
+  SimulationOptions probe_model_options;
 };
 
 struct DistributedRun {

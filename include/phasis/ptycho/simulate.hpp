@@ -52,6 +52,12 @@ Array<Complex<float>> make_phantom(int64_t h, int64_t w, uint64_t seed = 7);
 /// The probe in real space, M x M, centred, with sum |P|^2 = 1.
 Array<Complex<float>> make_probe(const SimulationOptions& opt);
 
+/// The simulator's model of the optics as a reconstruction's starting probe (`reconstruct
+/// --probe-model`): opt.probe ("aperture": a pupil of aperture_fraction with the defocus that
+/// spreads it to probe_diameter_px; "gaussian": gaussian_sigma_px) at opt.frame_size; `source`
+/// says which, for the log. InputError for another model or a parameter out of range.
+Array<Complex<float>> model_probe(const SimulationOptions& opt, std::string& source);
+
 /// K orthogonal probe modes (K x M x M) with powers in the ratio of mode_occupancy, summing to 1.
 Array<Complex<float>> make_probe_modes(const SimulationOptions& opt);
 
