@@ -292,6 +292,8 @@ void run(const ReconstructArgs& a) {
                            {"probe_from_file", problem.probe_from_file},
                            {"probe_source", run.probe_source},
                            {"probe_scale", run.probe_scale},
+                           {"probe_support_radius", a.dm.probe_support_radius},
+                           {"probe_pupil", a.dm.probe_pupil},
                            {"resumed_from", a.resume},
                            {"checkpoint_every", a.checkpoint_every}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
@@ -539,6 +541,12 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--probe", a->probe_file,
                   "Start from the probe in this HDF5 file (a CXI probe location, or a phasis result's probe); "
                   "it is scaled to the mean frame power");
+  cmd->add_option("--probe-support", a->dm.probe_support_radius,
+                  "Probe support: zero outside a disc of this radius about the frame's centre, pixels (0: none; dm, raar, er, epie, rpie)")
+      ->capture_default_str();
+  cmd->add_option("--probe-pupil", a->dm.probe_pupil,
+                  "Probe support in Fourier space: zero spectrum beyond this fraction of the detector half-width (0: none)")
+      ->capture_default_str();
   cmd->add_option("--probe-model", a->probe_model,
                   "Start from a model of the optics instead of the file's probe (none there: the mean pattern's): "
                   "aperture (a pupil defocused to --probe-diameter) or gaussian (--gaussian-sigma); scaled to the mean frame power");

@@ -43,6 +43,14 @@ SolverChain make_chain(const std::string& algorithm, const SolverSettings& s, st
   if (!(s.shared.position_step_limit > 0))
     throw InputError("position step limit: expected > 0 pixels per iteration; found " +
                      std::to_string(s.shared.position_step_limit));
+  // A probe support on a stage whose solver keeps state a changed probe breaks (ml) would end the
+  // run when that stage starts, perhaps hours in: refused here, before any work. (The driver asks
+  // each solver itself too: Solver::constrained_probe.)
+  if (s.shared.probe_support_radius > 0 || s.shared.probe_pupil > 0)
+    for (const auto& stage : stages)
+      if (stage.first == "ml")
+        throw InputError("a probe support: expected solvers that take one (dm, raar, er, epie, rpie); found ml in '" +
+                         algorithm + "'");
   int done = 0;
   for (const auto& [name, iterations] : stages) {
     std::shared_ptr<SolverOptions> options = solver_options(name, s);

@@ -15,6 +15,7 @@
 #include "phasis/exec/events.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "ptycho/model/misfit.hpp"
+#include "ptycho/model/probe_support.hpp"
 #include "ptycho/reconstruct_entry.hpp"
 #include "ptycho/solvers.hpp"
 
@@ -50,7 +51,11 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     if (!std::isfinite(options.object_inertia) || !std::isfinite(options.probe_inertia))
       throw InputError("inertia: expected finite object and probe inertia; found " + std::to_string(options.object_inertia) +
                        " and " + std::to_string(options.probe_inertia));
+    model::check_probe_support(options, pr.frame_size);
     made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
+    if ((options.probe_support_radius > 0 || options.probe_pupil > 0) && !made->constrained_probe())
+      throw InputError(algorithm + ": a probe support: expected a solver that takes one (dm, raar, er, epie, rpie); found " +
+                       algorithm);
     if (options.refine_positions_from >= 0 && !made->refines_positions())
       throw InputError(algorithm + ": position refinement: expected a solver that refines positions (epie, rpie); found " +
                        algorithm);
@@ -60,6 +65,10 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
   reducer.agree(failure);
   Solver<B, T>& solver = *made;
   solver.start();
+  const bool support = options.probe_support_radius > 0 || options.probe_pupil > 0;
+  const int64_t k = solver.probe().shape().rank == 3 ? solver.probe().shape()[0] : 1;
+  std::unique_ptr<typename B::template Fft<T>> support_plan;
+  if (options.probe_pupil > 0) support_plan = backend.template fft<T>({int(pr.frame_size), int(pr.frame_size)}, k);
   const int part = reducer.rank();
   exec::EventSink* reporter = part == 0 ? events : nullptr;  // progress, notes and snapshots: part 0
   if (reporter && solver.streaming())
@@ -89,6 +98,8 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     {
       exec::ScopedSpan span(events, "iteration", "chunk", part, it);  // the device's work included
       err = solver.iterate(it);
+      if (support && it >= options.probe_start)  // after the probe's update, before anyone sees it
+        model::apply_probe_support(backend, *solver.constrained_probe(), k, pr.frame_size, options, support_plan.get());
       backend.synchronize();
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -36,6 +36,10 @@ class Solver {
   /// Frames stream from host memory, in batches of batch() frames (said once, as a note).
   virtual bool streaming() const { return false; }
   virtual int64_t batch() const { return 0; }
+  /// The probe modes on the backend, for the driver to constrain between iterations (a probe
+  /// support); null for solvers whose state a changed probe would make inconsistent (ML's
+  /// conjugate directions), which the driver then refuses a support.
+  virtual Array<Complex<T>>* constrained_probe() { return nullptr; }
   /// Whether it refines scan positions (SolverOptions::refine_positions_from); the driver refuses
   /// refinement for solvers that do not.
   virtual bool refines_positions() const { return false; }

@@ -2,7 +2,8 @@
 // ring in the far field's inverse, the mean pattern's start leads DM nowhere, and a model of the
 // optics a user knows to within 10% (`--probe-model aperture --probe-diameter D`) reconstructs it.
 // Checked against the simulator's truth, with the R-factor every run prints. Bad model options
-// are one line, exit 2, nothing written.
+// and probe supports (one larger than the frame, a solver that takes none) are one line, exit 2,
+// nothing written.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -62,7 +63,10 @@ TEST(CliProbeModel, BadModelOptionsAreOneLineAndWriteNothing) {
   for (const auto& [args, says] : {std::pair<std::string, std::string>{"--probe-model zoneplate", "expected aperture or gaussian; found 'zoneplate'"},
                                    {"--probe-model aperture --probe-diameter 40", "expected 0 (0.3 M) to the frame size 32"},
                                    {"--probe-model aperture --aperture-fraction 1.5", "aperture fraction: expected in (0, 1]"},
-                                   {"--probe-model gaussian --probe '" + cxi + "'", "--probe-model and --probe: expected one start"}}) {
+                                   {"--probe-model gaussian --probe '" + cxi + "'", "--probe-model and --probe: expected one start"},
+                                   {"--probe-support 17", "probe support radius: expected 0 (none) to half the frame, 16 pixels"},
+                                   {"--probe-pupil 2", "probe pupil: expected 0 (none) or a fraction"},
+                                   {"--probe-support 8 --algorithm dm:2,ml:2", "a probe support: expected solvers that take one"}}) {
     const RunResult r = run_phasis(base + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << args << ": " << r.err;

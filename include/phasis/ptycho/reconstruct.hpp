@@ -77,6 +77,12 @@ struct SolverOptions {
   double position_step_limit = 1;     // largest move of one position in one iteration, pixels (> 0)
   double position_affine_gain = 1;    // the affine part of each iteration's steps taken this many times, in [1, 100]
   double position_affine_weight = 0;  // pull toward the affine scan model per iteration, in [0, 1] (0: none)
+  // Probe supports, applied after every iteration that updates the probe (model/probe_support.hpp;
+  // dm, raar, er, epie, rpie): zero outside a disc of this radius about the frame's centre, pixels
+  // (0: none; at most half the frame), and zero spectrum beyond this fraction of the detector's
+  // half-width (0: none; at most 1).
+  double probe_support_radius = 0;
+  double probe_pupil = 0;
   // Start from this object and probe (null: the unit object and the problem's probe). A chain
   // sets it for each stage from the stage before; a user may set it to continue a run.
   std::shared_ptr<const SolverStart> start;

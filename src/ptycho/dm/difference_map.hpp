@@ -184,6 +184,7 @@ class DifferenceMap final : public Solver<B, T> {
   /// in a region exchange), on the backend.
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
+  Array<Complex<T>>* constrained_probe() override { return &probe_; }
   bool streaming() const override { return memory_.stream; }
   int64_t batch() const override { return memory_.batch; }
 

@@ -174,6 +174,7 @@ class Pie final : public Solver<B, T> {
   }
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
+  Array<Complex<T>>* constrained_probe() override { return &probe_; }
   int64_t batch() const override { return batch_; }
   bool refines_positions() const override { return true; }
 
