@@ -21,6 +21,7 @@
 #include "phasis/exec/events.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "phasis/io/cxi.hpp"
+#include "phasis/ptycho/counting.hpp"
 #include "phasis/monitor/render.hpp"
 #include "phasis/monitor/report.hpp"
 #include "phasis/ptycho/chain.hpp"
@@ -53,7 +54,7 @@ struct ReconstructArgs {
   int threads = 0;
   std::string trace;
   std::string probe_file;
-  std::string fourier_relax = "auto";  // a number of Poisson variances, or auto (fourier_relax_for)
+  std::string fourier_relax = "auto";  // a number of Poisson variances, or auto (ptycho/counting.hpp)
   std::string probe_model;         // --probe-model: aperture | gaussian (the simulator's optics)
   SimulationOptions probe_model_options;
   int checkpoint_every = 0;
@@ -83,38 +84,6 @@ void write_stream_timeline(const std::string& path, const StreamStats& s) {
     std::remove((path + ".tmp").c_str());
     throw InputError("stream timeline " + path + ": expected a writable file; found it could not be written");
   }
-}
-
-/// --fourier-relax: a number of Poisson variances (>= 0), or "auto": 1 (the power bound) when the
-/// data are photon counts, every intensity of up to 16 frames spread over the scan an integer,
-/// else 0 (the exact projection, which on counting data fits the noise and lets probe and object
-/// drift). `why`: the line that says what auto chose (empty for a number). Streams: 0.
-double fourier_relax_for(const std::string& text, const std::string& input, bool streamed, std::string& why) {
-  if (text != "auto") {
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0' || !(v >= 0) || !std::isfinite(v))
-      throw InputError("--fourier-relax: expected auto or a number of Poisson variances >= 0; found '" + text + "'");
-    return v;
-  }
-  if (streamed) return 0;
-  const CxiReader reader(input);
-  const int64_t n = reader.frames(), m = reader.frame_size(), samples = std::min<int64_t>(n, 16);
-  std::vector<float> frame(size_t(m * m));
-  double sum = 0;
-  for (int64_t i = 0; i < samples; ++i) {
-    const int64_t j = i * n / samples;
-    reader.read_frames(j, j + 1, frame.data());
-    for (float v : frame) {
-      if (v != std::floor(v)) return 0;  // not counts: the exact projection
-      sum += v;
-    }
-  }
-  char line[200];
-  std::snprintf(line, sizeof line, "fourier relax: 1, the power bound (the data are photon counts, %.3g per pixel on average; "
-                "--fourier-relax 0 for the exact projection)", sum / double(samples * m * m));
-  why = line;
-  return 1;
 }
 
 /// "0,1" -> {0, 1}; empty -> {}.
@@ -180,8 +149,10 @@ void run(const ReconstructArgs& a) {
     std::fflush(stdout);
   };
   DmOptions dm = a.dm;
+  // auto: the power bound for photon counts (counting.hpp); streams: the frames are not there yet.
+  const FourierRelax relax = parse_fourier_relax(a.fourier_relax);
   std::string relax_note;
-  dm.fourier_relax = fourier_relax_for(a.fourier_relax, a.input, streamed, relax_note);
+  dm.fourier_relax = !relax.automatic ? relax.value : streamed ? 0.0 : counting_relax(a.input, relax_note);
   if (!relax_note.empty() && !a.quiet) std::printf("%s\n", relax_note.c_str());
   if (!(a.gpu_memory_gib >= 0)) throw InputError("--gpu-memory: expected >= 0 GiB; found " + std::to_string(a.gpu_memory_gib));
   dm.device_memory_limit = int64_t(a.gpu_memory_gib * double(1ll << 30));

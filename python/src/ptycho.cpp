@@ -9,6 +9,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <optional>
 
@@ -19,6 +20,7 @@
 #include "phasis/io/paths.hpp"
 #include "phasis/ptycho/chain.hpp"
 #include "phasis/ptycho/compare.hpp"
+#include "phasis/ptycho/counting.hpp"
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/output.hpp"
 #include "phasis/ptycho/problem.hpp"
@@ -84,6 +86,7 @@ Array<T> copy_in(const AnyArray& a, const char* what, const std::vector<int64_t>
 }
 
 struct ReconstructArgs {
+  FourierRelax relax;  // resolved against the data in reconstruct_py
   std::string algorithm;
   SolverSettings settings;
   std::string device, precision;
@@ -103,7 +106,13 @@ Result reconstruct_py(nb::object input, std::optional<AnyArray> frames, std::opt
   if (!(a.gpu_memory >= 0)) throw InputError("gpu_memory: expected >= 0 GiB; found " + std::to_string(a.gpu_memory));
   SolverSettings settings = a.settings;
   settings.shared.device_memory_limit = int64_t(a.gpu_memory * double(1ll << 30));
-  const SolverChain chain = make_chain(a.algorithm, settings);
+  // The chain once the Fourier relaxation is known: auto looks at the frames (counting.hpp).
+  auto chain_for = [&](const std::function<double(std::string&)>& counting) {
+    std::string why;
+    settings.shared.fourier_relax = a.relax.automatic ? counting(why) : a.relax.value;
+    return make_chain(a.algorithm, settings);
+  };
+  (void)make_chain(a.algorithm, settings);  // bad options are refused before any reading
   exec::clear_stop();
 
   const bool from_file = nb::isinstance<nb::str>(input) || nb::hasattr(input, "__fspath__");
@@ -112,6 +121,7 @@ Result reconstruct_py(nb::object input, std::optional<AnyArray> frames, std::opt
     const std::string path = nb::cast<std::string>(nb::module_::import_("os").attr("fspath")(input));
     require_input_file(path, "input CXI file");
     if (!a.dist.probe_file.empty()) require_input_file(a.dist.probe_file, "probe file");
+    const SolverChain chain = chain_for([&](std::string& why) { return counting_relax(path, why); });
     // Python objects are made once the GIL is back: the work returns C++ values only.
     DistributedRun run = run_released(progress, [&](exec::EventSink* events) {
       return reconstruct_distributed(path, chain, device, precision, a.dist, events);
@@ -149,6 +159,9 @@ Result reconstruct_py(nb::object input, std::optional<AnyArray> frames, std::opt
   if (probe) data.probe = copy_in<Complex<float>>(*probe, "probe", {m, m}, {"M", "M"});
   if (probe) data.probe_source = "probe argument";
   data.intensities = Array<float>(Shape{n, m, int64_t(frames->shape(2))});
+  const SolverChain chain = chain_for([&](std::string& why) {
+    return counting_relax(n, m, [&](int64_t j, float* dst) { std::memcpy(dst, intensities + j * m * m, size_t(m * m) * sizeof(float)); }, why);
+  });
   PtychoProblem problem;
   SolverResult r = run_released(progress, [&](exec::EventSink* events) {
     std::memcpy(data.intensities.data(), intensities, data.intensities.bytes());
@@ -227,6 +240,8 @@ void add_ptycho(nb::module_& m) {
       .def_prop_ro("pixel_size", [](const Result& r) { return std::make_pair(r.layout->pixel_y_m, r.layout->pixel_x_m); },
                    "Object pixel size (y, x), m.")
       .def_prop_ro("occupancy", [](const Result& r) { return r.result->occupancy; }, "Probe-mode power fractions.")
+      .def_prop_ro("r_factor", [](const Result& r) { return r.result->r_factor; },
+                   "sum |a - A| / sum A over valid pixels: the data misfit of the final object and probe (every solver's).")
       .def_prop_ro("algorithm", [](const Result& r) { return r.result->algorithm; })
       .def_prop_ro("device", [](const Result& r) { return r.result->device; })
       .def_prop_ro("precision", [](const Result& r) { return r.result->precision; })
@@ -302,7 +317,7 @@ void add_ptycho(nb::module_& m) {
          std::optional<AnyArray> probe, const std::string& algorithm, int iterations, const std::string& device,
          const std::string& precision, int threads, int probe_modes, int object_modes, int orthogonalize_every,
          int probe_start, int overlap_iterations, bool fuse_exit_update, bool fused_fourier, bool object_gather,
-         double object_inertia, double probe_inertia, double fourier_relax, double modulus_gain_limit,
+         double object_inertia, double probe_inertia, nb::object fourier_relax, double modulus_gain_limit,
          int64_t batch_frames, double gpu_memory, double raar_beta, std::optional<double> pie_alpha,
          std::optional<double> pie_beta, int64_t mini_batch, uint64_t seed, const std::string& noise, double smoothness,
          const std::string& partition, std::vector<int> devices, const std::string& reduce, const std::string& probe_file,
@@ -313,7 +328,10 @@ void add_ptycho(nb::module_& m) {
         d.iterations = iterations, d.probe_modes = probe_modes, d.object_modes = object_modes;
         d.orthogonalize_every = orthogonalize_every, d.probe_start = probe_start, d.overlap_iterations = overlap_iterations;
         d.fuse_exit_update = fuse_exit_update, d.fused_fourier = fused_fourier, d.object_gather = object_gather;
-        d.object_inertia = object_inertia, d.probe_inertia = probe_inertia, d.fourier_relax = fourier_relax;
+        d.object_inertia = object_inertia, d.probe_inertia = probe_inertia;
+        // "auto" (the CLI's default: the power bound for photon counts) or a number.
+        a.relax = parse_fourier_relax(nb::isinstance<nb::str>(fourier_relax) ? nb::cast<std::string>(fourier_relax)
+                                                                              : nb::cast<std::string>(nb::str(fourier_relax)));
         d.modulus_gain_limit = modulus_gain_limit, d.batch_frames = batch_frames;
         a.settings.raar_beta = raar_beta, a.settings.pie_alpha = pie_alpha, a.settings.pie_beta = pie_beta;
         a.settings.mini_batch = mini_batch, a.settings.seed = seed, a.settings.smoothness = smoothness;
@@ -335,7 +353,7 @@ void add_ptycho(nb::module_& m) {
       nb::arg("probe_start") = DmOptions().probe_start, nb::arg("overlap_iterations") = DmOptions().overlap_iterations,
       nb::arg("fuse_exit_update") = DmOptions().fuse_exit_update, nb::arg("fused_fourier") = DmOptions().fused_fourier,
       nb::arg("object_gather") = DmOptions().object_gather, nb::arg("object_inertia") = DmOptions().object_inertia,
-      nb::arg("probe_inertia") = DmOptions().probe_inertia, nb::arg("fourier_relax") = DmOptions().fourier_relax,
+      nb::arg("probe_inertia") = DmOptions().probe_inertia, nb::arg("fourier_relax") = "auto",
       nb::arg("modulus_gain_limit") = DmOptions().modulus_gain_limit, nb::arg("batch_frames") = DmOptions().batch_frames,
       nb::arg("gpu_memory") = 0.0, nb::arg("raar_beta") = RaarOptions().beta, nb::arg("pie_alpha") = nb::none(),
       nb::arg("pie_beta") = nb::none(), nb::arg("mini_batch") = PieOptions().mini_batch,
