@@ -23,6 +23,12 @@ std::unique_ptr<SolverOptions> solver_options(const std::string& name, const Sol
     ml->noise = s.noise;
     ml->object_smoothness = s.smoothness;
   }
+  if (auto* lsq = dynamic_cast<LsqmlOptions*>(o.get())) {
+    lsq->noise = s.noise;
+    lsq->seed = s.seed;
+    lsq->modulus_gain_limit = s.shared.modulus_gain_limit;
+    if (s.lsqml_batch) lsq->mini_batch = *s.lsqml_batch;
+  }
   return o;
 }
 

@@ -1,7 +1,8 @@
 // Ptychographic reconstruction with any solver: what every solver shares (its options, its
 // result, how progress and pictures are reported) and the entry that runs one by name. The
 // solvers this build has are listed by solver_names(); each has its own options (dm.hpp:
-// DmOptions for "dm"; pie.hpp: EpieOptions for "epie", RpieOptions for "rpie"), derived from
+// DmOptions for "dm"; pie.hpp: EpieOptions for "epie", RpieOptions for "rpie"; ml.hpp: MlOptions
+// for "ml"; lsqml.hpp: LsqmlOptions for "lsqml"), derived from
 // SolverOptions, and its own folder in src/ptycho/.
 #pragma once
 
