@@ -10,7 +10,8 @@
 //        gaussian (amplitude model, L = sum (sqrt(I) - sqrt(n))^2): Psi' = sqrt(n) Psi / sqrt(I),
 //          the modulus projection (with PIE's gain limit, modulus_gain_limit);
 //        poisson (L = sum I - n log I): Psi' = Psi (1 - alpha_j w), w = 1 - n / I, the gradient
-//          step with alpha_j the exact minimum of L_j along it (convex on [0, 1): Newton steps).
+//          step with alpha_j the exact minimum of L_j along it (convex on [0, 1): Newton steps);
+//          I floored inside w at 0.01 photons and at n / G^2 (G: modulus_gain_limit).
 //      chi_j = F^-1 Psi'_j - psi_j, the exit-wave change.
 //   2. The update directions, the illumination-weighted averages of the frames' own updates
 //      (paper eqs. 24-25), with regularised denominators:
@@ -60,7 +61,10 @@ struct LsqmlOptions : SolverOptions {
   double delta = 0.1;
   // Largest step length a frame may take along either direction (step_length.hpp), > 0.
   double step_limit = 1;
-  // The Gaussian model's modulus projection: largest gain of a Fourier amplitude (PieOptions').
+  // Largest gain G of a Fourier amplitude (0: none), as PieOptions': the Gaussian model's modulus
+  // projection caps it; the Poisson model floors I at n / G^2 inside its weight 1 - n / I
+  // (src/ptycho/lsqml/lsqml_kernels.hpp), so near-dark model pixels under counts are lifted by at
+  // most 1 + alpha (G^2 - 1) and float rounding is not amplified.
   double modulus_gain_limit = 2;
   std::unique_ptr<SolverOptions> clone() const override { return std::make_unique<LsqmlOptions>(*this); }
 };

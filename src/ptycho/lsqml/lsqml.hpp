@@ -240,9 +240,10 @@ class Lsqml final : public Solver<B, T> {
     b_.for_each(nb * g_.pix, pie::GatherAmplitudes{batch_amp_.data(), amplitudes_.data(), order_dev_.data() + s, g_.pix});
     plan.forward(buf_.data());
     const T inv_m = T(1) / T(g_.m), inv_pix = T(1) / T(g_.pix);
+    const double gain = opt_.modulus_gain_limit;
     b_.sum_into(nb * g_.pix, model::FourierMisfit<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_m}, misfit_, 0);
     if (opt_.noise == NoiseModel::gaussian) {
-      const T inv_gain = opt_.modulus_gain_limit > 0 ? T(1.0 / opt_.modulus_gain_limit) : T(0);
+      const T inv_gain = gain > 0 ? T(1.0 / gain) : T(0);
       b_.for_each(nb * g_.pix,
                   model::ModulusProject<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_m, nullptr, inv_gain});
       plan.inverse(buf_.data());
@@ -252,13 +253,14 @@ class Lsqml final : public Solver<B, T> {
     // Poisson: each frame's step along -(1 - n / I) Psi, Newton steps on its convex cost from
     // alpha = 1/2 (the per-pixel optimum 1 / (1 + sqrt(n / I)) at a consistent model), each step
     // one pass of per-frame sums; then the change itself, which the inverse FFT turns into chi.
+    const T inv_gain2 = gain > 0 ? T(1.0 / (gain * gain)) : T(0);  // the gain limit's floor of I (lsqml_kernels.hpp)
     std::vector<double> alpha(size_t(nb), 0.5);
     Array<T> host(Shape{capacity_});
     for (int step = 0; step < kPoissonNewtonSteps; ++step) {
       for (int64_t j = 0; j < nb; ++j) host[j] = T(alpha[size_t(j)]);
       alpha_dev_.assign(host);
       b_.sum_segments(2 * nb, g_.pix,
-                      PoissonStepTerms<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_pix, alpha_dev_.data()},
+                      PoissonStepTerms<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_pix, inv_gain2, alpha_dev_.data()},
                       fourier_sums_.data());
       for (int64_t j = 0; j < nb; ++j)
         alpha[size_t(j)] = poisson_newton(alpha[size_t(j)], fourier_sums_[size_t(2 * j)], fourier_sums_[size_t(2 * j + 1)],
@@ -266,7 +268,7 @@ class Lsqml final : public Solver<B, T> {
     }
     for (int64_t j = 0; j < nb; ++j) host[j] = T(alpha[size_t(j)]);
     alpha_dev_.assign(host);
-    b_.for_each(nb * g_.pix, PoissonChange<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_pix, alpha_dev_.data()});
+    b_.for_each(nb * g_.pix, PoissonChange<T>{buf_.data(), batch_amp_.data(), valid_.data(), g_, inv_pix, inv_gain2, alpha_dev_.data()});
     plan.inverse(buf_.data());
   }
 
