@@ -28,6 +28,7 @@
 #include "phasis/ptycho/distributed.hpp"
 #include "phasis/ptycho/dm.hpp"
 #include "phasis/ptycho/output.hpp"
+#include "phasis/ptycho/lsqml.hpp"
 #include "phasis/ptycho/ml.hpp"
 #include "phasis/ptycho/pie.hpp"
 #include "phasis/ptycho/problem.hpp"
@@ -47,6 +48,7 @@ struct ReconstructArgs {
   uint64_t seed = PieOptions().seed;
   std::string noise = "poisson";
   double smoothness = MlOptions().object_smoothness;
+  std::optional<int64_t> lsqml_batch;  // unset: LSQML's default (LsqmlOptions::mini_batch)
   std::string partition = "spatial";
   std::string devices_text;
   double gpu_memory_gib = 0;
@@ -203,6 +205,7 @@ void run(const ReconstructArgs& a) {
   settings.seed = a.seed;
   settings.noise = a.noise == "gaussian" ? NoiseModel::gaussian : NoiseModel::poisson;
   settings.smoothness = a.smoothness;
+  settings.lsqml_batch = a.lsqml_batch;
   // Every iteration may send snapshots to the live view, when its encoder is free (none is copied
   // for nobody); checkpoints take the solver's state through their policy, not snapshots.
   const SolverChain chain = make_chain(a.algorithm, settings, resumed, live ? 1 : 0, checkpoint.policy(a.checkpoint_every));
@@ -305,6 +308,10 @@ void run(const ReconstructArgs& a) {
                            {"checkpoint_every", a.checkpoint_every}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
   if (a.algorithm.find("ml") != std::string::npos) params["noise"] = a.noise, params["object_smoothness"] = a.smoothness;
+  if (a.algorithm.find("lsqml") != std::string::npos) {
+    params["lsqml_batch"] = a.lsqml_batch ? *a.lsqml_batch : LsqmlOptions().mini_batch;
+    params["seed"] = a.seed;
+  }
   if (a.dm.refine_positions_from >= 0) {
     params["refine_positions_from"] = a.dm.refine_positions_from;
     params["position_step_limit"] = a.dm.position_step_limit;
@@ -453,7 +460,8 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("-o,--output", a->output, "HDF5 result file (PNGs are written beside it)")->required();
   cmd->add_option("--algorithm", a->algorithm,
                   "Solver: dm (Difference Map), raar (relaxed averaged alternating reflections), er (error reduction), "
-                  "epie, rpie (ptychographic iterative engines), ml (maximum likelihood); or a chain, each stage from "
+                  "epie, rpie (ptychographic iterative engines), ml (maximum likelihood), lsqml (least-squares maximum "
+                  "likelihood, mini-batches); or a chain, each stage from "
                   "where the one before stopped: dm:50,ml:50")
       ->check(CLI::Validator(
           [](std::string& text) {
@@ -474,11 +482,14 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
   cmd->add_option("--mini-batch", a->mini_batch,
                   "ePIE/rPIE: frames updated together (1: the sequential engines; 0: the whole scan)")
       ->capture_default_str();
-  cmd->add_option("--noise", a->noise, "ML's noise model: poisson (photon counts) or gaussian")
+  cmd->add_option("--lsqml-batch", a->lsqml_batch,
+                  "LSQML: frames updated together, >= 1 (default " + std::to_string(LsqmlOptions().mini_batch) + ")");
+  cmd->add_option("--noise", a->noise, "ML's and LSQML's noise model: poisson (photon counts) or gaussian (ML: on "
+                  "intensities; LSQML: on amplitudes)")
       ->check(CLI::IsMember({"poisson", "gaussian"}))->capture_default_str();
   cmd->add_option("--smoothness", a->smoothness, "ML: weight of the object smoothness regulariser (0: off)")
       ->capture_default_str();
-  cmd->add_option("--seed", a->seed, "ePIE/rPIE: seed of the random frame order of every iteration")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "ePIE/rPIE/LSQML: seed of the random frame order of every iteration")->capture_default_str();
   cmd->add_option("--iterations", a->dm.iterations, "Number of iterations (streaming input: iterations on the complete set, after the last frame)")->capture_default_str();
   cmd->add_option("--refine-positions-from", a->dm.refine_positions_from,
                   "ePIE/rPIE: refine scan positions from this iteration (0-based, counted over a chain) on; -1: never")
@@ -550,7 +561,7 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                   "Start from the probe in this HDF5 file (a CXI probe location, or a phasis result's probe); "
                   "it is scaled to the mean frame power");
   cmd->add_option("--probe-support", a->dm.probe_support_radius,
-                  "Probe support: zero outside a disc of this radius about the frame's centre, pixels (0: none; dm, raar, er, epie, rpie)")
+                  "Probe support: zero outside a disc of this radius about the frame's centre, pixels (0: none; dm, raar, er, epie, rpie, lsqml)")
       ->capture_default_str();
   cmd->add_option("--probe-pupil", a->dm.probe_pupil,
                   "Probe support in Fourier space: zero spectrum beyond this fraction of the detector half-width (0: none)")

@@ -23,6 +23,12 @@ std::unique_ptr<SolverOptions> solver_options(const std::string& name, const Sol
     ml->noise = s.noise;
     ml->object_smoothness = s.smoothness;
   }
+  if (auto* lsq = dynamic_cast<LsqmlOptions*>(o.get())) {
+    lsq->noise = s.noise;
+    lsq->seed = s.seed;
+    lsq->modulus_gain_limit = s.shared.modulus_gain_limit;
+    if (s.lsqml_batch) lsq->mini_batch = *s.lsqml_batch;
+  }
   return o;
 }
 
@@ -49,7 +55,7 @@ SolverChain make_chain(const std::string& algorithm, const SolverSettings& s, st
   if (s.shared.probe_support_radius > 0 || s.shared.probe_pupil > 0)
     for (const auto& stage : stages)
       if (stage.first == "ml")
-        throw InputError("a probe support: expected solvers that take one (dm, raar, er, epie, rpie); found ml in '" +
+        throw InputError("a probe support: expected solvers that take one (dm, raar, er, epie, rpie, lsqml); found ml in '" +
                          algorithm + "'");
   int done = 0;
   for (const auto& [name, iterations] : stages) {

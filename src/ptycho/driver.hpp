@@ -54,7 +54,7 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     model::check_probe_support(options, pr.frame_size);
     made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
     if ((options.probe_support_radius > 0 || options.probe_pupil > 0) && !made->constrained_probe())
-      throw InputError(algorithm + ": a probe support: expected a solver that takes one (dm, raar, er, epie, rpie); found " +
+      throw InputError(algorithm + ": a probe support: expected a solver that takes one (dm, raar, er, epie, rpie, lsqml); found " +
                        algorithm);
     if (options.refine_positions_from >= 0 && !made->refines_positions())
       throw InputError(algorithm + ": position refinement: expected a solver that refines positions (epie, rpie); found " +

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ptycho/dm/difference_map.hpp"
+#include "ptycho/lsqml/lsqml.hpp"
 #include "ptycho/ml/maximum_likelihood.hpp"
 #include "ptycho/pie/pie.hpp"
 #include "ptycho/solver.hpp"
@@ -20,6 +21,7 @@ inline constexpr SolverEntry<B, T> kSolvers[] = {
     {"epie", &pie::make_epie<B, T>, &default_options_of<EpieOptions>},  // ePIE (Maiden & Rodenburg 2009), pie/
     {"rpie", &pie::make_rpie<B, T>, &default_options_of<RpieOptions>},  // rPIE (Maiden, Johnson & Li 2017), pie/
     {"ml", &ml::make_solver<B, T>, &default_options_of<MlOptions>},  // maximum likelihood (Thibault & Guizar-Sicairos 2012), ml/
+    {"lsqml", &lsqml::make_solver<B, T>, &default_options_of<LsqmlOptions>},  // least-squares ML (Odstrcil et al. 2018), lsqml/
 };
 
 }  // namespace phasis

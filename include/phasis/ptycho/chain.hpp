@@ -1,6 +1,6 @@
 // A chain of solvers from the flat options a user gives (the CLI's flags, Python's keyword
 // arguments): each stage gets its solver's own options type (reconstruct.hpp), its shared fields
-// from `SolverSettings::shared`, its own (RAAR's beta, PIE's steps, ML's noise model) from the rest.
+// from `SolverSettings::shared`, its own (RAAR's beta, PIE's steps, ML's and LSQML's noise model) from the rest.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "phasis/ptycho/dm.hpp"
+#include "phasis/ptycho/lsqml.hpp"
 #include "phasis/ptycho/ml.hpp"
 #include "phasis/ptycho/pie.hpp"
 #include "phasis/ptycho/reconstruct.hpp"
@@ -23,6 +24,7 @@ struct SolverSettings {
   uint64_t seed = PieOptions().seed;
   NoiseModel noise = NoiseModel::poisson;
   double smoothness = MlOptions().object_smoothness;
+  std::optional<int64_t> lsqml_batch;  // unset: LSQML's default mini batch (its noise model and seed: the above)
 };
 
 /// Solver `name`'s own options (default_solver_options) with the settings applied.

@@ -1,7 +1,8 @@
 // Ptychographic reconstruction with any solver: what every solver shares (its options, its
 // result, how progress and pictures are reported) and the entry that runs one by name. The
 // solvers this build has are listed by solver_names(); each has its own options (dm.hpp:
-// DmOptions for "dm"; pie.hpp: EpieOptions for "epie", RpieOptions for "rpie"), derived from
+// DmOptions for "dm"; pie.hpp: EpieOptions for "epie", RpieOptions for "rpie"; ml.hpp: MlOptions
+// for "ml"; lsqml.hpp: LsqmlOptions for "lsqml"), derived from
 // SolverOptions, and its own folder in src/ptycho/.
 #pragma once
 
@@ -78,7 +79,7 @@ struct SolverOptions {
   double position_affine_gain = 1;    // the affine part of each iteration's steps taken this many times, in [1, 100]
   double position_affine_weight = 0;  // pull toward the affine scan model per iteration, in [0, 1] (0: none)
   // Probe supports, applied after every iteration that updates the probe (model/probe_support.hpp;
-  // dm, raar, er, epie, rpie): zero outside a disc of this radius about the frame's centre, pixels
+  // dm, raar, er, epie, rpie, lsqml): zero outside a disc of this radius about the frame's centre, pixels
   // (0: none; at most half the frame), and zero spectrum beyond this fraction of the detector's
   // half-width (0: none; at most 1).
   double probe_support_radius = 0;
