@@ -1,4 +1,4 @@
-// ePIE and rPIE over MPI ranks (registered as test_pie_mpi_np2 and _np3): every rank draws the same
+// ePIE, rPIE and LSQML over MPI ranks (registered as test_pie_mpi_np2 and _np3): every rank draws the same
 // scan-wide frame order, keeps its own frames of each batch, and the batch's sums meet in one
 // reduction, so the ranks update the same frames together as one process does. The result must
 // equal the single process's to float summation order, for every partition.
@@ -12,6 +12,7 @@
 #include "phasis/comm/mpi.hpp"
 #include "phasis/io/cxi.hpp"
 #include "phasis/ptycho/distributed.hpp"
+#include "phasis/ptycho/lsqml.hpp"
 #include "phasis/ptycho/pie.hpp"
 #include "phasis/ptycho/simulate.hpp"
 #include "shared_dir.hpp"
@@ -78,6 +79,9 @@ void ranks_match_single_process(const char* algorithm, int64_t mini_batch, doubl
 // 1.3e-7 / 7.9e-6 (the whole scan: every probe pixel sums 120 frames in float, grouped by rank).
 TEST(PieMpi, EpieSequentialRanksMatchTheSingleProcess) { ranks_match_single_process<EpieOptions>("epie", 1, 0.0); }
 TEST(PieMpi, RpieMiniBatchRanksMatchTheSingleProcess) { ranks_match_single_process<RpieOptions>("rpie", 10); }
+// LSQML's mini-batches are drawn as PIE's (scan-wide order from the seed); its per-frame steps are
+// averaged over the batch in a second reduction. The same float bar as rPIE's.
+TEST(PieMpi, LsqmlMiniBatchRanksMatchTheSingleProcess) { ranks_match_single_process<LsqmlOptions>("lsqml", 10); }
 TEST(PieMpi, EpieWholeScanBatchRanksMatchTheSingleProcess) {
   ranks_match_single_process<EpieOptions>("epie", 0, 3e-5);
 }
