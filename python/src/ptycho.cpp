@@ -319,7 +319,8 @@ void add_ptycho(nb::module_& m) {
          int probe_start, int overlap_iterations, bool fuse_exit_update, bool fused_fourier, bool object_gather,
          double object_inertia, double probe_inertia, nb::object fourier_relax, double modulus_gain_limit,
          int64_t batch_frames, double gpu_memory, double raar_beta, std::optional<double> pie_alpha,
-         std::optional<double> pie_beta, int64_t mini_batch, uint64_t seed, const std::string& noise, double smoothness,
+         std::optional<double> pie_beta, int64_t mini_batch, std::optional<int64_t> lsqml_batch, uint64_t seed,
+         const std::string& noise, double smoothness, double probe_support, double probe_pupil,
          const std::string& partition, std::vector<int> devices, const std::string& reduce, const std::string& probe_file,
          nb::object progress) {
         ReconstructArgs a;
@@ -335,6 +336,8 @@ void add_ptycho(nb::module_& m) {
         d.modulus_gain_limit = modulus_gain_limit, d.batch_frames = batch_frames;
         a.settings.raar_beta = raar_beta, a.settings.pie_alpha = pie_alpha, a.settings.pie_beta = pie_beta;
         a.settings.mini_batch = mini_batch, a.settings.seed = seed, a.settings.smoothness = smoothness;
+        a.settings.lsqml_batch = lsqml_batch;
+        d.probe_support_radius = probe_support, d.probe_pupil = probe_pupil;
         if (noise != "poisson" && noise != "gaussian") throw InputError("noise: expected poisson or gaussian; found '" + noise + "'");
         a.settings.noise = noise == "gaussian" ? NoiseModel::gaussian : NoiseModel::poisson;
         if (partition != "spatial" && partition != "interleaved")
@@ -356,8 +359,9 @@ void add_ptycho(nb::module_& m) {
       nb::arg("probe_inertia") = DmOptions().probe_inertia, nb::arg("fourier_relax") = "auto",
       nb::arg("modulus_gain_limit") = DmOptions().modulus_gain_limit, nb::arg("batch_frames") = DmOptions().batch_frames,
       nb::arg("gpu_memory") = 0.0, nb::arg("raar_beta") = RaarOptions().beta, nb::arg("pie_alpha") = nb::none(),
-      nb::arg("pie_beta") = nb::none(), nb::arg("mini_batch") = PieOptions().mini_batch,
+      nb::arg("pie_beta") = nb::none(), nb::arg("mini_batch") = PieOptions().mini_batch, nb::arg("lsqml_batch") = nb::none(),
       nb::arg("seed") = PieOptions().seed, nb::arg("noise") = "poisson", nb::arg("smoothness") = MlOptions().object_smoothness,
+      nb::arg("probe_support") = 0.0, nb::arg("probe_pupil") = 0.0,
       nb::arg("partition") = "spatial", nb::arg("devices") = std::vector<int>{}, nb::arg("reduce") = "auto",
       nb::arg("probe_file") = "", nb::arg("progress") = nb::none(),
       "Reconstructs object and probe (`phasis ptycho reconstruct`; options as its long options).\n"

@@ -29,7 +29,7 @@ def cli_reconstruct(cli, scan, tmp_path, *extra):
     cli("ptycho", "reconstruct", scan, "-o", out, "--iterations", REC["iterations"], "--device", "cpu",
         "--threads", REC["threads"], "--no-pictures", "-q", *extra)
     with h5py.File(out, "r") as f:
-        return out, f["object"][()], f["probe"][()], f["fourier_error"][()]
+        return out, f["object"][()], f["probe"][()], f["fourier_error"][()], f["r_factor"][()]
 
 
 def test_simulate_writes_what_the_cli_writes(cli, scan, tmp_path):
@@ -40,15 +40,16 @@ def test_simulate_writes_what_the_cli_writes(cli, scan, tmp_path):
             np.testing.assert_array_equal(a[key][()], b[key][()])
 
 
-@pytest.mark.parametrize("algorithm", ["dm", "dm:3,ml:3"])
+@pytest.mark.parametrize("algorithm", ["dm", "dm:3,ml:3", "lsqml"])
 def test_reconstruct_equals_the_cli_from_a_file_and_from_arrays(cli, scan, tmp_path, algorithm):
-    _, obj, probe, errors = cli_reconstruct(cli, scan, tmp_path, "--algorithm", algorithm)
+    _, obj, probe, errors, r_factor = cli_reconstruct(cli, scan, tmp_path, "--algorithm", algorithm)
     r = ptycho.reconstruct(str(scan), algorithm=algorithm, **REC)
     obj_py = r.object[0] if obj.ndim == 2 else r.object
     probe_py = r.probe[0] if probe.ndim == 2 else r.probe
     np.testing.assert_array_equal(obj_py, obj)
     np.testing.assert_array_equal(probe_py, probe)
     np.testing.assert_array_equal(r.errors, errors)
+    assert r.r_factor == r_factor and 0 < r_factor < 1
     assert r.algorithm == algorithm and r.device == "cpu"
 
     d = ptycho.read(str(scan))
@@ -57,6 +58,23 @@ def test_reconstruct_equals_the_cli_from_a_file_and_from_arrays(cli, scan, tmp_p
     np.testing.assert_array_equal(a.object, r.object)
     np.testing.assert_array_equal(a.errors, r.errors)
     np.testing.assert_array_equal(ptycho.reconstruct(d, algorithm=algorithm, **REC).object, r.object)
+
+
+def test_counting_data_get_the_clis_fourier_relaxation(cli, tmp_path):
+    # fourier_relax="auto" resolves as the CLI's default does (the power bound for photon counts),
+    # whether the frames come from a file or from arrays.
+    counts = tmp_path / "counts.cxi"
+    ptycho.simulate(str(counts), frame_size=32, positions=60, seed=3, noise="poisson", photons=1e3)
+    _, obj, _, errors, _ = cli_reconstruct(cli, counts, tmp_path)
+    r = ptycho.reconstruct(str(counts), **REC)
+    np.testing.assert_array_equal(r.object[0] if obj.ndim == 2 else r.object, obj)
+    np.testing.assert_array_equal(r.errors, errors)
+    d = ptycho.read(str(counts))
+    np.testing.assert_array_equal(ptycho.reconstruct(d, **REC).object, r.object)
+    exact = ptycho.reconstruct(d, fourier_relax=0, **REC)
+    assert not np.array_equal(exact.object, r.object)  # auto did choose the power bound
+    with pytest.raises(phasis.InputError, match="fourier relax: expected auto or a number"):
+        ptycho.reconstruct(d, fourier_relax="much", **REC)
 
 
 def test_compare_prints_the_cli_figures(cli, scan, tmp_path):
