@@ -21,6 +21,7 @@
 #include "ptycho/dm/difference_map.hpp"
 #include "ptycho/frame_source.hpp"
 #include "ptycho/model/misfit.hpp"
+#include "ptycho/model/probe_support.hpp"
 
 namespace phasis {
 
@@ -145,8 +146,15 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
   // every solver's templates here again.
   const auto make = stage.algorithm == "raar" ? dm::make_raar<B, T> : stage.algorithm == "er" ? dm::make_er<B, T>
                                                                                              : dm::make_solver<B, T>;
+  model::check_probe_support(*stage.options, h.frame_size);
   std::unique_ptr<Solver<B, T>> solver = make(backend, pr, *stage.options, local);
   solver->start();
+  // Probe supports as the driver applies them (model/probe_support.hpp).
+  const SolverOptions& so = *stage.options;
+  const bool support = so.probe_support_radius > 0 || so.probe_pupil > 0;
+  const int64_t modes = solver->probe().shape().rank == 3 ? solver->probe().shape()[0] : 1;
+  std::unique_ptr<typename B::template Fft<T>> support_plan;
+  if (so.probe_pupil > 0) support_plan = backend.template fft<T>({int(h.frame_size), int(h.frame_size)}, modes);
   pr.amplitudes = Array<float>();  // the solver holds them
   if (events)
     events->note("stream: started on " + std::to_string(pr.frames) + " frames" +
@@ -203,6 +211,8 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
     {
       exec::ScopedSpan span(events, "iteration", "chunk", 0, it);
       err = solver->iterate(it);
+      if (support && it >= so.probe_start)
+        model::apply_probe_support(backend, *solver->constrained_probe(), modes, h.frame_size, so, support_plan.get());
       backend.synchronize();
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_it).count();
