@@ -304,6 +304,7 @@ void run(const ReconstructArgs& a) {
                            {"probe_scale", run.probe_scale},
                            {"probe_support_radius", a.dm.probe_support_radius},
                            {"probe_pupil", a.dm.probe_pupil},
+                           {"probe_recentre_every", a.dm.probe_recentre_every},
                            {"resumed_from", a.resume},
                            {"checkpoint_every", a.checkpoint_every}};
   if (a.algorithm.find("raar") != std::string::npos) params["raar_beta"] = a.raar_beta;
@@ -562,6 +563,10 @@ void add_ptycho_reconstruct(CLI::App& ptycho) {
                   "it is scaled to the mean frame power");
   cmd->add_option("--probe-support", a->dm.probe_support_radius,
                   "Probe support: zero outside a disc of this radius about the frame's centre, pixels (0: none; dm, raar, er, epie, rpie, lsqml)")
+      ->capture_default_str();
+  cmd->add_option("--probe-recentre-every", a->dm.probe_recentre_every,
+                  "Every N iterations move probe and object back together when the probe's centroid is a pixel or more off "
+                  "the frame's centre (0: never; dm, raar, er, epie, rpie, lsqml)")
       ->capture_default_str();
   cmd->add_option("--probe-pupil", a->dm.probe_pupil,
                   "Probe support in Fourier space: zero spectrum beyond this fraction of the detector half-width (0: none)")

@@ -52,11 +52,11 @@ SolverChain make_chain(const std::string& algorithm, const SolverSettings& s, st
   // A probe support on a stage whose solver keeps state a changed probe breaks (ml) would end the
   // run when that stage starts, perhaps hours in: refused here, before any work. (The driver asks
   // each solver itself too: Solver::constrained_probe.)
-  if (s.shared.probe_support_radius > 0 || s.shared.probe_pupil > 0)
+  if (s.shared.probe_support_radius > 0 || s.shared.probe_pupil > 0 || s.shared.probe_recentre_every > 0)
     for (const auto& stage : stages)
       if (stage.first == "ml")
-        throw InputError("a probe support: expected solvers that take one (dm, raar, er, epie, rpie, lsqml); found ml in '" +
-                         algorithm + "'");
+        throw InputError(std::string(s.shared.probe_recentre_every > 0 ? "probe recentring" : "a probe support") +
+                         ": expected solvers that take it (dm, raar, er, epie, rpie, lsqml); found ml in '" + algorithm + "'");
   int done = 0;
   for (const auto& [name, iterations] : stages) {
     std::shared_ptr<SolverOptions> options = solver_options(name, s);

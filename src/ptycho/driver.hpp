@@ -16,6 +16,7 @@
 #include "phasis/exec/interrupt.hpp"
 #include "ptycho/model/misfit.hpp"
 #include "ptycho/model/probe_support.hpp"
+#include "ptycho/model/recentre.hpp"
 #include "ptycho/reconstruct_entry.hpp"
 #include "ptycho/solvers.hpp"
 
@@ -55,6 +56,12 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
     if ((options.probe_support_radius > 0 || options.probe_pupil > 0) && !made->constrained_probe())
       throw InputError(algorithm + ": a probe support: expected a solver that takes one (dm, raar, er, epie, rpie, lsqml); found " +
+                       algorithm);
+    if (options.probe_recentre_every < 0)
+      throw InputError("probe recentre every: expected 0 (never) or a number of iterations; found " +
+                       std::to_string(options.probe_recentre_every));
+    if (options.probe_recentre_every > 0 && !made->constrained_probe())  // the solvers that recentre
+      throw InputError(algorithm + ": probe recentring: expected a solver that takes it (dm, raar, er, epie, rpie, lsqml); found " +
                        algorithm);
     if (options.refine_positions_from >= 0 && !made->refines_positions())
       throw InputError(algorithm + ": position refinement: expected a solver that refines positions (epie, rpie); found " +
@@ -100,6 +107,13 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
       err = solver.iterate(it);
       if (support && it >= options.probe_start)  // after the probe's update, before anyone sees it
         model::apply_probe_support(backend, *solver.constrained_probe(), k, pr.frame_size, options, support_plan.get());
+      if (options.probe_recentre_every > 0 && it >= options.probe_start && (it + 1) % options.probe_recentre_every == 0) {
+        // Every part holds the same probe, so every part makes the same move.
+        const auto [sy, sx] = model::probe_recentring(solver.probe(), pr.frame_size);
+        if ((sy || sx) && solver.recentre(sy, sx) && reporter)
+          reporter->note("probe: recentred by (" + std::to_string(-sy) + ", " + std::to_string(-sx) + ") pixels after iteration " +
+                         std::to_string(it + 1));
+      }
       backend.synchronize();
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -40,6 +40,13 @@ class Solver {
   /// support); null for solvers whose state a changed probe would make inconsistent (ML's
   /// conjugate directions), which the driver then refuses a support.
   virtual Array<Complex<T>>* constrained_probe() { return nullptr; }
+  /// Probe recentring (model/recentre.hpp): moves the probe modes by (sy, sx) within the frame and
+  /// the object with them, every exit wave it keeps with them; false for solvers that cannot (the
+  /// driver refuses them the option).
+  virtual bool recentre(int64_t sy, int64_t sx) {
+    (void)sy, (void)sx;
+    return false;
+  }
   /// Whether it refines scan positions (SolverOptions::refine_positions_from); the driver refuses
   /// refinement for solvers that do not.
   virtual bool refines_positions() const { return false; }

@@ -66,7 +66,7 @@ TEST(CliProbeModel, BadModelOptionsAreOneLineAndWriteNothing) {
                                    {"--probe-model gaussian --probe '" + cxi + "'", "--probe-model and --probe: expected one start"},
                                    {"--probe-support 17", "probe support radius: expected 0 (none) to half the frame, 16 pixels"},
                                    {"--probe-pupil 2", "probe pupil: expected 0 (none) or a fraction"},
-                                   {"--probe-support 8 --algorithm dm:2,ml:2", "a probe support: expected solvers that take one"}}) {
+                                   {"--probe-support 8 --algorithm dm:2,ml:2", "a probe support: expected solvers that take it"}}) {
     const RunResult r = run_phasis(base + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << args << ": " << r.err;

@@ -84,6 +84,10 @@ struct SolverOptions {
   // half-width (0: none; at most 1).
   double probe_support_radius = 0;
   double probe_pupil = 0;
+  // Every this many iterations (from probe_start), probe and object move back together when the
+  // probe's intensity centroid is a pixel or more off the frame's centre (model/recentre.hpp;
+  // dm, raar, er, epie, rpie, lsqml); 0: never.
+  int probe_recentre_every = 0;
   // Start from this object and probe (null: the unit object and the problem's probe). A chain
   // sets it for each stage from the stage before; a user may set it to continue a run.
   std::shared_ptr<const SolverStart> start;

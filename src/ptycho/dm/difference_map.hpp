@@ -25,6 +25,7 @@
 #include "ptycho/model/frame_plan.hpp"
 #include "ptycho/model/object_sums.hpp"
 #include "ptycho/model/probe_modes.hpp"
+#include "ptycho/model/recentre.hpp"
 #include "ptycho/model/start.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/comm/communicator.hpp"
@@ -185,6 +186,16 @@ class DifferenceMap final : public Solver<B, T> {
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
   Array<Complex<T>>* constrained_probe() override { return &probe_; }
+  /// Probe, object and every frame's exit waves, rolled within the frame as the probe moves.
+  bool recentre(int64_t sy, int64_t sx) override {
+    model::recentre_probe_and_object(b_, probe_, object_, g_.m, g_.h, g_.w, sy, sx);
+    frames_.each_batch(true, false, true, [&](int64_t, int64_t nb, Complex<T>* psi, const float*) {
+      const int64_t len = nb * g_.modes() * g_.pix;
+      b_.for_each(len, model::RollFrames<T>{buf_.data(), psi, g_.m, sy, sx});
+      copy_bytes(psi, B::memory, buf_.data(), B::memory, len * sizeof(Complex<T>));
+    });
+    return true;
+  }
   bool streaming() const override { return memory_.stream; }
   int64_t batch() const override { return memory_.batch; }
 

@@ -34,6 +34,7 @@
 #include "ptycho/model/fourier.hpp"
 #include "ptycho/model/overlap_terms.hpp"
 #include "ptycho/model/probe_modes.hpp"
+#include "ptycho/model/recentre.hpp"
 #include "ptycho/model/start.hpp"  // where every solver starts
 #include "ptycho/pie/frame_order.hpp"
 #include "ptycho/pie/pie_kernels.hpp"
@@ -164,6 +165,11 @@ class Lsqml final : public Solver<B, T> {
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
   Array<Complex<T>>* constrained_probe() override { return &probe_; }
+  /// Probe and object only: the solver keeps no per-frame waves.
+  bool recentre(int64_t sy, int64_t sx) override {
+    model::recentre_probe_and_object(b_, probe_, object_, g_.m, g_.h, g_.w, sy, sx);
+    return true;
+  }
   int64_t batch() const override { return batch_; }
   /// The last iteration's mean steps over its batches (for tests and progress).
   const StepReport& steps() const { return steps_; }

@@ -39,6 +39,7 @@
 #include "phasis/core/error.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "phasis/ptycho/pie.hpp"
+#include "ptycho/model/recentre.hpp"
 #include "ptycho/model/start.hpp"  // where every solver starts
 #include "ptycho/model/overlap_terms.hpp"
 #include "ptycho/model/positions.hpp"
@@ -175,6 +176,11 @@ class Pie final : public Solver<B, T> {
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
   Array<Complex<T>>* constrained_probe() override { return &probe_; }
+  /// Probe and object only: the solver keeps no per-frame waves.
+  bool recentre(int64_t sy, int64_t sx) override {
+    model::recentre_probe_and_object(b_, probe_, object_, g_.m, g_.h, g_.w, sy, sx);
+    return true;
+  }
   int64_t batch() const override { return batch_; }
   bool refines_positions() const override { return true; }
 
