@@ -15,8 +15,7 @@
 #include "phasis/exec/events.hpp"
 #include "phasis/exec/interrupt.hpp"
 #include "ptycho/model/misfit.hpp"
-#include "ptycho/model/probe_support.hpp"
-#include "ptycho/model/recentre.hpp"
+#include "ptycho/probe_constraints.hpp"
 #include "ptycho/reconstruct_entry.hpp"
 #include "ptycho/solvers.hpp"
 
@@ -44,6 +43,7 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
   // A part that cannot start (bad options, out of device memory) must stop the others too, before
   // any of them waits in a sum.
   std::unique_ptr<Solver<B, T>> made;
+  std::unique_ptr<ProbeConstraints<B, T>> constraints;  // supports and recentring, after each iteration
   comm::Failure failure;
   try {
     if (options.iterations < 1)
@@ -52,17 +52,8 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     if (!std::isfinite(options.object_inertia) || !std::isfinite(options.probe_inertia))
       throw InputError("inertia: expected finite object and probe inertia; found " + std::to_string(options.object_inertia) +
                        " and " + std::to_string(options.probe_inertia));
-    model::check_probe_support(options, pr.frame_size);
     made = make_solver<B, T>(algorithm, backend, pr, options, reducer);
-    if ((options.probe_support_radius > 0 || options.probe_pupil > 0) && !made->constrained_probe())
-      throw InputError(algorithm + ": a probe support: expected a solver that takes one (dm, raar, er, epie, rpie, lsqml); found " +
-                       algorithm);
-    if (options.probe_recentre_every < 0)
-      throw InputError("probe recentre every: expected 0 (never) or a number of iterations; found " +
-                       std::to_string(options.probe_recentre_every));
-    if (options.probe_recentre_every > 0 && !made->constrained_probe())  // the solvers that recentre
-      throw InputError(algorithm + ": probe recentring: expected a solver that takes it (dm, raar, er, epie, rpie, lsqml); found " +
-                       algorithm);
+    constraints = std::make_unique<ProbeConstraints<B, T>>(backend, *made, options, pr.frame_size, algorithm);
     if (options.refine_positions_from >= 0 && !made->refines_positions())
       throw InputError(algorithm + ": position refinement: expected a solver that refines positions (epie, rpie); found " +
                        algorithm);
@@ -72,10 +63,6 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
   reducer.agree(failure);
   Solver<B, T>& solver = *made;
   solver.start();
-  const bool support = options.probe_support_radius > 0 || options.probe_pupil > 0;
-  const int64_t k = solver.probe().shape().rank == 3 ? solver.probe().shape()[0] : 1;
-  std::unique_ptr<typename B::template Fft<T>> support_plan;
-  if (options.probe_pupil > 0) support_plan = backend.template fft<T>({int(pr.frame_size), int(pr.frame_size)}, k);
   const int part = reducer.rank();
   exec::EventSink* reporter = part == 0 ? events : nullptr;  // progress, notes and snapshots: part 0
   if (reporter && solver.streaming())
@@ -105,15 +92,7 @@ SolverResult run_solver(const B& backend, const std::string& algorithm, const Pt
     {
       exec::ScopedSpan span(events, "iteration", "chunk", part, it);  // the device's work included
       err = solver.iterate(it);
-      if (support && it >= options.probe_start)  // after the probe's update, before anyone sees it
-        model::apply_probe_support(backend, *solver.constrained_probe(), k, pr.frame_size, options, support_plan.get());
-      if (options.probe_recentre_every > 0 && it >= options.probe_start && (it + 1) % options.probe_recentre_every == 0) {
-        // Every part holds the same probe, so every part makes the same move.
-        const auto [sy, sx] = model::probe_recentring(solver.probe(), pr.frame_size);
-        if ((sy || sx) && solver.recentre(sy, sx) && reporter)
-          reporter->note("probe: recentred by (" + std::to_string(-sy) + ", " + std::to_string(-sx) + ") pixels after iteration " +
-                         std::to_string(it + 1));
-      }
+      constraints->after_iteration(it, reporter);  // after the probe's update, before anyone sees it
       backend.synchronize();
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -21,7 +21,7 @@
 #include "ptycho/dm/difference_map.hpp"
 #include "ptycho/frame_source.hpp"
 #include "ptycho/model/misfit.hpp"
-#include "ptycho/model/probe_support.hpp"
+#include "ptycho/probe_constraints.hpp"
 
 namespace phasis {
 
@@ -146,15 +146,10 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
   // every solver's templates here again.
   const auto make = stage.algorithm == "raar" ? dm::make_raar<B, T> : stage.algorithm == "er" ? dm::make_er<B, T>
                                                                                              : dm::make_solver<B, T>;
-  model::check_probe_support(*stage.options, h.frame_size);
   std::unique_ptr<Solver<B, T>> solver = make(backend, pr, *stage.options, local);
   solver->start();
-  // Probe supports as the driver applies them (model/probe_support.hpp).
-  const SolverOptions& so = *stage.options;
-  const bool support = so.probe_support_radius > 0 || so.probe_pupil > 0;
-  const int64_t modes = solver->probe().shape().rank == 3 ? solver->probe().shape()[0] : 1;
-  std::unique_ptr<typename B::template Fft<T>> support_plan;
-  if (so.probe_pupil > 0) support_plan = backend.template fft<T>({int(h.frame_size), int(h.frame_size)}, modes);
+  // Probe supports and recentring as the driver applies them; remade with each grown solver.
+  auto constraints = std::make_unique<ProbeConstraints<B, T>>(backend, *solver, *stage.options, h.frame_size, stage.algorithm);
   pr.amplitudes = Array<float>();  // the solver holds them
   if (events)
     events->note("stream: started on " + std::to_string(pr.frames) + " frames" +
@@ -180,8 +175,10 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
       scan.add(std::move(fresh));
       PtychoProblem next = scan.problem(before);
       const int64_t dy = std::llround(oy - next.origin_y), dx = std::llround(ox - next.origin_x);
+      constraints.reset();  // it holds the solver grown from
       solver = solver->grown(next, dy, dx);
       solver->start();
+      constraints = std::make_unique<ProbeConstraints<B, T>>(backend, *solver, *stage.options, h.frame_size, stage.algorithm);
       pr = std::move(next);
       pr.amplitudes = Array<float>();  // the solver holds them
       after = 0;
@@ -211,8 +208,7 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
     {
       exec::ScopedSpan span(events, "iteration", "chunk", 0, it);
       err = solver->iterate(it);
-      if (support && it >= so.probe_start)
-        model::apply_probe_support(backend, *solver->constrained_probe(), modes, h.frame_size, so, support_plan.get());
+      constraints->after_iteration(it, events);
       backend.synchronize();
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_it).count();

@@ -96,6 +96,6 @@ TEST(ProbeSupport, ImpossibleSupportsAndSolversWithoutOneAreRefused) {
     simulate_and_reconstruct(so, "ml", ml);
     ADD_FAILURE() << "ml took a probe support";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("a probe support: expected a solver that takes one"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a probe support: expected a solver that takes it"), std::string::npos) << e.what();
   }
 }
