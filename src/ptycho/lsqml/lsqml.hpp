@@ -105,20 +105,8 @@ class Lsqml final : public Solver<B, T> {
 
   /// Collective: the scan's frame count and the data power over the parts; the batches' buffers.
   void start() override {
-    std::vector<int64_t> ids = pr_.frame_ids;
-    if (ids.empty())
-      for (int64_t j = 0; j < n_; ++j) ids.push_back(j);
-    const int64_t scan = int64_t(reducer_.sum(double(n_)));
-    // Every frame of the scan in exactly one part, or the batches would not be the scan's.
-    std::vector<double> held(size_t(scan), 0.0);
-    for (int64_t id : ids)
-      if (id >= 0 && id < scan) held[size_t(id)] += 1;
-    reducer_.sum(held.data(), scan, Memory::host);
-    for (int64_t i = 0; i < scan; ++i)
-      if (held[size_t(i)] != 1)
-        throw InputError("frame ids: expected each of the scan's " + std::to_string(scan) +
-                         " frames in exactly one part; found frame " + std::to_string(i) + " in " +
-                         std::to_string(int64_t(held[size_t(i)])));
+    int64_t scan = 0;
+    const std::vector<int64_t> ids = pie::scan_frame_ids(pr_, n_, reducer_, scan);
     batch_ = std::min(opt_.mini_batch, scan);
     order_ = std::make_unique<pie::GlobalBatches>(ids, scan, batch_);
     capacity_ = std::max<int64_t>(1, std::min(batch_, n_));

@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "phasis/comm/communicator.hpp"
 #include "phasis/core/error.hpp"
+#include "phasis/ptycho/problem.hpp"
 
 namespace phasis::pie {
 
@@ -68,5 +70,24 @@ class GlobalBatches {
   std::vector<int32_t> order_;
   std::vector<int64_t> starts_;
 };
+
+/// Collective: this part's frames' places in the whole scan (pr.frame_ids, or 0..n-1 for one part)
+/// and, in `scan`, the scan's frame count; InputError unless every frame of the scan is held by
+/// exactly one part (the mini-batches would not be the scan's otherwise).
+inline std::vector<int64_t> scan_frame_ids(const PtychoProblem& pr, int64_t n, comm::Communicator& reducer, int64_t& scan) {
+  std::vector<int64_t> ids = pr.frame_ids;
+  if (ids.empty())
+    for (int64_t j = 0; j < n; ++j) ids.push_back(j);
+  scan = int64_t(reducer.sum(double(n)));
+  std::vector<double> held(size_t(scan), 0.0);
+  for (int64_t id : ids)
+    if (id >= 0 && id < scan) held[size_t(id)] += 1;
+  reducer.sum(held.data(), scan, Memory::host);
+  for (int64_t i = 0; i < scan; ++i)
+    if (held[size_t(i)] != 1)
+      throw InputError("frame ids: expected each of the scan's " + std::to_string(scan) + " frames in exactly one part; found frame " +
+                       std::to_string(i) + " in " + std::to_string(int64_t(held[size_t(i)])));
+  return ids;
+}
 
 }  // namespace phasis::pie
