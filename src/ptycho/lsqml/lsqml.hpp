@@ -36,6 +36,7 @@
 #include "ptycho/model/probe_modes.hpp"
 #include "ptycho/model/recentre.hpp"
 #include "ptycho/model/start.hpp"  // where every solver starts
+#include "ptycho/pie/batching.hpp"
 #include "ptycho/pie/frame_order.hpp"
 #include "ptycho/pie/pie_kernels.hpp"
 #include "ptycho/solver.hpp"
@@ -81,7 +82,8 @@ class Lsqml final : public Solver<B, T> {
   /// `reducer` sums each batch's terms, its steps, the misfit and the data power over the parts of
   /// a distributed run (pr then holds this part's frames, pr.frame_ids their places in the scan).
   Lsqml(const B& backend, const PtychoProblem& pr, const LsqmlOptions& opt, comm::Communicator& reducer)
-      : serial_(serial_backend(pr, opt)), b_(serial_ ? *serial_ : backend), opt_(opt), reducer_(reducer), pr_(pr),
+      : serial_(pie::serial_backend<B>(pr, std::max<int64_t>(opt.mini_batch, 1), opt.probe_modes, opt.object_modes)),
+        b_(serial_ ? *serial_ : backend), opt_(opt), reducer_(reducer), pr_(pr),
         n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         probe_(model::starting_probe<T>(pr, opt, g_.k).to(B::memory)),
@@ -111,7 +113,7 @@ class Lsqml final : public Solver<B, T> {
     order_ = std::make_unique<pie::GlobalBatches>(ids, scan, batch_);
     capacity_ = std::max<int64_t>(1, std::min(batch_, n_));
     buf_ = Array<Complex<T>>(Shape{capacity_ * g_.modes(), g_.m, g_.m}, B::memory);
-    buf_.zero();  // slots past a short batch go through the FFT too (plan_for), never read
+    buf_.zero();  // slots past a short batch go through the FFT too (BatchPlans), never read
     batch_amp_ = Array<float>(Shape{capacity_, g_.pix}, B::memory);
     zeros_ = Array<T>(Shape{capacity_}, B::memory);
     zeros_.zero();
@@ -201,31 +203,11 @@ class Lsqml final : public Solver<B, T> {
     order_offsets_ = std::move(offsets);
   }
 
-  /// The box of the object that batch frames [s, s + nb) of this part cover, joined over the
-  /// parts (each sends its own four numbers): the only pixels the batch's sums and steps touch.
-  Region batch_box(int64_t s, int64_t nb) {
-    int64_t mine[4] = {g_.h, 0, g_.w, 0};  // y0, y1, x0, x1; empty when this part has no frame here
-    for (int64_t j = s; j < s + nb; ++j) {
-      const int64_t y = order_offsets_[2 * j], x = order_offsets_[2 * j + 1];
-      mine[0] = std::min(mine[0], y), mine[1] = std::max(mine[1], y + g_.m);
-      mine[2] = std::min(mine[2], x), mine[3] = std::max(mine[3], x + g_.m);
-    }
-    std::vector<int64_t> all(size_t(4 * reducer_.size()));
-    reducer_.all_gather(mine, int64_t(sizeof mine), all.data(), Memory::host);
-    Region box{g_.h, 0, g_.w, 0};
-    for (size_t q = 0; q < all.size(); q += 4) {
-      if (all[q] >= all[q + 1]) continue;
-      box.y0 = std::min(box.y0, all[q]), box.y1 = std::max(box.y1, all[q + 1]);
-      box.x0 = std::min(box.x0, all[q + 2]), box.x1 = std::max(box.x1, all[q + 3]);
-    }
-    return box;
-  }
-
   /// Step 1 of a batch of nb > 0 frames (lsqml.hpp): buf_ from the exit waves to their change chi.
   void exit_change(int64_t s, int64_t nb) {
     const int64_t len = nb * g_.modes() * g_.pix;
-    const int64_t slots = plan_slots(nb);
-    const auto& plan = plan_for(slots);
+    const int64_t slots = pie::BatchPlans<B, T>::slots(nb, capacity_);
+    const auto& plan = plans_.get(b_, g_.m, g_.modes(), slots);
     if (slots > nb)  // slots past the batch: zeros, so repeated transforms never grow them
       zero_bytes(buf_.data() + len, B::memory, size_t((slots - nb) * g_.modes() * g_.pix) * sizeof(Complex<T>));
     const Complex<T>* p = probe_.data();
@@ -270,7 +252,7 @@ class Lsqml final : public Solver<B, T> {
   /// One batch: this part's frames [s, s + nb) of the iteration's order (nb may be 0: the part
   /// still takes part in the reductions and the steps). Returns the mean steps taken.
   StepReport update_batch(int64_t s, int64_t nb, bool probe) {
-    const Region box = batch_box(s, nb);
+    const Region box = pie::batch_box(order_offsets_, s, nb, g_, reducer_);
     const int64_t bh = box.y1 - box.y0, bw = box.x1 - box.x0, box_all = g_.l * bh * bw, probe_all = g_.k * g_.pix;
     // The packed sums of the one reduction: the object's over the box (re, im, den per pixel), then,
     // from an even offset (complex alignment), the probe's numerator and denominator.
@@ -335,33 +317,7 @@ class Lsqml final : public Solver<B, T> {
     return mean;
   }
 
-  /// Frames an FFT plan transforms for a batch of nb: plans are made for powers of two up to the
-  /// largest batch (and for that batch), so a part whose share of the batches varies makes few of
-  /// them; the slots past nb are zeros, transformed and ignored (PIE's rule).
-  int64_t plan_slots(int64_t nb) const {
-    int64_t size = 1;
-    while (size < nb) size *= 2;
-    return std::min(size, capacity_);
-  }
-  const typename B::template Fft<T>& plan_for(int64_t slots) {
-    std::unique_ptr<typename B::template Fft<T>>& plan = plans_[slots];
-    if (!plan) plan = b_.template fft<T>({int(g_.m), int(g_.m)}, slots * g_.modes());
-    return *plan;
-  }
-
   void orthogonalize_probe() { occupancy_ = model::orthogonalize_modes(b_, probe_, g_.k, g_.pix, coeff_, scratch_); }
-
-  /// On the CPU, a backend of one thread when a batch's passes are small (PIE's rule and measure:
-  /// a pass of a few thousand pixels costs less than an OpenMP region). Null otherwise, and on a GPU.
-  static constexpr int64_t kParallelWork = int64_t(1) << 18;
-  static std::unique_ptr<B> serial_backend(const PtychoProblem& pr, const LsqmlOptions& o) {
-    if constexpr (B::memory == Memory::host) {
-      const int64_t scan_batch = std::min<int64_t>(std::max<int64_t>(o.mini_batch, 1), pr.frames);
-      const int64_t work = scan_batch * o.probe_modes * o.object_modes * pr.frame_size * pr.frame_size;
-      if (work < kParallelWork) return std::make_unique<B>(1);
-    }
-    return nullptr;
-  }
 
   // The Poisson far-field step: Newton steps per batch (from 1/2 on a convex cost: three reach
   // its minimum to a few 1e-4 where most pixels are near the fit; the fourth costs one pass of
@@ -401,7 +357,7 @@ class Lsqml final : public Solver<B, T> {
   Array<int32_t> order_dev_, offsets_dev_;  // the iteration's order of this part's frames
   Array<int32_t> order_offsets_;            // offsets_dev_ on the host, for the batches' boxes
   TileFrames tiles_;                        // tile lists of offsets_dev_, for the gathered object sums
-  std::map<int64_t, std::unique_ptr<typename B::template Fft<T>>> plans_;
+  pie::BatchPlans<B, T> plans_;  // the batches' transforms (pie/batching.hpp)
   std::vector<double> fourier_sums_, system_sums_;  // per batch frame: 2 (Newton), 5 (the 2 x 2 system)
   double valid_power_ = 0;
 };

@@ -45,6 +45,7 @@
 #include "ptycho/model/positions.hpp"
 #include "ptycho/model/probe_modes.hpp"
 #include "ptycho/model/subpixel.hpp"
+#include "ptycho/pie/batching.hpp"
 #include "ptycho/pie/frame_order.hpp"
 #include "ptycho/pie/pie_kernels.hpp"
 #include "ptycho/solver.hpp"
@@ -88,7 +89,8 @@ class Pie final : public Solver<B, T> {
   /// `reducer` sums each batch's terms, the misfit and the data power over the parts of a
   /// distributed run (pr then holds this part's frames, pr.frame_ids their places in the scan).
   Pie(const B& backend, const PtychoProblem& pr, const PieOptions& opt, Rule rule, comm::Communicator& reducer)
-      : serial_(serial_backend(pr, opt)), b_(serial_ ? *serial_ : backend), opt_(opt), rule_(rule),
+      : serial_(serial_backend<B>(pr, opt.mini_batch == 0 ? pr.frames : opt.mini_batch, opt.probe_modes, opt.object_modes)),
+        b_(serial_ ? *serial_ : backend), opt_(opt), rule_(rule),
         reducer_(reducer), pr_(pr), n_(pr.frames),
         g_{pr.frame_size, pr.frame_size * pr.frame_size, opt.probe_modes, opt.object_modes, pr.object_h, pr.object_w},
         probe_(model::starting_probe<T>(pr, opt, g_.k).to(B::memory)),
@@ -117,7 +119,7 @@ class Pie final : public Solver<B, T> {
     order_ = std::make_unique<GlobalBatches>(ids, scan, batch_);
     capacity_ = std::min(batch_, n_);
     buf_ = Array<Complex<T>>(Shape{capacity_ * g_.modes(), g_.m, g_.m}, B::memory);
-    buf_.zero();  // slots past a short batch go through the FFT too (plan_for), never read
+    buf_.zero();  // slots past a short batch go through the FFT too (BatchPlans), never read
     batch_amp_ = Array<float>(Shape{capacity_, g_.pix}, B::memory);
     frame_rows_ = Array<T>(Shape{capacity_ * g_.m}, B::memory);
     frame_max_ = Array<T>(Shape{capacity_}, B::memory);
@@ -214,30 +216,8 @@ class Pie final : public Solver<B, T> {
     order_offsets_ = std::move(offsets);
   }
 
-  /// The box of the object that batch frames [s, s + nb) of this part cover, joined over the
-  /// parts (each sends its own four numbers): the only pixels the batch's sums and steps touch.
-  Region batch_box(int64_t s, int64_t nb) {
-    int64_t mine[4] = {g_.h, 0, g_.w, 0};  // y0, y1, x0, x1; empty when this part has no frame here
-    for (int64_t j = s; j < s + nb; ++j) {
-      const int64_t y = order_offsets_[2 * j], x = order_offsets_[2 * j + 1];
-      mine[0] = std::min(mine[0], y), mine[1] = std::max(mine[1], y + g_.m);
-      mine[2] = std::min(mine[2], x), mine[3] = std::max(mine[3], x + g_.m);
-    }
-    std::vector<int64_t> all(size_t(4 * reducer_.size()));
-    reducer_.all_gather(mine, int64_t(sizeof mine), all.data(), Memory::host);
-    Region box{g_.h, 0, g_.w, 0};
-    for (size_t q = 0; q < all.size(); q += 4) {
-      if (all[q] >= all[q + 1]) continue;
-      box.y0 = std::min(box.y0, all[q]), box.y1 = std::max(box.y1, all[q + 1]);
-      box.x0 = std::min(box.x0, all[q + 2]), box.x1 = std::max(box.x1, all[q + 3]);
-    }
-    return box;
-  }
-
-  /// One batch: this part's frames [s, s + nb) of the iteration's order (nb may be 0: the part
-  /// still takes part in the reduction and the steps).
   void update_batch(int64_t s, int64_t nb, bool probe) {
-    const Region box = batch_box(s, nb);
+    const Region box = batch_box(order_offsets_, s, nb, g_, reducer_);
     const int64_t bh = box.y1 - box.y0, bw = box.x1 - box.x0, box_all = g_.l * bh * bw, probe_all = g_.k * g_.pix;
     // The packed sums of the one reduction: the object's over the box (re, im, den per pixel), then,
     // from an even offset (complex alignment), the probe's numerator and denominator.
@@ -255,15 +235,15 @@ class Pie final : public Solver<B, T> {
     b_.for_each(1, MaxOfRows<T>{probe_max_.data(), probe_rows_.data(), g_.m});
     if (nb > 0) {
       const int64_t len = nb * g_.modes() * g_.pix;
-      const int64_t slots = plan_slots(nb);
-      const auto& plan = plan_for(slots);
+      const int64_t slots = BatchPlans<B, T>::slots(nb, capacity_);
+      const auto& plan = plans_.get(b_, g_.m, g_.modes(), slots);
       if (slots > nb)  // slots past the batch: zeros, so repeated transforms never grow them
         zero_bytes(buf_.data() + len, B::memory, size_t((slots - nb) * g_.modes() * g_.pix) * sizeof(Complex<T>));
       // Sub-pixel: the batch's own probes P_j (subpixel.hpp), made from one spectrum of the probe.
       const int64_t stride = subpixel_ ? g_.k * g_.pix : 0, fp_len = nb * g_.k * g_.pix;
       const Complex<T>* pw = subpixel_ ? fp_.data() : p;
       const T* sh = subpixel_ ? shifts_dev_.data() + 2 * s : nullptr;
-      const typename B::template Fft<T>* pplan = subpixel_ ? &probe_plan_for(slots) : nullptr;
+      const typename B::template Fft<T>* pplan = subpixel_ ? &probe_plans_.get(b_, g_.m, g_.k, slots) : nullptr;
       if (subpixel_) {
         if (slots > nb)  // as buf_: zeros past the batch through the plan's transforms
           for (Array<Complex<T>>* a : {&fp_, &aux_, &aux2_})
@@ -326,43 +306,7 @@ class Pie final : public Solver<B, T> {
     if (probe) b_.for_each(probe_all, TakeStep<T>{probe_.data(), probe_num, probe_den, step_probe});
   }
 
-  /// Frames an FFT plan transforms for a batch of nb: plans are made for powers of two up to the
-  /// largest batch (and for that batch), so a part whose share of the batches varies makes few of
-  /// them; the slots past nb are zeros, transformed and ignored.
-  int64_t plan_slots(int64_t nb) const {
-    int64_t size = 1;
-    while (size < nb) size *= 2;
-    return std::min(size, capacity_);
-  }
-  const typename B::template Fft<T>& plan_for(int64_t slots) {
-    std::unique_ptr<typename B::template Fft<T>>& plan = plans_[slots];
-    if (!plan) plan = b_.template fft<T>({int(g_.m), int(g_.m)}, slots * g_.modes());
-    return *plan;
-  }
-
-  /// A plan for the batch's probes: `slots` frames of K modes (plan_slots' sizes).
-  const typename B::template Fft<T>& probe_plan_for(int64_t slots) {
-    std::unique_ptr<typename B::template Fft<T>>& plan = probe_plans_[slots];
-    if (!plan) plan = b_.template fft<T>({int(g_.m), int(g_.m)}, slots * g_.k);
-    return *plan;
-  }
-
   void orthogonalize_probe() { occupancy_ = model::orthogonalize_modes(b_, probe_, g_.k, g_.pix, coeff_, scratch_); }
-
-  /// On the CPU, a backend of one thread when a batch's passes are small (frames times modes times
-  /// pixels below kParallelWork elements; the object passes cover the batch's box): a pass
-  /// of a few thousand pixels costs less than an OpenMP region, and sequential PIE runs some
-  /// fifteen regions per frame, which crawl when the threads do not all get a core (measured: 20x
-  /// slower with two threads on two busy cores). Null otherwise, and always on a GPU.
-  static constexpr int64_t kParallelWork = int64_t(1) << 18;
-  static std::unique_ptr<B> serial_backend(const PtychoProblem& pr, const PieOptions& o) {
-    if constexpr (B::memory == Memory::host) {
-      const int64_t scan_batch = o.mini_batch == 0 ? pr.frames : std::min<int64_t>(o.mini_batch, pr.frames);
-      const int64_t work = scan_batch * o.probe_modes * o.object_modes * pr.frame_size * pr.frame_size;
-      if (work < kParallelWork) return std::make_unique<B>(1);
-    }
-    return nullptr;
-  }
 
   std::unique_ptr<B> serial_;
   const B& b_;  // the backend every pass runs on: the caller's, or serial_
@@ -393,7 +337,7 @@ class Pie final : public Solver<B, T> {
   Array<int32_t> order_dev_, offsets_dev_;  // the iteration's order of this part's frames
   Array<int32_t> order_offsets_;            // offsets_dev_ on the host, for the batches' boxes
   TileFrames tiles_;                  // tile lists of offsets_dev_, for the gathered object sums
-  std::map<int64_t, std::unique_ptr<typename B::template Fft<T>>> plans_;
+  BatchPlans<B, T> plans_;  // the batches' exit-wave transforms (batching.hpp)
   double valid_power_ = 0;
 
   // Positions (model/positions.hpp) and the sub-pixel path (subpixel.hpp).
@@ -403,7 +347,7 @@ class Pie final : public Solver<B, T> {
   Array<Complex<T>> spec_;               // the probe's spectrum, per batch
   Array<Complex<T>> fp_, aux_, aux2_;    // the batch's probes P_j; their terms or d_y P_j; d_x P_j
   std::unique_ptr<typename B::template Fft<T>> spec_plan_;
-  std::map<int64_t, std::unique_ptr<typename B::template Fft<T>>> probe_plans_;
+  BatchPlans<B, T> probe_plans_;  // the batches' probe transforms (sub-pixel)
   std::vector<double> position_sums_;    // four per batch frame (PositionTerms)
 };
 
