@@ -175,11 +175,7 @@ class DifferenceMap final : public Solver<B, T> {
   const std::vector<double>& occupancy() const { return occupancy_; }
   /// The error and, with several probe modes, each mode's occupancy in %.
   exec::Values values(double error) const override {
-    exec::Values v{{"error", error}};
-    if (occupancy_.size() > 1)
-      for (std::size_t k = 0; k < occupancy_.size(); ++k)
-        v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy_[k]);
-    return v;
+    return model::with_occupancies({{"error", error}}, occupancy_);
   }
   /// The current object and probe modes (this part's view: pixels outside its region are stale
   /// in a region exchange), on the backend.

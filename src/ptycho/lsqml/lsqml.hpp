@@ -146,11 +146,7 @@ class Lsqml final : public Solver<B, T> {
 
   /// The error, the iteration's mean object and probe steps, each mode's occupancy.
   exec::Values values(double error) const override {
-    exec::Values v{{"error", error}, {"step O", steps_.object}, {"step P", steps_.probe}};
-    if (occupancy_.size() > 1)
-      for (std::size_t k = 0; k < occupancy_.size(); ++k)
-        v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy_[k]);
-    return v;
+    return model::with_occupancies({{"error", error}, {"step O", steps_.object}, {"step P", steps_.probe}}, occupancy_);
   }
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }

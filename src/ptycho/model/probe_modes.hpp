@@ -5,14 +5,23 @@
 // (MixExitModes), so the model they represent is unchanged.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "phasis/core/array.hpp"
 #include "phasis/core/complex.hpp"
+#include "phasis/exec/events.hpp"
 #include "phasis/ptycho/modes.hpp"
 #include "ptycho/model/overlap_terms.hpp"  // InnerTerm, MixModes
 
 namespace phasis::model {
+
+/// A progress line's values with each probe mode's occupancy in % (with several modes).
+inline exec::Values with_occupancies(exec::Values v, const std::vector<double>& occupancy) {
+  if (occupancy.size() > 1)
+    for (std::size_t k = 0; k < occupancy.size(); ++k) v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy[k]);
+  return v;
+}
 
 /// Replaces the k modes of pix pixels in `probe` (backend memory) by their orthogonal
 /// recombination; `coeff` (k x k) receives the coefficients on the backend and `scratch` (k x pix,

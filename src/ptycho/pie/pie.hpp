@@ -157,11 +157,7 @@ class Pie final : public Solver<B, T> {
   }
 
   exec::Values values(double error) const override {
-    exec::Values v{{"error", error}};
-    if (occupancy_.size() > 1)
-      for (std::size_t k = 0; k < occupancy_.size(); ++k)
-        v.emplace_back("mode " + std::to_string(k + 1) + " %", 100 * occupancy_[k]);
-    return v;
+    return model::with_occupancies({{"error", error}}, occupancy_);
   }
   const Array<Complex<T>>& object() const override { return object_; }
   const Array<Complex<T>>& probe() const override { return probe_; }
