@@ -148,8 +148,8 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
                                                                                              : dm::make_solver<B, T>;
   std::unique_ptr<Solver<B, T>> solver = make(backend, pr, *stage.options, local);
   solver->start();
-  // Probe supports and recentring as the driver applies them; remade with each grown solver.
-  auto constraints = std::make_unique<ProbeConstraints<B, T>>(backend, *solver, *stage.options, h.frame_size, stage.algorithm);
+  // Probe supports and recentring as the driver applies them, moved to each grown solver.
+  ProbeConstraints<B, T> constraints(backend, *solver, *stage.options, h.frame_size, stage.algorithm);
   pr.amplitudes = Array<float>();  // the solver holds them
   if (events)
     events->note("stream: started on " + std::to_string(pr.frames) + " frames" +
@@ -175,10 +175,9 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
       scan.add(std::move(fresh));
       PtychoProblem next = scan.problem(before);
       const int64_t dy = std::llround(oy - next.origin_y), dx = std::llround(ox - next.origin_x);
-      constraints.reset();  // it holds the solver grown from
       solver = solver->grown(next, dy, dx);
       solver->start();
-      constraints = std::make_unique<ProbeConstraints<B, T>>(backend, *solver, *stage.options, h.frame_size, stage.algorithm);
+      constraints.use(*solver);
       pr = std::move(next);
       pr.amplitudes = Array<float>();  // the solver holds them
       after = 0;
@@ -208,7 +207,7 @@ StreamRun stream_on(const Device& device, FrameSource& rx, const StreamOptions& 
     {
       exec::ScopedSpan span(events, "iteration", "chunk", 0, it);
       err = solver->iterate(it);
-      constraints->after_iteration(it, events);
+      constraints.after_iteration(it, events);
       backend.synchronize();
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_it).count();
