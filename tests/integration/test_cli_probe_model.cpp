@@ -2,7 +2,8 @@
 // ring in the far field's inverse, the mean pattern's start leads DM nowhere, and a model of the
 // optics a user knows to within 10% (`--probe-model aperture --probe-diameter D`) reconstructs it.
 // Checked against the simulator's truth, with the R-factor every run prints. Bad model options
-// and probe supports (one larger than the frame, a solver that takes none) are one line, exit 2,
+// probe supports and recentring (impossible values, a solver that takes none) and the LSQML batch
+// are one line, exit 2,
 // nothing written.
 #include <gtest/gtest.h>
 
@@ -66,7 +67,11 @@ TEST(CliProbeModel, BadModelOptionsAreOneLineAndWriteNothing) {
                                    {"--probe-model gaussian --probe '" + cxi + "'", "--probe-model and --probe: expected one start"},
                                    {"--probe-support 17", "probe support radius: expected 0 (none) to half the frame, 16 pixels"},
                                    {"--probe-pupil 2", "probe pupil: expected 0 (none) or a fraction"},
-                                   {"--probe-support 8 --algorithm dm:2,ml:2", "a probe support: expected solvers that take it"}}) {
+                                   {"--probe-support 8 --algorithm dm:2,ml:2", "a probe support: expected solvers that take it"},
+                                   {"--probe-model gaussian --gaussian-sigma 50", "probe model sigma: expected 0 (M / 10) to the frame size"},
+                                   {"--probe-recentre-every -1", "probe recentre every: expected 0 (never) or a number of iterations"},
+                                   {"--probe-recentre-every 5 --algorithm ml", "probe recentring: expected solvers that take it"},
+                                   {"--algorithm lsqml --lsqml-batch 0", "lsqml mini batch: expected >= 1 frames; found 0"}}) {
     const RunResult r = run_phasis(base + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << args << ": " << r.err;
