@@ -1,10 +1,9 @@
 // A start the data cannot give (issue 20's real-data finding): with a strongly defocused probe, a
 // ring in the far field's inverse, the mean pattern's start leads DM nowhere, and a model of the
 // optics a user knows to within 10% (`--probe-model aperture --probe-diameter D`) reconstructs it.
-// Checked against the simulator's truth, with the R-factor every run prints. Bad model options
+// Checked against the simulator's truth, with the R-factor every run prints. Bad model options,
 // probe supports and recentring (impossible values, a solver that takes none) and the LSQML batch
-// are one line, exit 2,
-// nothing written.
+// are one line, exit 2, nothing written.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
